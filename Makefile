@@ -1,0 +1,26 @@
+# Two commands matter: `make demo` and `make test` (see README.md).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint install
+
+$(BIN)/ballot: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(BIN)/ballot
+
+install: $(BIN)/ballot
+
+demo: install
+	$(BIN)/ballot demo
+
+lint: install
+	$(BIN)/ruff check ballot tests bench
+	$(BIN)/ruff format --check ballot tests bench
+	$(BIN)/mypy ballot/crypto ballot/record
+
+test: install lint
+	@if [ -d tests/js ]; then node --test tests/js/; fi
+	$(BIN)/pytest -q -p no:cacheprovider

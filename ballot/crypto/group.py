@@ -1,0 +1,274 @@
+"""The prime-order subgroup of edwards25519, through libsodium.
+
+Two value types live here: :class:`Scalar` (an integer modulo the group order
+``L``) and :class:`Element` (a point of the prime-order subgroup, or the
+identity).  Both have one canonical 32-byte encoding and refuse every other.
+
+Why a wrapper at all: libsodium's ``noclamp`` calls refuse the identity and a
+zero scalar (they raise), and silently reduce scalars at or above ``L``.  The
+identity legitimately appears in exponential ElGamal (an encryption of zero
+summed with its negation, a tally of zero votes), and a hostile prover may send
+a zero response.  So every edge is handled here, once, and the rest of the
+code never calls libsodium directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Final
+
+from nacl import bindings as _nacl
+from nacl.exceptions import RuntimeError as _NaclRuntimeError
+
+__all__ = [
+    "BASE",
+    "IDENTITY",
+    "L",
+    "Element",
+    "GroupError",
+    "Scalar",
+    "base_mul",
+]
+
+#: Order of the prime-order subgroup of edwards25519.
+L: Final = 2**252 + 27742317777372353535851937790883648493
+
+_IDENTITY_BYTES: Final = b"\x01" + b"\x00" * 31
+_BASE_BYTES: Final = b"\x58" + b"\x66" * 31
+
+
+class GroupError(ValueError):
+    """A scalar or element failed validation.  The message says which check."""
+
+
+class Scalar:
+    """An integer modulo ``L`` with a canonical 32-byte little-endian encoding."""
+
+    __slots__ = ("_b", "_v")
+
+    def __init__(self, value: int) -> None:
+        if not 0 <= value < L:
+            raise GroupError("scalar out of range: it must satisfy 0 <= s < L")
+        self._v = value
+        self._b = value.to_bytes(32, "little")
+
+    # --- construction -----------------------------------------------------
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Scalar:
+        """Decode a canonical scalar; anything else is rejected, never reduced."""
+        if not isinstance(data, bytes | bytearray) or len(data) != 32:
+            raise GroupError("scalar encoding must be exactly 32 bytes")
+        value = int.from_bytes(data, "little")
+        if value >= L:
+            raise GroupError("non-canonical scalar: value is at or above the group order L")
+        return cls(value)
+
+    @classmethod
+    def from_hex(cls, text: str) -> Scalar:
+        try:
+            raw = bytes.fromhex(text)
+        except (ValueError, TypeError) as exc:
+            raise GroupError("scalar must be 64 hexadecimal characters") from exc
+        return cls.from_bytes(raw)
+
+    @classmethod
+    def from_int(cls, value: int) -> Scalar:
+        """Reduce any integer modulo ``L`` (for internal arithmetic, not for input)."""
+        return cls(value % L)
+
+    @classmethod
+    def reduce64(cls, data: bytes) -> Scalar:
+        """Map 64 uniform bytes to a (statistically) uniform scalar."""
+        if len(data) != 64:
+            raise GroupError("reduce64 needs exactly 64 bytes")
+        return cls(int.from_bytes(_nacl.crypto_core_ed25519_scalar_reduce(bytes(data)), "little"))
+
+    @classmethod
+    def random(cls) -> Scalar:
+        """A uniformly random non-zero scalar from the operating system's CSPRNG."""
+        while True:
+            s = cls.reduce64(secrets.token_bytes(64))
+            if s._v != 0:
+                return s
+
+    @classmethod
+    def hash(cls, data: bytes) -> Scalar:
+        """SHA-512 of ``data`` reduced modulo ``L``."""
+        return cls.reduce64(hashlib.sha512(data).digest())
+
+    # --- encoding -----------------------------------------------------------
+    def __bytes__(self) -> bytes:
+        return self._b
+
+    def hex(self) -> str:
+        return self._b.hex()
+
+    def __int__(self) -> int:
+        return self._v
+
+    @property
+    def value(self) -> int:
+        return self._v
+
+    def is_zero(self) -> bool:
+        return self._v == 0
+
+    # --- arithmetic modulo L ----------------------------------------------
+    def __add__(self, other: Scalar) -> Scalar:
+        return Scalar((self._v + other._v) % L)
+
+    def __sub__(self, other: Scalar) -> Scalar:
+        return Scalar((self._v - other._v) % L)
+
+    def __mul__(self, other: Scalar) -> Scalar:
+        return Scalar((self._v * other._v) % L)
+
+    def __neg__(self) -> Scalar:
+        return Scalar((-self._v) % L)
+
+    def inverse(self) -> Scalar:
+        if self._v == 0:
+            raise GroupError("zero has no inverse modulo L")
+        return Scalar(pow(self._v, -1, L))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scalar) and secrets.compare_digest(self._b, other._b)
+
+    def __hash__(self) -> int:
+        return hash(self._b)
+
+    def __repr__(self) -> str:
+        return "Scalar(<hidden>)"
+
+
+class Element:
+    """A point of the prime-order subgroup of edwards25519, or the identity.
+
+    Build one from outside data only through :meth:`from_bytes`, which checks
+    the encoding is canonical, on the curve, in the prime-order subgroup and
+    not of small order.  The identity is refused there unless the caller says
+    the protocol allows it at that place (``allow_identity=True``).
+    """
+
+    __slots__ = ("_b",)
+
+    def __init__(self, encoded: bytes, *, _trusted: bool = False) -> None:
+        if not _trusted:
+            raise TypeError("use Element.from_bytes() to build an element from bytes")
+        self._b = encoded
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, allow_identity: bool = False) -> Element:
+        if not isinstance(data, bytes | bytearray) or len(data) != 32:
+            raise GroupError("element encoding must be exactly 32 bytes")
+        data = bytes(data)
+        if data == _IDENTITY_BYTES:
+            if allow_identity:
+                return IDENTITY
+            raise GroupError("the identity element is not allowed here")
+        if not _nacl.crypto_core_ed25519_is_valid_point(data):
+            raise GroupError(_diagnose(data))
+        return cls(data, _trusted=True)
+
+    @classmethod
+    def from_hex(cls, text: str, *, allow_identity: bool = False) -> Element:
+        try:
+            raw = bytes.fromhex(text)
+        except (ValueError, TypeError) as exc:
+            raise GroupError("element must be 64 hexadecimal characters") from exc
+        return cls.from_bytes(raw, allow_identity=allow_identity)
+
+    def __bytes__(self) -> bytes:
+        return self._b
+
+    def hex(self) -> str:
+        return self._b.hex()
+
+    def is_identity(self) -> bool:
+        return self._b == _IDENTITY_BYTES
+
+    def __add__(self, other: Element) -> Element:
+        if self.is_identity():
+            return other
+        if other.is_identity():
+            return self
+        return Element(_nacl.crypto_core_ed25519_add(self._b, other._b), _trusted=True)
+
+    def __sub__(self, other: Element) -> Element:
+        if other.is_identity():
+            return self
+        return Element(_nacl.crypto_core_ed25519_sub(self._b, other._b), _trusted=True)
+
+    def __neg__(self) -> Element:
+        return IDENTITY - self
+
+    def __mul__(self, scalar: Scalar) -> Element:
+        """Variable-base scalar multiplication ``scalar * self``."""
+        if not isinstance(scalar, Scalar):
+            return NotImplemented
+        if scalar.is_zero() or self.is_identity():
+            return IDENTITY
+        if self._b == _BASE_BYTES:
+            return base_mul(scalar)
+        return Element(_nacl.crypto_scalarmult_ed25519_noclamp(bytes(scalar), self._b), _trusted=True)
+
+    __rmul__ = __mul__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Element) and self._b == other._b
+
+    def __hash__(self) -> int:
+        return hash(self._b)
+
+    def __repr__(self) -> str:
+        return f"Element({self._b.hex()[:16]}…)"
+
+
+def base_mul(scalar: Scalar) -> Element:
+    """Fixed-base multiplication ``scalar * B`` (much faster than variable-base)."""
+    if scalar.is_zero():
+        return IDENTITY
+    return Element(_nacl.crypto_scalarmult_ed25519_base_noclamp(bytes(scalar)), _trusted=True)
+
+
+def _diagnose(data: bytes) -> str:
+    """Explain why libsodium refused an encoding, for a clear error message."""
+    p = 2**255 - 19
+    y = int.from_bytes(data, "little") & ((1 << 255) - 1)
+    if y >= p:
+        return "non-canonical element encoding: y coordinate is not reduced modulo p"
+    x = _recover_x(y, data[31] >> 7)
+    if x is None:
+        return "not a point on edwards25519: no x coordinate matches this y"
+    if x == 0 and data[31] >> 7:
+        return "non-canonical element encoding: x = 0 with the sign bit set"
+    # On the curve: small order (8*P == identity) or outside the prime-order subgroup.
+    try:
+        eight = (8).to_bytes(32, "little")
+        _nacl.crypto_scalarmult_ed25519_noclamp(eight, data)
+    except _NaclRuntimeError:
+        return "small-order element refused (it would leak or cancel information)"
+    return "element is not in the prime-order subgroup (it has a torsion component)"
+
+
+def _recover_x(y: int, sign: int) -> int | None:
+    p = 2**255 - 19
+    d = (-121665 * pow(121666, -1, p)) % p
+    u = (y * y - 1) % p
+    v = (d * y * y + 1) % p
+    x2 = u * pow(v, -1, p) % p
+    if x2 == 0:
+        return 0
+    x = pow(x2, (p + 3) // 8, p)
+    if (x * x - x2) % p != 0:
+        x = x * pow(2, (p - 1) // 4, p) % p
+    if (x * x - x2) % p != 0:
+        return None
+    if x & 1 != sign:
+        x = p - x
+    return x
+
+
+IDENTITY: Final = Element(_IDENTITY_BYTES, _trusted=True)
+BASE: Final = Element(_BASE_BYTES, _trusted=True)

@@ -1,0 +1,55 @@
+"""Languages ballot speaks, and the gettext catalogues for its own interface.
+
+Catalogues live as ``ballot/locale/<code>/LC_MESSAGES/messages.po``.  They are
+read with Babel and compiled in memory at first use, so there is no build step
+and a fresh checkout works as it is.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+#: code -> name of the language in that language (shown in the switcher).
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "es": "Español",
+    "ko": "한국어",
+    "zh": "简体中文",
+    "vi": "Tiếng Việt",
+    "tl": "Tagalog",
+}
+DEFAULT_LANGUAGE = "en"
+
+
+def normalise(code: str | None) -> str:
+    """Map 'es-MX', 'zh_Hans', 'KO' ... to one of LANGUAGES, else the default."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    base = code.strip().replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(code: str) -> NullTranslations:
+    """The compiled catalogue for a language (English has none: msgids are English)."""
+    po = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
+    if code == DEFAULT_LANGUAGE or not po.exists():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=code if code != "tl" else "fil")
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(buf)
+
+
+def gettext(code: str, message: str) -> str:
+    return translations(normalise(code)).gettext(message)
