@@ -1,0 +1,65 @@
+"""Settings from environment variables, all prefixed ``BALLOT_``.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| BALLOT_DATABASE_URL | sqlite+aiosqlite:///ballot.sqlite3 | SQLAlchemy async URL (postgresql+asyncpg://... in production) |
+| BALLOT_BASE_URL | http://127.0.0.1:8000 | public address used in voting links |
+| BALLOT_SECRET_KEY_FILE | ballot-secret.key | file with the server's secrets (session key, Ed25519 board key); created on first use |
+| BALLOT_SMTP_HOST / _PORT | 127.0.0.1 / 25 | mail relay |
+| BALLOT_SMTP_USER / _PASSWORD | (none) | SMTP authentication, if any |
+| BALLOT_SMTP_TLS | none | none, starttls or tls |
+| BALLOT_MAIL_FROM | ballot@localhost | sender address |
+| BALLOT_MAIL_RATE | 50 | most messages per second the worker sends |
+| BALLOT_COOKIE_SECURE | true | send session cookies only over HTTPS (the demo turns this off) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PREFIX = "BALLOT_"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(PREFIX + name, default)
+
+
+def _bool(text: str) -> bool:
+    return text.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///ballot.sqlite3"
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key_file: Path = field(default_factory=lambda: Path("ballot-secret.key"))
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: str = "none"
+    mail_from: str = "ballot@localhost"
+    mail_rate: float = 50.0
+    cookie_secure: bool = True
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        d = cls()
+        return cls(
+            database_url=_env("DATABASE_URL", d.database_url),
+            base_url=_env("BASE_URL", d.base_url).rstrip("/"),
+            secret_key_file=Path(_env("SECRET_KEY_FILE", str(d.secret_key_file))),
+            smtp_host=_env("SMTP_HOST", d.smtp_host),
+            smtp_port=int(_env("SMTP_PORT", str(d.smtp_port))),
+            smtp_user=os.environ.get(PREFIX + "SMTP_USER") or None,
+            smtp_password=os.environ.get(PREFIX + "SMTP_PASSWORD") or None,
+            smtp_tls=_env("SMTP_TLS", d.smtp_tls),
+            mail_from=_env("MAIL_FROM", d.mail_from),
+            mail_rate=float(_env("MAIL_RATE", str(d.mail_rate))),
+            cookie_secure=_bool(_env("COOKIE_SECURE", "true")),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
