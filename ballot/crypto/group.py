@@ -24,9 +24,9 @@ from nacl.exceptions import RuntimeError as _NaclRuntimeError
 __all__ = [
     "BASE",
     "IDENTITY",
-    "L",
     "Element",
     "GroupError",
+    "L",
     "Scalar",
     "base_mul",
 ]
@@ -211,7 +211,9 @@ class Element:
             return IDENTITY
         if self._b == _BASE_BYTES:
             return base_mul(scalar)
-        return Element(_nacl.crypto_scalarmult_ed25519_noclamp(bytes(scalar), self._b), _trusted=True)
+        return Element(
+            _nacl.crypto_scalarmult_ed25519_noclamp(bytes(scalar), self._b), _trusted=True
+        )
 
     __rmul__ = __mul__
 
