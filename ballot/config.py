@@ -11,6 +11,8 @@
 | BALLOT_MAIL_FROM | ballot@localhost | sender address |
 | BALLOT_MAIL_RATE | 50 | most messages per second the worker sends |
 | BALLOT_COOKIE_SECURE | true | send session cookies only over HTTPS (the demo turns this off) |
+| BALLOT_SCHEDULE_INTERVAL | 15 | seconds between checks that open and close votes on time (0: off) |
+| BALLOT_HOST / BALLOT_PORT | 127.0.0.1 / 8000 | where `ballot serve` listens |
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ class Settings:
     mail_from: str = "ballot@localhost"
     mail_rate: float = 50.0
     cookie_secure: bool = True
+    schedule_interval: float = 15.0
+    host: str = "127.0.0.1"
+    port: int = 8000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,6 +64,9 @@ class Settings:
             mail_from=_env("MAIL_FROM", d.mail_from),
             mail_rate=float(_env("MAIL_RATE", str(d.mail_rate))),
             cookie_secure=_bool(_env("COOKIE_SECURE", "true")),
+            schedule_interval=float(_env("SCHEDULE_INTERVAL", str(d.schedule_interval))),
+            host=_env("HOST", d.host),
+            port=int(_env("PORT", str(d.port))),
         )
 
     def with_(self, **changes: object) -> Settings:

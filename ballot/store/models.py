@@ -1,0 +1,247 @@
+"""Tables of ballot's database (every one on ``ballot.store.base.Base``).
+
+Names follow the election domain: an election has questions with options, texts in
+several languages, a roll of voters, one-time voter tokens, trustees, a public
+bulletin board, and sits in the global audit log of who did what.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ballot.store.base import Base
+from ballot.store.types import UTCDateTime
+
+try:  # H2's outbox table must be in the same metadata for migrations.
+    from ballot.store import outbox as _outbox  # noqa: F401
+except ImportError:  # pragma: no cover - only while the mail module is being written
+    pass
+
+
+class Account(Base):
+    """A committee member: admin (runs elections), observer (read-only) or trustee."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'observer', 'trustee')", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_pending: Mapped[str | None] = mapped_column(String(64), default=None)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A signed-in browser; the cookie holds a random id, the table only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """One failed sign-in, kept for throttling by account and by address."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Election(Base):
+    __tablename__ = "elections"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('recognition', 'ratification', 'strike_authorisation', 'officer', 'custom')",
+            name="kind",
+        ),
+        CheckConstraint(
+            "state IN ('draft', 'key_ceremony', 'ready', 'open', 'closed', 'tallied', 'certified')",
+            name="state",
+        ),
+        CheckConstraint("trustees_k >= 1 AND trustees_k <= trustees_n", name="trustees"),
+        CheckConstraint("rule IN ('majority', 'supermajority')", name="rule"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    rule: Mapped[str] = mapped_column(String(20), default="majority")
+    supermajority: Mapped[str | None] = mapped_column(String(20), default=None)
+    quorum: Mapped[str | None] = mapped_column(String(20), default=None)
+    allow_blank: Mapped[bool] = mapped_column(Boolean, default=False)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    trustees_n: Mapped[int] = mapped_column(Integer, default=1)
+    trustees_k: Mapped[int] = mapped_column(Integer, default=1)
+    manifest: Mapped[str | None] = mapped_column(Text, default=None)
+    manifest_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    ceremony: Mapped[str | None] = mapped_column(Text, default=None)
+    joint_public_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    eligible_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    __table_args__ = (
+        UniqueConstraint("election_id", "position", name="uq_questions_election_position"),
+        CheckConstraint(
+            "min_selections >= 0 AND max_selections >= 1 AND min_selections <= max_selections",
+            name="selections",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    min_selections: Mapped[int] = mapped_column(Integer, default=1)
+    max_selections: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Option(Base):
+    __tablename__ = "options"
+    __table_args__ = (
+        UniqueConstraint("question_id", "position", name="uq_options_question_position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Translation(Base):
+    """One text of an election in one language.
+
+    Keys: ``title``, ``instructions``, ``question:<id>``, ``option:<id>``.
+    """
+
+    __tablename__ = "translations"
+    __table_args__ = (
+        UniqueConstraint(
+            "election_id", "language", "key", name="uq_translations_election_language_key"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ElectionTrustee(Base):
+    """A trustee's seat in one election, and the public data they posted for the ceremony."""
+
+    __tablename__ = "election_trustees"
+    __table_args__ = (
+        UniqueConstraint("election_id", "position", name="uq_election_trustees_election_position"),
+        UniqueConstraint("election_id", "account_id", name="uq_election_trustees_election_account"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    public_data: Mapped[str | None] = mapped_column(Text, default=None)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Voter(Base):
+    """A member on an election's roll. Who voted is recorded here; how never is."""
+
+    __tablename__ = "voters"
+    __table_args__ = (
+        UniqueConstraint("election_id", "member_id", name="uq_voters_election_member"),
+        UniqueConstraint("election_id", "email", name="uq_voters_election_email"),
+        Index("ix_voters_election_unit", "election_id", "unit"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    member_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(8))
+    unit: Mapped[str] = mapped_column(String(100), default="")
+    challenged: Mapped[bool] = mapped_column(Boolean, default=False)
+    voted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    voted_channel: Mapped[str | None] = mapped_column(String(10), default=None)
+
+
+class VoterToken(Base):
+    """A one-time voting credential; only its SHA-256 is stored (unique, so look-up is by hash)."""
+
+    __tablename__ = "voter_tokens"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('active', 'used', 'revoked', 'replaced', 'expired')", name="status"
+        ),
+        Index("ix_voter_tokens_voter_status", "voter_id", "status"),
+        Index("ix_voter_tokens_election_status", "election_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    voter_id: Mapped[int] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class BoardEntryRow(Base):
+    """One entry of an election's public hash-chained bulletin board."""
+
+    __tablename__ = "board_entries"
+    __table_args__ = (UniqueConstraint("election_id", "seq", name="uq_board_entries_election_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    prev: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
+class AuditEntry(Base):
+    """Global hash-chained log of who did what (accounts, scheduler, CLI)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    election_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    detail: Mapped[str] = mapped_column(Text)
+    prev: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
