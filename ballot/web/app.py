@@ -1,0 +1,167 @@
+"""The Litestar application: ``create_app(settings)``.
+
+The app owns one database engine, the server secrets, a clock (replaceable in tests)
+and, when ``settings.schedule_interval`` is positive, a background task that applies
+the voting schedule (opening and closing on time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from ballot.config import Settings
+from ballot.i18n import translations
+from ballot.store.db import make_engine, make_session_factory
+from ballot.store.serverkey import load_or_create
+from ballot.store.types import utcnow
+from ballot.web import operations as ops
+from ballot.web.api import API_CONTROLLERS
+from ballot.web.auth import access_guard
+from ballot.web.deps import provide_db
+from ballot.web.pages import PAGE_CONTROLLERS
+from ballot.web.security import security_headers
+from ballot.web.voter import VoterController
+
+HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+
+CSRF_COOKIE = "csrftoken"
+CSRF_HEADER = "x-csrftoken"
+
+
+def jinja_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations("en"), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _not_signed_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _wants_json(request):
+        return Response({"error": "sign in first"}, status_code=401)
+    return Redirect(path="/login", status_code=303)
+
+
+def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    message = getattr(exc, "detail", "") or "forbidden"
+    if _wants_json(request):
+        return Response({"error": message}, status_code=403)
+    return Response(f"Forbidden: {message}", status_code=403, media_type=MediaType.TEXT)
+
+
+def _refused(request: Request[Any, Any, Any], exc: ops.OperationError) -> Response[Any]:
+    if _wants_json(request):
+        return Response({"error": exc.message}, status_code=exc.status)
+    return Response(exc.message, status_code=exc.status, media_type=MediaType.TEXT)
+
+
+def create_app(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, schedule: bool | None = None
+) -> Litestar:
+    """Build the app.  ``clock`` lets tests move time; ``schedule`` overrides the background task."""
+    secrets_ = load_or_create(settings.secret_key_file)
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    run_schedule = settings.schedule_interval > 0 if schedule is None else schedule
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        task = asyncio.create_task(_schedule_loop(app)) if run_schedule else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await engine.dispose()
+
+    state = State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "session_factory": session_factory,
+            "secrets": secrets_,
+            "clock": clock,
+        }
+    )
+    return Litestar(
+        route_handlers=[
+            *API_CONTROLLERS,
+            *PAGE_CONTROLLERS,
+            VoterController,
+            create_static_files_router(
+                path="/static",
+                directories=[HERE / "static"],
+                opt={"access": "public"},
+                include_in_schema=False,
+            ),
+        ],
+        guards=[access_guard],
+        dependencies={"db": Provide(provide_db)},
+        state=state,
+        csrf_config=CSRFConfig(
+            secret=secrets_.session_key.hex(),
+            cookie_name=CSRF_COOKIE,
+            header_name=CSRF_HEADER,
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        ),
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(jinja_environment())
+        ),
+        exception_handlers={
+            NotAuthorizedException: _not_signed_in,
+            PermissionDeniedException: _forbidden,
+            ops.OperationError: _refused,  # type: ignore[dict-item]
+        },
+        after_request=security_headers,
+        lifespan=[lifespan],
+        openapi_config=None,
+    )
+
+
+async def _schedule_loop(app: Litestar) -> None:
+    """Apply the voting schedule every few seconds, for as long as the server runs."""
+    state = app.state
+    while True:
+        try:
+            await run_schedule_once(
+                state.session_factory, state.settings, state.secrets.board_key, state.clock()
+            )
+        except Exception:  # keep the loop alive; the next tick retries
+            log.exception("applying the voting schedule failed")
+        await asyncio.sleep(state.settings.schedule_interval)
+
+
+async def run_schedule_once(
+    session_factory: Any, settings: Settings, board_key: Any, now: datetime
+) -> list[tuple[str, str]]:
+    ctx = ops.Context(settings=settings, board_key=board_key, actor="scheduler", now=now)
+    async with session_factory() as session:
+        return await ops.apply_schedule(session, ctx)

@@ -1,0 +1,84 @@
+"""Who may call what: one guard reads each route's declared ``access`` level.
+
+Every route handler must declare ``opt={"access": ...}``; a route without one is
+refused (fail closed), and a test walks the app's route list to make sure each level
+is enforced for each role.  Levels:
+
+* ``public``    — anyone (voter pages, the public board, sign-in);
+* ``signed_in`` — any committee account (own account settings);
+* ``staff``     — admins and observers (read-only views);
+* ``admin``     — committee admins (every change);
+* ``election``  — staff, or a trustee of the election in the path;
+* ``trustee``   — only a trustee of the election in the path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import select
+
+from ballot.store.accounts import session_account
+from ballot.store.models import Account, ElectionTrustee
+
+SESSION_COOKIE = "ballot_session"
+LEVELS = ("public", "signed_in", "staff", "admin", "election", "trustee")
+
+
+async def current_account(connection: ASGIConnection[Any, Any, Any, Any]) -> Account | None:
+    """The signed-in account of this request (looked up once, then cached on the request)."""
+    cached = connection.scope.get("ballot_account", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    account = None
+    session_id = connection.cookies.get(SESSION_COOKIE)
+    if session_id:
+        factory = connection.app.state.session_factory
+        async with factory() as db:
+            account = await session_account(db, session_id, connection.app.state.clock())
+    connection.scope["ballot_account"] = account  # type: ignore[typeddict-unknown-key]
+    return account
+
+
+async def _is_trustee(connection: ASGIConnection[Any, Any, Any, Any], account: Account) -> bool:
+    election_id = connection.path_params.get("election_id")
+    if not election_id or account.role != "trustee":
+        return False
+    async with connection.app.state.session_factory() as db:
+        seat = await db.scalar(
+            select(ElectionTrustee.id).where(
+                ElectionTrustee.election_id == election_id,
+                ElectionTrustee.account_id == account.id,
+            )
+        )
+    return seat is not None
+
+
+async def access_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    level = handler.opt.get("access")
+    if level not in LEVELS:
+        raise PermissionDeniedException("this route declares no access level")
+    if level == "public":
+        return
+    account = await current_account(connection)
+    if account is None:
+        raise NotAuthorizedException("sign in first")
+    if level == "signed_in":
+        return
+    role = account.role
+    if level == "admin" and role == "admin":
+        return
+    if level == "staff" and role in ("admin", "observer"):
+        return
+    if level == "election" and (
+        role in ("admin", "observer") or await _is_trustee(connection, account)
+    ):
+        return
+    if level == "trustee" and await _is_trustee(connection, account):
+        return
+    raise PermissionDeniedException("your account may not do this")

@@ -1,0 +1,90 @@
+"""Queue the election's emails through the mail layer's outbox.
+
+Invitations go out at opening, in each voter's own language; reminders carry a fresh
+token (tokens are stored only as hashes, so an old link cannot be mailed again: the
+reminder replaces it, and the old link stops working).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballot.config import Settings
+from ballot.store.elections import texts_by_language
+from ballot.store.tokens import IssuedToken
+
+ORGANISATION = "the election committee"
+
+
+def voter_link(settings: Settings, token: str) -> str:
+    return f"{settings.base_url}/v/{token}"
+
+
+def _fmt(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
+
+
+async def queue_mail(
+    session: AsyncSession,
+    settings: Settings,
+    election: Any,
+    issued: Iterable[IssuedToken],
+    *,
+    kind: str = "invitation",
+) -> int:
+    """Render and enqueue one message per issued token; returns how many were queued."""
+    try:
+        from ballot.mail import messages, outbox
+    except ImportError:  # pragma: no cover - until the mail layer lands
+        return 0
+
+    render = messages.render_invitation if kind == "invitation" else messages.render_reminder
+    texts = await texts_by_language(session, election.id)
+    english = texts.get("en", {})
+    batch = []
+    for item in issued:
+        title = texts.get(item.language, {}).get("title") or english.get("title", "")
+        message = render(
+            item.language,
+            election_title=title,
+            opens_at=_fmt(election.opens_at),
+            closes_at=_fmt(election.closes_at),
+            link=voter_link(settings, item.token),
+            organisation=ORGANISATION,
+        )
+        batch.append(_outbox_item(election.id, item, message, kind))
+    if batch:
+        await outbox.enqueue_many(session, batch)
+    return len(batch)
+
+
+def _outbox_item(election_id: str, item: IssuedToken, message: Any, kind: str) -> dict[str, Any]:
+    subject = getattr(message, "subject", None)
+    body = getattr(message, "body", None) or getattr(message, "text", None)
+    if subject is None and isinstance(message, tuple):
+        subject, body = message[0], message[1]
+    return {
+        "election_id": election_id,
+        "to": item.email,
+        "subject": subject,
+        "body": body,
+        "kind": kind,
+        "language": item.language,
+    }
+
+
+async def delivery(session: AsyncSession, election_id: str) -> dict[str, Any]:
+    try:
+        from ballot.mail.outbox import delivery_summary
+    except ImportError:  # pragma: no cover
+        return {}
+    summary = await delivery_summary(session, election_id)
+    if hasattr(summary, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(summary)
+    return dict(summary) if not isinstance(summary, dict) else summary

@@ -1,0 +1,344 @@
+"""What the committee (or the clock) does to an election, one function per act.
+
+Controllers, the CLI, the scheduler and the demo all go through here, so every path
+writes the same bulletin-board events and audit entries and checks the same rules.
+Each function works inside the caller's transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballot.config import Settings
+from ballot.store import ceremony, tokens
+from ballot.store.audit import audit
+from ballot.store.board import append_board
+from ballot.store.elections import build_manifest, describe_missing, missing_translations
+from ballot.store.models import Election, ElectionTrustee, Voter
+from ballot.store.roll import EDITABLE_STATES, roll_size
+from ballot.web import mailing
+
+try:
+    from ballot.election.lifecycle import IllegalTransition, State, check_transition
+except ImportError:  # pragma: no cover - until the election layer lands
+    from ballot.web._lifecycle_fallback import (  # type: ignore[assignment]
+        IllegalTransition,
+        State,
+        check_transition,
+    )
+
+log = logging.getLogger(__name__)
+
+
+class OperationError(Exception):
+    """Refused act; ``status`` is the HTTP status that fits (409: wrong state, 400: bad input)."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an act needs besides the database: settings, the board key, who acts, when."""
+
+    settings: Settings
+    board_key: Any
+    actor: str
+    now: datetime
+
+
+async def get_election(session: AsyncSession, election_id: str, *, lock: bool = False) -> Election:
+    query = select(Election).where(Election.id == election_id)
+    if lock:
+        query = query.with_for_update()
+    election = await session.scalar(query)
+    if election is None:
+        raise OperationError(f"no election {election_id}", 404)
+    return election
+
+
+async def _board(
+    session: AsyncSession, ctx: Context, election: Election, kind: str, payload: dict[str, Any]
+) -> None:
+    await append_board(session, election.id, kind, payload, ctx.now, ctx.board_key)
+
+
+async def transition(session: AsyncSession, ctx: Context, election: Election, target: str) -> None:
+    """Move an election to ``target``, doing everything that step entails."""
+    try:
+        target_state = State(target)
+    except ValueError as exc:
+        raise OperationError(f"unknown state {target!r}", 400) from exc
+    current = election.state
+    try:
+        check_transition(State(current), target_state)
+    except IllegalTransition as exc:
+        raise OperationError(
+            str(exc) or f"an election cannot go from {current} to {target}"
+        ) from exc
+    step = _STEPS.get(target_state.value)
+    if step is not None:
+        await step(session, ctx, election)
+    election.state = target_state.value
+    await _board(session, ctx, election, "state", {"from": current, "to": target_state.value})
+    await audit(
+        session,
+        ctx.actor,
+        "transition",
+        ctx.now,
+        election.id,
+        **{"from": current, "to": target_state.value},
+    )
+    await session.flush()
+
+
+async def _check_translations(session: AsyncSession, election: Election) -> None:
+    missing = await missing_translations(session, election.id)
+    if missing:
+        raise OperationError(
+            "texts are missing for languages on the roll: " + describe_missing(missing)
+        )
+
+
+async def _start_ceremony(session: AsyncSession, ctx: Context, election: Election) -> None:
+    """Freeze the definition into the manifest the trustees' keys will be bound to."""
+    await _check_translations(session, election)
+    manifest = await build_manifest(session, election)
+    digest = ceremony.manifest_hash(manifest)
+    election.manifest = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
+    election.manifest_hash = digest.hex()
+    await _board(
+        session, ctx, election, "manifest", {"manifest": manifest, "manifest_hash": digest.hex()}
+    )
+
+
+async def _back_to_draft(session: AsyncSession, ctx: Context, election: Election) -> None:
+    election.manifest = election.manifest_hash = None
+    election.ceremony = election.joint_public_key = None
+
+
+async def _ready(session: AsyncSession, ctx: Context, election: Election) -> None:
+    if not election.joint_public_key:
+        raise OperationError("the key ceremony is not finished: no joint public key yet")
+
+
+async def _open(session: AsyncSession, ctx: Context, election: Election) -> None:
+    """Freeze eligibility, issue every voter's token, queue every invitation."""
+    await _check_translations(session, election)
+    eligible = await roll_size(session, election.id)
+    if eligible == 0:
+        raise OperationError("the roll is empty: import the voter roll before opening")
+    election.eligible_count = eligible
+    election.opened_at = ctx.now
+    issued = await tokens.issue_tokens(session, election.id, ctx.now)
+    await _board(session, ctx, election, "roll_frozen", {"eligible": eligible})
+    queued = await mailing.queue_mail(session, ctx.settings, election, issued, kind="invitation")
+    await audit(
+        session,
+        ctx.actor,
+        "tokens_issued",
+        ctx.now,
+        election.id,
+        tokens=len(issued),
+        invitations=queued,
+    )
+
+
+async def _close(session: AsyncSession, ctx: Context, election: Election) -> None:
+    election.closed_at = ctx.now
+    expired = await tokens.expire_tokens(session, election.id, ctx.now)
+    await audit(session, ctx.actor, "tokens_expired", ctx.now, election.id, tokens=expired)
+
+
+_STEPS = {
+    "key_ceremony": _start_ceremony,
+    "draft": _back_to_draft,
+    "ready": _ready,
+    "open": _open,
+    "closed": _close,
+}
+
+
+def require_state(election: Election, *states: str, doing: str) -> None:
+    if election.state not in states:
+        raise OperationError(
+            f"cannot {doing} while the election is {election.state} (only when {' or '.join(states)})"
+        )
+
+
+def require_roll_editable(election: Election) -> None:
+    require_state(election, *EDITABLE_STATES, doing="change the roll")
+
+
+# --- key ceremony ------------------------------------------------------------------
+
+
+async def run_local_ceremony(
+    session: AsyncSession, ctx: Context, election: Election, passphrases: list[str]
+) -> list[bytes]:
+    """Demo ceremony: every trustee's part here; returns their sealed secret key files."""
+    require_state(election, "key_ceremony", doing="run the key ceremony")
+    if len(passphrases) != election.trustees_n:
+        raise OperationError(f"give one passphrase per trustee ({election.trustees_n})", 400)
+    assert election.manifest_hash is not None
+    try:
+        transcript, secrets_ = ceremony.local_ceremony(
+            election.trustees_k, election.trustees_n, bytes.fromhex(election.manifest_hash)
+        )
+    except ceremony.CeremonyUnavailable as exc:
+        raise OperationError(str(exc), 503) from exc
+    await _record_transcript(session, ctx, election, transcript, local=True)
+    return [ceremony.seal_secret(s, p) for s, p in zip(secrets_, passphrases, strict=True)]
+
+
+async def accept_transcript(
+    session: AsyncSession, ctx: Context, election: Election, transcript: Any
+) -> None:
+    require_state(election, "key_ceremony", doing="record the ceremony transcript")
+    await _record_transcript(session, ctx, election, transcript, local=False)
+
+
+async def _record_transcript(
+    session: AsyncSession, ctx: Context, election: Election, transcript: Any, *, local: bool
+) -> None:
+    try:
+        key = ceremony.check_transcript(transcript)
+    except ValueError as exc:
+        raise OperationError(str(exc), 400) from exc
+    if election.joint_public_key:
+        raise OperationError("the ceremony transcript is already recorded")
+    election.ceremony = json.dumps(transcript, sort_keys=True)
+    election.joint_public_key = key
+    await _board(session, ctx, election, "ceremony", {"transcript": transcript, "local": local})
+    await audit(session, ctx.actor, "ceremony_recorded", ctx.now, election.id, local=local)
+
+
+async def trustee_submission(
+    session: AsyncSession, ctx: Context, election: Election, seat: ElectionTrustee, public_data: Any
+) -> None:
+    require_state(election, "key_ceremony", doing="post trustee ceremony data")
+    if not isinstance(public_data, dict):
+        raise OperationError("the trustee's public data must be a JSON object", 400)
+    seat.public_data = json.dumps(public_data, sort_keys=True)
+    seat.submitted_at = ctx.now
+    await _board(
+        session, ctx, election, "trustee_public", {"trustee": seat.position, "data": public_data}
+    )
+    await audit(
+        session, ctx.actor, "trustee_submission", ctx.now, election.id, trustee=seat.position
+    )
+
+
+# --- voters and tokens ---------------------------------------------------------------
+
+
+async def find_voter(session: AsyncSession, election: Election, member_id: str) -> Voter:
+    voter = await session.scalar(
+        select(Voter).where(Voter.election_id == election.id, Voter.member_id == member_id)
+    )
+    if voter is None:
+        raise OperationError(f"member {member_id} is not on the roll", 404)
+    return voter
+
+
+async def reissue(session: AsyncSession, ctx: Context, election: Election, voter: Voter) -> None:
+    require_state(election, "open", doing="reissue a voting link")
+    try:
+        issued = await tokens.reissue_token(session, voter, ctx.now)
+    except tokens.TokenError as exc:
+        raise OperationError(str(exc)) from exc
+    await mailing.queue_mail(session, ctx.settings, election, [issued], kind="invitation")
+    await audit(session, ctx.actor, "token_reissued", ctx.now, election.id, member=voter.member_id)
+
+
+async def revoke(
+    session: AsyncSession, ctx: Context, election: Election, voter: Voter, *, voted_on_paper: bool
+) -> None:
+    require_state(election, "open", doing="revoke a voting link")
+    try:
+        await tokens.revoke_token(session, voter, ctx.now, voted_on_paper=voted_on_paper)
+    except tokens.TokenError as exc:
+        raise OperationError(str(exc)) from exc
+    await audit(
+        session,
+        ctx.actor,
+        "token_revoked",
+        ctx.now,
+        election.id,
+        member=voter.member_id,
+        voted_on_paper=voted_on_paper,
+    )
+
+
+async def send_reminders(session: AsyncSession, ctx: Context, election: Election) -> int:
+    """Remind every member who has not voted; each gets a fresh link (the old one dies)."""
+    require_state(election, "open", doing="send reminders")
+    pending = list(
+        await session.scalars(
+            select(Voter).where(Voter.election_id == election.id, Voter.voted_at.is_(None))
+        )
+    )
+    issued = []
+    for voter in pending:
+        if await _has_live_token(session, voter):
+            issued.append(await tokens.reissue_token(session, voter, ctx.now))
+    queued = await mailing.queue_mail(session, ctx.settings, election, issued, kind="reminder")
+    await audit(session, ctx.actor, "reminders", ctx.now, election.id, count=queued)
+    return queued
+
+
+async def _has_live_token(session: AsyncSession, voter: Voter) -> bool:
+    from ballot.store.models import VoterToken
+
+    found = await session.scalar(
+        select(VoterToken.id).where(VoterToken.voter_id == voter.id, VoterToken.status == "active")
+    )
+    return found is not None
+
+
+# --- the clock -------------------------------------------------------------------------
+
+
+async def apply_schedule(session: AsyncSession, ctx: Context) -> list[tuple[str, str]]:
+    """Open ready elections whose time has come and close open ones whose time is up.
+
+    Called by the mail worker loop and periodically by the server; safe to run from
+    both at once (each election row is locked and its state re-checked).  Commits per
+    election so one failure does not hold back the others.
+    """
+    now = ctx.now
+    due = list(
+        await session.scalars(
+            select(Election.id).where(
+                ((Election.state == "ready") & (Election.opens_at <= now))
+                | ((Election.state == "open") & (Election.closes_at <= now))
+            )
+        )
+    )
+    done: list[tuple[str, str]] = []
+    for election_id in due:
+        try:
+            election = await get_election(session, election_id, lock=True)
+            if election.state == "ready" and election.opens_at and election.opens_at <= now:
+                target = "open"  # if also past closing, the next tick closes it
+            elif election.state == "open" and election.closes_at and election.closes_at <= now:
+                target = "closed"
+            else:
+                await session.rollback()
+                continue
+            await transition(session, ctx, election, target)
+            await session.commit()
+            done.append((election_id, target))
+        except OperationError as exc:
+            await session.rollback()
+            log.warning("scheduled step for election %s refused: %s", election_id, exc.message)
+    return done

@@ -1,0 +1,258 @@
+"""Committee pages: server-rendered, plain HTML forms (every POST carries the CSRF token).
+
+English-first, but every string goes through gettext so the committee UI can be
+translated like the voter pages.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballot.store.audit import audit, audit_entries
+from ballot.store.elections import (
+    DefinitionError,
+    create_election,
+    missing_translations,
+    parse_definition,
+    texts_by_language,
+)
+from ballot.store.models import Election
+from ballot.store.roll import import_roll, roll_size
+from ballot.store.tokens import token_counts
+from ballot.store.turnout import turnout
+from ballot.web import operations as ops
+from ballot.web.api import LOGIN_MESSAGES, session_cookie, sign_in
+from ballot.web.deps import acting
+from ballot.web.mailing import delivery
+from ballot.web.voter import i18n_context
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+NEXT_STATES = {
+    "draft": ["key_ceremony"],
+    "key_ceremony": ["ready", "draft"],
+    "ready": ["open"],
+    "open": ["closed"],
+    "closed": ["tallied"],
+    "tallied": ["certified"],
+    "certified": [],
+}
+
+
+def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
+    account = request.scope.get("ballot_account")
+    return Template(
+        template_name=f"committee/{name}.html",
+        context={**i18n_context("en"), "account": account, **context},
+        status_code=status,
+    )
+
+
+class LoginPages(Controller):
+    @get("/", opt={"access": "public"})
+    async def home(self) -> Redirect:
+        return Redirect(path="/committee", status_code=303)
+
+    @get("/login", opt={"access": "public"})
+    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+        return page("login", request)
+
+    @post("/login", opt={"access": "public"})
+    async def login(
+        self, request: Request[Any, Any, Any], db: AsyncSession, data: Form
+    ) -> Response[Any]:
+        session_id, reason = await sign_in(
+            request, db, data.get("email", ""), data.get("password", ""), data.get("totp") or None
+        )
+        if session_id is None:
+            message, status = LOGIN_MESSAGES[reason]
+            return page("login", request, status=status, error=message, email=data.get("email", ""))
+        return Redirect(
+            path="/committee", status_code=303, cookies=[session_cookie(request, session_id)]
+        )
+
+
+class CommitteePages(Controller):
+    path = "/committee"
+
+    @get("/", opt={"access": "staff"})
+    async def dashboard(self, request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+        elections = list(await db.scalars(select(Election).order_by(Election.created_at.desc())))
+        titles = {
+            e.id: (await texts_by_language(db, e.id)).get("en", {}).get("title", e.id)
+            for e in elections
+        }
+        return page("dashboard", request, elections=elections, titles=titles)
+
+    @get("/elections/new", opt={"access": "admin"})
+    async def new_election(self, request: Request[Any, Any, Any]) -> Template:
+        return page("new_election", request, form={})
+
+    @post("/elections/new", opt={"access": "admin"})
+    async def create_election(
+        self, request: Request[Any, Any, Any], db: AsyncSession, data: Form
+    ) -> Response[Any]:
+        options = [line.strip() for line in data.get("options", "").splitlines() if line.strip()]
+        definition = {
+            "kind": data.get("kind"),
+            "title": {"en": data.get("title", "")},
+            "opens_at": data.get("opens_at") or None,
+            "closes_at": data.get("closes_at") or None,
+            "rule": data.get("rule", "majority"),
+            "supermajority": data.get("supermajority") or None,
+            "quorum": data.get("quorum") or None,
+            "allow_blank": data.get("allow_blank") == "on",
+            "trustees": {
+                "n": int(data.get("trustees_n") or 1),
+                "k": int(data.get("trustees_k") or 1),
+            },
+            "questions": [
+                {
+                    "text": {"en": data.get("question", "")},
+                    "min": int(data.get("min") or 1),
+                    "max": int(data.get("max") or 1),
+                    "options": [{"en": o} for o in options],
+                }
+            ],
+        }
+        try:
+            parsed = parse_definition(definition)
+        except DefinitionError as exc:
+            return page("new_election", request, status=400, problems=exc.problems, form=data)
+        ctx = acting(request)
+        election = await create_election(db, parsed, ctx.now)
+        await audit(db, ctx.actor, "election_created", ctx.now, election.id)
+        await db.commit()
+        return Redirect(path=f"/committee/elections/{election.id}", status_code=303)
+
+    async def _election_page(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        election_id: str,
+        status: int = 200,
+        **extra: Any,
+    ) -> Template:
+        election = await ops.get_election(db, election_id)
+        texts = await texts_by_language(db, election_id)
+        return page(
+            "election",
+            request,
+            status=status,
+            election=election,
+            title=texts.get("en", {}).get("title", election.id),
+            languages=sorted(texts),
+            next_states=NEXT_STATES.get(election.state, []),
+            missing=await missing_translations(db, election_id),
+            roll_size=await roll_size(db, election_id),
+            tokens=await token_counts(db, election_id),
+            mail=await delivery(db, election_id),
+            turnout=await turnout(db, election_id),
+            **extra,
+        )
+
+    @get("/elections/{election_id:str}", opt={"access": "staff"})
+    async def election(
+        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession
+    ) -> Template:
+        return await self._election_page(request, db, election_id)
+
+    @post("/elections/{election_id:str}/state", opt={"access": "admin"})
+    async def change_state(
+        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession, data: Form
+    ) -> Response[Any]:
+        election = await ops.get_election(db, election_id, lock=True)
+        try:
+            await ops.transition(db, acting(request), election, data.get("target", ""))
+        except ops.OperationError as exc:
+            await db.rollback()
+            return await self._election_page(
+                request, db, election_id, status=exc.status, error=exc.message
+            )
+        await db.commit()
+        return Redirect(path=f"/committee/elections/{election_id}", status_code=303)
+
+    @post("/elections/{election_id:str}/roll", opt={"access": "admin"})
+    async def upload_roll(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: str,
+        db: AsyncSession,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[Any]:
+        election = await ops.get_election(db, election_id, lock=True)
+        upload = data.get("roll")
+        try:
+            ops.require_roll_editable(election)
+            if not isinstance(upload, UploadFile):
+                raise ops.OperationError("choose a CSV file to upload", 400)
+            text = (await upload.read()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return await self._election_page(
+                request, db, election_id, status=400, error="The roll must be a UTF-8 CSV file."
+            )
+        except ops.OperationError as exc:
+            return await self._election_page(
+                request, db, election_id, status=exc.status, error=exc.message
+            )
+        result = await import_roll(db, election_id, text)
+        if not result.ok:
+            await db.rollback()
+            return await self._election_page(
+                request,
+                db,
+                election_id,
+                status=422,
+                problems=result.problems,
+                error="The roll was not imported. Fix these rows and upload the whole file again.",
+            )
+        ctx = acting(request)
+        await audit(db, ctx.actor, "roll_imported", ctx.now, election_id, rows=result.imported)
+        await db.commit()
+        return await self._election_page(
+            request, db, election_id, notice=f"Imported {result.imported} members."
+        )
+
+    @post("/elections/{election_id:str}/reminders", opt={"access": "admin"})
+    async def reminders(
+        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession
+    ) -> Response[Any]:
+        election = await ops.get_election(db, election_id)
+        try:
+            queued = await ops.send_reminders(db, acting(request), election)
+        except ops.OperationError as exc:
+            await db.rollback()
+            return await self._election_page(
+                request, db, election_id, status=exc.status, error=exc.message
+            )
+        await db.commit()
+        return await self._election_page(
+            request, db, election_id, notice=f"Queued {queued} reminders."
+        )
+
+    @get("/audit", opt={"access": "staff"})
+    async def audit_log(self, request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+        return page("audit", request, entries=await audit_entries(db))
+
+
+class SignOut(Controller):
+    @post("/logout", opt={"access": "signed_in"})
+    async def logout(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+        from ballot.store.accounts import close_session
+        from ballot.web.auth import SESSION_COOKIE
+
+        await close_session(db, request.cookies.get(SESSION_COOKIE, ""))
+        await db.commit()
+        return Redirect(
+            path="/login", status_code=303, cookies=[session_cookie(request, "", max_age=0)]
+        )
+
+
+PAGE_CONTROLLERS = [LoginPages, CommitteePages, SignOut]
