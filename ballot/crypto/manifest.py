@@ -178,7 +178,7 @@ def canonical_json(value: object) -> bytes:
     """RFC 8785 canonical bytes; floats refused (see the module docstring)."""
     _refuse_floats(value, "$")
     try:
-        return rfc8785.dumps(value)
+        return rfc8785.dumps(value)  # type: ignore[arg-type]  # checked by rfc8785 itself
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise ManifestError(f"cannot canonicalise as RFC 8785 JSON: {exc}") from exc
 
