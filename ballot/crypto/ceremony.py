@@ -227,14 +227,22 @@ class DealerMessage:
         what = "a dealer message"
         d = _obj(obj, {"dealer", "receiving_key", "commitments", "proofs"}, what)
         dealer = _int(d, "dealer", what)
+        try:
+            return cls._parse_body(dealer, d)
+        except CeremonyError as exc:
+            raise CeremonyError(dealer, f"malformed dealer message: {exc.reason}") from exc
+
+    @classmethod
+    def _parse_body(cls, dealer: int, d: dict[str, object]) -> DealerMessage:
+        what = "a dealer message"
         commitments, proofs = _list(d, "commitments", what), _list(d, "proofs", what)
         if not 1 <= len(commitments) <= MAX_TRUSTEES or len(proofs) != len(commitments):
-            raise CeremonyError(dealer, "needs 1 to 100 commitments and one proof for each")
+            raise CeremonyError(None, "needs 1 to 100 commitments and one proof for each")
         try:
             parsed_commitments = tuple(_element(c) for c in commitments)
             parsed_proofs = tuple(SchnorrProof.from_json(p) for p in proofs)
         except (GroupError, ProofError) as exc:
-            raise CeremonyError(dealer, f"malformed dealer message: {exc}") from exc
+            raise CeremonyError(None, str(exc)) from exc
         return cls(dealer, _hex(d, "receiving_key", what, 32), parsed_commitments, parsed_proofs)
 
 
