@@ -50,7 +50,56 @@ from ballot.crypto.elgamal import Ciphertext, decode_count, encrypt  # noqa: E40
 from ballot.crypto.group import Element, Scalar, base_mul  # noqa: E402
 from ballot.crypto.proofs import RangeProof, prove_range  # noqa: E402
 
-FINGERPRINT = hashlib.sha256(b"bench election").digest()
+YES_NO: dict[str, Any] = {
+    "election_id": "bench",
+    "questions": [{"id": "q", "min": 1, "max": 1, "options": [{"id": "yes"}, {"id": "no"}]}],
+}
+THRESHOLD_K, THRESHOLD_N = 2, 3
+
+
+@dataclass
+class Keys:
+    """The election key: a 2-of-3 threshold key when the ceremony code exists, else one key."""
+
+    public: Element
+    fingerprint: bytes
+    decrypt: Callable[[list[Ciphertext]], list[int]]
+    how: str
+
+
+def setup_keys() -> Keys:
+    try:
+        from ballot.crypto.ceremony import TrusteeShare, local_ceremony
+        from ballot.crypto.manifest import election_fingerprint, manifest_hash
+        from ballot.crypto.threshold import combine_tally, partial_decrypt_tally
+    except ImportError:
+        secret = Scalar.reduce64(hashlib.sha512(b"bench secret").digest())
+        public = base_mul(secret)
+
+        def decrypt_single(cts: list[Ciphertext]) -> list[int]:
+            return [decode_count(ct.beta - ct.alpha * secret) for ct in cts]
+
+        return Keys(public, hashlib.sha256(b"bench").digest(), decrypt_single, "one key")
+
+    mhash = manifest_hash(YES_NO)
+    transcript, blobs = local_ceremony(THRESHOLD_K, THRESHOLD_N, mhash, rng=seeded("ceremony"))
+    shares = [TrusteeShare.from_bytes(b) for b in blobs]
+    public = shares[0].joint_public_key
+    vkeys = {int(i): Element.from_hex(v) for i, v in transcript["verification_keys"].items()}  # type: ignore[union-attr]
+    fingerprint = election_fingerprint(mhash, public, [vkeys[i] for i in sorted(vkeys)])
+
+    def decrypt_threshold(cts: list[Ciphertext]) -> list[int]:
+        tally = {f"slot-{i}": ct for i, ct in enumerate(cts)}
+        partials = [
+            p
+            for share in shares[:THRESHOLD_K]
+            for p in partial_decrypt_tally(share.index, share.secret_share, tally, fingerprint)
+        ]
+        counts = combine_tally(tally, partials, vkeys, THRESHOLD_K, fingerprint)
+        return [counts[label] for label in tally]
+
+    how = f"{THRESHOLD_K}-of-{THRESHOLD_N} threshold key (partials + proofs + combination)"
+    return Keys(public, fingerprint, decrypt_threshold, how)
 
 
 def seeded(seed: str) -> Callable[[], Scalar]:
@@ -70,16 +119,18 @@ class Path_:
     to_text: Callable[[Any], str]  # ballot -> JSON text
     verify_text: Callable[[str], None]  # full path: parse JSON + verify
     ciphertexts: Callable[[Any], list[Ciphertext]]
+    #: ballots -> one ciphertext per slot; None means Element.sum over the slot columns
+    aggregate: Callable[[Iterator[Any]], list[Ciphertext]] | None = None
 
 
-def primitive_path(public: Element) -> Path_:
+def primitive_path(public: Element, fingerprint: bytes) -> Path_:
     ctx = ["slot", 0, 0]
 
     def enc() -> tuple[Ciphertext, RangeProof]:
         r = Scalar.random()
         m = 1
         ct = encrypt(public, m, r)
-        return ct, prove_range(ct, m, r, public, 0, 1, FINGERPRINT, ctx)
+        return ct, prove_range(ct, m, r, public, 0, 1, fingerprint, ctx)
 
     def to_text(b: tuple[Ciphertext, RangeProof]) -> str:
         return json.dumps({"ciphertext": b[0].to_json(), "proof": b[1].to_json()})
@@ -87,44 +138,48 @@ def primitive_path(public: Element) -> Path_:
     def verify_text(text: str) -> None:
         obj = json.loads(text)
         ct = Ciphertext.from_json(obj["ciphertext"])
-        RangeProof.from_json(obj["proof"]).verify(ct, public, 0, 1, FINGERPRINT, ctx)
+        RangeProof.from_json(obj["proof"]).verify(ct, public, 0, 1, fingerprint, ctx)
 
     return Path_(
         "primitives (encrypt + prove_range [0,1])", enc, to_text, verify_text, lambda b: [b[0]]
     )
 
 
-def ballot_path(public: Element) -> Path_ | None:
+def ballot_path(public: Element, fingerprint: bytes) -> Path_ | None:
     try:
         from ballot.crypto import ballots as B
         from ballot.crypto.manifest import ElectionManifest
     except ImportError:
         return None
-    manifest = ElectionManifest.from_definition(
-        {
-            "election_id": "bench",
-            "questions": [
-                {"id": "q", "min": 1, "max": 1, "options": [{"id": "yes"}, {"id": "no"}]}
-            ],
-        }
-    )
+    manifest = ElectionManifest.from_definition(YES_NO)
 
     def enc() -> Any:
-        ballot, _secrets = B.encrypt_ballot(manifest, public, FINGERPRINT, [[0]])
+        ballot, _secrets = B.encrypt_ballot(manifest, public, fingerprint, [[0]])
         return ballot
 
     def verify_text(text: str) -> None:
-        B.verify_ballot(manifest, public, FINGERPRINT, json.loads(text))
+        B.verify_ballot(manifest, public, fingerprint, json.loads(text))
 
     def cts(ballot: Any) -> list[Ciphertext]:
         return [s.ciphertext for q in ballot.questions for s in q.slots]
 
+    aggregate = None
+    try:
+        from ballot.crypto.tally import aggregate as tally_aggregate
+
+        def aggregate(ballots: Iterator[Any]) -> list[Ciphertext]:
+            return [ct for q in tally_aggregate(manifest, ballots).questions for ct in q]
+    except ImportError:
+        pass
+
     return Path_(
-        "ballots.encrypt_ballot / verify_ballot (yes/no)",
+        "ballots.encrypt_ballot / verify_ballot (yes/no)"
+        + (" + tally.aggregate" if aggregate else ""),
         enc,
         lambda b: json.dumps(b.to_json()),
         verify_text,
         cts,
+        aggregate,
     )
 
 
@@ -213,16 +268,16 @@ def main() -> None:
     ap.add_argument("--primitives", action="store_true", help="force the primitive path")
     args = ap.parse_args()
 
-    secret = Scalar.reduce64(hashlib.sha512(b"bench secret").digest())
-    public = base_mul(secret)
-    path = None if args.primitives else ballot_path(public)
-    path = path or primitive_path(public)
+    keys = setup_keys()
+    public = keys.public
+    path = None if args.primitives else ballot_path(public, keys.fingerprint)
+    path = path or primitive_path(public, keys.fingerprint)
     ref = Reference()
     for _ in range(50):
         ref.time_one()  # warm up
 
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"measuring: {path.name}")
+    print(f"measuring: {path.name}; key: {keys.how}")
     print(f"PyNaCl {nacl.__version__}, python {sys.version.split()[0]}")
     duty_before = cpu_duty(args.duty_seconds)
 
@@ -254,7 +309,8 @@ def main() -> None:
 
     # aggregation: a pool of distinct ballots cycled up to N (cost does not depend on values)
     pool_size = max(1, min(args.pool, args.ballots))
-    pool = [path.ciphertexts(path.encrypt()) for _ in range(pool_size)]
+    pool_ballots = [path.encrypt() for _ in range(pool_size)]
+    pool = [path.ciphertexts(b) for b in pool_ballots]
     n_slots = len(pool[0])
     alphas = [[b[k].alpha for b in pool] for k in range(n_slots)]
     betas = [[b[k].beta for b in pool] for k in range(n_slots)]
@@ -263,15 +319,20 @@ def main() -> None:
         return itertools.islice(itertools.cycle(items), n)
 
     ra = ref.time_one()
-    t_agg, totals = timed(
-        lambda: [
-            Ciphertext(
-                Element.sum(stream(alphas[k], args.ballots)),
-                Element.sum(stream(betas[k], args.ballots)),
-            )
-            for k in range(n_slots)
-        ]
-    )
+    if path.aggregate is not None:
+        t_agg, totals = timed(
+            lambda: path.aggregate(itertools.islice(itertools.cycle(pool_ballots), args.ballots))
+        )
+    else:
+        t_agg, totals = timed(
+            lambda: [
+                Ciphertext(
+                    Element.sum(stream(alphas[k], args.ballots)),
+                    Element.sum(stream(betas[k], args.ballots)),
+                )
+                for k in range(n_slots)
+            ]
+        )
     rb = ref.time_one()
     agg_ref = (ra + rb) / 2
 
@@ -281,10 +342,10 @@ def main() -> None:
         timed(lambda: [Ciphertext.from_json(h) for h in hexes])[0] for _ in range(200)
     )
 
-    # decryption of the aggregate (single key here; threshold partials add t Chaum-Pedersen)
+    # decryption of the aggregate (threshold: k partials with proofs, verified, combined)
     expected = args.ballots  # every bench ballot says "yes" (slot value 1)
-    t_dec, counted = timed(lambda: decode_count(totals[0].beta - totals[0].alpha * secret))
-    assert counted == expected, (counted, expected)
+    t_dec, counted = timed(lambda: keys.decrypt(totals))
+    assert counted == [expected] * n_slots, (counted, expected)
 
     duty_after = cpu_duty(args.duty_seconds)
     duties = [d for d in (duty_before, duty_after) if d is not None]
@@ -306,15 +367,16 @@ def main() -> None:
     print(f"  libsodium calls in one verify:  {_calls(verify_counts)}")
     print(f"  libsodium calls in one encrypt: {_calls(encrypt_counts)}")
     print(f"parse one ballot's ciphertexts from hex (validation): {fmt(t_parse_one, ref_med)}")
+    agg_how = "tally.aggregate" if path.aggregate else "Element.sum"
     per = t_agg / args.ballots
     print(
-        f"aggregate {args.ballots:,} ballots ({n_slots} slot(s), Element.sum): "
+        f"aggregate {args.ballots:,} ballots ({n_slots} slot(s), {agg_how}): "
         f"{t_agg:.3f} s = {per * 1e6:.2f} us/ballot = {per / agg_ref:.3f} x ref/ballot"
     )
     million = per * 1_000_000
     label = "measured" if args.ballots == 1_000_000 else "extrapolated"
     print(f"aggregate 1,000,000 ballots ({label}): {million:.1f} s wall")
-    print(f"decrypt + decode the tally ({counted:,}): {fmt(t_dec, ref_med)}")
+    print(f"decrypt + decode the tally ({counted[0]:,}, {keys.how}): {fmt(t_dec, ref_med)}")
     print(f"re-parsing 1,000,000 ballots from hex would add {t_parse_one * 1e6:.1f} s wall")
     print()
     if duty is None:
