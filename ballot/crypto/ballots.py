@@ -39,7 +39,7 @@ from typing import Final
 
 from .elgamal import Ciphertext, encrypt
 from .group import Element, GroupError, Scalar
-from .manifest import ElectionManifest, QuestionSpec, canonical_json
+from .manifest import ElectionManifest, ManifestError, QuestionSpec, canonical_json
 from .proofs import ProofError, RangeProof, prove_range
 
 __all__ = [
@@ -429,7 +429,10 @@ def tracker(ballot: EncryptedBallot | Mapping[str, object]) -> str:
     ballot ``tracker(json) == tracker(EncryptedBallot.from_json(json))``.
     """
     obj = ballot.to_json() if isinstance(ballot, EncryptedBallot) else ballot
-    return hashlib.sha256(canonical_json(obj)).hexdigest()
+    try:
+        return hashlib.sha256(canonical_json(obj)).hexdigest()
+    except ManifestError as exc:
+        raise BallotError(f"the ballot is not canonical JSON: {exc}") from exc
 
 
 def tracker_display(tracker_hex: str) -> str:

@@ -534,3 +534,43 @@ def test_range_proof_stays_bound_to_its_range() -> None:
     total = Ciphertext.sum(s.ciphertext for s in ballot.questions[0].slots[:5])
     with pytest.raises(ProofError):
         proof.verify(total, KEY, 0, 3, FP, ["count", 0])
+
+
+def test_tracker_of_non_json_is_a_ballot_error() -> None:
+    with pytest.raises(BallotError, match="canonical JSON"):
+        tracker({"format": 1.5})
+
+
+def test_yes_no_verification_cost_stays_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cast hot path: count libsodium calls (deterministic, unlike timings).
+
+    Weights relative to one variable-base multiplication, measured on the
+    development machine: fixed-base 0.25, point validation 0.5, add/sub 0.2.
+    The budget is 10; today it is 6 + 2*0.25 + 2*0.5 + 5*0.2 = 8.5.
+    """
+    from nacl import bindings
+
+    weights = {
+        "crypto_scalarmult_ed25519_noclamp": 1.0,
+        "crypto_scalarmult_ed25519_base_noclamp": 0.25,
+        "crypto_core_ed25519_is_valid_point": 0.5,
+        "crypto_core_ed25519_add": 0.2,
+        "crypto_core_ed25519_sub": 0.2,
+    }
+    manifest = single("yes-no")
+    data = encrypt_ballot(manifest, KEY, FP, [[1]])[0].to_json()
+    cost = [0.0]
+
+    def counting(name: str, weight: float) -> Any:
+        original = getattr(bindings, name)
+
+        def call(*args: Any) -> Any:
+            cost[0] += weight
+            return original(*args)
+
+        return call
+
+    for name, weight in weights.items():
+        monkeypatch.setattr(bindings, name, counting(name, weight))
+    verify_ballot(manifest, KEY, FP, data)
+    assert 0 < cost[0] <= 10
