@@ -778,8 +778,10 @@ def verify_transcript(transcript: object, manifest_hash: bytes) -> CeremonyResul
     except ThresholdError as exc:
         raise CeremonyError(None, str(exc)) from exc
     claimed_q = d["qualified"]
+    if not isinstance(claimed_q, list) or any(type(i) is not int for i in claimed_q):
+        raise CeremonyError(None, "the transcript's qualified set must be a list of indices")
     if claimed_q != list(result.qualified):
-        claimed = set(claimed_q) if isinstance(claimed_q, list) else set()
+        claimed = set(claimed_q)
         for i in range(1, n + 1):
             if i in result.disqualified and i in claimed:
                 raise CeremonyError(i, f"must be disqualified: {result.disqualified[i]}")

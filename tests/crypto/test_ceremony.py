@@ -170,6 +170,8 @@ def test_missing_encrypted_share_is_named() -> None:
         lambda t: t["encrypted_shares"][0].update(ciphertext="00"),
         lambda t: t.update(complaints=[{"complaint": {"dealer": 1}, "resolution": None}]),
         lambda t: t.update(qualified=[1, 2]),
+        lambda t: t.update(qualified=[True, 2, 3]),
+        lambda t: t.update(qualified=[1, 2, 3, 4]),
         lambda t: t.update(disqualified={"1": "made up"}),
     ],
 )
