@@ -21,10 +21,16 @@ class CeremonyUnavailable(RuntimeError):
 
 
 def manifest_hash(manifest: dict[str, Any]) -> bytes:
+    """Check the manifest has the shape the crypto layer needs, and hash it.
+
+    Raises ValueError (the crypto layer's ManifestError) with its reason.
+    """
     try:
+        from ballot.crypto.manifest import ElectionManifest
         from ballot.crypto.manifest import manifest_hash as crypto_manifest_hash
     except ImportError:  # pragma: no cover - until the crypto layer lands
         return hashlib.sha256(rfc8785.dumps(manifest)).digest()
+    ElectionManifest.from_definition(manifest)
     return crypto_manifest_hash(manifest)
 
 

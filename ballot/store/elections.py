@@ -360,12 +360,18 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
     for q, options in await questions_of(session, election.id):
         questions.append(
             {
+                "id": f"q{q.position}",
                 "position": q.position,
                 "min": q.min_selections,
                 "max": q.max_selections,
                 "text": by_language(f"question:{q.id}"),
                 "options": [
-                    {"position": o.position, "text": by_language(f"option:{o.id}")} for o in options
+                    {
+                        "id": f"q{q.position}-o{o.position}",
+                        "position": o.position,
+                        "text": by_language(f"option:{o.id}"),
+                    }
+                    for o in options
                 ],
             }
         )

@@ -63,7 +63,7 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 def _not_signed_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if _wants_json(request):
         return Response({"error": "sign in first"}, status_code=401)
-    return Redirect(path="/login", status_code=303)
+    return Redirect(path="/login", query_params={"next": request.url.path}, status_code=303)
 
 
 def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -113,7 +113,10 @@ async def _start_ceremony(session: AsyncSession, ctx: Context, election: Electio
     """Freeze the definition into the manifest the trustees' keys will be bound to."""
     await _check_translations(session, election)
     manifest = await build_manifest(session, election)
-    digest = ceremony.manifest_hash(manifest)
+    try:
+        digest = ceremony.manifest_hash(manifest)
+    except ValueError as exc:
+        raise OperationError(f"the election definition cannot be used: {exc}", 400) from exc
     election.manifest = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
     election.manifest_hash = digest.hex()
     await _board(

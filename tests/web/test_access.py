@@ -1,0 +1,159 @@
+"""Each role against each endpoint, driven by the app's own route list.
+
+``EXPECTED`` names the access level of every (method, path) the app serves; a new
+endpoint fails ``test_every_route_is_in_the_table`` until someone decides who may
+call it.  The behaviour test then calls every route as every role and checks that
+the guard lets through exactly the roles the level allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from ballot.web.auth import LEVELS
+
+from .conftest import client_for
+from .helpers import Web, create_draft, make_account
+
+E = "/api/elections/{election_id:str}"
+C = "/committee/elections/{election_id:str}"
+EXPECTED: dict[tuple[str, str], str] = {
+    ("POST", "/api/login"): "public",
+    ("POST", "/api/logout"): "signed_in",
+    ("GET", "/api/me"): "signed_in",
+    ("POST", "/api/account/totp"): "signed_in",
+    ("POST", "/api/account/totp/confirm"): "signed_in",
+    ("POST", "/api/accounts"): "admin",
+    ("GET", "/api/elections"): "staff",
+    ("POST", "/api/elections"): "admin",
+    ("GET", E): "election",
+    ("PUT", E): "admin",
+    ("PUT", E + "/translations/{language:str}"): "admin",
+    ("POST", E + "/state"): "admin",
+    ("POST", E + "/trustees"): "admin",
+    ("GET", E + "/ceremony"): "election",
+    ("POST", E + "/ceremony/local"): "admin",
+    ("POST", E + "/ceremony/trustee"): "trustee",
+    ("POST", E + "/ceremony/transcript"): "admin",
+    ("POST", E + "/roll"): "admin",
+    ("GET", E + "/roll"): "staff",
+    ("DELETE", E + "/roll/{member_id:str}"): "admin",
+    ("POST", E + "/voters/{member_id:str}/reissue"): "admin",
+    ("POST", E + "/voters/{member_id:str}/revoke"): "admin",
+    ("POST", E + "/reminders"): "admin",
+    ("GET", E + "/turnout"): "staff",
+    ("GET", E + "/mail"): "staff",
+    ("GET", E + "/board"): "public",
+    ("GET", "/api/audit"): "staff",
+    ("GET", "/"): "public",
+    ("GET", "/login"): "public",
+    ("POST", "/login"): "public",
+    ("POST", "/logout"): "signed_in",
+    ("GET", "/committee"): "staff",
+    ("GET", "/committee/audit"): "staff",
+    ("GET", "/committee/elections/new"): "admin",
+    ("POST", "/committee/elections/new"): "admin",
+    ("GET", C): "staff",
+    ("POST", C + "/state"): "admin",
+    ("POST", C + "/roll"): "admin",
+    ("POST", C + "/reminders"): "admin",
+    ("GET", "/v/{token:str}"): "public",
+    ("GET", "/static/{file_path:path}"): "public",
+}
+
+ALLOWED = {
+    "public": {"anonymous", "observer", "trustee", "admin"},
+    "signed_in": {"observer", "trustee", "admin"},
+    "staff": {"observer", "admin"},
+    "admin": {"admin"},
+    "election": {"observer", "trustee", "admin"},
+    "trustee": {"trustee"},
+}
+ROLES = ("anonymous", "observer", "trustee", "admin")
+
+
+def routes(app: Litestar) -> dict[tuple[str, str], str | None]:
+    out: dict[tuple[str, str], str | None] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for method, (handler, _kwargs) in route.route_handler_map.items():
+            if method in ("OPTIONS", "HEAD"):
+                continue
+            out[(method, route.path)] = handler.opt.get("access")
+    return out
+
+
+def test_levels_are_known() -> None:
+    assert set(ALLOWED) == set(LEVELS)
+
+
+async def test_every_route_is_in_the_table(app: Litestar) -> None:
+    served = routes(app)
+    assert set(served) == set(EXPECTED), "add new endpoints to EXPECTED with their access level"
+    wrong = {k: (v, EXPECTED[k]) for k, v in served.items() if v != EXPECTED[k]}
+    assert wrong == {}
+
+
+@pytest.fixture
+async def clients(app: Litestar, admin: Web) -> AsyncIterator[dict[str, Web]]:
+    await make_account(app, "obs@example.org", "observer")
+    await make_account(app, "trustee@example.org", "trustee")
+    async with client_for(app) as anon, client_for(app) as obs, client_for(app) as tru:
+        o, t = Web(obs), Web(tru)
+        assert (await o.login("obs@example.org")).status_code == 200
+        assert (await t.login("trustee@example.org")).status_code == 200
+        yield {"anonymous": Web(anon), "observer": o, "trustee": t, "admin": admin}
+
+
+def fill(path: str, election_id: str) -> str:
+    return (
+        path.replace("{election_id:str}", election_id)
+        .replace("{member_id:str}", "M001")
+        .replace("{language:str}", "es")
+        .replace("{token:str}", "no-such-token")
+        .replace("{file_path:path}", "ballot.css")
+    )
+
+
+def refused(role: str, path: str, r: object) -> bool:
+    """Did the access guard turn this request away (not: did the act itself fail)?"""
+    status, text = r.status_code, r.text  # type: ignore[attr-defined]
+    if status == 303 and r.headers.get("location", "").startswith("/login?next="):  # type: ignore[attr-defined]
+        return True
+    return (status == 401 and "sign in first" in text) or (
+        status == 403 and "may not do this" in text
+    )
+
+
+async def test_each_role_against_each_endpoint(app: Litestar, clients: dict[str, Web]) -> None:
+    admin = clients["admin"]
+    election_id = await create_draft(admin, trustees={"n": 1, "k": 1})
+    r = await admin.post(
+        f"/api/elections/{election_id}/trustees",
+        json={"email": "trustee@example.org", "position": 1},
+    )
+    assert r.status_code == 201
+    # Sign-out routes last, so each client stays signed in for the others.
+    order = sorted(EXPECTED, key=lambda k: ("logout" in k[1], k))
+    failures = []
+    for method, template in order:
+        level = EXPECTED[(method, template)]
+        path = fill(template, election_id)
+        for role in ROLES:
+            web = clients[role]
+            if "logout" in path and role != "anonymous":
+                await web.login(f"{ {'observer': 'obs'}.get(role, role) }@example.org")
+            kwargs = {"json": {}} if path.startswith("/api/") and method != "GET" else {}
+            if method != "GET" and not path.startswith("/api/"):
+                kwargs = {"data": {"_csrf_token": await web.csrf()}}
+            r = await web.request(method, path, **kwargs)
+            was_refused = refused(role, path, r)
+            should_refuse = role not in ALLOWED[level]
+            if was_refused != should_refuse or r.status_code >= 500:
+                failures.append((method, template, role, r.status_code))
+    assert failures == []
