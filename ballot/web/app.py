@@ -34,6 +34,7 @@ from ballot.store.types import utcnow
 from ballot.web import operations as ops
 from ballot.web.api import API_CONTROLLERS
 from ballot.web.auth import access_guard
+from ballot.web.background import schedule_loop
 from ballot.web.deps import provide_db
 from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.security import security_headers
@@ -90,14 +91,20 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        task = asyncio.create_task(_schedule_loop(app)) if run_schedule else None
+        stop = asyncio.Event()
+        task = (
+            asyncio.create_task(
+                schedule_loop(session_factory, settings, secrets_.board_key, clock, stop)
+            )
+            if run_schedule
+            else None
+        )
         try:
             yield
         finally:
+            stop.set()
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await task
             await engine.dispose()
 
     state = State(
@@ -144,24 +151,3 @@ def create_app(
         lifespan=[lifespan],
         openapi_config=None,
     )
-
-
-async def _schedule_loop(app: Litestar) -> None:
-    """Apply the voting schedule every few seconds, for as long as the server runs."""
-    state = app.state
-    while True:
-        try:
-            await run_schedule_once(
-                state.session_factory, state.settings, state.secrets.board_key, state.clock()
-            )
-        except Exception:  # keep the loop alive; the next tick retries
-            log.exception("applying the voting schedule failed")
-        await asyncio.sleep(state.settings.schedule_interval)
-
-
-async def run_schedule_once(
-    session_factory: Any, settings: Settings, board_key: Any, now: datetime
-) -> list[tuple[str, str]]:
-    ctx = ops.Context(settings=settings, board_key=board_key, actor="scheduler", now=now)
-    async with session_factory() as session:
-        return await ops.apply_schedule(session, ctx)

@@ -154,7 +154,7 @@ async def test_blank_allowed_when_the_election_allows_it(admin: Web) -> None:
 async def test_schedule_opens_and_closes_on_time(
     app, admin: Web, clock, open_election: OpenElection
 ) -> None:
-    from ballot.web.app import run_schedule_once
+    from ballot.web.background import run_schedule_once
 
     st = app.state
     # The fixture opened one by hand; a second election opens on schedule.

@@ -1,0 +1,258 @@
+"""The ``ballot`` command: serve, migrate, accounts, roll import, reminders, worker, demo.
+
+Every command reads its configuration from ``BALLOT_*`` environment variables (see
+:mod:`ballot.config`).  Commands that change an election write the same audit entries
+as the web pages (the actor is ``cli:<user>``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ballot.config import Settings
+
+app = typer.Typer(
+    help="ballot: end-to-end verifiable online voting for trade unions.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+admin_app = typer.Typer(help="Committee accounts.", no_args_is_help=True)
+roll_app = typer.Typer(help="The voter roll.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+app.add_typer(roll_app, name="roll")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "cli"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    errors.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+async def _with_session(settings: Settings, work: Any) -> Any:
+    from ballot.store.db import make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def _context(settings: Settings) -> Any:
+    from ballot.store.serverkey import load_or_create
+    from ballot.store.types import utcnow
+    from ballot.web.operations import Context
+
+    return Context(
+        settings=settings,
+        board_key=load_or_create(settings.secret_key_file).board_key,
+        actor=_actor(),
+        now=utcnow(),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the newest version."""
+    from ballot.migrations import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    console.print("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+) -> None:
+    """Run the web server (uvicorn); upgrades the database first."""
+    import uvicorn
+
+    from ballot.migrations import upgrade
+    from ballot.web.app import create_app
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Option(help="sign-in email")],
+    name: Annotated[str, typer.Option(help="full name")],
+    role: Annotated[str, typer.Option(help="admin, observer or trustee")] = "admin",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Create a committee account (the first admin, observers, trustees)."""
+    from ballot.store.accounts import AccountError, create_account
+    from ballot.store.audit import audit
+    from ballot.store.types import utcnow
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            _fail("the passwords differ")
+    settings = Settings.from_env()
+
+    async def work(session: Any) -> None:
+        now = utcnow()
+        account = await create_account(
+            session, email=email, name=name, role=role, password=password, now=now
+        )
+        await audit(
+            session, _actor(), "account_created", now, email=account.email, role=account.role
+        )
+        await session.commit()
+
+    try:
+        asyncio.run(_with_session(settings, work))
+    except AccountError as exc:
+        _fail(str(exc))
+    console.print(f"created {role} account {email.strip().lower()}")
+
+
+@roll_app.command("import")
+def roll_import(
+    election: Annotated[str, typer.Argument(help="election id")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV file: member_id,name,email,language,unit,challenged")
+    ],
+) -> None:
+    """Import a voter roll CSV: every row, or nothing (each bad row is listed)."""
+    from ballot.store.audit import audit
+    from ballot.store.roll import import_roll
+    from ballot.web import operations as ops
+
+    settings = Settings.from_env()
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {file}: {exc}")
+    ctx = _context(settings)
+
+    async def work(session: Any) -> Any:
+        e = await ops.get_election(session, election, lock=True)
+        ops.require_roll_editable(e)
+        result = await import_roll(session, election, text)
+        if result.ok:
+            await audit(
+                session, ctx.actor, "roll_imported", ctx.now, election, rows=result.imported
+            )
+            await session.commit()
+        else:
+            await session.rollback()
+        return result
+
+    try:
+        result = asyncio.run(_with_session(settings, work))
+    except ops.OperationError as exc:
+        _fail(exc.message)
+    if not result.ok:
+        table = Table("line", "column", "problem", title="The roll was not imported")
+        for p in result.problems:
+            table.add_row(str(p.line), p.column, p.message)
+        errors.print(table)
+        raise typer.Exit(1)
+    console.print(f"imported {result.imported} members into {election}")
+
+
+@app.command()
+def reminders(election: Annotated[str, typer.Argument(help="election id")]) -> None:
+    """Send a reminder (with a fresh link) to every member who has not voted yet."""
+    from ballot.web import operations as ops
+
+    settings = Settings.from_env()
+    ctx = _context(settings)
+
+    async def work(session: Any) -> int:
+        e = await ops.get_election(session, election)
+        queued = await ops.send_reminders(session, ctx, e)
+        await session.commit()
+        return queued
+
+    try:
+        queued = asyncio.run(_with_session(settings, work))
+    except ops.OperationError as exc:
+        _fail(exc.message)
+    console.print(f"queued {queued} reminders")
+
+
+@app.command()
+def schedule() -> None:
+    """Open and close votes whose time has come (once; the worker and server do it continuously)."""
+    from ballot.store.serverkey import load_or_create
+    from ballot.store.types import utcnow
+    from ballot.web.background import run_schedule_once
+
+    settings = Settings.from_env()
+
+    async def main() -> list[tuple[str, str]]:
+        from ballot.store.db import make_engine, make_session_factory
+
+        engine = make_engine(settings.database_url)
+        try:
+            key = load_or_create(settings.secret_key_file).board_key
+            return await run_schedule_once(make_session_factory(engine), settings, key, utcnow())
+        finally:
+            await engine.dispose()
+
+    for election_id, state in asyncio.run(main()):
+        console.print(f"{election_id}: {state}")
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="send what is queued, then exit")] = False,
+) -> None:
+    """Run the mail worker, and apply the voting schedule between batches."""
+    from ballot.web.background import run_worker
+
+    asyncio.run(run_worker(Settings.from_env(), once=once))
+
+
+@app.command()
+def demo(
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="create the demo, print the links, exit")
+    ] = False,
+    directory: Annotated[Path, typer.Option(help="where demo data goes (wiped first)")] = Path(
+        "demo-data"
+    ),
+    port: Annotated[int, typer.Option(help="port for the demo server")] = 8000,
+) -> None:
+    """A complete demo election on SQLite: accounts, roll, ceremony, open, server and mail sink."""
+    from ballot.demo import run_demo
+
+    run_demo(directory=directory, serve=not no_serve, port=port)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()
+
+
+if __name__ == "__main__":
+    main()
