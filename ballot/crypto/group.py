@@ -15,12 +15,12 @@ code never calls libsodium directly.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from typing import Final
 
 from nacl import bindings as _nacl
-from nacl.exceptions import RuntimeError as _NaclRuntimeError
 
 __all__ = [
     "BASE",
@@ -67,11 +67,7 @@ class Scalar:
 
     @classmethod
     def from_hex(cls, text: str) -> Scalar:
-        try:
-            raw = bytes.fromhex(text)
-        except (ValueError, TypeError) as exc:
-            raise GroupError("scalar must be 64 hexadecimal characters") from exc
-        return cls.from_bytes(raw)
+        return cls.from_bytes(_strict_hex(text, "scalar"))
 
     @classmethod
     def from_int(cls, value: int) -> Scalar:
@@ -123,6 +119,8 @@ class Scalar:
         return Scalar((self._v - other._v) % L)
 
     def __mul__(self, other: Scalar) -> Scalar:
+        if not isinstance(other, Scalar):
+            return NotImplemented
         return Scalar((self._v * other._v) % L)
 
     def __neg__(self) -> Scalar:
@@ -174,11 +172,7 @@ class Element:
 
     @classmethod
     def from_hex(cls, text: str, *, allow_identity: bool = False) -> Element:
-        try:
-            raw = bytes.fromhex(text)
-        except (ValueError, TypeError) as exc:
-            raise GroupError("element must be 64 hexadecimal characters") from exc
-        return cls.from_bytes(raw, allow_identity=allow_identity)
+        return cls.from_bytes(_strict_hex(text, "element"), allow_identity=allow_identity)
 
     def __bytes__(self) -> bytes:
         return self._b
@@ -248,42 +242,70 @@ def base_mul(scalar: Scalar) -> Element:
     return Element(_nacl.crypto_scalarmult_ed25519_base_noclamp(bytes(scalar)), _trusted=True)
 
 
+_P: Final = 2**255 - 19
+_D: Final = (-121665 * pow(121666, -1, _P)) % _P
+
+
 def _diagnose(data: bytes) -> str:
-    """Explain why libsodium refused an encoding, for a clear error message."""
-    p = 2**255 - 19
+    """Explain why libsodium refused an encoding, for a clear error message.
+
+    Runs only on the error path, so plain-integer Edwards arithmetic is fine.
+    """
     y = int.from_bytes(data, "little") & ((1 << 255) - 1)
-    if y >= p:
+    sign = data[31] >> 7
+    if y >= _P:
         return "non-canonical element encoding: y coordinate is not reduced modulo p"
-    x = _recover_x(y, data[31] >> 7)
+    x = _recover_x(y, sign)
     if x is None:
         return "not a point on edwards25519: no x coordinate matches this y"
-    if x == 0 and data[31] >> 7:
+    if x == 0 and sign:
         return "non-canonical element encoding: x = 0 with the sign bit set"
-    # On the curve: small order (8*P == identity) or outside the prime-order subgroup.
-    try:
-        eight = (8).to_bytes(32, "little")
-        _nacl.crypto_scalarmult_ed25519_noclamp(eight, data)
-    except _NaclRuntimeError:
+    point = (x, y)
+    for _ in range(3):
+        point = _edwards_add(point, point)
+    if point == (0, 1):
         return "small-order element refused (it would leak or cancel information)"
     return "element is not in the prime-order subgroup (it has a torsion component)"
 
 
+def _edwards_add(p1: tuple[int, int], p2: tuple[int, int]) -> tuple[int, int]:
+    (x1, y1), (x2, y2) = p1, p2
+    t = _D * x1 * x2 * y1 * y2 % _P
+    x3 = (x1 * y2 + x2 * y1) * pow(1 + t, -1, _P) % _P
+    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, -1, _P) % _P
+    return x3, y3
+
+
 def _recover_x(y: int, sign: int) -> int | None:
-    p = 2**255 - 19
-    d = (-121665 * pow(121666, -1, p)) % p
-    u = (y * y - 1) % p
-    v = (d * y * y + 1) % p
-    x2 = u * pow(v, -1, p) % p
+    u = (y * y - 1) % _P
+    v = (_D * y * y + 1) % _P
+    x2 = u * pow(v, -1, _P) % _P
     if x2 == 0:
         return 0
-    x = pow(x2, (p + 3) // 8, p)
-    if (x * x - x2) % p != 0:
-        x = x * pow(2, (p - 1) // 4, p) % p
-    if (x * x - x2) % p != 0:
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P != 0:
+        x = x * pow(2, (_P - 1) // 4, _P) % _P
+    if (x * x - x2) % _P != 0:
         return None
     if x & 1 != sign:
-        x = p - x
+        x = _P - x
     return x
+
+
+def _strict_hex(text: object, what: str) -> bytes:
+    """Decode exactly 64 lower-case hex digits: one value, one spelling.
+
+    ``bytes.fromhex`` also accepts upper case and spaces, which would give a
+    ballot several JSON spellings and so several trackers.
+    """
+    if not isinstance(text, str) or _HEX64.fullmatch(text) is None:
+        raise GroupError(
+            f"{what} encoding must be exactly 32 bytes, written as 64 lower-case hexadecimal characters"
+        )
+    return bytes.fromhex(text)
+
+
+_HEX64: Final = re.compile(r"[0-9a-f]{64}")
 
 
 IDENTITY: Final = Element(_IDENTITY_BYTES, _trusted=True)
