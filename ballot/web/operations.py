@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,8 @@ class Context:
     board_key: Any
     actor: str
     now: datetime
+    #: Sees freshly issued tokens (the demo prints a few links); never stores them.
+    on_issued: Callable[[list[tokens.IssuedToken]], None] | None = None
 
 
 async def get_election(session: AsyncSession, election_id: str, *, lock: bool = False) -> Election:
@@ -143,6 +146,8 @@ async def _open(session: AsyncSession, ctx: Context, election: Election) -> None
     election.eligible_count = eligible
     election.opened_at = ctx.now
     issued = await tokens.issue_tokens(session, election.id, ctx.now)
+    if ctx.on_issued is not None:
+        ctx.on_issued(issued)
     await _board(session, ctx, election, "roll_frozen", {"eligible": eligible})
     queued = await mailing.queue_mail(session, ctx.settings, election, issued, kind="invitation")
     await audit(
