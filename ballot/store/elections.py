@@ -13,7 +13,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import delete, distinct, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.i18n import LANGUAGES
@@ -316,7 +316,7 @@ async def key_labels(session: AsyncSession, election_id: str) -> dict[str, str]:
 async def roll_languages(session: AsyncSession, election_id: str) -> set[str]:
     return set(
         await session.scalars(
-            select(distinct(Voter.language)).where(Voter.election_id == election_id)
+            select(Voter.language).where(Voter.election_id == election_id).distinct()
         )
     )
 
