@@ -305,3 +305,118 @@ def test_proof_range() -> None:
         parsed.verify(Ciphertext.from_json(case["ciphertext"]), k, lo, hi, fp, ctx)
         with pytest.raises(ProofError):
             parsed.verify(ct, k, lo, hi, hashlib.sha256(fp).digest(), ctx)
+
+
+# --------------------------------------------------------------------------- election level
+
+
+def _definition() -> dict[str, Any]:
+    return load("manifest")[0]["definition"]  # type: ignore[no-any-return]
+
+
+def test_manifest_and_fingerprint() -> None:
+    import rfc8785
+
+    from ballot.crypto.manifest import canonical_json, election_fingerprint, manifest_hash
+
+    for case in load("manifest"):
+        definition = case["definition"]
+        assert rfc8785.dumps(definition).decode("utf-8") == case["canonical_json"]
+        assert canonical_json(definition).decode("utf-8") == case["canonical_json"]
+        mhash = hashlib.sha256(case["canonical_json"].encode("utf-8")).digest()
+        assert mhash.hex() == case["manifest_hash"] == manifest_hash(definition).hex()
+        k, vkeys = E(case["joint_public_key"]), [E(v) for v in case["verification_keys"]]
+        assert election_fingerprint(mhash, k, vkeys).hex() == case["fingerprint"]
+        framed = encode_part("ballot/v1/fingerprint") + encode_part(mhash) + encode_part(k)
+        framed += b"".join(encode_part(v) for v in vkeys)
+        assert hashlib.sha256(framed).hexdigest() == case["fingerprint"]
+
+
+def test_ballots() -> None:
+    import rfc8785
+
+    from ballot.crypto.ballots import (
+        AUDIT_FORMAT,
+        check_audit,
+        encrypt_ballot,
+        tracker,
+        tracker_display,
+        verify_ballot,
+    )
+    from ballot.crypto.manifest import ElectionManifest
+
+    manifest = ElectionManifest.from_definition(_definition())
+    for case in load("ballots"):
+        k, fp = E(case["public_key"]), bytes.fromhex(case["fingerprint"])
+        assert case["fingerprint"] == load("manifest")[0]["fingerprint"]
+        rng, all_used = replay(case["nonces"])
+        ballot, secrets = encrypt_ballot(manifest, k, fp, case["selections"], rng=rng)
+        assert all_used()
+        assert ballot.to_json() == case["ballot"]
+        verify_ballot(manifest, k, fp, case["ballot"])
+        t = tracker(case["ballot"])
+        assert t == case["tracker"] == tracker(ballot)
+        assert t == hashlib.sha256(rfc8785.dumps(case["ballot"])).hexdigest()
+        assert tracker_display(t) == case["tracker_display"]
+        audit = {"format": AUDIT_FORMAT, "ballot": case["ballot"], "secrets": case["secrets"]}
+        opened = check_audit(manifest, k, fp, audit)
+        assert [sorted(s) for s in opened] == [sorted(s) for s in case["selections"]]
+        assert [[s.randomness.hex() for s in q] for q in secrets.questions] == [
+            [s["randomness"] for s in q] for q in case["secrets"]
+        ]
+
+
+def test_tally_partials_and_combination() -> None:
+    from ballot.crypto.ballots import EncryptedBallot
+    from ballot.crypto.manifest import ElectionManifest
+    from ballot.crypto.tally import EncryptedTally, aggregate, counts_from_slots
+    from ballot.crypto.threshold import (
+        PartialDecryption,
+        combine,
+        lagrange_at_zero,
+        partial_decrypt,
+        verify_partial,
+    )
+
+    manifest = ElectionManifest.from_definition(_definition())
+    (case,) = load("tally")
+    fp, k = bytes.fromhex(case["fingerprint"]), case["k"]
+    ballots = [EncryptedBallot.from_json(c["ballot"]) for c in load("ballots")]
+    tally = aggregate(manifest, ballots)
+    assert tally.to_json() == case["encrypted_tally"]
+    parsed = EncryptedTally.from_json(case["encrypted_tally"], manifest)
+    labelled = {
+        f"q{qi}/s{si}": ct for qi, q in enumerate(parsed.questions) for si, ct in enumerate(q)
+    }
+    assert list(labelled) == case["labels"]
+    shares = [S(x) for x in case["secret_shares"]]
+    vkeys = {i: E(v) for i, v in enumerate(case["verification_keys"], start=1)}
+    for i, x in enumerate(shares, start=1):
+        assert base_mul(x) == vkeys[i]
+    for entry in case["partials"]:
+        p = entry["partial"]
+        label, trustee = p["label"], p["trustee"]
+        rng, all_used = replay(entry["nonces"])
+        again = partial_decrypt(trustee, shares[trustee - 1], labelled[label], fp, label, rng=rng)
+        assert all_used()
+        assert again.to_json() == p
+        verify_partial(PartialDecryption.from_json(p), labelled[label], label, vkeys[trustee], fp)
+    for combo in case["combinations"]:
+        subset = combo["trustees"]
+        assert {str(i): c.hex() for i, c in lagrange_at_zero(subset).items()} == combo["lagrange"]
+        for label, ct in labelled.items():
+            chosen = [
+                PartialDecryption.from_json(e["partial"])
+                for e in case["partials"]
+                if e["partial"]["trustee"] in subset and e["partial"]["label"] == label
+            ]
+            assert combine(ct, label, chosen, vkeys, k, fp) == combo["slot_counts"][label]
+            # Independent recombination: beta - sum(lambda_l * D_l) = count * B.
+            lambdas = lagrange_at_zero(subset)
+            mask = Element.sum(c.share * lambdas[c.trustee] for c in chosen)
+            assert ct.beta - mask == base_mul(Scalar(combo["slot_counts"][label]))
+    slot_counts = case["combinations"][0]["slot_counts"]
+    for qi, (q, expected) in enumerate(zip(parsed.questions, case["results"], strict=True)):
+        counts = [slot_counts[f"q{qi}/s{si}"] for si in range(len(q))]
+        oc = counts_from_slots(manifest, qi, counts, parsed.ballots)
+        assert {"options": list(oc.options), "blank": oc.blank} == expected

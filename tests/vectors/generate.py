@@ -527,6 +527,225 @@ def proof_range() -> Json:
     }
 
 
+# --------------------------------------------------------------------------- election level
+
+#: One question of each slot-layout kind (docs/PROTOCOL.md section 8.1).
+ELECTION_DEFINITION: Json = {
+    "election_id": "branch-7-2026-ballot",
+    "title": {"en": "Branch 7 ballot", "es": "Votación de la sección 7"},
+    "questions": [
+        {"id": "strike", "min": 1, "max": 1, "options": [{"id": "yes"}, {"id": "no"}]},
+        {
+            "id": "chair",
+            "min": 1,
+            "max": 1,
+            "options": [{"id": "ana"}, {"id": "bao"}, {"id": "chen"}, {"id": "dede"}],
+        },
+        {
+            "id": "delegate",
+            "min": 0,
+            "max": 1,
+            "options": [{"id": "eun"}, {"id": "femi"}, {"id": "gil"}],
+        },
+        {
+            "id": "committee",
+            "min": 0,
+            "max": 2,
+            "options": [{"id": "hana"}, {"id": "ivo"}, {"id": "jo"}, {"id": "kai"}],
+        },
+        {
+            "id": "motions",
+            "min": 2,
+            "max": 3,
+            "options": [{"id": "m1"}, {"id": "m2"}, {"id": "m3"}, {"id": "m4"}],
+        },
+    ],
+}
+#: One selection list per question, per ballot (option indices).
+ELECTION_SELECTIONS: list[list[list[int]]] = [
+    [[0], [1], [2], [0, 3], [0, 1]],
+    [[1], [3], [], [], [1, 2, 3]],
+    [[0], [0], [0], [2], [0, 2]],
+    [[0], [3], [], [1, 2], [0, 1, 2]],
+    [[1], [1], [1], [], [3, 2]],
+]
+THRESHOLD_K, THRESHOLD_N = 2, 3
+
+
+def _threshold_keys(seed: str) -> tuple[Scalar, list[Scalar], Element, list[Element]]:
+    """A k-of-n sharing from a seeded polynomial f: (f(0), [f(1)..f(n)], K, [V_1..V_n]).
+
+    Stands in for a ceremony's outcome (the ceremony itself has randomised boxes)."""
+    rng = seeded_scalars(seed)
+    coefficients = [next(rng) for _ in range(THRESHOLD_K)]
+
+    def f(x: int) -> Scalar:
+        acc = Scalar(0)
+        for a in reversed(coefficients):
+            acc = acc * Scalar(x) + a
+        return acc
+
+    shares = [f(i) for i in range(1, THRESHOLD_N + 1)]
+    return f(0), shares, base_mul(f(0)), [base_mul(x) for x in shares]
+
+
+def _election() -> tuple[Any, bytes, Element, list[Element], list[Scalar]]:
+    from ballot.crypto.manifest import ElectionManifest, election_fingerprint, manifest_hash
+
+    manifest = ElectionManifest.from_definition(ELECTION_DEFINITION)
+    _secret, shares, public, vkeys = _threshold_keys("vectors/election/keys")
+    fp = election_fingerprint(manifest_hash(ELECTION_DEFINITION), public, vkeys)
+    return manifest, fp, public, vkeys, shares
+
+
+def manifest_vectors() -> Json:
+    from ballot.crypto.manifest import canonical_json, election_fingerprint, manifest_hash
+
+    cases = []
+    small = {
+        "election_id": "e",
+        "questions": [
+            {
+                "id": "q",
+                "min": 1,
+                "max": 1,
+                "options": [{"id": "yes", "label": {"ko": "찬성", "en": "Yes"}}, {"id": "no"}],
+            }
+        ],
+    }
+    for i, definition in enumerate([ELECTION_DEFINITION, small]):
+        _s, _shares, public, vkeys = _threshold_keys(
+            "vectors/election/keys" if i == 0 else "vectors/manifest/keys"
+        )
+        mhash = manifest_hash(definition)
+        cases.append(
+            {
+                "definition": definition,
+                "canonical_json": canonical_json(definition).decode("utf-8"),
+                "manifest_hash": mhash.hex(),
+                "joint_public_key": public.hex(),
+                "verification_keys": [v.hex() for v in vkeys],
+                "fingerprint": election_fingerprint(mhash, public, vkeys).hex(),
+            }
+        )
+    return {
+        "description": "manifest_hash = SHA-256(RFC 8785 canonical JSON of the whole definition); "
+        "fingerprint = SHA-256(frame('ballot/v1/fingerprint') || frame(manifest_hash) || "
+        "frame(K) || frame(V_1) || ... || frame(V_n)).",
+        "cases": cases,
+    }
+
+
+def ballot_vectors() -> Json:
+    from ballot.crypto.ballots import encrypt_ballot, tracker, tracker_display
+
+    manifest, fp, public, _v, _x = _election()
+    cases = []
+    for i, selections in enumerate(ELECTION_SELECTIONS):
+        rec = Recorder(f"vectors/ballots/{i}")
+        ballot, secrets = encrypt_ballot(manifest, public, fp, selections, rng=rec)
+        t = tracker(ballot)
+        cases.append(
+            {
+                "definition_id": ELECTION_DEFINITION["election_id"],
+                "public_key": public.hex(),
+                "fingerprint": fp.hex(),
+                "selections": selections,
+                "nonces": rec.hexes(),
+                "ballot": ballot.to_json(),
+                "secrets": [
+                    [{"plaintext": s.plaintext, "randomness": s.randomness.hex()} for s in q]
+                    for q in secrets.questions
+                ],
+                "tracker": t,
+                "tracker_display": tracker_display(t),
+            }
+        )
+    return {
+        "description": "Encrypted ballots for the election of manifest.json case 0 (one question "
+        "of each slot-layout kind). nonces = every scalar the device drew, in order: per "
+        "question, per slot: r then the slot proof's nonces; then the count proof's nonces. "
+        "secrets = per slot (plaintext, r), i.e. the Benaloh audit opening. tracker = "
+        "SHA-256(JCS(ballot)); tracker_display = base32 of its first 10 bytes in 4 groups.",
+        "cases": cases,
+    }
+
+
+def tally_vectors() -> Json:
+    from ballot.crypto.ballots import encrypt_ballot
+    from ballot.crypto.tally import aggregate, counts_from_slots
+    from ballot.crypto.threshold import (
+        PartialDecryption,
+        combine,
+        lagrange_at_zero,
+        partial_decrypt,
+    )
+
+    manifest, fp, public, vkeys, shares = _election()
+    ballots = [
+        encrypt_ballot(manifest, public, fp, sel, rng=Recorder(f"vectors/ballots/{i}"))[0]
+        for i, sel in enumerate(ELECTION_SELECTIONS)
+    ]
+    tally = aggregate(manifest, ballots)
+    labelled = {
+        f"q{qi}/s{si}": ct for qi, q in enumerate(tally.questions) for si, ct in enumerate(q)
+    }
+    partials = []
+    for trustee in range(1, THRESHOLD_N + 1):
+        for label, ct in labelled.items():
+            rec = Recorder(f"vectors/tally/{trustee}/{label}")
+            part = partial_decrypt(trustee, shares[trustee - 1], ct, fp, label, rng=rec)
+            partials.append({"nonces": rec.hexes(), "partial": part.to_json()})
+    keys = dict(enumerate(vkeys, start=1))
+    combinations = []
+    for subset in ([1, 2], [1, 3], [2, 3], [1, 2, 3]):
+        counts = {}
+        for label, ct in labelled.items():
+            chosen = [
+                PartialDecryption.from_json(p["partial"])
+                for p in partials
+                if p["partial"]["trustee"] in subset and p["partial"]["label"] == label
+            ]
+            counts[label] = combine(ct, label, chosen, keys, THRESHOLD_K, fp)
+        combinations.append(
+            {
+                "trustees": subset,
+                "lagrange": {str(i): c.hex() for i, c in lagrange_at_zero(subset).items()},
+                "slot_counts": counts,
+            }
+        )
+    slot_counts = combinations[0]["slot_counts"]
+    results = []
+    for qi, q in enumerate(tally.questions):
+        oc = counts_from_slots(
+            manifest, qi, [slot_counts[f"q{qi}/s{si}"] for si in range(len(q))], tally.ballots
+        )
+        results.append({"options": list(oc.options), "blank": oc.blank})
+    return {
+        "description": f"Tally of the {len(ballots)} ballots of ballots.json under a "
+        f"{THRESHOLD_K}-of-{THRESHOLD_N} key: secret_shares x_l = f(l) for a seeded polynomial "
+        "f, verification_keys V_l = x_l*B. Labels 'q<question>/s<slot>' are this file's choice "
+        "(the protocol only binds the label string into the partial-decryption proof context). "
+        "Each combination recombines with the given trustees; results apply the "
+        "implied-option and blank rules.",
+        "cases": [
+            {
+                "k": THRESHOLD_K,
+                "n": THRESHOLD_N,
+                "fingerprint": fp.hex(),
+                "public_key": public.hex(),
+                "secret_shares": [x.hex() for x in shares],
+                "verification_keys": [v.hex() for v in vkeys],
+                "encrypted_tally": tally.to_json(),
+                "labels": list(labelled),
+                "partials": partials,
+                "combinations": combinations,
+                "results": results,
+            }
+        ],
+    }
+
+
 # --------------------------------------------------------------------------- main
 
 BUILDERS: dict[str, Callable[[], Json]] = {
@@ -543,6 +762,9 @@ BUILDERS: dict[str, Callable[[], Json]] = {
     "proof_schnorr": proof_schnorr,
     "proof_equality": proof_equality,
     "proof_range": proof_range,
+    "manifest": manifest_vectors,
+    "ballots": ballot_vectors,
+    "tally": tally_vectors,
 }
 
 
