@@ -180,8 +180,7 @@ ERROR_MESSAGES = {
     "non-canonical-y": "y coordinate is not reduced",
     "x-zero-sign-bit": "x = 0 with the sign bit set",
     "off-curve": "not a point on edwards25519",
-    # BUG-1 (see test_group.py): libsodium mislabels these as small-order today.
-    "torsion-component": "small-order|prime-order subgroup",
+    "torsion-component": "not in the prime-order subgroup",
     "length": "exactly 32 bytes",
 }
 
