@@ -1,0 +1,202 @@
+"""Putting messages into the outbox, and reading delivery progress back for the committee.
+
+Queueing is separate from sending so that opening a 260,000-member vote is one fast
+database transaction: the invitations are durable the moment it commits, and the
+worker (``ballot.mail.worker``) delivers them at the relay's pace, surviving restarts.
+None of these functions commit: the caller's transaction decides, so a failed
+election step leaves no stray mail behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballot.i18n import LANGUAGES
+from ballot.store.outbox import KINDS, STATUSES, OutboxMessage
+from ballot.store.types import utcnow
+
+#: Fields a caller provides for each message (``voter_ref`` and ``body_html`` may be None).
+FIELDS = (
+    "election_id",
+    "voter_ref",
+    "kind",
+    "to_address",
+    "language",
+    "subject",
+    "body_text",
+    "body_html",
+)
+#: Rows per INSERT round trip in enqueue_many; bounded so 260,000 bodies never sit in memory.
+CHUNK = 2_000
+#: How many failed / retrying messages delivery_summary lists in full.
+LIST_LIMIT = 500
+
+
+class OutboxError(ValueError):
+    """A message that cannot be queued as given (nothing of the batch should be committed)."""
+
+
+def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    unknown = set(fields) - set(FIELDS)
+    missing = {"kind", "to_address", "subject", "body_text"} - set(fields)
+    if unknown or missing:
+        raise OutboxError(
+            f"outbox message fields: unknown {sorted(unknown)}, missing {sorted(missing)}"
+        )
+    kind = fields["kind"]
+    if kind not in KINDS:
+        raise OutboxError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    to_address = str(fields["to_address"]).strip()
+    # CR/LF would let an address or subject inject headers into the message.
+    if "@" not in to_address or any(c in to_address for c in "\r\n \t<>,"):
+        raise OutboxError(f"not a single email address: {to_address!r}")
+    subject = str(fields["subject"])
+    if "\r" in subject or "\n" in subject or len(subject) > 500:
+        raise OutboxError("subject must be one line of at most 500 characters")
+    language = fields.get("language") or "en"
+    if language not in LANGUAGES:
+        raise OutboxError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    if not fields["body_text"]:
+        raise OutboxError("a message needs a plain-text body")
+    voter_ref = fields.get("voter_ref")
+    election_id = fields.get("election_id")
+    return {
+        "election_id": None if election_id is None else str(election_id),
+        "voter_ref": None if voter_ref is None else str(voter_ref),
+        "kind": kind,
+        "to_address": to_address,
+        "language": language,
+        "subject": subject,
+        "body_text": fields["body_text"],
+        "body_html": fields.get("body_html"),
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    election_id: str | None,
+    voter_ref: str | int | None,
+    kind: str,
+    to_address: str,
+    language: str,
+    subject: str,
+    body_text: str,
+    body_html: str | None,
+) -> OutboxMessage:
+    """Add one message to the session (not committed), due immediately."""
+    row = _row(
+        {
+            "election_id": election_id,
+            "voter_ref": voter_ref,
+            "kind": kind,
+            "to_address": to_address,
+            "language": language,
+            "subject": subject,
+            "body_text": body_text,
+            "body_html": body_html,
+        },
+        utcnow(),
+    )
+    message = OutboxMessage(**row)
+    session.add(message)
+    return message
+
+
+async def enqueue_many(session: AsyncSession, messages: Iterable[Mapping[str, Any]]) -> int:
+    """Bulk-insert messages given as mappings with the keys in FIELDS; returns the count.
+
+    Rows go in chunks of CHUNK through one multi-row INSERT each, so a whole roll is
+    queued in seconds.  Validation happens per chunk: on OutboxError earlier chunks are
+    already in the (uncommitted) transaction, and the caller must roll back.
+    """
+    now = utcnow()
+    it = iter(messages)
+    total = 0
+    while chunk := [_row(m, now) for m in islice(it, CHUNK)]:
+        await session.execute(insert(OutboxMessage), chunk)
+        total += len(chunk)
+    return total
+
+
+_LISTED = (
+    OutboxMessage.id,
+    OutboxMessage.to_address,
+    OutboxMessage.kind,
+    OutboxMessage.language,
+    OutboxMessage.attempts,
+    OutboxMessage.last_error,
+    OutboxMessage.next_attempt_at,
+)
+
+
+async def delivery_summary(session: AsyncSession, election_id: str | None) -> dict[str, Any]:
+    """Delivery progress of one election's mail, for the committee page.
+
+    Returns ``{"election_id", "total", "counts": {status: n for every status},
+    "by_kind": {kind: {status: n}}, "delivered_fraction", "last_sent_at",
+    "failed": [...], "failed_total", "retrying": [...], "retrying_total"}``; each listed
+    message is ``{"id", "to_address", "kind", "language", "attempts", "error",
+    "next_attempt_at"}``, oldest problem first, at most LIST_LIMIT of each.
+    """
+    cond = (
+        OutboxMessage.election_id.is_(None)
+        if election_id is None
+        else OutboxMessage.election_id == str(election_id)
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    by_kind: dict[str, dict[str, int]] = {}
+    rows = await session.execute(
+        select(OutboxMessage.kind, OutboxMessage.status, func.count())
+        .where(cond)
+        .group_by(OutboxMessage.kind, OutboxMessage.status)
+    )
+    for kind, status, n in rows:
+        counts[status] = counts.get(status, 0) + n
+        by_kind.setdefault(kind, dict.fromkeys(STATUSES, 0))[status] = n
+    last_sent_at = await session.scalar(select(func.max(OutboxMessage.sent_at)).where(cond))
+
+    async def listed(status: str) -> list[dict[str, Any]]:
+        # Only the listed columns: bodies (and the links in them) are never read here.
+        result = await session.execute(
+            select(*_LISTED)
+            .where(cond, OutboxMessage.status == status)
+            .order_by(OutboxMessage.id)
+            .limit(LIST_LIMIT)
+        )
+        return [
+            {
+                "id": r.id,
+                "to_address": r.to_address,
+                "kind": r.kind,
+                "language": r.language,
+                "attempts": r.attempts,
+                "error": r.last_error or "",
+                "next_attempt_at": r.next_attempt_at,
+            }
+            for r in result
+        ]
+
+    total = sum(counts.values())
+    return {
+        "election_id": election_id,
+        "total": total,
+        "counts": counts,
+        "by_kind": by_kind,
+        "delivered_fraction": (counts["sent"] / total) if total else 0.0,
+        "last_sent_at": last_sent_at,
+        "failed": await listed("failed"),
+        "failed_total": counts["failed"],
+        "retrying": await listed("retry"),
+        "retrying_total": counts["retry"],
+    }
