@@ -21,13 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The mail layer's outbox table must be in the same metadata for migrations.
+from ballot.store import outbox as _outbox  # noqa: F401
 from ballot.store.base import Base
 from ballot.store.types import UTCDateTime
-
-try:  # H2's outbox table must be in the same metadata for migrations.
-    from ballot.store import outbox as _outbox  # noqa: F401
-except ImportError:  # pragma: no cover - only while the mail module is being written
-    pass
 
 
 class Account(Base):

@@ -63,17 +63,22 @@ async def queue_mail(
 
 
 def _outbox_item(election_id: str, item: IssuedToken, message: Any, kind: str) -> dict[str, Any]:
-    subject = getattr(message, "subject", None)
-    body = getattr(message, "body", None) or getattr(message, "text", None)
-    if subject is None and isinstance(message, tuple):
-        subject, body = message[0], message[1]
+    def pick(*names: str) -> Any:
+        for name in names:
+            value = message.get(name) if isinstance(message, dict) else getattr(message, name, None)
+            if value is not None:
+                return value
+        return None
+
     return {
         "election_id": election_id,
-        "to": item.email,
-        "subject": subject,
-        "body": body,
+        "voter_ref": str(item.voter_id),
         "kind": kind,
+        "to_address": item.email,
         "language": item.language,
+        "subject": pick("subject"),
+        "body_text": pick("body_text", "text", "body"),
+        "body_html": pick("body_html", "html"),
     }
 
 
@@ -82,9 +87,4 @@ async def delivery(session: AsyncSession, election_id: str) -> dict[str, Any]:
         from ballot.mail.outbox import delivery_summary
     except ImportError:  # pragma: no cover
         return {}
-    summary = await delivery_summary(session, election_id)
-    if hasattr(summary, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return asdict(summary)
-    return dict(summary) if not isinstance(summary, dict) else summary
+    return dict(await delivery_summary(session, election_id))

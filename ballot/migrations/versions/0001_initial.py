@@ -12,7 +12,6 @@ from alembic import op
 
 import ballot.store.types
 
-
 revision = "0001_initial"
 down_revision = None
 branch_labels = None
@@ -103,6 +102,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_login_failures_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_login_failures_email"), ["email"], unique=False)
         batch_op.create_index(batch_op.f("ix_login_failures_ip"), ["ip"], unique=False)
+
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("election_id", sa.String(length=32), nullable=True),
+        sa.Column("voter_ref", sa.String(length=64), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("to_address", sa.String(length=320), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=True),
+        sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", ballot.store.types.UTCDateTime(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", ballot.store.types.UTCDateTime(), nullable=False),
+        sa.Column("sent_at", ballot.store.types.UTCDateTime(), nullable=True),
+        sa.CheckConstraint(
+            "kind IN ('invitation', 'reminder', 'notice', 'test')", name=op.f("ck_outbox_kind")
+        ),
+        sa.CheckConstraint(
+            "status IN ('queued', 'sending', 'sent', 'retry', 'failed')",
+            name=op.f("ck_outbox_status"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_election_id"), ["election_id"], unique=False)
+        batch_op.create_index("ix_outbox_status_due", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
         "board_entries",
@@ -305,6 +334,11 @@ def downgrade() -> None:
     op.drop_table("questions")
     op.drop_table("election_trustees")
     op.drop_table("board_entries")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_status_due")
+        batch_op.drop_index(batch_op.f("ix_outbox_election_id"))
+
+    op.drop_table("outbox")
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_failures_ip"))
         batch_op.drop_index(batch_op.f("ix_login_failures_email"))
