@@ -30,6 +30,7 @@ __all__ = [
     "L",
     "Scalar",
     "base_mul",
+    "hex_bytes",
 ]
 
 #: Order of the prime-order subgroup of edwards25519.
@@ -293,11 +294,6 @@ def _recover_x(y: int, sign: int) -> int | None:
 
 
 def _strict_hex(text: object, what: str) -> bytes:
-    """Decode exactly 64 lower-case hex digits: one value, one spelling.
-
-    ``bytes.fromhex`` also accepts upper case and spaces, which would give a
-    ballot several JSON spellings and so several trackers.
-    """
     if not isinstance(text, str) or _HEX64.fullmatch(text) is None:
         raise GroupError(
             f"{what} encoding must be exactly 32 bytes, written as 64 lower-case hexadecimal characters"
@@ -305,7 +301,23 @@ def _strict_hex(text: object, what: str) -> bytes:
     return bytes.fromhex(text)
 
 
+def hex_bytes(text: object, what: str, length: int | None = None) -> bytes:
+    """Decode lower-case hexadecimal, the only spelling the protocol accepts.
+
+    ``bytes.fromhex`` also accepts upper case and spaces, which would give one
+    value several JSON spellings (and a ballot several trackers).  Raises
+    :class:`GroupError` naming ``what``.
+    """
+    if not isinstance(text, str) or _HEX.fullmatch(text) is None:
+        raise GroupError(f"{what} must be lower-case hexadecimal with an even number of digits")
+    raw = bytes.fromhex(text)
+    if length is not None and len(raw) != length:
+        raise GroupError(f"{what} must be {length} bytes")
+    return raw
+
+
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
+_HEX: Final = re.compile(r"(?:[0-9a-f]{2})*")
 
 
 IDENTITY: Final = Element(_IDENTITY_BYTES, _trusted=True)

@@ -39,6 +39,8 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .group import GroupError, hex_bytes
+
 __all__ = [
     "DEFAULT_PARAMS",
     "FORMAT",
@@ -191,12 +193,9 @@ def _hex_field(value: object, name: str, length: int | None = None) -> bytes:
     if not isinstance(value, str):
         raise MalformedKeyFile(f"'{name}' must be a hexadecimal string")
     try:
-        raw = bytes.fromhex(value)
-    except ValueError as exc:
-        raise MalformedKeyFile(f"'{name}' is not hexadecimal") from exc
-    if length is not None and len(raw) != length:
-        raise MalformedKeyFile(f"'{name}' must be {length} bytes")
-    return raw
+        return hex_bytes(value, f"'{name}'", length)
+    except GroupError as exc:
+        raise MalformedKeyFile(str(exc)) from exc
 
 
 def _parse(data: bytes) -> _Parsed:

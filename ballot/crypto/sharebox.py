@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .group import GroupError, Scalar
+from .group import GroupError, Scalar, hex_bytes
 
 __all__ = [
     "EncryptedShare",
@@ -163,9 +163,9 @@ def _hex(value: object, what: str) -> bytes:
     if not isinstance(value, str):
         raise ShareboxError(f"'{what}' must be a hexadecimal string")
     try:
-        return bytes.fromhex(value)
-    except ValueError as exc:
-        raise ShareboxError(f"'{what}' is not hexadecimal") from exc
+        return hex_bytes(value, f"'{what}'")
+    except GroupError as exc:
+        raise ShareboxError(str(exc)) from exc
 
 
 def seal_share(
