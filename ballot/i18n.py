@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from jinja2 import BaseLoader, Environment
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -53,3 +55,45 @@ def translations(code: str) -> NullTranslations:
 
 def gettext(code: str, message: str) -> str:
     return translations(normalise(code)).gettext(message)
+
+
+def ngettext(code: str, singular: str, plural: str, n: int) -> str:
+    return translations(normalise(code)).ngettext(singular, plural, n)
+
+
+#: Babel locale for each language, for dates and numbers ('tl' data lives under 'fil').
+BABEL_LOCALES: dict[str, str] = {
+    "en": "en",
+    "es": "es",
+    "ko": "ko",
+    "zh": "zh_Hans_CN",
+    "vi": "vi",
+    "tl": "fil",
+}
+
+#: BCP 47 tag for the ``lang`` attribute of HTML in each language.
+HTML_LANG: dict[str, str] = {
+    "en": "en",
+    "es": "es",
+    "ko": "ko",
+    "zh": "zh-Hans",
+    "vi": "vi",
+    "tl": "tl",
+}
+
+
+def jinja_env_for(language: str, loader: BaseLoader, **options: Any) -> Environment:
+    """A Jinja2 Environment speaking one language through ``_()``, ``gettext``, ``ngettext``.
+
+    One environment per language (callers cache it) rather than switching catalogues per
+    render, so a page can never come out in two languages at once.  New-style gettext
+    is installed: ``_("Choose up to %(max)s", max=n)`` formats and escapes in one step.
+    """
+    extensions = list(options.pop("extensions", []))
+    if "jinja2.ext.i18n" not in extensions:
+        extensions.append("jinja2.ext.i18n")
+    env = Environment(loader=loader, extensions=extensions, **options)  # noqa: S701
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        translations(normalise(language)), newstyle=True
+    )
+    return env

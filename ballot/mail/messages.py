@@ -1,0 +1,151 @@
+"""The emails members receive, rendered entirely in the member's own language.
+
+Fixed wording comes from the gettext catalogues (``ballot/locale``); the election's own
+title comes from the database, already in the member's language, and arrives here as
+a plain string.  Each message has a plain-text body and a simple, accessible HTML
+alternative (one column, real headings, underlined links, the link also shown as
+text); everything inserted into the HTML is escaped.
+
+A reminder says only that the member has not voted yet, the link and the closing time:
+the committee must not be able to slip campaigning into a reminder, so the renderer
+offers no place to put it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ballot.i18n import BABEL_LOCALES, HTML_LANG, gettext, jinja_env_for, normalise
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=16)
+def _env(language: str) -> Environment:
+    return jinja_env_for(
+        language,
+        FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def format_when(language: str, when: datetime | str | None) -> str:
+    """A time as members read it: localized date and time, always stated in UTC.
+
+    Strings are taken as already formatted by the caller.
+    """
+    if when is None:
+        return ""
+    if isinstance(when, str):
+        return when
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given; pass aware UTC times")
+    locale = Locale.parse(BABEL_LOCALES[normalise(language)])
+    when = when.astimezone(UTC)
+    date = format_skeleton("yMMMMEEEEd", when, tzinfo=UTC, locale=locale)
+    time = format_time(when, "short", tzinfo=UTC, locale=locale)
+    # The locale's own order of date and time ("{1}, {0}" in English, "{0} {1}" in Vietnamese).
+    pattern = str(locale.datetime_formats["medium"])
+    return pattern.replace("{1}", date).replace("{0}", time) + " UTC"
+
+
+def _check_link(link: str) -> str:
+    # The link goes into an href: only a web address may be there, never javascript: etc.
+    if not link.startswith(("https://", "http://")) or any(c.isspace() for c in link):
+        raise ValueError("the voting link must be an http(s) address without spaces")
+    return link
+
+
+def _one_line(text: str, what: str) -> str:
+    text = " ".join(str(text).split())
+    if not text:
+        raise ValueError(f"{what} must not be empty")
+    return text
+
+
+def _render(language: str, name: str, subject: str, **context: object) -> RenderedMessage:
+    env = _env(language)
+    context = {**context, "subject": subject, "html_lang": HTML_LANG[language]}
+    text = env.get_template(f"{name}.txt").render(context)
+    html = env.get_template(f"{name}.html").render(context)
+    return RenderedMessage(subject=subject, text=text, html=html)
+
+
+def render_invitation(
+    language: str,
+    *,
+    election_title: str,
+    opens_at: datetime | str | None,
+    closes_at: datetime | str,
+    link: str,
+    organisation: str,
+    help_contact: str | None = None,
+) -> RenderedMessage:
+    """The invitation to vote: what, when, the personal one-time link, privacy, help."""
+    language = normalise(language)
+    title = _one_line(election_title, "election_title")
+    subject = gettext(language, "Your ballot: %(title)s") % {"title": title}
+    return _render(
+        language,
+        "invitation",
+        subject,
+        election_title=title,
+        opens_at=format_when(language, opens_at),
+        closes_at=format_when(language, closes_at),
+        link=_check_link(link),
+        organisation=_one_line(organisation, "organisation"),
+        help_contact=help_contact,
+    )
+
+
+def render_reminder(
+    language: str,
+    *,
+    election_title: str,
+    closes_at: datetime | str,
+    link: str,
+    opens_at: object = None,
+    organisation: object = None,
+) -> RenderedMessage:
+    """A reminder: "you have not voted yet", the link and the closing time, nothing else.
+
+    ``opens_at`` and ``organisation`` are accepted so callers can pass the invitation's
+    arguments unchanged, and deliberately not shown.
+    """
+    del opens_at, organisation
+    language = normalise(language)
+    title = _one_line(election_title, "election_title")
+    subject = gettext(language, "Reminder: you have not voted yet (%(title)s)") % {"title": title}
+    return _render(
+        language,
+        "reminder",
+        subject,
+        election_title=title,
+        closes_at=format_when(language, closes_at),
+        link=_check_link(link),
+    )
+
+
+def render_test(language: str, *, organisation: str) -> RenderedMessage:
+    """A message the committee sends itself to check the mail settings before a vote."""
+    language = normalise(language)
+    subject = gettext(language, "Test message from ballot")
+    return _render(language, "test", subject, organisation=_one_line(organisation, "organisation"))
