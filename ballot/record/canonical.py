@@ -1,0 +1,63 @@
+"""Canonical bytes for everything the record hashes or signs.
+
+Every hash on the bulletin board, in the audit log and in a signed head is taken over
+RFC 8785 (JSON Canonicalization Scheme) bytes, so an observer's verifier written in any
+language reproduces them exactly.  Floats are refused outright: the protocol only carries
+integers, strings, booleans, null, lists and objects, and a float's decimal spelling is
+the one place where independent JCS implementations are known to disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias, cast
+
+import rfc8785
+
+#: A JSON value as the protocol uses it (no floats).
+JSON: TypeAlias = "bool | int | str | list[JSON] | dict[str, JSON] | None"
+
+#: Integers beyond this are not exactly representable as JSON numbers in other languages.
+MAX_SAFE_INT = 2**53 - 1
+
+
+class CanonicalError(ValueError):
+    """The value cannot be put on the record (a float, a non-string key, a huge integer...)."""
+
+
+def _check(value: object, path: str) -> None:
+    # bool is a subclass of int, so test it first; float is refused wherever it hides.
+    if value is None or isinstance(value, bool | str):
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+            raise CanonicalError(f"{path}: integer {value} is outside the JSON safe range")
+        return
+    if isinstance(value, float):
+        raise CanonicalError(f"{path}: floats are not allowed on the record (use an integer)")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"{path}: object key {key!r} is not a string")
+            _check(item, f"{path}.{key}")
+        return
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        for index, item in enumerate(value):
+            _check(item, f"{path}[{index}]")
+        return
+    raise CanonicalError(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def canonical_json(obj: object) -> bytes:
+    """RFC 8785 bytes of ``obj``; raises :class:`CanonicalError` for anything not protocol JSON."""
+    _check(obj, "$")
+    try:
+        return rfc8785.dumps(cast(Any, obj))  # shape checked by _check
+    except rfc8785.CanonicalizationError as exc:  # e.g. lone surrogates in a string
+        raise CanonicalError(str(exc)) from exc
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lower-case hex SHA-256, the spelling of every hash on the record."""
+    return hashlib.sha256(data).hexdigest()
