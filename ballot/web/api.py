@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import Cookie
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +36,7 @@ from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web import operations as ops
 from ballot.web.auth import SESSION_COOKIE
-from ballot.web.deps import account_of, acting, client_ip
+from ballot.web.deps import Db, account_of, acting, client_ip
 
 THROTTLED = "Too many failed sign-ins. Wait 15 minutes, then try again."
 
@@ -123,7 +124,7 @@ class SessionController(Controller):
 
     @post("/login", opt={"access": "public"}, status_code=200)
     async def login(
-        self, request: Request[Any, Any, Any], db: AsyncSession, data: LoginIn
+        self, request: Request[Any, Any, Any], db: Db, data: JSONBody[LoginIn]
     ) -> Response[Any]:
         session_id, reason = await sign_in(request, db, data.email, data.password, data.totp)
         if session_id is None:
@@ -132,7 +133,7 @@ class SessionController(Controller):
         return Response({"ok": True}, cookies=[session_cookie(request, session_id)])
 
     @post("/logout", opt={"access": "signed_in"}, status_code=200)
-    async def logout(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def logout(self, request: Request[Any, Any, Any], db: Db) -> Response[Any]:
         await acc.close_session(db, request.cookies.get(SESSION_COOKIE, ""))
         await db.commit()
         return Response({"ok": True}, cookies=[session_cookie(request, "", max_age=0)])
@@ -143,7 +144,7 @@ class SessionController(Controller):
         return {"email": a.email, "name": a.name, "role": a.role, "totp": bool(a.totp_secret)}
 
     @post("/account/totp", opt={"access": "signed_in"}, status_code=200)
-    async def totp_start(self, request: Request[Any, Any, Any], db: AsyncSession) -> dict[str, str]:
+    async def totp_start(self, request: Request[Any, Any, Any], db: Db) -> dict[str, str]:
         account = await db.get(Account, account_of(request).id)
         assert account is not None
         secret = acc.start_totp(account)
@@ -152,7 +153,7 @@ class SessionController(Controller):
 
     @post("/account/totp/confirm", opt={"access": "signed_in"}, status_code=200)
     async def totp_confirm(
-        self, request: Request[Any, Any, Any], db: AsyncSession, data: TotpCode
+        self, request: Request[Any, Any, Any], db: Db, data: JSONBody[TotpCode]
     ) -> Response[Any]:
         account = await db.get(Account, account_of(request).id)
         assert account is not None
@@ -168,7 +169,7 @@ class AccountController(Controller):
 
     @post("/", opt={"access": "admin"})
     async def create(
-        self, request: Request[Any, Any, Any], db: AsyncSession, data: AccountIn
+        self, request: Request[Any, Any, Any], db: Db, data: JSONBody[AccountIn]
     ) -> Response[Any]:
         ctx = acting(request)
         try:
@@ -226,12 +227,12 @@ class ElectionController(Controller):
     path = "/api/elections"
 
     @get("/", opt={"access": "staff"})
-    async def list_elections(self, db: AsyncSession) -> list[dict[str, Any]]:
+    async def list_elections(self, db: Db) -> list[dict[str, Any]]:
         rows = await db.scalars(select(Election).order_by(Election.created_at))
         return [election_view(e) for e in rows]
 
     @post("/", opt={"access": "admin"})
-    async def create(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def create(self, request: Request[Any, Any, Any], db: Db) -> Response[Any]:
         definition = await _definition(request)
         ctx = acting(request)
         election = await create_election(db, definition, ctx.now)
@@ -240,7 +241,7 @@ class ElectionController(Controller):
         return Response(election_view(election), status_code=201)
 
     @get("/{election_id:str}", opt={"access": "election"})
-    async def show(self, election_id: str, db: AsyncSession) -> dict[str, Any]:
+    async def show(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
         election = await ops.get_election(db, election_id)
         view = election_view(election)
         view["texts"] = await texts_by_language(db, election_id)
@@ -251,7 +252,7 @@ class ElectionController(Controller):
 
     @put("/{election_id:str}", opt={"access": "admin"})
     async def update(
-        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
         ops.require_state(election, "draft", doing="change the election definition")
@@ -266,10 +267,10 @@ class ElectionController(Controller):
     async def translations(
         self,
         request: Request[Any, Any, Any],
-        election_id: str,
-        language: str,
-        db: AsyncSession,
-        data: dict[str, str],
+        election_id: FromPath[str],
+        language: FromPath[str],
+        db: Db,
+        data: JSONBody[dict[str, str]],
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
         ops.require_state(election, "draft", doing="change texts")
@@ -284,7 +285,11 @@ class ElectionController(Controller):
 
     @post("/{election_id:str}/state", opt={"access": "admin"}, status_code=200)
     async def change_state(
-        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession, data: TargetIn
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        db: Db,
+        data: JSONBody[TargetIn],
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
         await ops.transition(db, acting(request), election, data.target)
@@ -293,7 +298,11 @@ class ElectionController(Controller):
 
     @post("/{election_id:str}/trustees", opt={"access": "admin"}, status_code=201)
     async def add_trustee(
-        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession, data: TrusteeIn
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        db: Db,
+        data: JSONBody[TrusteeIn],
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
         ops.require_state(election, "draft", "key_ceremony", doing="name trustees")
@@ -323,7 +332,7 @@ class CeremonyController(Controller):
     path = "/api/elections/{election_id:str}/ceremony"
 
     @get("/", opt={"access": "election"})
-    async def show(self, election_id: str, db: AsyncSession) -> dict[str, Any]:
+    async def show(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
         election = await ops.get_election(db, election_id)
         seats = await db.scalars(
             select(ElectionTrustee).where(ElectionTrustee.election_id == election_id)
@@ -343,9 +352,9 @@ class CeremonyController(Controller):
     async def local(
         self,
         request: Request[Any, Any, Any],
-        election_id: str,
-        db: AsyncSession,
-        data: PassphrasesIn,
+        election_id: FromPath[str],
+        db: Db,
+        data: JSONBody[PassphrasesIn],
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
         sealed = await ops.run_local_ceremony(db, acting(request), election, data.passphrases)
@@ -359,9 +368,9 @@ class CeremonyController(Controller):
     async def trustee_data(
         self,
         request: Request[Any, Any, Any],
-        election_id: str,
-        db: AsyncSession,
-        data: dict[str, Any],
+        election_id: FromPath[str],
+        db: Db,
+        data: JSONBody[dict[str, Any]],
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
         seat = await db.scalar(
@@ -379,9 +388,9 @@ class CeremonyController(Controller):
     async def transcript(
         self,
         request: Request[Any, Any, Any],
-        election_id: str,
-        db: AsyncSession,
-        data: dict[str, Any],
+        election_id: FromPath[str],
+        db: Db,
+        data: JSONBody[dict[str, Any]],
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
         await ops.accept_transcript(db, acting(request), election, data)
@@ -394,7 +403,7 @@ class RollController(Controller):
 
     @post("/", opt={"access": "admin"}, status_code=200)
     async def upload(
-        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> Response[Any]:
         election = await ops.get_election(db, election_id, lock=True)
         ops.require_roll_editable(election)
@@ -419,7 +428,7 @@ class RollController(Controller):
         )
 
     @get("/", opt={"access": "staff"})
-    async def list_roll(self, election_id: str, db: AsyncSession) -> list[dict[str, Any]]:
+    async def list_roll(self, election_id: FromPath[str], db: Db) -> list[dict[str, Any]]:
         return [
             {
                 "member_id": v.member_id,
@@ -435,7 +444,11 @@ class RollController(Controller):
 
     @delete("/{member_id:str}", opt={"access": "admin"}, status_code=200)
     async def remove(
-        self, request: Request[Any, Any, Any], election_id: str, member_id: str, db: AsyncSession
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
         ops.require_roll_editable(election)
@@ -452,7 +465,11 @@ class VoterTokenController(Controller):
 
     @post("/voters/{member_id:str}/reissue", opt={"access": "admin"}, status_code=200)
     async def reissue(
-        self, request: Request[Any, Any, Any], election_id: str, member_id: str, db: AsyncSession
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id)
         voter = await ops.find_voter(db, election, member_id)
@@ -464,10 +481,10 @@ class VoterTokenController(Controller):
     async def revoke(
         self,
         request: Request[Any, Any, Any],
-        election_id: str,
-        member_id: str,
-        db: AsyncSession,
-        data: RevokeIn,
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
+        data: JSONBody[RevokeIn],
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id)
         voter = await ops.find_voter(db, election, member_id)
@@ -477,7 +494,7 @@ class VoterTokenController(Controller):
 
     @post("/reminders", opt={"access": "admin"}, status_code=200)
     async def reminders(
-        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id)
         queued = await ops.send_reminders(db, acting(request), election)
@@ -489,20 +506,20 @@ class ReportController(Controller):
     path = "/api"
 
     @get("/elections/{election_id:str}/turnout", opt={"access": "staff"})
-    async def election_turnout(self, election_id: str, db: AsyncSession) -> dict[str, Any]:
+    async def election_turnout(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
         await ops.get_election(db, election_id)
         t = await turnout(db, election_id)
         return {**asdict(t), "not_voted": t.not_voted}
 
     @get("/elections/{election_id:str}/mail", opt={"access": "staff"})
-    async def mail(self, election_id: str, db: AsyncSession) -> dict[str, Any]:
+    async def mail(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
         from ballot.web.mailing import delivery
 
         await ops.get_election(db, election_id)
         return await delivery(db, election_id)
 
     @get("/elections/{election_id:str}/board", opt={"access": "public"})
-    async def board(self, election_id: str, db: AsyncSession) -> dict[str, Any]:
+    async def board(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
         await ops.get_election(db, election_id)
         return {
             "election_id": election_id,
@@ -510,7 +527,7 @@ class ReportController(Controller):
         }
 
     @get("/audit", opt={"access": "staff"})
-    async def audit_log(self, db: AsyncSession) -> list[dict[str, Any]]:
+    async def audit_log(self, db: Db) -> list[dict[str, Any]]:
         return [
             {
                 "seq": a.seq,

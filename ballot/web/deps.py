@@ -7,11 +7,15 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.store.models import Account
 from ballot.store.types import utcnow
 from ballot.web.operations import Context
+
+#: The request's database session (injected by name; see ``provide_db``).
+Db = NamedDependency[AsyncSession]
 
 
 async def provide_db(state: State) -> AsyncIterator[AsyncSession]:

@@ -6,15 +6,13 @@ translated like the voter pages.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.store.audit import audit, audit_entries
 from ballot.store.elections import (
@@ -30,11 +28,11 @@ from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web import operations as ops
 from ballot.web.api import LOGIN_MESSAGES, session_cookie, sign_in
-from ballot.web.deps import acting
+from ballot.web.deps import Db, acting
 from ballot.web.mailing import delivery
 from ballot.web.voter import i18n_context
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = URLEncodedBody[dict[str, str]]
 NEXT_STATES = {
     "draft": ["key_ceremony"],
     "key_ceremony": ["ready", "draft"],
@@ -65,9 +63,7 @@ class LoginPages(Controller):
         return page("login", request)
 
     @post("/login", opt={"access": "public"})
-    async def login(
-        self, request: Request[Any, Any, Any], db: AsyncSession, data: Form
-    ) -> Response[Any]:
+    async def login(self, request: Request[Any, Any, Any], db: Db, data: Form) -> Response[Any]:
         session_id, reason = await sign_in(
             request, db, data.get("email", ""), data.get("password", ""), data.get("totp") or None
         )
@@ -83,7 +79,7 @@ class CommitteePages(Controller):
     path = "/committee"
 
     @get("/", opt={"access": "staff"})
-    async def dashboard(self, request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    async def dashboard(self, request: Request[Any, Any, Any], db: Db) -> Template:
         elections = list(await db.scalars(select(Election).order_by(Election.created_at.desc())))
         titles = {
             e.id: (await texts_by_language(db, e.id)).get("en", {}).get("title", e.id)
@@ -97,7 +93,7 @@ class CommitteePages(Controller):
 
     @post("/elections/new", opt={"access": "admin"})
     async def create_election(
-        self, request: Request[Any, Any, Any], db: AsyncSession, data: Form
+        self, request: Request[Any, Any, Any], db: Db, data: Form
     ) -> Response[Any]:
         options = [line.strip() for line in data.get("options", "").splitlines() if line.strip()]
         definition = {
@@ -135,8 +131,8 @@ class CommitteePages(Controller):
     async def _election_page(
         self,
         request: Request[Any, Any, Any],
-        db: AsyncSession,
-        election_id: str,
+        db: Db,
+        election_id: FromPath[str],
         status: int = 200,
         **extra: Any,
     ) -> Template:
@@ -160,13 +156,13 @@ class CommitteePages(Controller):
 
     @get("/elections/{election_id:str}", opt={"access": "staff"})
     async def election(
-        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> Template:
         return await self._election_page(request, db, election_id)
 
     @post("/elections/{election_id:str}/state", opt={"access": "admin"})
     async def change_state(
-        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession, data: Form
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
         election = await ops.get_election(db, election_id, lock=True)
         try:
@@ -183,9 +179,9 @@ class CommitteePages(Controller):
     async def upload_roll(
         self,
         request: Request[Any, Any, Any],
-        election_id: str,
-        db: AsyncSession,
-        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        election_id: FromPath[str],
+        db: Db,
+        data: MultipartBody[dict[str, Any]],
     ) -> Response[Any]:
         election = await ops.get_election(db, election_id, lock=True)
         upload = data.get("roll")
@@ -222,7 +218,7 @@ class CommitteePages(Controller):
 
     @post("/elections/{election_id:str}/reminders", opt={"access": "admin"})
     async def reminders(
-        self, request: Request[Any, Any, Any], election_id: str, db: AsyncSession
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> Response[Any]:
         election = await ops.get_election(db, election_id)
         try:
@@ -238,13 +234,13 @@ class CommitteePages(Controller):
         )
 
     @get("/audit", opt={"access": "staff"})
-    async def audit_log(self, request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    async def audit_log(self, request: Request[Any, Any, Any], db: Db) -> Template:
         return page("audit", request, entries=await audit_entries(db))
 
 
 class SignOut(Controller):
     @post("/logout", opt={"access": "signed_in"})
-    async def logout(self, request: Request[Any, Any, Any], db: AsyncSession) -> Response[Any]:
+    async def logout(self, request: Request[Any, Any, Any], db: Db) -> Response[Any]:
         from ballot.store.accounts import close_session
         from ballot.web.auth import SESSION_COOKIE
 

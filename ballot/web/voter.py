@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.i18n import LANGUAGES, normalise, translations
 from ballot.store.elections import election_title
 from ballot.store.tokens import lookup_token
+from ballot.web.deps import Db
 
 STATUS_OF_TOKEN = {
     "active": "open",
@@ -41,7 +42,7 @@ class VoterController(Controller):
 
     @get("/{token:str}", opt={"access": "public"}, cache_control=None)
     async def voter_page(
-        self, request: Request[Any, Any, Any], token: str, db: AsyncSession
+        self, request: Request[Any, Any, Any], token: FromPath[str], db: Db
     ) -> Template:
         found = await lookup_token(db, token)
         if found is None:
