@@ -193,3 +193,56 @@ def test_browser_fingerprint_and_canonical_json_match_python() -> None:
     assert results[0]["manifest_hash"] == manifest_hash(DEFINITION).hex()
     assert results[0]["fingerprint"] == FP.hex()
     assert results[1]["text"].encode("utf-8") == canonical_json(tricky)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+STATIC = ROOT / "ballot" / "web" / "static"
+
+_PAGE = """<!doctype html><meta charset="utf-8"><script type="module">
+import { encryptBallot } from "/static/js/crypto/ballot.js";
+const request = JSON.parse(document.getElementById("request").textContent);
+try {
+  const out = await encryptBallot(request.definition, request.public_key, request.fingerprint,
+                                  request.selections);
+  window.result = { ballot: out.ballot, tracker: out.tracker };
+} catch (err) { window.result = { error: String(err) }; }
+</script><script type="application/json" id="request">REQUEST</script>"""
+
+
+def test_modules_run_in_chromium_and_the_ballot_verifies_in_python() -> None:
+    """The same files, unbundled, as a real browser loads them (ES modules,
+    BigInt, WebCrypto in a secure context); Python verifies the result."""
+    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
+    try:
+        from playwright.sync_api import Route, sync_playwright
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        require(False, "playwright is not installed")
+        raise
+    origin = "http://localhost:8719"  # never contacted: every request is routed below
+    request = election(selections=SELECTIONS[2])
+    page_html = _PAGE.replace("REQUEST", json.dumps(request).replace("</", "<\\/"))
+
+    def serve(route: Route) -> None:
+        path = route.request.url.removeprefix(origin)
+        if path == "/vote":
+            route.fulfill(status=200, content_type="text/html", body=page_html)
+            return
+        file = (STATIC / path.removeprefix("/static/")).resolve()
+        if path.startswith("/static/js/crypto/") and file.is_relative_to(STATIC) and file.is_file():
+            route.fulfill(status=200, content_type="text/javascript", body=file.read_text("utf-8"))
+        else:
+            route.fulfill(status=404, body="")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route(f"{origin}/**", serve)
+            page.goto(f"{origin}/vote")
+            page.wait_for_function("window.result !== undefined", timeout=60_000)
+            result = page.evaluate("window.result")
+        finally:
+            browser.close()
+    assert "error" not in result, result
+    verify_ballot(MANIFEST, KEY, FP, result["ballot"])
+    assert result["tracker"] == tracker(result["ballot"])

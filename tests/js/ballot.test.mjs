@@ -10,6 +10,8 @@ import {
   computeTracker,
   encryptBallot,
   layout,
+  selectionsFromIds,
+  warmUp,
   trackerDisplay,
   verifyBallot,
 } from "../../ballot/web/static/js/crypto/ballot.js";
@@ -111,4 +113,15 @@ test("tracker display: first 80 bits in base32, four groups of four (values from
   assert.equal(trackerDisplay("ff".repeat(32)), "7777-7777-7777-7777");
   assert.equal(trackerDisplay("00".repeat(32)), "AAAA-AAAA-AAAA-AAAA");
   assert.throws(() => trackerDisplay("AB".repeat(32)), BallotError);
+});
+
+test("choices by option id map to index lists in ballot order", () => {
+  assert.deepEqual(selectionsFromIds(DEFINITION, { board: ["o2", "o0"], strike: ["o1"] }), [[1], [], [2, 0]]);
+  assert.throws(() => selectionsFromIds(DEFINITION, { nope: [] }), BallotError);
+  assert.throws(() => selectionsFromIds(DEFINITION, { strike: ["o9"] }), /no option 'o9'/);
+});
+
+test("warmUp validates the key ahead of time", () => {
+  warmUp(KEY);
+  assert.throws(() => warmUp("00".repeat(32)), /public key is invalid/);
 });
