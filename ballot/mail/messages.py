@@ -64,7 +64,10 @@ def format_when(language: str, when: datetime | str | None) -> str:
     time = format_time(when, "short", tzinfo=UTC, locale=locale)
     # The locale's own order of date and time ("{1}, {0}" in English, "{0} {1}" in Vietnamese).
     pattern = str(locale.datetime_formats["medium"])
-    return pattern.replace("{1}", date).replace("{0}", time) + " UTC"
+    text = pattern.replace("{1}", date).replace("{0}", time) + " UTC"
+    # CLDR puts a narrow no-break space before AM/PM, which older mail clients show as a
+    # box; the ordinary no-break space keeps "9:00 AM" together everywhere.
+    return text.replace("\u202f", "\u00a0")
 
 
 def _check_link(link: str) -> str:

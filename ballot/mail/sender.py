@@ -15,8 +15,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from email.header import Header
-from email.utils import formatdate
+from email.utils import formataddr, formatdate, parseaddr
 from enum import Enum
+from functools import lru_cache
 
 import aiosmtplib
 
@@ -83,6 +84,15 @@ def _header(name: str, value: str) -> bytes:
     return f"{name}: {Header(value, 'utf-8', header_name=name).encode()}\r\n".encode("ascii")
 
 
+@lru_cache(maxsize=8)
+def _from_header(mail_from: str) -> bytes:
+    """The From line; a non-ASCII display name is encoded, the address itself never is."""
+    name, address = parseaddr(mail_from)
+    if not address or not address.isascii():
+        raise ValueError("mail_from must contain a plain ASCII email address")
+    return _header("From", formataddr((name, address), charset="utf-8"))
+
+
 def _qp_part(content_type: str, body: str) -> bytes:
     text = "\r\n".join(body.splitlines()) + "\r\n"
     encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
@@ -105,7 +115,7 @@ def build_message(settings: Settings, out: Outgoing) -> bytes:
         raise ValueError("internationalised (non-ASCII) addresses are not supported")
     head = b"".join(
         (
-            _header("From", settings.mail_from),
+            _from_header(settings.mail_from),
             _header("To", out.to_address),
             _header("Subject", out.subject),
             _header("Date", formatdate(usegmt=True)),
