@@ -133,3 +133,17 @@ test("group laws: L*B is the identity, (L-1)*B = -B, P - P = O", () => {
   assert.ok(IDENTITY.add(BASE).equals(BASE));
   assert.equal(BASE.add(BASE).toHex(), BASE.double().toHex());
 });
+
+test("random scalars come from getRandomValues, are in [1, L) and do not repeat", async () => {
+  const { randomScalar, replayRng } = await import("../../ballot/web/static/js/crypto/random.js");
+  const seen = new Set();
+  for (let i = 0; i < 50; i++) {
+    const s = randomScalar();
+    assert.ok(s > 0n && s < L);
+    seen.add(s);
+  }
+  assert.equal(seen.size, 50);
+  const rng = replayRng([5n]);
+  assert.equal(rng(), 5n);
+  assert.throws(rng, /no more scalars/);
+});
