@@ -1,0 +1,105 @@
+"""Every language has every message, with the same placeholders, and loads through gettext."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from jinja2 import Environment
+
+from ballot.i18n import LANGUAGES, LOCALE_DIR, gettext, jinja_env_for
+from ballot.mail.messages import TEMPLATES
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]|\{\w*\}")
+#: Strings the voter and committee pages rely on (their exact English msgids).
+UI = [
+    "Vote", "Cast my ballot", "Your ballot", "Choose one", "Choose up to %(max)s",
+    "Choose between %(min)s and %(max)s", "You have already voted.",
+    "This link is not valid. It may have expired or been replaced.", "Voting is closed.",
+    "Voting has not opened yet.", "Your ballot is encrypted on this device before it is sent.",
+    "Check my ballot (audit)", "Your tracker",
+    "Keep this tracker to find your ballot on the public board.", "Find my tracker", "Language",
+    "Log in", "Log out", "Password", "Email", "Election committee", "Observer", "Turnout",
+    "Voted", "Not voted", "Bulletin board", "Results",
+    "This page needs JavaScript to encrypt your ballot on your device. Please turn JavaScript on, or use another browser.",
+    "Review your choice", "Change my choice", "Submitting…", "Your ballot was counted.",
+    "Receipt", "Help", "Blank ballot", "Skip this question",
+]  # fmt: skip
+TRANSLATED = [code for code in LANGUAGES if code != "en"]
+
+
+def english_set() -> set[str]:
+    with (LOCALE_DIR / "messages.pot").open("rb") as fh:
+        return {m.id for m in read_po(fh) if m.id}
+
+
+def catalogue(code: str):
+    with (LOCALE_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh)
+
+
+def template_msgids() -> set[str]:
+    env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    found = set()
+    for path in Path(TEMPLATES).iterdir():
+        for _line, _func, msg in env.extract_translations(path.read_text(encoding="utf-8")):
+            found.add(msg if isinstance(msg, str) else msg[0])
+    return found
+
+
+def test_english_set_covers_the_email_templates_and_ui_strings() -> None:
+    english = english_set()
+    mail = template_msgids()
+    assert len(mail) > 10
+    assert mail <= english, f"missing from messages.pot: {sorted(mail - english)}"
+    assert set(UI) <= english, f"missing from messages.pot: {sorted(set(UI) - english)}"
+    subjects = {
+        "Your ballot: %(title)s",
+        "Reminder: you have not voted yet (%(title)s)",
+        "Test message from ballot",
+    }
+    assert subjects <= english
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalogue_translates_every_message_with_the_same_placeholders(code: str) -> None:
+    cat = catalogue(code)
+    assert cat.locale is not None
+    header = dict(cat.mime_headers)
+    assert header["Language"] == code
+    assert header["Content-Type"].lower() == "text/plain; charset=utf-8"
+    assert "Plural-Forms" in header and "nplurals=" in header["Plural-Forms"]
+    english = english_set()
+    ids = {m.id for m in cat if m.id}
+    assert english - ids == set(), f"untranslated in {code}"
+    assert ids - english == set(), f"{code} has messages not in messages.pot"
+    for m in cat:
+        if not m.id:
+            continue
+        assert m.string and m.string.strip(), f"{code}: empty translation of {m.id!r}"
+        assert not m.fuzzy, f"{code}: fuzzy translation of {m.id!r}"
+        assert sorted(PLACEHOLDER.findall(m.id)) == sorted(PLACEHOLDER.findall(m.string)), (
+            f"{code}: placeholders differ in {m.id!r} -> {m.string!r}"
+        )
+        if m.string.strip() != m.id:
+            continue
+        # Identical to English only where the word is the same in that language.
+        assert m.id in {"Password", "Email"}, f"{code}: {m.id!r} left in English"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalogue_compiles_and_serves_translations(code: str) -> None:
+    assert gettext(code, "Voting is closed.") != "Voting is closed."
+    assert "%(max)s" in gettext(code, "Choose up to %(max)s")
+    env = jinja_env_for(code, loader=None, autoescape=True)  # type: ignore[arg-type]
+    rendered = env.from_string('{{ _("Choose up to %(max)s", max=3) }}').render()
+    assert "3" in rendered and "%(" not in rendered
+    assert gettext(code, "no such message") == "no such message"
+
+
+def test_english_needs_no_catalogue() -> None:
+    assert gettext("en", "Voting is closed.") == "Voting is closed."
+    env = jinja_env_for("en", loader=None)  # type: ignore[arg-type]
+    assert env.from_string('{{ _("Choose up to %(max)s", max=2) }}').render() == "Choose up to 2"
