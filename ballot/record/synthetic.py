@@ -1,0 +1,405 @@
+"""Synthetic election records, made directly (no web server, no database).
+
+Why: the verifier must be tested on complete records -- good ones, and ones
+tampered in every way that matters -- and measured at the size of a national
+ratification vote (150,000 ballots).  Driving the web service that far would
+take hours; this builds the same record the service publishes, step by step:
+definition -> local key ceremony -> encrypted ballots (in parallel) -> board
+entries -> homomorphic tally -> k trustees' partial decryptions -> combined
+counts -> outcome -> result entry -> signed heads -> ZIP.
+
+Nothing here is for production: the trustees' secret shares exist together in
+one process, which is exactly what a real ceremony avoids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from ballot.crypto.ballots import EncryptedBallot, encrypt_ballot
+from ballot.crypto.ceremony import TrusteeShare, local_ceremony
+from ballot.crypto.elgamal import Ciphertext
+from ballot.crypto.group import Element
+from ballot.crypto.manifest import ElectionManifest, election_fingerprint, manifest_hash
+from ballot.crypto.tally import aggregate, counts_from_slots
+from ballot.crypto.threshold import PartialDecryption, combine_tally, partial_decrypt_tally
+from ballot.record.board import BoardEntry, append
+from ballot.record.canonical import canonical_json
+from ballot.record.election_record import (
+    KIND_CAST,
+    KIND_CEREMONY,
+    KIND_CHALLENGED,
+    KIND_CLOSED,
+    KIND_DECIDED,
+    KIND_DEFINED,
+    KIND_OPENED,
+    KIND_PARTIAL,
+    KIND_RESULT,
+    KIND_ROLL,
+    KIND_TALLY,
+    board_line,
+    slot_label,
+    write_record,
+)
+from ballot.record.signing import ServerKey, SignedHead, sign_head
+from ballot.record.verify import expected_result
+
+__all__ = [
+    "Challenge",
+    "GeneratedRecord",
+    "generate_record",
+    "officer_definition",
+    "ratification_definition",
+    "rebuild_record",
+    "recognition_definition",
+]
+
+Selection = Sequence[Sequence[int]]  # per question, the selected option indices
+
+#: Sign a head every this many entries (and at each milestone).
+HEAD_EVERY: Final = 50_000
+_START: Final = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
+
+
+def _texts(en: str) -> dict[str, str]:
+    return {"en": en}
+
+
+def recognition_definition(election_id: str = "recognition-test") -> dict[str, Any]:
+    """A certification vote: one yes/no question, majority of valid votes, a tie loses."""
+    return {
+        "election_id": election_id,
+        "kind": "recognition",
+        "title": _texts("Union recognition vote"),
+        "rule": "majority",
+        "trustees": {"n": 3, "k": 2},
+        "questions": [
+            {
+                "id": "represent",
+                "text": _texts("Do you want Local 1 to represent you?"),
+                "min": 1,
+                "max": 1,
+                "options": [
+                    {"id": "yes", "label": _texts("Yes")},
+                    {"id": "no", "label": _texts("No")},
+                ],
+            }
+        ],
+    }
+
+
+def ratification_definition(election_id: str = "ratification-test") -> dict[str, Any]:
+    """A strike-authorisation style vote: carried only with at least 2/3 of valid votes."""
+    d = recognition_definition(election_id)
+    d["kind"] = "ratification"
+    d["rule"] = "supermajority"
+    d["supermajority"] = "2/3"
+    d["questions"][0]["id"] = "authorise"
+    d["questions"][0]["text"] = _texts("Do you authorise a strike?")
+    return d
+
+
+def officer_definition(election_id: str = "officer-test") -> dict[str, Any]:
+    """An officer election with three candidates: a majority wins, else a runoff of the top two."""
+    return {
+        "election_id": election_id,
+        "kind": "officer",
+        "title": _texts("Election of the local president"),
+        "rule": "majority",
+        "trustees": {"n": 3, "k": 2},
+        "questions": [
+            {
+                "id": "president",
+                "text": _texts("President"),
+                "min": 1,
+                "max": 1,
+                "options": [
+                    {"id": "alvarez", "label": _texts("R. Alvarez")},
+                    {"id": "brooks", "label": _texts("T. Brooks")},
+                    {"id": "chen", "label": _texts("M. Chen")},
+                ],
+            }
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A challenged voter's sealed ballot and what the committee decided (None: undecided)."""
+
+    selection: Selection
+    decision: str | None = None
+    reason: str = "eligibility disputed"
+
+
+@dataclass
+class GeneratedRecord:
+    path: Path
+    election_id: str
+    trackers: list[str]  # cast ballots, in board order
+    challenge_trackers: dict[str, str]  # challenge id -> tracker
+    result: dict[str, Any]
+    server_key: ServerKey
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- encryption
+
+_W: dict[str, Any] = {}
+
+
+def _init_encryptor(definition_text: str, key_hex: str, fingerprint_hex: str) -> None:
+    _W["manifest"] = ElectionManifest.from_definition(json.loads(definition_text))
+    _W["key"] = Element.from_hex(key_hex)
+    _W["fingerprint"] = bytes.fromhex(fingerprint_hex)
+
+
+def _encrypt_chunk(selections: Sequence[Selection]) -> list[tuple[EncryptedBallot, str]]:
+    """Encrypt ballots; return each with its tracker (SHA-256 of its canonical JSON)."""
+    out = []
+    for selection in selections:
+        ballot, _secrets = encrypt_ballot(_W["manifest"], _W["key"], _W["fingerprint"], selection)
+        text = canonical_json(ballot.to_json())
+        out.append((ballot, hashlib.sha256(text).hexdigest()))
+    return out
+
+
+def _encrypt_all(
+    init: tuple[str, str, str], selections: Sequence[Selection], jobs: int | None
+) -> list[tuple[EncryptedBallot, str]]:
+    workers = jobs or os.cpu_count() or 1
+    if len(selections) < 200 or workers == 1:
+        _init_encryptor(*init)
+        return _encrypt_chunk(selections)
+    size = 500
+    chunks = [selections[i : i + size] for i in range(0, len(selections), size)]
+    out: list[tuple[EncryptedBallot, str]] = []
+    with ProcessPoolExecutor(workers, initializer=_init_encryptor, initargs=init) as pool:
+        for part in pool.map(_encrypt_chunk, chunks):
+            out.extend(part)
+    return out
+
+
+# --------------------------------------------------------------------------- board building
+
+
+class _Board:
+    """Appends entries, writes their lines, and signs heads at milestones."""
+
+    def __init__(self, election_id: str, key: ServerKey) -> None:
+        self.election_id = election_id
+        self.key = key
+        self.last: BoardEntry | None = None
+        self.lines: list[bytes] = []
+        self.heads: list[SignedHead] = []
+        self.clock = _START
+
+    def add(self, kind: str, payload: Mapping[str, Any]) -> BoardEntry:
+        self.clock += timedelta(seconds=1)
+        entry = append(self.last, kind, payload, self.clock)
+        self.lines.append(board_line(entry.to_json()))
+        self.last = entry
+        if entry.seq % HEAD_EVERY == HEAD_EVERY - 1:
+            self.sign()
+        return entry
+
+    def sign(self) -> None:
+        assert self.last is not None
+        previous = self.heads[-1] if self.heads else None
+        if previous is not None and previous.seq == self.last.seq:
+            return
+        self.heads.append(sign_head(self.key, self.election_id, self.last, self.clock, previous))
+
+
+def generate_record(
+    path: Path,
+    definition: Mapping[str, Any],
+    votes: Sequence[Selection],
+    *,
+    challenges: Sequence[Challenge] = (),
+    eligible: int | None = None,
+    k: int = 2,
+    n: int = 3,
+    jobs: int | None = None,
+    server_key: ServerKey | None = None,
+) -> GeneratedRecord:
+    """Build and write a complete, valid election record; return what a test needs to know."""
+    timings: dict[str, float] = {}
+    definition = dict(json.loads(json.dumps(definition)))
+    definition.setdefault("trustees", {"n": n, "k": k})
+    manifest = ElectionManifest.from_definition(definition)
+    mh = manifest_hash(definition)
+    t0 = time.perf_counter()
+    transcript, blobs = local_ceremony(k, n, mh)
+    timings["ceremony"] = time.perf_counter() - t0
+    shares = [TrusteeShare.from_bytes(b) for b in blobs]
+    joint = shares[0].joint_public_key
+    claimed = transcript["verification_keys"]
+    assert isinstance(claimed, dict)
+    vkeys = [Element.from_hex(str(claimed[str(i)])) for i in range(1, n + 1)]
+    fp = election_fingerprint(mh, joint, vkeys)
+    key = server_key or ServerKey.generate()
+    eligible = len(votes) + len(challenges) if eligible is None else eligible
+
+    t0 = time.perf_counter()
+    init = (json.dumps(definition), joint.hex(), fp.hex())
+    encrypted = _encrypt_all(init, [*votes, *(c.selection for c in challenges)], jobs)
+    timings["encrypt"] = time.perf_counter() - t0
+    cast, challenged = encrypted[: len(votes)], encrypted[len(votes) :]
+
+    t0 = time.perf_counter()
+    board = _Board(manifest.election_id, key)
+    board.add(KIND_DEFINED, {"definition": definition, "manifest_hash": mh.hex()})
+    board.add(KIND_CEREMONY, {"transcript": transcript, "fingerprint": fp.hex()})
+    board.add(KIND_ROLL, {"eligible": eligible})
+    board.add(KIND_OPENED, {})
+    board.sign()
+    # Challenged ballots arrive among the others, spread evenly.
+    spacing = max(1, len(cast) // (len(challenged) + 1))
+    ids = [f"C-{i + 1}" for i in range(len(challenged))]
+    pending = list(zip(ids, challenged, strict=True))
+    for i, (ballot, track) in enumerate(cast):
+        if pending and i > 0 and i % spacing == 0:
+            cid, (cb, ct) = pending.pop(0)
+            board.add(KIND_CHALLENGED, {"challenge": cid, "ballot": cb.to_json(), "tracker": ct})
+        board.add(KIND_CAST, {"ballot": ballot.to_json(), "tracker": track})
+    for cid, (cb, ct) in pending:
+        board.add(KIND_CHALLENGED, {"challenge": cid, "ballot": cb.to_json(), "tracker": ct})
+    board.add(KIND_CLOSED, {"cast": len(cast), "challenged": len(challenged)})
+    board.sign()
+    overruled: list[str] = []
+    for cid, challenge in zip(ids, challenges, strict=True):
+        if challenge.decision is not None:
+            board.add(
+                KIND_DECIDED,
+                {"challenge": cid, "decision": challenge.decision, "reason": challenge.reason},
+            )
+            if challenge.decision == "overruled":
+                overruled.append(cid)
+    timings["board"] = time.perf_counter() - t0
+
+    counted = [b for b, _ in cast] + [
+        b for (b, _), c in zip(challenged, challenges, strict=True) if c.decision == "overruled"
+    ]
+    t0 = time.perf_counter()
+    tally = aggregate(manifest, counted)
+    timings["aggregate"] = time.perf_counter() - t0
+    board.add(
+        KIND_TALLY,
+        {"tally": tally.to_json(), "counted": {"cast": len(cast), "overruled": sorted(overruled)}},
+    )
+    labelled: dict[str, Ciphertext] = {
+        slot_label(qi, si): ct for qi, q in enumerate(tally.questions) for si, ct in enumerate(q)
+    }
+    t0 = time.perf_counter()
+    partials: list[dict[str, Any]] = []
+    every: list[PartialDecryption] = []
+    for share in shares[:k]:
+        mine = partial_decrypt_tally(share.index, share.secret_share, labelled, fp)
+        every.extend(mine)
+        payload = {"trustee": share.index, "partials": [p.to_json() for p in mine]}
+        partials.append(payload)
+    timings["partial_decrypt"] = time.perf_counter() - t0
+    for payload in partials:
+        board.add(KIND_PARTIAL, payload)
+    t0 = time.perf_counter()
+    keys = {i + 1: v for i, v in enumerate(vkeys)}
+    slots = combine_tally(labelled, every, keys, k, fp)
+    timings["combine"] = time.perf_counter() - t0
+    counts = [
+        counts_from_slots(
+            manifest, qi, [slots[slot_label(qi, si)] for si in range(len(q))], tally.ballots
+        )
+        for qi, q in enumerate(tally.questions)
+    ]
+    decided = [c.decision for c in challenges]
+    result = expected_result(
+        definition,
+        manifest,
+        counts,
+        eligible=eligible,
+        cast=len(cast),
+        challenged=len(challenges),
+        sustained=decided.count("sustained"),
+        overruled=decided.count("overruled"),
+    )
+    board.add(KIND_RESULT, {"result": result})
+    board.sign()
+    assert board.last is not None
+
+    t0 = time.perf_counter()
+    write_record(
+        Path(path),
+        election_id=manifest.election_id,
+        manifest_hash=mh.hex(),
+        fingerprint=fp.hex(),
+        definition=definition,
+        ceremony=transcript,
+        board=board.lines,
+        heads=[h.to_json() for h in board.heads],
+        server_key={"algorithm": "ed25519", "public_key": key.public_hex},
+        tally=tally.to_json(),
+        partials=partials,
+        result=result,
+        board_head=board.last.hash,
+    )
+    timings["write"] = time.perf_counter() - t0
+    return GeneratedRecord(
+        Path(path),
+        manifest.election_id,
+        [t for _, t in cast],
+        {cid: t for cid, (_, t) in zip(ids, challenged, strict=True)},
+        result,
+        key,
+        timings,
+    )
+
+
+def rebuild_record(
+    source: Path,
+    target: Path,
+    key: ServerKey,
+    entries: Iterable[tuple[str, str, dict[str, Any]]],
+    *,
+    members: Mapping[str, Any] | None = None,
+) -> None:
+    """Re-chain and re-sign a board from (kind, at, payload) triples: what a dishonest
+    server holding the key could publish.  Tests use it to reach the checks that
+    come after the chain and the signatures.  ``members`` overrides other JSON members.
+    """
+    from ballot.record.election_record import read_record
+
+    record = read_record(source)
+    last: BoardEntry | None = None
+    lines: list[bytes] = []
+    for kind, at, payload in entries:
+        last = append(last, kind, payload, at)
+        lines.append(board_line(last.to_json()))
+    assert last is not None
+    head = sign_head(key, record.election_id, last, last.at)
+    docs = {name: record.json(name) for name in record.members if name != "board.jsonl"}
+    docs.update(members or {})
+    write_record(
+        Path(target),
+        election_id=record.election_id,
+        manifest_hash=record.index["manifest_hash"],
+        fingerprint=record.index["fingerprint"],
+        definition=docs["definition.json"],
+        ceremony=docs["ceremony.json"],
+        board=lines,
+        heads=[head.to_json()],
+        server_key=docs["server_key.json"],
+        tally=docs["tally.json"],
+        partials=docs["partials.json"],
+        result=docs["result.json"],
+        board_head=last.hash,
+    )

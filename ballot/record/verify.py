@@ -1,0 +1,1117 @@
+"""The standalone verifier: check a whole election record from its file alone.
+
+``verify_record(path)`` needs no server and no database: an observer, a
+candidate or a labour board downloads the record and runs this.  It checks,
+in this order, and reports the FIRST failure in words that name it:
+
+1. the record's members against the SHA-256 sums in its index;
+2. the board's hash chain (numbering, links, entry hashes);
+3. the server's signed heads, and that the final head is the last entry;
+4. the election definition, its manifest hash and the election fingerprint;
+5. the key-ceremony transcript and the joint key it yields;
+6. the board's lifecycle (what may follow what; counts in the closing entry);
+7. every cast and challenged ballot: structure, proofs, election fingerprint,
+   tracker = SHA-256 of its JSON (in parallel over all cores);
+8. no duplicate tracker and no reused ciphertext (no replayed ballot);
+9. the encrypted tally is the homomorphic sum of exactly the counted ballots
+   (cast, plus challenged ones overruled before the tally; never sustained or
+   undecided ones);
+10. every trustee's partial decryption proof;
+11. the combination gives the published counts, and the counts are possible;
+12. the outcome and the "challenges determinative" flag follow from the rule;
+13. the convenience copies (tally.json, partials.json, result.json) equal the board.
+
+Ordering matters because a later check means little once an earlier one
+fails: a proof cannot be trusted on a board whose chain is broken.  The work,
+however, overlaps: ballot proofs run in worker processes while the main
+process checks the chain, so the whole run costs about the ballot proofs
+divided by the number of cores.
+
+Workers receive chunks of raw board lines (bytes) and parse them themselves:
+sending parsed objects would cost more in pickling than the parsing does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from ballot.crypto.ballots import (
+    BallotError,
+    EncryptedBallot,
+    layout,
+    tracker,
+    tracker_display,
+    verify_ballot,
+)
+from ballot.crypto.ceremony import CeremonyError, CeremonyResult, verify_transcript
+from ballot.crypto.elgamal import Ciphertext
+from ballot.crypto.group import IDENTITY, Element
+from ballot.crypto.manifest import (
+    ElectionManifest,
+    ManifestError,
+    election_fingerprint,
+    manifest_hash,
+)
+from ballot.crypto.tally import EncryptedTally, OptionCounts, TallyError, counts_from_slots
+from ballot.crypto.threshold import (
+    BadPartialDecryption,
+    PartialDecryption,
+    ThresholdError,
+    combine_tally,
+    verify_partials,
+)
+from ballot.record.chain import ChainError, check_at, is_hash, verify_links
+from ballot.record.election_record import (
+    KIND_CAST,
+    KIND_CEREMONY,
+    KIND_CHALLENGED,
+    KIND_CLOSED,
+    KIND_DECIDED,
+    KIND_DEFINED,
+    KIND_OPENED,
+    KIND_PARTIAL,
+    KIND_RESULT,
+    KIND_ROLL,
+    KIND_TALLY,
+    NOTE_PREFIX,
+    RESULT_FORMAT,
+    ElectionRecord,
+    RecordFormatError,
+    parse_json,
+    read_record,
+    slot_label,
+)
+from ballot.record.signing import SignatureError, SignedHead, verify_head_sequence
+
+__all__ = [
+    "Progress",
+    "TrackerFinding",
+    "VerificationFailed",
+    "VerificationReport",
+    "main",
+    "verify_record",
+]
+
+#: progress(step, done, total): called as work advances (total 0 = indeterminate).
+Progress = Callable[[str, int, int], None]
+
+#: Ballots per worker task: big enough that pickling is negligible, small enough
+#: that both cores stay busy to the end and progress moves smoothly.
+CHUNK: Final = 400
+#: Below this many ballots a process pool costs more than it saves.
+POOL_THRESHOLD: Final = 200
+
+BALLOT_KINDS: Final = (KIND_CAST, KIND_CHALLENGED)
+DECISIONS: Final = ("sustained", "overruled")
+
+STEPS: Final = (
+    "record members",
+    "board chain",
+    "signed heads",
+    "definition",
+    "key ceremony",
+    "board lifecycle",
+    "ballots",
+    "replay",
+    "encrypted tally",
+    "partial decryptions",
+    "counts",
+    "outcome",
+    "convenience copies",
+)
+
+
+def _failure(step: str) -> Callable[[str], VerificationFailed]:
+    def make(message: str) -> VerificationFailed:
+        return VerificationFailed(step, message)
+
+    return make
+
+
+class VerificationFailed(Exception):
+    """The first failed check; ``step`` is one of :data:`STEPS`."""
+
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(message)
+        self.step = step
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TrackerFinding:
+    """What the record says about one voter's tracker."""
+
+    tracker: str
+    found: bool
+    entry: int | None
+    counted: bool
+    message: str
+
+
+@dataclass
+class VerificationReport:
+    ok: bool
+    failure: str | None
+    failed_step: str | None
+    passed: list[str]
+    election_id: str | None = None
+    ballots: int = 0
+    result: Mapping[str, Any] | None = None
+    tracker: TrackerFinding | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- board scan
+
+
+@dataclass(slots=True)
+class _Line:
+    """One board line, lightly parsed: what the chain and the lifecycle need.
+
+    The payload of a ballot entry is not kept (a big election has a great many);
+    :meth:`body` re-parses the line when the chain needs the full content.
+    """
+
+    seq: int
+    kind: str
+    at: str
+    prev: str
+    hash: str
+    raw: bytes
+    payload: dict[str, Any] | None
+    ballot_keys: tuple[str, ...] = ()  # payload keys of a ballot entry (payload not kept)
+    tracker: object = None
+    challenge: object = None
+
+    def body(self) -> dict[str, Any]:
+        data = json.loads(self.raw)
+        del data["hash"]
+        return data  # type: ignore[no-any-return]
+
+
+_ENTRY_KEYS: Final = {"seq", "kind", "at", "payload", "prev", "hash"}
+
+
+def _scan(lines: Sequence[bytes]) -> list[_Line]:
+    """Parse every line's envelope; keep payloads of all but ballot entries."""
+    out: list[_Line] = []
+    for i, raw in enumerate(lines):
+        where = f"board entry {i} (line {i + 1})"
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise VerificationFailed("board chain", f"{where} is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict) or set(data) != _ENTRY_KEYS:
+            raise VerificationFailed(
+                "board chain", f"{where} must be an object with exactly {sorted(_ENTRY_KEYS)}"
+            )
+        seq, kind, at, payload = data["seq"], data["kind"], data["at"], data["payload"]
+        if type(seq) is not int or not isinstance(kind, str) or not isinstance(payload, dict):
+            raise VerificationFailed("board chain", f"{where}: malformed seq, kind or payload")
+        try:
+            check_at(at)
+        except ValueError as exc:
+            raise VerificationFailed("board chain", f"{where}: {exc}") from exc
+        if not is_hash(data["prev"]) or not is_hash(data["hash"]):
+            raise VerificationFailed("board chain", f"{where}: prev and hash must be 64 hex")
+        line = _Line(seq, kind, at, data["prev"], data["hash"], raw, None)
+        if kind in BALLOT_KINDS:
+            line.ballot_keys = tuple(sorted(payload))
+            line.tracker, line.challenge = payload.get("tracker"), payload.get("challenge")
+        else:
+            line.payload = parse_json(raw, where)["payload"]  # strict: no duplicate keys
+        out.append(line)
+    return out
+
+
+@dataclass
+class _Ballot:
+    seq: int
+    kind: str
+    tracker: str
+    challenge: str | None
+
+
+@dataclass
+class _Lifecycle:
+    """The board's entries sorted by role, after the lifecycle checks."""
+
+    eligible: int
+    ceremony_seq: int
+    ballots: list[_Ballot]
+    challenges: dict[str, int]  # challenge id -> seq of its ballot.challenged
+    decisions: dict[str, str]  # challenge id -> sustained | overruled
+    tally_seq: int
+    partial_seqs: list[int]
+    result_seq: int
+
+    def counted(self, ballot: _Ballot) -> bool:
+        if ballot.kind == KIND_CAST:
+            return True
+        return ballot.challenge is not None and self.decisions.get(ballot.challenge) == "overruled"
+
+
+def _payload_keys(line: _Line, keys: set[str]) -> dict[str, Any]:
+    payload = line.payload
+    assert payload is not None
+    if set(payload) != keys:
+        raise VerificationFailed(
+            "board lifecycle",
+            f"board entry {line.seq} ({line.kind}): payload must have exactly {sorted(keys)}",
+        )
+    return payload
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _lifecycle(lines: Sequence[_Line]) -> _Lifecycle:
+    """Check what may follow what, and sort entries by role."""
+    fail = _failure("board lifecycle")
+    singles: dict[str, int] = {}
+    ballots: list[_Ballot] = []
+    challenges: dict[str, int] = {}
+    decisions: dict[str, str] = {}
+    partials: list[int] = []
+    once = {KIND_DEFINED, KIND_CEREMONY, KIND_ROLL, KIND_OPENED, KIND_CLOSED, KIND_TALLY}
+    once |= {KIND_RESULT}
+    known = once | {KIND_CAST, KIND_CHALLENGED, KIND_DECIDED, KIND_PARTIAL}
+    previous_at = ""
+    for line in lines:
+        kind, seq = line.kind, line.seq
+        where = f"board entry {seq} ({kind})"
+        if line.at < previous_at:
+            raise fail(f"{where}: its time {line.at} is before the previous entry's")
+        previous_at = line.at
+        if kind.startswith(NOTE_PREFIX):
+            if seq == 0 or KIND_RESULT in singles:
+                raise fail(f"{where}: a note cannot come first or after the result")
+            continue
+        if kind not in known:
+            raise fail(f"{where}: unknown entry kind")
+        if kind in once:
+            if kind in singles:
+                raise fail(f"{where}: a second '{kind}' entry (the first is {singles[kind]})")
+            singles[kind] = seq
+        if seq == 0 and kind != KIND_DEFINED:
+            raise fail(f"board entry 0 must be '{KIND_DEFINED}', not '{kind}'")
+        need = {
+            KIND_CEREMONY: (KIND_DEFINED,),
+            KIND_ROLL: (KIND_DEFINED,),
+            KIND_OPENED: (KIND_CEREMONY, KIND_ROLL),
+            KIND_CAST: (KIND_OPENED,),
+            KIND_CHALLENGED: (KIND_OPENED,),
+            KIND_CLOSED: (KIND_OPENED,),
+            KIND_DECIDED: (KIND_CLOSED,),
+            KIND_TALLY: (KIND_CLOSED,),
+            KIND_PARTIAL: (KIND_TALLY,),
+            KIND_RESULT: (KIND_TALLY,),
+        }.get(kind, ())
+        for before in need:
+            if before not in singles:
+                raise fail(f"{where}: comes before any '{before}' entry")
+        if kind in (KIND_CAST, KIND_CHALLENGED) and KIND_CLOSED in singles:
+            raise fail(f"{where}: a ballot after the election closed")
+        if kind == KIND_DECIDED and KIND_TALLY in singles:
+            raise fail(f"{where}: a challenge decided after the tally was taken")
+        if kind == KIND_PARTIAL and KIND_RESULT in singles:
+            raise fail(f"{where}: a partial decryption after the result")
+        if kind == KIND_ROLL:
+            p = _payload_keys(line, {"eligible"})
+            if not _count(p["eligible"]):
+                raise fail(f"{where}: 'eligible' must be a non-negative integer")
+        elif kind == KIND_CLOSED:
+            p = _payload_keys(line, {"cast", "challenged"})
+            cast = sum(1 for b in ballots if b.kind == KIND_CAST)
+            if p["cast"] != cast or p["challenged"] != len(challenges):
+                raise fail(
+                    f"{where}: says {p['cast']} cast and {p['challenged']} challenged ballots, "
+                    f"the board holds {cast} cast and {len(challenges)} challenged"
+                )
+        elif kind == KIND_DECIDED:
+            p = _payload_keys(line, {"challenge", "decision", "reason"})
+            cid = p["challenge"]
+            if not isinstance(cid, str) or cid not in challenges:
+                raise fail(f"{where}: decides challenge {cid!r}, which is not on the board")
+            if cid in decisions:
+                raise fail(f"{where}: challenge {cid!r} is decided twice")
+            if p["decision"] not in DECISIONS or not isinstance(p["reason"], str):
+                raise fail(f"{where}: decision must be 'sustained' or 'overruled', with a reason")
+            decisions[cid] = p["decision"]
+        elif kind in BALLOT_KINDS:
+            ballots.append(_ballot_entry(line, challenges))
+        elif kind == KIND_PARTIAL:
+            partials.append(seq)
+        elif kind == KIND_RESULT and seq != lines[-1].seq:
+            raise fail(f"{where}: the result must be the last entry of the board")
+    for kind in (KIND_CEREMONY, KIND_ROLL, KIND_OPENED, KIND_CLOSED, KIND_TALLY, KIND_RESULT):
+        if kind not in singles:
+            raise fail(f"the board has no '{kind}' entry")
+    roll = lines[singles[KIND_ROLL]].payload
+    assert roll is not None
+    eligible = roll["eligible"]
+    total = len(ballots)
+    if total > eligible:
+        raise fail(f"the board holds {total} ballots but only {eligible} members are eligible")
+    return _Lifecycle(
+        eligible=eligible,
+        ceremony_seq=singles[KIND_CEREMONY],
+        ballots=ballots,
+        challenges=challenges,
+        decisions=decisions,
+        tally_seq=singles[KIND_TALLY],
+        partial_seqs=partials,
+        result_seq=singles[KIND_RESULT],
+    )
+
+
+def _ballot_entry(line: _Line, challenges: dict[str, int]) -> _Ballot:
+    where = f"board entry {line.seq} ({line.kind})"
+    keys = {"ballot", "tracker"} | ({"challenge"} if line.kind == KIND_CHALLENGED else set())
+    if set(line.ballot_keys) != keys:
+        raise VerificationFailed("board lifecycle", f"{where}: payload must have {sorted(keys)}")
+    cid = line.challenge
+    if line.kind == KIND_CHALLENGED:
+        if not isinstance(cid, str) or not cid:
+            raise VerificationFailed("board lifecycle", f"{where}: the challenge id is missing")
+        if cid in challenges:
+            raise VerificationFailed(
+                "board lifecycle", f"{where}: challenge id {cid!r} is used twice"
+            )
+        challenges[cid] = line.seq
+    track = line.tracker
+    if not isinstance(track, str) or not is_hash(track):
+        raise VerificationFailed("board lifecycle", f"{where}: tracker must be 64 hex")
+    return _Ballot(line.seq, line.kind, track, cid if isinstance(cid, str) else None)
+
+
+# --------------------------------------------------------------------------- ballot workers
+
+_W: dict[str, Any] = {}
+
+
+def _init_worker(definition_text: str, key_hex: str, fingerprint_hex: str) -> None:
+    """Each worker parses the manifest and key once."""
+    _W["manifest"] = ElectionManifest.from_definition(json.loads(definition_text))
+    _W["key"] = Element.from_hex(key_hex)
+    _W["fingerprint"] = bytes.fromhex(fingerprint_hex)
+
+
+@dataclass
+class _ChunkResult:
+    errors: list[tuple[int, str]]
+    alphas: list[tuple[int, bytes]]  # seq, concatenated 32-byte alphas
+    sums: list[tuple[bytes, bytes]]  # per slot (all questions flat): alpha, beta sums
+    counted: int
+    excluded: dict[int, list[tuple[bytes, bytes]]]  # seq -> slot ciphertexts
+
+
+def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
+    """Verify a chunk of ballot entries: (seq, kind, raw line, counted?)."""
+    manifest: ElectionManifest = _W["manifest"]
+    key: Element = _W["key"]
+    fp: bytes = _W["fingerprint"]
+    width = sum(layout(q).slot_count for q in manifest.questions)
+    col_a: list[list[Element]] = [[] for _ in range(width)]
+    col_b: list[list[Element]] = [[] for _ in range(width)]
+    errors: list[tuple[int, str]] = []
+    alphas: list[tuple[int, bytes]] = []
+    excluded: dict[int, list[tuple[bytes, bytes]]] = {}
+    counted = 0
+    for seq, kind, raw, included in items:
+        where = f"board entry {seq} ({kind})"
+        try:
+            payload = parse_json(raw, where)["payload"]
+            ballot_json = payload["ballot"]
+            ballot = EncryptedBallot.from_json(ballot_json)
+            verify_ballot(manifest, key, fp, ballot)
+            if tracker(ballot_json) != payload["tracker"]:
+                errors.append((seq, f"{where}: the tracker is not the SHA-256 of its ballot"))
+                continue
+        except (BallotError, RecordFormatError) as exc:
+            errors.append((seq, f"{where}: {exc}"))
+            continue
+        cts = [s.ciphertext for q in ballot.questions for s in q.slots]
+        alphas.append((seq, b"".join(bytes(ct.alpha) for ct in cts)))
+        if included:
+            counted += 1
+            for k, ct in enumerate(cts):
+                col_a[k].append(ct.alpha)
+                col_b[k].append(ct.beta)
+        else:
+            excluded[seq] = [(bytes(ct.alpha), bytes(ct.beta)) for ct in cts]
+    sums = [
+        (bytes(Element.sum(a)), bytes(Element.sum(b))) for a, b in zip(col_a, col_b, strict=True)
+    ]
+    return _ChunkResult(errors, alphas, sums, counted, excluded)
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+@dataclass
+class _Context:
+    record: ElectionRecord
+    lines: list[_Line]
+    definition: dict[str, Any] | None = None
+    manifest: ElectionManifest | None = None
+    manifest_hash: bytes = b""
+    ceremony: CeremonyResult | None = None
+    fingerprint: bytes = b""
+
+
+def _check_heads(ctx: _Context) -> None:
+    """Signed heads: every signature and link, each head on its board entry, and the
+    final head on the last entry (so nothing was appended, cut or rewritten after it)."""
+    fail = _failure("signed heads")
+    lines = ctx.lines
+    try:
+        raw_key = ctx.record.json("server_key.json")
+        raw_heads = ctx.record.json("heads.json")
+    except RecordFormatError as exc:
+        raise fail(str(exc)) from exc
+    if (
+        not isinstance(raw_key, dict)
+        or set(raw_key) != {"algorithm", "public_key"}
+        or raw_key["algorithm"] != "ed25519"
+        or not isinstance(raw_key["public_key"], str)
+    ):
+        raise fail("server_key.json must be {'algorithm': 'ed25519', 'public_key': hex}")
+    public = raw_key["public_key"]
+    if not isinstance(raw_heads, list) or not raw_heads:
+        raise fail("heads.json must be a non-empty list of signed heads")
+    try:
+        heads = [SignedHead.from_json(h) for h in raw_heads]
+        verify_head_sequence(heads, public)
+    except SignatureError as exc:
+        raise fail(f"signature check failed: {exc}") from exc
+    for i, head in enumerate(heads):
+        if head.election_id != ctx.record.election_id:
+            raise fail(f"signed head {i} is for election {head.election_id!r}")
+        if head.seq >= len(lines) or lines[head.seq].hash != head.head_hash:
+            raise fail(
+                f"signed head {i} signs board entry {head.seq} with another hash than the "
+                "board has: the board was rewritten after it was signed"
+            )
+    last = heads[-1]
+    if last.seq != lines[-1].seq:
+        raise fail(
+            f"the final signed head covers board entry {last.seq}, but the board ends at "
+            f"entry {lines[-1].seq}: entries were added after the last signature"
+        )
+    if ctx.record.index["board_head"] != lines[-1].hash:
+        raise fail("record.json's board_head is not the hash of the last board entry")
+
+
+def _check_definition(ctx: _Context) -> None:
+    fail = _failure("definition")
+    index = ctx.record.index
+    definition = ctx.record.json("definition.json")
+    try:
+        mh = manifest_hash(definition)
+        manifest = ElectionManifest.from_definition(definition)
+    except ManifestError as exc:
+        raise fail(f"the election definition is invalid: {exc}") from exc
+    if mh.hex() != index["manifest_hash"]:
+        raise fail("definition.json does not hash to the manifest hash in record.json")
+    if manifest.election_id != index["election_id"]:
+        raise fail("record.json names another election than definition.json")
+    first = ctx.lines[0] if ctx.lines else None
+    if first is None or first.kind != KIND_DEFINED or first.payload is None:
+        raise fail(f"board entry 0 must be '{KIND_DEFINED}'")
+    if first.payload != {"definition": definition, "manifest_hash": mh.hex()}:
+        raise fail("board entry 0 (election.defined) differs from definition.json")
+    ctx.definition, ctx.manifest, ctx.manifest_hash = definition, manifest, mh
+
+
+def _check_ceremony(ctx: _Context) -> None:
+    fail = _failure("key ceremony")
+    transcript = ctx.record.json("ceremony.json")
+    try:
+        result = verify_transcript(transcript, ctx.manifest_hash)
+    except (CeremonyError, ThresholdError) as exc:
+        raise fail(f"the key-ceremony transcript does not verify: {exc}") from exc
+    keys = [result.verification_keys[i] for i in range(1, result.n + 1)]
+    fp = election_fingerprint(ctx.manifest_hash, result.joint_public_key, keys)
+    entries = [x for x in ctx.lines if x.kind == KIND_CEREMONY]
+    if len(entries) != 1 or entries[0].payload is None:
+        raise fail(f"the board must hold exactly one '{KIND_CEREMONY}' entry")
+    entry = entries[0]
+    assert entry.payload is not None
+    if entry.payload != {"transcript": transcript, "fingerprint": fp.hex()}:
+        if entry.payload.get("transcript") != transcript:
+            raise fail(f"board entry {entry.seq} ({KIND_CEREMONY}) differs from ceremony.json")
+        raise fail(
+            f"board entry {entry.seq} ({KIND_CEREMONY}) states another fingerprint than the "
+            "joint key gives"
+        )
+    if fp.hex() != ctx.record.index["fingerprint"]:
+        raise fail("record.json's fingerprint is not the one the ceremony's keys give")
+    trustees = (ctx.definition or {}).get("trustees")
+    if isinstance(trustees, dict) and (trustees.get("n"), trustees.get("k")) != (
+        result.n,
+        result.k,
+    ):
+        raise fail(
+            f"the definition asks for {trustees.get('k')} of {trustees.get('n')} trustees, "
+            f"the ceremony made {result.k} of {result.n}"
+        )
+    ctx.ceremony, ctx.fingerprint = result, fp
+
+
+def _chunks(items: list[tuple[int, str, bytes, bool]], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _tally_payload(ctx: _Context, life: _Lifecycle) -> tuple[EncryptedTally, dict[str, Any]]:
+    assert ctx.manifest is not None
+    line = ctx.lines[life.tally_seq]
+    p = _payload_keys(line, {"tally", "counted"})
+    counted = p["counted"]
+    where = f"board entry {line.seq} ({KIND_TALLY})"
+    if not isinstance(counted, dict) or set(counted) != {"cast", "overruled"}:
+        raise VerificationFailed("encrypted tally", f"{where}: 'counted' needs cast and overruled")
+    try:
+        tally = EncryptedTally.from_json(p["tally"], ctx.manifest)
+    except TallyError as exc:
+        raise VerificationFailed("encrypted tally", f"{where}: {exc}") from exc
+    return tally, counted
+
+
+def _labelled(manifest: ElectionManifest, tally: EncryptedTally) -> dict[str, Ciphertext]:
+    return {
+        slot_label(qi, si): ct
+        for qi, slots in enumerate(tally.questions)
+        for si, ct in enumerate(slots)
+    }
+
+
+def _check_tally(
+    ctx: _Context,
+    life: _Lifecycle,
+    results: Sequence[_ChunkResult],
+) -> EncryptedTally:
+    fail = _failure("encrypted tally")
+    assert ctx.manifest is not None
+    tally, counted = _tally_payload(ctx, life)
+    where = f"board entry {life.tally_seq} ({KIND_TALLY})"
+    n_cast = sum(1 for b in life.ballots if b.kind == KIND_CAST)
+    overruled = sorted(c for c, d in life.decisions.items() if d == "overruled")
+    n_counted = n_cast + len(overruled)
+    width = sum(layout(q).slot_count for q in ctx.manifest.questions)
+    sum_a = [IDENTITY] * width
+    sum_b = [IDENTITY] * width
+    for r in results:
+        for k, (part_a, part_b) in enumerate(r.sums):
+            sum_a[k] = Element.sum([sum_a[k], Element(part_a, _trusted=True)])
+            sum_b[k] = Element.sum([sum_b[k], Element(part_b, _trusted=True)])
+    summed = [Ciphertext(a, b) for a, b in zip(sum_a, sum_b, strict=True)]
+    published = [ct for q in tally.questions for ct in q]
+    board_says = (
+        f"the board holds {n_counted} counted ballots ({n_cast} cast, "
+        f"{len(overruled)} overruled challenges)"
+    )
+    if tally.ballots > n_counted:
+        raise fail(
+            f"ballot dropped from the board or added to the tally: {where} counts "
+            f"{tally.ballots} ballots, but {board_says}"
+        )
+    if tally.ballots < n_counted:
+        raise fail(
+            f"ballot dropped from the tally: {where} counts {tally.ballots} ballots, "
+            f"but {board_says}"
+        )
+    if published != summed:
+        excluded = {seq: cts for r in results for seq, cts in r.excluded.items()}
+        for b in life.ballots:
+            cts = excluded.get(b.seq)
+            if cts is None:
+                continue
+            plus = [
+                Ciphertext(s.alpha + Element(a, _trusted=True), s.beta + Element(bb, _trusted=True))
+                for s, (a, bb) in zip(summed, cts, strict=True)
+            ]
+            if plus == published:
+                state = life.decisions.get(b.challenge or "", "undecided")
+                raise fail(
+                    f"{where} includes challenged ballot {b.challenge!r} (board entry {b.seq}, "
+                    f"{state}), which must not be counted"
+                )
+        k = next(i for i, (x, y) in enumerate(zip(published, summed, strict=True)) if x != y)
+        raise fail(
+            f"ballot dropped or altered: {where} does not equal the homomorphic sum of the "
+            f"{n_counted} counted ballots (first difference at tally slot {k})"
+        )
+    if counted != {"cast": n_cast, "overruled": overruled}:
+        raise fail(f"{where}: its 'counted' summary does not match the board")
+    return tally
+
+
+def _check_partials(
+    ctx: _Context, life: _Lifecycle, tally: EncryptedTally
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    fail = _failure("partial decryptions")
+    assert ctx.ceremony is not None and ctx.manifest is not None
+    ceremony = ctx.ceremony
+    labelled = _labelled(ctx.manifest, tally)
+    every: list[PartialDecryption] = []
+    seen: dict[int, int] = {}
+    payloads: list[dict[str, Any]] = []
+    for seq in life.partial_seqs:
+        line = ctx.lines[seq]
+        p = _payload_keys(line, {"trustee", "partials"})
+        payloads.append(p)
+        t = p["trustee"]
+        if type(t) is not int or t not in ceremony.verification_keys:
+            raise fail(f"board entry {seq} ({KIND_PARTIAL}): {t!r} is not a trustee")
+        if t in seen:
+            raise fail(f"trustee {t} posted two partial decryptions (entries {seen[t]}, {seq})")
+        seen[t] = seq
+        if not isinstance(p["partials"], list):
+            raise fail(f"partial decryption of trustee {t} is invalid: 'partials' is not a list")
+        try:
+            parsed = [PartialDecryption.from_json(x) for x in p["partials"]]
+            verify_partials(t, parsed, labelled, ceremony.verification_keys[t], ctx.fingerprint)
+        except ThresholdError as exc:
+            reason = exc.reason if isinstance(exc, BadPartialDecryption) else str(exc)
+            raise fail(
+                f"partial decryption of trustee {t} (board entry {seq}) is invalid: {reason}"
+            ) from exc
+        every.extend(parsed)
+    if len(seen) < ceremony.k:
+        raise fail(f"only {len(seen)} trustee(s) decrypted; at least {ceremony.k} are needed")
+    try:
+        slots = combine_tally(
+            labelled, every, ceremony.verification_keys, ceremony.k, ctx.fingerprint
+        )
+    except (ThresholdError, ValueError) as exc:
+        raise fail(f"the partial decryptions do not combine: {exc}") from exc
+    return slots, payloads
+
+
+def _option_counts(
+    manifest: ElectionManifest, tally: EncryptedTally, slots: Mapping[str, int]
+) -> list[OptionCounts]:
+    out = []
+    for qi, q in enumerate(tally.questions):
+        values = [slots[slot_label(qi, si)] for si in range(len(q))]
+        try:
+            out.append(counts_from_slots(manifest, qi, values, tally.ballots))
+        except TallyError as exc:
+            raise VerificationFailed(
+                "counts", f"the decrypted counts are impossible: {exc}"
+            ) from exc
+    return out
+
+
+def _compare_result(expected: Mapping[str, Any], published: object) -> None:
+    """Name the first difference between the recomputed and the published result."""
+    if not isinstance(published, dict):
+        raise VerificationFailed("counts", "the result entry holds no result object")
+    questions = expected["questions"]
+    pq = published.get("questions")
+    if not isinstance(pq, list) or len(pq) != len(questions):
+        raise VerificationFailed("counts", "result edited: it has the wrong number of questions")
+    for want, got in zip(questions, pq, strict=True):
+        if not isinstance(got, dict):
+            raise VerificationFailed("counts", "result edited: a question is not an object")
+        qid = want["id"]
+        for option, count in want["counts"].items():
+            said = (
+                (got.get("counts") or {}).get(option)
+                if isinstance(got.get("counts"), dict)
+                else None
+            )
+            if said != count:
+                raise VerificationFailed(
+                    "counts",
+                    f"result edited: decrypted count for {option!r} (question {qid!r}) is "
+                    f"{count}, result says {said}",
+                )
+        for key in want:
+            if key not in ("outcome",) and got.get(key) != want[key]:
+                raise VerificationFailed(
+                    "counts",
+                    f"result edited: question {qid!r} {key} is {want[key]!r}, "
+                    f"result says {got.get(key)!r}",
+                )
+    for key in expected:
+        if key in ("questions", "determinative"):
+            continue
+        if published.get(key) != expected[key]:
+            raise VerificationFailed(
+                "counts",
+                f"result edited: {key} is {expected[key]!r}, result says {published.get(key)!r}",
+            )
+    for want, got in zip(questions, pq, strict=True):
+        if got.get("outcome") != want["outcome"]:
+            raise VerificationFailed(
+                "outcome",
+                f"outcome edited: question {want['id']!r}: the rule gives {want['outcome']!r}, "
+                f"result says {got.get('outcome')!r}",
+            )
+    if published.get("determinative") != expected["determinative"]:
+        raise VerificationFailed(
+            "outcome",
+            f"determinative flag wrong: the challenges are "
+            f"{'' if expected['determinative'] else 'not '}determinative, result says "
+            f"{published.get('determinative')!r}",
+        )
+    if set(published) != set(expected):
+        raise VerificationFailed("counts", "result edited: it has unexpected fields")
+
+
+def expected_result(
+    definition: Mapping[str, Any],
+    manifest: ElectionManifest,
+    counts: Sequence[OptionCounts],
+    *,
+    eligible: int,
+    cast: int,
+    challenged: int,
+    sustained: int,
+    overruled: int,
+) -> dict[str, Any]:
+    """The result that decrypted counts imply: the tally sheet plus the rule's outcome.
+
+    The same function makes the result (synthetic records, the service) and checks
+    it (the verifier), so the two cannot drift apart.
+    """
+    undecided = challenged - sustained - overruled
+    questions: list[dict[str, Any]] = []
+    for qi, (spec, oc) in enumerate(zip(manifest.questions, counts, strict=True)):
+        by_option = dict(zip(spec.option_ids, oc.options, strict=True))
+        questions.append(
+            {
+                "id": spec.id,
+                "counts": by_option,
+                "blank": oc.blank,
+                "valid": sum(oc.options),
+                "outcome": decide_outcome(definition, qi, by_option, eligible=eligible),
+            }
+        )
+    return {
+        "format": RESULT_FORMAT,
+        "election_id": manifest.election_id,
+        "eligible": eligible,
+        "cast": cast,
+        "challenged": challenged,
+        "sustained": sustained,
+        "overruled": overruled,
+        "undecided": undecided,
+        "counted": cast + overruled,
+        "determinative": any(
+            challenges_determinative(definition, qi, q["counts"], undecided, eligible=eligible)
+            for qi, q in enumerate(questions)
+        ),
+        "questions": questions,
+    }
+
+
+def _find_tracker(life: _Lifecycle, wanted: str) -> TrackerFinding:
+    text = wanted.strip()
+    short = text.upper()
+    for b in life.ballots:
+        if b.tracker == text.lower() or tracker_display(b.tracker) == short:
+            if life.counted(b):
+                how = "cast" if b.kind == KIND_CAST else f"challenged ({b.challenge}), overruled"
+                msg = (
+                    f"tracker {text} is on the board (entry {b.seq}, {how}) and is included "
+                    "in the tally"
+                )
+                return TrackerFinding(b.tracker, True, b.seq, True, msg)
+            state = life.decisions.get(b.challenge or "", "undecided")
+            msg = (
+                f"tracker {text} is on the board (entry {b.seq}) as challenged ballot "
+                f"{b.challenge!r} ({state}); it is NOT included in the tally"
+            )
+            return TrackerFinding(b.tracker, True, b.seq, False, msg)
+    return TrackerFinding(text, False, None, False, f"tracker {text} is NOT on the board")
+
+
+def verify_record(
+    path: Path,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    tracker: str | None = None,
+) -> VerificationReport:
+    """Check a record completely; never raises for a bad record (the report says why)."""
+    started = time.perf_counter()
+    passed: list[str] = []
+    report = VerificationReport(False, None, None, passed)
+    tick = progress or (lambda step, done, total: None)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        try:
+            record = read_record(path)
+            report.election_id = record.election_id
+            record.check_members()
+        except RecordFormatError as exc:
+            raise VerificationFailed("record members", str(exc)) from exc
+        passed.append("record members")
+        tick("record members", 1, 1)
+        try:
+            lines = _scan(record.board_lines())
+        except RecordFormatError as exc:
+            raise VerificationFailed("board chain", str(exc)) from exc
+        ctx = _Context(record, lines)
+        # Definition and ceremony are cheap: check them now so the ballot workers can
+        # start while the chain is checked; their failures are reported in order below.
+        early: dict[str, VerificationFailed] = {}
+        for step, check in (("definition", _check_definition), ("key ceremony", _check_ceremony)):
+            try:
+                check(ctx)
+            except VerificationFailed as exc:
+                early[step] = exc
+                break
+            except RecordFormatError as exc:
+                early[step] = VerificationFailed(step, str(exc))
+                break
+        life_error: VerificationFailed | None = None
+        life: _Lifecycle | None = None
+        try:
+            life = _lifecycle(lines)
+        except VerificationFailed as exc:
+            life_error = exc
+        futures: list[Future[_ChunkResult]] = []
+        items: list[tuple[int, str, bytes, bool]] = []
+        if not early and life is not None and ctx.manifest is not None:
+            assert ctx.ceremony is not None
+            items = [(b.seq, b.kind, lines[b.seq].raw, life.counted(b)) for b in life.ballots]
+            init = (
+                json.dumps(ctx.definition),
+                ctx.ceremony.joint_public_key.hex(),
+                ctx.fingerprint.hex(),
+            )
+            workers = jobs or os.cpu_count() or 1
+            if len(items) >= POOL_THRESHOLD and workers > 1:
+                pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=init)
+                futures = [pool.submit(_check_chunk, c) for c in _chunks(items, CHUNK)]
+            else:
+                _init_worker(*init)
+        t0 = time.perf_counter()
+        tick("board chain", 0, len(lines))
+        try:
+            verify_links(lines, lines[-1].hash if lines else None)
+        except ChainError as exc:
+            raise VerificationFailed("board chain", f"board chain broken: {exc}") from exc
+        except ValueError as exc:  # a payload that cannot be canonicalised
+            raise VerificationFailed("board chain", f"board entry cannot be hashed: {exc}") from exc
+        if not lines:
+            raise VerificationFailed("board chain", "the board is empty")
+        report.timings["chain"] = time.perf_counter() - t0
+        passed.append("board chain")
+        tick("board chain", len(lines), len(lines))
+        _check_heads(ctx)
+        passed.append("signed heads")
+        for step in ("definition", "key ceremony"):
+            if step in early:
+                raise early[step]
+            passed.append(step)
+        if life_error is not None:
+            raise life_error
+        assert life is not None and ctx.manifest is not None
+        passed.append("board lifecycle")
+        report.ballots = len(life.ballots)
+        if tracker is not None:
+            report.tracker = _find_tracker(life, tracker)
+        t0 = time.perf_counter()
+        results: list[_ChunkResult] = []
+        total = len(items)
+        done = 0
+        tick("ballots", 0, total)
+        if futures:
+            for fut in futures:
+                r = fut.result()
+                results.append(r)
+                done += len(r.alphas) + len(r.errors)
+                tick("ballots", done, total)
+        else:
+            for chunk in _chunks(items, CHUNK):
+                r = _check_chunk(chunk)
+                results.append(r)
+                done += len(chunk)
+                tick("ballots", done, total)
+        errors = sorted(e for r in results for e in r.errors)
+        if errors:
+            raise VerificationFailed("ballots", errors[0][1])
+        report.timings["ballots"] = time.perf_counter() - t0
+        passed.append("ballots")
+        _check_replay(life, results)
+        passed.append("replay")
+        t0 = time.perf_counter()
+        tally = _check_tally(ctx, life, results)
+        passed.append("encrypted tally")
+        slots, partial_payloads = _check_partials(ctx, life, tally)
+        passed.append("partial decryptions")
+        counts = _option_counts(ctx.manifest, tally, slots)
+        result_line = lines[life.result_seq]
+        published = _payload_keys(result_line, {"result"})["result"]
+        assert ctx.definition is not None
+        expected = expected_result(
+            ctx.definition,
+            ctx.manifest,
+            counts,
+            eligible=life.eligible,
+            cast=sum(1 for b in life.ballots if b.kind == KIND_CAST),
+            challenged=len(life.challenges),
+            sustained=sum(1 for d in life.decisions.values() if d == "sustained"),
+            overruled=sum(1 for d in life.decisions.values() if d == "overruled"),
+        )
+        _compare_result(expected, published)
+        passed.extend(["counts", "outcome"])
+        report.result = expected
+        report.timings["tally"] = time.perf_counter() - t0
+        _check_copies(record, lines, life, partial_payloads, published)
+        passed.append("convenience copies")
+        report.ok = True
+    except VerificationFailed as exc:
+        report.failure, report.failed_step = exc.message, exc.step
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_replay(life: _Lifecycle, results: Sequence[_ChunkResult]) -> None:
+    fail = _failure("replay")
+    by_tracker: dict[str, int] = {}
+    for b in life.ballots:
+        if b.tracker in by_tracker:
+            raise fail(
+                f"board entry {b.seq} ({b.kind}) replays the ballot of entry "
+                f"{by_tracker[b.tracker]} (same tracker {tracker_display(b.tracker)})"
+            )
+        by_tracker[b.tracker] = b.seq
+    seen: dict[bytes, int] = {}
+    for seq, blob in sorted(a for r in results for a in r.alphas):
+        for k in range(0, len(blob), 32):
+            alpha = blob[k : k + 32]
+            if alpha in seen:
+                raise fail(
+                    f"board entry {seq} reuses a ciphertext of board entry {seen[alpha]} "
+                    f"(slot {k // 32}): a replayed ballot"
+                )
+            seen[alpha] = seq
+
+
+def _check_copies(
+    record: ElectionRecord,
+    lines: Sequence[_Line],
+    life: _Lifecycle,
+    partials: list[dict[str, Any]],
+    result: object,
+) -> None:
+    fail = _failure("convenience copies")
+    tally_payload = lines[life.tally_seq].payload or {}
+    try:
+        if record.json("tally.json") != tally_payload.get("tally"):
+            raise fail(f"tally.json differs from board entry {life.tally_seq} ({KIND_TALLY})")
+        if record.json("partials.json") != partials:
+            raise fail(f"partials.json differs from the board's '{KIND_PARTIAL}' entries")
+        if record.json("result.json") != result:
+            raise fail(f"result.json differs from board entry {life.result_seq} ({KIND_RESULT})")
+    except RecordFormatError as exc:
+        raise fail(str(exc)) from exc
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def main(record: Path, tracker: str | None, jobs: int | None) -> int:
+    """``ballot verify RECORD [--tracker T] [--jobs N]``: progress bar, then PASS or FAIL."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(soft_wrap=True)
+    with Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def tick(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total or None)
+            bar.update(tasks[step], completed=done, total=total or None)
+
+        report = verify_record(Path(record), jobs=jobs, progress=tick, tracker=tracker)
+    for step in report.passed:
+        console.print(f"  [green]ok[/green]   {step}")
+    if report.tracker is not None:
+        style = "green" if report.tracker.counted else "red"
+        console.print(f"[{style}]{report.tracker.message}[/{style}]")
+    if report.ok:
+        console.print(
+            f"[bold green]PASS[/bold green] election {report.election_id}: "
+            f"{report.ballots} ballots verified in {report.seconds:.1f} s"
+        )
+        if report.tracker is not None and not report.tracker.counted:
+            return 1
+        return 0
+    console.print(f"[bold red]FAIL[/bold red] ({report.failed_step}): {report.failure}")
+    return 1
+
+
+# --------------------------------------------------------------------------- rule bridge
+# The outcome rules live in ballot.election (H3); these two functions are the only place
+# the record layer calls them, so the verifier and the generator share one reading.
+
+
+def decide_outcome(
+    definition: Mapping[str, Any], question: int, counts: Mapping[str, int], *, eligible: int
+) -> dict[str, Any]:
+    """The rule's decision for one question, as JSON for the result."""
+    from fractions import Fraction
+
+    rule = definition.get("rule", "majority")
+    valid = sum(counts.values())
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], list(counts).index(kv[0])))
+    if len(counts) == 2:
+        first = next(iter(counts))
+        need = Fraction(str(definition.get("supermajority", "1/2")))
+        yes = counts[first]
+        passed = valid > 0 and (
+            Fraction(yes, valid) > need if rule == "majority" else Fraction(yes, valid) >= need
+        )
+        return {"decision": "carried" if passed else "defeated", "option": first}
+    top, votes = ranked[0]
+    if valid and 2 * votes > valid:
+        return {"decision": "elected", "option": top}
+    return {"decision": "runoff", "options": [ranked[0][0], ranked[1][0]]}
+
+
+def challenges_determinative(
+    definition: Mapping[str, Any],
+    question: int,
+    counts: Mapping[str, int],
+    undecided: int,
+    *,
+    eligible: int,
+) -> bool:
+    """Could the undecided challenged ballots change this question's outcome?"""
+    if undecided == 0:
+        return False
+    base = decide_outcome(definition, question, counts, eligible=eligible)
+    for option in counts:
+        moved = dict(counts)
+        moved[option] += undecided
+        if decide_outcome(definition, question, moved, eligible=eligible) != base:
+            return True
+    return False

@@ -1,0 +1,115 @@
+"""Small synthetic records and the tools to tamper with them.
+
+Two kinds of tampering matter.  An outsider edits the file: they can fix the
+SHA-256 sums in record.json but cannot sign, so the chain or the signed heads
+give them away.  A dishonest server holds the signing key: it can re-chain and
+re-sign a doctored board (``rebuild_record``), and only the cryptographic checks
+behind the signatures can catch it.  Both are exercised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ballot.crypto.ballots import encrypt_ballot
+from ballot.crypto.group import Element
+from ballot.crypto.manifest import ElectionManifest
+from ballot.record.election_record import INDEX_NAME, MEMBER_NAMES, canonical, read_record
+from ballot.record.synthetic import (
+    Challenge,
+    GeneratedRecord,
+    generate_record,
+    rebuild_record,
+    recognition_definition,
+)
+
+Entry = dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def recognition(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
+    """5 yes, 3 no, one overruled challenge (no), one sustained (yes), one undecided."""
+    path = tmp_path_factory.mktemp("records") / "recognition.zip"
+    votes = [[[0]]] * 5 + [[[1]]] * 3
+    challenges = [
+        Challenge([[1]], "overruled"),
+        Challenge([[0]], "sustained"),
+        Challenge([[0]], None),
+    ]
+    return generate_record(
+        path, recognition_definition(), votes, challenges=challenges, eligible=30
+    )
+
+
+def _member(keyword: str) -> str:
+    """``server_key_json`` -> ``server_key.json`` (keyword arguments cannot hold dots)."""
+    stem, _, ext = keyword.rpartition("_")
+    return f"{stem}.{ext}"
+
+
+def board(path: Path) -> list[Entry]:
+    return [json.loads(line) for line in read_record(path).board_lines()]
+
+
+def members(path: Path) -> dict[str, bytes]:
+    return dict(read_record(path).members)
+
+
+def rewrite_unsigned(source: Path, target: Path, **changed: bytes) -> Path:
+    """An outsider's edit: change members and fix record.json's sums (no signing key)."""
+    record = read_record(source)
+    data = dict(record.members)
+    data.update({_member(name): value for name, value in changed.items()})
+    index = dict(record.index)
+    index["members"] = [
+        {"name": n, "sha256": hashlib.sha256(data[n]).hexdigest(), "bytes": len(data[n])}
+        for n in MEMBER_NAMES
+    ]
+    with zipfile.ZipFile(target, "w") as zf:
+        for name in MEMBER_NAMES:
+            zf.writestr(name, data[name])
+        zf.writestr(INDEX_NAME, canonical(index))
+    return target
+
+
+def lines_of(entries: list[Entry]) -> bytes:
+    return b"".join(canonical(e) + b"\n" for e in entries)
+
+
+def resign(
+    gen: GeneratedRecord,
+    target: Path,
+    edit: Callable[[list[Entry]], list[Entry]],
+    **members_json: Any,
+) -> Path:
+    """A dishonest server's edit: change the board, re-chain and re-sign it with its key."""
+    entries = edit(board(gen.path))
+    rebuild_record(
+        gen.path,
+        target,
+        gen.server_key,
+        [(e["kind"], e["at"], e["payload"]) for e in entries],
+        members={_member(k): v for k, v in members_json.items()},
+    )
+    return target
+
+
+def extra_ballot(gen: GeneratedRecord, selection: list[list[int]]) -> dict[str, Any]:
+    """A valid ballot for this record's election (as a voter's device would make it)."""
+    record = read_record(gen.path)
+    manifest = ElectionManifest.from_definition(record.json("definition.json"))
+    key = Element.from_hex(record.json("ceremony.json")["joint_public_key"])
+    fp = bytes.fromhex(record.index["fingerprint"])
+    ballot, _ = encrypt_ballot(manifest, key, fp, selection)
+    return ballot.to_json()
+
+
+def index_of(entries: list[Entry], kind: str, nth: int = 0) -> int:
+    return [i for i, e in enumerate(entries) if e["kind"] == kind][nth]
