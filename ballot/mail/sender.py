@@ -88,7 +88,7 @@ def _header(name: str, value: str) -> bytes:
 def _from_header(mail_from: str) -> bytes:
     """The From line; a non-ASCII display name is encoded, the address itself never is."""
     name, address = parseaddr(mail_from)
-    if not address or not address.isascii():
+    if "@" not in address or not address.isascii():
         raise ValueError("mail_from must contain a plain ASCII email address")
     return _header("From", formataddr((name, address), charset="utf-8"))
 
@@ -151,7 +151,9 @@ class SmtpSender:
     def __init__(self, settings: Settings) -> None:
         if settings.smtp_tls not in TLS_MODES:
             raise ValueError(f"smtp_tls must be one of {', '.join(TLS_MODES)}")
+        _from_header(settings.mail_from)  # a bad sender address stops the worker at start
         self.settings = settings
+        self.envelope_from = parseaddr(settings.mail_from)[1]
         self._smtp: aiosmtplib.SMTP | None = None
 
     async def _connection(self) -> aiosmtplib.SMTP:
@@ -190,9 +192,12 @@ class SmtpSender:
     async def send(self, out: Outgoing) -> Outcome:
         """Try to deliver one message; raises RelayUnavailable if the relay is unreachable."""
         smtp = await self._connection()
-        data = build_message(self.settings, out)
         try:
-            await smtp.sendmail(self.settings.mail_from, [out.to_address], data)
+            data = build_message(self.settings, out)
+        except ValueError as exc:  # e.g. an address this relay path cannot carry
+            return Outcome(Result.PERMANENT, scrub(str(exc)))
+        try:
+            await smtp.sendmail(self.envelope_from, [out.to_address], data)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
             return self._classify(refused.code, refused.message)

@@ -206,6 +206,10 @@ class Worker:
                 log.warning("mail relay unavailable (%s); pausing %.0fs", exc, pause)
                 self._release(result, batch[i:], str(exc), utcnow() + timedelta(seconds=pause))
                 break
+            except Exception as exc:
+                # A bug must not strand the batch in "sending": count it as a failed attempt.
+                log.exception("outbox message %d: unexpected error while sending", out.id)
+                outcome = Outcome(Result.TEMPORARY, f"internal error: {type(exc).__name__}")
             self.relay_failures = 0
             self._apply(result, out, outcome)
         return result
@@ -257,8 +261,18 @@ class Worker:
             return await claim_due(session, limit=self.batch_size, lease=self.policy.lease)
 
     async def save(self, result: BatchResult) -> None:
-        async with self.session_factory() as session, session.begin():
-            await record(session, result)
+        # The messages are already out: try hard to record that, or they would be sent
+        # again when their lease ends.
+        for attempt in range(3):
+            try:
+                async with self.session_factory() as session, session.begin():
+                    await record(session, result)
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+                log.warning("recording a batch failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0 + attempt)
 
     async def pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

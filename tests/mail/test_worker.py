@@ -16,7 +16,7 @@ from ballot.config import Settings
 from ballot.mail import outbox
 from ballot.mail.messages import render_reminder
 from ballot.mail.sink import MailSink
-from ballot.mail.worker import DeliveryPolicy, claim_due, run_worker
+from ballot.mail.worker import DeliveryPolicy, claim_due, main, run_worker
 from ballot.store.db import make_engine, make_session_factory
 from ballot.store.outbox import OutboxMessage
 
@@ -275,3 +275,32 @@ async def test_worker_sends_at_least_200_messages_a_second(
         sink.stop()
     assert sent == 1000 and sink.count == 1000
     assert rate >= 200, f"only {rate:.0f} messages/s"
+
+
+def test_main_delivers_what_is_due_and_returns_the_count(db_url: str, sink: MailSink) -> None:
+    """The synchronous entry point the ``ballot worker`` command calls."""
+
+    async def prepare() -> None:
+        engine = make_engine(db_url)
+        async with engine.begin() as conn:
+            await conn.run_sync(OutboxMessage.metadata.create_all, tables=[OutboxMessage.__table__])
+        await queue(make_session_factory(engine), [invitation(1), invitation(2, language="tl")])
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    settings = Settings(database_url=db_url, smtp_port=sink.port, mail_rate=0)
+    assert main(settings, once=True) == 2
+    assert sorted(str(m["To"]) for m in sink.messages) == [
+        "member1@example.org",
+        "member2@example.org",
+    ]
+
+
+async def test_a_bad_sender_address_is_refused_before_anything_is_claimed(
+    session_factory: Factory, settings: Settings
+) -> None:
+    await queue(session_factory, [invitation(1)])
+    with pytest.raises(ValueError, match="mail_from"):
+        await run_worker(session_factory, settings.with_(mail_from="nobody"), once=True)
+    (m,) = await rows(session_factory)
+    assert m.status == "queued" and m.attempts == 0
