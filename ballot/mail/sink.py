@@ -91,7 +91,7 @@ class MailSink:
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
             if self.keep:
                 parsed = email.message_from_bytes(raw, policy=email.policy.default)
-                self.messages.append(parsed)  # type: ignore[arg-type]
+                self.messages.append(parsed)
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / f"{n:06d}.eml").write_bytes(raw)

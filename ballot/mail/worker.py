@@ -23,9 +23,9 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ballot.config import Settings
@@ -36,7 +36,7 @@ from ballot.store.types import utcnow
 
 log = logging.getLogger("ballot.mail")
 
-TABLE = OutboxMessage.__table__
+TABLE = cast(Table, OutboxMessage.__table__)
 DUE_STATUSES = ("queued", "retry", "sending")  # "sending" counts only once its lease ran out
 
 
@@ -61,7 +61,7 @@ def backoff_delay(attempts: int, policy: DeliveryPolicy, rng: random.Random | No
     failed thousands of messages at once does not bring them all back at once.
     """
     rng = rng or random.Random()
-    delay = min(policy.backoff_max, policy.backoff_base * 2 ** max(0, attempts - 1))
+    delay = min(policy.backoff_max, policy.backoff_base * 2.0 ** min(30, max(0, attempts - 1)))
     return delay / 2 + rng.uniform(0, delay / 2)
 
 
@@ -216,7 +216,9 @@ class Worker:
 
     def relay_pause(self) -> float:
         p = self.policy
-        return min(p.relay_pause_max, p.backoff_base * 2 ** max(0, self.relay_failures - 1))
+        return min(
+            p.relay_pause_max, p.backoff_base * 2.0 ** min(30, max(0, self.relay_failures - 1))
+        )
 
     @staticmethod
     def _release(result: BatchResult, rest: Sequence[Outgoing], error: str, when: datetime) -> None:
