@@ -1,22 +1,31 @@
 """The global audit log: a hash chain of who did what, across all elections.
 
-Observers read it to see every administrative action (and every automatic one: the
-scheduler is an actor too).  Appends are serialised with an advisory lock on
-PostgreSQL; SQLite allows one writer at a time anyway.
+Observers read it to see every administrative act (and every automatic one: the
+scheduler is an actor too).  Entries are built by :mod:`ballot.record.audit`; appends
+are serialised with an advisory lock on PostgreSQL (SQLite allows one writer anyway).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballot.store import chain
+from ballot.record.audit import AuditEntry as RecordAuditEntry
+from ballot.record.audit import append_audit
+from ballot.record.canonical import canonical_json
 from ballot.store.models import AuditEntry
 
 _AUDIT_LOCK = 0x62616C6C  # "ball"
+
+
+def to_record(row: AuditEntry) -> RecordAuditEntry:
+    return RecordAuditEntry(
+        row.seq, row.actor, row.action, row.at, json.loads(row.detail), row.prev
+    )
 
 
 async def audit(
@@ -27,20 +36,21 @@ async def audit(
     election_id: str | None = None,
     **detail: Any,
 ) -> AuditEntry:
+    """Append one act to the audit log (in the caller's transaction)."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
     last = await session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
-    body = {"actor": actor, "election": election_id, **detail}
-    linked = chain.audit_append(last, action, body, at)
+    details = {"election": election_id, **detail} if election_id else dict(detail)
+    entry = append_audit(to_record(last) if last is not None else None, actor, action, details, at)
     row = AuditEntry(
-        seq=linked.seq,
-        at=linked.at,
+        seq=entry.seq,
+        at=entry.at,
         actor=actor,
         action=action,
         election_id=election_id,
-        detail=linked.payload_json,
-        prev=linked.prev,
-        hash=linked.hash,
+        detail=canonical_json(entry.details).decode("utf-8"),
+        prev=entry.prev,
+        hash=entry.hash,
     )
     session.add(row)
     await session.flush()
@@ -52,3 +62,7 @@ async def audit_entries(session: AsyncSession, election_id: str | None = None) -
     if election_id is not None:
         query = query.where(AuditEntry.election_id == election_id)
     return list(await session.scalars(query))
+
+
+def audit_json(row: AuditEntry) -> dict[str, Any]:
+    return to_record(row).to_json()

@@ -1,10 +1,11 @@
-"""The election's public bulletin board, stored as a hash chain per election.
+"""The election's public bulletin board, stored as a hash chain per election, with signed heads.
 
-Each entry links to the one before by hash and is signed with the server's Ed25519
-board key, so anyone holding the record can check nothing was dropped, reordered or
-rewritten.  The chain rules themselves live in :mod:`ballot.record.board`; this module
-only keeps entries in the database and makes appends to one election's board happen
-one at a time (the election row is locked on PostgreSQL; SQLite serialises writers).
+Entries are built by :mod:`ballot.record.board` (this module never computes a hash
+itself); it keeps them in ``board_entries`` and makes appends to one election's board
+happen one at a time (the election row is locked on PostgreSQL; SQLite serialises
+writers).  After an append the caller may sign the new head
+(:func:`sign_board_head`): a signed head chains to the previous one, so a server that
+rewrote its board could be caught by anyone holding an older head.
 """
 
 from __future__ import annotations
@@ -16,8 +17,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballot.store import chain
-from ballot.store.models import BoardEntryRow, Election
+from ballot.record.board import BoardEntry, append
+from ballot.record.canonical import canonical_json
+from ballot.record.signing import ServerKey, SignedHead, sign_head
+from ballot.store.models import BoardEntryRow, BoardHeadRow, Election
+
+
+def to_entry(row: BoardEntryRow) -> BoardEntry:
+    return BoardEntry(row.seq, row.kind, row.at, json.loads(row.payload), row.prev)
+
+
+async def last_entry(session: AsyncSession, election_id: str) -> BoardEntryRow | None:
+    return await session.scalar(
+        select(BoardEntryRow)
+        .where(BoardEntryRow.election_id == election_id)
+        .order_by(BoardEntryRow.seq.desc())
+        .limit(1)
+    )
 
 
 async def append_board(
@@ -26,26 +42,59 @@ async def append_board(
     kind: str,
     payload: dict[str, Any],
     at: datetime,
-    signer: Any | None = None,
 ) -> BoardEntryRow:
     """Append one entry to an election's board (in the caller's transaction)."""
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
-    last = await session.scalar(
-        select(BoardEntryRow)
-        .where(BoardEntryRow.election_id == election_id)
-        .order_by(BoardEntryRow.seq.desc())
-        .limit(1)
-    )
-    entry = chain.board_append(last, kind, payload, at)
+    last = await last_entry(session, election_id)
+    entry = append(to_entry(last) if last is not None else None, kind, payload, at)
     row = BoardEntryRow(
         election_id=election_id,
         seq=entry.seq,
         kind=entry.kind,
         at=entry.at,
-        payload=entry.payload_json,
+        payload=canonical_json(entry.payload).decode("utf-8"),
         prev=entry.prev,
         hash=entry.hash,
-        signature=signer.sign(bytes.fromhex(entry.hash)).hex() if signer is not None else None,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def to_head(row: BoardHeadRow) -> SignedHead:
+    return SignedHead(row.election_id, row.seq, row.head, row.at, row.prev, row.signature)
+
+
+async def latest_head(session: AsyncSession, election_id: str) -> BoardHeadRow | None:
+    return await session.scalar(
+        select(BoardHeadRow)
+        .where(BoardHeadRow.election_id == election_id)
+        .order_by(BoardHeadRow.id.desc())
+        .limit(1)
+    )
+
+
+async def sign_board_head(
+    session: AsyncSession, election_id: str, key: ServerKey, at: datetime
+) -> BoardHeadRow | None:
+    """Sign the board's current last entry, chained to the previous signed head."""
+    last = await last_entry(session, election_id)
+    if last is None:
+        return None
+    previous = await latest_head(session, election_id)
+    if previous is not None and previous.seq == last.seq:
+        return previous
+    head = sign_head(
+        key, election_id, to_entry(last), at, to_head(previous) if previous is not None else None
+    )
+    row = BoardHeadRow(
+        election_id=election_id,
+        seq=head.seq,
+        head=head.head_hash,
+        at=head.at,
+        prev=head.prev,
+        signature=head.signature,
+        hash=head.hash,
     )
     session.add(row)
     await session.flush()
@@ -61,13 +110,19 @@ async def board_entries(session: AsyncSession, election_id: str) -> list[BoardEn
     return list(rows)
 
 
+async def board_heads(session: AsyncSession, election_id: str) -> list[BoardHeadRow]:
+    rows = await session.scalars(
+        select(BoardHeadRow)
+        .where(BoardHeadRow.election_id == election_id)
+        .order_by(BoardHeadRow.id)
+    )
+    return list(rows)
+
+
 def entry_json(row: BoardEntryRow) -> dict[str, Any]:
-    return {
-        "seq": row.seq,
-        "kind": row.kind,
-        "at": row.at,
-        "payload": json.loads(row.payload),
-        "prev": row.prev,
-        "hash": row.hash,
-        "signature": row.signature,
-    }
+    """The published form of an entry (as :meth:`BoardEntry.to_json`)."""
+    return to_entry(row).to_json()
+
+
+def head_json(row: BoardHeadRow) -> dict[str, Any]:
+    return to_head(row).to_json()

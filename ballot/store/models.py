@@ -226,7 +226,23 @@ class BoardEntryRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
+class BoardHeadRow(Base):
+    """A signed head of an election's board (see :mod:`ballot.record.signing`)."""
+
+    __tablename__ = "board_heads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[str] = mapped_column(
+        ForeignKey("elections.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))
+    prev: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditEntry(Base):

@@ -12,49 +12,14 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
-
-
-class _Ed25519Signer:
-    """Stand-in with the same surface as ballot.record.signing.ServerKey."""
-
-    def __init__(self, private: bytes) -> None:
-        self._key = Ed25519PrivateKey.from_private_bytes(private)
-
-    @classmethod
-    def from_private_bytes(cls, data: bytes) -> _Ed25519Signer:
-        return cls(data)
-
-    def public_hex(self) -> str:
-        return self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
-
-    def sign(self, message: bytes) -> bytes:
-        return self._key.sign(message)
-
-    def to_private_bytes(self) -> bytes:
-        return self._key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-
-
-def _signer(private: bytes) -> Any:
-    try:
-        from ballot.record.signing import ServerKey
-    except ImportError:  # pragma: no cover - until the record layer lands
-        return _Ed25519Signer(private)
-    return ServerKey.from_private_bytes(private)
+from ballot.record.signing import ServerKey
 
 
 @dataclass(frozen=True)
 class ServerSecrets:
     session_key: bytes
-    board_key: Any  # ServerKey: .sign(bytes) -> bytes, .public_hex()
+    board_key: ServerKey
 
 
 def load_or_create(path: Path) -> ServerSecrets:
@@ -63,7 +28,7 @@ def load_or_create(path: Path) -> ServerSecrets:
         body = json.dumps(
             {
                 "session_key": secrets.token_hex(32),
-                "board_key": secrets.token_bytes(32).hex(),
+                "board_key": ServerKey.generate().to_private_bytes().hex(),
             }
         ).encode()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,5 +42,5 @@ def load_or_create(path: Path) -> ServerSecrets:
     data = json.loads(path.read_text())
     return ServerSecrets(
         session_key=bytes.fromhex(data["session_key"]),
-        board_key=_signer(bytes.fromhex(data["board_key"])),
+        board_key=ServerKey.from_private_bytes(bytes.fromhex(data["board_key"])),
     )

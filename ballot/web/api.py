@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.store import accounts as acc
-from ballot.store.audit import audit, audit_entries
-from ballot.store.board import board_entries, entry_json
+from ballot.store.audit import audit, audit_entries, audit_json
+from ballot.store.board import board_entries, board_heads, entry_json, head_json
 from ballot.store.elections import (
     DefinitionError,
     create_election,
@@ -519,28 +519,20 @@ class ReportController(Controller):
         return await delivery(db, election_id)
 
     @get("/elections/{election_id:str}/board", opt={"access": "public"})
-    async def board(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
+    async def board(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+    ) -> dict[str, Any]:
         await ops.get_election(db, election_id)
         return {
             "election_id": election_id,
+            "board_key": request.app.state.secrets.board_key.public_hex,
             "entries": [entry_json(r) for r in await board_entries(db, election_id)],
+            "heads": [head_json(h) for h in await board_heads(db, election_id)],
         }
 
     @get("/audit", opt={"access": "staff"})
     async def audit_log(self, db: Db) -> list[dict[str, Any]]:
-        return [
-            {
-                "seq": a.seq,
-                "at": a.at,
-                "actor": a.actor,
-                "action": a.action,
-                "election_id": a.election_id,
-                "detail": json.loads(a.detail),
-                "prev": a.prev,
-                "hash": a.hash,
-            }
-            for a in await audit_entries(db)
-        ]
+        return [audit_json(a) for a in await audit_entries(db)]
 
 
 API_CONTROLLERS = [

@@ -18,22 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.config import Settings
+from ballot.election.lifecycle import IllegalTransition, State, check_transition, roll_editable
 from ballot.store import ceremony, tokens
 from ballot.store.audit import audit
-from ballot.store.board import append_board
+from ballot.store.board import append_board, sign_board_head
 from ballot.store.elections import build_manifest, describe_missing, missing_translations
 from ballot.store.models import Election, ElectionTrustee, Voter
-from ballot.store.roll import EDITABLE_STATES, roll_size
+from ballot.store.roll import roll_size
 from ballot.web import mailing
-
-try:
-    from ballot.election.lifecycle import IllegalTransition, State, check_transition
-except ImportError:  # pragma: no cover - until the election layer lands
-    from ballot.web._lifecycle_fallback import (  # type: ignore[assignment]
-        IllegalTransition,
-        State,
-        check_transition,
-    )
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +64,9 @@ async def get_election(session: AsyncSession, election_id: str, *, lock: bool = 
 async def _board(
     session: AsyncSession, ctx: Context, election: Election, kind: str, payload: dict[str, Any]
 ) -> None:
-    await append_board(session, election.id, kind, payload, ctx.now, ctx.board_key)
+    """Append to the election's board and sign the new head."""
+    await append_board(session, election.id, kind, payload, ctx.now)
+    await sign_board_head(session, election.id, ctx.board_key, ctx.now)
 
 
 async def transition(session: AsyncSession, ctx: Context, election: Election, target: str) -> None:
@@ -85,14 +79,14 @@ async def transition(session: AsyncSession, ctx: Context, election: Election, ta
     try:
         check_transition(State(current), target_state)
     except IllegalTransition as exc:
-        raise OperationError(
-            str(exc) or f"an election cannot go from {current} to {target}"
-        ) from exc
+        raise OperationError(f"{exc} (state: {current}; asked for: {target_state.value})") from exc
     step = _STEPS.get(target_state.value)
     if step is not None:
         await step(session, ctx, election)
     election.state = target_state.value
-    await _board(session, ctx, election, "state", {"from": current, "to": target_state.value})
+    await _board(
+        session, ctx, election, "election.state", {"from": current, "to": target_state.value}
+    )
     await audit(
         session,
         ctx.actor,
@@ -123,7 +117,11 @@ async def _start_ceremony(session: AsyncSession, ctx: Context, election: Electio
     election.manifest = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
     election.manifest_hash = digest.hex()
     await _board(
-        session, ctx, election, "manifest", {"manifest": manifest, "manifest_hash": digest.hex()}
+        session,
+        ctx,
+        election,
+        "election.manifest",
+        {"manifest": manifest, "manifest_hash": digest.hex()},
     )
 
 
@@ -148,7 +146,7 @@ async def _open(session: AsyncSession, ctx: Context, election: Election) -> None
     issued = await tokens.issue_tokens(session, election.id, ctx.now)
     if ctx.on_issued is not None:
         ctx.on_issued(issued)
-    await _board(session, ctx, election, "roll_frozen", {"eligible": eligible})
+    await _board(session, ctx, election, "election.roll_frozen", {"eligible": eligible})
     queued = await mailing.queue_mail(session, ctx.settings, election, issued, kind="invitation")
     await audit(
         session,
@@ -184,7 +182,11 @@ def require_state(election: Election, *states: str, doing: str) -> None:
 
 
 def require_roll_editable(election: Election) -> None:
-    require_state(election, *EDITABLE_STATES, doing="change the roll")
+    if not roll_editable(election.state):
+        raise OperationError(
+            f"cannot change the roll while the election is {election.state}: "
+            "eligibility is frozen when voting opens"
+        )
 
 
 # --- key ceremony ------------------------------------------------------------------
@@ -226,7 +228,9 @@ async def _record_transcript(
         raise OperationError("the ceremony transcript is already recorded")
     election.ceremony = json.dumps(transcript, sort_keys=True)
     election.joint_public_key = key
-    await _board(session, ctx, election, "ceremony", {"transcript": transcript, "local": local})
+    await _board(
+        session, ctx, election, "ceremony.transcript", {"transcript": transcript, "local": local}
+    )
     await audit(session, ctx.actor, "ceremony_recorded", ctx.now, election.id, local=local)
 
 
@@ -239,7 +243,7 @@ async def trustee_submission(
     seat.public_data = json.dumps(public_data, sort_keys=True)
     seat.submitted_at = ctx.now
     await _board(
-        session, ctx, election, "trustee_public", {"trustee": seat.position, "data": public_data}
+        session, ctx, election, "ceremony.trustee", {"trustee": seat.position, "data": public_data}
     )
     await audit(
         session, ctx.actor, "trustee_submission", ctx.now, election.id, trustee=seat.position

@@ -87,7 +87,7 @@ async def test_totp_second_factor(app: Litestar, admin: Web, clock: FakeClock) -
 
     r = await admin.login("admin@example.org")
     assert r.status_code == 401 and r.json()["reason"] == "totp_required"
-    wrong = "%06d" % ((int(code) + 1) % 1_000_000)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     r = await admin.login("admin@example.org", totp=wrong)
     assert r.status_code == 401 and r.json()["reason"] == "bad_totp"
     r = await admin.login("admin@example.org", totp=code)

@@ -16,8 +16,6 @@ from ballot.mail.worker import run_worker
 
 from .helpers import BASE, OpenElection, Web
 
-pytest.importorskip("ballot.mail.messages")  # the mail layer's templates
-
 LINK = re.compile(re.escape(BASE) + r"/v/([A-Za-z0-9_\-]+)")
 
 

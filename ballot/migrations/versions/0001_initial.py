@@ -12,6 +12,7 @@ from alembic import op
 
 import ballot.store.types
 
+
 revision = "0001_initial"
 down_revision = None
 branch_labels = None
@@ -143,7 +144,6 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("prev", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.Column("signature", sa.String(length=128), nullable=True),
         sa.ForeignKeyConstraint(
             ["election_id"],
             ["elections.id"],
@@ -153,6 +153,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_board_entries")),
         sa.UniqueConstraint("election_id", "seq", name="uq_board_entries_election_seq"),
     )
+    op.create_table(
+        "board_heads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("election_id", sa.String(length=32), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("head", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.String(length=40), nullable=False),
+        sa.Column("prev", sa.String(length=64), nullable=False),
+        sa.Column("signature", sa.String(length=128), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["election_id"],
+            ["elections.id"],
+            name=op.f("fk_board_heads_election_id_elections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_board_heads")),
+    )
+    with op.batch_alter_table("board_heads", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_board_heads_election_id"), ["election_id"], unique=False
+        )
+
     op.create_table(
         "election_trustees",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -333,6 +356,10 @@ def downgrade() -> None:
     op.drop_table("translations")
     op.drop_table("questions")
     op.drop_table("election_trustees")
+    with op.batch_alter_table("board_heads", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_board_heads_election_id"))
+
+    op.drop_table("board_heads")
     op.drop_table("board_entries")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_status_due")
