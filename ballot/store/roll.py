@@ -13,21 +13,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.roll import parse_roll
 from ballot.store.models import Voter
 
-try:
-    from ballot.election.roll import parse_roll
-except ImportError:  # pragma: no cover - until the election layer's parser lands
-    from ballot.store._roll_fallback import parse_roll  # type: ignore[no-redef]
-
-EDITABLE_STATES = ("draft", "key_ceremony", "ready")
 BATCH = 5000
 
 
 @dataclass(frozen=True)
 class RowProblem:
     line: int
-    column: str
+    column: str | None  # None: the whole line or file
     message: str
 
 
@@ -47,21 +42,22 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
     problems = [RowProblem(e.line, e.column, e.message) for e in report.errors]
     if problems:
         return RollImport(0, problems)
-    existing_members = set(
-        await session.scalars(select(Voter.member_id).where(Voter.election_id == election_id))
-    )
+    existing_members = {
+        m.casefold()
+        for m in await session.scalars(
+            select(Voter.member_id).where(Voter.election_id == election_id)
+        )
+    }
     existing_emails = set(
         await session.scalars(select(Voter.email).where(Voter.election_id == election_id))
     )
-    lines = getattr(report, "lines", None)
-    for index, row in enumerate(report.rows):
-        line = lines[index] if lines else index + 2
-        if row.member_id in existing_members:
+    for row in report.rows:
+        if row.member_id.casefold() in existing_members:
             problems.append(
-                RowProblem(line, "member_id", f"member {row.member_id} is already on the roll")
+                RowProblem(row.line, "member_id", f"member {row.member_id} is already on the roll")
             )
         if row.email.lower() in existing_emails:
-            problems.append(RowProblem(line, "email", f"{row.email} is already on the roll"))
+            problems.append(RowProblem(row.line, "email", f"{row.email} is already on the roll"))
     if problems:
         return RollImport(0, problems)
     values = [
