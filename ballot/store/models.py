@@ -21,6 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The casting path's tables (cast ballots, challenged pool, used alphas, audit counts).
+from ballot.store import cast_tables as _cast_tables  # noqa: F401
+
 # The mail layer's outbox table must be in the same metadata for migrations.
 from ballot.store import outbox as _outbox  # noqa: F401
 from ballot.store.base import Base
