@@ -23,7 +23,7 @@ from rich.console import Console
 from ballot.config import Settings
 from ballot.store.tokens import IssuedToken
 
-console = Console()
+console = Console(soft_wrap=True)
 MARKER = ".ballot-demo"
 KEYS_DIR = "DEMO-ONLY-trustee-keys"
 
@@ -259,13 +259,17 @@ def print_result(result: DemoResult, smtp_port: int | None) -> None:
 
 async def serve_demo(result: DemoResult) -> None:
     """Run the server, the SMTP sink and the mail worker in this process until interrupted."""
+    import logging
+
     import uvicorn
 
     from ballot.mail.sink import MailSink
     from ballot.web.app import create_app
     from ballot.web.background import run_worker
 
-    sink = MailSink(port=result.settings.smtp_port) if _takes_port() else MailSink()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
+    mail_folder = result.settings.secret_key_file.parent / "mail"
+    sink = MailSink(folder=mail_folder, keep=False)
     sink.start()
     settings = result.settings.with_(smtp_port=sink.port)
     stop = asyncio.Event()
@@ -274,6 +278,7 @@ async def serve_demo(result: DemoResult) -> None:
         uvicorn.Config(create_app(settings), host=settings.host, port=settings.port)
     )
     print_result(result, sink.port)
+    console.print(f"Each message the sink receives is saved in {mail_folder}/ as an .eml file.")
     try:
         await server.serve()
     finally:
@@ -281,14 +286,6 @@ async def serve_demo(result: DemoResult) -> None:
         with contextlib.suppress(Exception):
             await worker
         sink.stop()
-
-
-def _takes_port() -> bool:
-    import inspect
-
-    from ballot.mail.sink import MailSink
-
-    return "port" in inspect.signature(MailSink).parameters
 
 
 def run_demo(
