@@ -8,6 +8,7 @@ as the web pages (the actor is ``cli:<user>``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import os
 import sys
@@ -228,9 +229,19 @@ def worker(
     once: Annotated[bool, typer.Option(help="send what is queued, then exit")] = False,
 ) -> None:
     """Run the mail worker, and apply the voting schedule between batches."""
+    import signal
+
     from ballot.web.background import run_worker
 
-    asyncio.run(run_worker(Settings.from_env(), once=once))
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        await run_worker(Settings.from_env(), once=once, stop=stop)
+
+    asyncio.run(main())
 
 
 @app.command()

@@ -77,6 +77,65 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
     return RollImport(len(values), [])
 
 
+EDITABLE_FIELDS = ("name", "email", "language", "unit", "challenged")
+
+
+def _csv_cell(value: object) -> str:
+    text = str(value)
+    return '"' + text.replace('"', '""') + '"'
+
+
+async def update_voter(
+    session: AsyncSession, voter: Voter, changes: dict[str, object]
+) -> list[RowProblem]:
+    """Correct one member's entry; the same checks as an import (the row is re-parsed).
+
+    Returns the problems (nothing is changed if there are any).
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        return [RowProblem(0, k, "cannot be changed here") for k in unknown]
+    current = {
+        "name": voter.name,
+        "email": voter.email,
+        "language": voter.language,
+        "unit": voter.unit,
+        "challenged": "yes" if voter.challenged else "",
+    }
+    for key, value in changes.items():
+        current[key] = ("yes" if value else "") if key == "challenged" else value
+    header = "member_id,name,email,language,unit,challenged\n"
+    line = ",".join(
+        _csv_cell(v)
+        for v in (
+            voter.member_id,
+            current["name"],
+            current["email"],
+            current["language"],
+            current["unit"],
+            current["challenged"],
+        )
+    )
+    report = parse_roll(header + line + "\n")
+    problems = [RowProblem(e.line, e.column, e.message) for e in report.errors]
+    if problems:
+        return problems
+    row = report.rows[0]
+    clash = await session.scalar(
+        select(Voter.member_id).where(
+            Voter.election_id == voter.election_id,
+            Voter.email == row.email.lower(),
+            Voter.id != voter.id,
+        )
+    )
+    if clash is not None:
+        return [RowProblem(2, "email", f"{row.email} is already on the roll (member {clash})")]
+    voter.name, voter.email, voter.language = row.name, row.email.lower(), row.language
+    voter.unit, voter.challenged = row.unit or "", bool(row.challenged)
+    await session.flush()
+    return []
+
+
 async def roll_size(session: AsyncSession, election_id: str) -> int:
     return int(
         await session.scalar(select(func.count()).where(Voter.election_id == election_id)) or 0

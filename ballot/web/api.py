@@ -31,7 +31,7 @@ from ballot.store.elections import (
     texts_by_language,
 )
 from ballot.store.models import Account, Election, ElectionTrustee
-from ballot.store.roll import import_roll, remove_voter, roll_size, voters
+from ballot.store.roll import import_roll, remove_voter, roll_size, update_voter, voters
 from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web import operations as ops
@@ -441,6 +441,37 @@ class RollController(Controller):
             }
             for v in await voters(db, election_id)
         ]
+
+    @put("/{member_id:str}", opt={"access": "admin"})
+    async def correct(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[Any]:
+        election = await ops.get_election(db, election_id, lock=True)
+        ops.require_roll_editable(election)
+        voter = await ops.find_voter(db, election, member_id)
+        problems = await update_voter(db, voter, data)
+        if problems:
+            await db.rollback()
+            return error(
+                f"member {member_id} was not changed", 422, problems=[asdict(p) for p in problems]
+            )
+        ctx = acting(request)
+        await audit(
+            db,
+            ctx.actor,
+            "voter_corrected",
+            ctx.now,
+            election_id,
+            member=member_id,
+            fields=sorted(data),
+        )
+        await db.commit()
+        return Response({"member_id": member_id, "language": voter.language, "unit": voter.unit})
 
     @delete("/{member_id:str}", opt={"access": "admin"}, status_code=200)
     async def remove(

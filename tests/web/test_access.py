@@ -42,6 +42,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", E + "/roll"): "admin",
     ("GET", E + "/roll"): "staff",
     ("DELETE", E + "/roll/{member_id:str}"): "admin",
+    ("PUT", E + "/roll/{member_id:str}"): "admin",
     ("POST", E + "/voters/{member_id:str}/reissue"): "admin",
     ("POST", E + "/voters/{member_id:str}/revoke"): "admin",
     ("POST", E + "/reminders"): "admin",

@@ -104,3 +104,21 @@ async def test_committee_pages_render(admin: Web, open_election: OpenElection) -
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert (await admin.get("/committee/audit")).status_code == 200
     assert (await admin.get("/committee/elections/new")).status_code == 200
+
+
+async def test_correct_one_member_before_opening(admin: Web) -> None:
+    election_id = await create_draft(admin)
+    await admin.post(f"/api/elections/{election_id}/roll", content=ROLL.encode())
+    url = f"/api/elections/{election_id}/roll/M002"
+    r = await admin.put(url, json={"language": "Spanish", "unit": "West"})
+    assert r.status_code == 200 and r.json()["language"] == "es" and r.json()["unit"] == "West"
+    r = await admin.put(url, json={"email": "ana@example.org"})  # Ana's address
+    assert r.status_code == 422 and "already on the roll" in r.text
+    r = await admin.put(url, json={"email": "not an email"})
+    assert r.status_code == 422
+    r = await admin.put(url, json={"member_id": "M999"})
+    assert r.status_code == 422
+    roll = {
+        v["member_id"]: v for v in (await admin.get(f"/api/elections/{election_id}/roll")).json()
+    }
+    assert roll["M002"]["email"] == "ben@example.org" and roll["M002"]["language"] == "es"
