@@ -1,0 +1,176 @@
+"""The casting API: ``POST /api/cast``, ``POST /api/audited-ballots`` and the public audit check.
+
+The voter's one-time token *is* the credential, so these routes need no session and no
+CSRF cookie (a cross-site page cannot know the token).  Bodies are read with a hard
+size limit (413 beyond it) and parsed strictly: exact keys, no duplicate keys, no
+NaN/Infinity.  Every refusal is a 4xx JSON ``{"error": ...}`` and leaves the token usable.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.params import FromPath
+
+from ballot.crypto.ballots import AuditedBallot, BallotError, check_audit, tracker, tracker_display
+from ballot.store.casting import CastRefused, audit, cast, election_crypto
+from ballot.web import operations as ops
+from ballot.web.deps import Db
+
+#: A ballot of 100 questions x 64 options would be larger, but real ones are a few KiB
+#: (a yes/no ballot is about 650 bytes); 64 KiB leaves room and bounds the work per request.
+MAX_BODY = 64 * 1024
+#: An audit carries the ballot plus one secret per slot.
+MAX_AUDIT_BODY = 128 * 1024
+
+
+def refusal(message: str, status: int) -> Response[dict[str, Any]]:
+    return Response({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+class BodyRefused(Exception):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The raw body, refused (413) as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyRefused(f"the request is too large (at most {limit} bytes)", 413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyRefused(f"the request is too large (at most {limit} bytes)", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_object(body: bytes, keys: set[str]) -> dict[str, Any]:
+    """Strict JSON object with exactly ``keys``; BodyRefused (400) naming what is wrong."""
+    try:
+        data = json.loads(
+            body.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BodyRefused(f"the request is not valid JSON: {exc}", 400) from exc
+    if not isinstance(data, dict):
+        raise BodyRefused("the request must be a JSON object", 400)
+    if set(data) != keys:
+        raise BodyRefused(f"the request must have exactly the keys {sorted(keys)}", 400)
+    return data
+
+
+def _token(data: dict[str, Any]) -> str:
+    token = data["token"]
+    if not isinstance(token, str) or not token:
+        raise BodyRefused("'token' must be the voting link's token (a string)", 400)
+    return token
+
+
+class CastController(Controller):
+    path = "/api"
+
+    @post(
+        "/cast",
+        opt={"access": "public", "exclude_from_csrf": True},
+        status_code=201,
+        cache_control=None,
+    )
+    async def cast_ballot(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        """Cast one encrypted ballot with a voter token; answers with a signed receipt."""
+        state = request.app.state
+        try:
+            data = parse_object(await read_body(request, MAX_BODY), {"token", "ballot"})
+            token = _token(data)
+            if not isinstance(data["ballot"], dict):
+                raise BodyRefused("'ballot' must be the encrypted ballot (a JSON object)", 400)
+            receipt = await cast(
+                state.session_factory, token, data["ballot"], state.secrets.board_key, state.clock
+            )
+        except (BodyRefused, CastRefused) as exc:
+            return refusal(exc.message, exc.status)
+        return Response(receipt, status_code=201, headers={"Cache-Control": "no-store"})
+
+    @post(
+        "/audited-ballots",
+        opt={"access": "public", "exclude_from_csrf": True},
+        status_code=201,
+        cache_control=None,
+    )
+    async def audit_ballot(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        """Publish a Benaloh-audited (spoiled) ballot; its ciphertexts can never be cast."""
+        state = request.app.state
+        try:
+            data = parse_object(await read_body(request, MAX_AUDIT_BODY), {"token", "audit"})
+            token = _token(data)
+            if not isinstance(data["audit"], dict):
+                raise BodyRefused("'audit' must be the audited ballot (a JSON object)", 400)
+            result = await audit(
+                state.session_factory, token, data["audit"], state.secrets.board_key, state.clock
+            )
+        except (BodyRefused, CastRefused) as exc:
+            return refusal(exc.message, exc.status)
+        return Response(result, status_code=201, headers={"Cache-Control": "no-store"})
+
+    @post(
+        "/elections/{election_id:str}/audit-check",
+        opt={"access": "public", "exclude_from_csrf": True},
+        status_code=200,
+    )
+    async def audit_check(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+    ) -> Response[dict[str, Any]]:
+        """Anyone may check an audited ballot against this election's public keys."""
+        try:
+            body = await read_body(request, MAX_AUDIT_BODY)
+            election = await ops.get_election(db, election_id)
+            crypto = election_crypto(election)
+            try:
+                data = json.loads(
+                    body.decode("utf-8"),
+                    object_pairs_hook=_no_duplicates,
+                    parse_constant=_no_constants,
+                )
+                audited = AuditedBallot.from_json(data)
+                selections = check_audit(
+                    crypto.manifest, crypto.public_key, crypto.fingerprint, audited
+                )
+            except (UnicodeDecodeError, ValueError, BallotError) as exc:
+                return Response({"valid": False, "error": str(exc)}, status_code=422)
+        except (BodyRefused, CastRefused) as exc:
+            return refusal(exc.message, exc.status)
+        except ops.OperationError as exc:
+            return refusal(exc.message, exc.status)
+        track = tracker(audited.ballot)
+        questions = crypto.definition["questions"]
+        return Response(
+            {
+                "valid": True,
+                "tracker": track,
+                "tracker_short": tracker_display(track),
+                "selections": [
+                    [questions[qi]["options"][i]["id"] for i in chosen]
+                    for qi, chosen in enumerate(selections)
+                ],
+            },
+            status_code=200,
+        )
