@@ -35,6 +35,8 @@ from ballot.web import operations as ops
 from ballot.web.api import API_CONTROLLERS
 from ballot.web.auth import access_guard
 from ballot.web.background import schedule_loop
+from ballot.web.board_pages import BOARD_CONTROLLERS
+from ballot.web.casting import CastController
 from ballot.web.deps import provide_db
 from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.security import security_headers
@@ -121,6 +123,8 @@ def create_app(
             *API_CONTROLLERS,
             *PAGE_CONTROLLERS,
             VoterController,
+            CastController,
+            *BOARD_CONTROLLERS,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
