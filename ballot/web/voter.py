@@ -7,17 +7,20 @@ strict CSP (see :mod:`ballot.web.security`) because the URL holds the token.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from litestar import Controller, Request, get
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.params import FromPath
-from litestar.response import Template
 
-from ballot.i18n import LANGUAGES, normalise, translations
+from ballot.i18n import LANGUAGES, jinja_env_for, normalise, translations
 from ballot.store.elections import election_title
 from ballot.store.tokens import lookup_token
 from ballot.web.deps import Db
 
+TEMPLATES = Path(__file__).parent / "templates"
 STATUS_OF_TOKEN = {
     "active": "open",
     "used": "voted",
@@ -28,6 +31,7 @@ STATUS_OF_TOKEN = {
 
 
 def i18n_context(language: str) -> dict[str, Any]:
+    """gettext callables for the committee templates (English-first, but translatable)."""
     catalogue = translations(language)
     return {
         "lang": language,
@@ -37,13 +41,26 @@ def i18n_context(language: str) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def voter_environment(language: str) -> Environment:
+    """One Jinja environment per language, so a voter page is never in two languages."""
+    return jinja_env_for(
+        language, FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
+    )
+
+
+def render_voter_page(language: str, name: str, **context: Any) -> str:
+    env = voter_environment(language)
+    return env.get_template(f"voter/{name}.html").render(lang=language, **context)
+
+
 class VoterController(Controller):
     path = "/v"
 
     @get("/{token:str}", opt={"access": "public"}, cache_control=None)
     async def voter_page(
         self, request: Request[Any, Any, Any], token: FromPath[str], db: Db
-    ) -> Template:
+    ) -> Response[str]:
         found = await lookup_token(db, token)
         if found is None:
             language = normalise(request.headers.get("accept-language"))
@@ -53,9 +70,7 @@ class VoterController(Controller):
             status = STATUS_OF_TOKEN[found.status]
             title = await election_title(db, found.election.id, language)
         code = 404 if status == "invalid" else 200
-        return Template(
-            template_name="voter/status.html",
-            context={**i18n_context(language), "status": status, "title": title},
-            status_code=code,
-            headers={"Cache-Control": "no-store"},
+        html = render_voter_page(language, "status", status=status, title=title)
+        return Response(
+            html, media_type=MediaType.HTML, status_code=code, headers={"Cache-Control": "no-store"}
         )
