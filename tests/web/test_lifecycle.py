@@ -181,3 +181,35 @@ async def test_schedule_opens_and_closes_on_time(
     assert await state(admin, election_id) == "closed"
     audit = (await admin.get("/api/audit")).json()
     assert any(a["actor"] == "scheduler" and a["details"].get("to") == "closed" for a in audit)
+
+
+async def test_background_schedule_loop_opens_then_stops(app, admin: Web, clock) -> None:
+    import asyncio
+
+    from ballot.web.background import schedule_loop
+
+    st = app.state
+    election_id = await create_draft(admin)
+    await make_ready(admin, election_id)
+    clock.now = clock.now.replace(day=3)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(
+        schedule_loop(
+            st.session_factory,
+            st.settings.with_(schedule_interval=0.05),
+            st.secrets.board_key,
+            clock,
+            stop,
+        )
+    )
+    for _ in range(100):
+        async with st.session_factory() as db:
+            from ballot.store.models import Election
+
+            if (await db.get(Election, election_id)).state == "open":
+                break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(loop, timeout=5)
+    await admin.login("admin@example.org")
+    assert await state(admin, election_id) == "open"
