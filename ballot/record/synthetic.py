@@ -80,7 +80,7 @@ def recognition_definition(election_id: str = "recognition-test") -> dict[str, A
         "election_id": election_id,
         "kind": "recognition",
         "title": _texts("Union recognition vote"),
-        "rule": "majority",
+        "rule": {"kind": "majority", "threshold": "1/2", "approve_option": "yes"},
         "trustees": {"n": 3, "k": 2},
         "questions": [
             {
@@ -101,8 +101,7 @@ def ratification_definition(election_id: str = "ratification-test") -> dict[str,
     """A strike-authorisation style vote: carried only with at least 2/3 of valid votes."""
     d = recognition_definition(election_id)
     d["kind"] = "ratification"
-    d["rule"] = "supermajority"
-    d["supermajority"] = "2/3"
+    d["rule"] = {"kind": "supermajority", "threshold": "2/3", "approve_option": "yes"}
     d["questions"][0]["id"] = "authorise"
     d["questions"][0]["text"] = _texts("Do you authorise a strike?")
     return d
@@ -114,7 +113,7 @@ def officer_definition(election_id: str = "officer-test") -> dict[str, Any]:
         "election_id": election_id,
         "kind": "officer",
         "title": _texts("Election of the local president"),
-        "rule": "majority",
+        "rule": {"kind": "plurality_with_runoff", "threshold": "1/2"},
         "trustees": {"n": 3, "k": 2},
         "questions": [
             {

@@ -33,12 +33,14 @@ sending parsed objects would cost more in pickling than the parsing does.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final
 
@@ -67,7 +69,15 @@ from ballot.crypto.threshold import (
     combine_tally,
     verify_partials,
 )
-from ballot.record.chain import ChainError, check_at, is_hash, verify_links
+from ballot.election.outcome import (
+    Counts,
+    Outcome,
+    OutcomeRule,
+    RuleError,
+    RuleKind,
+    decide,
+)
+from ballot.record.chain import GENESIS, ChainError, body_hash, check_at, is_hash, verify_links
 from ballot.record.election_record import (
     KIND_CAST,
     KIND_CEREMONY,
@@ -197,6 +207,14 @@ class _Line:
         return data  # type: ignore[no-any-return]
 
 
+def _valid_at(at: str) -> bool:
+    try:
+        check_at(at)
+    except ValueError:
+        return False
+    return True
+
+
 _ENTRY_KEYS: Final = {"seq", "kind", "at", "payload", "prev", "hash"}
 
 
@@ -216,10 +234,8 @@ def _scan(lines: Sequence[bytes]) -> list[_Line]:
         seq, kind, at, payload = data["seq"], data["kind"], data["at"], data["payload"]
         if type(seq) is not int or not isinstance(kind, str) or not isinstance(payload, dict):
             raise VerificationFailed("board chain", f"{where}: malformed seq, kind or payload")
-        try:
-            check_at(at)
-        except ValueError as exc:
-            raise VerificationFailed("board chain", f"{where}: {exc}") from exc
+        if not isinstance(at, str) or (kind not in BALLOT_KINDS and not _valid_at(at)):
+            raise VerificationFailed("board chain", f"{where}: malformed time {at!r}")
         if not is_hash(data["prev"]) or not is_hash(data["hash"]):
             raise VerificationFailed("board chain", f"{where}: prev and hash must be 64 hex")
         line = _Line(seq, kind, at, data["prev"], data["hash"], raw, None)
@@ -409,14 +425,38 @@ def _init_worker(definition_text: str, key_hex: str, fingerprint_hex: str) -> No
 @dataclass
 class _ChunkResult:
     errors: list[tuple[int, str]]
+    chain_errors: list[tuple[int, str]]
     alphas: list[tuple[int, bytes]]  # seq, concatenated 32-byte alphas
     sums: list[tuple[bytes, bytes]]  # per slot (all questions flat): alpha, beta sums
     counted: int
     excluded: dict[int, list[tuple[bytes, bytes]]]  # seq -> slot ciphertexts
 
 
+def _compact(value: object) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _plain(raw: bytes) -> bool:
+    """ASCII without escapes: then every string is printable ASCII, and for the
+    integers, strings, nulls, lists and objects of a strictly parsed ballot entry
+    sorted compact ``json.dumps`` is byte for byte RFC 8785 (same key order, same
+    string and integer spelling).  About 5x faster than the general encoder."""
+    return raw.isascii() and b"\\" not in raw
+
+
+def _entry_hash(entry: dict[str, Any], fast: bool) -> str:
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    if fast:
+        return hashlib.sha256(_compact(body)).hexdigest()
+    return body_hash(body)
+
+
 def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
-    """Verify a chunk of ballot entries: (seq, kind, raw line, counted?)."""
+    """Verify a chunk of ballot entries: (seq, kind, raw line, counted?).
+
+    Also recomputes each entry's chain hash and time stamp here, in parallel,
+    so the main process only compares links.
+    """
     manifest: ElectionManifest = _W["manifest"]
     key: Element = _W["key"]
     fp: bytes = _W["fingerprint"]
@@ -424,20 +464,49 @@ def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
     col_a: list[list[Element]] = [[] for _ in range(width)]
     col_b: list[list[Element]] = [[] for _ in range(width)]
     errors: list[tuple[int, str]] = []
+    chain_errors: list[tuple[int, str]] = []
     alphas: list[tuple[int, bytes]] = []
     excluded: dict[int, list[tuple[bytes, bytes]]] = {}
     counted = 0
     for seq, kind, raw, included in items:
         where = f"board entry {seq} ({kind})"
+        ballot: EncryptedBallot | None = None
         try:
-            payload = parse_json(raw, where)["payload"]
-            ballot_json = payload["ballot"]
+            entry = parse_json(raw, where)
+        except RecordFormatError as exc:  # e.g. a duplicate key: two readings of one entry
+            chain_errors.append((seq, f"seq {seq}: {exc}"))
+            continue
+        payload = entry["payload"]
+        ballot_json = payload.get("ballot")
+        try:
             ballot = EncryptedBallot.from_json(ballot_json)
+        except BallotError as exc:
+            errors.append((seq, f"{where}: {exc}"))
+        fast = (
+            ballot is not None
+            and _plain(raw)
+            and set(payload) <= {"ballot", "tracker", "challenge"}
+            and all(isinstance(payload.get(k, ""), str) for k in ("tracker", "challenge"))
+        )
+        try:
+            check_at(entry["at"])
+            if _entry_hash(entry, fast) != entry["hash"]:
+                chain_errors.append(
+                    (seq, f"seq {seq}: its content does not match its hash (the entry was altered)")
+                )
+        except ValueError as exc:  # a bad time, or content that cannot be canonicalised
+            chain_errors.append((seq, f"seq {seq}: {exc}"))
+        if ballot is None:
+            continue
+        try:
             verify_ballot(manifest, key, fp, ballot)
-            if tracker(ballot_json) != payload["tracker"]:
+            stated = payload["tracker"]
+            if hashlib.sha256(_compact(ballot_json)).hexdigest() != stated and (
+                tracker(ballot_json) != stated
+            ):
                 errors.append((seq, f"{where}: the tracker is not the SHA-256 of its ballot"))
                 continue
-        except (BallotError, RecordFormatError) as exc:
+        except BallotError as exc:
             errors.append((seq, f"{where}: {exc}"))
             continue
         cts = [s.ciphertext for q in ballot.questions for s in q.slots]
@@ -452,7 +521,47 @@ def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
     sums = [
         (bytes(Element.sum(a)), bytes(Element.sum(b))) for a, b in zip(col_a, col_b, strict=True)
     ]
-    return _ChunkResult(errors, alphas, sums, counted, excluded)
+    return _ChunkResult(errors, chain_errors, alphas, sums, counted, excluded)
+
+
+def _check_links(lines: Sequence[_Line], hashed_elsewhere: bool) -> list[tuple[int, str]]:
+    """Numbering and links of the whole board, from the stated hashes.
+
+    The stated hash of every entry is recomputed too: here for lifecycle entries,
+    and in the ballot workers for ballot entries (``hashed_elsewhere``), so that
+    the chain costs the main process almost nothing.  Without workers this is
+    exactly :func:`ballot.record.chain.verify_links` plus a stated-hash check.
+    """
+    if not hashed_elsewhere:
+        try:
+            verify_links(lines, lines[-1].hash if lines else None)
+        except ChainError as exc:
+            return [(-1, str(exc))]
+        return []
+    expected_prev = GENESIS
+    for position, line in enumerate(lines):
+        if line.seq != position:
+            how = "missing" if line.seq > position else "duplicated"
+            return [
+                (
+                    position,
+                    f"seq {position}: {how} (found seq {line.seq} in its place; entries were "
+                    "removed, inserted or reordered)",
+                )
+            ]
+        if line.prev != expected_prev:
+            return [
+                (
+                    position,
+                    f"seq {position}: prev does not match the hash of seq {position - 1} "
+                    f"(seq {position - 1} was altered, or seq {position} does not belong "
+                    "after it: entries reordered or removed)",
+                )
+            ]
+        if line.kind not in BALLOT_KINDS and body_hash(line.body()) != line.hash:
+            return [(position, f"seq {position}: its content does not match its hash")]
+        expected_prev = line.hash
+    return []
 
 
 # --------------------------------------------------------------------------- the checks
@@ -789,7 +898,7 @@ def expected_result(
     """
     undecided = challenged - sustained - overruled
     questions: list[dict[str, Any]] = []
-    for qi, (spec, oc) in enumerate(zip(manifest.questions, counts, strict=True)):
+    for spec, oc in zip(manifest.questions, counts, strict=True):
         by_option = dict(zip(spec.option_ids, oc.options, strict=True))
         questions.append(
             {
@@ -797,7 +906,7 @@ def expected_result(
                 "counts": by_option,
                 "blank": oc.blank,
                 "valid": sum(oc.options),
-                "outcome": decide_outcome(definition, qi, by_option, eligible=eligible),
+                "outcome": decide_outcome(definition, by_option, oc.blank, eligible=eligible),
             }
         )
     return {
@@ -811,8 +920,10 @@ def expected_result(
         "undecided": undecided,
         "counted": cast + overruled,
         "determinative": any(
-            challenges_determinative(definition, qi, q["counts"], undecided, eligible=eligible)
-            for qi, q in enumerate(questions)
+            challenges_determinative(
+                definition, q["counts"], q["blank"], undecided, eligible=eligible
+            )
+            for q in questions
         ),
         "questions": questions,
     }
@@ -846,7 +957,13 @@ def verify_record(
     progress: Progress | None = None,
     tracker: str | None = None,
 ) -> VerificationReport:
-    """Check a record completely; never raises for a bad record (the report says why)."""
+    """Check a record completely; never raises for a bad record (the report says why).
+
+    ``jobs``: worker processes for the ballot proofs (default: every core).
+    ``progress(step, done, total)`` is called as work advances.  ``tracker``
+    (full hex or the short ABCD-EFGH-... form) asks whether one voter's ballot is
+    on the board and counted; the answer is in ``report.tracker``.
+    """
     started = time.perf_counter()
     passed: list[str] = []
     report = VerificationReport(False, None, None, passed)
@@ -865,9 +982,11 @@ def verify_record(
             lines = _scan(record.board_lines())
         except RecordFormatError as exc:
             raise VerificationFailed("board chain", str(exc)) from exc
+        if not lines:
+            raise VerificationFailed("board chain", "the board is empty")
         ctx = _Context(record, lines)
-        # Definition and ceremony are cheap: check them now so the ballot workers can
-        # start while the chain is checked; their failures are reported in order below.
+        # Definition, ceremony and lifecycle are cheap: check them first so that the
+        # ballot workers can start at once; failures are reported in STEPS order below.
         early: dict[str, VerificationFailed] = {}
         for step, check in (("definition", _check_definition), ("key ceremony", _check_ceremony)):
             try:
@@ -878,16 +997,18 @@ def verify_record(
             except RecordFormatError as exc:
                 early[step] = VerificationFailed(step, str(exc))
                 break
-        life_error: VerificationFailed | None = None
         life: _Lifecycle | None = None
         try:
             life = _lifecycle(lines)
         except VerificationFailed as exc:
-            life_error = exc
+            early["board lifecycle"] = exc
+        t0 = time.perf_counter()
         futures: list[Future[_ChunkResult]] = []
         items: list[tuple[int, str, bytes, bool]] = []
-        if not early and life is not None and ctx.manifest is not None:
-            assert ctx.ceremony is not None
+        results: list[_ChunkResult] = []
+        workers_run = not early and life is not None
+        if workers_run:
+            assert life is not None and ctx.ceremony is not None
             items = [(b.seq, b.kind, lines[b.seq].raw, life.counted(b)) for b in life.ballots]
             init = (
                 json.dumps(ctx.definition),
@@ -900,53 +1021,45 @@ def verify_record(
                 futures = [pool.submit(_check_chunk, c) for c in _chunks(items, CHUNK)]
             else:
                 _init_worker(*init)
-        t0 = time.perf_counter()
+        # The main process checks the links while the workers check the ballots.
         tick("board chain", 0, len(lines))
         try:
-            verify_links(lines, lines[-1].hash if lines else None)
-        except ChainError as exc:
-            raise VerificationFailed("board chain", f"board chain broken: {exc}") from exc
+            chain_errors = _check_links(lines, hashed_elsewhere=workers_run)
         except ValueError as exc:  # a payload that cannot be canonicalised
-            raise VerificationFailed("board chain", f"board entry cannot be hashed: {exc}") from exc
-        if not lines:
-            raise VerificationFailed("board chain", "the board is empty")
-        report.timings["chain"] = time.perf_counter() - t0
-        passed.append("board chain")
+            chain_errors = [(-1, f"an entry cannot be hashed: {exc}")]
         tick("board chain", len(lines), len(lines))
-        _check_heads(ctx)
-        passed.append("signed heads")
-        for step in ("definition", "key ceremony"):
-            if step in early:
-                raise early[step]
-            passed.append(step)
-        if life_error is not None:
-            raise life_error
-        assert life is not None and ctx.manifest is not None
-        passed.append("board lifecycle")
-        report.ballots = len(life.ballots)
-        if tracker is not None:
-            report.tracker = _find_tracker(life, tracker)
-        t0 = time.perf_counter()
-        results: list[_ChunkResult] = []
-        total = len(items)
-        done = 0
+        total, done = len(items), 0
         tick("ballots", 0, total)
         if futures:
             for fut in futures:
                 r = fut.result()
                 results.append(r)
                 done += len(r.alphas) + len(r.errors)
-                tick("ballots", done, total)
-        else:
+                tick("ballots", min(done, total), total)
+        elif workers_run:
             for chunk in _chunks(items, CHUNK):
-                r = _check_chunk(chunk)
-                results.append(r)
+                results.append(_check_chunk(chunk))
                 done += len(chunk)
                 tick("ballots", done, total)
+        report.timings["chain and ballots"] = time.perf_counter() - t0
+
+        chain_errors += [e for r in results for e in r.chain_errors]
+        if chain_errors:
+            raise VerificationFailed("board chain", f"board chain broken: {min(chain_errors)[1]}")
+        passed.append("board chain")
+        _check_heads(ctx)
+        passed.append("signed heads")
+        for step in ("definition", "key ceremony", "board lifecycle"):
+            if step in early:
+                raise early[step]
+            passed.append(step)
+        assert life is not None and ctx.manifest is not None
+        report.ballots = len(life.ballots)
+        if tracker is not None:
+            report.tracker = _find_tracker(life, tracker)
         errors = sorted(e for r in results for e in r.errors)
         if errors:
             raise VerificationFailed("ballots", errors[0][1])
-        report.timings["ballots"] = time.perf_counter() - t0
         passed.append("ballots")
         _check_replay(life, results)
         passed.append("replay")
@@ -972,7 +1085,7 @@ def verify_record(
         _compare_result(expected, published)
         passed.extend(["counts", "outcome"])
         report.result = expected
-        report.timings["tally"] = time.perf_counter() - t0
+        report.timings["tally and result"] = time.perf_counter() - t0
         _check_copies(record, lines, life, partial_payloads, published)
         passed.append("convenience copies")
         report.ok = True
@@ -980,7 +1093,8 @@ def verify_record(
         report.failure, report.failed_step = exc.message, exc.step
     finally:
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Pending chunks are cancelled; running ones end within one chunk.
+            pool.shutdown(wait=True, cancel_futures=True)
         report.seconds = time.perf_counter() - started
     return report
 
@@ -1070,48 +1184,76 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
 
 
 # --------------------------------------------------------------------------- rule bridge
-# The outcome rules live in ballot.election (H3); these two functions are the only place
-# the record layer calls them, so the verifier and the generator share one reading.
+# The outcome rules live in ballot.election.outcome; these functions are the only place
+# the record layer reads them, so the verifier and the generator share one reading.
+
+
+def outcome_rule(definition: Mapping[str, Any]) -> OutcomeRule:
+    """The rule recorded in the definition: ``rule`` as :meth:`OutcomeRule.to_json` gives
+    it, or the short form ``"majority"`` / ``"supermajority"`` (+ ``"supermajority":
+    "2/3"``, ``"quorum": "1/2"``) of the service's election form."""
+    raw = definition.get("rule", "majority")
+    try:
+        if isinstance(raw, dict):
+            q_fraction = raw.get("quorum_fraction")
+            return OutcomeRule(
+                RuleKind(raw["kind"]),
+                Fraction(str(raw.get("threshold", "1/2"))),
+                None if q_fraction is None else Fraction(str(q_fraction)),
+                raw.get("quorum_count"),
+                str(raw.get("approve_option", "yes")),
+            )
+        threshold = Fraction(str(definition.get("supermajority") or "1/2"))
+        quorum = definition.get("quorum")
+        return OutcomeRule(
+            RuleKind(str(raw)), threshold, None if quorum is None else Fraction(str(quorum))
+        )
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        raise VerificationFailed("outcome", f"the definition's rule is unusable: {exc}") from exc
+
+
+def _outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "result": outcome.result,
+        "decided": outcome.decided,
+        "quorum_met": outcome.quorum_met,
+        "runoff": list(outcome.runoff),
+        "tied": list(outcome.tied),
+        "reasons": list(outcome.reasons),
+    }
 
 
 def decide_outcome(
-    definition: Mapping[str, Any], question: int, counts: Mapping[str, int], *, eligible: int
+    definition: Mapping[str, Any], counts: Mapping[str, int], void: int, *, eligible: int
 ) -> dict[str, Any]:
     """The rule's decision for one question, as JSON for the result."""
-    from fractions import Fraction
-
-    rule = definition.get("rule", "majority")
-    valid = sum(counts.values())
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], list(counts).index(kv[0])))
-    if len(counts) == 2:
-        first = next(iter(counts))
-        need = Fraction(str(definition.get("supermajority", "1/2")))
-        yes = counts[first]
-        passed = valid > 0 and (
-            Fraction(yes, valid) > need if rule == "majority" else Fraction(yes, valid) >= need
-        )
-        return {"decision": "carried" if passed else "defeated", "option": first}
-    top, votes = ranked[0]
-    if valid and 2 * votes > valid:
-        return {"decision": "elected", "option": top}
-    return {"decision": "runoff", "options": [ranked[0][0], ranked[1][0]]}
+    rule = outcome_rule(definition)
+    try:
+        return _outcome_json(decide(rule, Counts(dict(counts), void, eligible)))
+    except RuleError as exc:
+        raise VerificationFailed("outcome", f"the rule cannot be applied: {exc}") from exc
 
 
 def challenges_determinative(
     definition: Mapping[str, Any],
-    question: int,
     counts: Mapping[str, int],
+    void: int,
     undecided: int,
     *,
     eligible: int,
 ) -> bool:
-    """Could the undecided challenged ballots change this question's outcome?"""
+    """Could the undecided challenged ballots change this question's result?
+
+    Interim reading until ballot.election.challenges lands: determinative when
+    putting all of them on any one option, or all into void, changes the result.
+    """
     if undecided == 0:
         return False
-    base = decide_outcome(definition, question, counts, eligible=eligible)
+    rule = outcome_rule(definition)
+    base = decide(rule, Counts(dict(counts), void, eligible)).result
     for option in counts:
         moved = dict(counts)
         moved[option] += undecided
-        if decide_outcome(definition, question, moved, eligible=eligible) != base:
+        if decide(rule, Counts(moved, void, eligible)).result != base:
             return True
-    return False
+    return decide(rule, Counts(dict(counts), void + undecided, eligible)).result != base

@@ -84,14 +84,14 @@ def test_board_reordered(recognition, tmp_path) -> None:
     assert f"seq {i}" in message and "reordered" in message
 
 
-def test_board_entry_renumbered_and_relinked_still_breaks_the_chain(recognition, tmp_path):
+def test_board_entry_altered_in_place(recognition, tmp_path):
     entries = board(recognition.path)
     i = index_of(entries, "ballot.cast", 2)
     entries[i]["payload"]["tracker"] = "0" * 64
     path = rewrite_unsigned(recognition.path, tmp_path / "r.zip", board_jsonl=lines_of(entries))
     step, message = failure(path)
     assert step == "board chain"
-    assert f"seq {i + 1}: prev does not match the hash of seq {i}" in message
+    assert f"seq {i}: its content does not match its hash (the entry was altered)" in message
 
 
 def test_ballot_dropped_by_an_outsider(recognition, tmp_path) -> None:
@@ -275,7 +275,7 @@ def test_result_edited(recognition, tmp_path) -> None:
 def test_outcome_edited(recognition, tmp_path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         outcome = entries[-1]["payload"]["result"]["questions"][0]["outcome"]
-        outcome["decision"] = "defeated"
+        outcome["result"] = "rejected"
         return entries
 
     step, message = failure(resign(recognition, tmp_path / "r.zip", edit))
