@@ -69,6 +69,7 @@ from ballot.crypto.threshold import (
     combine_tally,
     verify_partials,
 )
+from ballot.election.challenges import determinative
 from ballot.election.outcome import (
     Counts,
     Outcome,
@@ -1244,16 +1245,11 @@ def challenges_determinative(
 ) -> bool:
     """Could the undecided challenged ballots change this question's result?
 
-    Interim reading until ballot.election.challenges lands: determinative when
-    putting all of them on any one option, or all into void, changes the result.
-    """
-    if undecided == 0:
-        return False
+    :func:`ballot.election.challenges.determinative`: however each is resolved and
+    however marked (sustained and left out, or overruled and counted for any option,
+    or void)."""
     rule = outcome_rule(definition)
-    base = decide(rule, Counts(dict(counts), void, eligible)).result
-    for option in counts:
-        moved = dict(counts)
-        moved[option] += undecided
-        if decide(rule, Counts(moved, void, eligible)).result != base:
-            return True
-    return decide(rule, Counts(dict(counts), void + undecided, eligible)).result != base
+    try:
+        return determinative(rule, Counts(dict(counts), void, eligible), undecided).determinative
+    except RuleError as exc:
+        raise VerificationFailed("outcome", f"the rule cannot be applied: {exc}") from exc
