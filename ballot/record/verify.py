@@ -1169,6 +1169,15 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
         report = verify_record(Path(record), jobs=jobs, progress=tick, tracker=tracker)
     for step in report.passed:
         console.print(f"  [green]ok[/green]   {step}")
+    if report.ok and report.result is not None:
+        r = report.result
+        console.print(
+            f"  eligible {r['eligible']}, cast {r['cast']}, challenged {r['challenged']} "
+            f"({r['undecided']} undecided; determinative: {'yes' if r['determinative'] else 'no'})"
+        )
+        for q in r["questions"]:
+            counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
+            console.print(f"  {q['id']}: {counts}; void {q['blank']} -> {q['outcome']['result']}")
     if report.tracker is not None:
         style = "green" if report.tracker.counted else "red"
         console.print(f"[{style}]{report.tracker.message}[/{style}]")
