@@ -18,19 +18,18 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ballots import tracker_display
-from ballot.i18n import LANGUAGES, normalise
+from ballot.i18n import normalise, translations
 from ballot.store.board import entry_json, head_json, latest_head
 from ballot.store.cast_tables import CastBallot, ChallengedBallot
 from ballot.store.casting import CastRefused, election_crypto
 from ballot.store.models import BoardEntryRow, Election
 from ballot.web import operations as ops
+from ballot.web.ballot_page import data_block, manifest_languages, render
 from ballot.web.deps import Db
-from ballot.web.voter import i18n_context
 
 PAGE_SIZE = 100
 MAX_PAGE = 1000
@@ -248,10 +247,13 @@ class BoardPageController(Controller):
         tracker: FromQuery[str | None] = None,
         after: FromQuery[int] = -1,
         lang: FromQuery[str | None] = None,
-    ) -> Template:
-        language = normalise(lang or request.headers.get("accept-language"))
+    ) -> Response[str]:
         election = await ops.get_election(db, election_id)
         data = public_data(election, request.app.state.secrets.board_key.public_hex)
+        offered = manifest_languages(data["definition"])
+        language = normalise(lang or request.headers.get("accept-language"))
+        if language not in offered:
+            language = offered[0]
         rows = await trackers(db, election_id, after, PAGE_SIZE)
         head = await latest_head(db, election_id)
         search: dict[str, Any] | None = None
@@ -262,19 +264,16 @@ class BoardPageController(Controller):
                 "valid": tracker_prefix(tracker) is not None,
                 "found": found.to_json() if found else None,
             }
-        return Template(
-            template_name="board/board.html",
-            context={
-                **i18n_context(language),
-                "languages": LANGUAGES,
-                "title": _title(data["definition"], language),
-                "election": data,
-                "trackers": [r.to_json() for r in rows],
-                "next_after": rows[-1].seq if len(rows) == PAGE_SIZE else None,
-                "head": head_json(head) if head is not None else None,
-                "search": search,
-            },
-            headers={"Cache-Control": "no-store"},
+        return render(
+            language,
+            "board/board.html",
+            languages=offered,
+            title=_title(data["definition"], language),
+            election=data,
+            trackers=[r.to_json() for r in rows],
+            next_after=rows[-1].seq if len(rows) == PAGE_SIZE else None,
+            head=head_json(head) if head is not None else None,
+            search=search,
         )
 
 
@@ -287,12 +286,30 @@ class AuditPageController(Controller):
         request: Request[Any, Any, Any],
         election: FromQuery[str | None] = None,
         lang: FromQuery[str | None] = None,
-    ) -> Template:
+    ) -> Response[str]:
         """Paste an audited ballot and check it here (in the browser) and on the server."""
         language = normalise(lang or request.headers.get("accept-language"))
-        return Template(
-            template_name="board/audit.html",
-            context={**i18n_context(language), "election_id": election or ""},
+        _ = translations(language).gettext
+        strings = {
+            "checking": _("Checking…"),
+            "not_json": _("The audit data is not valid JSON."),
+            "no_election": _("No such election."),
+            "fingerprint_mismatch": _(
+                "The election's fingerprint does not match its keys: do not trust this election's "
+                "data."
+            ),
+            "browser_ok": _("Checked in this browser: the ballot holds these choices:"),
+            "browser_bad": _("The check in this browser failed:"),
+            "server_ok": _("Checked by the server: valid. Tracker"),
+            "server_bad": _("The server's check failed:"),
+            "blank": _("Blank ballot"),
+        }
+        return render(
+            language,
+            "board/audit.html",
+            languages=[],
+            election_id=election or "",
+            data=data_block({"language": language, "strings": strings}),
         )
 
 

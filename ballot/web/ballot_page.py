@@ -1,0 +1,210 @@
+"""The ballot a voter sees at ``/v/<token>``, and the public pages' rendering.
+
+Everything shown comes from the election *manifest* (the definition frozen before the
+key ceremony and bound into the election fingerprint), in one language: the voter's
+from the roll, or the one they pick with the switcher, among the languages the manifest
+has.  Each language renders in its own Jinja environment, so a page cannot mix two.
+
+The browser gets the definition, the joint key and the trustees' verification keys in
+a JSON data block (CSP allows no inline script, but a ``type="application/json"`` block
+is data, not script), recomputes the fingerprint itself and refuses to encrypt if it
+differs from the one the server states.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import MediaType, Response
+
+from ballot.i18n import HTML_LANG, LANGUAGES, jinja_env_for, normalise, translations
+from ballot.store.casting import CastRefused, election_crypto
+from ballot.store.models import Election
+from ballot.store.tokens import TokenLookup
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: Page state for each token state (what the voter is told).
+STATE_OF_TOKEN = {
+    "active": "open",
+    "used": "voted",
+    "expired": "closed",
+    "revoked": "invalid",
+    "replaced": "invalid",
+}
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def environment(language: str) -> Environment:
+    return jinja_env_for(language, FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+
+
+def render(language: str, template: str, status_code: int = 200, **context: Any) -> Response[str]:
+    """A page in one language, never cached (voter pages carry personal state)."""
+    html = (
+        environment(language)
+        .get_template(template)
+        .render(
+            lang=language,
+            html_lang=HTML_LANG.get(language, language),
+            language_names=LANGUAGES,
+            **context,
+        )
+    )
+    return Response(
+        html,
+        media_type=MediaType.HTML,
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def data_block(value: Any) -> str:
+    """JSON safe inside ``<script type="application/json">`` (no ``</script>`` break-out)."""
+    return (
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def manifest_languages(definition: dict[str, Any] | None) -> list[str]:
+    langs = (definition or {}).get("languages") or []
+    return [code for code in LANGUAGES if code in langs] or ["en"]
+
+
+def text_in(texts: Any, language: str) -> str:
+    """One text of the manifest in ``language`` (English, the reference, if missing)."""
+    if isinstance(texts, dict):
+        return str(texts.get(language) or texts.get("en") or "")
+    return str(texts or "")
+
+
+def pick_language(requested: str | None, found: TokenLookup | None, offered: list[str]) -> str:
+    if requested and normalise(requested) == requested.lower() and requested.lower() in offered:
+        return requested.lower()
+    if found is not None:
+        own = normalise(found.voter.language)
+        if own in offered:
+            return own
+    return offered[0] if offered else "en"
+
+
+def ui_strings(language: str) -> dict[str, str]:
+    """Messages vote.js shows, already in the page's language."""
+    _ = translations(language).gettext
+    return {
+        "encrypting": _("Encrypting your ballot…"),
+        "submitting": _("Submitting…"),
+        "choose_min": _("Choose at least %(min)s."),
+        "choose_one": _("Choose one"),
+        "max_reached": _("You have chosen the most this question allows."),
+        "blank": _("Blank ballot"),
+        "fingerprint_mismatch": _(
+            "This ballot cannot be trusted: the election's fingerprint does not match its keys. "
+            "Do not vote here; contact the election committee."
+        ),
+        "crypto_failed": _("Your ballot could not be encrypted on this device:"),
+        "no_token": _("Your voting link is missing. Open the link from your email again."),
+        "network": _("The ballot could not be sent. Check your connection and try again."),
+        "audit_posted": _(
+            "The checked ballot was published on the public board as audited (position %(seq)s). "
+            "It can never be cast."
+        ),
+        "audit_post_failed": _("The server did not record the audit:"),
+        "refused": _("Your ballot was not accepted:"),
+    }
+
+
+def question_views(definition: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    _ = translations(language).gettext
+    out = []
+    for qi, q in enumerate(definition.get("questions") or []):
+        lo, hi = int(q["min"]), int(q["max"])
+        if lo == hi == 1:
+            hint = _("Choose one")
+        elif lo == 0 and hi == 1:
+            hint = _("Choose one, or none: you may leave this question blank.")
+        elif lo == 0:
+            hint = (
+                (_("Choose up to %(max)s") % {"max": hi})
+                + ". "
+                + _("You may leave this question blank.")
+            )
+        elif lo == hi:
+            hint = _("Choose %(n)s") % {"n": hi}
+        else:
+            hint = _("Choose between %(min)s and %(max)s") % {"min": lo, "max": hi}
+        out.append(
+            {
+                "index": qi,
+                "id": q["id"],
+                "text": text_in(q.get("text"), language),
+                "min": lo,
+                "max": hi,
+                "multiple": hi > 1,
+                "hint": hint,
+                "options": [
+                    {"index": oi, "id": o["id"], "text": text_in(o.get("text"), language)}
+                    for oi, o in enumerate(q.get("options") or [])
+                ],
+            }
+        )
+    return out
+
+
+def ballot_page(
+    found: TokenLookup | None, requested_language: str | None, accept: str | None
+) -> Response[str]:
+    """The voter's page for a token (found or not); a GET never changes anything."""
+    if found is None:
+        language = normalise(requested_language or accept)
+        return render(
+            language, "vote/ballot.html", 404, state="invalid", title="", languages=[], data=""
+        )
+    election: Election = found.election
+    definition = json.loads(election.manifest) if election.manifest else None
+    offered = manifest_languages(definition)
+    language = pick_language(requested_language, found, offered)
+    state = STATE_OF_TOKEN.get(found.status, "invalid")
+    context: dict[str, Any] = {
+        "state": state,
+        "title": text_in((definition or {}).get("title"), language),
+        "instructions": text_in((definition or {}).get("instructions"), language),
+        "languages": offered,
+        "election_id": election.id,
+        "closes_at": election.closes_at,
+        "questions": [],
+        "data": "",
+        "problem": None,
+    }
+    if state == "open" and definition is not None:
+        try:
+            crypto = election_crypto(election)
+        except CastRefused as exc:
+            context["problem"] = exc.message
+        else:
+            context["questions"] = question_views(definition, language)
+            context["fingerprint"] = crypto.fingerprint_hex
+            context["data"] = data_block(
+                {
+                    "election_id": election.id,
+                    "language": language,
+                    "definition": definition,
+                    "public_key": crypto.public_key_hex,
+                    "verification_keys": list(crypto.verification_keys),
+                    "fingerprint": crypto.fingerprint_hex,
+                    "board_url": f"/board/{election.id}",
+                    "audit_url": f"/audit?election={election.id}&lang={language}",
+                    "strings": ui_strings(language),
+                }
+            )
+    code = 404 if state == "invalid" else 200
+    return render(language, "vote/ballot.html", code, **context)

@@ -1,0 +1,295 @@
+// The voter's page: choose, encrypt on this device, then cast or audit (Benaloh).
+//
+// Why it works this way:
+// - The link's token is taken out of the address bar at once (history.replaceState), so
+//   it does not linger in history, screenshots or shoulder-surfing; it is kept in
+//   sessionStorage for this tab only (a reload finds it again) and sent only with POSTs.
+// - The fingerprint is recomputed here from the definition, the joint key and the
+//   trustees' verification keys; on mismatch nothing is encrypted.
+// - The server never chooses randomness: every ballot is encrypted here.  After the
+//   voter sees the tracker they either cast that ballot or audit it; an audited ballot's
+//   secrets are revealed and it is discarded, and the next review encrypts afresh.
+// - No inline script (strict CSP): the election data arrives in a JSON data block.
+
+import { warmUp, encryptBallot, auditData } from "/static/js/crypto/ballot.js";
+import { electionFingerprint } from "/static/js/crypto/manifest.js";
+
+const TOKEN_KEY = "ballot.voter-token";
+
+const $ = (id) => document.getElementById(id);
+
+function takeToken() {
+  const match = /^\/v\/([A-Za-z0-9_-]{10,64})\/?$/.exec(location.pathname);
+  let token = null;
+  if (match) {
+    token = match[1];
+    try { sessionStorage.setItem(TOKEN_KEY, token); } catch (_) { /* private mode: memory only */ }
+    history.replaceState(null, "", "/v/" + location.search);
+  } else {
+    try { token = sessionStorage.getItem(TOKEN_KEY); } catch (_) { token = null; }
+  }
+  return token;
+}
+
+function forgetToken() {
+  try { sessionStorage.removeItem(TOKEN_KEY); } catch (_) { /* nothing kept */ }
+}
+
+const token = takeToken();
+
+// The language switcher needs the token in the URL to reach the page again.
+for (const link of document.querySelectorAll("a[data-lang]")) {
+  link.addEventListener("click", (event) => {
+    if (!token) return;
+    event.preventDefault();
+    location.assign("/v/" + encodeURIComponent(token) + "?lang=" + encodeURIComponent(link.dataset.lang));
+  });
+}
+
+const dataBlock = $("election-data");
+if (dataBlock) {
+  main(JSON.parse(dataBlock.textContent)).catch((error) => {
+    showAlert(String(error && error.message ? error.message : error));
+  });
+} else {
+  const state = $("state");
+  if (state && state.dataset.state === "resume") {
+    // A reload of /v/ after the token left the address bar: go back to this tab's ballot.
+    if (token) location.replace("/v/" + encodeURIComponent(token) + location.search);
+    else state.hidden = false;
+  } else if (state && state.dataset.state !== "open") {
+    forgetToken();
+  }
+}
+
+function showAlert(message) {
+  const alert = $("alert");
+  const loading = $("loading");
+  if (loading) loading.hidden = true;
+  if (!alert) return;
+  alert.textContent = message;
+  alert.hidden = false;
+  alert.focus();
+}
+
+function clearAlert() {
+  const alert = $("alert");
+  if (alert) { alert.hidden = true; alert.textContent = ""; }
+}
+
+function show(panelId) {
+  for (const id of ["ballot-form", "review", "audit", "receipt"]) {
+    const el = $(id);
+    if (el) el.hidden = id !== panelId;
+  }
+  const heading = { review: "review-title", audit: "audit-title", receipt: "receipt-title" }[panelId];
+  if (heading) $(heading).focus();
+}
+
+function jsonDownload(link, value) {
+  const blob = new Blob([JSON.stringify(value, null, 2) + "\n"], { type: "application/json" });
+  if (link.dataset.url) URL.revokeObjectURL(link.dataset.url);
+  link.dataset.url = URL.createObjectURL(blob);
+  link.href = link.dataset.url;
+}
+
+async function post(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+    referrerPolicy: "no-referrer",
+  });
+  let payload = null;
+  try { payload = await response.json(); } catch (_) { payload = null; }
+  return { status: response.status, ok: response.ok, payload };
+}
+
+/** Limit checkboxes to the question's maximum: the rest are disabled once it is reached. */
+function limitChoices(fieldset, strings) {
+  const max = Number(fieldset.dataset.max);
+  const boxes = [...fieldset.querySelectorAll("input[type=checkbox]")];
+  if (!boxes.length) return;
+  const hint = fieldset.querySelector(".field-error");
+  const update = () => {
+    const chosen = boxes.filter((b) => b.checked).length;
+    for (const box of boxes) box.disabled = !box.checked && chosen >= max;
+    if (chosen >= max) {
+      hint.textContent = strings.max_reached;
+      hint.hidden = false;
+      hint.classList.add("info");
+    } else if (hint.classList.contains("info")) {
+      hint.hidden = true;
+      hint.classList.remove("info");
+    }
+  };
+  for (const box of boxes) box.addEventListener("change", update);
+  update();
+}
+
+/** The selections (option indices per question), or null after marking what is missing. */
+function readSelections(form, strings) {
+  const selections = [];
+  let firstBad = null;
+  for (const fieldset of form.querySelectorAll("fieldset.question")) {
+    const min = Number(fieldset.dataset.min);
+    const max = Number(fieldset.dataset.max);
+    const chosen = [...fieldset.querySelectorAll("input:checked")].map((i) => Number(i.value));
+    const error = fieldset.querySelector(".field-error");
+    if (chosen.length < min || chosen.length > max) {
+      error.textContent = min === 1 && max === 1 ? strings.choose_one : strings.choose_min.replace("%(min)s", String(min));
+      error.hidden = false;
+      error.classList.remove("info");
+      fieldset.setAttribute("aria-invalid", "true");
+      firstBad = firstBad || fieldset;
+    } else {
+      if (!error.classList.contains("info")) error.hidden = true;
+      fieldset.removeAttribute("aria-invalid");
+    }
+    selections.push(chosen);
+  }
+  if (firstBad) {
+    const input = firstBad.querySelector("input:not([disabled])");
+    if (input) input.focus();
+    return null;
+  }
+  return selections;
+}
+
+function describeChoices(form, selections, strings) {
+  const list = $("review-list");
+  list.replaceChildren();
+  form.querySelectorAll("fieldset.question").forEach((fieldset, qi) => {
+    const item = document.createElement("li");
+    const question = document.createElement("span");
+    question.className = "review-question";
+    question.textContent = fieldset.querySelector("legend").textContent.trim();
+    const answer = document.createElement("strong");
+    const labels = selections[qi].map((oi) => fieldset.querySelector(`input[value="${oi}"]`).dataset.label);
+    answer.textContent = labels.length ? labels.join(", ") : strings.blank;
+    item.append(question, document.createElement("br"), answer);
+    list.append(item);
+  });
+}
+
+async function main(data) {
+  const strings = data.strings;
+  const form = $("ballot-form");
+  if (!token) { showAlert(strings.no_token); return; }
+
+  // Trust nothing the server says about the fingerprint: recompute it.
+  const fingerprint = await electionFingerprint(data.definition, data.public_key, data.verification_keys);
+  if (fingerprint !== data.fingerprint) { showAlert(strings.fingerprint_mismatch); return; }
+  try {
+    warmUp(data.public_key);
+  } catch (error) {
+    showAlert(strings.crypto_failed + " " + error.message);
+    return;
+  }
+
+  for (const fieldset of form.querySelectorAll("fieldset.question")) limitChoices(fieldset, strings);
+  $("loading").hidden = true;
+  form.hidden = false;
+
+  let pending = null; // {ballot, secrets, tracker, trackerShort}: the encrypted, uncast ballot
+  let busy = false;
+
+  const setBusy = (value, message = "") => {
+    busy = value;
+    for (const id of ["review-button", "cast-button", "audit-button", "change-button"]) $(id).disabled = value;
+    $("review-status").textContent = message;
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    clearAlert();
+    const selections = readSelections(form, strings);
+    if (!selections) return;
+    setBusy(true, strings.encrypting);
+    try {
+      pending = await encryptBallot(data.definition, data.public_key, data.fingerprint, selections);
+    } catch (error) {
+      setBusy(false);
+      showAlert(strings.crypto_failed + " " + error.message);
+      return;
+    }
+    describeChoices(form, selections, strings);
+    $("review-tracker").textContent = pending.trackerShort;
+    setBusy(false);
+    show("review");
+  });
+
+  $("change-button").addEventListener("click", () => {
+    pending = null; // never sent: an unused encryption is simply forgotten
+    clearAlert();
+    show("ballot-form");
+    const first = form.querySelector("input:checked") || form.querySelector("input");
+    if (first) first.focus();
+  });
+
+  $("cast-button").addEventListener("click", async () => {
+    if (busy || !pending) return;
+    clearAlert();
+    setBusy(true, strings.submitting);
+    let result;
+    try {
+      result = await post("/api/cast", { token, ballot: pending.ballot });
+    } catch (_) {
+      setBusy(false);
+      showAlert(strings.network);
+      return;
+    }
+    if (!result.ok) {
+      setBusy(false);
+      const reason = result.payload && result.payload.error ? result.payload.error : String(result.status);
+      showAlert(strings.refused + " " + reason);
+      return;
+    }
+    const receipt = result.payload;
+    pending = null;
+    forgetToken();
+    $("receipt-short").textContent = receipt.tracker_short;
+    $("receipt-tracker").textContent = receipt.tracker;
+    $("receipt-seq").textContent = String(receipt.seq);
+    $("receipt-head").textContent = receipt.head.head;
+    $("receipt-find").href = data.board_url + "?tracker=" + encodeURIComponent(receipt.tracker_short) + "&lang=" + data.language;
+    jsonDownload($("receipt-download"), receipt);
+    setBusy(false);
+    for (const id of ["review-button", "cast-button", "audit-button", "change-button"]) $(id).disabled = true;
+    show("receipt");
+  });
+
+  $("audit-button").addEventListener("click", async () => {
+    if (busy || !pending) return;
+    clearAlert();
+    const audit = auditData(pending.ballot, pending.secrets);
+    pending = null; // this ballot is spoiled: it must never be cast
+    $("audit-json").value = JSON.stringify(audit, null, 2);
+    jsonDownload($("audit-download"), audit);
+    $("audit-status").textContent = "";
+    show("audit");
+    setBusy(true);
+    try {
+      const result = await post("/api/audited-ballots", { token, audit });
+      if (result.ok) {
+        $("audit-status").textContent = strings.audit_posted.replace("%(seq)s", String(result.payload.seq));
+      } else {
+        const reason = result.payload && result.payload.error ? result.payload.error : String(result.status);
+        $("audit-status").textContent = strings.audit_post_failed + " " + reason;
+      }
+    } catch (_) {
+      $("audit-status").textContent = strings.network;
+    } finally {
+      setBusy(false);
+    }
+  });
+
+  $("audit-done").addEventListener("click", () => {
+    show("ballot-form");
+    const first = form.querySelector("input:checked") || form.querySelector("input");
+    if (first) first.focus();
+  });
+}

@@ -1,0 +1,287 @@
+"""The voter's page in Debian's Chromium against a real uvicorn server (SQLite).
+
+One server and one browser per module: a Korean member opens the link from their
+inbox, votes, gets a receipt and finds the tracker on the public board; the link is
+then refused; a Benaloh audit round-trips (browser -> server -> Python check_audit ->
+the public audit page); axe-core finds no serious or critical violation; the page works
+at 320 px, without JavaScript it says what is needed, and a wrong fingerprint stops it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import require
+from playwright.sync_api import expect
+
+from ballot.crypto.ballots import check_audit
+from ballot.crypto.group import Element
+from ballot.crypto.manifest import ElectionManifest
+
+from .conftest import DEFINITION, ROLL
+from .live import LiveServer, open_election, start_server
+
+pytestmark = [pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
+    server = start_server(tmp_path_factory.mktemp("live"))
+    try:
+        open_election(server, DEFINITION, ROLL)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(live: LiveServer) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    p = context.new_page()
+    p.set_default_timeout(15_000)
+    p.csp_errors = []  # type: ignore[attr-defined]
+    p.on(
+        "console",
+        lambda m: (
+            p.csp_errors.append(m.text)  # type: ignore[attr-defined]
+            if "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    p.on(
+        "response",
+        lambda r: (
+            p.csp_errors.append(f"{r.status} {r.url}")  # type: ignore[attr-defined]
+            if r.status >= 400 and "favicon" not in r.url and "/api/" not in r.url
+            else None
+        ),
+    )
+    p.on("pageerror", lambda e: p.csp_errors.append(str(e)))  # type: ignore[attr-defined]
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+def api(live: LiveServer, path: str) -> Any:
+    return httpx.get(live.base + path, timeout=10).json()
+
+
+def inject_axe(page: Any, base: str) -> None:
+    """axe-core as a same-origin script (routed from the local file): the strict CSP
+    refuses inline scripts, so it is loaded as the page would load its own."""
+    url = f"{base}/static/__axe.min.js"
+    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+    page.add_script_tag(url=url)
+
+
+def open_ballot(page: Any, link: str) -> None:
+    response = page.goto(link)
+    assert response is not None and response.status == 200
+    headers = response.headers
+    assert headers["referrer-policy"] == "no-referrer"
+    assert "script-src 'self'" in headers["content-security-policy"]
+    page.wait_for_selector("#ballot-form:not([hidden])")
+
+
+def test_korean_voter_votes_gets_a_receipt_and_finds_the_tracker(
+    live: LiveServer, page: Any
+) -> None:
+    link = live.links["kim@example.org"]
+    open_ballot(page, link)
+    assert page.locator("html").get_attribute("lang") == "ko"
+    assert page.locator("h1").inner_text() == "노동조합 인정 투표"
+    # The token left the address bar at once.
+    assert page.url.endswith("/v/") and link.rsplit("/", 1)[1] not in page.url
+    page.get_by_label("예").check()
+    page.get_by_role("button", name="선택 내용 확인").click()  # Review your choice
+    page.wait_for_selector("#review:not([hidden])")
+    assert "예" in page.locator("#review-list").inner_text()
+    short = page.locator("#review-tracker").inner_text()
+    page.get_by_role("button", name="투표하기").click()  # Cast my ballot
+    page.wait_for_selector("#receipt:not([hidden])")
+    assert page.locator("#receipt-title").inner_text() == "접수증"
+    assert page.locator("#receipt-short").inner_text() == short
+    tracker = page.locator("#receipt-tracker").inner_text()
+    listed = api(live, f"/api/elections/{live.election_id}/trackers")["trackers"]
+    assert tracker in [t["tracker"] for t in listed]
+    page.get_by_role("link", name="내 추적 코드 찾기").click()  # Find my tracker
+    page.wait_for_selector("#search-result")
+    assert "found" in (page.locator("#search-result p").get_attribute("class") or "")
+    assert tracker in page.locator("#search-result").inner_text()
+    assert page.locator("tr.found").count() == 1
+    assert page.csp_errors == []  # type: ignore[attr-defined]
+
+    # A second visit with the same link is refused: the page says the vote is done ...
+    page.goto(link)
+    assert page.locator("#state").get_attribute("data-state") == "voted"
+    assert "이미 투표하셨습니다." in page.locator("#state").inner_text()
+    assert page.locator("#ballot-form").count() == 0
+    # ... and the cast endpoint refuses the link.
+    r = httpx.post(
+        live.base + "/api/cast",
+        json={"token": link.rsplit("/", 1)[1], "ballot": {}},
+        timeout=10,
+    )
+    assert r.status_code == 409 and "already been used" in r.json()["error"]
+
+
+def test_benaloh_audit_round_trip_then_a_fresh_ballot_is_cast(live: LiveServer, page: Any) -> None:
+    open_ballot(page, live.links["ben@example.org"])
+    page.get_by_label("No").check()
+    page.get_by_role("button", name="Review your choice").click()
+    page.wait_for_selector("#review:not([hidden])")
+    audited_short = page.locator("#review-tracker").inner_text()
+    page.get_by_role("button", name="Check my ballot (audit)").click()
+    page.wait_for_selector("#audit:not([hidden])")
+    expect(page.locator("#audit-status")).to_contain_text("position")
+    audit = json.loads(page.locator("#audit-json").input_value())
+
+    # The audit opens, in Python, to exactly the voter's choice ("No" = option 1).
+    public = api(live, f"/api/elections/{live.election_id}/public")
+    selections = check_audit(
+        ElectionManifest.from_definition(public["definition"]),
+        Element.from_hex(public["joint_public_key"]),
+        bytes.fromhex(public["fingerprint"]),
+        audit,
+    )
+    assert selections == ((1,),)
+    entries = api(live, f"/api/elections/{live.election_id}/board/entries")["entries"]
+    audited = [e for e in entries if e["kind"] == "note.ballot.audited"]
+    assert audited and audited[-1]["payload"]["audit"] == audit
+
+    # The audited ballot can never be cast, even by hand.
+    token = live.links["ben@example.org"].rsplit("/", 1)[1]
+    r = httpx.post(
+        live.base + "/api/cast", json={"token": token, "ballot": audit["ballot"]}, timeout=10
+    )
+    assert r.status_code == 409 and "replayed" in r.json()["error"]
+
+    # Voting goes on with a freshly encrypted ballot.
+    page.get_by_role("button", name="Vote now with a fresh ballot").click()
+    page.get_by_role("button", name="Review your choice").click()
+    page.wait_for_selector("#review:not([hidden])")
+    assert page.locator("#review-tracker").inner_text() != audited_short
+    page.get_by_role("button", name="Cast my ballot").click()
+    page.wait_for_selector("#receipt:not([hidden])")
+
+    # Anyone can check the audit on our audit page: in the browser and on the server.
+    page.goto(f"{live.base}/audit?election={live.election_id}")
+    page.fill("#audit-input", json.dumps(audit))
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_selector("#server-result.result-ok")
+    assert page.locator("#browser-result").get_attribute("class") == "result-ok"
+    assert page.locator("#browser-choices").inner_text().strip().endswith("No")
+    audit["secrets"][0][0]["plaintext"] = 1 - audit["secrets"][0][0]["plaintext"]
+    page.fill("#audit-input", json.dumps(audit))
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_selector("#server-result.result-bad")
+    assert page.locator("#browser-result").get_attribute("class") == "result-bad"
+    assert page.csp_errors == []  # type: ignore[attr-defined]
+
+
+def test_no_serious_accessibility_violations_and_usable_at_320px(
+    live: LiveServer, browser: Any
+) -> None:
+    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        open_ballot(page, live.links["chen@example.org"])
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"horizontal scrolling at 320 px ({width} px)"
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('button, .option, .languages a')]
+                .filter(e => e.offsetParent !== null)
+                .map(e => e.getBoundingClientRect())
+                .filter(r => r.height < 44).length"""
+        )
+        assert small == 0, "touch targets under 44 px"
+        # Keyboard only: Tab to the first choice, Space selects it.
+        page.keyboard.press("Tab")
+        for _ in range(12):
+            if page.evaluate("document.activeElement.name") == "q0":
+                break
+            page.keyboard.press("Tab")
+        page.keyboard.press("Space")
+        assert page.locator("input[name=q0]:checked").count() == 1
+
+        inject_axe(page, live.base)
+        for where in ("ballot", "review"):
+            if where == "review":
+                page.get_by_role("button", name="Review your choice").click()
+                page.wait_for_selector("#review:not([hidden])")
+            result = page.evaluate(
+                "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
+                "'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
+                ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"
+            )
+            bad = [v for v in result if v["impact"] in ("serious", "critical")]
+            assert bad == [], (where, bad)
+        page.goto(f"{live.base}/board/{live.election_id}")
+        inject_axe(page, live.base)
+        result = page.evaluate(
+            "async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact}))"
+        )
+        assert [v for v in result if v["impact"] in ("serious", "critical")] == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_page_says_what_is_needed(live: LiveServer, browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live.links["fay@example.org"])
+        text = page.locator("main").inner_text()
+        assert "needs JavaScript" in text
+        assert not page.locator("#ballot-form").is_visible()
+    finally:
+        context.close()
+
+
+def test_a_wrong_fingerprint_stops_the_page_before_encrypting(live: LiveServer, page: Any) -> None:
+    def tamper(route: Any) -> None:
+        response = route.fetch()
+        body = response.text()
+        data = json.loads(body.split('id="election-data">', 1)[1].split("</script>", 1)[0])
+        fake = data["fingerprint"][:-1] + ("0" if data["fingerprint"][-1] != "0" else "1")
+        route.fulfill(response=response, body=body.replace(data["fingerprint"], fake))
+
+    page.route("**/v/*", tamper)
+    page.goto(live.links["fay@example.org"])
+    page.wait_for_selector("#alert:not([hidden])")
+    assert "fingerprint" in page.locator("#alert").inner_text()
+    assert not page.locator("#ballot-form").is_visible()
