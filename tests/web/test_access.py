@@ -64,6 +64,18 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/reminders"): "admin",
     ("GET", "/v/{token:str}"): "public",
     ("GET", "/static/{file_path:path}"): "public",
+    # Casting path and public board (H9): the voter token, not a session, authorises a cast.
+    ("GET", "/v"): "public",
+    ("POST", "/api/cast"): "public",
+    ("POST", "/api/audited-ballots"): "public",
+    ("POST", E + "/audit-check"): "public",
+    ("GET", E + "/public"): "public",
+    ("GET", E + "/board/entries"): "public",
+    ("GET", E + "/trackers"): "public",
+    ("GET", E + "/trackers/{tracker:str}"): "public",
+    ("GET", E + "/head"): "public",
+    ("GET", "/board/{election_id:str}"): "public",
+    ("GET", "/audit"): "public",
 }
 
 ALLOWED = {
