@@ -23,14 +23,18 @@ ballot goes to the challenged pool (:mod:`ballot.store.challenged`) instead.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -52,16 +56,19 @@ from ballot.crypto.manifest import (
     election_fingerprint,
     manifest_hash,
 )
+from ballot.record.board import BoardEntry
 from ballot.record.canonical import canonical_json
-from ballot.record.signing import ServerKey
-from ballot.store.board import append_board, head_json, sign_board_head
-from ballot.store.cast_tables import BallotAlpha, CastBallot, TokenAudit
-from ballot.store.challenged import add_challenged
-from ballot.store.models import Election
-from ballot.store.tokens import TokenLookup, consume_token, lookup_token
+from ballot.record.chain import GENESIS, format_at
+from ballot.record.signing import ServerKey, sign_head
+from ballot.store.board import append_board, head_json, latest_head, sign_board_head, to_head
+from ballot.store.cast_tables import BallotAlpha, CastBallot, ChallengedBallot, TokenAudit
+from ballot.store.challenged import KIND_CHALLENGED, new_challenge_id
+from ballot.store.models import BoardEntryRow, BoardHeadRow, Election, Voter, VoterToken
+from ballot.store.tokens import MAX_TOKEN_LENGTH, TokenLookup, hash_token, lookup_token
+
+log = logging.getLogger(__name__)
 
 KIND_CAST = "ballot.cast"
-KIND_CHALLENGED = "ballot.challenged"
 #: Audited (spoiled) ballots are published as a note: the record verifier checks notes for
 #: chaining only, and an audited ballot is never counted.
 KIND_AUDITED = "note.ballot.audited"
@@ -158,6 +165,12 @@ _TOKEN_REFUSALS = {
     "revoked": ("this voting link was withdrawn by the election committee", 410),
     "replaced": ("this voting link was replaced by a newer one; use the latest email", 410),
 }
+USED = CastRefused(*_TOKEN_REFUSALS["used"])
+CLOSED = CastRefused(*_TOKEN_REFUSALS["expired"])
+REPLAY = (
+    "replayed ciphertext: part of this ballot already appears on this election's board "
+    "(or in an audited ballot); encrypt a fresh ballot"
+)
 
 
 def refuse_token(found: TokenLookup | None) -> None:
@@ -168,6 +181,65 @@ def refuse_token(found: TokenLookup | None) -> None:
         raise CastRefused(message, status)
 
 
+@dataclass(frozen=True)
+class Link:
+    """What a cast needs to know about a voter link: one lean indexed query, no big columns."""
+
+    token_id: int
+    status: str
+    voter_id: int
+    challenged: bool
+    election_id: str
+    manifest_hash: str | None
+    joint_public_key: str | None
+
+
+async def find_link(session: AsyncSession, token: str) -> Link | None:
+    """Like :func:`ballot.store.tokens.lookup_token`, without loading the election's texts."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    row = (
+        await session.execute(
+            select(
+                VoterToken.id,
+                VoterToken.status,
+                Voter.id,
+                Voter.challenged,
+                Election.id,
+                Election.state,
+                Election.manifest_hash,
+                Election.joint_public_key,
+            )
+            .join(Voter, Voter.id == VoterToken.voter_id)
+            .join(Election, Election.id == VoterToken.election_id)
+            .where(VoterToken.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    token_id, status, voter_id, challenged, election_id, state, digest, key = row
+    if status == "active" and state != "open":
+        status = "expired"
+    return Link(token_id, status, voter_id, bool(challenged), election_id, digest, key)
+
+
+_CRYPTO_CACHE: dict[tuple[str, str | None, str | None], ElectionCrypto] = {}
+
+
+async def crypto_for(session: AsyncSession, link: Link) -> ElectionCrypto:
+    """The election's keys, loaded from the database only on the first cast of a process."""
+    cache_key = (link.election_id, link.manifest_hash, link.joint_public_key)
+    found = _CRYPTO_CACHE.get(cache_key)
+    if found is None:
+        election = await session.get(Election, link.election_id)
+        assert election is not None
+        found = election_crypto(election)
+        if len(_CRYPTO_CACHE) > 64:
+            _CRYPTO_CACHE.clear()
+        _CRYPTO_CACHE[cache_key] = found
+    return found
+
+
 # --------------------------------------------------------------------------- cast
 
 
@@ -175,10 +247,10 @@ def refuse_token(found: TokenLookup | None) -> None:
 class Verified:
     """A ballot that passed every check made outside the transaction."""
 
-    lookup: TokenLookup
+    link: Link
     crypto: ElectionCrypto
-    ballot: EncryptedBallot
     ballot_json: dict[str, Any]
+    ballot_text: str  # its RFC 8785 form, computed once
     tracker: str
     alphas: list[str]
 
@@ -201,24 +273,40 @@ def _replay_message(positions: list[tuple[int, int]]) -> str:
 
 
 async def verify_for_cast(
-    session: AsyncSession, token: str, ballot_json: Mapping[str, Any]
+    factory: async_sessionmaker[AsyncSession],
+    token: str,
+    ballot_json: Mapping[str, Any],
+    reads: asyncio.Semaphore | None = None,
 ) -> Verified:
-    """Every check that needs no lock: token state, strict parse, proofs, replay pre-check."""
-    found = await lookup_token(session, token)
-    refuse_token(found)
-    assert found is not None
-    crypto = election_crypto(found.election)
+    """Every check that needs no lock: token state, strict parse, proofs, replay pre-check.
+
+    The database is used for two short reads only; the proofs are checked after the
+    connection went back to the pool, so slow CPU work never holds a connection.
+    """
+    malformed: CastRefused | None = None
     try:
         ballot = EncryptedBallot.from_json(ballot_json)
     except BallotError as exc:
-        raise CastRefused(f"the ballot is malformed: {exc}", 400) from exc
-    if ballot.election != crypto.fingerprint:
-        raise CastRefused(
-            "the ballot was made for another election (its fingerprint is not this election's)",
-            422,
-        )
-    alphas = [a.hex() for a in ballot_alphas(ballot)]
-    seen = await _used_alphas(session, crypto.election_id, alphas)
+        malformed = CastRefused(f"the ballot is malformed: {exc}", 400)
+    alphas = [] if malformed else [a.hex() for a in ballot_alphas(ballot)]
+    async with reads if reads is not None else contextlib.nullcontext(), factory() as session:
+        link = await find_link(session, token)
+        if link is None:
+            raise CastRefused("this voting link is not valid", 404)
+        if link.status != "active":
+            message, status = _TOKEN_REFUSALS.get(
+                link.status, ("this voting link is not valid", 404)
+            )
+            raise CastRefused(message, status)
+        if malformed is not None:  # the link's state first: it is what the voter must know
+            raise malformed
+        crypto = await crypto_for(session, link)
+        if ballot.election != crypto.fingerprint:
+            raise CastRefused(
+                "the ballot was made for another election (its fingerprint is not this election's)",
+                422,
+            )
+        seen = await _used_alphas(session, crypto.election_id, alphas)
     reused = reused_ciphertexts(ballot, seen)
     if reused:
         raise CastRefused(_replay_message(reused), 409)
@@ -227,11 +315,14 @@ async def verify_for_cast(
     except BallotError as exc:
         raise CastRefused(f"the ballot does not verify: {exc}", 422) from exc
     canonical = ballot.to_json()
-    return Verified(found, crypto, ballot, canonical, tracker(canonical), alphas)
+    text = canonical_json(canonical)
+    return Verified(
+        link, crypto, canonical, text.decode("ascii"), hashlib.sha256(text).hexdigest(), alphas
+    )
 
 
 async def _lock_open_election(session: AsyncSession, election_id: str) -> None:
-    """Lock the election row (PostgreSQL), then insist it is open."""
+    """Lock the election row (PostgreSQL; SQLite ignores FOR UPDATE)."""
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
 
 
@@ -251,11 +342,286 @@ async def _record_alphas(
             [{"election_id": election_id, "alpha": a, "use": use} for a in alphas],
         )
     except IntegrityError as exc:
-        raise CastRefused(
-            "replayed ciphertext: part of this ballot already appears on this election's board "
-            "(or in an audited ballot); encrypt a fresh ballot",
-            409,
-        ) from exc
+        raise CastRefused(REPLAY, 409) from exc
+
+
+def _insert_ignoring_conflicts(session: AsyncSession) -> Any:
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
+
+
+def payload_json(ballot_text: str, tracker_hex: str, challenge: str | None) -> str:
+    """RFC 8785 text of a ballot entry's payload, assembled from the ballot's canonical text.
+
+    Keys in canonical order; the tracker and challenge id are plain hex/ASCII, so no
+    escaping is involved.  Saves re-canonicalising the ballot for every entry.
+    """
+    if challenge is None:
+        return f'{{"ballot":{ballot_text},"tracker":"{tracker_hex}"}}'
+    return f'{{"ballot":{ballot_text},"challenge":"{challenge}","tracker":"{tracker_hex}"}}'
+
+
+def entry_hash_of(seq: int, kind: str, at: str, payload_text: str, prev: str) -> str:
+    """The hash :class:`ballot.record.board.BoardEntry` gives this entry (SHA-256 of its
+    canonical body), from the payload's canonical text."""
+    body = f'{{"at":"{at}","kind":"{kind}","payload":{payload_text},"prev":"{prev}","seq":{seq}}}'
+    return hashlib.sha256(body.encode("ascii")).hexdigest()
+
+
+@dataclass
+class _Accepted:
+    verified: Verified
+    index: int
+    kind: str = KIND_CAST
+    challenge: str | None = None
+    seq: int = 0
+    entry_hash: str = ""
+
+
+async def _commit_group(
+    session: AsyncSession,
+    election_id: str,
+    items: list[tuple[int, Verified]],
+    key: ServerKey,
+    clock: Callable[[], datetime],
+) -> dict[int, dict[str, Any] | CastRefused]:
+    """One transaction for every verified cast of one election in this batch.
+
+    Set-based: one statement per table, whatever the batch size, so the election lock is
+    held for a handful of round trips however many voters are casting at once.
+    """
+    out: dict[int, dict[str, Any] | CastRefused] = {}
+    await _lock_open_election(session, election_id)  # lock order: election, then tokens
+    alphas = [
+        {
+            "election_id": election_id,
+            "alpha": a,
+            "use": "challenged" if v.link.challenged else "cast",
+        }
+        for _, v in items
+        for a in v.alphas
+    ]
+    dialect_insert = _insert_ignoring_conflicts(session)
+    stmt = dialect_insert(BallotAlpha).values(alphas).on_conflict_do_nothing()
+    inserted = set(await session.scalars(stmt.returning(BallotAlpha.alpha)))
+    # On SQLite the first write took the database lock: only now is the state current.
+    now = clock()
+    state = await session.scalar(select(Election.state).where(Election.id == election_id))
+    if state != "open":
+        await session.rollback()
+        return {i: CLOSED for i, _ in items}
+    live: list[tuple[int, Verified]] = []
+    for i, v in items:
+        if all(a in inserted for a in v.alphas):
+            live.append((i, v))
+        else:
+            out[i] = CastRefused(REPLAY, 409)
+    used: set[int] = set()
+    if live:
+        used = set(
+            await session.scalars(
+                update(VoterToken)
+                .where(
+                    VoterToken.id.in_([v.link.token_id for _, v in live]),
+                    VoterToken.status == "active",
+                )
+                .values(status="used", ended_at=now)
+                .returning(VoterToken.id)
+            )
+        )
+    accepted: list[_Accepted] = []
+    for i, v in live:
+        if v.link.token_id in used:
+            accepted.append(_Accepted(v, i))
+        else:
+            out[i] = USED
+    refused_alphas = [a for i, v in items if i in out for a in v.alphas if a in inserted]
+    if refused_alphas:
+        await session.execute(
+            delete(BallotAlpha).where(
+                BallotAlpha.election_id == election_id, BallotAlpha.alpha.in_(refused_alphas)
+            )
+        )
+    if not accepted:
+        await session.rollback()
+        return out
+    await session.execute(
+        update(Voter)
+        .where(Voter.id.in_([a.verified.link.voter_id for a in accepted]))
+        .values(voted_at=now, voted_channel="online")
+    )
+    last = (
+        await session.execute(
+            select(BoardEntryRow.seq, BoardEntryRow.hash)
+            .where(BoardEntryRow.election_id == election_id)
+            .order_by(BoardEntryRow.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last is not None else (0, GENESIS)
+    at = format_at(now)
+    entries: list[dict[str, Any]] = []
+    casts: list[dict[str, Any]] = []
+    challenged: list[dict[str, Any]] = []
+    for a in accepted:
+        v = a.verified
+        if v.link.challenged:
+            a.kind, a.challenge = KIND_CHALLENGED, new_challenge_id()
+        payload_text = payload_json(v.ballot_text, v.tracker, a.challenge)
+        a.seq, a.entry_hash = seq, entry_hash_of(seq, a.kind, at, payload_text, prev)
+        entries.append(
+            {
+                "election_id": election_id,
+                "seq": seq,
+                "kind": a.kind,
+                "at": at,
+                "payload": payload_text,
+                "prev": prev,
+                "hash": a.entry_hash,
+            }
+        )
+        row = {
+            "election_id": election_id,
+            "tracker": v.tracker,
+            "board_seq": seq,
+            "ballot": v.ballot_text,
+            "cast_at": now,
+        }
+        if a.challenge is not None:
+            challenged.append({**row, "id": a.challenge, "voter_id": v.link.voter_id})
+        else:
+            casts.append(row)
+        seq, prev = seq + 1, a.entry_hash
+    await session.execute(insert(BoardEntryRow).values(entries))
+    if casts:
+        await session.execute(insert(CastBallot).values(casts))
+    if challenged:
+        await session.execute(insert(ChallengedBallot).values(challenged))
+    # The record module's own hash of the last entry must agree with the fast path.
+    last_row = entries[-1]
+    entry = BoardEntry(
+        last_row["seq"], last_row["kind"], at, json.loads(last_row["payload"]), last_row["prev"]
+    )
+    if entry.hash != last_row["hash"]:
+        raise RuntimeError("board entry hash mismatch between the fast path and ballot.record")
+    previous = await latest_head(session, election_id)
+    head = sign_head(key, election_id, entry, at, to_head(previous) if previous else None)
+    session.add(
+        BoardHeadRow(
+            election_id=election_id,
+            seq=head.seq,
+            head=head.head_hash,
+            at=head.at,
+            prev=head.prev,
+            signature=head.signature,
+            hash=head.hash,
+        )
+    )
+    await session.commit()
+    head_data = head.to_json()
+    for a in accepted:
+        out[a.index] = _receipt(
+            key, a.verified, a.kind, a.seq, a.entry_hash, head_data, a.challenge
+        )
+    return out
+
+
+async def commit_batch(
+    factory: async_sessionmaker[AsyncSession],
+    batch: list[Verified],
+    key: ServerKey,
+    clock: Callable[[], datetime],
+) -> list[dict[str, Any] | CastRefused]:
+    """Cast a batch of verified ballots: per election, one all-or-nothing transaction."""
+    results: list[dict[str, Any] | CastRefused | None] = [None] * len(batch)
+    tokens: set[int] = set()
+    alphas: set[str] = set()
+    groups: dict[str, list[tuple[int, Verified]]] = {}
+    for i, v in enumerate(batch):
+        if v.link.token_id in tokens:  # the same link twice in one batch
+            results[i] = USED
+        elif any(a in alphas for a in v.alphas):  # the same ciphertext twice in one batch
+            results[i] = CastRefused(REPLAY, 409)
+        else:
+            tokens.add(v.link.token_id)
+            alphas.update(v.alphas)
+            groups.setdefault(v.crypto.election_id, []).append((i, v))
+    for election_id, items in groups.items():
+        async with factory() as session:
+            try:
+                done = await _commit_group(session, election_id, items, key, clock)
+            except Exception:
+                await session.rollback()
+                log.exception("cast transaction failed")
+                done = {
+                    i: CastRefused("the ballot could not be recorded; please try again", 503)
+                    for i, _ in items
+                }
+        for i, result in done.items():
+            results[i] = result
+    return [r if r is not None else CastRefused(REPLAY, 409) for r in results]
+
+
+class CastQueue:
+    """Group commit: casts that arrive while a transaction runs share the next one.
+
+    Verification runs concurrently in each request; only the short database step is
+    serialised per election, and under load many ballots share one lock, one board
+    append statement, one signed head and one commit.  The drain task lives only while
+    there is work (no background task outlives the requests).
+    """
+
+    MAX_BATCH = 200
+
+    def __init__(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        key: ServerKey,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.factory, self.key, self.clock = factory, key, clock
+        # Concurrent read phases, capped below the pool size so that the writer always finds
+        # a connection and no request opens a fresh one (a new PostgreSQL connection costs
+        # far more than a cast).
+        size = getattr(factory.kw.get("bind"), "pool", None)
+        pool_size = size.size() if size is not None and hasattr(size, "size") else 5
+        self.reads = asyncio.Semaphore(max(1, pool_size - 1))
+        self.pending: list[tuple[Verified, asyncio.Future[dict[str, Any]]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def cast(self, verified: Verified) -> dict[str, Any]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending.append((verified, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._drain())
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending[: self.MAX_BATCH], self.pending[self.MAX_BATCH :]
+            try:
+                results = await commit_batch(
+                    self.factory, [v for v, _ in batch], self.key, self.clock
+                )
+            except BaseException as exc:  # never leave a voter waiting forever
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(
+                            CastRefused("the ballot could not be recorded; please try again", 503)
+                        )
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, CastRefused):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
 
 
 def _receipt(
@@ -284,73 +650,15 @@ def _receipt(
     return {**body, "signature": key.sign_hex(canonical_json(body))}
 
 
-async def commit_cast(
-    session: AsyncSession,
-    verified: Verified,
-    key: ServerKey,
-    clock: Callable[[], datetime],
-) -> dict[str, Any]:
-    """The cast transaction (see the module docstring); returns the signed receipt."""
-    election_id = verified.crypto.election_id
-    try:
-        await _lock_open_election(session, election_id)
-        now = clock()
-        if not await consume_token(session, verified.lookup, now):
-            raise CastRefused(_TOKEN_REFUSALS["used"][0], 409)
-        await _still_open(session, election_id)
-        challenged = verified.lookup.voter.challenged
-        use = "challenged" if challenged else "cast"
-        await _record_alphas(session, election_id, verified.alphas, use)
-        challenge: str | None = None
-        if challenged:
-            challenge, row = await add_challenged(
-                session,
-                election_id,
-                verified.lookup.voter.id,
-                verified.ballot_json,
-                verified.tracker,
-                now,
-            )
-            kind = KIND_CHALLENGED
-        else:
-            kind = KIND_CAST
-            row = await append_board(
-                session,
-                election_id,
-                kind,
-                {"ballot": verified.ballot_json, "tracker": verified.tracker},
-                now,
-            )
-            await session.execute(
-                insert(CastBallot).values(
-                    election_id=election_id,
-                    tracker=verified.tracker,
-                    board_seq=row.seq,
-                    ballot=canonical_json(verified.ballot_json).decode("utf-8"),
-                    cast_at=now,
-                )
-            )
-        head = await sign_board_head(session, election_id, key, now)
-        assert head is not None
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    return _receipt(key, verified, kind, row.seq, row.hash, head_json(head), challenge)
-
-
 async def cast(
     factory: async_sessionmaker[AsyncSession],
     token: str,
     ballot_json: Mapping[str, Any],
-    key: ServerKey,
-    clock: Callable[[], datetime],
+    queue: CastQueue,
 ) -> dict[str, Any]:
-    """Verify (no lock held), then cast in one transaction; raises CastRefused on refusal."""
-    async with factory() as session:
-        verified = await verify_for_cast(session, token, ballot_json)
-    async with factory() as session:
-        return await commit_cast(session, verified, key, clock)
+    """Verify (no lock held), then cast through the queue; raises CastRefused on refusal."""
+    verified = await verify_for_cast(factory, token, ballot_json, queue.reads)
+    return await queue.cast(verified)
 
 
 # --------------------------------------------------------------------------- audit

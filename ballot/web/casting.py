@@ -15,7 +15,7 @@ from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
 from ballot.crypto.ballots import AuditedBallot, BallotError, check_audit, tracker, tracker_display
-from ballot.store.casting import CastRefused, audit, cast, election_crypto
+from ballot.store.casting import CastQueue, CastRefused, audit, cast, election_crypto
 from ballot.web import operations as ops
 from ballot.web.deps import Db
 
@@ -24,6 +24,16 @@ from ballot.web.deps import Db
 MAX_BODY = 64 * 1024
 #: An audit carries the ballot plus one secret per slot.
 MAX_AUDIT_BODY = 128 * 1024
+
+
+def cast_queue(request: Request[Any, Any, Any]) -> CastQueue:
+    """The app's group-commit queue (one per process, made on first use in its event loop)."""
+    state = request.app.state
+    queue = state.get("cast_queue")
+    if queue is None:
+        queue = CastQueue(state.session_factory, state.secrets.board_key, state.clock)
+        state.cast_queue = queue
+    return queue  # type: ignore[no-any-return]
 
 
 def refusal(message: str, status: int) -> Response[dict[str, Any]]:
@@ -103,9 +113,7 @@ class CastController(Controller):
             token = _token(data)
             if not isinstance(data["ballot"], dict):
                 raise BodyRefused("'ballot' must be the encrypted ballot (a JSON object)", 400)
-            receipt = await cast(
-                state.session_factory, token, data["ballot"], state.secrets.board_key, state.clock
-            )
+            receipt = await cast(state.session_factory, token, data["ballot"], cast_queue(request))
         except (BodyRefused, CastRefused) as exc:
             return refusal(exc.message, exc.status)
         return Response(receipt, status_code=201, headers={"Cache-Control": "no-store"})

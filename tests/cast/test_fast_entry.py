@@ -1,0 +1,44 @@
+"""The cast path assembles board entries from the ballot's canonical text; it must give
+exactly the bytes and hash that ballot.record computes."""
+
+from __future__ import annotations
+
+from ballot.crypto.ballots import tracker
+from ballot.record.board import BoardEntry
+from ballot.record.canonical import canonical_json
+from ballot.store.casting import entry_hash_of, payload_json
+
+
+def test_fast_entry_equals_the_record_module() -> None:
+    from ballot.crypto.ballots import encrypt_ballot
+    from ballot.crypto.ceremony import local_ceremony
+    from ballot.crypto.group import Element
+    from ballot.crypto.manifest import ElectionManifest, election_fingerprint, manifest_hash
+
+    definition = {
+        "election_id": "e1",
+        "questions": [
+            {"id": "q1", "min": 0, "max": 2, "options": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}
+        ],
+    }
+    digest = manifest_hash(definition)
+    transcript, _ = local_ceremony(1, 1, digest)
+    key = Element.from_hex(str(transcript["joint_public_key"]))
+    vkeys = transcript["verification_keys"]
+    assert isinstance(vkeys, dict)
+    fp = election_fingerprint(digest, key, [Element.from_hex(vkeys["1"])])
+    ballot = encrypt_ballot(ElectionManifest.from_definition(definition), key, fp, [[0, 2]])[0]
+    ballot_json = ballot.to_json()
+    text = canonical_json(ballot_json).decode()
+    track = tracker(ballot_json)
+    at, prev = "2026-05-02T09:00:01Z", "ab" * 32
+    for challenge in (None, "c0123456789abcdef"):
+        payload = {"ballot": ballot_json, "tracker": track}
+        kind = "ballot.cast"
+        if challenge is not None:
+            payload["challenge"] = challenge
+            kind = "ballot.challenged"
+        fast = payload_json(text, track, challenge)
+        assert fast == canonical_json(payload).decode()
+        entry = BoardEntry(17, kind, at, payload, prev)
+        assert entry_hash_of(17, kind, at, fast, prev) == entry.hash
