@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=260_000)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--no-send", action="store_true", help="skip the sending phase")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ballot-bench-"))
     settings = Settings(
@@ -171,6 +173,10 @@ def main() -> None:
             f" duty {d_send:.2f} -> {rate / d_send:.0f} msgs/s unthrottled (target >= 200)"
         )
     print(f"duty samples: {d0:.2f} {d1:.2f}" + (f" {d2:.2f}" if sent is not None else ""))
+    if args.keep:
+        print(f"database kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)  # 260,000 queued messages are over a gigabyte
 
 
 if __name__ == "__main__":
