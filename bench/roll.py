@@ -117,7 +117,6 @@ async def prepare(settings: Settings, members: int) -> dict[str, float]:
 async def send(settings: Settings) -> tuple[int, float]:
     from ballot.mail.sink import MailSink
     from ballot.mail.worker import run_worker
-
     from ballot.store.db import make_engine, make_session_factory
 
     sink = MailSink(keep=False)  # count only: 260,000 parsed messages would not fit memory
