@@ -34,9 +34,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import String, bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from ballot.crypto.ballots import (
     AuditedBallot,
@@ -59,8 +59,8 @@ from ballot.crypto.manifest import (
 from ballot.record.board import BoardEntry
 from ballot.record.canonical import canonical_json
 from ballot.record.chain import GENESIS, format_at
-from ballot.record.signing import ServerKey, sign_head
-from ballot.store.board import append_board, head_json, latest_head, sign_board_head, to_head
+from ballot.record.signing import ServerKey, SignedHead, sign_head
+from ballot.store.board import append_board, head_json, sign_board_head
 from ballot.store.cast_tables import BallotAlpha, CastBallot, ChallengedBallot, TokenAudit
 from ballot.store.challenged import KIND_CHALLENGED, new_challenge_id
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election, Voter, VoterToken
@@ -183,7 +183,7 @@ def refuse_token(found: TokenLookup | None) -> None:
 
 @dataclass(frozen=True)
 class Link:
-    """What a cast needs to know about a voter link: one lean indexed query, no big columns."""
+    """What a cast needs to know about a voter link (one lean indexed query, no big columns)."""
 
     token_id: int
     status: str
@@ -194,30 +194,43 @@ class Link:
     joint_public_key: str | None
 
 
-async def find_link(session: AsyncSession, token: str) -> Link | None:
-    """Like :func:`ballot.store.tokens.lookup_token`, without loading the election's texts."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    row = (
-        await session.execute(
-            select(
-                VoterToken.id,
-                VoterToken.status,
-                Voter.id,
-                Voter.challenged,
-                Election.id,
-                Election.state,
-                Election.manifest_hash,
-                Election.joint_public_key,
-            )
-            .join(Voter, Voter.id == VoterToken.voter_id)
-            .join(Election, Election.id == VoterToken.election_id)
-            .where(VoterToken.token_hash == hash_token(token))
-        )
-    ).first()
-    if row is None:
-        return None
-    token_id, status, voter_id, challenged, election_id, state, digest, key = row
+# The hot path speaks SQL Core on a plain connection: the ORM's per-statement work cost
+# more than the proofs.  Table and column names are the models' (see cast_tables.py).
+_LINK_SQL = text(
+    """
+    SELECT t.id, t.status, v.id, v.challenged, e.id, e.state, e.manifest_hash,
+           e.joint_public_key,
+           (SELECT count(*) FROM ballot_alphas a
+             WHERE a.election_id = t.election_id AND a.alpha IN :alphas) AS used
+      FROM voter_tokens t
+      JOIN voters v ON v.id = t.voter_id
+      JOIN elections e ON e.id = t.election_id
+     WHERE t.token_hash = :token_hash
+    """
+).bindparams(bindparam("alphas", expanding=True, type_=String()))
+_USED_SQL = text(
+    "SELECT alpha FROM ballot_alphas WHERE election_id = :election AND alpha IN :alphas"
+).bindparams(bindparam("alphas", expanding=True, type_=String()))
+_STATE_SQL = text("SELECT state FROM elections WHERE id = :election")
+_LOCK_SQL = text("SELECT id FROM elections WHERE id = :election FOR UPDATE")
+_LAST_SQL = text(
+    "SELECT seq, hash FROM board_entries WHERE election_id = :election ORDER BY seq DESC LIMIT 1"
+)
+_HEAD_SQL = text(
+    "SELECT election_id, seq, head, at, prev, signature FROM board_heads "
+    "WHERE election_id = :election ORDER BY id DESC LIMIT 1"
+)
+_T_ALPHA = BallotAlpha.__table__
+_T_TOKEN = VoterToken.__table__
+_T_VOTER = Voter.__table__
+_T_ENTRY = BoardEntryRow.__table__
+_T_HEAD = BoardHeadRow.__table__
+_T_CAST = CastBallot.__table__
+_T_CHALLENGED = ChallengedBallot.__table__
+
+
+def _link_of(row: Any) -> Link:
+    token_id, status, voter_id, challenged, election_id, state, digest, key = row[:8]
     if status == "active" and state != "open":
         status = "expired"
     return Link(token_id, status, voter_id, bool(challenged), election_id, digest, key)
@@ -226,14 +239,21 @@ async def find_link(session: AsyncSession, token: str) -> Link | None:
 _CRYPTO_CACHE: dict[tuple[str, str | None, str | None], ElectionCrypto] = {}
 
 
-async def crypto_for(session: AsyncSession, link: Link) -> ElectionCrypto:
+async def crypto_for(conn: AsyncConnection, link: Link) -> ElectionCrypto:
     """The election's keys, loaded from the database only on the first cast of a process."""
     cache_key = (link.election_id, link.manifest_hash, link.joint_public_key)
     found = _CRYPTO_CACHE.get(cache_key)
     if found is None:
-        election = await session.get(Election, link.election_id)
-        assert election is not None
-        found = election_crypto(election)
+        row = (
+            await conn.execute(
+                select(
+                    Election.id, Election.manifest, Election.joint_public_key, Election.ceremony
+                ).where(Election.id == link.election_id)
+            )
+        ).one()
+        if not row.manifest or not row.joint_public_key:
+            raise CastRefused("this election has no finished key ceremony yet", 409)
+        found = _crypto(row.id, row.manifest, row.joint_public_key, row.ceremony or "")
         if len(_CRYPTO_CACHE) > 64:
             _CRYPTO_CACHE.clear()
         _CRYPTO_CACHE[cache_key] = found
@@ -255,13 +275,9 @@ class Verified:
     alphas: list[str]
 
 
-async def _used_alphas(session: AsyncSession, election_id: str, alphas: list[str]) -> set[bytes]:
-    rows = await session.scalars(
-        select(BallotAlpha.alpha).where(
-            BallotAlpha.election_id == election_id, BallotAlpha.alpha.in_(alphas)
-        )
-    )
-    return {bytes.fromhex(a) for a in rows}
+async def _used_alphas(conn: AsyncConnection, election_id: str, alphas: list[str]) -> set[bytes]:
+    rows = await conn.execute(_USED_SQL, {"election": election_id, "alphas": alphas})
+    return {bytes.fromhex(r[0]) for r in rows}
 
 
 def _replay_message(positions: list[tuple[int, int]]) -> str:
@@ -272,6 +288,12 @@ def _replay_message(positions: list[tuple[int, int]]) -> str:
     )
 
 
+def _engine(factory: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    engine = factory.kw.get("bind")
+    assert isinstance(engine, AsyncEngine)
+    return engine
+
+
 async def verify_for_cast(
     factory: async_sessionmaker[AsyncSession],
     token: str,
@@ -280,8 +302,9 @@ async def verify_for_cast(
 ) -> Verified:
     """Every check that needs no lock: token state, strict parse, proofs, replay pre-check.
 
-    The database is used for two short reads only; the proofs are checked after the
-    connection went back to the pool, so slow CPU work never holds a connection.
+    One database round trip (token, voter, election state and already-used alphas in a
+    single query); the proofs are checked after the connection went back to the pool,
+    so slow CPU work never holds a connection.
     """
     malformed: CastRefused | None = None
     try:
@@ -289,10 +312,17 @@ async def verify_for_cast(
     except BallotError as exc:
         malformed = CastRefused(f"the ballot is malformed: {exc}", 400)
     alphas = [] if malformed else [a.hex() for a in ballot_alphas(ballot)]
-    async with reads if reads is not None else contextlib.nullcontext(), factory() as session:
-        link = await find_link(session, token)
-        if link is None:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise CastRefused("this voting link is not valid", 404)
+    seen: set[bytes] = set()
+    gate = reads if reads is not None else contextlib.nullcontext()
+    async with gate, _engine(factory).connect() as conn:
+        row = (
+            await conn.execute(_LINK_SQL, {"token_hash": hash_token(token), "alphas": alphas})
+        ).first()
+        if row is None:
             raise CastRefused("this voting link is not valid", 404)
+        link = _link_of(row)
         if link.status != "active":
             message, status = _TOKEN_REFUSALS.get(
                 link.status, ("this voting link is not valid", 404)
@@ -300,13 +330,14 @@ async def verify_for_cast(
             raise CastRefused(message, status)
         if malformed is not None:  # the link's state first: it is what the voter must know
             raise malformed
-        crypto = await crypto_for(session, link)
-        if ballot.election != crypto.fingerprint:
-            raise CastRefused(
-                "the ballot was made for another election (its fingerprint is not this election's)",
-                422,
-            )
-        seen = await _used_alphas(session, crypto.election_id, alphas)
+        crypto = await crypto_for(conn, link)
+        if row[8]:
+            seen = await _used_alphas(conn, link.election_id, alphas)
+    if ballot.election != crypto.fingerprint:
+        raise CastRefused(
+            "the ballot was made for another election (its fingerprint is not this election's)",
+            422,
+        )
     reused = reused_ciphertexts(ballot, seen)
     if reused:
         raise CastRefused(_replay_message(reused), 409)
@@ -315,9 +346,9 @@ async def verify_for_cast(
     except BallotError as exc:
         raise CastRefused(f"the ballot does not verify: {exc}", 422) from exc
     canonical = ballot.to_json()
-    text = canonical_json(canonical)
+    text_ = canonical_json(canonical)
     return Verified(
-        link, crypto, canonical, text.decode("ascii"), hashlib.sha256(text).hexdigest(), alphas
+        link, crypto, canonical, text_.decode("ascii"), hashlib.sha256(text_).hexdigest(), alphas
     )
 
 
@@ -343,14 +374,6 @@ async def _record_alphas(
         )
     except IntegrityError as exc:
         raise CastRefused(REPLAY, 409) from exc
-
-
-def _insert_ignoring_conflicts(session: AsyncSession) -> Any:
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert
 
 
 def payload_json(ballot_text: str, tracker_hex: str, challenge: str | None) -> str:
@@ -382,7 +405,7 @@ class _Accepted:
 
 
 async def _commit_group(
-    session: AsyncSession,
+    conn: AsyncConnection,
     election_id: str,
     items: list[tuple[int, Verified]],
     key: ServerKey,
@@ -391,10 +414,17 @@ async def _commit_group(
     """One transaction for every verified cast of one election in this batch.
 
     Set-based: one statement per table, whatever the batch size, so the election lock is
-    held for a handful of round trips however many voters are casting at once.
+    held for a handful of round trips however many voters are casting at once.  The
+    caller commits; returning normally with refusals only means nothing was accepted.
     """
     out: dict[int, dict[str, Any] | CastRefused] = {}
-    await _lock_open_election(session, election_id)  # lock order: election, then tokens
+    postgres = conn.dialect.name == "postgresql"
+    election = {"election": election_id}
+    if postgres:  # lock order: election row, then tokens (as the committee's close)
+        await conn.execute(_LOCK_SQL, election)
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     alphas = [
         {
             "election_id": election_id,
@@ -404,14 +434,11 @@ async def _commit_group(
         for _, v in items
         for a in v.alphas
     ]
-    dialect_insert = _insert_ignoring_conflicts(session)
-    stmt = dialect_insert(BallotAlpha).values(alphas).on_conflict_do_nothing()
-    inserted = set(await session.scalars(stmt.returning(BallotAlpha.alpha)))
-    # On SQLite the first write took the database lock: only now is the state current.
+    stmt = dialect_insert(_T_ALPHA).values(alphas).on_conflict_do_nothing()
+    inserted = {r[0] for r in await conn.execute(stmt.returning(_T_ALPHA.c.alpha))}
+    # On SQLite that first write took the database lock: only now is the state current.
     now = clock()
-    state = await session.scalar(select(Election.state).where(Election.id == election_id))
-    if state != "open":
-        await session.rollback()
+    if (await conn.execute(_STATE_SQL, election)).scalar() != "open":
         return {i: CLOSED for i, _ in items}
     live: list[tuple[int, Verified]] = []
     for i, v in items:
@@ -421,46 +448,37 @@ async def _commit_group(
             out[i] = CastRefused(REPLAY, 409)
     used: set[int] = set()
     if live:
-        used = set(
-            await session.scalars(
-                update(VoterToken)
-                .where(
-                    VoterToken.id.in_([v.link.token_id for _, v in live]),
-                    VoterToken.status == "active",
-                )
-                .values(status="used", ended_at=now)
-                .returning(VoterToken.id)
+        result = await conn.execute(
+            update(_T_TOKEN)
+            .where(
+                _T_TOKEN.c.id.in_([v.link.token_id for _, v in live]),
+                _T_TOKEN.c.status == "active",
             )
+            .values(status="used", ended_at=now)
+            .returning(_T_TOKEN.c.id)
         )
+        used = {r[0] for r in result}
     accepted: list[_Accepted] = []
     for i, v in live:
         if v.link.token_id in used:
             accepted.append(_Accepted(v, i))
         else:
             out[i] = USED
+    if not accepted:
+        return out
     refused_alphas = [a for i, v in items if i in out for a in v.alphas if a in inserted]
     if refused_alphas:
-        await session.execute(
-            delete(BallotAlpha).where(
-                BallotAlpha.election_id == election_id, BallotAlpha.alpha.in_(refused_alphas)
+        await conn.execute(
+            delete(_T_ALPHA).where(
+                _T_ALPHA.c.election_id == election_id, _T_ALPHA.c.alpha.in_(refused_alphas)
             )
         )
-    if not accepted:
-        await session.rollback()
-        return out
-    await session.execute(
-        update(Voter)
-        .where(Voter.id.in_([a.verified.link.voter_id for a in accepted]))
+    await conn.execute(
+        update(_T_VOTER)
+        .where(_T_VOTER.c.id.in_([a.verified.link.voter_id for a in accepted]))
         .values(voted_at=now, voted_channel="online")
     )
-    last = (
-        await session.execute(
-            select(BoardEntryRow.seq, BoardEntryRow.hash)
-            .where(BoardEntryRow.election_id == election_id)
-            .order_by(BoardEntryRow.seq.desc())
-            .limit(1)
-        )
-    ).first()
+    last = (await conn.execute(_LAST_SQL, election)).first()
     seq, prev = (last[0] + 1, last[1]) if last is not None else (0, GENESIS)
     at = format_at(now)
     entries: list[dict[str, Any]] = []
@@ -495,11 +513,11 @@ async def _commit_group(
         else:
             casts.append(row)
         seq, prev = seq + 1, a.entry_hash
-    await session.execute(insert(BoardEntryRow).values(entries))
+    await conn.execute(insert(_T_ENTRY).values(entries))
     if casts:
-        await session.execute(insert(CastBallot).values(casts))
+        await conn.execute(insert(_T_CAST).values(casts))
     if challenged:
-        await session.execute(insert(ChallengedBallot).values(challenged))
+        await conn.execute(insert(_T_CHALLENGED).values(challenged))
     # The record module's own hash of the last entry must agree with the fast path.
     last_row = entries[-1]
     entry = BoardEntry(
@@ -507,10 +525,12 @@ async def _commit_group(
     )
     if entry.hash != last_row["hash"]:
         raise RuntimeError("board entry hash mismatch between the fast path and ballot.record")
-    previous = await latest_head(session, election_id)
-    head = sign_head(key, election_id, entry, at, to_head(previous) if previous else None)
-    session.add(
-        BoardHeadRow(
+    previous = (await conn.execute(_HEAD_SQL, election)).first()
+    head = sign_head(
+        key, election_id, entry, at, SignedHead(*previous) if previous is not None else None
+    )
+    await conn.execute(
+        insert(_T_HEAD).values(
             election_id=election_id,
             seq=head.seq,
             head=head.head_hash,
@@ -520,7 +540,6 @@ async def _commit_group(
             hash=head.hash,
         )
     )
-    await session.commit()
     head_data = head.to_json()
     for a in accepted:
         out[a.index] = _receipt(
@@ -549,17 +568,22 @@ async def commit_batch(
             tokens.add(v.link.token_id)
             alphas.update(v.alphas)
             groups.setdefault(v.crypto.election_id, []).append((i, v))
+    engine = _engine(factory)
     for election_id, items in groups.items():
-        async with factory() as session:
-            try:
-                done = await _commit_group(session, election_id, items, key, clock)
-            except Exception:
-                await session.rollback()
-                log.exception("cast transaction failed")
-                done = {
-                    i: CastRefused("the ballot could not be recorded; please try again", 503)
-                    for i, _ in items
-                }
+        try:
+            async with engine.connect() as conn:
+                transaction = await conn.begin()
+                done = await _commit_group(conn, election_id, items, key, clock)
+                if any(isinstance(r, dict) for r in done.values()):
+                    await transaction.commit()
+                else:
+                    await transaction.rollback()
+        except Exception:
+            log.exception("cast transaction failed")
+            done = {
+                i: CastRefused("the ballot could not be recorded; please try again", 503)
+                for i, _ in items
+            }
         for i, result in done.items():
             results[i] = result
     return [r if r is not None else CastRefused(REPLAY, 409) for r in results]
