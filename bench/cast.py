@@ -47,9 +47,13 @@ DUTY_TOOL = [Path("/work/shared/tools/cpu_duty.py"), ROOT.parent / "shared/tools
 def app_from_env() -> Any:
     """uvicorn --factory entry point for the worker processes (settings from BALLOT_*)."""
     from ballot.config import Settings
-    from ballot.web.app import create_app
+    from ballot.web import app as web_app
 
-    return create_app(Settings.from_env(), schedule=False)
+    if os.environ.get("BENCH_NO_PRE_PING"):  # measure what the pool's pre-ping costs
+        from ballot.store.db import make_engine
+
+        web_app.make_engine = lambda url, **kw: make_engine(url, pool_pre_ping=False, **kw)  # type: ignore[attr-defined]
+    return web_app.create_app(Settings.from_env(), schedule=False)
 
 
 def cpu_duty(seconds: float) -> float | None:
