@@ -114,7 +114,7 @@ def start_server(folder: Path) -> LiveServer:
     return LiveServer(settings.base_url, settings, server, thread, sink)
 
 
-def open_election(live: LiveServer, definition: dict[str, Any], roll: str) -> None:
+def open_election(live: LiveServer, definition: dict[str, Any], roll: str) -> str:
     """Define, key and open an election over HTTP; deliver invitations; collect the links."""
     with httpx.Client(base_url=live.base, timeout=30) as http:
         http.get("/login")
@@ -140,11 +140,13 @@ def open_election(live: LiveServer, definition: dict[str, Any], roll: str) -> No
         )
         post(f"/api/elections/{election_id}/state", json={"target": "ready"})
         post(f"/api/elections/{election_id}/state", json={"target": "open"})
+    before = len(live.sink.messages)
     sent = asyncio.run(_deliver(live.settings))
     assert sent == roll.strip().count("\n"), sent
     pattern = re.compile(re.escape(live.base) + r"/v/[A-Za-z0-9_\-]+")
-    for message in live.sink.messages:
+    for message in live.sink.messages[before:]:
         found = pattern.search(_text(message))
         assert found is not None, _text(message)
         live.links[str(message["To"]).strip("<>")] = found.group(0)
-    live.election_id = election_id
+    live.election_id = live.election_id or election_id
+    return str(election_id)

@@ -42,12 +42,38 @@ ARGS = [
 ]
 
 
+MULTI = {
+    "kind": "officer",
+    "title": {"en": "Stewards committee"},
+    "opens_at": "2026-05-02T09:00:00Z",
+    "closes_at": "2026-05-09T17:00:00Z",
+    "rule": "majority",
+    "trustees": {"n": 1, "k": 1},
+    "questions": [
+        {
+            "text": {"en": "Elect up to two stewards"},
+            "min": 1,
+            "max": 2,
+            "options": [{"en": "Ana"}, {"en": "Ben"}, {"en": "Chen"}, {"en": "Dolores"}],
+        }
+    ],
+}
+MULTI_ROLL = """member_id,name,email,language,unit,challenged
+S001,Sam One,sam1@multi.example.org,en,North,
+"""
+
+ELECTIONS: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
     server = start_server(tmp_path_factory.mktemp("live"))
     try:
         open_election(server, DEFINITION, ROLL)
+        # A second election (opened before the browser starts: Playwright's sync API runs
+        # its own event loop) with a choose-up-to-two question.
+        ELECTIONS["multi"] = open_election(server, MULTI, MULTI_ROLL)
         yield server
     finally:
         server.stop()
@@ -285,3 +311,31 @@ def test_a_wrong_fingerprint_stops_the_page_before_encrypting(live: LiveServer, 
     page.wait_for_selector("#alert:not([hidden])")
     assert "fingerprint" in page.locator("#alert").inner_text()
     assert not page.locator("#ballot-form").is_visible()
+
+
+def test_checkboxes_stop_at_the_maximum_and_the_ballot_verifies(
+    live: LiveServer, page: Any
+) -> None:
+    election_id = ELECTIONS["multi"]
+    open_ballot(page, live.links["sam1@multi.example.org"])
+    boxes = page.locator("input[name=q0]")
+    assert boxes.count() == 4 and boxes.first.get_attribute("type") == "checkbox"
+    # Nothing chosen: the page says what is missing instead of encrypting.
+    page.get_by_role("button", name="Review your choice").click()
+    assert page.locator("#q0-error").is_visible()
+    assert page.locator("#q0").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Ana").check()
+    page.get_by_label("Chen").check()
+    # Over-voting is impossible: the other boxes are disabled at the maximum.
+    assert page.get_by_label("Ben").is_disabled() and page.get_by_label("Dolores").is_disabled()
+    page.get_by_label("Chen").uncheck()
+    assert page.get_by_label("Ben").is_enabled()
+    page.get_by_label("Dolores").check()
+    page.get_by_role("button", name="Review your choice").click()
+    page.wait_for_selector("#review:not([hidden])")
+    assert "Ana, Dolores" in page.locator("#review-list").inner_text()
+    page.get_by_role("button", name="Cast my ballot").click()
+    page.wait_for_selector("#receipt:not([hidden])")
+    tracker = page.locator("#receipt-tracker").inner_text()
+    listed = api(live, f"/api/elections/{election_id}/trackers")["trackers"]
+    assert [t["tracker"] for t in listed] == [tracker]
