@@ -28,13 +28,16 @@ import contextlib
 import hashlib
 import json
 import logging
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, delete, insert, select, text, update
+from sqlalchemy import String, Table, bindparam, delete, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -220,13 +223,13 @@ _HEAD_SQL = text(
     "SELECT election_id, seq, head, at, prev, signature FROM board_heads "
     "WHERE election_id = :election ORDER BY id DESC LIMIT 1"
 )
-_T_ALPHA = BallotAlpha.__table__
-_T_TOKEN = VoterToken.__table__
-_T_VOTER = Voter.__table__
-_T_ENTRY = BoardEntryRow.__table__
-_T_HEAD = BoardHeadRow.__table__
-_T_CAST = CastBallot.__table__
-_T_CHALLENGED = ChallengedBallot.__table__
+_T_ALPHA = typing.cast(Table, BallotAlpha.__table__)
+_T_TOKEN = typing.cast(Table, VoterToken.__table__)
+_T_VOTER = typing.cast(Table, Voter.__table__)
+_T_ENTRY = typing.cast(Table, BoardEntryRow.__table__)
+_T_HEAD = typing.cast(Table, BoardHeadRow.__table__)
+_T_CAST = typing.cast(Table, CastBallot.__table__)
+_T_CHALLENGED = typing.cast(Table, ChallengedBallot.__table__)
 
 
 def _link_of(row: Any) -> Link:
@@ -424,9 +427,7 @@ async def _commit_group(
     election = {"election": election_id}
     if postgres:  # lock order: election row, then tokens (as the committee's close)
         await conn.execute(_LOCK_SQL, election)
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    dialect_insert: Any = pg_insert if postgres else sqlite_insert
     alphas = [
         {
             "election_id": election_id,

@@ -216,7 +216,9 @@ class BoardApiController(Controller):
             )
         found = await find_tracker(db, election_id, tracker)
         if found is None:
-            return Response({"error": "no ballot with this tracker is on the board"}, 404)
+            return Response(
+                {"error": "no ballot with this tracker is on the board"}, status_code=404
+            )
         return Response({"found": True, **found.to_json()}, status_code=200)
 
     @get("/head", opt={"access": "public"}, cache_control=None)

@@ -33,7 +33,7 @@ def cast_queue(request: Request[Any, Any, Any]) -> CastQueue:
     if queue is None:
         queue = CastQueue(state.session_factory, state.secrets.board_key, state.clock)
         state.cast_queue = queue
-    return queue  # type: ignore[no-any-return]
+    return queue
 
 
 def refusal(message: str, status: int) -> Response[dict[str, Any]]:

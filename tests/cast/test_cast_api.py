@@ -306,3 +306,21 @@ async def test_board_is_a_valid_chain_with_signed_heads_after_several_casts(
     assert head["seq"] == chain[-1].seq
     kinds = [e.kind for e in chain]
     assert kinds.count("ballot.cast") == 3 and kinds.count("ballot.challenged") == 1
+
+
+async def test_public_board_pages_and_lookups(web: Web, cast_election: CastElection) -> None:
+    r = await cast(web, cast_election.links["K003"], cast_election.ballot_json(0))
+    receipt = r.json()
+    base = f"/api/elections/{cast_election.id}"
+    assert (await web.get(f"{base}/trackers/{'0' * 64}")).status_code == 404
+    assert (await web.get(f"{base}/trackers/not-a-tracker")).status_code == 400
+    public = (await web.get(f"{base}/public")).json()
+    assert public["fingerprint"] == cast_election.fingerprint.hex()
+    assert public["definition"] == cast_election.definition
+    page = await web.get(f"/board/{cast_election.id}", params={"tracker": receipt["tracker_short"]})
+    assert (
+        page.status_code == 200 and receipt["tracker"] in page.text and 'class="found' in page.text
+    )
+    page = await web.get(f"/board/{cast_election.id}", params={"tracker": "ZZZZ", "lang": "ko"})
+    assert 'lang="ko"' in page.text and "result-bad" in page.text
+    assert (await web.get("/board/nope")).status_code == 404

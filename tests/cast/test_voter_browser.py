@@ -339,3 +339,18 @@ def test_checkboxes_stop_at_the_maximum_and_the_ballot_verifies(
     tracker = page.locator("#receipt-tracker").inner_text()
     listed = api(live, f"/api/elections/{election_id}/trackers")["trackers"]
     assert [t["tracker"] for t in listed] == [tracker]
+
+
+def test_language_switcher_and_reload_keep_the_ballot(live: LiveServer, page: Any) -> None:
+    open_ballot(page, live.links["ana@example.org"])  # Ana's roll language is Spanish
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator("h1").inner_text() == "Votación de reconocimiento"
+    page.get_by_role("link", name="English").click()
+    page.wait_for_selector("#ballot-form:not([hidden])")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Recognition vote"
+    assert "/v/?lang=en" in page.url  # the token left the address bar again
+    page.reload()  # lands on /v/, which goes back to this tab's ballot
+    page.wait_for_selector("#ballot-form:not([hidden])")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("Yes").is_visible()
