@@ -260,6 +260,23 @@ def demo(
     run_demo(directory=directory, serve=not no_serve, port=port)
 
 
+@app.command()
+def verify(
+    record: Annotated[Path, typer.Argument(help="the election record file (.zip) to check")],
+    tracker: Annotated[
+        str | None,
+        typer.Option("--tracker", help="also confirm that this ballot tracker was counted"),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", help="worker processes (default: all cores)")
+    ] = None,
+) -> None:
+    """Verify an election record offline: chain, signatures, every proof, tally and outcome."""
+    from ballot.record.verify import main as verify_main
+
+    raise typer.Exit(verify_main(record, tracker, jobs))
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     app()

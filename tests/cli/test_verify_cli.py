@@ -1,0 +1,40 @@
+"""`ballot verify` as an observer runs it: a record file in, PASS or FAIL out."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ballot.cli import app
+from ballot.record.synthetic import generate_record, recognition_definition
+
+
+def test_verify_command_passes_a_good_record_and_confirms_a_tracker(tmp_path: Path) -> None:
+    gen = generate_record(tmp_path / "r.zip", recognition_definition(), [[[0]]] * 3 + [[[1]]])
+    runner = CliRunner()
+    result = runner.invoke(app, ["verify", str(gen.path), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "PASS" in result.output
+    counted = runner.invoke(
+        app, ["verify", str(gen.path), "--jobs", "1", "--tracker", gen.trackers[0]]
+    )
+    assert counted.exit_code == 0, counted.output
+    unknown = runner.invoke(app, ["verify", str(gen.path), "--jobs", "1", "--tracker", "0" * 64])
+    assert unknown.exit_code == 1
+
+
+def test_verify_command_fails_a_damaged_record(tmp_path: Path) -> None:
+    gen = generate_record(tmp_path / "r.zip", recognition_definition(), [[[0]]] * 2)
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(gen.path) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "board.jsonl":
+                lines = data.splitlines(keepends=True)
+                data = b"".join(lines[:-1])  # drop the last board entry
+            dst.writestr(item, data)
+    result = CliRunner().invoke(app, ["verify", str(damaged), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "FAIL" in result.output
