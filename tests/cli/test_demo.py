@@ -40,7 +40,9 @@ def test_demo_no_serve_twice(tmp_path: Path) -> None:
     assert sorted(p.name for p in keys.glob("*.key")) == [f"trustee-{i}.key" for i in (1, 2, 3)]
     assert "DEMO ONLY" in (keys / "README.txt").read_text()
     assert (keys / "trustee-1.key").stat().st_mode & 0o077 == 0
-    counts, status, state = asyncio.run(_check(folder / "ballot.sqlite3", links[0].rsplit("/", 1)[1]))
+    counts, status, state = asyncio.run(
+        _check(folder / "ballot.sqlite3", links[0].rsplit("/", 1)[1])
+    )
     assert counts == {"active": 20} and status == "active" and state == "open"
 
 
