@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballot.election.roll import parse_roll
+from ballot.election.roll import parse_roll, validate_against_existing
 from ballot.store.models import Voter
 
 BATCH = 5000
@@ -42,22 +42,12 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
     problems = [RowProblem(e.line, e.column, e.message) for e in report.errors]
     if problems:
         return RollImport(0, problems)
-    existing_members = {
-        m.casefold()
-        for m in await session.scalars(
-            select(Voter.member_id).where(Voter.election_id == election_id)
-        )
-    }
-    existing_emails = set(
-        await session.scalars(select(Voter.email).where(Voter.election_id == election_id))
+    clashes = validate_against_existing(
+        report.rows,
+        await session.scalars(select(Voter.member_id).where(Voter.election_id == election_id)),
+        await session.scalars(select(Voter.email).where(Voter.election_id == election_id)),
     )
-    for row in report.rows:
-        if row.member_id.casefold() in existing_members:
-            problems.append(
-                RowProblem(row.line, "member_id", f"member {row.member_id} is already on the roll")
-            )
-        if row.email.lower() in existing_emails:
-            problems.append(RowProblem(row.line, "email", f"{row.email} is already on the roll"))
+    problems = [RowProblem(e.line, e.column, e.message) for e in clashes]
     if problems:
         return RollImport(0, problems)
     values = [
