@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 
@@ -28,6 +30,17 @@ UI = [
     "Receipt", "Help", "Blank ballot", "Skip this question",
 ]  # fmt: skip
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
+#: Words that really are spelled as in English in a language (else a translation is missing).
+SAME_AS_ENGLISH = {"Password", "Email"}
+SAME_IN = {"es": {"no"}}
+#: Same keywords as the extraction command in ballot/locale/babel.cfg.  ballot.i18n.gettext
+#: takes the language first, so its msgid is the second of two arguments.
+KEYWORDS = {
+    "_": None,
+    "gettext": {1: (1,), 2: (2,)},
+    "ngettext": {3: (1, 2), 4: (2, 3)},
+}
+REPO = LOCALE_DIR.parent.parent
 
 
 def english_set() -> set[str]:
@@ -86,7 +99,51 @@ def test_catalogue_translates_every_message_with_the_same_placeholders(code: str
         if m.string.strip() != m.id:
             continue
         # Identical to English only where the word is the same in that language.
-        assert m.id in {"Password", "Email"}, f"{code}: {m.id!r} left in English"
+        assert m.id in SAME_AS_ENGLISH | SAME_IN.get(code, set()), (
+            f"{code}: {m.id!r} left in English"
+        )
+
+
+def extracted_msgids() -> set[str]:
+    """Every msgid the code and templates use, found as `pybabel extract` finds them."""
+    with (LOCALE_DIR / "babel.cfg").open(encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    package = REPO / "ballot"
+
+    def inside_package(path: str) -> bool:
+        name = Path(path).name
+        return Path(path).is_relative_to(package) and not name.startswith(("_", "."))
+
+    found = set()
+    for _file, _line, msg, _comments, _context in extract_from_dir(
+        REPO, method_map, options_map, keywords=KEYWORDS, directory_filter=inside_package
+    ):
+        found.add(msg if isinstance(msg, str) else msg[0])
+    return found
+
+
+@pytest.fixture(scope="module")
+def code_msgids() -> set[str]:
+    return extracted_msgids()
+
+
+def test_extraction_finds_python_and_template_strings(code_msgids: set[str]) -> None:
+    # One string from each kind of source, so a broken mapping cannot pass as "nothing new".
+    assert "Test message from ballot" in code_msgids  # gettext(language, ...) in ballot/mail
+    assert "Encrypting your ballot…" in code_msgids  # _(...) in ballot/web Python
+    assert "Open my ballot" in code_msgids  # mail template
+    assert "Skip to content" in code_msgids  # web template
+    assert code_msgids <= english_set(), (
+        f"run the extraction in ballot/locale/babel.cfg: {sorted(code_msgids - english_set())}"
+    )
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_string_in_the_code_is_translated(code: str, code_msgids: set[str]) -> None:
+    translated = {m.id for m in catalogue(code) if m.id and m.string and not m.fuzzy}
+    ids = {m if isinstance(m, str) else m[0] for m in translated}
+    missing = sorted(code_msgids - ids)
+    assert not missing, f"{code}: untranslated strings from the code: {missing}"
 
 
 @pytest.mark.parametrize("code", TRANSLATED)
