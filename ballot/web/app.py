@@ -40,6 +40,7 @@ from ballot.web.casting import CastController
 from ballot.web.deps import provide_db
 from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.security import security_headers
+from ballot.web.setup_pages import SETUP_CONTROLLERS
 from ballot.web.voter import VoterController
 
 HERE = Path(__file__).parent
@@ -122,6 +123,7 @@ def create_app(
         route_handlers=[
             *API_CONTROLLERS,
             *PAGE_CONTROLLERS,
+            *SETUP_CONTROLLERS,
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,

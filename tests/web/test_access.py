@@ -62,6 +62,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/state"): "admin",
     ("POST", C + "/roll"): "admin",
     ("POST", C + "/reminders"): "admin",
+    # Set-up pages (H11): texts in every language, trustees, the key ceremony.
+    ("GET", C + "/translations"): "admin",
+    ("POST", C + "/translations/{language:str}"): "admin",
+    ("GET", C + "/ceremony"): "admin",
+    ("POST", C + "/ceremony/trustees"): "admin",
+    ("POST", C + "/ceremony/seats"): "admin",
+    ("POST", C + "/ceremony/local"): "admin",
     ("GET", "/v/{token:str}"): "public",
     ("GET", "/static/{file_path:path}"): "public",
     # Casting path and public board (H9): the voter token, not a session, authorises a cast.

@@ -1,0 +1,429 @@
+"""Committee pages for setting an election up: its texts in every language, its trustees
+and the key ceremony.
+
+These were API-only; a committee must be able to run a real election from a browser.
+Every act goes through the same store and operations functions the JSON API calls, so
+the rules, board entries and audit entries are identical whichever door is used.
+Forms are plain HTML with the CSRF token, like the other committee pages.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from ballot.i18n import LANGUAGES
+from ballot.store.audit import audit
+from ballot.store.casting import CastRefused, election_crypto
+from ballot.store.elections import (
+    REFERENCE_LANGUAGE,
+    DefinitionError,
+    build_manifest,
+    key_labels,
+    missing_translations,
+    parse_definition,
+    questions_of,
+    replace_definition,
+    roll_languages,
+    set_translations,
+    texts_by_language,
+)
+from ballot.store.models import Account, Election, ElectionTrustee
+from ballot.web import operations as ops
+from ballot.web.deps import Db, acting
+from ballot.web.pages import Form, page
+
+#: Prefix of the form fields that carry one text each: ``text:title``, ``text:option:7``.
+FIELD = "text:"
+#: Shortest passphrase the form accepts for a sealed trustee key file.
+MIN_PASSPHRASE = 8
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """One election text as the form shows it: the English reference next to this language."""
+
+    key: str
+    label: str
+    reference: str
+    current: str
+
+
+async def _text_rows(db: Db, election_id: str, language: str) -> list[TextRow]:
+    """Every English text, in ballot order, with this language's version (if any)."""
+    texts = await texts_by_language(db, election_id)
+    english = texts.get(REFERENCE_LANGUAGE, {})
+    mine = texts.get(language, {})
+    labels = await key_labels(db, election_id)
+    keys = [k for k in ("title", "instructions") if k in english]
+    for question, options in await questions_of(db, election_id):
+        keys.append(f"question:{question.id}")
+        keys.extend(f"option:{o.id}" for o in options)
+    return [TextRow(k, labels.get(k, k), english[k], mine.get(k, "")) for k in keys if k in english]
+
+
+async def _language_status(db: Db, election_id: str) -> list[dict[str, Any]]:
+    """Each supported language: does the roll need it, and which texts does it lack."""
+    texts = await texts_by_language(db, election_id)
+    required = set(texts.get(REFERENCE_LANGUAGE, {}))
+    labels = await key_labels(db, election_id)
+    on_roll = await roll_languages(db, election_id)
+    out = []
+    for code, name in LANGUAGES.items():
+        lacking = sorted(required - set(texts.get(code, {})), key=lambda k: labels.get(k, k))
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "on_roll": code in on_roll,
+                "missing": [labels.get(k, k) for k in lacking],
+            }
+        )
+    return out
+
+
+def _frozen_reason(election: Election) -> str | None:
+    """Why the texts can no longer change, or None while they still can."""
+    if election.state == "draft":
+        return None
+    return (
+        f"The election is {election.state}: its texts were frozen into the manifest when the "
+        "key ceremony started, and the trustees' keys are bound to them. To change a text, "
+        "move the election back to draft (possible before voting opens) and run the key "
+        "ceremony again."
+    )
+
+
+def _fingerprint(election: Election) -> str | None:
+    """The election fingerprint voters' browsers check, once the ceremony is recorded."""
+    if not election.joint_public_key:
+        return None
+    try:
+        return str(election_crypto(election).fingerprint_hex)
+    except CastRefused:
+        return None
+
+
+def _definition_with_trustees(manifest: dict[str, Any], n: int, k: int) -> dict[str, Any]:
+    """The election's current definition (from its manifest form) with new trustee numbers."""
+    return {
+        "kind": manifest["kind"],
+        "title": manifest["title"],
+        "instructions": manifest["instructions"] or None,
+        "opens_at": manifest["opens_at"],
+        "closes_at": manifest["closes_at"],
+        "rule": manifest["outcome"]["rule"],
+        "supermajority": manifest["outcome"]["supermajority"],
+        "quorum": manifest["outcome"]["quorum"],
+        "allow_blank": manifest["allow_blank"],
+        "trustees": {"n": n, "k": k},
+        "questions": [
+            {
+                "text": q["text"],
+                "min": q["min"],
+                "max": q["max"],
+                "options": [o["text"] for o in q["options"]],
+            }
+            for q in manifest["questions"]
+        ],
+    }
+
+
+def _whole_number(value: str | None) -> int | None:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return None
+
+
+class SetupPages(Controller):
+    path = "/committee/elections/{election_id:str}"
+
+    # --- texts in every language ---------------------------------------------------
+
+    async def _translations_page(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        election_id: str,
+        language: str | None,
+        status: int = 200,
+        **extra: Any,
+    ) -> Template:
+        election = await ops.get_election(db, election_id)
+        languages = await _language_status(db, election_id)
+        if language not in LANGUAGES or language == REFERENCE_LANGUAGE:
+            needing = [x["code"] for x in languages if x["missing"] and x["on_roll"]]
+            language = needing[0] if needing else "es"
+        rows = await _text_rows(db, election_id, language)
+        submitted = extra.pop("submitted", None)
+        if submitted is not None:
+            rows = [TextRow(r.key, r.label, r.reference, submitted.get(r.key, "")) for r in rows]
+        texts = await texts_by_language(db, election_id)
+        return page(
+            "setup_translations",
+            request,
+            status=status,
+            election=election,
+            title=texts.get(REFERENCE_LANGUAGE, {}).get("title", election.id),
+            languages=languages,
+            language=language,
+            language_name=LANGUAGES[language],
+            rows=rows,
+            field=FIELD,
+            frozen=_frozen_reason(election),
+            missing=await missing_translations(db, election_id),
+            **extra,
+        )
+
+    @get("/translations", opt={"access": "admin"})
+    async def translations(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        db: Db,
+        lang: FromQuery[str | None] = None,
+    ) -> Template:
+        return await self._translations_page(request, db, election_id, lang)
+
+    @post("/translations/{language:str}", opt={"access": "admin"})
+    async def save_translations(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        language: FromPath[str],
+        db: Db,
+        data: Form,
+    ) -> Response[Any]:
+        """Save one language's texts: every filled-in field, or (on any problem) none."""
+        election = await ops.get_election(db, election_id, lock=True)
+        submitted = {k[len(FIELD) :]: v for k, v in data.items() if k.startswith(FIELD)}
+        texts = {k: v.strip() for k, v in submitted.items() if v.strip()}
+        try:
+            if language not in LANGUAGES or language == REFERENCE_LANGUAGE:
+                raise ops.OperationError(
+                    f"choose one of {', '.join(c for c in LANGUAGES if c != REFERENCE_LANGUAGE)}"
+                    " (English is the reference text, set when the election is created)",
+                    400,
+                )
+            ops.require_state(election, "draft", doing="change texts")
+            await set_translations(db, election, language, texts)
+        except (ops.OperationError, DefinitionError) as exc:
+            await db.rollback()
+            if isinstance(exc, DefinitionError):
+                message, status, problems = "Nothing was saved.", 400, exc.problems
+            else:
+                message, status, problems = exc.message, exc.status, []
+            return await self._translations_page(
+                request,
+                db,
+                election_id,
+                language,
+                status=status,
+                error=message,
+                problems=problems,
+                submitted=submitted,
+            )
+        ctx = acting(request)
+        await audit(db, ctx.actor, "translations_set", ctx.now, election.id, language=language)
+        await db.commit()
+        return await self._translations_page(
+            request,
+            db,
+            election_id,
+            language,
+            notice=f"Saved {len(texts)} texts in {LANGUAGES[language]} ({language}).",
+        )
+
+    # --- trustees and the key ceremony ---------------------------------------------
+
+    async def _ceremony_page(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        election_id: str,
+        status: int = 200,
+        **extra: Any,
+    ) -> Template:
+        election = await ops.get_election(db, election_id)
+        seats = (
+            await db.execute(
+                select(ElectionTrustee.position, Account.email, ElectionTrustee.submitted_at)
+                .join(Account, Account.id == ElectionTrustee.account_id)
+                .where(ElectionTrustee.election_id == election_id)
+                .order_by(ElectionTrustee.position)
+            )
+        ).all()
+        trustee_accounts = list(
+            await db.scalars(
+                select(Account.email).where(Account.role == "trustee").order_by(Account.email)
+            )
+        )
+        texts = await texts_by_language(db, election_id)
+        return page(
+            "setup_ceremony",
+            request,
+            status=status,
+            election=election,
+            title=texts.get(REFERENCE_LANGUAGE, {}).get("title", election.id),
+            seats=seats,
+            trustee_accounts=trustee_accounts,
+            fingerprint=_fingerprint(election),
+            missing=await missing_translations(db, election_id),
+            min_passphrase=MIN_PASSPHRASE,
+            **extra,
+        )
+
+    async def _refuse(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        election_id: str,
+        exc: ops.OperationError,
+    ) -> Template:
+        await db.rollback()
+        return await self._ceremony_page(
+            request, db, election_id, status=exc.status, error=exc.message
+        )
+
+    @get("/ceremony", opt={"access": "admin"})
+    async def ceremony(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+    ) -> Template:
+        return await self._ceremony_page(request, db, election_id)
+
+    @post("/ceremony/trustees", opt={"access": "admin"})
+    async def set_trustee_numbers(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
+    ) -> Response[Any]:
+        """Change n and k by rewriting the draft definition (what PUT /api/elections/ID does)."""
+        election = await ops.get_election(db, election_id, lock=True)
+        n, k = _whole_number(data.get("trustees_n")), _whole_number(data.get("trustees_k"))
+        try:
+            ops.require_state(election, "draft", doing="change the number of trustees")
+            if n is None or k is None:
+                raise ops.OperationError("give n and k as whole numbers", 400)
+            seated = await db.scalar(
+                select(ElectionTrustee.position)
+                .where(ElectionTrustee.election_id == election_id, ElectionTrustee.position > n)
+                .limit(1)
+            )
+            if seated is not None:
+                raise ops.OperationError(
+                    f"trustee position {seated} is already named; n cannot be less than that", 400
+                )
+            manifest = await build_manifest(db, election)
+            try:
+                definition = parse_definition(_definition_with_trustees(manifest, n, k))
+            except DefinitionError as exc:
+                raise ops.OperationError("; ".join(exc.problems), 400) from exc
+            await replace_definition(db, election, definition)
+        except ops.OperationError as exc:
+            return await self._refuse(request, db, election_id, exc)
+        ctx = acting(request)
+        await audit(db, ctx.actor, "election_updated", ctx.now, election.id)
+        await db.commit()
+        return await self._ceremony_page(
+            request, db, election_id, notice=f"Trustees: {k} of {n} needed to decrypt the tally."
+        )
+
+    @post("/ceremony/seats", opt={"access": "admin"})
+    async def name_trustee(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
+    ) -> Response[Any]:
+        """Name a trustee account for a position (the same checks as the API's add_trustee)."""
+        from ballot.store.accounts import find_account
+
+        election = await ops.get_election(db, election_id, lock=True)
+        email = data.get("email", "").strip()
+        position = _whole_number(data.get("position"))
+        try:
+            ops.require_state(election, "draft", "key_ceremony", doing="name trustees")
+            account = await find_account(db, email)
+            if account is None or account.role != "trustee":
+                raise ops.OperationError(f"{email or 'that'} is not a trustee account", 400)
+            if position is None or not 1 <= position <= election.trustees_n:
+                raise ops.OperationError(
+                    f"position must be between 1 and {election.trustees_n}", 400
+                )
+            taken = await db.scalar(
+                select(ElectionTrustee.id).where(
+                    ElectionTrustee.election_id == election_id,
+                    (ElectionTrustee.position == position)
+                    | (ElectionTrustee.account_id == account.id),
+                )
+            )
+            if taken is not None:
+                raise ops.OperationError(
+                    f"position {position} or {account.email} is already named", 400
+                )
+        except ops.OperationError as exc:
+            return await self._refuse(request, db, election_id, exc)
+        db.add(ElectionTrustee(election_id=election.id, account_id=account.id, position=position))
+        ctx = acting(request)
+        await audit(
+            db,
+            ctx.actor,
+            "trustee_named",
+            ctx.now,
+            election.id,
+            trustee=position,
+            email=account.email,
+        )
+        await db.commit()
+        return Redirect(path=f"/committee/elections/{election_id}/ceremony", status_code=303)
+
+    @post("/ceremony/local", opt={"access": "admin"})
+    async def local_ceremony(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
+    ) -> Response[Any]:
+        """Run the local key ceremony and move the election to ready, all or nothing.
+
+        From draft this first starts the ceremony (freezing the texts into the manifest),
+        exactly as the state button would.  The sealed key files are handed back in this
+        one response only: the server keeps neither them nor the passphrases.
+        """
+        election = await ops.get_election(db, election_id, lock=True)
+        passphrases = [data.get(f"passphrase_{i}", "") for i in range(1, election.trustees_n + 1)]
+        ctx = acting(request)
+        try:
+            short = [i for i, p in enumerate(passphrases, start=1) if len(p) < MIN_PASSPHRASE]
+            if short:
+                raise ops.OperationError(
+                    f"give each trustee a passphrase of at least {MIN_PASSPHRASE} characters "
+                    f"(too short or missing for trustee {', '.join(map(str, short))})",
+                    400,
+                )
+            if election.state == "draft":
+                await ops.transition(db, ctx, election, "key_ceremony")
+            sealed = await ops.run_local_ceremony(db, ctx, election, passphrases)
+            await ops.transition(db, ctx, election, "ready")
+        except ops.OperationError as exc:
+            return await self._refuse(request, db, election_id, exc)
+        await db.commit()
+        key_files = [
+            {
+                "position": i,
+                "name": f"{election_id}-trustee-{i}.key",
+                "href": "data:application/octet-stream;base64," + base64.b64encode(blob).decode(),
+            }
+            for i, blob in enumerate(sealed, start=1)
+        ]
+        response = await self._ceremony_page(
+            request,
+            db,
+            election_id,
+            notice="The key ceremony is recorded and the election is ready.",
+            key_files=key_files,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+SETUP_CONTROLLERS = [SetupPages]
