@@ -27,7 +27,15 @@ _AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
 class ChainError(ValueError):
-    """The chain does not verify; the message names the first bad ``seq``."""
+    """The chain does not verify; the message names the first bad ``seq``.
+
+    ``seq`` repeats that position as a number (``None`` if unknown), so a caller that
+    gathers failures from several places, like the verifier, can report the earliest.
+    """
+
+    def __init__(self, message: str, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
 
 
 class Linked(Protocol):
@@ -92,39 +100,51 @@ def parse_at(at: str) -> datetime:
     return datetime.strptime(check_at(at), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-def verify_links(entries: Sequence[Linked], head: str | None = None) -> None:
+def verify_links(
+    entries: Sequence[Linked], head: str | None = None, *, hashes: Sequence[str] | None = None
+) -> None:
     """Check numbering and links of a whole chain, from entry 0.
 
     ``head``, when given, is the hash the last entry must have (taken from a signed head);
     without it, a changed or dropped *last* entry cannot be noticed, since nothing after
     it points to it.  Raises :class:`ChainError` naming the first ``seq`` that fails.
+
+    ``hashes``, when given, are the entries' hashes already computed elsewhere (one per
+    entry, in order): the verifier hashes ballot entries in worker processes, and must
+    not pay for hashing them twice.  The caller then answers for those hashes being right.
     """
+    if hashes is not None and len(hashes) != len(entries):
+        raise ValueError(f"{len(hashes)} hashes given for {len(entries)} entries")
     expected_prev = GENESIS
     for position, entry in enumerate(entries):
         if entry.seq != position:
             if entry.seq > position:
                 raise ChainError(
                     f"seq {position}: missing (found seq {entry.seq} in its place; "
-                    "entries were removed or reordered)"
+                    "entries were removed or reordered)",
+                    position,
                 )
             raise ChainError(
                 f"seq {position}: found seq {entry.seq} again "
-                "(entries were duplicated, inserted or reordered)"
+                "(entries were duplicated, inserted or reordered)",
+                position,
             )
         if entry.prev != expected_prev:
             if position == 0:
-                raise ChainError("seq 0: prev must be 64 zeros")
+                raise ChainError("seq 0: prev must be 64 zeros", 0)
             raise ChainError(
                 f"seq {position}: prev does not match the hash of seq {position - 1} "
-                f"(seq {position - 1} was altered, or seq {position} does not belong after it)"
+                f"(seq {position - 1} was altered, or seq {position} does not belong after it)",
+                position,
             )
-        expected_prev = entry_hash(entry)
+        expected_prev = entry_hash(entry) if hashes is None else hashes[position]
     if head is not None:
         if not entries:
-            raise ChainError("seq 0: the chain is empty but a head was expected")
+            raise ChainError("seq 0: the chain is empty but a head was expected", 0)
         if expected_prev != head:
             last = len(entries) - 1
             raise ChainError(
                 f"seq {last}: its hash does not match the signed head "
-                f"(seq {last} was altered, or entries after it were removed)"
+                f"(seq {last} was altered, or entries after it were removed)",
+                last,
             )

@@ -78,7 +78,7 @@ from ballot.election.outcome import (
     RuleKind,
     decide,
 )
-from ballot.record.chain import GENESIS, ChainError, body_hash, check_at, is_hash, verify_links
+from ballot.record.chain import ChainError, body_hash, check_at, is_hash, verify_links
 from ballot.record.election_record import (
     KIND_CAST,
     KIND_CEREMONY,
@@ -530,8 +530,8 @@ def _check_links(lines: Sequence[_Line], hashed_elsewhere: bool) -> list[tuple[i
 
     The stated hash of every entry is recomputed too: here for lifecycle entries,
     and in the ballot workers for ballot entries (``hashed_elsewhere``), so that
-    the chain costs the main process almost nothing.  Without workers this is
-    exactly :func:`ballot.record.chain.verify_links` plus a stated-hash check.
+    the chain costs the main process almost nothing.  Either way the links are
+    checked by :func:`ballot.record.chain.verify_links`, so the messages are the same.
     """
     if not hashed_elsewhere:
         try:
@@ -539,30 +539,18 @@ def _check_links(lines: Sequence[_Line], hashed_elsewhere: bool) -> list[tuple[i
         except ChainError as exc:
             return [(-1, str(exc))]
         return []
-    expected_prev = GENESIS
-    for position, line in enumerate(lines):
-        if line.seq != position:
-            how = "missing" if line.seq > position else "duplicated"
-            return [
-                (
-                    position,
-                    f"seq {position}: {how} (found seq {line.seq} in its place; entries were "
-                    "removed, inserted or reordered)",
-                )
-            ]
-        if line.prev != expected_prev:
-            return [
-                (
-                    position,
-                    f"seq {position}: prev does not match the hash of seq {position - 1} "
-                    f"(seq {position - 1} was altered, or seq {position} does not belong "
-                    "after it: entries reordered or removed)",
-                )
-            ]
+    stop = len(lines)
+    found: list[tuple[int, str]] = []
+    try:
+        verify_links(lines, hashes=[line.hash for line in lines])
+    except ChainError as exc:
+        stop = len(lines) if exc.seq is None else exc.seq
+        found = [(stop, str(exc))]
+    # Only entries before a broken link: at the same seq a broken link is the finding.
+    for position, line in enumerate(lines[:stop]):
         if line.kind not in BALLOT_KINDS and body_hash(line.body()) != line.hash:
             return [(position, f"seq {position}: its content does not match its hash")]
-        expected_prev = line.hash
-    return []
+    return found
 
 
 # --------------------------------------------------------------------------- the checks
