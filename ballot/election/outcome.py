@@ -92,6 +92,58 @@ class OutcomeRule:
             "approve_option": self.approve_option,
         }
 
+    @classmethod
+    def from_json(
+        cls, obj: object, *, supermajority: object = None, quorum: object = None
+    ) -> OutcomeRule:
+        """Read a rule back from the record, as the verifier must.
+
+        ``obj`` is either what :meth:`to_json` gives (``threshold`` "1/2" and no quorum
+        when left out) or the short form of the service's election form, a kind's name
+        alone ("majority", "supermajority"); the short form keeps its threshold and quorum
+        fraction beside it in the definition, passed here as ``supermajority`` ("2/3";
+        1/2 when empty) and ``quorum`` ("1/2"; none when ``None``).  Raises
+        :class:`RuleError` saying what is wrong, never another exception.
+        """
+        if isinstance(obj, Mapping):
+            if "kind" not in obj:
+                raise RuleError("a rule needs a 'kind'")
+            return cls(
+                _rule_kind(obj["kind"]),
+                _fraction("threshold", obj.get("threshold", "1/2")),
+                _optional_fraction("quorum_fraction", obj.get("quorum_fraction")),
+                obj.get("quorum_count"),
+                str(obj.get("approve_option", "yes")),
+            )
+        return cls(
+            _rule_kind(obj),
+            _fraction("supermajority", supermajority or "1/2"),
+            _optional_fraction("quorum", quorum),
+        )
+
+
+def _rule_kind(value: object) -> RuleKind:
+    if isinstance(value, str):
+        try:
+            return RuleKind(value)
+        except ValueError:
+            pass
+    kinds = ", ".join(kind.value for kind in RuleKind)
+    raise RuleError(f"unknown rule kind {value!r} (one of {kinds})")
+
+
+def _fraction(name: str, value: object) -> Fraction:
+    """``value`` as written on the record ("2/3", or a whole number), never a float's
+    rounding: the text is read exactly."""
+    try:
+        return Fraction(str(value))
+    except (ValueError, ZeroDivisionError) as exc:
+        raise RuleError(f'{name} {value!r} is not a fraction like "2/3"') from exc
+
+
+def _optional_fraction(name: str, value: object) -> Fraction | None:
+    return None if value is None else _fraction(name, value)
+
 
 @dataclass(frozen=True)
 class Counts:

@@ -40,7 +40,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final
 
@@ -75,7 +74,6 @@ from ballot.election.outcome import (
     Outcome,
     OutcomeRule,
     RuleError,
-    RuleKind,
     decide,
 )
 from ballot.record.chain import ChainError, body_hash, check_at, is_hash, verify_links
@@ -1190,23 +1188,13 @@ def outcome_rule(definition: Mapping[str, Any]) -> OutcomeRule:
     """The rule recorded in the definition: ``rule`` as :meth:`OutcomeRule.to_json` gives
     it, or the short form ``"majority"`` / ``"supermajority"`` (+ ``"supermajority":
     "2/3"``, ``"quorum": "1/2"``) of the service's election form."""
-    raw = definition.get("rule", "majority")
     try:
-        if isinstance(raw, dict):
-            q_fraction = raw.get("quorum_fraction")
-            return OutcomeRule(
-                RuleKind(raw["kind"]),
-                Fraction(str(raw.get("threshold", "1/2"))),
-                None if q_fraction is None else Fraction(str(q_fraction)),
-                raw.get("quorum_count"),
-                str(raw.get("approve_option", "yes")),
-            )
-        threshold = Fraction(str(definition.get("supermajority") or "1/2"))
-        quorum = definition.get("quorum")
-        return OutcomeRule(
-            RuleKind(str(raw)), threshold, None if quorum is None else Fraction(str(quorum))
+        return OutcomeRule.from_json(
+            definition.get("rule", "majority"),
+            supermajority=definition.get("supermajority"),
+            quorum=definition.get("quorum"),
         )
-    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+    except RuleError as exc:
         raise VerificationFailed("outcome", f"the definition's rule is unusable: {exc}") from exc
 
 
