@@ -16,20 +16,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ballot.record.canonical import JSON, CanonicalError, canonical_json
+from ballot.record.canonical import JSON
 from ballot.record.chain import (
     ChainError,
-    check_at,
+    check_envelope,
+    check_seq,
+    check_stated_hash,
     entry_hash,
-    format_at,
-    is_hash,
     next_link,
+    read_fields,
+    record_at,
     verify_links,
+    with_hash,
 )
 
 __all__ = ["AuditEntry", "AuditFormatError", "ChainError", "append_audit", "verify_audit"]
 
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
+_FIELDS = ("seq", "actor", "action", "at", "details", "prev")
 
 
 class AuditFormatError(ValueError):
@@ -46,9 +50,7 @@ class AuditEntry:
     prev: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.seq, int) or isinstance(self.seq, bool) or self.seq < 0:
-            raise AuditFormatError(f"seq {self.seq!r} is not a non-negative integer")
-        where = f"seq {self.seq}"
+        where = check_seq(self.seq, AuditFormatError)
         if not isinstance(self.actor, str) or not self.actor:
             raise AuditFormatError(f"{where}: actor must be a non-empty string")
         if (
@@ -57,18 +59,7 @@ class AuditEntry:
             or _ACTION.fullmatch(self.action) is None
         ):
             raise AuditFormatError(f"{where}: action {self.action!r} is not a dotted name")
-        try:
-            check_at(self.at)
-        except ValueError as exc:
-            raise AuditFormatError(f"{where}: {exc}") from exc
-        if not isinstance(self.details, dict):
-            raise AuditFormatError(f"{where}: details must be a JSON object")
-        try:
-            canonical_json(self.details)
-        except CanonicalError as exc:
-            raise AuditFormatError(f"{where}: details {exc}") from exc
-        if not is_hash(self.prev):
-            raise AuditFormatError(f"{where}: prev is not 64 lower-case hex digits")
+        check_envelope(where, self.at, "details", self.details, self.prev, AuditFormatError)
 
     def body(self) -> dict[str, JSON]:
         return {
@@ -85,27 +76,12 @@ class AuditEntry:
         return entry_hash(self)
 
     def to_json(self) -> dict[str, JSON]:
-        out = self.body()
-        out["hash"] = self.hash
-        return out
+        return with_hash(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AuditEntry:
-        if not isinstance(data, Mapping):
-            raise AuditFormatError("an audit entry must be a JSON object")
-        fields = {"seq", "actor", "action", "at", "details", "prev"}
-        missing = fields - set(data)
-        extra = set(data) - fields - {"hash"}
-        label = f"seq {data.get('seq')!r}"
-        if missing:
-            raise AuditFormatError(f"{label}: missing field(s) {', '.join(sorted(missing))}")
-        if extra:
-            raise AuditFormatError(f"{label}: unknown field(s) {', '.join(sorted(extra))}")
-        entry = cls(
-            data["seq"], data["actor"], data["action"], data["at"], data["details"], data["prev"]
-        )
-        if "hash" in data and data["hash"] != entry.hash:
-            raise ChainError(f"seq {entry.seq}: stored hash does not match the entry's content")
+        entry = cls(*read_fields(data, _FIELDS, AuditFormatError, "an audit entry"))
+        check_stated_hash(data, entry)
         return entry
 
 
@@ -117,8 +93,7 @@ def append_audit(
     at: str | datetime,
 ) -> AuditEntry:
     seq, prev_hash = next_link(prev)
-    stamp = format_at(at) if isinstance(at, datetime) else at
-    return AuditEntry(seq, actor, action, stamp, dict(details), prev_hash)
+    return AuditEntry(seq, actor, action, record_at(at), dict(details), prev_hash)
 
 
 def verify_audit(entries: Sequence[AuditEntry], head: str | None = None) -> None:

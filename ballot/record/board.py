@@ -16,16 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ballot.record.canonical import JSON, CanonicalError, canonical_json
+from ballot.record.canonical import JSON
 from ballot.record.chain import (
     GENESIS,
     ChainError,
-    check_at,
+    check_envelope,
+    check_seq,
+    check_stated_hash,
     entry_hash,
-    format_at,
-    is_hash,
     next_link,
+    read_fields,
+    record_at,
     verify_links,
+    with_hash,
 )
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
 #: Dotted lower-case names such as "ballot.cast"; 64 characters fit the store's column.
 _KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 MAX_KIND = 64
+_FIELDS = ("seq", "kind", "at", "payload", "prev")
 
 
 class BoardFormatError(ValueError):
@@ -55,27 +59,14 @@ class BoardEntry:
     prev: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.seq, int) or isinstance(self.seq, bool) or self.seq < 0:
-            raise BoardFormatError(f"seq {self.seq!r} is not a non-negative integer")
-        where = f"seq {self.seq}"
+        where = check_seq(self.seq, BoardFormatError)
         if (
             not isinstance(self.kind, str)
             or len(self.kind) > MAX_KIND
             or _KIND.fullmatch(self.kind) is None
         ):
             raise BoardFormatError(f"{where}: kind {self.kind!r} is not a dotted lower-case name")
-        try:
-            check_at(self.at)
-        except ValueError as exc:
-            raise BoardFormatError(f"{where}: {exc}") from exc
-        if not isinstance(self.payload, dict):
-            raise BoardFormatError(f"{where}: payload must be a JSON object")
-        try:
-            canonical_json(self.payload)
-        except CanonicalError as exc:
-            raise BoardFormatError(f"{where}: payload {exc}") from exc
-        if not is_hash(self.prev):
-            raise BoardFormatError(f"{where}: prev is not 64 lower-case hex digits")
+        check_envelope(where, self.at, "payload", self.payload, self.prev, BoardFormatError)
 
     def body(self) -> dict[str, JSON]:
         return {
@@ -93,26 +84,13 @@ class BoardEntry:
 
     def to_json(self) -> dict[str, JSON]:
         """The published form: the body plus its hash (a convenience for readers)."""
-        out = self.body()
-        out["hash"] = self.hash
-        return out
+        return with_hash(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> BoardEntry:
         """Parse a published entry; a ``hash`` field, if present, must match the content."""
-        if not isinstance(data, Mapping):
-            raise BoardFormatError("an entry must be a JSON object")
-        allowed = {"seq", "kind", "at", "payload", "prev", "hash"}
-        extra = set(data) - allowed
-        missing = {"seq", "kind", "at", "payload", "prev"} - set(data)
-        label = f"seq {data.get('seq')!r}"
-        if missing:
-            raise BoardFormatError(f"{label}: missing field(s) {', '.join(sorted(missing))}")
-        if extra:
-            raise BoardFormatError(f"{label}: unknown field(s) {', '.join(sorted(extra))}")
-        entry = cls(data["seq"], data["kind"], data["at"], data["payload"], data["prev"])
-        if "hash" in data and data["hash"] != entry.hash:
-            raise ChainError(f"seq {entry.seq}: stored hash does not match the entry's content")
+        entry = cls(*read_fields(data, _FIELDS, BoardFormatError, "an entry"))
+        check_stated_hash(data, entry)
         return entry
 
 
@@ -127,8 +105,7 @@ def append(
     ``at`` may be a record time string or an aware datetime (cut to whole seconds).
     """
     seq, prev_hash = next_link(prev)
-    stamp = format_at(at) if isinstance(at, datetime) else at
-    return BoardEntry(seq, kind, stamp, dict(payload), prev_hash)
+    return BoardEntry(seq, kind, record_at(at), dict(payload), prev_hash)
 
 
 def verify_chain(entries: Sequence[BoardEntry], head: str | None = None) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from ballot.record.canonical import JSON, canonical_json, sha256_hex
+from ballot.record.canonical import JSON, CanonicalError, canonical_json, sha256_hex
 
 #: ``prev`` of entry 0.
 GENESIS = "0" * 64
@@ -98,6 +98,74 @@ def check_at(at: object) -> str:
 
 def parse_at(at: str) -> datetime:
     return datetime.strptime(check_at(at), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def record_at(at: str | datetime) -> str:
+    """An entry's time as given: a record time string as is, an aware datetime formatted."""
+    return format_at(at) if isinstance(at, datetime) else at
+
+
+# Both logs' entries are frozen dataclasses checked on construction; these are the checks
+# they share, each raising the log's own format error (a ValueError subclass).
+
+
+def check_seq(seq: object, error: type[ValueError]) -> str:
+    """``"seq N"`` (how later messages name the entry) if ``seq`` is a valid position."""
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise error(f"seq {seq!r} is not a non-negative integer")
+    return f"seq {seq}"
+
+
+def check_envelope(
+    where: str, at: object, name: str, content: object, prev: object, error: type[ValueError]
+) -> None:
+    """The time, the JSON object ``name`` (payload, details) and ``prev`` of one entry."""
+    try:
+        check_at(at)
+    except ValueError as exc:
+        raise error(f"{where}: {exc}") from exc
+    if not isinstance(content, dict):
+        raise error(f"{where}: {name} must be a JSON object")
+    try:
+        canonical_json(content)
+    except CanonicalError as exc:
+        raise error(f"{where}: {name} {exc}") from exc
+    if not is_hash(prev):
+        raise error(f"{where}: prev is not 64 lower-case hex digits")
+
+
+def with_hash(entry: Linked) -> dict[str, JSON]:
+    """The published form of an entry: its body plus its hash (a convenience for readers)."""
+    out = entry.body()
+    out["hash"] = entry_hash(entry)
+    return out
+
+
+def read_fields(
+    data: object, fields: Sequence[str], error: type[ValueError], what: str
+) -> list[Any]:
+    """The values of ``fields``, in order, from a published entry (``hash`` may be there too).
+
+    ``what`` names the entry in the message for a non-object ("an entry").
+    """
+    if not isinstance(data, Mapping):
+        raise error(f"{what} must be a JSON object")
+    missing = set(fields) - set(data)
+    extra = set(data) - set(fields) - {"hash"}
+    label = f"seq {data.get('seq')!r}"
+    if missing:
+        raise error(f"{label}: missing field(s) {', '.join(sorted(missing))}")
+    if extra:
+        raise error(f"{label}: unknown field(s) {', '.join(sorted(extra))}")
+    return [data[name] for name in fields]
+
+
+def check_stated_hash(data: Mapping[str, Any], entry: Linked) -> None:
+    """A published ``hash``, if present, must be the hash of the content it came with."""
+    if "hash" in data and data["hash"] != entry_hash(entry):
+        raise ChainError(
+            f"seq {entry.seq}: stored hash does not match the entry's content", entry.seq
+        )
 
 
 def verify_links(
