@@ -305,25 +305,7 @@ class ElectionController(Controller):
         data: JSONBody[TrusteeIn],
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id, lock=True)
-        ops.require_state(election, "draft", "key_ceremony", doing="name trustees")
-        account = await acc.find_account(db, data.email)
-        if account is None or account.role != "trustee":
-            raise ops.OperationError(f"{data.email} is not a trustee account", 400)
-        if not 1 <= data.position <= election.trustees_n:
-            raise ops.OperationError(f"position must be between 1 and {election.trustees_n}", 400)
-        db.add(
-            ElectionTrustee(election_id=election.id, account_id=account.id, position=data.position)
-        )
-        ctx = acting(request)
-        await audit(
-            db,
-            ctx.actor,
-            "trustee_named",
-            ctx.now,
-            election.id,
-            trustee=data.position,
-            email=account.email,
-        )
+        account = await ops.name_trustee(db, acting(request), election, data.email, data.position)
         await db.commit()
         return {"position": data.position, "email": account.email}
 

@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballot.config import Settings
 from ballot.election.lifecycle import IllegalTransition, State, check_transition, roll_editable
 from ballot.store import ceremony, tokens
+from ballot.store.accounts import find_account
 from ballot.store.audit import audit
 from ballot.store.board import append_board, sign_board_head
 from ballot.store.elections import build_manifest, describe_missing, missing_translations
-from ballot.store.models import Election, ElectionTrustee, Voter
+from ballot.store.models import Account, Election, ElectionTrustee, Voter
 from ballot.store.roll import roll_size
 from ballot.web import mailing
 
@@ -190,6 +191,43 @@ def require_roll_editable(election: Election) -> None:
 
 
 # --- key ceremony ------------------------------------------------------------------
+
+
+async def name_trustee(
+    session: AsyncSession, ctx: Context, election: Election, email: str, position: int | None
+) -> Account:
+    """Seat a trustee account at a position, refusing what would spoil the ceremony.
+
+    The API and the committee page both name trustees; one function keeps their checks
+    (and their refusals) the same.  A position or account already named is refused here
+    rather than left to the database, so the caller gets a clear 400, not a crash.
+    ``election`` should be locked by the caller; the caller commits.
+    """
+    require_state(election, "draft", "key_ceremony", doing="name trustees")
+    account = await find_account(session, email)
+    if account is None or account.role != "trustee":
+        raise OperationError(f"{email or 'that'} is not a trustee account", 400)
+    if position is None or not 1 <= position <= election.trustees_n:
+        raise OperationError(f"position must be between 1 and {election.trustees_n}", 400)
+    taken = await session.scalar(
+        select(ElectionTrustee.id).where(
+            ElectionTrustee.election_id == election.id,
+            (ElectionTrustee.position == position) | (ElectionTrustee.account_id == account.id),
+        )
+    )
+    if taken is not None:
+        raise OperationError(f"position {position} or {account.email} is already named", 400)
+    session.add(ElectionTrustee(election_id=election.id, account_id=account.id, position=position))
+    await audit(
+        session,
+        ctx.actor,
+        "trustee_named",
+        ctx.now,
+        election.id,
+        trustee=position,
+        email=account.email,
+    )
+    return account
 
 
 async def run_local_ceremony(

@@ -337,45 +337,14 @@ class SetupPages(Controller):
     async def name_trustee(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
-        """Name a trustee account for a position (the same checks as the API's add_trustee)."""
-        from ballot.store.accounts import find_account
-
+        """Name a trustee account for a position (ops.name_trustee, as the API does)."""
         election = await ops.get_election(db, election_id, lock=True)
         email = data.get("email", "").strip()
         position = _whole_number(data.get("position"))
         try:
-            ops.require_state(election, "draft", "key_ceremony", doing="name trustees")
-            account = await find_account(db, email)
-            if account is None or account.role != "trustee":
-                raise ops.OperationError(f"{email or 'that'} is not a trustee account", 400)
-            if position is None or not 1 <= position <= election.trustees_n:
-                raise ops.OperationError(
-                    f"position must be between 1 and {election.trustees_n}", 400
-                )
-            taken = await db.scalar(
-                select(ElectionTrustee.id).where(
-                    ElectionTrustee.election_id == election_id,
-                    (ElectionTrustee.position == position)
-                    | (ElectionTrustee.account_id == account.id),
-                )
-            )
-            if taken is not None:
-                raise ops.OperationError(
-                    f"position {position} or {account.email} is already named", 400
-                )
+            await ops.name_trustee(db, acting(request), election, email, position)
         except ops.OperationError as exc:
             return await self._refuse(request, db, election_id, exc)
-        db.add(ElectionTrustee(election_id=election.id, account_id=account.id, position=position))
-        ctx = acting(request)
-        await audit(
-            db,
-            ctx.actor,
-            "trustee_named",
-            ctx.now,
-            election.id,
-            trustee=position,
-            email=account.email,
-        )
         await db.commit()
         return Redirect(path=f"/committee/elections/{election_id}/ceremony", status_code=303)
 
