@@ -10,6 +10,7 @@ the one place where independent JCS implementations are known to disagree.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
@@ -61,3 +62,27 @@ def canonical_json(obj: object) -> bytes:
 def sha256_hex(data: bytes) -> str:
     """Lower-case hex SHA-256, the spelling of every hash on the record."""
     return hashlib.sha256(data).hexdigest()
+
+
+def strict_loads(data: bytes | str) -> Any:
+    """Parse JSON strictly: UTF-8, no duplicate keys, no NaN or Infinity.
+
+    A duplicate key would let two readers of the same bytes see two different
+    values; NaN and Infinity are not JSON.  Raises ``ValueError`` (including
+    ``UnicodeDecodeError``) with the reason.
+    """
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_not_json)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

@@ -30,7 +30,6 @@ election always produces byte-identical records.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +38,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import rfc8785
+
+from ballot.record.canonical import strict_loads
 
 __all__ = [
     "INDEX_NAME",
@@ -216,23 +217,10 @@ class ElectionRecord:
         return lines
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_json(data: bytes | str, where: str) -> Any:
     """Strict JSON: UTF-8, no duplicate keys (two readers must never see two values)."""
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        return strict_loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RecordFormatError(f"{where} is not valid JSON: {exc}") from exc
 

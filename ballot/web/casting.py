@@ -8,13 +8,13 @@ NaN/Infinity.  Every refusal is a 4xx JSON ``{"error": ...}`` and leaves the tok
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
 from ballot.crypto.ballots import AuditedBallot, BallotError, check_audit, tracker, tracker_display
+from ballot.record.canonical import strict_loads
 from ballot.store.casting import CastQueue, CastRefused, audit, cast, election_crypto
 from ballot.web import operations as ops
 from ballot.web.deps import Db
@@ -61,25 +61,10 @@ async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_object(body: bytes, keys: set[str]) -> dict[str, Any]:
     """Strict JSON object with exactly ``keys``; BodyRefused (400) naming what is wrong."""
     try:
-        data = json.loads(
-            body.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants
-        )
+        data = strict_loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BodyRefused(f"the request is not valid JSON: {exc}", 400) from exc
     if not isinstance(data, dict):
@@ -153,11 +138,7 @@ class CastController(Controller):
             election = await ops.get_election(db, election_id)
             crypto = election_crypto(election)
             try:
-                data = json.loads(
-                    body.decode("utf-8"),
-                    object_pairs_hook=_no_duplicates,
-                    parse_constant=_no_constants,
-                )
+                data = strict_loads(body)
                 audited = AuditedBallot.from_json(data)
                 selections = check_audit(
                     crypto.manifest, crypto.public_key, crypto.fingerprint, audited
