@@ -4,6 +4,11 @@ Fields follow the customary sheet: approximate number eligible, void ballots, vo
 each choice (in ballot order), valid votes counted, challenged ballots, whether the
 challenges are determinative, and whether the result is provisional or certified.
 
+Challenges already resolved are on the sheet too (sustained, overruled): only the
+*undecided* ones can still change the result, so only they decide the determinative
+flag.  The revised tally after the committee rules on every challenge has none undecided
+and is never determinative.
+
 Results per local or unit are published for large votes, but a small unit's figures can
 show how its few members voted.  A unit with fewer counted ballots than ``min_unit_size``
 is suppressed, and so are enough further units (smallest first) that the suppressed ones
@@ -52,6 +57,13 @@ class TallySheet:
     status: str  # "provisional" or "certified"
     outcome: Outcome
     units: tuple[UnitSubtotal, ...]
+    sustained: int = 0
+    overruled: int = 0
+
+    @property
+    def undecided(self) -> int:
+        """Challenged ballots still sealed and unruled (the ones that could change things)."""
+        return self.challenged - self.sustained - self.overruled
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -60,6 +72,9 @@ class TallySheet:
             "votes": [{"option": name, "count": count} for name, count in self.votes],
             "valid": self.valid,
             "challenged": self.challenged,
+            "sustained": self.sustained,
+            "overruled": self.overruled,
+            "undecided": self.undecided,
             "determinative": self.determinative,
             "determinative_reason": self.determinative_reason,
             "status": self.status,
@@ -90,15 +105,30 @@ def build_tally_sheet(
     certified: bool = False,
     units: Mapping[str, Counts] | None = None,
     min_unit_size: int = DEFAULT_MIN_UNIT_SIZE,
+    sustained: int = 0,
+    overruled: int = 0,
 ) -> TallySheet:
-    """Assemble the sheet for the main count (challenged ballots unopened).
+    """Assemble the sheet for a count (undecided challenged ballots unopened).
 
-    ``counts.eligible`` is shown as the approximate number eligible.  Unit subtotals, if
-    given, must add up to the main count.
+    ``counts.eligible`` is shown as the approximate number eligible.  ``challenged`` is
+    every challenged ballot; ``sustained`` and ``overruled`` those already ruled on (the
+    overruled ones are in ``counts``).  Unit subtotals, if given, must add up to the count.
     """
     if min_unit_size < 1:
         raise ValueError("the minimum unit size is at least 1")
-    verdict: Determination = determinative(rule, counts, challenged)
+    for name, value in (
+        ("challenged", challenged),
+        ("sustained", sustained),
+        ("overruled", overruled),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"the number of {name} ballots must be a whole number, not {value!r}")
+    if sustained + overruled > challenged:
+        raise ValueError(
+            f"{sustained} sustained and {overruled} overruled is more than the "
+            f"{challenged} challenged ballots"
+        )
+    verdict: Determination = determinative(rule, counts, challenged - sustained - overruled)
     subtotals: list[UnitSubtotal] = []
     if units:
         _check_units_add_up(counts, units)
@@ -122,6 +152,8 @@ def build_tally_sheet(
         status="certified" if certified else "provisional",
         outcome=verdict.outcome,
         units=tuple(subtotals),
+        sustained=sustained,
+        overruled=overruled,
     )
 
 

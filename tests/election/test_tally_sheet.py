@@ -57,3 +57,29 @@ def test_units_must_add_up() -> None:
         build_tally_sheet(
             MAJORITY, Counts({"yes": 5, "no": 5}, 1), 0, units={"x": Counts({"yes": 5, "no": 5})}
         )
+
+
+def test_only_undecided_challenges_can_be_determinative() -> None:
+    # 1,000 against 900 with 416 challenged could turn; with 400 ruled on, 16 cannot.
+    counts = Counts({"yes": 1000, "no": 900})
+    open_ = build_tally_sheet(MAJORITY, counts, 416)
+    assert open_.determinative and open_.undecided == 416
+    ruled = build_tally_sheet(MAJORITY, counts, 416, sustained=150, overruled=250)
+    assert not ruled.determinative and ruled.undecided == 16
+    data = ruled.to_json()
+    assert (data["sustained"], data["overruled"], data["undecided"]) == (150, 250, 16)
+
+
+def test_revised_tally_has_nothing_undecided() -> None:
+    sheet = build_tally_sheet(
+        MAJORITY, Counts({"yes": 1100, "no": 1050}), 416, sustained=166, overruled=250
+    )
+    assert sheet.undecided == 0 and not sheet.determinative
+    assert sheet.determinative_reason == "there are no challenged ballots"
+
+
+def test_rulings_cannot_exceed_the_challenges() -> None:
+    with pytest.raises(ValueError, match="more than the 3 challenged"):
+        build_tally_sheet(MAJORITY, Counts({"yes": 5, "no": 4}), 3, sustained=2, overruled=2)
+    with pytest.raises(ValueError, match="whole number"):
+        build_tally_sheet(MAJORITY, Counts({"yes": 5, "no": 4}), 3, sustained=-1)
