@@ -105,6 +105,11 @@ class Election(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: Days between the final result and certification, for objections (0: demos, tests).
+    objection_days: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    #: When the final result went on the board (the objection period runs from here).
+    tallied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Question(Base):
