@@ -72,9 +72,9 @@ from ballot.store.tokens import MAX_TOKEN_LENGTH, TokenLookup, hash_token, looku
 log = logging.getLogger(__name__)
 
 KIND_CAST = "ballot.cast"
-#: Audited (spoiled) ballots are published as a note: the record verifier checks notes for
-#: chaining only, and an audited ballot is never counted.
-KIND_AUDITED = "note.ballot.audited"
+#: Audited (spoiled) ballots have their own kind (PROTOCOL §11): the record verifier checks
+#: each audit against the election's keys, and an audited ballot is never counted.
+KIND_AUDITED = "ballot.audited"
 RECEIPT_TYPE = "ballot.cast.receipt"
 #: Most audits one voter link may post: plenty for a careful voter, a bound on board spam.
 MAX_AUDITS_PER_LINK = 20

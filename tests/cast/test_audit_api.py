@@ -42,7 +42,7 @@ async def test_audit_is_published_and_its_ballot_can_never_be_cast(
         uses = set(await db.scalars(select(BallotAlpha.use)))
         count = await db.scalar(select(TokenAudit.audits))
     entry = rows[r.json()["seq"]]
-    assert entry.kind == "note.ballot.audited"
+    assert entry.kind == "ballot.audited"
     assert json.loads(entry.payload) == {"audit": audit, "tracker": r.json()["tracker"]}
     assert "K003" not in entry.payload and "ben@example.org" not in entry.payload
     assert uses == {"audited"} and count == 1

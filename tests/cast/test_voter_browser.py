@@ -204,7 +204,7 @@ def test_benaloh_audit_round_trip_then_a_fresh_ballot_is_cast(live: LiveServer, 
     )
     assert selections == ((1,),)
     entries = api(live, f"/api/elections/{live.election_id}/board/entries")["entries"]
-    audited = [e for e in entries if e["kind"] == "note.ballot.audited"]
+    audited = [e for e in entries if e["kind"] == "ballot.audited"]
     assert audited and audited[-1]["payload"]["audit"] == audit
 
     # The audited ballot can never be cast, even by hand.
