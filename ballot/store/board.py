@@ -14,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.record.board import BoardEntry, append
@@ -115,6 +115,31 @@ async def board_heads(session: AsyncSession, election_id: str) -> list[BoardHead
         select(BoardHeadRow)
         .where(BoardHeadRow.election_id == election_id)
         .order_by(BoardHeadRow.id)
+    )
+    return list(rows)
+
+
+async def count_kinds(
+    session: AsyncSession, election_id: str, kinds: tuple[str, ...]
+) -> dict[str, int]:
+    """How many entries of each kind the board holds (0 for a kind it lacks)."""
+    rows = await session.execute(
+        select(BoardEntryRow.kind, func.count())
+        .where(BoardEntryRow.election_id == election_id, BoardEntryRow.kind.in_(kinds))
+        .group_by(BoardEntryRow.kind)
+    )
+    found = {kind: int(n) for kind, n in rows.all()}
+    return {kind: found.get(kind, 0) for kind in kinds}
+
+
+async def entries_of_kind(
+    session: AsyncSession, election_id: str, kinds: tuple[str, ...]
+) -> list[BoardEntryRow]:
+    """The board's entries of the given kinds, in board order."""
+    rows = await session.scalars(
+        select(BoardEntryRow)
+        .where(BoardEntryRow.election_id == election_id, BoardEntryRow.kind.in_(kinds))
+        .order_by(BoardEntryRow.seq)
     )
     return list(rows)
 

@@ -1,23 +1,31 @@
-"""The key ceremony step, kept behind one function so the crypto layer can be swapped in.
+"""The key ceremony step, kept behind one small module so the store speaks one language.
 
-Two ways to finish a ceremony today:
+Two ways to finish a ceremony:
 
 * a *local (demo) ceremony*: the server runs every trustee's part at once and hands
   back each trustee's secret, sealed with a passphrase — only for demos and tests;
-* *uploaded public data*: trustees post their commitments/shares JSON, and the
-  committee posts the public transcript with the joint public key.
+* an *uploaded transcript*: the trustees held the ceremony themselves and the
+  committee posts its public transcript.
+
+Either way the transcript is re-verified here from its public data alone (every
+dealer's proofs, every complaint, the joint and verification keys) against the
+manifest hash, exactly as the election record's verifier will later; a transcript
+the verifier would reject must never reach the board.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-import rfc8785
+from ballot.crypto.ceremony import CeremonyResult, verify_transcript
+from ballot.crypto.ceremony import local_ceremony as crypto_local_ceremony
+from ballot.crypto.keyfile import seal_key
+from ballot.crypto.manifest import ElectionManifest, election_fingerprint
+from ballot.crypto.manifest import manifest_hash as crypto_manifest_hash
 
 
-class CeremonyUnavailable(RuntimeError):
-    """The crypto layer's ceremony is not installed in this build."""
+class TranscriptRejected(ValueError):
+    """The uploaded transcript does not verify; the message says why (and who, if known)."""
 
 
 def manifest_hash(manifest: dict[str, Any]) -> bytes:
@@ -25,41 +33,28 @@ def manifest_hash(manifest: dict[str, Any]) -> bytes:
 
     Raises ValueError (the crypto layer's ManifestError) with its reason.
     """
-    try:
-        from ballot.crypto.manifest import ElectionManifest
-        from ballot.crypto.manifest import manifest_hash as crypto_manifest_hash
-    except ImportError:  # pragma: no cover - until the crypto layer lands
-        return hashlib.sha256(rfc8785.dumps(manifest)).digest()
     ElectionManifest.from_definition(manifest)
     return crypto_manifest_hash(manifest)
 
 
 def local_ceremony(k: int, n: int, manifest_digest: bytes) -> tuple[dict[str, Any], list[bytes]]:
     """Run every trustee's part here: (public transcript, per-trustee secret blobs)."""
-    try:
-        from ballot.crypto.ceremony import local_ceremony as crypto_local_ceremony
-    except ImportError as exc:  # pragma: no cover
-        raise CeremonyUnavailable("the local key ceremony is not available yet") from exc
     return crypto_local_ceremony(k, n, manifest_digest)
 
 
 def seal_secret(secret: bytes, passphrase: str) -> bytes:
-    try:
-        from ballot.crypto.keyfile import seal_key
-    except ImportError as exc:  # pragma: no cover
-        raise CeremonyUnavailable("trustee key files are not available yet") from exc
     return seal_key(secret, passphrase)
 
 
-def check_transcript(transcript: Any) -> str:
-    """Minimal shape check of an uploaded transcript; returns the joint public key (hex)."""
-    if not isinstance(transcript, dict):
-        raise ValueError("the transcript must be a JSON object")
-    key = transcript.get("joint_public_key")
-    if not isinstance(key, str) or len(key) != 64:
-        raise ValueError("the transcript needs 'joint_public_key' as 64 hex digits")
+def verify(transcript: Any, manifest_digest: bytes) -> CeremonyResult:
+    """Recompute what the transcript claims; raise :class:`TranscriptRejected` if it lies."""
     try:
-        bytes.fromhex(key)
-    except ValueError as exc:
-        raise ValueError("'joint_public_key' is not hex") from exc
-    return key
+        return verify_transcript(transcript, manifest_digest)
+    except ValueError as exc:  # CeremonyError, ThresholdError and malformed input alike
+        raise TranscriptRejected(f"the ceremony transcript does not verify: {exc}") from exc
+
+
+def fingerprint(manifest_digest: bytes, result: CeremonyResult) -> bytes:
+    """The election fingerprint: manifest hash, joint key and V_1..V_n in trustee order."""
+    keys = [result.verification_keys[i] for i in range(1, result.n + 1)]
+    return election_fingerprint(manifest_digest, result.joint_public_key, keys)

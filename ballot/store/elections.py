@@ -16,11 +16,16 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.outcome import OutcomeRule, RuleError, RuleKind
 from ballot.i18n import LANGUAGES
 from ballot.store.models import Election, Option, Question, Translation, Voter
 
 KINDS = ("recognition", "ratification", "strike_authorisation", "officer", "custom")
 RULES = ("majority", "supermajority")
+#: Kinds decided by approving one option (the first: "yes", "union", "authorise").
+APPROVAL_KINDS = ("recognition", "ratification", "strike_authorisation")
+#: Days between the final result and certification when the definition says nothing.
+OBJECTION_DAYS = 5
 REFERENCE_LANGUAGE = "en"
 
 
@@ -54,6 +59,7 @@ class Definition:
     trustees_n: int = 1
     trustees_k: int = 1
     questions: list[QuestionDef] = field(default_factory=list)
+    objection_days: int = OBJECTION_DAYS
 
 
 def parse_fraction(text: str) -> Fraction:
@@ -138,6 +144,13 @@ def parse_definition(data: dict[str, Any]) -> Definition:
                 problems.append("quorum: must be a share of the roll between 0 and 1, e.g. 1/2")
         except (ValueError, ZeroDivisionError):
             problems.append("quorum: give the minimum turnout as a fraction such as 1/2 or 40%")
+    objection_days = data.get("objection_days", OBJECTION_DAYS)
+    if (
+        isinstance(objection_days, bool)
+        or not isinstance(objection_days, int)
+        or not 0 <= objection_days <= 365
+    ):
+        problems.append("objection_days: a whole number of days from 0 to 365")
     trustees = data.get("trustees") or {}
     n, k = trustees.get("n", 1), trustees.get("k", 1)
     if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n):
@@ -182,6 +195,7 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         trustees_n=n,
         trustees_k=k,
         questions=questions,
+        objection_days=objection_days,
     )
 
 
@@ -215,6 +229,7 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
     election.allow_blank = d.allow_blank
     election.rule, election.supermajority, election.quorum = d.rule, d.supermajority, d.quorum
     election.trustees_n, election.trustees_k = d.trustees_n, d.trustees_k
+    election.objection_days = d.objection_days
     await session.flush()
     texts: list[tuple[str, dict[str, str]]] = [("title", d.title)]
     if d.instructions:
@@ -392,4 +407,34 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         "closes_at": election.closes_at.isoformat() if election.closes_at else None,
         "trustees": {"n": election.trustees_n, "k": election.trustees_k},
         "questions": questions,
+        "rule": outcome_rule(election, questions).to_json(),
     }
+
+
+def outcome_rule(election: Election, questions: list[dict[str, Any]]) -> OutcomeRule:
+    """The rule the count is decided by, recorded in the manifest so the verifier reads it.
+
+    Recognition, ratification and strike votes approve the first option of their
+    question ("yes") by a majority or a supermajority of the valid votes.  Officer
+    elections elect whoever has more than the threshold (one half, or the
+    supermajority), else send the top two to a runoff.  A custom election with one
+    question is a yes/no vote like the first group; with several questions there is no
+    single option to approve, so each question is decided like an officer election.
+    Raises RuleError when the stored fractions do not make a rule.
+    """
+    threshold = (
+        parse_fraction(election.supermajority)
+        if election.rule == "supermajority" and election.supermajority
+        else Fraction(1, 2)
+    )
+    quorum = parse_fraction(election.quorum) if election.quorum else None
+    approval = election.kind in APPROVAL_KINDS or (
+        election.kind == "custom" and len(questions) == 1
+    )
+    if not approval:
+        if threshold >= 1:
+            raise RuleError("an election of candidates cannot require all valid votes")
+        return OutcomeRule(RuleKind.PLURALITY_WITH_RUNOFF, threshold, quorum)
+    kind = RuleKind.SUPERMAJORITY if election.rule == "supermajority" else RuleKind.MAJORITY
+    first = questions[0]["options"][0]["id"] if questions and questions[0]["options"] else "yes"
+    return OutcomeRule(kind, threshold, quorum, approve_option=first)

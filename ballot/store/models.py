@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 # The casting path's tables (cast ballots, challenged pool, used alphas, audit counts).
 from ballot.store import cast_tables as _cast_tables  # noqa: F401
+from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 
 # The mail layer's outbox table must be in the same metadata for migrations.
 from ballot.store import outbox as _outbox  # noqa: F401
@@ -224,7 +225,11 @@ class BoardEntryRow(Base):
     """One entry of an election's public hash-chained bulletin board."""
 
     __tablename__ = "board_entries"
-    __table_args__ = (UniqueConstraint("election_id", "seq", name="uq_board_entries_election_seq"),)
+    __table_args__ = (
+        UniqueConstraint("election_id", "seq", name="uq_board_entries_election_seq"),
+        # The tally reads the board by kind (ballots, decisions, partials).
+        Index("ix_board_entries_election_kind", "election_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     election_id: Mapped[str] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))

@@ -22,7 +22,7 @@ from ballot.election.lifecycle import IllegalTransition, State, check_transition
 from ballot.store import ceremony, tokens
 from ballot.store.accounts import find_account
 from ballot.store.audit import audit
-from ballot.store.board import append_board, sign_board_head
+from ballot.store.board import append_board, count_kinds, sign_board_head
 from ballot.store.elections import build_manifest, describe_missing, missing_translations
 from ballot.store.models import Account, Election, ElectionTrustee, Voter
 from ballot.store.roll import roll_size
@@ -70,8 +70,23 @@ async def _board(
     await sign_board_head(session, election.id, ctx.board_key, ctx.now)
 
 
-async def transition(session: AsyncSession, ctx: Context, election: Election, target: str) -> None:
-    """Move an election to ``target``, doing everything that step entails."""
+#: States reached only through the tally (the result entry) or certification, never by
+#: asking for the state: each needs its own act and its own board entry.
+_BY_ACT_ONLY = {
+    "tallied": "the result comes from the tally: take the tally and let the trustees decrypt it",
+    "certified": "certify the result (after the objection period) instead",
+}
+
+
+async def transition(
+    session: AsyncSession, ctx: Context, election: Election, target: str, *, reason: str = ""
+) -> None:
+    """Move an election to ``target``, doing everything that step entails.
+
+    The step's board entry is the record's own kind where it has one
+    (``election.defined``, ``election.withdrawn``, ``roll.frozen`` + ``election.opened``,
+    ``election.closed``); other steps leave a ``note.state``.
+    """
     try:
         target_state = State(target)
     except ValueError as exc:
@@ -81,20 +96,27 @@ async def transition(session: AsyncSession, ctx: Context, election: Election, ta
         check_transition(State(current), target_state)
     except IllegalTransition as exc:
         raise OperationError(f"{exc} (state: {current}; asked for: {target_state.value})") from exc
+    if target_state.value in _BY_ACT_ONLY:
+        raise OperationError(
+            f"cannot move to {target_state.value} by asking for the state: "
+            f"{_BY_ACT_ONLY[target_state.value]} (state: {current}; asked for: {target_state.value})"
+        )
     step = _STEPS.get(target_state.value)
     if step is not None:
-        await step(session, ctx, election)
-    election.state = target_state.value
-    await _board(
-        session, ctx, election, "election.state", {"from": current, "to": target_state.value}
-    )
+        await step(session, ctx, election, reason)
+    else:
+        await _board(
+            session, ctx, election, "note.state", {"from": current, "to": target_state.value}
+        )
+    await set_state(session, ctx, election, target_state.value)
+
+
+async def set_state(session: AsyncSession, ctx: Context, election: Election, target: str) -> None:
+    """Record a state change already written on the board (audit log; flush)."""
+    current = election.state
+    election.state = target
     await audit(
-        session,
-        ctx.actor,
-        "transition",
-        ctx.now,
-        election.id,
-        **{"from": current, "to": target_state.value},
+        session, ctx.actor, "transition", ctx.now, election.id, **{"from": current, "to": target}
     )
     await session.flush()
 
@@ -107,13 +129,15 @@ async def _check_translations(session: AsyncSession, election: Election) -> None
         )
 
 
-async def _start_ceremony(session: AsyncSession, ctx: Context, election: Election) -> None:
+async def _start_ceremony(
+    session: AsyncSession, ctx: Context, election: Election, reason: str
+) -> None:
     """Freeze the definition into the manifest the trustees' keys will be bound to."""
     await _check_translations(session, election)
-    manifest = await build_manifest(session, election)
     try:
+        manifest = await build_manifest(session, election)
         digest = ceremony.manifest_hash(manifest)
-    except ValueError as exc:
+    except ValueError as exc:  # ManifestError, RuleError
         raise OperationError(f"the election definition cannot be used: {exc}", 400) from exc
     election.manifest = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
     election.manifest_hash = digest.hex()
@@ -121,22 +145,37 @@ async def _start_ceremony(session: AsyncSession, ctx: Context, election: Electio
         session,
         ctx,
         election,
-        "election.manifest",
-        {"manifest": manifest, "manifest_hash": digest.hex()},
+        "election.defined",
+        {"definition": manifest, "manifest_hash": digest.hex()},
     )
 
 
-async def _back_to_draft(session: AsyncSession, ctx: Context, election: Election) -> None:
+async def _back_to_draft(
+    session: AsyncSession, ctx: Context, election: Election, reason: str
+) -> None:
+    """Withdraw the definition (and any key bound to it); a later definition starts over."""
+    withdrawn = election.manifest_hash
     election.manifest = election.manifest_hash = None
     election.ceremony = election.joint_public_key = None
+    await _board(
+        session,
+        ctx,
+        election,
+        "election.withdrawn",
+        {
+            "manifest_hash": withdrawn or "",
+            "reason": reason.strip() or "returned to draft by the committee",
+        },
+    )
 
 
-async def _ready(session: AsyncSession, ctx: Context, election: Election) -> None:
+async def _ready(session: AsyncSession, ctx: Context, election: Election, reason: str) -> None:
     if not election.joint_public_key:
         raise OperationError("the key ceremony is not finished: no joint public key yet")
+    await _board(session, ctx, election, "note.state", {"from": election.state, "to": "ready"})
 
 
-async def _open(session: AsyncSession, ctx: Context, election: Election) -> None:
+async def _open(session: AsyncSession, ctx: Context, election: Election, reason: str) -> None:
     """Freeze eligibility, issue every voter's token, queue every invitation."""
     await _check_translations(session, election)
     eligible = await roll_size(session, election.id)
@@ -147,7 +186,8 @@ async def _open(session: AsyncSession, ctx: Context, election: Election) -> None
     issued = await tokens.issue_tokens(session, election.id, ctx.now)
     if ctx.on_issued is not None:
         ctx.on_issued(issued)
-    await _board(session, ctx, election, "election.roll_frozen", {"eligible": eligible})
+    await append_board(session, election.id, "roll.frozen", {"eligible": eligible}, ctx.now)
+    await _board(session, ctx, election, "election.opened", {})
     queued = await mailing.queue_mail(session, ctx.settings, election, issued, kind="invitation")
     await audit(
         session,
@@ -160,9 +200,18 @@ async def _open(session: AsyncSession, ctx: Context, election: Election) -> None
     )
 
 
-async def _close(session: AsyncSession, ctx: Context, election: Election) -> None:
+async def _close(session: AsyncSession, ctx: Context, election: Election, reason: str) -> None:
+    """Stop voting; the closing entry states how many ballots the board holds."""
     election.closed_at = ctx.now
     expired = await tokens.expire_tokens(session, election.id, ctx.now)
+    counts = await count_kinds(session, election.id, ("ballot.cast", "ballot.challenged"))
+    await _board(
+        session,
+        ctx,
+        election,
+        "election.closed",
+        {"cast": counts["ballot.cast"], "challenged": counts["ballot.challenged"]},
+    )
     await audit(session, ctx.actor, "tokens_expired", ctx.now, election.id, tokens=expired)
 
 
@@ -238,12 +287,9 @@ async def run_local_ceremony(
     if len(passphrases) != election.trustees_n:
         raise OperationError(f"give one passphrase per trustee ({election.trustees_n})", 400)
     assert election.manifest_hash is not None
-    try:
-        transcript, secrets_ = ceremony.local_ceremony(
-            election.trustees_k, election.trustees_n, bytes.fromhex(election.manifest_hash)
-        )
-    except ceremony.CeremonyUnavailable as exc:
-        raise OperationError(str(exc), 503) from exc
+    transcript, secrets_ = ceremony.local_ceremony(
+        election.trustees_k, election.trustees_n, bytes.fromhex(election.manifest_hash)
+    )
     await _record_transcript(session, ctx, election, transcript, local=True)
     return [ceremony.seal_secret(s, p) for s, p in zip(secrets_, passphrases, strict=True)]
 
@@ -258,16 +304,31 @@ async def accept_transcript(
 async def _record_transcript(
     session: AsyncSession, ctx: Context, election: Election, transcript: Any, *, local: bool
 ) -> None:
-    try:
-        key = ceremony.check_transcript(transcript)
-    except ValueError as exc:
-        raise OperationError(str(exc), 400) from exc
+    """Verify the transcript as the record's verifier will, then publish it with the
+    election fingerprint it yields (``ceremony.completed``)."""
     if election.joint_public_key:
         raise OperationError("the ceremony transcript is already recorded")
+    assert election.manifest_hash is not None
+    digest = bytes.fromhex(election.manifest_hash)
+    try:
+        result = ceremony.verify(transcript, digest)
+    except ceremony.TranscriptRejected as exc:
+        raise OperationError(str(exc), 400) from exc
+    if (result.k, result.n) != (election.trustees_k, election.trustees_n):
+        raise OperationError(
+            f"the ceremony made {result.k} of {result.n} trustees, but the election asks for "
+            f"{election.trustees_k} of {election.trustees_n}",
+            400,
+        )
+    fingerprint = ceremony.fingerprint(digest, result)
     election.ceremony = json.dumps(transcript, sort_keys=True)
-    election.joint_public_key = key
+    election.joint_public_key = result.joint_public_key.hex()
     await _board(
-        session, ctx, election, "ceremony.transcript", {"transcript": transcript, "local": local}
+        session,
+        ctx,
+        election,
+        "ceremony.completed",
+        {"transcript": transcript, "fingerprint": fingerprint.hex()},
     )
     await audit(session, ctx.actor, "ceremony_recorded", ctx.now, election.id, local=local)
 
@@ -281,7 +342,11 @@ async def trustee_submission(
     seat.public_data = json.dumps(public_data, sort_keys=True)
     seat.submitted_at = ctx.now
     await _board(
-        session, ctx, election, "ceremony.trustee", {"trustee": seat.position, "data": public_data}
+        session,
+        ctx,
+        election,
+        "note.ceremony.trustee",
+        {"trustee": seat.position, "data": public_data},
     )
     await audit(
         session, ctx.actor, "trustee_submission", ctx.now, election.id, trustee=seat.position

@@ -109,7 +109,14 @@ M005,Ed Park,ed@example.org,en,South,yes
 M006,Fay Green,fay@example.org,en,East,
 """
 
-JOINT_KEY = "58" + "66" * 31  # the edwards25519 base point: a well-formed stand-in key
+
+async def record_local_transcript(admin: Web, election_id: str, k: int = 1, n: int = 1) -> Any:
+    """Run a key ceremony here (as trustees would) and post its public transcript."""
+    from ballot.crypto.ceremony import local_ceremony
+
+    digest = (await admin.get(f"/api/elections/{election_id}/ceremony")).json()["manifest_hash"]
+    transcript, _secrets = local_ceremony(k, n, bytes.fromhex(digest))
+    return await admin.post(f"/api/elections/{election_id}/ceremony/transcript", json=transcript)
 
 
 @dataclass
@@ -130,9 +137,7 @@ async def make_ready(admin: Web, election_id: str, roll: str = ROLL) -> None:
     assert r.status_code == 200, r.text
     r = await admin.post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
     assert r.status_code == 200, r.text
-    r = await admin.post(
-        f"/api/elections/{election_id}/ceremony/transcript", json={"joint_public_key": JOINT_KEY}
-    )
+    r = await record_local_transcript(admin, election_id)
     assert r.status_code == 200, r.text
     r = await admin.post(f"/api/elections/{election_id}/state", json={"target": "ready"})
     assert r.status_code == 200, r.text

@@ -8,7 +8,7 @@ from ballot.record.audit import AuditEntry, verify_audit
 from ballot.record.board import BoardEntry, verify_chain
 from ballot.record.signing import SignedHead, verify_head_against_board, verify_head_sequence
 
-from .helpers import ROLL, OpenElection, Web, create_draft, make_ready
+from .helpers import ROLL, OpenElection, Web, create_draft, make_ready, record_local_transcript
 
 ALL = ["draft", "key_ceremony", "ready", "open", "closed", "tallied", "certified"]
 LEGAL = {
@@ -30,7 +30,7 @@ async def test_full_lifecycle_and_every_illegal_step_is_refused(admin: Web) -> N
     election_id = await create_draft(admin)
     r = await admin.post(f"/api/elections/{election_id}/roll", content=ROLL.encode())
     assert r.status_code == 200
-    path = ["key_ceremony", "ready", "open", "closed", "tallied", "certified"]
+    path = ["key_ceremony", "ready", "open", "closed"]
     for target in path:
         current = await state(admin, election_id)
         for illegal in sorted(set(ALL) - LEGAL[current] - {target}):
@@ -41,19 +41,31 @@ async def test_full_lifecycle_and_every_illegal_step_is_refused(admin: Web) -> N
         if target == "ready":
             r = await admin.post(f"/api/elections/{election_id}/state", json={"target": "ready"})
             assert r.status_code == 409 and "ceremony" in r.json()["error"]
-            r = await admin.post(
-                f"/api/elections/{election_id}/ceremony/transcript",
-                json={"joint_public_key": "58" + "66" * 31},
-            )
+            r = await record_local_transcript(admin, election_id)
             assert r.status_code == 200
         r = await admin.post(f"/api/elections/{election_id}/state", json={"target": target})
         assert r.status_code == 200, (target, r.text)
         assert await state(admin, election_id) == target
 
+    # Tallied and certified follow from the tally and certification, never from asking.
+    for target in ("tallied", "certified"):
+        r = await admin.post(f"/api/elections/{election_id}/state", json={"target": target})
+        assert r.status_code == 409 and "state: closed" in r.json()["error"], r.text
+    assert await state(admin, election_id) == "closed"
+
     published = (await admin.get(f"/api/elections/{election_id}/board")).json()
     board = [BoardEntry.from_json(e) for e in published["entries"]]
-    steps = [(e.payload["from"], e.payload["to"]) for e in board if e.kind == "election.state"]
-    assert steps == list(zip(["draft", *path[:-1]], path, strict=True))
+    assert [e.kind for e in board] == [
+        "election.defined",
+        "ceremony.completed",
+        "note.state",
+        "roll.frozen",
+        "election.opened",
+        "election.closed",
+    ]
+    assert board[2].payload == {"from": "key_ceremony", "to": "ready"}
+    assert board[5].payload == {"cast": 0, "challenged": 0}
+    assert board[0].payload["definition"]["rule"]["kind"] == "majority"
     verify_chain(board)
     heads = [SignedHead.from_json(h) for h in published["heads"]]
     verify_head_sequence(heads, published["board_key"])
@@ -69,10 +81,31 @@ async def test_ceremony_can_go_back_to_draft_and_the_manifest_is_dropped(admin: 
     assert (
         await admin.post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
     ).status_code == 200
-    assert (await admin.get(f"/api/elections/{election_id}")).json()["manifest_hash"]
+    digest = (await admin.get(f"/api/elections/{election_id}")).json()["manifest_hash"]
+    assert digest
     r = await admin.post(f"/api/elections/{election_id}/state", json={"target": "draft"})
     assert r.status_code == 200
     assert (await admin.get(f"/api/elections/{election_id}")).json()["manifest_hash"] is None
+    entries = (await admin.get(f"/api/elections/{election_id}/board")).json()["entries"]
+    assert [e["kind"] for e in entries] == ["election.defined", "election.withdrawn"]
+    assert entries[1]["payload"]["manifest_hash"] == digest and entries[1]["payload"]["reason"]
+
+
+async def test_a_transcript_that_does_not_verify_is_refused_with_the_reason(admin: Web) -> None:
+    from ballot.crypto.ceremony import local_ceremony
+
+    election_id = await create_draft(admin)
+    await admin.post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
+    r = await admin.post(
+        f"/api/elections/{election_id}/ceremony/transcript",
+        json={"joint_public_key": "58" + "66" * 31},
+    )
+    assert r.status_code == 400 and "does not verify" in r.json()["error"]
+    transcript, _ = local_ceremony(1, 1, bytes(32))  # bound to another manifest
+    r = await admin.post(f"/api/elections/{election_id}/ceremony/transcript", json=transcript)
+    assert r.status_code == 400 and "another election" in r.json()["error"], r.text
+    entries = (await admin.get(f"/api/elections/{election_id}/board")).json()["entries"]
+    assert [e["kind"] for e in entries] == ["election.defined"]
 
 
 async def test_definition_is_frozen_after_the_ceremony_starts(admin: Web) -> None:

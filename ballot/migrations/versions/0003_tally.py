@@ -1,4 +1,4 @@
-"""tally: objection period, tally and certification times on elections
+"""tally: objection period, tally and certification times on elections; board by kind
 
 Revision ID: 0003
 Revises: 0002_casting
@@ -35,9 +35,13 @@ def upgrade() -> None:
     op.add_column(
         "elections", sa.Column("certified_at", ballot.store.types.UTCDateTime(), nullable=True)
     )
+    op.create_index(
+        "ix_board_entries_election_kind", "board_entries", ["election_id", "kind"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_board_entries_election_kind", table_name="board_entries")
     # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch rebuild: rebuilding
     # ``elections`` under enforced foreign keys would cascade into its child tables.
     op.drop_column("elections", "certified_at")
