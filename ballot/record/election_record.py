@@ -74,20 +74,27 @@ _ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
 MAX_MEMBER_BYTES: Final = 4 * 1024**3
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
-# Board entry kinds of an election record, in lifecycle order (payloads in protocol-record.md).
+# Board entry kinds of an election record, in lifecycle order (payloads: PROTOCOL.md 11.2).
 KIND_DEFINED: Final = "election.defined"
+#: The definition in force taken back before the election opened (the election went back
+#: to draft); a later ``election.defined`` starts the definition over.
+KIND_WITHDRAWN: Final = "election.withdrawn"
 KIND_CEREMONY: Final = "ceremony.completed"
 KIND_ROLL: Final = "roll.frozen"
 KIND_OPENED: Final = "election.opened"
 KIND_CAST: Final = "ballot.cast"
 KIND_CHALLENGED: Final = "ballot.challenged"
+#: A Benaloh-audited (spoiled) ballot with its opening: checked, never counted.
+KIND_AUDITED: Final = "ballot.audited"
 KIND_CLOSED: Final = "election.closed"
 KIND_DECIDED: Final = "challenge.decided"
 KIND_TALLY: Final = "tally.encrypted"
 KIND_PARTIAL: Final = "tally.partial"
 KIND_RESULT: Final = "tally.result"
-#: Informational entries (observer notes, reminders sent...): allowed anywhere after
-#: entry 0 and before the result, checked for chaining only.
+#: The committee's certification of the final round's result (at most once, last but notes).
+KIND_CERTIFIED: Final = "result.certified"
+#: Informational entries (state changes, observer notes, ceremony messages...): allowed
+#: anywhere but entry 0, checked for chaining only.
 NOTE_PREFIX: Final = "note."
 RESULT_FORMAT: Final = "ballot/election-result/v1"
 

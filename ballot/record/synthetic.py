@@ -25,18 +25,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from ballot.crypto.ballots import EncryptedBallot, encrypt_ballot
+from ballot.crypto.ballots import AuditedBallot, EncryptedBallot, encrypt_ballot, tracker
 from ballot.crypto.ceremony import TrusteeShare, local_ceremony
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint, manifest_hash
-from ballot.crypto.tally import aggregate, counts_from_slots
+from ballot.crypto.tally import EncryptedTally, aggregate, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, partial_decrypt_tally
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json
 from ballot.record.election_record import (
+    KIND_AUDITED,
     KIND_CAST,
     KIND_CEREMONY,
+    KIND_CERTIFIED,
     KIND_CHALLENGED,
     KIND_CLOSED,
     KIND_DECIDED,
@@ -46,6 +48,7 @@ from ballot.record.election_record import (
     KIND_RESULT,
     KIND_ROLL,
     KIND_TALLY,
+    KIND_WITHDRAWN,
     board_line,
     slot_label,
     write_record,
@@ -133,11 +136,16 @@ def officer_definition(election_id: str = "officer-test") -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Challenge:
-    """A challenged voter's sealed ballot and what the committee decided (None: undecided)."""
+    """A challenged voter's sealed ballot and what the committee decided (None: undecided).
+
+    ``after_count``: decided only after a round-1 count whose challenges were
+    determinative, so the ballot (if overruled) is counted in round 2.
+    """
 
     selection: Selection
     decision: str | None = None
     reason: str = "eligibility disputed"
+    after_count: bool = False
 
 
 @dataclass
@@ -146,9 +154,11 @@ class GeneratedRecord:
     election_id: str
     trackers: list[str]  # cast ballots, in board order
     challenge_trackers: dict[str, str]  # challenge id -> tracker
-    result: dict[str, Any]
+    result: dict[str, Any]  # the final round's
     server_key: ServerKey
     timings: dict[str, float] = field(default_factory=dict)
+    audit_trackers: list[str] = field(default_factory=list)  # audited ballots, board order
+    rounds: int = 1
 
 
 # --------------------------------------------------------------------------- encryption
@@ -219,22 +229,43 @@ class _Board:
         self.heads.append(sign_head(self.key, self.election_id, self.last, self.clock, previous))
 
 
+def _decisions_valid(challenges: Sequence[Challenge]) -> bool:
+    """A second round needs every challenge decided (before it or after round 1)."""
+    return all(c.decision in ("sustained", "overruled") for c in challenges)
+
+
 def generate_record(
     path: Path,
     definition: Mapping[str, Any],
     votes: Sequence[Selection],
     *,
     challenges: Sequence[Challenge] = (),
+    audits: Sequence[Selection] = (),
     eligible: int | None = None,
     k: int = 2,
     n: int = 3,
     jobs: int | None = None,
     server_key: ServerKey | None = None,
+    withdrawn: Mapping[str, Any] | None = None,
+    certify: str | None = None,
+    notes: bool = False,
 ) -> GeneratedRecord:
-    """Build and write a complete, valid election record; return what a test needs to know."""
+    """Build and write a complete, valid election record; return what a test needs to know.
+
+    ``audits``: selections of Benaloh-audited ballots (published with their openings,
+    among the cast ones).  ``withdrawn``: an earlier definition that got its own key
+    ceremony and was then withdrawn before ``definition`` replaced it.  Challenges with
+    ``after_count`` are decided after round 1, which must then be determinative, and
+    a round 2 counts them (every challenge needs a decision then).  ``certify``: the
+    reason of a ``result.certified`` entry after the final result.  ``notes``: add
+    ``note.state`` entries at the transitions, as the service does.
+    """
     timings: dict[str, float] = {}
     definition = dict(json.loads(json.dumps(definition)))
     definition.setdefault("trustees", {"n": n, "k": k})
+    second_round = any(c.after_count for c in challenges)
+    if second_round and not _decisions_valid(challenges):
+        raise ValueError("a second round needs a decision for every challenge")
     manifest = ElectionManifest.from_definition(definition)
     mh = manifest_hash(definition)
     t0 = time.perf_counter()
@@ -252,86 +283,160 @@ def generate_record(
     t0 = time.perf_counter()
     init = (json.dumps(definition), joint.hex(), fp.hex())
     encrypted = _encrypt_all(init, [*votes, *(c.selection for c in challenges)], jobs)
+    audited = [
+        AuditedBallot(*encrypt_ballot(manifest, joint, fp, selection)) for selection in audits
+    ]
     timings["encrypt"] = time.perf_counter() - t0
     cast, challenged = encrypted[: len(votes)], encrypted[len(votes) :]
 
     t0 = time.perf_counter()
     board = _Board(manifest.election_id, key)
+
+    def note(before: str, after: str) -> None:
+        if notes:
+            board.add("note.state", {"from": before, "to": after})
+
+    if withdrawn is not None:
+        old = dict(json.loads(json.dumps(withdrawn)))
+        old.setdefault("trustees", {"n": n, "k": k})
+        old_mh = manifest_hash(old)
+        old_transcript, _ = local_ceremony(k, n, old_mh)
+        board.add(KIND_DEFINED, {"definition": old, "manifest_hash": old_mh.hex()})
+        note("draft", "key_ceremony")
+        board.add(
+            KIND_CEREMONY,
+            {
+                "transcript": old_transcript,
+                "fingerprint": _fingerprint_of(old_transcript, old_mh).hex(),
+            },
+        )
+        board.add(
+            KIND_WITHDRAWN,
+            {"manifest_hash": old_mh.hex(), "reason": "a question was worded wrongly"},
+        )
+        note("ready", "draft")
     board.add(KIND_DEFINED, {"definition": definition, "manifest_hash": mh.hex()})
+    note("draft", "key_ceremony")
     board.add(KIND_CEREMONY, {"transcript": transcript, "fingerprint": fp.hex()})
+    note("key_ceremony", "ready")
     board.add(KIND_ROLL, {"eligible": eligible})
     board.add(KIND_OPENED, {})
+    note("ready", "open")
     board.sign()
-    # Challenged ballots arrive among the others, spread evenly.
+    # Challenged and audited ballots arrive among the others, spread evenly.
     spacing = max(1, len(cast) // (len(challenged) + 1))
+    audit_spacing = max(1, len(cast) // (len(audited) + 1))
     ids = [f"C-{i + 1}" for i in range(len(challenged))]
     pending = list(zip(ids, challenged, strict=True))
+    pending_audits = list(audited)
+    audit_trackers: list[str] = []
+
+    def add_audit(audit: AuditedBallot) -> None:
+        track = tracker(audit.ballot)
+        audit_trackers.append(track)
+        board.add(KIND_AUDITED, {"audit": audit.audit_json(), "tracker": track})
+
     for i, (ballot, track) in enumerate(cast):
         if pending and i > 0 and i % spacing == 0:
             cid, (cb, ct) = pending.pop(0)
             board.add(KIND_CHALLENGED, {"challenge": cid, "ballot": cb.to_json(), "tracker": ct})
+        if pending_audits and i % audit_spacing == 0:
+            add_audit(pending_audits.pop(0))
         board.add(KIND_CAST, {"ballot": ballot.to_json(), "tracker": track})
     for cid, (cb, ct) in pending:
         board.add(KIND_CHALLENGED, {"challenge": cid, "ballot": cb.to_json(), "tracker": ct})
+    for audit in pending_audits:
+        add_audit(audit)
     board.add(KIND_CLOSED, {"cast": len(cast), "challenged": len(challenged)})
+    note("open", "closed")
     board.sign()
-    overruled: list[str] = []
-    for cid, challenge in zip(ids, challenges, strict=True):
-        if challenge.decision is not None:
-            board.add(
-                KIND_DECIDED,
-                {"challenge": cid, "decision": challenge.decision, "reason": challenge.reason},
-            )
-            if challenge.decision == "overruled":
-                overruled.append(cid)
-    timings["board"] = time.perf_counter() - t0
+    decisions: dict[str, str] = {}
 
-    counted = [b for b, _ in cast] + [
-        b for (b, _), c in zip(challenged, challenges, strict=True) if c.decision == "overruled"
-    ]
-    t0 = time.perf_counter()
-    tally = aggregate(manifest, counted)
-    timings["aggregate"] = time.perf_counter() - t0
-    board.add(
-        KIND_TALLY,
-        {"tally": tally.to_json(), "counted": {"cast": len(cast), "overruled": sorted(overruled)}},
-    )
-    labelled: dict[str, Ciphertext] = {
-        slot_label(qi, si): ct for qi, q in enumerate(tally.questions) for si, ct in enumerate(q)
-    }
-    t0 = time.perf_counter()
-    partials: list[dict[str, Any]] = []
-    every: list[PartialDecryption] = []
-    for share in shares[:k]:
-        mine = partial_decrypt_tally(share.index, share.secret_share, labelled, fp)
-        every.extend(mine)
-        payload = {"trustee": share.index, "partials": [p.to_json() for p in mine]}
-        partials.append(payload)
-    timings["partial_decrypt"] = time.perf_counter() - t0
-    for payload in partials:
-        board.add(KIND_PARTIAL, payload)
-    t0 = time.perf_counter()
+    def decide(after_count: bool) -> None:
+        for cid, challenge in zip(ids, challenges, strict=True):
+            if challenge.decision is not None and challenge.after_count == after_count:
+                board.add(
+                    KIND_DECIDED,
+                    {"challenge": cid, "decision": challenge.decision, "reason": challenge.reason},
+                )
+                decisions[cid] = challenge.decision
+
+    decide(False)
+    timings["board"] = time.perf_counter() - t0
     keys = {i + 1: v for i, v in enumerate(vkeys)}
-    slots = combine_tally(labelled, every, keys, k, fp)
-    timings["combine"] = time.perf_counter() - t0
-    counts = [
-        counts_from_slots(
-            manifest, qi, [slots[slot_label(qi, si)] for si in range(len(q))], tally.ballots
+
+    def count(number: int) -> tuple[BoardEntry, dict[str, Any], EncryptedTally, list[Any]]:
+        """One round: tally the counted ballots, k partial decryptions, the result."""
+        overruled = sorted(c for c, d in decisions.items() if d == "overruled")
+        counted = [b for b, _ in cast] + [
+            b for cid, (b, _) in zip(ids, challenged, strict=True) if cid in overruled
+        ]
+        t0 = time.perf_counter()
+        tally = aggregate(manifest, counted)
+        timings["aggregate"] = timings.get("aggregate", 0.0) + time.perf_counter() - t0
+        board.add(
+            KIND_TALLY,
+            {
+                "round": number,
+                "tally": tally.to_json(),
+                "counted": {"cast": len(cast), "overruled": overruled},
+            },
         )
-        for qi, q in enumerate(tally.questions)
-    ]
-    decided = [c.decision for c in challenges]
-    result = expected_result(
-        definition,
-        manifest,
-        counts,
-        eligible=eligible,
-        cast=len(cast),
-        challenged=len(challenges),
-        sustained=decided.count("sustained"),
-        overruled=decided.count("overruled"),
-    )
-    board.add(KIND_RESULT, {"result": result})
+        labelled: dict[str, Ciphertext] = {
+            slot_label(qi, si): ct
+            for qi, q in enumerate(tally.questions)
+            for si, ct in enumerate(q)
+        }
+        t0 = time.perf_counter()
+        partials: list[dict[str, Any]] = []
+        every: list[PartialDecryption] = []
+        for share in shares[:k]:
+            mine = partial_decrypt_tally(share.index, share.secret_share, labelled, fp)
+            every.extend(mine)
+            partials.append(
+                {"round": number, "trustee": share.index, "partials": [p.to_json() for p in mine]}
+            )
+        timings["partial_decrypt"] = timings.get("partial_decrypt", 0.0) + time.perf_counter() - t0
+        for payload in partials:
+            board.add(KIND_PARTIAL, payload)
+        t0 = time.perf_counter()
+        slots = combine_tally(labelled, every, keys, k, fp)
+        timings["combine"] = timings.get("combine", 0.0) + time.perf_counter() - t0
+        counts = [
+            counts_from_slots(
+                manifest, qi, [slots[slot_label(qi, si)] for si in range(len(q))], tally.ballots
+            )
+            for qi, q in enumerate(tally.questions)
+        ]
+        decided = list(decisions.values())
+        result = expected_result(
+            definition,
+            manifest,
+            counts,
+            eligible=eligible,
+            cast=len(cast),
+            challenged=len(challenges),
+            sustained=decided.count("sustained"),
+            overruled=decided.count("overruled"),
+        )
+        entry = board.add(KIND_RESULT, {"round": number, "result": result})
+        board.sign()
+        return entry, result, tally, partials
+
+    final, result, tally, partials = count(1)
+    rounds = 1
+    if second_round:
+        if not result["determinative"]:
+            raise ValueError(
+                "challenges decided after the count need a round 2, which needs a round-1 "
+                "result whose challenges are determinative"
+            )
+        decide(True)
+        final, result, tally, partials = count(2)
+        rounds = 2
+    if certify is not None:
+        board.add(KIND_CERTIFIED, {"round": rounds, "result_hash": final.hash, "reason": certify})
+        note("tallied", "certified")
     board.sign()
     assert board.last is not None
 
@@ -360,7 +465,16 @@ def generate_record(
         result,
         key,
         timings,
+        audit_trackers,
+        rounds,
     )
+
+
+def _fingerprint_of(transcript: Mapping[str, Any], mh: bytes) -> bytes:
+    """The election fingerprint a ceremony transcript gives (its K and V_1..V_n)."""
+    claimed = transcript["verification_keys"]
+    keys = [Element.from_hex(str(claimed[str(i)])) for i in range(1, len(claimed) + 1)]
+    return election_fingerprint(mh, Element.from_hex(str(transcript["joint_public_key"])), keys)
 
 
 def rebuild_record(

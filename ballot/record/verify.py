@@ -44,8 +44,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from ballot.crypto.ballots import (
+    AuditedBallot,
     BallotError,
     EncryptedBallot,
+    check_audit,
     layout,
     tracker,
     tracker_display,
@@ -78,8 +80,10 @@ from ballot.election.outcome import (
 )
 from ballot.record.chain import ChainError, body_hash, check_at, is_hash, verify_links
 from ballot.record.election_record import (
+    KIND_AUDITED,
     KIND_CAST,
     KIND_CEREMONY,
+    KIND_CERTIFIED,
     KIND_CHALLENGED,
     KIND_CLOSED,
     KIND_DECIDED,
@@ -89,6 +93,7 @@ from ballot.record.election_record import (
     KIND_RESULT,
     KIND_ROLL,
     KIND_TALLY,
+    KIND_WITHDRAWN,
     NOTE_PREFIX,
     RESULT_FORMAT,
     ElectionRecord,
@@ -118,6 +123,8 @@ CHUNK: Final = 400
 POOL_THRESHOLD: Final = 200
 
 BALLOT_KINDS: Final = (KIND_CAST, KIND_CHALLENGED)
+#: Entries the workers check (and hash): ballots, and audited ballots with their openings.
+WORKER_KINDS: Final = (KIND_CAST, KIND_CHALLENGED, KIND_AUDITED)
 DECISIONS: Final = ("sustained", "overruled")
 
 STEPS: Final = (
@@ -196,7 +203,7 @@ class _Line:
     hash: str
     raw: bytes
     payload: dict[str, Any] | None
-    ballot_keys: tuple[str, ...] = ()  # payload keys of a ballot entry (payload not kept)
+    ballot_keys: tuple[str, ...] = ()  # payload keys of a worker entry (payload not kept)
     tracker: object = None
     challenge: object = None
 
@@ -233,12 +240,12 @@ def _scan(lines: Sequence[bytes]) -> list[_Line]:
         seq, kind, at, payload = data["seq"], data["kind"], data["at"], data["payload"]
         if type(seq) is not int or not isinstance(kind, str) or not isinstance(payload, dict):
             raise VerificationFailed("board chain", f"{where}: malformed seq, kind or payload")
-        if not isinstance(at, str) or (kind not in BALLOT_KINDS and not _valid_at(at)):
+        if not isinstance(at, str) or (kind not in WORKER_KINDS and not _valid_at(at)):
             raise VerificationFailed("board chain", f"{where}: malformed time {at!r}")
         if not is_hash(data["prev"]) or not is_hash(data["hash"]):
             raise VerificationFailed("board chain", f"{where}: prev and hash must be 64 hex")
         line = _Line(seq, kind, at, data["prev"], data["hash"], raw, None)
-        if kind in BALLOT_KINDS:
+        if kind in WORKER_KINDS:
             line.ballot_keys = tuple(sorted(payload))
             line.tracker, line.challenge = payload.get("tracker"), payload.get("challenge")
         else:
@@ -256,22 +263,49 @@ class _Ballot:
 
 
 @dataclass
+class _Audit:
+    """A ``ballot.audited`` entry: checked in the workers, never counted."""
+
+    seq: int
+    tracker: str
+
+
+@dataclass
+class _Round:
+    """One count: its tally, partial decryptions and result, and the committee's
+    decisions as they stood when its tally was taken (they decide what it counts)."""
+
+    number: int
+    tally_seq: int
+    decisions: dict[str, str]  # challenge id -> sustained | overruled, before the tally
+    partial_seqs: list[int] = field(default_factory=list)
+    result_seq: int = -1  # -1 until its tally.result
+
+
+@dataclass
 class _Lifecycle:
     """The board's entries sorted by role, after the lifecycle checks."""
 
     eligible: int
-    ceremony_seq: int
+    defined_seq: int  # the last election.defined: the definition in force
+    ceremony_seq: int  # the ceremony.completed bound to it
     ballots: list[_Ballot]
+    audits: list[_Audit]
     challenges: dict[str, int]  # challenge id -> seq of its ballot.challenged
-    decisions: dict[str, str]  # challenge id -> sustained | overruled
-    tally_seq: int
-    partial_seqs: list[int]
-    result_seq: int
+    decisions: dict[str, str]  # challenge id -> sustained | overruled (every decision)
+    rounds: list[_Round]  # one or two; the last is the final result
+    certified_seq: int | None = None
 
-    def counted(self, ballot: _Ballot) -> bool:
+    @property
+    def final(self) -> _Round:
+        return self.rounds[-1]
+
+    def counted(self, ballot: _Ballot, count: _Round | None = None) -> bool:
+        """Whether ``ballot`` is in the tally of ``count`` (default: the final round)."""
         if ballot.kind == KIND_CAST:
             return True
-        return ballot.challenge is not None and self.decisions.get(ballot.challenge) == "overruled"
+        decisions = (count or self.final).decisions
+        return ballot.challenge is not None and decisions.get(ballot.challenge) == "overruled"
 
 
 def _payload_keys(line: _Line, keys: set[str]) -> dict[str, Any]:
@@ -289,104 +323,356 @@ def _count(value: object) -> bool:
     return type(value) is int and value >= 0
 
 
-def _lifecycle(lines: Sequence[_Line]) -> _Lifecycle:
-    """Check what may follow what, and sort entries by role."""
-    fail = _failure("board lifecycle")
-    singles: dict[str, int] = {}
-    ballots: list[_Ballot] = []
-    challenges: dict[str, int] = {}
-    decisions: dict[str, str] = {}
-    partials: list[int] = []
-    once = {KIND_DEFINED, KIND_CEREMONY, KIND_ROLL, KIND_OPENED, KIND_CLOSED, KIND_TALLY}
-    once |= {KIND_RESULT}
-    known = once | {KIND_CAST, KIND_CHALLENGED, KIND_DECIDED, KIND_PARTIAL}
-    previous_at = ""
-    for line in lines:
+def _stated_manifest_hash(definition: object) -> str | None:
+    """The manifest hash of a definition on the board, None if it has none (not an
+    object, or not canonical JSON)."""
+    if not isinstance(definition, dict):
+        return None
+    try:
+        return manifest_hash(definition).hex()
+    except (ManifestError, ValueError, TypeError):
+        return None
+
+
+#: What must already be on the board before an entry of each kind.
+_NEEDS: Final = {
+    KIND_WITHDRAWN: (KIND_DEFINED,),
+    KIND_CEREMONY: (KIND_DEFINED,),
+    KIND_ROLL: (KIND_DEFINED,),
+    KIND_OPENED: (KIND_CEREMONY, KIND_ROLL),
+    KIND_CAST: (KIND_OPENED,),
+    KIND_CHALLENGED: (KIND_OPENED,),
+    KIND_AUDITED: (KIND_OPENED,),
+    KIND_CLOSED: (KIND_OPENED,),
+    KIND_DECIDED: (KIND_CLOSED,),
+    KIND_TALLY: (KIND_CLOSED,),
+    KIND_PARTIAL: (KIND_TALLY,),
+    KIND_RESULT: (KIND_TALLY,),
+    KIND_CERTIFIED: (KIND_RESULT,),
+}
+_ONCE: Final = frozenset({KIND_ROLL, KIND_OPENED, KIND_CLOSED, KIND_CERTIFIED})
+_KNOWN: Final = frozenset(_NEEDS) | {KIND_DEFINED}
+
+
+class _Scan:
+    """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
+
+    def __init__(self, lines: Sequence[_Line]) -> None:
+        self.lines = lines
+        self.first: dict[str, int] = {}  # kind -> seq of its first entry
+        self.defined: list[int] = []
+        self.live: int | None = None  # the definition in force; None once withdrawn
+        self.withdrawn: int | None = None  # seq of the last withdrawal
+        self.ceremony_for: dict[int, int] = {}  # definition seq -> its ceremony's seq
+        self.ballots: list[_Ballot] = []
+        self.audits: list[_Audit] = []
+        self.challenges: dict[str, int] = {}
+        self.decisions: dict[str, str] = {}
+        self.decided_at: dict[str, int] = {}
+        self.rounds: list[_Round] = []
+        self.final_result: int | None = None  # seq of the final result, once known
+
+    def entry(self, line: _Line) -> None:
+        fail = _failure("board lifecycle")
         kind, seq = line.kind, line.seq
         where = f"board entry {seq} ({kind})"
-        if line.at < previous_at:
-            raise fail(f"{where}: its time {line.at} is before the previous entry's")
-        previous_at = line.at
         if kind.startswith(NOTE_PREFIX):
-            if seq == 0 or KIND_RESULT in singles:
-                raise fail(f"{where}: a note cannot come first or after the result")
-            continue
-        if kind not in known:
+            if seq == 0:
+                raise fail(f"{where}: a note cannot come first")
+            return
+        if kind not in _KNOWN:
             raise fail(f"{where}: unknown entry kind")
-        if kind in once:
-            if kind in singles:
-                raise fail(f"{where}: a second '{kind}' entry (the first is {singles[kind]})")
-            singles[kind] = seq
         if seq == 0 and kind != KIND_DEFINED:
             raise fail(f"board entry 0 must be '{KIND_DEFINED}', not '{kind}'")
-        need = {
-            KIND_CEREMONY: (KIND_DEFINED,),
-            KIND_ROLL: (KIND_DEFINED,),
-            KIND_OPENED: (KIND_CEREMONY, KIND_ROLL),
-            KIND_CAST: (KIND_OPENED,),
-            KIND_CHALLENGED: (KIND_OPENED,),
-            KIND_CLOSED: (KIND_OPENED,),
-            KIND_DECIDED: (KIND_CLOSED,),
-            KIND_TALLY: (KIND_CLOSED,),
-            KIND_PARTIAL: (KIND_TALLY,),
-            KIND_RESULT: (KIND_TALLY,),
-        }.get(kind, ())
-        for before in need:
-            if before not in singles:
+        if kind in _ONCE and kind in self.first:
+            raise fail(f"{where}: a second '{kind}' entry (the first is {self.first[kind]})")
+        certified = self.first.get(KIND_CERTIFIED)
+        if certified is not None:
+            raise fail(
+                f"{where}: only notes may follow the certification (board entry {certified})"
+            )
+        for before in _NEEDS.get(kind, ()):
+            if before not in self.first:
                 raise fail(f"{where}: comes before any '{before}' entry")
-        if kind in (KIND_CAST, KIND_CHALLENGED) and KIND_CLOSED in singles:
+        if kind in (KIND_CAST, KIND_CHALLENGED, KIND_AUDITED) and KIND_CLOSED in self.first:
             raise fail(f"{where}: a ballot after the election closed")
-        if kind == KIND_DECIDED and KIND_TALLY in singles:
-            raise fail(f"{where}: a challenge decided after the tally was taken")
-        if kind == KIND_PARTIAL and KIND_RESULT in singles:
-            raise fail(f"{where}: a partial decryption after the result")
-        if kind == KIND_ROLL:
-            p = _payload_keys(line, {"eligible"})
-            if not _count(p["eligible"]):
-                raise fail(f"{where}: 'eligible' must be a non-negative integer")
-        elif kind == KIND_CLOSED:
-            p = _payload_keys(line, {"cast", "challenged"})
-            cast = sum(1 for b in ballots if b.kind == KIND_CAST)
-            if p["cast"] != cast or p["challenged"] != len(challenges):
+        if kind in (KIND_DEFINED, KIND_WITHDRAWN, KIND_CEREMONY) and KIND_OPENED in self.first:
+            raise fail(
+                f"{where}: the definition and its key ceremony cannot change once the "
+                f"election opened (board entry {self.first[KIND_OPENED]})"
+            )
+        # Kind-specific rules first: they name the problem better than the general
+        # "nothing but the certification after the final result" below.
+        handler = getattr(self, "_" + kind.replace(".", "_"), None)
+        if (
+            kind == KIND_DECIDED
+            and self.rounds
+            and (self.final_result is not None or self.rounds[-1].number == 2)
+        ):
+            final = self.rounds[-1]
+            raise fail(
+                f"{where}: a challenge decided after the final tally was taken (board entry "
+                f"{final.tally_seq}, round {final.number}); no later round can count it"
+            )
+        if kind == KIND_TALLY:
+            self._tally(line, where)
+        elif self.final_result is not None and kind != KIND_CERTIFIED:
+            raise fail(
+                f"{where}: after the final result (board entry {self.final_result}) only "
+                f"'{KIND_CERTIFIED}' and notes may follow"
+            )
+        elif handler is not None:
+            handler(line, where)
+        self.first.setdefault(kind, seq)
+
+    # One method per kind that needs more than the general rules; named after the kind.
+
+    def _election_defined(self, line: _Line, where: str) -> None:
+        fail = _failure("board lifecycle")
+        p = _payload_keys(line, {"definition", "manifest_hash"})
+        if self.live is not None:
+            raise fail(
+                f"{where}: a second '{KIND_DEFINED}' while the definition of board entry "
+                f"{self.live} is in force (it must be withdrawn first)"
+            )
+        if _stated_manifest_hash(p["definition"]) != p["manifest_hash"]:
+            raise fail(f"{where}: its manifest_hash is not the hash of its definition")
+        self.defined.append(line.seq)
+        self.live = line.seq
+
+    def _election_withdrawn(self, line: _Line, where: str) -> None:
+        fail = _failure("board lifecycle")
+        p = _payload_keys(line, {"manifest_hash", "reason"})
+        if self.live is None:
+            raise fail(
+                f"{where}: nothing to withdraw (the definition of board entry "
+                f"{self.defined[-1]} was already withdrawn at entry {self.withdrawn})"
+            )
+        defined = self.lines[self.live].payload
+        assert defined is not None
+        if p["manifest_hash"] != defined["manifest_hash"]:
+            raise fail(
+                f"{where}: withdraws manifest hash {p['manifest_hash']!r}, but the definition "
+                f"in force (board entry {self.live}) has {defined['manifest_hash']!r}"
+            )
+        if not isinstance(p["reason"], str):
+            raise fail(f"{where}: the reason must be text")
+        self.live, self.withdrawn = None, line.seq
+
+    def _ceremony_completed(self, line: _Line, where: str) -> None:
+        fail = _failure("board lifecycle")
+        _payload_keys(line, {"transcript", "fingerprint"})
+        if self.live is None:
+            raise fail(
+                f"{where}: comes after the definition was withdrawn (board entry "
+                f"{self.withdrawn}); a key ceremony needs a definition in force"
+            )
+        if self.live in self.ceremony_for:
+            raise fail(
+                f"{where}: a second '{KIND_CEREMONY}' for the definition of board entry "
+                f"{self.live} (the first is {self.ceremony_for[self.live]})"
+            )
+        self.ceremony_for[self.live] = line.seq
+
+    def _roll_frozen(self, line: _Line, where: str) -> None:
+        p = _payload_keys(line, {"eligible"})
+        if not _count(p["eligible"]):
+            raise VerificationFailed(
+                "board lifecycle", f"{where}: 'eligible' must be a non-negative integer"
+            )
+
+    def _election_opened(self, line: _Line, where: str) -> None:
+        fail = _failure("board lifecycle")
+        if self.live is None:
+            raise fail(
+                f"{where}: the election opens while its definition is withdrawn (board entry "
+                f"{self.withdrawn})"
+            )
+        if self.live not in self.ceremony_for:
+            raise fail(
+                f"{where}: no '{KIND_CEREMONY}' after the definition in force (board entry "
+                f"{self.live}); an earlier ceremony was for a withdrawn definition"
+            )
+
+    def _ballot_cast(self, line: _Line, where: str) -> None:
+        self.ballots.append(_ballot_entry(line, self.challenges))
+
+    _ballot_challenged = _ballot_cast
+
+    def _ballot_audited(self, line: _Line, where: str) -> None:
+        if set(line.ballot_keys) != {"audit", "tracker"}:
+            raise VerificationFailed(
+                "board lifecycle", f"{where}: payload must have ['audit', 'tracker']"
+            )
+        if not isinstance(line.tracker, str) or not is_hash(line.tracker):
+            raise VerificationFailed("board lifecycle", f"{where}: tracker must be 64 hex")
+        self.audits.append(_Audit(line.seq, line.tracker))
+
+    def _election_closed(self, line: _Line, where: str) -> None:
+        p = _payload_keys(line, {"cast", "challenged"})
+        cast = sum(1 for b in self.ballots if b.kind == KIND_CAST)
+        if p["cast"] != cast or p["challenged"] != len(self.challenges):
+            raise VerificationFailed(
+                "board lifecycle",
+                f"{where}: says {p['cast']} cast and {p['challenged']} challenged ballots, "
+                f"the board holds {cast} cast and {len(self.challenges)} challenged",
+            )
+
+    def _challenge_decided(self, line: _Line, where: str) -> None:
+        fail = _failure("board lifecycle")
+        p = _payload_keys(line, {"challenge", "decision", "reason"})
+        cid = p["challenge"]
+        if not isinstance(cid, str) or cid not in self.challenges:
+            raise fail(f"{where}: decides challenge {cid!r}, which is not on the board")
+        if cid in self.decisions:
+            raise fail(f"{where}: challenge {cid!r} is decided twice")
+        if p["decision"] not in DECISIONS or not isinstance(p["reason"], str):
+            raise fail(f"{where}: decision must be 'sustained' or 'overruled', with a reason")
+        self.decisions[cid] = p["decision"]
+        self.decided_at[cid] = line.seq
+
+    def _tally(self, line: _Line, where: str) -> None:
+        fail = _failure("board lifecycle")
+        p = _payload_keys(line, {"round", "tally", "counted"})
+        number = p["round"]
+        if type(number) is not int or number not in (1, 2):
+            raise fail(f"{where}: 'round' must be 1 or 2")
+        if number == 1 and self.rounds:
+            raise fail(f"{where}: a second round-1 tally (the first is {self.rounds[0].tally_seq})")
+        if number == 2:
+            if not self.rounds:
+                raise fail(f"{where}: a round-2 tally without a round-1 tally")
+            if len(self.rounds) == 2:
                 raise fail(
-                    f"{where}: says {p['cast']} cast and {p['challenged']} challenged ballots, "
-                    f"the board holds {cast} cast and {len(challenges)} challenged"
+                    f"{where}: a second round-2 tally (the first is {self.rounds[1].tally_seq}); "
+                    "there are at most two rounds"
                 )
-        elif kind == KIND_DECIDED:
-            p = _payload_keys(line, {"challenge", "decision", "reason"})
-            cid = p["challenge"]
-            if not isinstance(cid, str) or cid not in challenges:
-                raise fail(f"{where}: decides challenge {cid!r}, which is not on the board")
-            if cid in decisions:
-                raise fail(f"{where}: challenge {cid!r} is decided twice")
-            if p["decision"] not in DECISIONS or not isinstance(p["reason"], str):
-                raise fail(f"{where}: decision must be 'sustained' or 'overruled', with a reason")
-            decisions[cid] = p["decision"]
-        elif kind in BALLOT_KINDS:
-            ballots.append(_ballot_entry(line, challenges))
-        elif kind == KIND_PARTIAL:
-            partials.append(seq)
-        elif kind == KIND_RESULT and seq != lines[-1].seq:
-            raise fail(f"{where}: the result must be the last entry of the board")
-    for kind in (KIND_CEREMONY, KIND_ROLL, KIND_OPENED, KIND_CLOSED, KIND_TALLY, KIND_RESULT):
-        if kind not in singles:
-            raise fail(f"the board has no '{kind}' entry")
-    roll = lines[singles[KIND_ROLL]].payload
-    assert roll is not None
-    eligible = roll["eligible"]
-    total = len(ballots)
-    if total > eligible:
-        raise fail(f"the board holds {total} ballots but only {eligible} members are eligible")
-    return _Lifecycle(
-        eligible=eligible,
-        ceremony_seq=singles[KIND_CEREMONY],
-        ballots=ballots,
-        challenges=challenges,
-        decisions=decisions,
-        tally_seq=singles[KIND_TALLY],
-        partial_seqs=partials,
-        result_seq=singles[KIND_RESULT],
-    )
+            first = self.rounds[0]
+            if first.result_seq < 0:
+                raise fail(f"{where}: round 2's tally comes before round 1's result")
+            said = (self.lines[first.result_seq].payload or {}).get("result")
+            if not isinstance(said, dict) or said.get("determinative") is not True:
+                raise fail(
+                    f"{where}: a second round, but round 1's result (board entry "
+                    f"{first.result_seq}) does not say the challenges are determinative"
+                )
+            undecided = sorted(set(self.challenges) - set(self.decisions))
+            if undecided:
+                raise fail(
+                    f"{where}: round 2's tally is taken while challenge {undecided[0]!r} is "
+                    "undecided; every challenge must be decided before round 2"
+                )
+        elif self.final_result is not None:  # pragma: no cover - a round-1 tally is first
+            raise fail(f"{where}: a tally after the final result")
+        self.rounds.append(_Round(number, line.seq, dict(self.decisions)))
+
+    def _tally_partial(self, line: _Line, where: str) -> None:
+        fail = _failure("board lifecycle")
+        p = _payload_keys(line, {"round", "trustee", "partials"})
+        current = self.rounds[-1]
+        if current.result_seq >= 0:
+            raise fail(f"{where}: a partial decryption after the result")
+        if p["round"] != current.number:
+            raise fail(
+                f"{where}: a partial decryption for round {p['round']!r}, but the tally "
+                f"awaiting decryption is round {current.number} (board entry {current.tally_seq})"
+            )
+        current.partial_seqs.append(line.seq)
+
+    def _tally_result(self, line: _Line, where: str) -> None:
+        fail = _failure("board lifecycle")
+        p = _payload_keys(line, {"round", "result"})
+        current = self.rounds[-1]
+        if current.result_seq >= 0:
+            raise fail(
+                f"{where}: a second result for round {current.number} (the first is "
+                f"{current.result_seq})"
+            )
+        if p["round"] != current.number:
+            raise fail(
+                f"{where}: says round {p['round']!r}, but the tally it decrypts is round "
+                f"{current.number} (board entry {current.tally_seq})"
+            )
+        current.result_seq = line.seq
+        result = p["result"]
+        determinative = isinstance(result, dict) and result.get("determinative") is True
+        if current.number == 2 or not determinative:
+            self.final_result = line.seq
+
+    def _result_certified(self, line: _Line, where: str) -> None:
+        p = _payload_keys(line, {"round", "result_hash", "reason"})
+        if not isinstance(p["reason"], str):
+            raise VerificationFailed("board lifecycle", f"{where}: the reason must be text")
+
+    def finish(self) -> _Lifecycle:
+        """The rules that need the whole board."""
+        fail = _failure("board lifecycle")
+        lines = self.lines
+        for kind in (KIND_CEREMONY, KIND_ROLL, KIND_OPENED, KIND_CLOSED, KIND_TALLY, KIND_RESULT):
+            if kind not in self.first:
+                raise fail(f"the board has no '{kind}' entry")
+        final = self.rounds[-1]
+        if final.result_seq < 0:
+            raise fail(
+                f"the board has no '{KIND_RESULT}' for round {final.number} (its tally is "
+                f"board entry {final.tally_seq})"
+            )
+        late = sorted((s, c) for c, s in self.decided_at.items() if s > final.tally_seq)
+        if late:
+            raise fail(
+                f"board entry {late[0][0]} ({KIND_DECIDED}): challenge {late[0][1]!r} decided "
+                f"after the final tally was taken (board entry {final.tally_seq}, round "
+                f"{final.number}); no later round counts it"
+            )
+        certified = self.first.get(KIND_CERTIFIED)
+        if certified is not None:
+            p = lines[certified].payload
+            assert p is not None
+            where = f"board entry {certified} ({KIND_CERTIFIED})"
+            if p["round"] != final.number:
+                raise fail(
+                    f"{where}: certifies round {p['round']!r}, but the final round is "
+                    f"{final.number}"
+                )
+            if p["result_hash"] != lines[final.result_seq].hash:
+                raise fail(
+                    f"{where}: its result_hash is not the hash of the final result (board "
+                    f"entry {final.result_seq}): it certifies another result"
+                )
+        roll = lines[self.first[KIND_ROLL]].payload
+        assert roll is not None
+        eligible = roll["eligible"]
+        total = len(self.ballots)
+        if total > eligible:
+            raise fail(f"the board holds {total} ballots but only {eligible} members are eligible")
+        defined = self.defined[-1]
+        return _Lifecycle(
+            eligible=eligible,
+            defined_seq=defined,
+            ceremony_seq=self.ceremony_for[defined],
+            ballots=self.ballots,
+            audits=self.audits,
+            challenges=self.challenges,
+            decisions=self.decisions,
+            rounds=self.rounds,
+            certified_seq=certified,
+        )
+
+
+def _lifecycle(lines: Sequence[_Line]) -> _Lifecycle:
+    """Check what may follow what (PROTOCOL 11.2), and sort entries by role."""
+    scan = _Scan(lines)
+    previous_at = ""
+    for line in lines:
+        if line.at < previous_at:
+            raise VerificationFailed(
+                "board lifecycle",
+                f"board entry {line.seq} ({line.kind}): its time {line.at} is before the "
+                "previous entry's",
+            )
+        previous_at = line.at
+        scan.entry(line)
+    return scan.finish()
 
 
 def _ballot_entry(line: _Line, challenges: dict[str, int]) -> _Ballot:
@@ -429,6 +715,7 @@ class _ChunkResult:
     sums: list[tuple[bytes, bytes]]  # per slot (all questions flat): alpha, beta sums
     counted: int
     excluded: dict[int, list[tuple[bytes, bytes]]]  # seq -> slot ciphertexts
+    audit_alphas: list[tuple[int, bytes]] = field(default_factory=list)  # audited ballots
 
 
 def _compact(value: object) -> bytes:
@@ -450,8 +737,39 @@ def _entry_hash(entry: dict[str, Any], fast: bool) -> str:
     return body_hash(body)
 
 
+def _check_audit_entry(seq: int, entry: dict[str, Any], out: _ChunkResult) -> None:
+    """One ``ballot.audited`` entry: its chain hash, its opening (PROTOCOL 9.3), its tracker.
+
+    Audits are few (a voter's spot check) and cost about two ballots each, so they run
+    with the ballots; the general RFC 8785 encoder hashes them (no fast path needed).
+    """
+    manifest: ElectionManifest = _W["manifest"]
+    where = f"board entry {seq} ({KIND_AUDITED})"
+    try:
+        check_at(entry["at"])
+        if _entry_hash(entry, False) != entry["hash"]:
+            out.chain_errors.append(
+                (seq, f"seq {seq}: its content does not match its hash (the entry was altered)")
+            )
+    except ValueError as exc:
+        out.chain_errors.append((seq, f"seq {seq}: {exc}"))
+    payload = entry["payload"]
+    try:
+        audited = AuditedBallot.from_json(payload.get("audit"))
+        check_audit(manifest, _W["key"], _W["fingerprint"], audited)
+        stated = tracker(audited.ballot)
+    except BallotError as exc:
+        out.errors.append((seq, f"{where}: the audit does not check out: {exc}"))
+        return
+    if stated != payload.get("tracker"):
+        out.errors.append((seq, f"{where}: the tracker is not the SHA-256 of the audited ballot"))
+        return
+    cts = [s.ciphertext for q in audited.ballot.questions for s in q.slots]
+    out.audit_alphas.append((seq, b"".join(bytes(ct.alpha) for ct in cts)))
+
+
 def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
-    """Verify a chunk of ballot entries: (seq, kind, raw line, counted?).
+    """Verify a chunk of worker entries: (seq, kind, raw line, counted in round 1?).
 
     Also recomputes each entry's chain hash and time stamp here, in parallel,
     so the main process only compares links.
@@ -467,6 +785,7 @@ def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
     alphas: list[tuple[int, bytes]] = []
     excluded: dict[int, list[tuple[bytes, bytes]]] = {}
     counted = 0
+    out = _ChunkResult(errors, chain_errors, alphas, [], 0, excluded)
     for seq, kind, raw, included in items:
         where = f"board entry {seq} ({kind})"
         ballot: EncryptedBallot | None = None
@@ -474,6 +793,9 @@ def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
             entry = parse_json(raw, where)
         except RecordFormatError as exc:  # e.g. a duplicate key: two readings of one entry
             chain_errors.append((seq, f"seq {seq}: {exc}"))
+            continue
+        if kind == KIND_AUDITED:
+            _check_audit_entry(seq, entry, out)
             continue
         payload = entry["payload"]
         ballot_json = payload.get("ballot")
@@ -517,10 +839,11 @@ def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
                 col_b[k].append(ct.beta)
         else:
             excluded[seq] = [(bytes(ct.alpha), bytes(ct.beta)) for ct in cts]
-    sums = [
+    out.sums = [
         (bytes(Element.sum(a)), bytes(Element.sum(b))) for a, b in zip(col_a, col_b, strict=True)
     ]
-    return _ChunkResult(errors, chain_errors, alphas, sums, counted, excluded)
+    out.counted = counted
+    return out
 
 
 def _check_links(lines: Sequence[_Line], hashed_elsewhere: bool) -> list[tuple[int, str]]:
@@ -546,7 +869,7 @@ def _check_links(lines: Sequence[_Line], hashed_elsewhere: bool) -> list[tuple[i
         found = [(stop, str(exc))]
     # Only entries before a broken link: at the same seq a broken link is the finding.
     for position, line in enumerate(lines[:stop]):
-        if line.kind not in BALLOT_KINDS and body_hash(line.body()) != line.hash:
+        if line.kind not in WORKER_KINDS and body_hash(line.body()) != line.hash:
             return [(position, f"seq {position}: its content does not match its hash")]
     return found
 
@@ -624,25 +947,41 @@ def _check_definition(ctx: _Context) -> None:
     first = ctx.lines[0] if ctx.lines else None
     if first is None or first.kind != KIND_DEFINED or first.payload is None:
         raise fail(f"board entry 0 must be '{KIND_DEFINED}'")
-    if first.payload != {"definition": definition, "manifest_hash": mh.hex()}:
-        raise fail("board entry 0 (election.defined) differs from definition.json")
+    # The definition in force is the last one: earlier ones were withdrawn before opening.
+    last = [x for x in ctx.lines if x.kind == KIND_DEFINED][-1]
+    if last.payload != {"definition": definition, "manifest_hash": mh.hex()}:
+        raise fail(f"board entry {last.seq} ({KIND_DEFINED}) differs from definition.json")
     ctx.definition, ctx.manifest, ctx.manifest_hash = definition, manifest, mh
 
 
 def _check_ceremony(ctx: _Context) -> None:
     fail = _failure("key ceremony")
     transcript = ctx.record.json("ceremony.json")
+    defined = [x for x in ctx.lines if x.kind == KIND_DEFINED]
+    in_force = defined[-1].seq
+    # Ceremonies before the last definition were for withdrawn definitions: ignored.
+    entries = [x for x in ctx.lines if x.kind == KIND_CEREMONY and x.seq > in_force]
+    if not entries or entries[0].payload is None:
+        raise fail(
+            f"the board holds no '{KIND_CEREMONY}' entry after the definition in force "
+            f"(board entry {in_force})"
+        )
+    entry = entries[0]
+    assert entry.payload is not None
+    bound = transcript.get("manifest_hash") if isinstance(transcript, dict) else None
+    for old in defined[:-1]:
+        if bound != ctx.manifest_hash.hex() and bound == (old.payload or {}).get("manifest_hash"):
+            raise fail(
+                f"the key ceremony (ceremony.json, board entry {entry.seq}) is bound to the "
+                f"withdrawn definition of board entry {old.seq}, not to the definition in "
+                f"force (board entry {in_force})"
+            )
     try:
         result = verify_transcript(transcript, ctx.manifest_hash)
     except (CeremonyError, ThresholdError) as exc:
         raise fail(f"the key-ceremony transcript does not verify: {exc}") from exc
     keys = [result.verification_keys[i] for i in range(1, result.n + 1)]
     fp = election_fingerprint(ctx.manifest_hash, result.joint_public_key, keys)
-    entries = [x for x in ctx.lines if x.kind == KIND_CEREMONY]
-    if len(entries) != 1 or entries[0].payload is None:
-        raise fail(f"the board must hold exactly one '{KIND_CEREMONY}' entry")
-    entry = entries[0]
-    assert entry.payload is not None
     if entry.payload != {"transcript": transcript, "fingerprint": fp.hex()}:
         if entry.payload.get("transcript") != transcript:
             raise fail(f"board entry {entry.seq} ({KIND_CEREMONY}) differs from ceremony.json")
@@ -669,10 +1008,10 @@ def _chunks(items: list[tuple[int, str, bytes, bool]], size: int) -> Iterator[li
         yield items[i : i + size]
 
 
-def _tally_payload(ctx: _Context, life: _Lifecycle) -> tuple[EncryptedTally, dict[str, Any]]:
+def _tally_payload(ctx: _Context, count: _Round) -> tuple[EncryptedTally, dict[str, Any]]:
     assert ctx.manifest is not None
-    line = ctx.lines[life.tally_seq]
-    p = _payload_keys(line, {"tally", "counted"})
+    line = ctx.lines[count.tally_seq]
+    p = _payload_keys(line, {"round", "tally", "counted"})
     counted = p["counted"]
     where = f"board entry {line.seq} ({KIND_TALLY})"
     if not isinstance(counted, dict) or set(counted) != {"cast", "overruled"}:
@@ -695,14 +1034,20 @@ def _labelled(manifest: ElectionManifest, tally: EncryptedTally) -> dict[str, Ci
 def _check_tally(
     ctx: _Context,
     life: _Lifecycle,
+    count: _Round,
     results: Sequence[_ChunkResult],
 ) -> EncryptedTally:
+    """One round's tally: the homomorphic sum of exactly the ballots it counts.
+
+    The workers summed the ballots counted in round 1; a round 2 adds the challenged
+    ballots overruled since, from the ciphertexts the workers kept for uncounted ones.
+    """
     fail = _failure("encrypted tally")
     assert ctx.manifest is not None
-    tally, counted = _tally_payload(ctx, life)
-    where = f"board entry {life.tally_seq} ({KIND_TALLY})"
+    tally, counted = _tally_payload(ctx, count)
+    where = f"board entry {count.tally_seq} ({KIND_TALLY})"
     n_cast = sum(1 for b in life.ballots if b.kind == KIND_CAST)
-    overruled = sorted(c for c, d in life.decisions.items() if d == "overruled")
+    overruled = sorted(c for c, d in count.decisions.items() if d == "overruled")
     n_counted = n_cast + len(overruled)
     width = sum(layout(q).slot_count for q in ctx.manifest.questions)
     sum_a = [IDENTITY] * width
@@ -711,6 +1056,14 @@ def _check_tally(
         for k, (part_a, part_b) in enumerate(r.sums):
             sum_a[k] = Element.sum([sum_a[k], Element(part_a, _trusted=True)])
             sum_b[k] = Element.sum([sum_b[k], Element(part_b, _trusted=True)])
+    excluded = {seq: cts for r in results for seq, cts in r.excluded.items()}
+    first = life.rounds[0]
+    for b in life.ballots:
+        cts = excluded.get(b.seq)
+        if cts is not None and life.counted(b, count) and not life.counted(b, first):
+            for k, (a, bb) in enumerate(cts):
+                sum_a[k] = sum_a[k] + Element(a, _trusted=True)
+                sum_b[k] = sum_b[k] + Element(bb, _trusted=True)
     summed = [Ciphertext(a, b) for a, b in zip(sum_a, sum_b, strict=True)]
     published = [ct for q in tally.questions for ct in q]
     board_says = (
@@ -728,17 +1081,16 @@ def _check_tally(
             f"but {board_says}"
         )
     if published != summed:
-        excluded = {seq: cts for r in results for seq, cts in r.excluded.items()}
         for b in life.ballots:
             cts = excluded.get(b.seq)
-            if cts is None:
+            if cts is None or life.counted(b, count):
                 continue
             plus = [
                 Ciphertext(s.alpha + Element(a, _trusted=True), s.beta + Element(bb, _trusted=True))
                 for s, (a, bb) in zip(summed, cts, strict=True)
             ]
             if plus == published:
-                state = life.decisions.get(b.challenge or "", "undecided")
+                state = count.decisions.get(b.challenge or "", "undecided")
                 raise fail(
                     f"{where} includes challenged ballot {b.challenge!r} (board entry {b.seq}, "
                     f"{state}), which must not be counted"
@@ -754,7 +1106,7 @@ def _check_tally(
 
 
 def _check_partials(
-    ctx: _Context, life: _Lifecycle, tally: EncryptedTally
+    ctx: _Context, count: _Round, tally: EncryptedTally
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     fail = _failure("partial decryptions")
     assert ctx.ceremony is not None and ctx.manifest is not None
@@ -763,9 +1115,9 @@ def _check_partials(
     every: list[PartialDecryption] = []
     seen: dict[int, int] = {}
     payloads: list[dict[str, Any]] = []
-    for seq in life.partial_seqs:
+    for seq in count.partial_seqs:
         line = ctx.lines[seq]
-        p = _payload_keys(line, {"trustee", "partials"})
+        p = _payload_keys(line, {"round", "trustee", "partials"})
         payloads.append(p)
         t = p["trustee"]
         if type(t) is not int or t not in ceremony.verification_keys:
@@ -934,6 +1286,13 @@ def _find_tracker(life: _Lifecycle, wanted: str) -> TrackerFinding:
                 f"{b.challenge!r} ({state}); it is NOT included in the tally"
             )
             return TrackerFinding(b.tracker, True, b.seq, False, msg)
+    for a in life.audits:
+        if a.tracker == text.lower() or tracker_display(a.tracker) == short:
+            msg = (
+                f"tracker {text} was audited (spoiled) at entry {a.seq}; audited ballots are "
+                "never counted"
+            )
+            return TrackerFinding(a.tracker, True, a.seq, False, msg)
     return TrackerFinding(text, False, None, False, f"tracker {text} is NOT on the board")
 
 
@@ -996,7 +1355,12 @@ def verify_record(
         workers_run = not early and life is not None
         if workers_run:
             assert life is not None and ctx.ceremony is not None
-            items = [(b.seq, b.kind, lines[b.seq].raw, life.counted(b)) for b in life.ballots]
+            first = life.rounds[0]
+            items = [
+                (b.seq, b.kind, lines[b.seq].raw, life.counted(b, first)) for b in life.ballots
+            ]
+            items += [(a.seq, KIND_AUDITED, lines[a.seq].raw, False) for a in life.audits]
+            items.sort()
             init = (
                 json.dumps(ctx.definition),
                 ctx.ceremony.joint_public_key.hex(),
@@ -1021,7 +1385,7 @@ def verify_record(
             for fut in futures:
                 r = fut.result()
                 results.append(r)
-                done += len(r.alphas) + len(r.errors)
+                done += len(r.alphas) + len(r.errors) + len(r.audit_alphas)
                 tick("ballots", min(done, total), total)
         elif workers_run:
             for chunk in _chunks(items, CHUNK):
@@ -1051,29 +1415,22 @@ def verify_record(
         _check_replay(life, results)
         passed.append("replay")
         t0 = time.perf_counter()
-        tally = _check_tally(ctx, life, results)
+        # Every round is checked exactly alike, step by step (all tallies, then all
+        # decryptions, then all results), so a failure names the earliest step.
+        tallies = [_check_tally(ctx, life, count, results) for count in life.rounds]
         passed.append("encrypted tally")
-        slots, partial_payloads = _check_partials(ctx, life, tally)
+        decrypted = [
+            _check_partials(ctx, count, tally)
+            for count, tally in zip(life.rounds, tallies, strict=True)
+        ]
         passed.append("partial decryptions")
-        counts = _option_counts(ctx.manifest, tally, slots)
-        result_line = lines[life.result_seq]
-        published = _payload_keys(result_line, {"result"})["result"]
-        assert ctx.definition is not None
-        expected = expected_result(
-            ctx.definition,
-            ctx.manifest,
-            counts,
-            eligible=life.eligible,
-            cast=sum(1 for b in life.ballots if b.kind == KIND_CAST),
-            challenged=len(life.challenges),
-            sustained=sum(1 for d in life.decisions.values() if d == "sustained"),
-            overruled=sum(1 for d in life.decisions.values() if d == "overruled"),
-        )
-        _compare_result(expected, published)
+        published: object = None
+        for count, tally, (slots, _) in zip(life.rounds, tallies, decrypted, strict=True):
+            expected, published = _check_round_result(ctx, life, count, tally, slots)
         passed.extend(["counts", "outcome"])
         report.result = expected
         report.timings["tally and result"] = time.perf_counter() - t0
-        _check_copies(record, lines, life, partial_payloads, published)
+        _check_copies(record, lines, life, decrypted[-1][1], published)
         passed.append("convenience copies")
         report.ok = True
     except VerificationFailed as exc:
@@ -1084,6 +1441,41 @@ def verify_record(
             pool.shutdown(wait=True, cancel_futures=True)
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _check_round_result(
+    ctx: _Context,
+    life: _Lifecycle,
+    count: _Round,
+    tally: EncryptedTally,
+    slots: Mapping[str, int],
+) -> tuple[dict[str, Any], object]:
+    """Recompute one round's result from its decrypted counts and the decisions taken
+    before its tally; compare with the published one.  Returns (expected, published)."""
+    assert ctx.manifest is not None and ctx.definition is not None
+    counts = _option_counts(ctx.manifest, tally, slots)
+    published = _payload_keys(ctx.lines[count.result_seq], {"round", "result"})["result"]
+    decided = list(count.decisions.values())
+    expected = expected_result(
+        ctx.definition,
+        ctx.manifest,
+        counts,
+        eligible=life.eligible,
+        cast=sum(1 for b in life.ballots if b.kind == KIND_CAST),
+        challenged=len(life.challenges),
+        sustained=decided.count("sustained"),
+        overruled=decided.count("overruled"),
+    )
+    try:
+        _compare_result(expected, published)
+    except VerificationFailed as exc:
+        if len(life.rounds) == 1:
+            raise
+        raise VerificationFailed(
+            exc.step,
+            f"{exc.message} (round {count.number}, board entry {count.result_seq})",
+        ) from exc
+    return expected, published
 
 
 def _check_replay(life: _Lifecycle, results: Sequence[_ChunkResult]) -> None:
@@ -1106,6 +1498,26 @@ def _check_replay(life: _Lifecycle, results: Sequence[_ChunkResult]) -> None:
                     f"(slot {k // 32}): a replayed ballot"
                 )
             seen[alpha] = seq
+    # An audited ballot's opening is public: if any of its ciphertexts is also in a cast
+    # or challenged ballot, that voter's choice is exposed (and an audit is never cast).
+    kinds = {b.seq: b.kind for b in life.ballots}
+    audited: dict[bytes, int] = {}
+    for seq, blob in sorted(a for r in results for a in r.audit_alphas):
+        for k in range(0, len(blob), 32):
+            alpha = blob[k : k + 32]
+            if alpha in seen:
+                other = seen[alpha]
+                raise fail(
+                    f"board entry {other} ({kinds.get(other, 'ballot')}) reuses a ciphertext of "
+                    f"the audited ballot of board entry {seq} (slot {k // 32}): an audited "
+                    "(spoiled) ballot must never be cast, its choice is public"
+                )
+            if alpha in audited and audited[alpha] != seq:
+                raise fail(
+                    f"board entry {seq} ({KIND_AUDITED}) repeats the audited ballot of board "
+                    f"entry {audited[alpha]}"
+                )
+            audited[alpha] = seq
 
 
 def _check_copies(
@@ -1116,14 +1528,18 @@ def _check_copies(
     result: object,
 ) -> None:
     fail = _failure("convenience copies")
-    tally_payload = lines[life.tally_seq].payload or {}
+    final = life.final
+    tally_payload = lines[final.tally_seq].payload or {}
     try:
         if record.json("tally.json") != tally_payload.get("tally"):
-            raise fail(f"tally.json differs from board entry {life.tally_seq} ({KIND_TALLY})")
+            raise fail(f"tally.json differs from board entry {final.tally_seq} ({KIND_TALLY})")
         if record.json("partials.json") != partials:
-            raise fail(f"partials.json differs from the board's '{KIND_PARTIAL}' entries")
+            raise fail(
+                f"partials.json differs from the board's '{KIND_PARTIAL}' entries of round "
+                f"{final.number}"
+            )
         if record.json("result.json") != result:
-            raise fail(f"result.json differs from board entry {life.result_seq} ({KIND_RESULT})")
+            raise fail(f"result.json differs from board entry {final.result_seq} ({KIND_RESULT})")
     except RecordFormatError as exc:
         raise fail(str(exc)) from exc
 
