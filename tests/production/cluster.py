@@ -94,19 +94,37 @@ class Child:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         assert "Traceback" not in text and "ERROR" not in text, f"{self.name}:\n{self.tail(60)}"
 
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, exactly like a crash or the OOM killer."""
+    def kill_now(self) -> None:
+        """SIGKILL without waiting: no shutdown code runs, exactly like a crash or the OOM killer."""
         if self.alive():
             os.kill(self.popen.pid, signal.SIGKILL)
+
+    def freeze(self) -> None:
+        """SIGSTOP: the process holds whatever it holds (open transactions, unsent replies)."""
+        os.kill(self.popen.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.popen.pid, signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL, then reap the process."""
+        self.kill_now()
         self.popen.wait(timeout=30)
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it has not gone within a few seconds."""
         if self.alive():
+            self.thaw()  # a frozen process would never act on SIGTERM
             self.popen.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=8)
         self.kill()
+
+
+def _pythonpath() -> str:
+    """Children run the code of this tree (the one under test), whatever is installed."""
+    rest = os.environ.get("PYTHONPATH")
+    return f"{ROOT}{os.pathsep}{rest}" if rest else str(ROOT)
 
 
 class Processes:
@@ -121,7 +139,7 @@ class Processes:
         with log.open("wb") as out:
             popen = subprocess.Popen(
                 [sys.executable, "-m", "ballot.cli", *args],
-                env={**os.environ, **env},
+                env={**os.environ, **env, "PYTHONPATH": _pythonpath()},
                 cwd=str(self.folder),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
