@@ -30,6 +30,7 @@ roll_app = typer.Typer(help="The voter roll.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(roll_app, name="roll")
+app.add_typer(__import__("ballot.trustee.cli").trustee.cli.trustee_app, name="trustee")
 console = Console()
 errors = Console(stderr=True)
 

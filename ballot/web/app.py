@@ -37,6 +37,7 @@ from ballot.web.auth import access_guard
 from ballot.web.background import schedule_loop
 from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
+from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.security import security_headers
@@ -122,6 +123,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             *API_CONTROLLERS,
+            *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
             VoterController,

@@ -1,0 +1,199 @@
+"""Tally day for one trustee: check the encrypted tally against the public board, then decrypt.
+
+A trustee's partial decryption is the one act that turns encrypted votes into counts,
+so the tool refuses to make one for anything but the honest sum: it downloads the
+public board, checks its hash chain, and recomputes the tally itself from the board's
+ballots: every ``ballot.cast`` before the tally entry, plus every challenged ballot
+whose challenge was decided ``overruled`` before it.  Only if that sum, the ballot
+count and the ``counted`` summary equal what the server asks it to decrypt, and the
+tally entry sits on the board where the server says, does it decrypt (with a proof per
+slot) and upload.  It also checks that the key file belongs to this election's
+published ceremony, and its own proofs before sending them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ballot.crypto.ballots import BallotError, EncryptedBallot
+from ballot.crypto.ceremony import CeremonyError, TrusteeShare, verify_transcript
+from ballot.crypto.elgamal import Ciphertext
+from ballot.crypto.manifest import (
+    ElectionManifest,
+    ManifestError,
+    election_fingerprint,
+    manifest_hash,
+)
+from ballot.crypto.tally import EncryptedTally, TallyError, aggregate
+from ballot.crypto.threshold import (
+    PartialDecryption,
+    ThresholdError,
+    partial_decrypt_tally,
+    verify_partials,
+)
+from ballot.record.board import BoardEntry
+from ballot.record.election_record import slot_label
+from ballot.trustee.ceremony import CEREMONY_KINDS, Report, _quiet, board_entries
+from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError
+
+DEFINED = ("election.defined", "election.manifest")
+
+
+class TallyRefused(TrusteeError):
+    """The tally the server asks to decrypt is not the one the public board gives."""
+
+
+@dataclass(frozen=True)
+class CheckedTally:
+    """A tally that matches the board, ready to decrypt."""
+
+    round: int
+    labelled: dict[str, Ciphertext]
+    fingerprint: bytes
+    verification_key: Any
+    ballots: int
+
+
+def _definition(entry: BoardEntry) -> Any:
+    return entry.payload.get("definition", entry.payload.get("manifest"))
+
+
+def check_tally(
+    entries: list[BoardEntry], info: dict[str, Any], share: TrusteeShare
+) -> CheckedTally:
+    """Recompute the tally from the board; raise TallyRefused saying what differs."""
+    seq = info.get("seq")
+    if not isinstance(seq, int) or not 0 <= seq < len(entries):
+        raise TallyRefused(f"the tally's board position {seq!r} is not on the public board")
+    entry = entries[seq]
+    if entry.kind != "tally.encrypted" or entry.hash != info.get("entry_hash"):
+        raise TallyRefused(
+            f"board entry {seq} is not the encrypted tally the server asks to decrypt"
+        )
+    payload = entry.payload
+    round_ = info.get("round")
+    if payload.get("round", 1) != round_ or payload.get("tally") != info.get("tally"):
+        raise TallyRefused(f"the tally on the board (entry {seq}) differs from the one sent")
+    if payload.get("counted") != info.get("counted"):
+        raise TallyRefused(f"the tally's 'counted' summary differs from board entry {seq}")
+    before = entries[:seq]
+    defined = [e for e in before if e.kind in DEFINED]
+    if not defined:
+        raise TallyRefused("the board holds no election definition before the tally")
+    definition = _definition(defined[-1])
+    try:
+        mh = manifest_hash(definition)
+        manifest = ElectionManifest.from_definition(definition)
+    except (ManifestError, ValueError, TypeError) as exc:
+        raise TallyRefused(f"the election definition on the board is invalid: {exc}") from exc
+    if mh != share.manifest_hash:
+        raise TallyRefused("this key file belongs to another election (manifest hash differs)")
+    ceremonies = [e for e in before if e.kind in CEREMONY_KINDS and e.seq > defined[-1].seq]
+    if not ceremonies:
+        raise TallyRefused("the board holds no key ceremony transcript before the tally")
+    try:
+        result = verify_transcript(ceremonies[-1].payload.get("transcript"), mh)
+        share.check(result)
+    except (CeremonyError, ThresholdError) as exc:
+        raise TallyRefused(f"your key does not fit the published ceremony: {exc}") from exc
+    keys = [result.verification_keys[i] for i in range(1, result.n + 1)]
+    fingerprint = election_fingerprint(mh, result.joint_public_key, keys)
+    overruled = sorted(
+        str(e.payload.get("challenge"))
+        for e in before
+        if e.kind == "challenge.decided" and e.payload.get("decision") == "overruled"
+    )
+    counted_ballots: list[Any] = []
+    n_cast = 0
+    for e in before:
+        if e.kind == "ballot.cast":
+            n_cast += 1
+            counted_ballots.append(e.payload.get("ballot"))
+        elif e.kind == "ballot.challenged" and e.payload.get("challenge") in overruled:
+            counted_ballots.append(e.payload.get("ballot"))
+    try:
+        parsed = [EncryptedBallot.from_json(b) for b in counted_ballots]
+        expected = aggregate(manifest, parsed)
+        published = EncryptedTally.from_json(info.get("tally"), manifest)
+    except (BallotError, TallyError, ValueError) as exc:
+        raise TallyRefused(f"cannot recompute the tally from the board: {exc}") from exc
+    summary = f"{len(parsed)} counted ballots ({n_cast} cast, {len(overruled)} overruled)"
+    if published.ballots != expected.ballots:
+        raise TallyRefused(
+            f"the tally counts {published.ballots} ballots, but the public board holds {summary}"
+        )
+    if published.questions != expected.questions:
+        where = next(
+            (qi, si)
+            for qi, (a, b) in enumerate(zip(published.questions, expected.questions, strict=True))
+            for si, (x, y) in enumerate(zip(a, b, strict=True))
+            if x != y
+        )
+        raise TallyRefused(
+            "the tally is not the homomorphic sum of the "
+            f"{summary} on the public board (first difference: question {where[0] + 1}, "
+            f"slot {where[1] + 1})"
+        )
+    if info.get("counted") != {"cast": n_cast, "overruled": overruled}:
+        raise TallyRefused(f"the tally's 'counted' summary does not match the board's {summary}")
+    labelled = {
+        slot_label(qi, si): ct
+        for qi, slots in enumerate(published.questions)
+        for si, ct in enumerate(slots)
+    }
+    labels = info.get("labels")
+    if labels is not None and list(labels) != list(labelled):
+        raise TallyRefused("the server's slot labels are not the tally's slots")
+    assert isinstance(round_, int)
+    return CheckedTally(
+        round_, labelled, fingerprint, result.verification_keys[share.index], len(parsed)
+    )
+
+
+@dataclass(frozen=True)
+class TallyOutcome:
+    round: int
+    ballots: int
+    already: bool
+    combined: bool
+    result: Any
+
+
+def run_tally(
+    client: TrusteeClient, election_id: str, share: TrusteeShare, *, report: Report = _quiet
+) -> TallyOutcome:
+    """Download, check, decrypt, upload; raise TrusteeError (TallyRefused) if anything is off."""
+    try:
+        info = client.tally(election_id)
+    except ServerRefused as exc:
+        if exc.status == 409:
+            raise TrusteeError(f"no tally is waiting for decryption: {exc.message}") from exc
+        raise
+    round_ = int(info["round"])
+    report("step", f"downloaded the round {round_} encrypted tally (board entry {info['seq']})")
+    if share.index in info.get("submitted", []):
+        report("info", f"trustee {share.index} has already decrypted round {round_}")
+        return TallyOutcome(round_, int(info["tally"]["ballots"]), True, False, None)
+    entries = board_entries(client, election_id)
+    report("step", f"downloaded the public board ({len(entries)} entries, hash chain intact)")
+    checked = check_tally(entries, info, share)
+    report(
+        "step",
+        f"recomputed the tally from the board's {checked.ballots} counted ballots: it matches",
+    )
+    partials = partial_decrypt_tally(
+        share.index, share.secret_share, checked.labelled, checked.fingerprint
+    )
+    verify_partials(
+        share.index, partials, checked.labelled, checked.verification_key, checked.fingerprint
+    )
+    report("step", f"made {len(partials)} partial decryptions with proofs")
+    answer = client.post_partials(election_id, round_, [p.to_json() for p in partials])
+    report("step", "uploaded the partial decryptions; the server accepted them")
+    return TallyOutcome(
+        round_, checked.ballots, False, bool(answer.get("combined")), answer.get("result")
+    )
+
+
+__all__ = ["CheckedTally", "PartialDecryption", "TallyOutcome", "TallyRefused", "check_tally"]
