@@ -13,6 +13,16 @@
 | BALLOT_COOKIE_SECURE | true | send session cookies only over HTTPS (the demo turns this off) |
 | BALLOT_SCHEDULE_INTERVAL | 15 | seconds between checks that open and close votes on time (0: off) |
 | BALLOT_HOST / BALLOT_PORT | 127.0.0.1 / 8000 | where `ballot serve` listens |
+| BALLOT_TOKEN_RATE | 300 | most voter-token requests (GET /v/<token>, casts, audits) per client address per window (0: no limit) |
+| BALLOT_LOGIN_RATE | 20 | most sign-in attempts per client address per window (0: no limit) |
+| BALLOT_RATE_WINDOW | 60 | length in seconds of the sliding window both limits count in |
+| BALLOT_HSTS | true | send Strict-Transport-Security (turn off only for plain-HTTP demos) |
+| BALLOT_LOG_FORMAT / BALLOT_LOG_LEVEL | json / INFO | `json` (one object per line) or `text`; the level of the root logger |
+
+The rate limits are counted in each server process: with N uvicorn workers a client
+can reach N times the limit, which is why nginx enforces the global limit in front
+(see deploy/nginx-ballot.conf).  Generous defaults are deliberate: a whole warehouse
+may vote from behind one NAT address.
 """
 
 from __future__ import annotations
@@ -48,6 +58,12 @@ class Settings:
     schedule_interval: float = 15.0
     host: str = "127.0.0.1"
     port: int = 8000
+    token_rate: int = 300
+    login_rate: int = 20
+    rate_window: float = 60.0
+    hsts: bool = True
+    log_format: str = "json"
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -67,6 +83,12 @@ class Settings:
             schedule_interval=float(_env("SCHEDULE_INTERVAL", str(d.schedule_interval))),
             host=_env("HOST", d.host),
             port=int(_env("PORT", str(d.port))),
+            token_rate=int(_env("TOKEN_RATE", str(d.token_rate))),
+            login_rate=int(_env("LOGIN_RATE", str(d.login_rate))),
+            rate_window=float(_env("RATE_WINDOW", str(d.rate_window))),
+            hsts=_bool(_env("HSTS", "true")),
+            log_format=_env("LOG_FORMAT", d.log_format).strip().lower(),
+            log_level=_env("LOG_LEVEL", d.log_level).strip().upper(),
         )
 
     def with_(self, **changes: object) -> Settings:

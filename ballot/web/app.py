@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,12 @@ from litestar import Litestar, MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
+from litestar.logging.config import LoggingConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -28,6 +34,7 @@ from litestar.template.config import TemplateConfig
 
 from ballot.config import Settings
 from ballot.i18n import translations
+from ballot.logs import configure_logging
 from ballot.store.db import make_engine, make_session_factory
 from ballot.store.serverkey import load_or_create
 from ballot.store.types import utcnow
@@ -39,9 +46,14 @@ from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
 from ballot.web.deps import provide_db
+from ballot.web.health import HealthController
+from ballot.web.observer_pages import OBSERVER_CONTROLLERS
+from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
-from ballot.web.security import security_headers
+from ballot.web.ratelimit import RateLimits, rate_limit_middleware
+from ballot.web.security import security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
+from ballot.web.tally_api import TALLY_CONTROLLERS
 from ballot.web.voter import VoterController
 
 HERE = Path(__file__).parent
@@ -84,6 +96,22 @@ def _refused(request: Request[Any, Any, Any], exc: ops.OperationError) -> Respon
     return Response(exc.message, status_code=exc.status, media_type=MediaType.TEXT)
 
 
+def _log_server_error(logger: Any, scope: Any, traceback: list[str]) -> None:
+    """Log unhandled exceptions (500s) only; 4xx answers are the client's business.
+
+    The path goes through ``ballot.logs``' redaction like everything else.
+    """
+    exc = sys.exc_info()[1]
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        return
+    handled = tuple(k for k in scope["litestar_app"].exception_handlers if isinstance(k, type))
+    if isinstance(exc, handled) and not isinstance(exc, HTTPException):
+        return  # answered by one of our handlers (a refusal), not a failure
+    logger.error(
+        "unhandled exception on %s %s", scope.get("method"), scope.get("path"), exc_info=True
+    )
+
+
 def create_app(
     settings: Settings, *, clock: Callable[[], datetime] = utcnow, schedule: bool | None = None
 ) -> Litestar:
@@ -118,23 +146,27 @@ def create_app(
             "session_factory": session_factory,
             "secrets": secrets_,
             "clock": clock,
+            "rate_limits": RateLimits.from_settings(settings),
         }
     )
     return Litestar(
         route_handlers=[
             *API_CONTROLLERS,
+            *TALLY_CONTROLLERS,
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,
+            *OBSERVER_CONTROLLERS,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
                 opt={"access": "public"},
                 include_in_schema=False,
             ),
+            HealthController,
         ],
         guards=[access_guard],
         dependencies={"db": Provide(provide_db)},
@@ -155,7 +187,30 @@ def create_app(
             PermissionDeniedException: _forbidden,
             ops.OperationError: _refused,  # type: ignore[dict-item]
         },
-        after_request=security_headers,
+        before_send=[security_headers_hook(settings.hsts)],
+        middleware=[rate_limit_middleware],
         lifespan=[lifespan],
-        openapi_config=None,
+        openapi_config=openapi_config(),
+        # Unhandled exceptions are logged (through ballot.logs' redacting handler once
+        # configured); Litestar must not install its own root handler.
+        logging_config=LoggingConfig(
+            configure_root_logger=False,
+            log_exceptions="always",
+            exception_logging_handler=_log_server_error,
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+        ),
     )
+
+
+def app_from_env() -> Litestar:
+    """The production entry point: ``uvicorn --factory ballot.web.app:app_from_env``.
+
+    Each uvicorn worker process calls this once: settings from ``BALLOT_*`` variables,
+    then JSON logs with redaction (after the app exists, because building it configures
+    Litestar's loggers).  Migrations are *not* run here: ``ballot db upgrade`` runs once,
+    with the schema owner's credentials, before the workers start (deploy/).
+    """
+    settings = Settings.from_env()
+    application = create_app(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    return application
