@@ -1,0 +1,133 @@
+"""Build the downloadable election record from the server's board.
+
+Why here and not in the store: the record is the board plus copies derived from
+it, and the verifier (``ballot.record.verify``) decides which entries those copies
+must equal.  Deriving them next to the verifier keeps one reading of the board:
+the definition in force is the LAST ``election.defined`` (earlier ones were
+withdrawn), the key ceremony is the ``ceremony.completed`` after it, and
+tally.json / partials.json / result.json are the FINAL round's.
+
+The caller passes entries in published form (``BoardEntry.to_json()``: seq, kind,
+at, payload, prev, hash) and the signed heads (``SignedHead.to_json()``); nothing
+here touches a database, so the same function serves the web route and the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ballot.record.election_record import (
+    KIND_CEREMONY,
+    KIND_DECIDED,
+    KIND_DEFINED,
+    KIND_PARTIAL,
+    KIND_RESULT,
+    KIND_TALLY,
+    RecordFormatError,
+    board_line,
+    write_record,
+)
+
+__all__ = ["build_record", "final_round"]
+
+
+def _last(entries: Sequence[Mapping[str, Any]], kind: str) -> int | None:
+    for i in range(len(entries) - 1, -1, -1):
+        if entries[i]["kind"] == kind:
+            return i
+    return None
+
+
+def final_round(entries: Sequence[Mapping[str, Any]]) -> int:
+    """Position of the final ``tally.result`` in ``entries``.
+
+    Raises :class:`RecordFormatError` while the board holds no final result: no result
+    at all, a round whose tally awaits decryption, or challenges decided after a
+    determinative round-1 result whose round 2 is not tallied yet.  A record written
+    then would not verify (and would not be the election's outcome).
+    """
+    result = _last(entries, KIND_RESULT)
+    tally = _last(entries, KIND_TALLY)
+    if tally is not None and (result is None or tally > result):
+        number = entries[tally]["payload"].get("round")
+        raise RecordFormatError(
+            f"the board has no result yet for round {number}: its tally (board entry "
+            f"{entries[tally]['seq']}) still awaits decryption"
+        )
+    if result is None:
+        raise RecordFormatError(
+            "the board has no result yet (no 'tally.result' entry): the election record is "
+            "published once the final result is on the board"
+        )
+    decided = _last(entries, KIND_DECIDED)
+    if decided is not None and decided > result:
+        raise RecordFormatError(
+            "the board has no final result yet: challenges were decided after the round-1 "
+            "result, so round 2 must be tallied first"
+        )
+    return result
+
+
+def build_record(
+    entries: Sequence[Mapping[str, Any]],
+    heads: Sequence[Mapping[str, Any]],
+    server_public_key: str,
+    path: Path,
+) -> None:
+    """Write the election record ZIP of a finished board to ``path`` (PROTOCOL 11.1).
+
+    ``entries``: every board entry in seq order, published form; ``heads``: every
+    signed head, oldest first; ``server_public_key``: the Ed25519 key, 64 hex.
+    Raises :class:`RecordFormatError` with a clear message when the board has no final
+    result yet, lacks the definition or ceremony, or its last entry is not signed.
+    """
+    if not entries:
+        raise RecordFormatError("the board is empty: the election has no record yet")
+    result_at = final_round(entries)
+    defined_at = _last(entries, KIND_DEFINED)
+    if defined_at is None:
+        raise RecordFormatError("the board has no 'election.defined' entry")
+    ceremony_at = next(
+        (i for i in range(defined_at + 1, len(entries)) if entries[i]["kind"] == KIND_CEREMONY),
+        None,
+    )
+    if ceremony_at is None:
+        raise RecordFormatError(
+            "the board has no 'ceremony.completed' entry after the definition in force"
+        )
+    if not heads:
+        raise RecordFormatError("the board has no signed head")
+    last = entries[-1]
+    if heads[-1].get("seq") != last["seq"]:
+        raise RecordFormatError(
+            f"the last signed head covers board entry {heads[-1].get('seq')}, but the board "
+            f"ends at entry {last['seq']}: sign a head for the last entry first"
+        )
+    number = entries[result_at]["payload"].get("round")
+    tally_at = _last(entries[:result_at], KIND_TALLY)
+    assert tally_at is not None  # a result follows its tally on any board the server keeps
+    partials = [
+        dict(e["payload"])
+        for e in entries[tally_at:result_at]
+        if e["kind"] == KIND_PARTIAL and e["payload"].get("round") == number
+    ]
+    defined = entries[defined_at]["payload"]
+    definition = defined["definition"]
+    ceremony = entries[ceremony_at]["payload"]
+    write_record(
+        Path(path),
+        election_id=str(definition["election_id"]),
+        manifest_hash=str(defined["manifest_hash"]),
+        fingerprint=str(ceremony["fingerprint"]),
+        definition=definition,
+        ceremony=ceremony["transcript"],
+        board=(board_line(e) for e in entries),
+        heads=heads,
+        server_key={"algorithm": "ed25519", "public_key": server_public_key},
+        tally=entries[tally_at]["payload"]["tally"],
+        partials=partials,
+        result=entries[result_at]["payload"]["result"],
+        board_head=str(last["hash"]),
+    )
