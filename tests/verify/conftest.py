@@ -113,3 +113,43 @@ def extra_ballot(gen: GeneratedRecord, selection: list[list[int]]) -> dict[str, 
 
 def index_of(entries: list[Entry], kind: str, nth: int = 0) -> int:
     return [i for i, e in enumerate(entries) if e["kind"] == kind][nth]
+
+
+@pytest.fixture(scope="session")
+def full(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
+    """Every lifecycle feature at once: a withdrawn first definition, two audited ballots,
+    a determinative round 1 (C-3 overruled before the count; C-1 and C-2 decided after it),
+    round 2, a certification and state notes.
+
+    Round 1: 5+1 yes, 4 no, two undecided (they could tie it, and a tie loses).
+    Round 2: C-1 (no) overruled, C-2 (yes) sustained: 6 yes, 5 no, approved.
+    """
+    path = tmp_path_factory.mktemp("records") / "full.zip"
+    earlier = recognition_definition()
+    earlier["title"] = {"en": "Union recognition vote (draft)"}
+    votes = [[[0]]] * 5 + [[[1]]] * 4
+    challenges = [
+        Challenge([[1]], "overruled", "on the payroll after all", after_count=True),
+        Challenge([[0]], "sustained", "a supervisor", after_count=True),
+        Challenge([[0]], "overruled", "agreed before the count"),
+    ]
+    return generate_record(
+        path,
+        recognition_definition(),
+        votes,
+        challenges=challenges,
+        audits=[[[0]], [[1]]],
+        eligible=30,
+        withdrawn=earlier,
+        certify="no objections were filed",
+        notes=True,
+    )
+
+
+def find(entries: list[Entry], kind: str, **payload: Any) -> int:
+    """Position of the first entry of ``kind`` whose payload has these values."""
+    return next(
+        i
+        for i, e in enumerate(entries)
+        if e["kind"] == kind and all(e["payload"].get(k) == v for k, v in payload.items())
+    )
