@@ -7,19 +7,24 @@ in this order, and reports the FIRST failure in words that name it:
 1. the record's members against the SHA-256 sums in its index;
 2. the board's hash chain (numbering, links, entry hashes);
 3. the server's signed heads, and that the final head is the last entry;
-4. the election definition, its manifest hash and the election fingerprint;
-5. the key-ceremony transcript and the joint key it yields;
-6. the board's lifecycle (what may follow what; counts in the closing entry);
+4. the election definition in force (the last ``election.defined``; earlier ones
+   were withdrawn), its manifest hash and the election fingerprint;
+5. the key-ceremony transcript bound to that definition, and the joint key it yields;
+6. the board's lifecycle (what may follow what: withdrawals, rounds, certification;
+   counts in the closing entry);
 7. every cast and challenged ballot: structure, proofs, election fingerprint,
-   tracker = SHA-256 of its JSON (in parallel over all cores);
-8. no duplicate tracker and no reused ciphertext (no replayed ballot);
-9. the encrypted tally is the homomorphic sum of exactly the counted ballots
-   (cast, plus challenged ones overruled before the tally; never sustained or
-   undecided ones);
-10. every trustee's partial decryption proof;
-11. the combination gives the published counts, and the counts are possible;
+   tracker = SHA-256 of its JSON; every audited ballot's opening (in parallel over
+   all cores);
+8. no duplicate tracker and no reused ciphertext (no replayed ballot), and no
+   ciphertext of an audited ballot in a cast or challenged one;
+9. each round's encrypted tally is the homomorphic sum of exactly the ballots it
+   counts (cast, plus challenged ones overruled before that tally; never sustained
+   or undecided ones, never audited ones);
+10. every trustee's partial decryption proof, per round;
+11. the combination gives each round's published counts, and the counts are possible;
 12. the outcome and the "challenges determinative" flag follow from the rule;
-13. the convenience copies (tally.json, partials.json, result.json) equal the board.
+13. the convenience copies (tally.json, partials.json, result.json) equal the final
+    round's board entries.
 
 Ordering matters because a later check means little once an earlier one
 fails: a proof cannot be trusted on a board whose chain is broken.  The work,
@@ -413,6 +418,13 @@ class _Scan:
             raise fail(
                 f"{where}: a challenge decided after the final tally was taken (board entry "
                 f"{final.tally_seq}, round {final.number}); no later round can count it"
+            )
+        if kind == KIND_DECIDED and self.rounds and self.rounds[-1].result_seq < 0:
+            pending = self.rounds[-1]
+            raise fail(
+                f"{where}: a challenge decided while the round-{pending.number} tally (board "
+                f"entry {pending.tally_seq}) awaits decryption; decide before a tally is "
+                "taken or after its result"
             )
         if kind == KIND_TALLY:
             self._tally(line, where)

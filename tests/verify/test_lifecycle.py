@@ -479,3 +479,18 @@ def test_notes_may_follow_the_result(recognition, tmp_path) -> None:
 
     report = verify_record(resign(recognition, tmp_path / "r.zip", note))
     assert report.ok, report.failure
+
+
+def test_challenge_decided_while_round_one_is_being_decrypted(full, tmp_path) -> None:
+    """A round's result states the decisions as of its tally: none may come in between."""
+
+    def early(entries: list[Entry]) -> list[Entry]:
+        d = entries.pop(find(entries, "challenge.decided", challenge="C-1"))
+        entries.insert(find(entries, "tally.partial", round=1), d)
+        return entries
+
+    step, message = failure(resign(full, tmp_path / "r.zip", early))
+    assert step == "board lifecycle"
+    assert "(challenge.decided): a challenge decided while the round-1 tally (board entry" in (
+        message
+    )
