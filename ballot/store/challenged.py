@@ -69,3 +69,14 @@ async def challenged_ballots(session: AsyncSession, election_id: str) -> list[Ch
         .order_by(ChallengedBallot.board_seq)
     )
     return list(rows)
+
+
+async def find_challenged(
+    session: AsyncSession, election_id: str, challenge_id: str
+) -> ChallengedBallot | None:
+    """One sealed envelope by its public challenge id (None if not in this election)."""
+    return await session.scalar(
+        select(ChallengedBallot).where(
+            ChallengedBallot.election_id == election_id, ChallengedBallot.id == challenge_id
+        )
+    )

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.config import Settings
 from ballot.election.lifecycle import IllegalTransition, State, check_transition, roll_editable
-from ballot.store import ceremony, tokens
+from ballot.store import ceremony, challenged, tally, tokens
 from ballot.store.accounts import find_account
 from ballot.store.audit import audit
 from ballot.store.board import append_board, count_kinds, sign_board_head
@@ -457,3 +457,355 @@ async def apply_schedule(session: AsyncSession, ctx: Context) -> list[tuple[str,
             await session.rollback()
             log.warning("scheduled step for election %s refused: %s", election_id, exc.message)
     return done
+
+
+# --- the count: tally rounds, challenges, certification ------------------------------
+
+#: What the committee is told when round 2 would reveal one ballot's vote.
+SINGLE_OVERRULED_WARNING = (
+    "exactly one challenged ballot is overruled after the first count: round 2 adds only "
+    "that ballot, so its vote can be deduced by subtracting round 1 from round 2"
+)
+
+
+@dataclass(frozen=True)
+class TakenTally:
+    round: int
+    seq: int
+    ballots: int
+    warning: str | None
+
+
+@dataclass(frozen=True)
+class AcceptedPartials:
+    seq: int
+    combined: bool
+    result: dict[str, Any] | None
+    round: int
+
+
+def _refused(exc: tally.TallyProblem) -> OperationError:
+    return OperationError(exc.message, exc.status)
+
+
+def _keys(election: Election) -> tally.ElectionKeys:
+    try:
+        return tally.election_keys(election)
+    except tally.TallyProblem as exc:
+        raise _refused(exc) from exc
+    except ceremony.TranscriptRejected as exc:
+        raise OperationError(f"the stored {exc}", 500) from exc
+
+
+async def take_tally(session: AsyncSession, ctx: Context, election: Election) -> TakenTally:
+    """Sum the counted ballots into the next round's encrypted tally (``tally.encrypted``).
+
+    Round 1 after closing; round 2 only when round 1's challenges were determinative and
+    every challenge has since been decided.  ``election`` must be locked by the caller.
+    """
+    require_state(election, "closed", doing="take the tally")
+    keys = _keys(election)
+    state = await tally.count_state(session, election.id)
+    pending = state.pending_round
+    if pending is not None:
+        raise OperationError(
+            f"the round {pending} tally is already taken and awaits the trustees' decryptions"
+        )
+    if not state.tallies:
+        round_ = 1
+    elif 1 in state.results and 2 not in state.tallies and state.result(1)["determinative"]:
+        undecided = state.undecided()
+        if undecided:
+            raise OperationError(
+                f"the challenges are determinative: decide every challenged ballot before the "
+                f"second count ({len(undecided)} undecided: {', '.join(undecided)})"
+            )
+        round_ = 2
+    else:
+        raise OperationError("the count is finished: there is no further round to take")
+    overruled = state.overruled()
+    encrypted, cast = await tally.encrypted_tally(session, election.id, keys.manifest, overruled)
+    row = await append_board(
+        session,
+        election.id,
+        tally.KIND_TALLY,
+        {
+            "round": round_,
+            "tally": encrypted.to_json(),
+            "counted": {"cast": cast, "overruled": overruled},
+        },
+        ctx.now,
+    )
+    await sign_board_head(session, election.id, ctx.board_key, ctx.now)
+    warning = (
+        SINGLE_OVERRULED_WARNING
+        if round_ == 2 and len(state.added_after_round_one()) == 1
+        else None
+    )
+    await audit(
+        session,
+        ctx.actor,
+        "tally_taken",
+        ctx.now,
+        election.id,
+        round=round_,
+        ballots=encrypted.ballots,
+        overruled=len(overruled),
+    )
+    await session.flush()
+    return TakenTally(round_, row.seq, encrypted.ballots, warning)
+
+
+async def pending_tally(session: AsyncSession, election: Election) -> dict[str, Any]:
+    """The tally awaiting the trustees' partial decryptions (what the trustee CLI fetches)."""
+    state = await tally.count_state(session, election.id)
+    round_ = state.pending_round
+    if round_ is None or election.state != "closed":
+        raise OperationError(
+            "no tally awaits decryption"
+            + (" yet: the committee takes it after voting closes" if not state.tallies else "")
+        )
+    keys = _keys(election)
+    row = state.tallies[round_]
+    payload = tally.parse_tally(keys, row)
+    body = json.loads(row.payload)
+    return {
+        "round": round_,
+        "seq": row.seq,
+        "entry_hash": row.hash,
+        "tally": body["tally"],
+        "counted": body["counted"],
+        "labels": list(tally.labelled(payload)),
+        "trustees": {"k": keys.k, "n": keys.n},
+        "submitted": sorted(state.partials.get(round_, {})),
+    }
+
+
+async def accept_partials(
+    session: AsyncSession,
+    ctx: Context,
+    election: Election,
+    trustee_index: int,
+    round_: int,
+    partials_json: Any,
+) -> AcceptedPartials:
+    """Check one trustee's partial decryptions and post them; with k in, post the result.
+
+    An invalid submission is refused (400, naming the trustee) and nothing is written.
+    The result is made by the verifier's own function; a result that is final (round 2,
+    or round 1 with challenges not determinative) makes the election *tallied*
+    (provisional until certified).  ``election`` must be locked by the caller.
+    """
+    require_state(election, "closed", doing="accept partial decryptions")
+    keys = _keys(election)
+    state = await tally.count_state(session, election.id)
+    pending = state.pending_round
+    if pending is None:
+        raise OperationError("no tally awaits decryption")
+    if round_ != pending:
+        raise OperationError(f"the tally awaiting decryption is round {pending}, not {round_}")
+    submitted = state.partials.get(pending, {})
+    if trustee_index in submitted:
+        raise OperationError(
+            f"trustee {trustee_index} has already submitted partial decryptions for round {pending}"
+        )
+    encrypted = tally.parse_tally(keys, state.tallies[pending])
+    try:
+        parsed = tally.check_partials(keys, encrypted, trustee_index, partials_json)
+    except tally.TallyProblem as exc:
+        raise _refused(exc) from exc
+    row = await append_board(
+        session,
+        election.id,
+        tally.KIND_PARTIAL,
+        {"round": pending, "trustee": trustee_index, "partials": [p.to_json() for p in parsed]},
+        ctx.now,
+    )
+    await audit(
+        session,
+        ctx.actor,
+        "partials_accepted",
+        ctx.now,
+        election.id,
+        round=pending,
+        trustee=trustee_index,
+    )
+    result: dict[str, Any] | None = None
+    if len(submitted) + 1 >= keys.k:
+        submissions = {t: tally.parse_partials(r) for t, r in submitted.items()}
+        submissions[trustee_index] = parsed
+        counted = state.tally_payload(pending)["counted"]
+        try:
+            result = tally.combine_result(
+                keys,
+                encrypted,
+                submissions,
+                eligible=election.eligible_count or 0,
+                cast=counted["cast"],
+                challenged=len(state.challenges),
+                sustained=len(state.sustained()),
+                overruled=len(counted["overruled"]),
+            )
+        except tally.TallyProblem as exc:
+            raise _refused(exc) from exc
+        await append_board(
+            session,
+            election.id,
+            tally.KIND_RESULT,
+            {"round": pending, "result": result},
+            ctx.now,
+        )
+        await audit(
+            session,
+            ctx.actor,
+            "result_posted",
+            ctx.now,
+            election.id,
+            round=pending,
+            determinative=result["determinative"],
+        )
+        if pending == tally.MAX_ROUNDS or not result["determinative"]:
+            election.tallied_at = ctx.now
+            await set_state(session, ctx, election, "tallied")
+    await sign_board_head(session, election.id, ctx.board_key, ctx.now)
+    await session.flush()
+    return AcceptedPartials(row.seq, result is not None, result, pending)
+
+
+DECISIONS = ("sustained", "overruled")
+
+
+async def decide_challenge(
+    session: AsyncSession,
+    ctx: Context,
+    election: Election,
+    challenge_id: str,
+    decision: str,
+    reason: str,
+) -> str | None:
+    """Record the committee's decision on one challenged ballot (``challenge.decided``).
+
+    Allowed once voting is closed: before the first count (the parties agreed) or after
+    a determinative round 1, never while a tally awaits decryption.  Returns the warning
+    to show when the decisions now make exactly one ballot's vote deducible.
+    ``election`` must be locked by the caller.
+    """
+    require_state(election, "closed", doing="decide a challenge")
+    if decision not in DECISIONS:
+        raise OperationError("the decision must be 'sustained' or 'overruled'", 400)
+    if not isinstance(reason, str) or not reason.strip():
+        raise OperationError("give the reason for the decision", 400)
+    state = await tally.count_state(session, election.id)
+    if state.pending_round is not None:
+        raise OperationError(
+            f"the round {state.pending_round} tally awaits decryption: decide challenges "
+            "before the count or after its result"
+        )
+    if 2 in state.tallies:
+        raise OperationError("the second count is taken: every challenge was already decided")
+    found = await challenged.find_challenged(session, election.id, challenge_id)
+    if found is None:
+        raise OperationError(f"no challenged ballot {challenge_id!r} in this election", 404)
+    if challenge_id in state.decisions or found.decision is not None:
+        raise OperationError(f"challenge {challenge_id} is already decided")
+    found.decision = decision
+    await _board(
+        session,
+        ctx,
+        election,
+        tally.KIND_DECIDED,
+        {"challenge": challenge_id, "decision": decision, "reason": reason.strip()},
+    )
+    await audit(
+        session,
+        ctx.actor,
+        "challenge_decided",
+        ctx.now,
+        election.id,
+        challenge=challenge_id,
+        decision=decision,
+    )
+    await session.flush()
+    state.decisions[challenge_id] = (decision, reason.strip())
+    return single_overruled_warning(state)
+
+
+def single_overruled_warning(state: tally.CountState) -> str | None:
+    """The warning, when round 2 would add exactly one overruled ballot to round 1's."""
+    deducible = len(state.added_after_round_one()) == 1
+    return (
+        SINGLE_OVERRULED_WARNING
+        if 1 in state.results and 2 not in state.tallies and deducible
+        else None
+    )
+
+
+async def challenges_view(session: AsyncSession, election: Election) -> dict[str, Any]:
+    """The challenged pool for the committee: each envelope, its decision, where the count is."""
+    state = await tally.count_state(session, election.id)
+    latest = state.latest_round
+    voters = {
+        v.id: v
+        for v in await session.scalars(
+            select(Voter).where(Voter.id.in_([c.voter_id for c in state.challenges]))
+        )
+    }
+    return {
+        "round": latest,
+        "determinative": state.result(latest)["determinative"] if latest else None,
+        "pending_round": state.pending_round,
+        "undecided": len(state.undecided()),
+        "warning": single_overruled_warning(state),
+        "challenges": [
+            {
+                "id": c.id,
+                "tracker": c.tracker,
+                "board_seq": c.board_seq,
+                "member_id": voters[c.voter_id].member_id if c.voter_id in voters else None,
+                "name": voters[c.voter_id].name if c.voter_id in voters else None,
+                "decision": state.decisions.get(c.id, (None, None))[0],
+                "reason": state.decisions.get(c.id, (None, None))[1],
+            }
+            for c in state.challenges
+        ],
+    }
+
+
+def objection_deadline(election: Election) -> datetime | None:
+    """When the objection period after the final result ends (None before the result)."""
+    if election.tallied_at is None:
+        return None
+    return election.tallied_at + timedelta(days=election.objection_days)
+
+
+async def certify(session: AsyncSession, ctx: Context, election: Election, reason: str) -> int:
+    """Certify the final result once the objection period is over (``result.certified``).
+
+    Returns the board entry's seq.  ``election`` must be locked by the caller.
+    """
+    require_state(election, "tallied", doing="certify the result")
+    if not isinstance(reason, str) or not reason.strip():
+        raise OperationError("give the reason (for example: no objections were filed)", 400)
+    deadline = objection_deadline(election)
+    if deadline is None or ctx.now < deadline:
+        until = deadline.isoformat() if deadline else "unknown"
+        raise OperationError(
+            f"the objection period runs until {until}: the result can be certified after it"
+        )
+    state = await tally.count_state(session, election.id)
+    final = state.final_round
+    if final is None or state.certified is not None:
+        raise OperationError("there is no final result to certify")
+    result_row = state.results[final]
+    row = await append_board(
+        session,
+        election.id,
+        tally.KIND_CERTIFIED,
+        {"round": final, "result_hash": result_row.hash, "reason": reason.strip()},
+        ctx.now,
+    )
+    await sign_board_head(session, election.id, ctx.board_key, ctx.now)
+    election.certified_at = ctx.now
+    await set_state(session, ctx, election, "certified")
+    await audit(session, ctx.actor, "result_certified", ctx.now, election.id, round=final)
+    return row.seq
