@@ -27,9 +27,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 admin_app = typer.Typer(help="Committee accounts.", no_args_is_help=True)
 roll_app = typer.Typer(help="The voter roll.", no_args_is_help=True)
+record_app = typer.Typer(help="The election record (the downloadable ZIP).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(roll_app, name="roll")
+app.add_typer(record_app, name="record")
 app.add_typer(__import__("ballot.trustee.cli").trustee.cli.trustee_app, name="trustee")
 console = Console()
 errors = Console(stderr=True)
@@ -179,6 +181,37 @@ def roll_import(
         errors.print(table)
         raise typer.Exit(1)
     console.print(f"imported {result.imported} members into {election}")
+
+
+@record_app.command("export")
+def record_export(
+    election: Annotated[str, typer.Argument(help="election id")],
+    out: Annotated[Path, typer.Argument(help="where to write the record (.zip)")],
+) -> None:
+    """Write an election's record (board, signed heads, ceremony, result) for `ballot verify`."""
+    from ballot.store.record_export import RecordUnavailable, export_record
+    from ballot.store.serverkey import load_or_create
+    from ballot.web import operations as ops
+
+    settings = Settings.from_env()
+    if not Path(settings.secret_key_file).exists():
+        # A new key would not match the board's signed heads.
+        _fail(f"the server key file {settings.secret_key_file} does not exist")
+    public = load_or_create(settings.secret_key_file).board_key.public_hex
+
+    async def work(session: Any) -> None:
+        await ops.get_election(session, election)
+        await export_record(session, election, public, out)
+
+    try:
+        asyncio.run(_with_session(settings, work))
+    except ops.OperationError as exc:
+        _fail(exc.message)
+    except RecordUnavailable as exc:
+        _fail(f"no record for {election}: {exc}")
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc}")
+    console.print(f"wrote the record of {election} to {out}")
 
 
 @app.command()
