@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, MultipartBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
@@ -234,8 +234,19 @@ class CommitteePages(Controller):
         )
 
     @get("/audit", opt={"access": "staff"})
-    async def audit_log(self, request: Request[Any, Any, Any], db: Db) -> Template:
-        return page("audit", request, entries=await audit_entries(db))
+    async def audit_log(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        election: FromQuery[str | None] = None,
+        seq: FromQuery[int | None] = None,
+        hash: FromQuery[str | None] = None,
+    ) -> Template:
+        """The audit log with its chain checked now (observers compare heads they kept)."""
+        from ballot.web.observer_pages import audit_view
+
+        rows = await audit_entries(db)
+        return page("audit", request, **audit_view(rows, election or None, seq, hash))
 
 
 class SignOut(Controller):

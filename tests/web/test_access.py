@@ -83,6 +83,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", E + "/head"): "public",
     ("GET", "/board/{election_id:str}"): "public",
     ("GET", "/audit"): "public",
+    # Observer pages: result and how to verify (public), the audit chain (staff).
+    ("GET", "/board/{election_id:str}/result"): "public",
+    ("GET", "/board/{election_id:str}/verify"): "public",
+    ("GET", "/api/audit/chain"): "staff",
 }
 
 ALLOWED = {
