@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Restore a deploy/backup.sh dump into a NEW PostgreSQL database (never over a live one).
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: deploy/restore.sh [--skip-checksum] DUMP NEW_DATABASE
+
+Restore DUMP (made by deploy/backup.sh) into the database NEW_DATABASE on the
+PostgreSQL server named by DATABASE_URL, else BALLOT_DATABASE_URL, else the usual
+PGHOST, PGPORT, PGUSER and PGPASSWORD variables (the database in the URL is only
+used to reach the server).
+
+  * DUMP.sha256 must be beside DUMP and must match (--skip-checksum: do not check);
+  * NEW_DATABASE is created (createdb); an existing database is used only if it
+    is empty: a database with any table in it is refused, so a restore can never
+    land on top of live data;
+  * pg_restore --no-owner --no-acl --exit-on-error --single-transaction: objects
+    belong to the user running the restore, and any error stops it with nothing
+    restored (a database this script created is then dropped again).
+
+Then point the server at it, e.g.
+  BALLOT_DATABASE_URL=postgresql+asyncpg://USER@HOST:PORT/NEW_DATABASE ballot serve
+EOF
+}
+
+fail() {
+  echo "restore.sh: $*" >&2
+  exit 1
+}
+
+umask 077
+check=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --skip-checksum) check=0; shift ;;
+    --) shift; break ;;
+    -*) fail "unknown option $1 (see --help)" ;;
+    *) break ;;
+  esac
+done
+[ $# -eq 2 ] || fail "give the dump file and the new database's name (see --help)"
+dump="$1"
+target="$2"
+[[ "$target" =~ ^[A-Za-z_][A-Za-z0-9_]{0,62}$ ]] ||
+  fail "database name '$target' must be letters, digits and _ (at most 63, not starting with a digit)"
+[ -f "$dump" ] || fail "$dump is not a file"
+
+for tool in pg_restore createdb dropdb psql sha256sum; do
+  command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed (Debian: postgresql-client)"
+done
+
+# A URL becomes libpq's PG* variables, so the password is not visible in the process list.
+url="${DATABASE_URL:-${BALLOT_DATABASE_URL:-}}"
+if [ -n "$url" ]; then
+  settings="$(
+    "${PYTHON:-python3}" - "$url" <<'PY'
+import shlex
+import sys
+from urllib.parse import parse_qs, unquote, urlsplit
+
+url = sys.argv[1]
+scheme, sep, rest = url.partition("://")
+if not sep or scheme.split("+")[0] not in ("postgresql", "postgres"):
+    sys.exit(f"not a PostgreSQL URL (scheme {scheme.split('+')[0]!r})")
+parts = urlsplit("postgresql://" + rest)
+values = {
+    "PGHOST": parts.hostname,
+    "PGPORT": str(parts.port) if parts.port else None,
+    "PGUSER": unquote(parts.username) if parts.username else None,
+    "PGPASSWORD": unquote(parts.password) if parts.password else None,
+}
+known = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "host": "PGHOST", "port": "PGPORT"}
+for key, items in parse_qs(parts.query).items():
+    if key in known:
+        values[known[key]] = items[-1]
+for name, value in values.items():
+    if value:
+        print(f"export {name}={shlex.quote(value)}")
+PY
+  )" || fail "cannot use the database URL"
+  eval "$settings"
+fi
+unset PGDATABASE
+maintenance="${PGMAINTENANCE_DB:-postgres}"
+
+if [ "$check" = 1 ]; then
+  [ -f "$dump.sha256" ] || fail "$dump.sha256 is missing (use --skip-checksum to restore anyway)"
+  expected="$(cut -d' ' -f1 <"$dump.sha256")"
+  actual="$(sha256sum "$dump" | cut -d' ' -f1)"
+  [ "$expected" = "$actual" ] || fail "$dump does not match its checksum: damaged or changed; not restoring it"
+fi
+pg_restore --list "$dump" >/dev/null 2>&1 || fail "$dump is not a pg_dump custom-format file"
+
+sql() { # sql DATABASE QUERY: one value; -v target=... for safe quoting (stdin, so :'target' works)
+  echo "$2" | psql --no-password -X -q -t -A -v ON_ERROR_STOP=1 -v target="$target" -d "$1"
+}
+exists="$(sql "$maintenance" "SELECT count(*) FROM pg_database WHERE datname = :'target'")" ||
+  fail "cannot reach the PostgreSQL server"
+created=0
+if [ "$exists" = 1 ]; then
+  tables="$(sql "$target" "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'")" ||
+    fail "cannot look into database $target"
+  [ "$tables" = 0 ] || fail "database $target already exists and is not empty ($tables tables); restore into a new database"
+else
+  createdb --no-password --maintenance-db="$maintenance" "$target" || fail "createdb $target failed"
+  created=1
+fi
+
+if ! pg_restore --no-password --no-owner --no-acl --exit-on-error --single-transaction \
+  --dbname="$target" "$dump"; then
+  if [ "$created" = 1 ]; then
+    dropdb --no-password --maintenance-db="$maintenance" "$target" || true
+  fi
+  fail "pg_restore failed; nothing was restored"
+fi
+echo "restored $dump into database $target"
