@@ -240,7 +240,9 @@ class Poller:
 def _waiting(status: dict[str, Any]) -> str:
     round_ = status["round"]
     who = status.get("waiting_for", {}).get(round_, [])
-    return f"trustee(s) {', '.join(map(str, who))} to post the {round_} round"
+    if not who:
+        return "the server to settle the ceremony"
+    return f"trustee(s) {', '.join(map(str, who))} to post the {round_.replace('_', ' ')} round"
 
 
 def run_ceremony(
@@ -314,6 +316,7 @@ def run_ceremony(
             report("step", f"posted the {round_.replace('_', ' ')} round")
             poller.progressed()
         else:
+            report("wait", f"waiting for {_waiting(status)}")
             poller.wait(_waiting(status))
         status = _status(client, election_id, poller)
     if str(status["receiving_keys"].get(str(position))) != my_key.hex():

@@ -42,7 +42,7 @@ from ballot.store.ceremony_rounds import (
 )
 from ballot.store.models import Election, ElectionTrustee
 from ballot.web import operations as ops
-from ballot.web.deps import Db, acting
+from ballot.web.deps import Db, account_of, acting
 
 NOTE = "note.ceremony."
 
@@ -149,8 +149,7 @@ class RemoteCeremonyController(Controller):
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
         election = await ops.get_election(db, election_id)
-        account = request.scope.get("ballot_account")
-        position = await _seat(db, election_id, account.id) if account is not None else None
+        position = await _seat(db, election_id, account_of(request).id)
         return await _status(db, election, position)
 
     @post("/rounds/{round_name:str}", opt={"access": "trustee"}, status_code=200)
@@ -172,9 +171,7 @@ class RemoteCeremonyController(Controller):
         ctx = acting(request)
         election = await ops.get_election(db, election_id, lock=True)
         ops.require_state(election, "key_ceremony", doing="take part in the key ceremony")
-        account = request.scope.get("ballot_account")
-        assert account is not None
-        position = await _seat(db, election_id, account.id)
+        position = await _seat(db, election_id, account_of(request).id)
         assert position is not None
         epoch, rounds = await _rounds(db, election)
         assert epoch is not None and rounds is not None
