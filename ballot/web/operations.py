@@ -750,12 +750,19 @@ async def challenges_view(session: AsyncSession, election: Election) -> dict[str
             select(Voter).where(Voter.id.in_([c.voter_id for c in state.challenges]))
         )
     }
+    deadline = objection_deadline(election)
     return {
         "round": latest,
         "determinative": state.result(latest)["determinative"] if latest else None,
+        "result": state.result(latest) if latest else None,
         "pending_round": state.pending_round,
+        "next_round": next_round(election, state),
         "undecided": len(state.undecided()),
+        "decidable": election.state == "closed"
+        and state.pending_round is None
+        and 2 not in state.tallies,
         "warning": single_overruled_warning(state),
+        "objection_ends": deadline.isoformat() if deadline else None,
         "challenges": [
             {
                 "id": c.id,
@@ -769,6 +776,17 @@ async def challenges_view(session: AsyncSession, election: Election) -> dict[str
             for c in state.challenges
         ],
     }
+
+
+def next_round(election: Election, state: tally.CountState) -> int | None:
+    """The round the committee may take now (None: nothing to take)."""
+    if election.state != "closed" or state.pending_round is not None:
+        return None
+    if not state.tallies:
+        return 1
+    if 1 in state.results and 2 not in state.tallies and state.result(1)["determinative"]:
+        return 2 if not state.undecided() else None
+    return None
 
 
 def objection_deadline(election: Election) -> datetime | None:

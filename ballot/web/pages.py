@@ -38,8 +38,9 @@ NEXT_STATES = {
     "key_ceremony": ["ready", "draft"],
     "ready": ["open"],
     "open": ["closed"],
-    "closed": ["tallied"],
-    "tallied": ["certified"],
+    # Tallied and certified are reached through the tally and certification forms.
+    "closed": [],
+    "tallied": [],
     "certified": [],
 }
 
@@ -151,8 +152,69 @@ class CommitteePages(Controller):
             tokens=await token_counts(db, election_id),
             mail=await delivery(db, election_id),
             turnout=await turnout(db, election_id),
+            count=(
+                await ops.challenges_view(db, election)
+                if election.state in ("closed", "tallied", "certified")
+                else None
+            ),
             **extra,
         )
+
+    async def _count_act(
+        self, request: Request[Any, Any, Any], db: Db, election_id: str, act: Any, notice: str
+    ) -> Response[Any]:
+        """Run one act of the count on the locked election; show the page either way."""
+        election = await ops.get_election(db, election_id, lock=True)
+        try:
+            outcome = await act(election)
+        except ops.OperationError as exc:
+            await db.rollback()
+            return await self._election_page(
+                request, db, election_id, status=exc.status, error=exc.message
+            )
+        await db.commit()
+        return await self._election_page(
+            request, db, election_id, count_notice=notice, count_outcome=outcome
+        )
+
+    @post("/elections/{election_id:str}/tally", opt={"access": "admin"})
+    async def take_tally(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+    ) -> Response[Any]:
+        async def act(election: Election) -> Any:
+            return await ops.take_tally(db, acting(request), election)
+
+        return await self._count_act(request, db, election_id, act, "tally_taken")
+
+    @post("/elections/{election_id:str}/challenges/{challenge_id:str}", opt={"access": "admin"})
+    async def decide_challenge(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        challenge_id: FromPath[str],
+        db: Db,
+        data: Form,
+    ) -> Response[Any]:
+        async def act(election: Election) -> Any:
+            return await ops.decide_challenge(
+                db,
+                acting(request),
+                election,
+                challenge_id,
+                data.get("decision", ""),
+                data.get("reason", ""),
+            )
+
+        return await self._count_act(request, db, election_id, act, "challenge_decided")
+
+    @post("/elections/{election_id:str}/certify", opt={"access": "admin"})
+    async def certify(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
+    ) -> Response[Any]:
+        async def act(election: Election) -> Any:
+            return await ops.certify(db, acting(request), election, data.get("reason", ""))
+
+        return await self._count_act(request, db, election_id, act, "certified")
 
     @get("/elections/{election_id:str}", opt={"access": "staff"})
     async def election(

@@ -1,0 +1,55 @@
+"""The committee page drives the count: take each round, decide challenges (with the
+warning when one overruled ballot would be deducible), certify."""
+
+from __future__ import annotations
+
+from web.helpers import Web
+
+from .conftest import NO, YES, CountedElection, cast
+
+
+async def test_committee_page_takes_rounds_decides_challenges_and_certifies(
+    web: Web, admin: Web, counted: CountedElection
+) -> None:
+    page = f"/committee/elections/{counted.id}"
+    await cast(web, counted, "C001", YES)
+    await cast(web, counted, "C002", NO)
+    await cast(web, counted, "X001", YES)  # challenged: 1 to 1 could become 2 to 1
+    r = await admin.get(page)
+    assert "Take the tally" not in r.text  # still voting
+    r = await admin.post(page + "/state", data={"target": "closed"})
+    assert r.status_code in (200, 303)
+
+    r = await admin.get(page)
+    assert "Take the tally for round 1" in r.text and "Move to tallied" not in r.text
+    r = await admin.post(page + "/tally")
+    assert r.status_code == 200 and "The tally for round 1 is taken" in r.text
+    r = await admin.post(page + "/tally")
+    assert r.status_code == 409 and "awaits" in r.text
+    for trustee in counted.trustees[:2]:
+        assert (await trustee.decrypt(counted)).status_code == 200
+
+    r = await admin.get(page)
+    assert "the challenged ballots could change the result" in r.text
+    assert "Record the decision" in r.text and "X001" in r.text
+    assert "Take the tally for round 2" not in r.text  # a challenge is undecided
+    challenge = (await admin.get(f"/api/elections/{counted.id}/challenges")).json()
+    (cid,) = [c["id"] for c in challenge["challenges"]]
+    r = await admin.post(page + f"/challenges/{cid}", data={"decision": "overruled", "reason": ""})
+    assert r.status_code == 400
+    r = await admin.post(
+        page + f"/challenges/{cid}", data={"decision": "overruled", "reason": "on the roll"}
+    )
+    assert r.status_code == 200, r.text
+    assert "anyone can work out its vote" in r.text  # one overruled ballot alone
+    assert "Overruled (counted)" in r.text and "Take the tally for round 2" in r.text
+
+    r = await admin.post(page + "/tally")
+    assert "The tally for round 2 is taken" in r.text
+    for trustee in counted.trustees[1:]:
+        assert (await trustee.decrypt(counted)).status_code == 200
+    r = await admin.get(page)
+    assert "Certify the result" in r.text and "Download the election record" in r.text
+    r = await admin.post(page + "/certify", data={"reason": "no objections were filed"})
+    assert r.status_code == 200 and "The result is certified" in r.text
+    assert (await admin.get(f"/api/elections/{counted.id}")).json()["state"] == "certified"
