@@ -86,6 +86,17 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Observer pages: result and how to verify (public), the audit chain (staff).
     ("GET", "/board/{election_id:str}/result"): "public",
     ("GET", "/board/{election_id:str}/verify"): "public",
+    # The count (issue #5): tally rounds, partial decryptions, challenges, certification.
+    ("GET", E + "/tally"): "election",
+    ("POST", E + "/tally"): "admin",
+    ("POST", E + "/tally/partials"): "trustee",
+    ("GET", E + "/challenges"): "staff",
+    ("POST", E + "/challenges/{challenge_id:str}"): "admin",
+    ("POST", E + "/certify"): "admin",
+    ("GET", E + "/record.zip"): "public",
+    ("POST", C + "/tally"): "admin",
+    ("POST", C + "/challenges/{challenge_id:str}"): "admin",
+    ("POST", C + "/certify"): "admin",
     ("GET", "/api/audit/chain"): "staff",
 }
 
@@ -141,6 +152,7 @@ def fill(path: str, election_id: str) -> str:
         .replace("{language:str}", "es")
         .replace("{token:str}", "no-such-token")
         .replace("{file_path:path}", "ballot.css")
+        .replace("{challenge_id:str}", "cnope")
     )
 
 
