@@ -203,13 +203,20 @@ def start_web(procs: Processes, env: Mapping[str, str], port: int, name: str = "
 # ----------------------------------------------------------------------------- election set-up
 
 
-def create_admin(db_url: str) -> None:
+def create_admin(db_url: str, email: str = ADMIN, role: str = "admin") -> None:
+    """A committee account (admin by default) with the tests' password, made in the database."""
+
     async def work() -> None:
         engine = make_engine(db_url)
         try:
             async with make_session_factory(engine)() as db:
                 await accounts.create_account(
-                    db, email=ADMIN, name="Admin", role="admin", password=PASSWORD, now=utcnow()
+                    db,
+                    email=email,
+                    name=email.split("@")[0],
+                    role=role,
+                    password=PASSWORD,
+                    now=utcnow(),
                 )
                 await db.commit()
         finally:
@@ -260,10 +267,10 @@ def definition(k: int = 1, n: int = 1) -> dict[str, Any]:
 class Committee:
     """The election committee's browser session against one server (JSON API, CSRF header)."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, email: str = ADMIN) -> None:
         self.http = httpx.Client(base_url=base, timeout=60)
         self.http.get("/login")
-        self.post("/api/login", json={"email": ADMIN, "password": PASSWORD})
+        self.post("/api/login", json={"email": email, "password": PASSWORD})
 
     def close(self) -> None:
         self.http.close()
