@@ -180,6 +180,7 @@ class BoardApiController(Controller):
     ) -> dict[str, Any]:
         await ops.get_election(db, election_id)
         n = _limit(limit)
+        after = max(-1, min(after, 2**31 - 1))  # board seqs are INTEGER columns (PostgreSQL: int32)
         rows = await board_page(db, election_id, after, n)
         return {
             "election_id": election_id,
@@ -197,6 +198,7 @@ class BoardApiController(Controller):
     ) -> dict[str, Any]:
         await ops.get_election(db, election_id)
         n = _limit(limit)
+        after = max(-1, min(after, 2**31 - 1))  # board seqs are INTEGER columns (PostgreSQL: int32)
         rows = await trackers(db, election_id, after, n)
         return {
             "election_id": election_id,
