@@ -8,6 +8,7 @@ same kinds and payload shapes the service writes; results made by the verifier's
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import require
 from litestar import Litestar
 from sqlalchemy import select, update
 
@@ -28,7 +30,7 @@ from ballot.web import observer_pages
 from ballot.web.security import CSP
 
 from .conftest import client_for
-from .helpers import T0, Web, create_draft, make_account
+from .helpers import BASE, T0, Web, create_draft, make_account
 
 FINGERPRINT = "ab" * 32
 
@@ -480,3 +482,89 @@ async def test_a_tampered_audit_row_is_named(
     assert "Chain intact" not in words
     body = (await observer.get("/api/audit/chain")).json()
     assert body["intact"] is False and body["broken_seq"] == target.seq
+
+
+# --------------------------------------------------------------------------- in a browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(
+    os.environ.get(
+        "BALLOT_AXE_JS",
+        Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js",
+    )
+)
+
+
+@pytest.mark.browser
+async def test_pages_in_chromium_at_320px(
+    app: Litestar, admin: Web, web: Web, observer: Web, db_url: str
+) -> None:
+    """No horizontal scrolling on a small phone, nothing refused by the CSP, and (where
+    axe-core is installed) no serious or critical accessibility violation."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the browser part does not depend on the database engine")
+    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
+    from playwright.async_api import async_playwright
+
+    election_id = await create_draft(admin)
+    board = Board(app, election_id)
+    d = officer_definition(election_id)
+    await board.start(d, 30)
+    await board.close(20, 2)
+    first = result_of(d, [((9, 7, 4), 0)], eligible=30, cast=20, challenged=2)
+    await board.result(1, first)
+    pages = {
+        f"/board/{election_id}/result": web,
+        f"/board/{election_id}/verify": web,
+        "/committee/audit": observer,
+    }
+
+    async def serve(route: Any) -> None:
+        url = route.request.url
+        path = url.removeprefix(BASE)
+        if path.startswith("/static/__axe.min.js"):
+            await route.fulfill(path=str(AXE), content_type="text/javascript")
+            return
+        client = next((c for p, c in pages.items() if path.startswith(p)), web)
+        r = await client.get(path)
+        await route.fulfill(status=r.status_code, headers=dict(r.headers), body=r.content)
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 320, "height": 640})
+            await context.route(f"{BASE}/**", serve)
+            page = await context.new_page()
+            problems: list[str] = []
+            page.on(
+                "console",
+                lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
+            )
+            page.on(
+                "response",
+                lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+            )
+            for path in pages:
+                response = await page.goto(BASE + path)
+                assert response is not None and response.status == 200, path
+                width = await page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 320, f"{path}: horizontal scrolling at 320 px ({width} px)"
+                if AXE.exists():
+                    await page.add_script_tag(url=f"{BASE}/static/__axe.min.js")
+                    found = await page.evaluate(
+                        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
+                        "'wcag21aa', 'wcag22aa']})).violations"
+                        ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)"
+                    )
+                    assert found == [], f"{path}: {found}"
+            assert problems == []
+        finally:
+            await browser.close()
