@@ -18,8 +18,6 @@ from ballot.store.serverkey import load_or_create
 
 from .cluster import Processes
 
-pytestmark = pytest.mark.postgres
-
 
 @dataclass(frozen=True)
 class PgDatabase:

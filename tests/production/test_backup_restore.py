@@ -27,6 +27,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from ballot.crypto.ceremony import TrusteeShare
 from ballot.crypto.elgamal import Ciphertext
@@ -56,6 +57,8 @@ from .cluster import (
     tokens_from_inbox,
 )
 from .conftest import PgDatabase, drop_database
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 BACKUP = ROOT / "deploy" / "backup.sh"
 RESTORE = ROOT / "deploy" / "restore.sh"
@@ -303,3 +306,17 @@ def database_exists(dsn: str, name: str) -> bool:
             await conn.close()
 
     return asyncio.run(ask())
+
+
+def test_scripts_explain_themselves_and_refuse_bad_use(tmp_path: Path) -> None:
+    """--help says what each script does; wrong use is a clear error that touches nothing."""
+    for script, words in ((BACKUP, "pg_dump custom format"), (RESTORE, "NEW_DATABASE")):
+        shown = run(script, "--help", env={}, cwd=tmp_path)
+        assert shown.returncode == 0 and words in shown.stdout, shown.stdout
+    sqlite = run(BACKUP, env={"DATABASE_URL": "sqlite:///ballot.sqlite3"}, cwd=tmp_path)
+    assert sqlite.returncode != 0 and "not a PostgreSQL URL" in sqlite.stderr
+    unnamed = run(RESTORE, "some.dump", env={}, cwd=tmp_path)
+    assert unnamed.returncode != 0 and "new database's name" in unnamed.stderr
+    odd = run(RESTORE, "some.dump", "x; DROP DATABASE y", env={}, cwd=tmp_path)
+    assert odd.returncode != 0 and "letters, digits and _" in odd.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 
 from ballot.mail.sink import MailSink
 from ballot.migrations import upgrade
@@ -50,6 +51,8 @@ from .cluster import (
     tokens_from_inbox,
 )
 from .conftest import PgDatabase
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 async def _append_as_another_process(

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ballot.mail.sink import MailSink
 from ballot.migrations import upgrade
@@ -40,6 +41,8 @@ from .cluster import (
     tokens_from_inbox,
 )
 from .conftest import PgDatabase
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 VOTERS = 40
 CHALLENGED = {7, 23}  # their ballots go to the challenged pool, from either server
