@@ -203,7 +203,7 @@ def start_web(procs: Processes, env: Mapping[str, str], port: int, name: str = "
 # ----------------------------------------------------------------------------- election set-up
 
 
-def create_admin(db_url: str, email: str = ADMIN, role: str = "admin") -> None:
+def create_account(db_url: str, email: str = ADMIN, role: str = "admin") -> None:
     """A committee account (admin by default) with the tests' password, made in the database."""
 
     async def work() -> None:

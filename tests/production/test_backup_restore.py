@@ -45,7 +45,7 @@ from .cluster import (
     Processes,
     check_board,
     check_receipt,
-    create_admin,
+    create_account,
     definition,
     deliver_here,
     email_of,
@@ -139,6 +139,7 @@ def export_and_verify(env: dict[str, str], election_id: str, out: Path) -> bytes
 def run(
     script: Path, *args: str, env: dict[str, str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
+    """Run a deploy script seeing only the connection settings given (none of the test's own)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "DATABASE_URL"))}
     clean.pop("BALLOT_DATABASE_URL", None)
     return subprocess.run(
@@ -178,14 +179,14 @@ def test_backup_then_restore_gives_back_the_same_election(
     pg_db: PgDatabase, procs: Processes, key_file: Path, tmp_path: Path
 ) -> None:
     upgrade(pg_db.url)
-    create_admin(pg_db.url)
+    create_account(pg_db.url)
     server_key = load_or_create(key_file).board_key.public_hex
     port = free_port()
     base = f"http://127.0.0.1:{port}"
 
     # --- an election to its result: 2-of-3 ceremony, votes, close, count by two trustees
     for position in (1, 2, 3):
-        create_admin(pg_db.url, trustee_email(position), role="trustee")
+        create_account(pg_db.url, trustee_email(position), role="trustee")
     with MailSink() as sink:
         env = service_env(pg_db.url, key_file, base, smtp_port=sink.port)
         web = start_web(procs, env, port, "web")

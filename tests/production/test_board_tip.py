@@ -39,7 +39,7 @@ from .cluster import (
     Processes,
     check_board,
     check_receipt,
-    create_admin,
+    create_account,
     definition,
     deliver_here,
     email_of,
@@ -133,7 +133,7 @@ def test_cast_waiting_for_the_lock_appends_after_the_holder(
     pg_db: PgDatabase, procs: Processes, key_file: Path
 ) -> None:
     upgrade(pg_db.url)
-    create_admin(pg_db.url)
+    create_account(pg_db.url)
     server_key = load_or_create(key_file).board_key.public_hex
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -31,7 +31,7 @@ from .cluster import (
     Processes,
     check_board,
     check_receipt,
-    create_admin,
+    create_account,
     definition,
     deliver_here,
     email_of,
@@ -126,7 +126,7 @@ def test_sigkill_during_casting_loses_no_promised_ballot(
     pg_db: PgDatabase, procs: Processes, key_file: Path
 ) -> None:
     upgrade(pg_db.url)
-    create_admin(pg_db.url)
+    create_account(pg_db.url)
     server_key = load_or_create(key_file).board_key.public_hex
     port = free_port()
     base = f"http://127.0.0.1:{port}"

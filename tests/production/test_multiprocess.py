@@ -29,7 +29,7 @@ from .cluster import (
     Processes,
     check_board,
     check_receipt,
-    create_admin,
+    create_account,
     definition,
     email_of,
     free_port,
@@ -82,7 +82,7 @@ def test_two_web_processes_and_a_worker_share_one_board(
     pg_db: PgDatabase, procs: Processes, key_file: Path
 ) -> None:
     upgrade(pg_db.url)
-    create_admin(pg_db.url)
+    create_account(pg_db.url)
     server_key = load_or_create(key_file).board_key.public_hex
     ports = [free_port(), free_port()]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
