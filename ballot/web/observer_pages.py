@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import json
 import logging
 import tempfile
@@ -50,8 +49,9 @@ from ballot.record.audit import AuditFormatError, verify_audit
 from ballot.record.chain import ChainError, parse_at
 from ballot.record.verify import VerificationFailed, outcome_rule
 from ballot.store.audit import audit_entries
-from ballot.store.board import board_entries, board_heads, entry_json, head_json, latest_head
+from ballot.store.board import head_json, last_entry, latest_head
 from ballot.store.models import AuditEntry, BoardEntryRow
+from ballot.store.record_export import RecordUnavailable, export_record
 from ballot.web import operations as ops
 from ballot.web.ballot_page import manifest_languages, render, text_in
 from ballot.web.deps import Db
@@ -461,59 +461,46 @@ _DIGESTS: dict[tuple[str, str, str], str] = {}
 _DIGEST_CACHE = 64
 
 
-def _build_record(
-    entries: Sequence[Mapping[str, Any]],
-    heads: Sequence[Mapping[str, Any]],
-    server_key: str,
-    path: Path,
-) -> bool:
-    """Write the record with the record helper's exporter; False if there is none yet."""
-    try:
-        export = importlib.import_module("ballot.record.export")
-    except ImportError:
-        return False
-    export.build_record(entries, heads, server_key, path)
-    return True
+#: Writes the record exactly as ``GET /api/elections/<id>/record.zip`` serves it (the
+#: same function), so the digest shown is the digest of the file people download.
+_write_record = export_record
 
 
-def _digest_of(
-    entries: Sequence[Mapping[str, Any]], heads: Sequence[Mapping[str, Any]], server_key: str
-) -> str | None:
-    with tempfile.TemporaryDirectory(prefix="ballot-record-") as tmp:
-        path = Path(tmp) / "record.zip"
-        if not _build_record(entries, heads, server_key, path):
-            return None
-        sha = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                sha.update(block)
-        return sha.hexdigest()
+def _sha256_file(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
 
 
 async def record_sha256(session: AsyncSession, election_id: str, server_key: str) -> str | None:
     """SHA-256 of the record file as it would be downloaded now (None: no record yet).
 
-    The record is built once per board state (last entry and last head) and the digest
-    kept, so repeated views of a large election cost one export.
+    The record is built once per board state (last entry and last signed head) and the
+    digest kept, so repeated views of a large election cost one export.
     """
-    rows = await board_entries(session, election_id)
-    heads = await board_heads(session, election_id)
-    if not rows or not heads:
+    last = await last_entry(session, election_id)
+    head = await latest_head(session, election_id)
+    if last is None or head is None:
         return None
-    key = (election_id, rows[-1].hash, heads[-1].hash)
+    key = (election_id, last.hash, head.hash)
     if key in _DIGESTS:
         return _DIGESTS[key]
-    entries = [entry_json(r) for r in rows]
-    signed = [head_json(h) for h in heads]
     try:
-        digest = await asyncio.to_thread(_digest_of, entries, signed, server_key)
+        with tempfile.TemporaryDirectory(prefix="ballot-record-") as tmp:
+            path = Path(tmp) / "record.zip"
+            await _write_record(session, election_id, server_key, path)
+            digest = await asyncio.to_thread(_sha256_file, path)
+    except RecordUnavailable as exc:
+        log.info("no record digest for election %s: %s", election_id, exc)
+        return None
     except Exception as exc:  # the digest is a convenience: the page must still show
         log.warning("no record digest for election %s: %r", election_id, exc)
         return None
-    if digest is not None:
-        if len(_DIGESTS) >= _DIGEST_CACHE:
-            _DIGESTS.pop(next(iter(_DIGESTS)))
-        _DIGESTS[key] = digest
+    if len(_DIGESTS) >= _DIGEST_CACHE:
+        _DIGESTS.pop(next(iter(_DIGESTS)))
+    _DIGESTS[key] = digest
     return digest
 
 

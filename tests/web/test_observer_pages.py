@@ -8,6 +8,7 @@ same kinds and payload shapes the service writes; results made by the verifier's
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -19,13 +20,22 @@ import pytest
 from conftest import require
 from litestar import Litestar
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.manifest import ElectionManifest
 from ballot.crypto.tally import OptionCounts
-from ballot.record.synthetic import officer_definition, recognition_definition
-from ballot.record.verify import expected_result
-from ballot.store.board import append_board, sign_board_head
+from ballot.record.chain import parse_at
+from ballot.record.election_record import read_record
+from ballot.record.synthetic import (
+    Challenge,
+    generate_record,
+    officer_definition,
+    recognition_definition,
+)
+from ballot.record.verify import expected_result, verify_record
+from ballot.store.board import append_board, board_entries, sign_board_head
 from ballot.store.models import AuditEntry
+from ballot.store.record_export import RecordUnavailable, export_record
 from ballot.web import observer_pages
 from ballot.web.security import CSP
 
@@ -38,7 +48,11 @@ FINGERPRINT = "ab" * 32
 @pytest.fixture(autouse=True)
 def no_record_export(monkeypatch: pytest.MonkeyPatch) -> None:
     """These boards are simulated (no encrypted tally): no record file is built from them."""
-    monkeypatch.setattr(observer_pages, "_build_record", lambda *a: False)
+
+    async def unavailable(*a: Any) -> None:
+        raise RecordUnavailable("the board has no final result yet")
+
+    monkeypatch.setattr(observer_pages, "_write_record", unavailable)
     observer_pages._DIGESTS.clear()
 
 
@@ -332,13 +346,12 @@ async def test_how_to_verify(
 ) -> None:
     calls: list[int] = []
 
-    def fake_export(entries: Any, heads: Any, server_key: str, path: Path) -> bool:
-        calls.append(len(entries))
-        path.write_bytes(b"record of %d entries" % len(entries))
-        return True
+    async def fake_export(db: AsyncSession, election_id: str, key: str, path: Path) -> None:
+        n = len(await board_entries(db, election_id))
+        calls.append(n)
+        path.write_bytes(b"record of %d entries" % n)
 
-    monkeypatch.setattr(observer_pages, "_build_record", fake_export)
-    observer_pages._DIGESTS.clear()
+    monkeypatch.setattr(observer_pages, "_write_record", fake_export)
     election_id, board, _hash = await finished_recognition(app, admin)
     r = await web.get(f"/board/{election_id}/verify")
     assert r.status_code == 200
@@ -374,10 +387,10 @@ async def test_no_digest_without_an_exporter(
     r = await web.get(f"/board/{election_id}/verify")
     assert r.status_code == 200 and "record-sha256" not in r.text and "sha256sum" not in r.text
 
-    def broken(*a: Any) -> bool:
+    async def broken(*a: Any) -> None:
         raise AssertionError("the exporter failed")
 
-    monkeypatch.setattr(observer_pages, "_build_record", broken)
+    monkeypatch.setattr(observer_pages, "_write_record", broken)
     r = await web.get(f"/board/{election_id}/verify")
     assert r.status_code == 200 and "record-sha256" not in r.text
     assert f'href="/api/elections/{election_id}/record.zip"' in r.text
@@ -568,3 +581,61 @@ async def test_pages_in_chromium_at_320px(
             assert problems == []
         finally:
             await browser.close()
+
+
+# --------------------------------------------------------------------------- a real record
+
+
+async def test_a_real_two_round_election_on_the_pages(
+    app: Litestar, admin: Web, web: Web, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A complete election (real encryption, tally, partial decryptions; synthetic) loaded
+    onto the service's board: the pages show what the record proves, the digest shown is
+    the digest of the download, and the download verifies."""
+    monkeypatch.setattr(observer_pages, "_write_record", export_record)
+    election_id = await create_draft(admin)
+    d = recognition_definition(election_id)
+    later = [
+        Challenge([[1]], "overruled", after_count=True),
+        Challenge([[1]], "overruled", after_count=True),
+        Challenge([[0]], "sustained", after_count=True),
+    ]
+    source = generate_record(
+        tmp_path / "source.zip",
+        d,
+        [[[0]]] * 3 + [[[1]]] * 2,
+        challenges=later,
+        certify="no objections filed",
+        jobs=1,
+    )
+    assert source.result["questions"][0]["outcome"]["result"] == "rejected"  # 3 yes, 4 no
+    lines = read_record(source.path).board_lines()
+    async with app.state.session_factory() as db:
+        for line in lines:
+            e = json.loads(line)
+            row = await append_board(db, election_id, e["kind"], e["payload"], parse_at(e["at"]))
+            assert row.hash == e["hash"]
+        await sign_board_head(db, election_id, app.state.secrets.board_key, parse_at(e["at"]))
+        await db.commit()
+
+    r = await web.get(f"/board/{election_id}/result")
+    words = text_of(r.text)
+    assert "Certified on November 2, 2026" in words and "PROVISIONAL" not in words
+    assert "Revised tally (round 2): the final result" in words
+    assert "Challenges resolved: 1 sustained, 2 overruled." in words
+    assert sheet_row(r.text, "Votes for Yes") == "3"
+    assert sheet_row(r.text, "Votes for No") == "4"
+    assert sheet_row(r.text, "Challenged ballots") == "3"
+    assert "Outcome: Rejected: the votes in favour do not meet the rule." in words
+    assert "does not follow" not in words
+
+    page = await web.get(f"/board/{election_id}/verify")
+    shown = re.search(r'id="record-sha256">([0-9a-f]{64})<', page.text)
+    assert shown, "the record's SHA-256 is shown"
+    download = await web.get(f"/api/elections/{election_id}/record.zip")
+    assert download.status_code == 200
+    assert hashlib.sha256(download.content).hexdigest() == shown.group(1)
+    record = tmp_path / f"election-{election_id}.zip"
+    record.write_bytes(download.content)
+    report = verify_record(record, jobs=1)
+    assert report.ok, report.failure
