@@ -181,6 +181,12 @@ def make_handler(stream: IO[str] | None = None, fmt: str = "json") -> logging.Ha
     return handler
 
 
+def _is_ours(handler: logging.Handler) -> bool:
+    return getattr(handler, _HANDLER_MARK, False) or isinstance(
+        handler.formatter, JsonFormatter | TextFormatter
+    )
+
+
 def configure_logging(
     level: str = "INFO", fmt: str = "json", stream: IO[str] | None = None
 ) -> logging.Handler:
@@ -190,7 +196,9 @@ def configure_logging(
     handler (tests read what it wrote).
     """
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+    # Ours from an earlier call, or the same one installed by a log-config file
+    # (deploy/uvicorn-logging.json): replaced, so no line is printed twice.
+    for old in [h for h in root.handlers if _is_ours(h)]:
         root.removeHandler(old)
     # Other root handlers (e.g. the test runner's capture) are kept but get the filter
     # too, so nothing reaches them unredacted.
