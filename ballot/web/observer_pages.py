@@ -442,7 +442,7 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
             else None
         ),
         "stray_certification": facts.certification is not None and certified is None,
-        "rule": rule_words(rule_of(facts.definition or {}), _),
+        "rule": rule_words(rule_of(facts.definition), _) if facts.definition else [],
         "eligible": facts.eligible,
         "closed": (
             {"cast": _int(closed.get("cast")), "challenged": _int(closed.get("challenged"))}

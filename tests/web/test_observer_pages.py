@@ -74,8 +74,11 @@ def bilingual(election_id: str) -> dict[str, Any]:
         "en": "Do you want Local 1 to represent you?",
         "es": "¿Quiere que el Local 1 le represente?",
     }
-    q["options"][0]["label"] = {"en": "Yes", "es": "Sí"}
-    q["options"][1]["label"] = {"en": "No", "es": "No"}
+    # Option texts under "text", as the service's own definitions have them.
+    q["options"] = [
+        {"id": "yes", "text": {"en": "Yes", "es": "Sí"}},
+        {"id": "no", "text": {"en": "No", "es": "No"}},
+    ]
     return d
 
 
@@ -328,6 +331,7 @@ async def test_pages_before_the_count(app: Litestar, admin: Web, web: Web) -> No
     election_id = await create_draft(admin)
     words = text_of((await web.get(f"/board/{election_id}/result")).text)
     assert "Voting has not opened yet." in words
+    assert "How this vote is decided" not in words  # no definition on the board yet
     board = Board(app, election_id)
     await board.start(bilingual(election_id), 6)
     words = text_of((await web.get(f"/board/{election_id}/result")).text)
