@@ -12,7 +12,11 @@ Back up the ballot PostgreSQL database to DIR (default: ./backups) as
 
 Which database: DATABASE_URL, else BALLOT_DATABASE_URL (the server's own setting;
 a "+asyncpg" driver suffix is fine), else the usual PGHOST, PGPORT, PGUSER,
-PGPASSWORD and PGDATABASE variables.  The password never appears on a command line.
+PGPASSWORD and PGDATABASE variables.  The password never appears on a command line
+(a URL is taken apart with python3, or $PYTHON).
+
+Safe while the server runs: pg_dump reads one consistent snapshot, so the board,
+the tokens and the ballots in a backup always agree with each other.
 
   -o FILE   write exactly FILE (and FILE.sha256) instead of a dated name in DIR
   -h        this help
@@ -21,6 +25,11 @@ Files are created readable by their owner only (umask 077): the database holds
 voter names and addresses.  An existing file is never overwritten; the backup is
 written to a temporary name first and only then given its final name, so a
 half-written file never looks like a backup.  Restore with deploy/restore.sh.
+
+Not in the database, so not in this backup: the server's secret key file
+(BALLOT_SECRET_KEY_FILE), whose Ed25519 key signs the board's heads.  Keep one copy
+of it apart from the dumps (it changes never); a restored election continues its
+signed-head chain, and `ballot record export` works, only with that same file.
 EOF
 }
 

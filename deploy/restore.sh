@@ -9,7 +9,8 @@ Usage: deploy/restore.sh [--skip-checksum] DUMP NEW_DATABASE
 Restore DUMP (made by deploy/backup.sh) into the database NEW_DATABASE on the
 PostgreSQL server named by DATABASE_URL, else BALLOT_DATABASE_URL, else the usual
 PGHOST, PGPORT, PGUSER and PGPASSWORD variables (the database in the URL is only
-used to reach the server).
+used to reach the server; a URL is taken apart with python3, or $PYTHON, so the
+password never appears on a command line).
 
   * DUMP.sha256 must be beside DUMP and must match (--skip-checksum: do not check);
   * NEW_DATABASE is created (createdb); an existing database is used only if it
