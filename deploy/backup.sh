@@ -28,7 +28,7 @@ half-written file never looks like a backup.  Restore with deploy/restore.sh.
 
 Not in the database, so not in this backup: the server's secret key file
 (BALLOT_SECRET_KEY_FILE), whose Ed25519 key signs the board's heads.  Keep one copy
-of it apart from the dumps (it changes never); a restored election continues its
+of it apart from the dumps (it never changes); a restored election continues its
 signed-head chain, and `ballot record export` works, only with that same file.
 EOF
 }
