@@ -344,7 +344,13 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
             for o in spec.get("options") or []
             if isinstance(o, dict)
         }
-        counts = {str(k): _int(v) for k, v in (q.get("counts") or {}).items()}
+        # Ballot order comes from the definition: the board's JSON is canonical (RFC 8785),
+        # which sorts the keys of the counts object, and ballot order decides display,
+        # ranking ties and the runoff key.
+        recorded_counts = {str(k): _int(v) for k, v in (q.get("counts") or {}).items()}
+        order = [str(i) for i in labels if str(i) in recorded_counts]
+        order += [k for k in recorded_counts if k not in order]
+        counts = {k: recorded_counts[k] for k in order}
         void = _int(q.get("blank"))
         recorded = q.get("outcome") or {}
         result = str(recorded.get("result", ""))

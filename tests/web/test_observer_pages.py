@@ -242,6 +242,8 @@ async def test_determinative_challenges_and_the_revised_tally(
     assert "Challenges resolved: 2 sustained, 3 overruled." in words
     # The final round comes first on the page.
     assert sheet_row(r.text, "Votes for Yes") == "21"
+    # Ballot order (yes before no), although the board's canonical JSON sorts the keys.
+    assert r.text.index("Votes for Yes") < r.text.index("Votes for No")
     assert sheet_row(r.text, "Challenges sustained (not counted)") == "2"
     assert sheet_row(r.text, "Challenges overruled (counted)") == "3"
     assert sheet_row(r.text, "Challenges are determinative") == "No"
@@ -278,6 +280,8 @@ async def test_outcomes_in_words(app: Litestar, admin: Web, web: Web) -> None:
     await board.result(1, result_of(d, [((9, 7, 4), 0)], eligible=30, cast=20, challenged=0))
     words = text_of((await web.get(f"/board/{runoff_id}/result")).text)
     assert "No majority: a runoff between R. Alvarez, T. Brooks follows." in words
+    html = (await web.get(f"/board/{runoff_id}/result")).text
+    assert html.index("R. Alvarez") < html.index("T. Brooks") < html.index("M. Chen")
     assert "otherwise the top two go to a runoff" in words
 
     # A strike vote with a quorum of half the members: 30 of 100 is not enough.
