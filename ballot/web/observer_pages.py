@@ -598,6 +598,22 @@ def compare_kept_head(
     }
 
 
+def detail_text(row: AuditEntry) -> str:
+    """An entry's details for the table: ``key=value`` pairs, the election left out (it has
+    its own column); the stored text itself if it is not a JSON object."""
+    try:
+        details = json.loads(row.detail)
+    except ValueError:
+        return row.detail
+    if not isinstance(details, dict):
+        return row.detail
+    return ", ".join(
+        f"{key}={value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+        for key, value in details.items()
+        if key != "election"
+    )
+
+
 def audit_view(
     rows: Sequence[AuditEntry],
     election: str | None = None,
@@ -611,7 +627,7 @@ def audit_view(
     return {
         "chain": chain,
         "entries": shown,
-        "details": {r.seq: r.detail for r in shown},
+        "details": {r.seq: detail_text(r) for r in shown},
         "election_filter": election,
         "kept": compare_kept_head(rows, kept_seq, kept_hash),
     }

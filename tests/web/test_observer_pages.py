@@ -40,7 +40,7 @@ from ballot.web import observer_pages
 from ballot.web.security import CSP
 
 from .conftest import client_for
-from .helpers import BASE, T0, Web, create_draft, make_account
+from .helpers import BASE, ROLL, T0, Web, create_draft, make_account
 
 FINGERPRINT = "ab" * 32
 
@@ -481,6 +481,12 @@ async def test_audit_chain_intact_and_kept_heads(app: Litestar, admin: Web, obse
     words = text_of(r.text)
     assert f"Entries for election {election_id}" in words and "sign_in" not in words
     assert f"Chain intact: {n} entries." in words
+
+    # Details read as key=value pairs (the election has its own column).
+    r = await admin.post(f"/api/elections/{election_id}/roll", content=ROLL.encode())
+    assert r.status_code == 200, r.text
+    words = text_of((await observer.get("/committee/audit")).text)
+    assert "roll_imported" in words and "rows=6" in words
 
 
 @pytest.mark.parametrize("where", ["middle", "last", "column"])
