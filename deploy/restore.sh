@@ -12,7 +12,8 @@ PGHOST, PGPORT, PGUSER and PGPASSWORD variables (the database in the URL is only
 used to reach the server; a URL is taken apart with python3, or $PYTHON, so the
 password never appears on a command line).
 
-  * DUMP.sha256 must be beside DUMP and must match (--skip-checksum: do not check);
+  * DUMP.sha256 must be beside DUMP, and every file it lists (DUMP, and DUMP.key if
+    the server key was saved) must match it (--skip-checksum: do not check);
   * NEW_DATABASE is created (createdb); an existing database is used only if it
     is empty: a database with any table in it is refused, so a restore can never
     land on top of live data;
@@ -20,7 +21,8 @@ password never appears on a command line).
     belong to the user running the restore, and any error stops it with nothing
     restored (a database this script created is then dropped again).
 
-Then point the server at it, e.g.
+Then install DUMP.key (the server's secret key file saved with the backup) as the
+new server's BALLOT_SECRET_KEY_FILE, mode 0600, and point the server at the database:
   BALLOT_DATABASE_URL=postgresql+asyncpg://USER@HOST:PORT/NEW_DATABASE ballot serve
 EOF
 }
@@ -88,9 +90,10 @@ maintenance="${PGMAINTENANCE_DB:-postgres}"
 
 if [ "$check" = 1 ]; then
   [ -f "$dump.sha256" ] || fail "$dump.sha256 is missing (use --skip-checksum to restore anyway)"
-  expected="$(cut -d' ' -f1 <"$dump.sha256")"
-  actual="$(sha256sum "$dump" | cut -d' ' -f1)"
-  [ "$expected" = "$actual" ] || fail "$dump does not match its checksum: damaged or changed; not restoring it"
+  awk -v name="$(basename "$dump")" '$2 == name { found = 1 } END { exit !found }' "$dump.sha256" ||
+    fail "$dump.sha256 does not list $(basename "$dump") (was the dump renamed?)"
+  (cd "$(dirname "$dump")" && sha256sum --quiet --strict -c "$(basename "$dump").sha256") ||
+    fail "$dump or a file saved with it does not match its checksum: damaged or changed; not restoring it"
 fi
 pg_restore --list "$dump" >/dev/null 2>&1 || fail "$dump is not a pg_dump custom-format file"
 
@@ -119,3 +122,6 @@ if ! pg_restore --no-password --no-owner --no-acl --exit-on-error --single-trans
   fail "pg_restore failed; nothing was restored"
 fi
 echo "restored $dump into database $target"
+if [ -f "$dump.key" ]; then
+  echo "the server key file saved with it is $dump.key: install it as BALLOT_SECRET_KEY_FILE"
+fi

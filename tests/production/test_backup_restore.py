@@ -220,21 +220,28 @@ def test_backup_then_restore_gives_back_the_same_election(
 
     # --- back up, with the server's own setting (asyncpg URL) naming the database
     backups = tmp_path / "backups"
-    done = run(BACKUP, str(backups), env={"BALLOT_DATABASE_URL": pg_db.url}, cwd=tmp_path)
+    settings = {"BALLOT_DATABASE_URL": pg_db.url, "BALLOT_SECRET_KEY_FILE": str(key_file)}
+    done = run(BACKUP, str(backups), env=settings, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     (dump,) = backups.glob(f"{pg_db.name}-*.dump")
-    checksum = Path(f"{dump}.sha256")
-    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
-    assert stat.S_IMODE(checksum.stat().st_mode) == 0o600
+    saved_key, checksum = Path(f"{dump}.key"), Path(f"{dump}.sha256")
+    assert sorted(p.name for p in backups.iterdir()) == [dump.name, saved_key.name, checksum.name]
+    for made in (dump, saved_key, checksum):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o600, made
+    assert saved_key.read_bytes() == key_file.read_bytes()
     digest = hashlib.sha256(dump.read_bytes()).hexdigest()
-    assert checksum.read_text() == f"{digest}  {dump.name}\n"
+    key_digest = hashlib.sha256(saved_key.read_bytes()).hexdigest()
+    assert checksum.read_text() == f"{digest}  {dump.name}\n{key_digest}  {saved_key.name}\n"
     assert subprocess.run(["sha256sum", "-c", checksum.name], cwd=backups).returncode == 0
-    assert sorted(p.name for p in backups.iterdir()) == [dump.name, checksum.name]
 
     # an existing backup is never overwritten
-    again = run(BACKUP, "-o", str(dump), env={"DATABASE_URL": pg_db.dsn}, cwd=tmp_path)
-    assert again.returncode != 0 and "already exists" in again.stderr
+    again = run(BACKUP, "-o", str(dump), env=settings, cwd=tmp_path)
+    assert again.returncode != 0 and "already exists" in again.stderr, again.stderr
     assert hashlib.sha256(dump.read_bytes()).hexdigest() == digest
+    # nor is a backup made without saying which server key goes with it
+    keyless = run(BACKUP, str(tmp_path / "keyless"), env={"DATABASE_URL": pg_db.dsn}, cwd=tmp_path)
+    assert keyless.returncode != 0 and "server key file" in keyless.stderr, keyless.stderr
+    assert not (tmp_path / "keyless").exists()
 
     server_env = {"DATABASE_URL": pg_db.dsn}
     # never over a database that holds data (here: the live one)
@@ -246,7 +253,7 @@ def test_backup_then_restore_gives_back_the_same_election(
     data = bytearray(dump.read_bytes())
     data[len(data) // 2] ^= 0xFF
     damaged.write_bytes(bytes(data))
-    Path(f"{damaged}.sha256").write_text(checksum.read_text().replace(dump.name, damaged.name))
+    Path(f"{damaged}.sha256").write_text(f"{digest}  {damaged.name}\n")
     never = "ballot_never_" + secrets.token_hex(4)
     bad = run(RESTORE, str(damaged), never, env=server_env, cwd=tmp_path)
     assert bad.returncode != 0 and "checksum" in bad.stderr, bad.stderr
@@ -257,6 +264,7 @@ def test_backup_then_restore_gives_back_the_same_election(
     try:
         done = run(RESTORE, str(dump), restored, env=server_env, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
+        assert f"{saved_key}:" in done.stdout  # where the server key to install is
         restored_dsn = f"{pg_db.server_dsn}/{restored}"
         restored_url = restored_dsn.replace("postgresql://", "postgresql+asyncpg://")
 
@@ -314,7 +322,7 @@ def test_scripts_explain_themselves_and_refuse_bad_use(tmp_path: Path) -> None:
     for script, words in ((BACKUP, "pg_dump custom format"), (RESTORE, "NEW_DATABASE")):
         shown = run(script, "--help", env={}, cwd=tmp_path)
         assert shown.returncode == 0 and words in shown.stdout, shown.stdout
-    sqlite = run(BACKUP, env={"DATABASE_URL": "sqlite:///ballot.sqlite3"}, cwd=tmp_path)
+    sqlite = run(BACKUP, "--no-key", env={"DATABASE_URL": "sqlite:///x.db"}, cwd=tmp_path)
     assert sqlite.returncode != 0 and "not a PostgreSQL URL" in sqlite.stderr
     unnamed = run(RESTORE, "some.dump", env={}, cwd=tmp_path)
     assert unnamed.returncode != 0 and "new database's name" in unnamed.stderr
