@@ -338,6 +338,8 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
     challenged = _int(r.get("challenged"))
     questions = []
     for q in r.get("questions") or []:
+        if not isinstance(q, dict):
+            continue
         spec = specs.get(q.get("id"), {})
         labels = {
             o.get("id"): text_in(o.get("text") or o.get("label"), language)
@@ -347,12 +349,16 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         # Ballot order comes from the definition: the board's JSON is canonical (RFC 8785),
         # which sorts the keys of the counts object, and ballot order decides display,
         # ranking ties and the runoff key.
-        recorded_counts = {str(k): _int(v) for k, v in (q.get("counts") or {}).items()}
+        raw = q.get("counts")
+        recorded_counts = {
+            str(k): _int(v) for k, v in (raw if isinstance(raw, dict) else {}).items()
+        }
         order = [str(i) for i in labels if str(i) in recorded_counts]
         order += [k for k in recorded_counts if k not in order]
         counts = {k: recorded_counts[k] for k in order}
         void = _int(q.get("blank"))
-        recorded = q.get("outcome") or {}
+        outcome = q.get("outcome")
+        recorded: dict[str, Any] = outcome if isinstance(outcome, dict) else {}
         result = str(recorded.get("result", ""))
         sheet: TallySheet | None = None
         if rule is not None and counts:
