@@ -653,3 +653,38 @@ async def test_a_real_two_round_election_on_the_pages(
     record.write_bytes(download.content)
     report = verify_record(record, jobs=1)
     assert report.ok, report.failure
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def test_a_redefinition_starts_the_facts_over() -> None:
+    """After election.withdrawn, the later election.defined is the definition in force."""
+
+    def posted(seq: int, kind: str, payload: dict[str, Any]) -> observer_pages.Posted:
+        return observer_pages.Posted(seq, kind, "2026-05-01T09:00:00Z", f"{seq:064x}", payload)
+
+    first, second = bilingual("e1"), officer_definition("e1")
+    facts = observer_pages.facts_from(
+        [
+            posted(0, "election.defined", {"definition": first, "manifest_hash": "aa" * 32}),
+            posted(1, "ceremony.completed", {"transcript": {}, "fingerprint": "01" * 32}),
+            posted(2, "election.withdrawn", {"manifest_hash": "aa" * 32, "reason": "typo"}),
+            posted(3, "election.defined", {"definition": second, "manifest_hash": "bb" * 32}),
+            posted(4, "roll.frozen", {"eligible": 12}),
+        ]
+    )
+    assert facts.definition == second and facts.manifest_hash == "bb" * 32
+    assert facts.fingerprint is None and facts.eligible == 12
+    assert facts.final is None and facts.certified is None
+
+
+def test_an_empty_audit_log_is_intact() -> None:
+    chain = observer_pages.check_audit_chain([])
+    assert chain.intact and chain.to_json() == {
+        "intact": True,
+        "count": 0,
+        "head": None,
+        "problem": None,
+        "broken_seq": None,
+    }
