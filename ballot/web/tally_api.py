@@ -142,7 +142,7 @@ class TallyController(Controller):
         return Response(
             content,
             media_type="application/zip",
-            headers={"content-disposition": f'attachment; filename="record-{election_id}.zip"'},
+            headers={"content-disposition": f'attachment; filename="election-{election_id}.zip"'},
         )
 
 

@@ -648,6 +648,8 @@ async def test_a_real_two_round_election_on_the_pages(
     assert shown, "the record's SHA-256 is shown"
     download = await web.get(f"/api/elections/{election_id}/record.zip")
     assert download.status_code == 200
+    # Saved under the name the commands on the page use.
+    assert f'filename="election-{election_id}.zip"' in download.headers["content-disposition"]
     assert hashlib.sha256(download.content).hexdigest() == shown.group(1)
     record = tmp_path / f"election-{election_id}.zip"
     record.write_bytes(download.content)
