@@ -90,9 +90,13 @@ class Child:
         return "\n".join(text.splitlines()[-lines:])
 
     def assert_no_errors(self) -> None:
-        """Nothing went wrong that the process only wrote to its log (a failed cast transaction)."""
+        """Nothing went wrong that the process only wrote to its log (a failed cast transaction).
+
+        Reads both log formats: uvicorn's text lines and the JSON lines of ``ballot.logs``.
+        """
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        assert "Traceback" not in text and "ERROR" not in text, f"{self.name}:\n{self.tail(60)}"
+        marks = ("Traceback", "ERROR", '"level": "error"', '"level": "critical"')
+        assert not any(m in text for m in marks), f"{self.name}:\n{self.tail(60)}"
 
     def kill_now(self) -> None:
         """SIGKILL without waiting: no shutdown code runs, exactly like a crash or the OOM killer."""
@@ -111,13 +115,20 @@ class Child:
         self.kill_now()
         self.popen.wait(timeout=30)
 
+    def _signal_group(self, sig: int) -> None:
+        # Each child leads its own process group (start_new_session), so this reaches
+        # uvicorn's worker processes too, and nothing of the test runner's.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
+
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it has not gone within a few seconds."""
+        """SIGTERM to the child's group, then SIGKILL to what is left after a few seconds."""
         if self.alive():
-            self.thaw()  # a frozen process would never act on SIGTERM
-            self.popen.send_signal(signal.SIGTERM)
+            self._signal_group(signal.SIGCONT)  # a frozen process would never act on SIGTERM
+            self._signal_group(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=8)
+        self._signal_group(signal.SIGKILL)  # stragglers: workers whose supervisor died
         self.kill()
 
 
@@ -134,16 +145,20 @@ class Processes:
         self.folder = folder
         self.children: list[Child] = []
 
-    def start(self, name: str, args: Sequence[str], env: Mapping[str, str]) -> Child:
+    def start(
+        self, name: str, args: Sequence[str], env: Mapping[str, str], module: str = "ballot.cli"
+    ) -> Child:
+        """``python -m module args...`` (the ``ballot`` command by default), in its own group."""
         log = self.folder / f"{name}-{len(self.children)}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
-                [sys.executable, "-m", "ballot.cli", *args],
+                [sys.executable, "-m", module, *args],
                 env={**os.environ, **env, "PYTHONPATH": _pythonpath()},
                 cwd=str(self.folder),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         child = Child(name, popen, log)
         self.children.append(child)
@@ -196,6 +211,26 @@ def wait_http(base: str, child: Child, timeout: float = 45.0) -> None:
 def start_web(procs: Processes, env: Mapping[str, str], port: int, name: str = "web") -> Child:
     """``ballot serve`` on 127.0.0.1:port, returned once it answers HTTP."""
     child = procs.start(name, ["serve", "--host", "127.0.0.1", "--port", str(port)], env)
+    wait_http(f"http://127.0.0.1:{port}", child)
+    return child
+
+
+def start_uvicorn_workers(
+    procs: Processes, env: Mapping[str, str], port: int, workers: int, name: str = "uvicorn"
+) -> Child:
+    """The production entry point, as deploy/ballot-web.service runs it: uvicorn's own
+    supervisor with ``workers`` processes on the ``app_from_env`` factory (no migrations)."""
+    args = [
+        "--factory",
+        "ballot.web.app:app_from_env",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    child = procs.start(name, args, env, module="uvicorn")
     wait_http(f"http://127.0.0.1:{port}", child)
     return child
 

@@ -1,11 +1,12 @@
-"""Two web processes and a mail worker on one PostgreSQL database (issue #6).
+"""Two web services and a mail worker on one PostgreSQL database (issue #6).
 
 Production runs more than one server process; the only thing they share is the
 database.  So the board's order, the signed heads and the one-ballot-per-link rule must
 hold across processes, not merely across the tasks of one event loop.  Here 40 members
 get their links from real invitations that a separate ``ballot worker`` delivered over
-SMTP, half vote through one ``ballot serve`` and half through the other, all at once,
-and a few try to vote twice at the same moment through both servers.
+SMTP; half vote through ``ballot serve`` and half through the production entry point
+(uvicorn's supervisor with two worker processes on ``app_from_env``, as the systemd unit
+runs it), all at once, and a few try to vote twice at the same moment through both.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .cluster import (
     roll_csv,
     service_env,
     snapshot,
+    start_uvicorn_workers,
     start_web,
     tokens_from_inbox,
 )
@@ -88,7 +90,10 @@ def test_two_web_processes_and_a_worker_share_one_board(
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     with MailSink() as sink:
         env = service_env(pg_db.url, key_file, bases[0], smtp_port=sink.port)
-        webs = [start_web(procs, env, port, f"web{i}") for i, port in enumerate(ports)]
+        webs = [
+            start_web(procs, env, ports[0], "serve"),
+            start_uvicorn_workers(procs, env, ports[1], workers=2, name="uvicorn"),
+        ]
         worker = procs.start("worker", ["worker"], env)
 
         committee = Committee(bases[0])
