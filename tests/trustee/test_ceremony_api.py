@@ -224,3 +224,19 @@ async def test_too_few_qualified_dealers_fail_the_ceremony_publicly(
     assert kinds[-1] == "note.ceremony.failed"
     late = await post(e, 1, "dealing", body)
     assert late.status_code == 409
+
+
+async def test_going_back_to_draft_starts_a_fresh_ceremony(
+    admin: Any, ceremony_election: CeremonyElection
+) -> None:
+    e = ceremony_election
+    await post_keys(e)
+    assert (await status(e))["round"] == "dealing"
+    for target in ("draft", "key_ceremony"):
+        r = await admin.post(f"/api/elections/{e.id}/state", json={"target": target})
+        assert r.status_code == 200, r.text
+    fresh = await status(e)
+    assert fresh["round"] == "receiving_key" and fresh["receiving_keys"] == {}
+    assert fresh["waiting_for"]["receiving_key"] == [1, 2, 3]
+    await post_keys(e)  # the old attempt's keys do not count as "already posted"
+    assert (await status(e))["round"] == "dealing"
