@@ -24,7 +24,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ceremony import CeremonyError
@@ -52,6 +52,29 @@ async def _note(
 ) -> None:
     await append_board(db, election.id, NOTE + kind, payload, ctx.now)
     await sign_board_head(db, election.id, ctx.board_key, ctx.now)
+
+
+async def _locked(db: AsyncSession, election_id: str) -> Election:
+    """The election row, freshly read, with this transaction holding the write lock.
+
+    A no-op UPDATE comes first: on PostgreSQL it locks the row; on SQLite (which only
+    begins a transaction at the first write) it takes the database's write lock before
+    anything is read, so two trustees' last messages cannot both see "every message is
+    in" and settle twice.
+    """
+    await db.execute(
+        update(Election).where(Election.id == election_id).values(state=Election.state)
+    )
+    return await _fresh(db, election_id)
+
+
+async def _fresh(db: AsyncSession, election_id: str) -> Election:
+    election = await db.scalar(
+        select(Election).where(Election.id == election_id).execution_options(populate_existing=True)
+    )
+    if election is None:
+        raise ops.OperationError(f"no election {election_id}", 404)
+    return election
 
 
 async def _rounds(db: AsyncSession, election: Election) -> tuple[int | None, Rounds | None]:
@@ -108,11 +131,19 @@ async def _status(db: AsyncSession, election: Election, position: int | None) ->
     return view
 
 
-async def _settle(db: AsyncSession, ctx: ops.Context, election_id: str) -> None:
+async def _settle(
+    db: AsyncSession, ctx: ops.Context, election_id: str, *, force: bool = False
+) -> None:
     """Settle in its own transaction, so a refusal cannot undo the messages already in."""
-    election = await ops.get_election(db, election_id, lock=True)
+    election = await _locked(db, election_id)
     epoch, rounds = await _rounds(db, election)
-    if election.joint_public_key or rounds is None or epoch is None or rounds.failure:
+    if (
+        election.joint_public_key
+        or rounds is None
+        or epoch is None
+        or rounds.failure is not None
+        or (not force and rounds.current() != "settle")
+    ):
         await db.rollback()
         return
     try:
@@ -134,7 +165,7 @@ async def _settle(db: AsyncSession, ctx: ops.Context, election_id: str) -> None:
     except ops.OperationError as exc:
         reason = exc.message
     await db.rollback()
-    election = await ops.get_election(db, election_id, lock=True)
+    election = await _locked(db, election_id)
     await store_message(db, election.id, epoch, "failure", 0, {"reason": reason}, ctx.now)
     await _note(db, ctx, election, "failed", {"reason": reason})
     await audit(db, ctx.actor, "ceremony_failed", ctx.now, election.id, reason=reason)
@@ -169,7 +200,7 @@ class RemoteCeremonyController(Controller):
         except ValueError as exc:
             raise ops.OperationError(f"the body must be JSON: {exc}", 400) from exc
         ctx = acting(request)
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await _locked(db, election_id)
         ops.require_state(election, "key_ceremony", doing="take part in the key ceremony")
         position = await _seat(db, election_id, account_of(request).id)
         assert position is not None
@@ -227,7 +258,7 @@ class RemoteCeremonyController(Controller):
     async def settle_now(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await _locked(db, election_id)
         ops.require_state(election, "key_ceremony", doing="settle the key ceremony")
         if election.joint_public_key:
             raise ops.OperationError("the key ceremony is already complete", 409)
@@ -235,9 +266,9 @@ class RemoteCeremonyController(Controller):
         if rounds is None or rounds.failure is not None:
             raise ops.OperationError("there is no key ceremony running to settle", 409)
         await db.rollback()
-        await _settle(db, acting(request), election_id)
-        election = await ops.get_election(db, election_id)
-        return await _status(db, election, None)
+        await _settle(db, acting(request), election_id, force=True)
+        await db.rollback()
+        return await _status(db, await _fresh(db, election_id), None)
 
 
 def _next(rounds: Rounds) -> dict[str, Any]:
