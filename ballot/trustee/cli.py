@@ -16,10 +16,14 @@ import getpass
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from ballot.crypto.ceremony import TrusteeShare
+    from ballot.trustee.client import TrusteeClient
 
 trustee_app = typer.Typer(
     help="The trustee's tool: key ceremony, tally decryption, key file check.",
@@ -100,7 +104,9 @@ def _reporter() -> Callable[[str, str], None]:
     return report
 
 
-def _signed_in(server: str, email: str, password_file: Path | None, totp: str | None):  # type: ignore[no-untyped-def]
+def _signed_in(
+    server: str, email: str, password_file: Path | None, totp: str | None
+) -> TrusteeClient:
     from ballot.trustee.client import TrusteeClient, TrusteeError
 
     password = _read_secret(password_file, PASSWORD_ENV, f"Password for {email}: ")
@@ -168,7 +174,7 @@ def ceremony(
     console.print("Keep the key file and its passphrase apart, and bring both on tally day.")
 
 
-def _open_share(key_file: Path, passphrase_file: Path | None):  # type: ignore[no-untyped-def]
+def _open_share(key_file: Path, passphrase_file: Path | None) -> tuple[str, TrusteeShare]:
     from ballot.crypto.ceremony import CeremonyError, TrusteeShare
     from ballot.crypto.keyfile import KeyFileError, open_key, read_label
 
