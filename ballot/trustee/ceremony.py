@@ -334,6 +334,10 @@ def _status(client: TrusteeClient, election_id: str, poller: Poller) -> dict[str
             return client.ceremony(election_id)
         except Unreachable:
             poller.wait("the server to answer again")
+        except ServerRefused as exc:
+            if exc.status < 500:
+                raise
+            poller.wait(f"the server to recover ({exc.message})")
 
 
 def _post(client: TrusteeClient, election_id: str, round_: str, body: Any, poller: Poller) -> None:
@@ -343,6 +347,10 @@ def _post(client: TrusteeClient, election_id: str, round_: str, body: Any, polle
             return
         except Unreachable:
             poller.wait("the server to answer again")
+        except ServerRefused as exc:
+            if exc.status < 500:
+                raise
+            poller.wait(f"the server to recover ({exc.message})")
 
 
 def _message(
