@@ -219,6 +219,12 @@ class RemoteCeremonyController(Controller):
                     "a round message cannot be replaced",
                     409,
                 )
+            if rounds.current() == "settle" and not election.joint_public_key:
+                # A repost after a settlement that did not happen (crash): settle now.
+                await db.rollback()
+                await _settle(db, ctx, election_id)
+                _, rounds = await _rounds(db, await _fresh(db, election_id))
+                assert rounds is not None
             return {"accepted": True, "repeated": True, "position": position, **_next(rounds)}
         if election.joint_public_key:
             raise ops.OperationError("the key ceremony is already complete", 409)

@@ -244,3 +244,32 @@ async def test_going_back_to_draft_starts_a_fresh_ceremony(
     assert fresh["waiting_for"]["receiving_key"] == [1, 2, 3]
     await post_keys(e)  # the old attempt's keys do not count as "already posted"
     assert (await status(e))["round"] == "dealing"
+
+
+async def test_a_repost_after_a_crashed_settlement_settles(
+    ceremony_election: CeremonyElection, monkeypatch: Any
+) -> None:
+    from ballot.web import operations as ops
+
+    e = ceremony_election
+    secrets = await post_keys(e)
+    keys = {i + 1: receiving_key(s) for i, s in enumerate(secrets)}
+    for i in range(3):
+        message, boxes, _ = deal(i + 1, 2, 3, e.manifest_hash, keys)
+        body = {"dealer": message.to_json(), "encrypted_shares": [b.to_json() for b in boxes]}
+        assert (await post(e, i, "dealing", body)).status_code == 200
+    for i in (0, 1):
+        assert (await post(e, i, "complaints", {"complaints": []})).status_code == 200
+    real = ops.accept_transcript
+
+    async def crash(*a: Any, **k: Any) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(ops, "accept_transcript", crash)
+    r = await post(e, 2, "complaints", {"complaints": []})
+    assert r.status_code == 500
+    assert (await status(e))["round"] == "settle"  # the message is in, the settlement is not
+    monkeypatch.setattr(ops, "accept_transcript", real)
+    again = await post(e, 2, "complaints", {"complaints": []})
+    assert again.status_code == 200 and again.json()["round"] == "completed", again.text
+    assert (await board_kinds(e)).count("ceremony.completed") == 1
