@@ -301,6 +301,7 @@ def run_ceremony(
     else:
         report("info", f"resuming from the saved state {path}")
     my_key = receiving_key(state.receiving_secret)
+    stalled = 0
     while True:
         round_ = status["round"]
         waiting = status.get("waiting_for", {}).get(round_, [])
@@ -316,6 +317,12 @@ def run_ceremony(
             report("step", f"posted the {round_.replace('_', ' ')} round")
             poller.progressed()
         else:
+            stalled = stalled + 1 if round_ == "settle" else 0
+            if stalled and stalled % 5 == 0:
+                # Every message is in but nothing settled (the server crashed while
+                # settling): an identical repost makes the server settle.
+                body = _message("complaints", state, status, my_key, k, n, _quiet)
+                _post(client, election_id, "complaints", body, poller)
             report("wait", f"waiting for {_waiting(status)}")
             poller.wait(_waiting(status))
         status = _status(client, election_id, poller)

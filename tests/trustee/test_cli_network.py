@@ -164,3 +164,32 @@ def test_a_cheating_dealer_is_complained_about_and_named_by_the_tool(
     finally:
         admin.close()
         live.stop()
+
+
+def test_the_tools_recover_when_the_server_crashes_while_settling(
+    db_url: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from ballot.web import operations as ops
+
+    real = ops.accept_transcript
+    calls = {"n": 0}
+
+    async def crash_once(*a: Any, **k: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("power cut while settling")
+        await real(*a, **k)
+
+    monkeypatch.setattr(ops, "accept_transcript", crash_once)
+    live = start(db_url, tmp_path)
+    admin = Admin(live.base)
+    try:
+        election_id = ceremony_election(admin, definition(trustees={"n": 3, "k": 2}))
+        results = [finish(p) for p in [ceremony_cli(live, election_id, t) for t in (1, 2, 3)]]
+        assert all(rc == 0 for rc, _, _ in results), results
+        assert calls["n"] >= 2
+        kinds = [e["kind"] for e in admin.get(f"/api/elections/{election_id}/board")["entries"]]
+        assert kinds.count("ceremony.completed") == 1
+    finally:
+        admin.close()
+        live.stop()
