@@ -43,7 +43,7 @@ def _yes_no(kind: str, title: str, question: str, **rule: Any) -> dict[str, Any]
         "title": {"en": title},
         "instructions": {"en": "Choose one."},
         "opens_at": "2026-05-02T09:00:00Z",
-        "closes_at": "2026-05-09T17:00:00Z",
+        "closes_at": "2099-05-09T17:00:00Z",  # the mail worker also runs the schedule
         "rule": "majority",
         **rule,
         "trustees": {"n": 3, "k": 2},
@@ -63,7 +63,7 @@ OFFICER = {
     "title": {"en": "Election of the chief steward"},
     "instructions": {"en": "Choose one candidate."},
     "opens_at": "2026-05-02T09:00:00Z",
-    "closes_at": "2026-05-09T17:00:00Z",
+    "closes_at": "2099-05-09T17:00:00Z",  # the mail worker also runs the schedule
     "rule": "majority",
     "trustees": {"n": 3, "k": 2},
     "questions": [
