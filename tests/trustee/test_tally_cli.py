@@ -34,7 +34,18 @@ def issued(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return seen
 
 
-def keyed_and_voted(live: Live, admin: Admin, issued: dict[str, str]) -> str:
+FIRST_VOTES = {
+    "ana@example.org": 0,
+    "ben@example.org": 0,
+    "chen@example.org": 1,
+    "dolores@example.org": 0,
+    "ed@example.org": 1,  # challenged voter: set aside, not counted in round 1
+}
+
+
+def keyed_and_voted(
+    live: Live, admin: Admin, issued: dict[str, str], votes: dict[str, int] = FIRST_VOTES
+) -> str:
     """A 2-of-3 election keyed by the trustees' CLI, opened, 4 ballots cast + 1 challenged, closed."""
     election_id = ceremony_election(admin, definition(trustees={"n": 3, "k": 2}), roll=ROLL)
     results = [finish(p) for p in [ceremony_cli(live, election_id, t) for t in (1, 2, 3)]]
@@ -48,13 +59,6 @@ def keyed_and_voted(live: Live, admin: Admin, issued: dict[str, str]) -> str:
     key = Element.from_hex(transcript["joint_public_key"])
     vkeys = [Element.from_hex(transcript["verification_keys"][str(i)]) for i in (1, 2, 3)]
     fp = election_fingerprint(bytes.fromhex(info["manifest_hash"]), key, vkeys)
-    votes = {
-        "ana@example.org": 0,
-        "ben@example.org": 0,
-        "chen@example.org": 1,
-        "dolores@example.org": 0,
-        "ed@example.org": 1,  # challenged voter: set aside, not counted in round 1
-    }
     for email, choice in votes.items():
         ballot = encrypt_ballot(manifest, key, fp, [[choice]])[0].to_json()
         r = admin.http.post("/api/cast", json={"token": issued[email], "ballot": ballot})
@@ -115,6 +119,49 @@ def test_a_tally_that_is_not_the_sum_of_the_board_is_refused(
         assert rc == 2, out + err
         assert "NOT decrypting" in err and "homomorphic sum" in err, err
         assert admin.get(f"/api/elections/{election_id}/tally")["submitted"] == []
+    finally:
+        admin.close()
+        live.stop()
+
+
+def test_a_second_round_after_determinative_challenges_is_decrypted_too(
+    db_url: str, tmp_path: Path, issued: dict[str, str]
+) -> None:
+    live = start(db_url, tmp_path)
+    admin = Admin(live.base)
+    try:
+        votes = {
+            "ana@example.org": 0,
+            "ben@example.org": 1,
+            "chen@example.org": 0,
+            "dolores@example.org": 1,
+            "ed@example.org": 0,  # challenged: 2-2 without it, so it is determinative
+        }
+        election_id = keyed_and_voted(live, admin, issued, votes)
+        admin.post(f"/api/elections/{election_id}/tally")
+        for trustee in (1, 2):
+            rc, out, err = finish(tally_cli(live, election_id, trustee))
+            assert rc == 0, out + err
+        pool = admin.get(f"/api/elections/{election_id}/challenges")
+        assert pool["determinative"] is True
+        (challenge,) = pool["challenges"]
+        admin.post(
+            f"/api/elections/{election_id}/challenges/{challenge['id']}",
+            json={"decision": "overruled", "reason": "on the roll after all"},
+        )
+        taken = admin.post(f"/api/elections/{election_id}/tally")
+        assert taken["round"] == 2
+        for trustee in (2, 3):
+            rc, out, err = finish(tally_cli(live, election_id, trustee))
+            assert rc == 0, out + err
+            assert "round 2" in out and "5 counted ballots" in out, out
+        entries = admin.get(f"/api/elections/{election_id}/board")["entries"]
+        results = [e["payload"] for e in entries if e["kind"] == "tally.result"]
+        assert [r["round"] for r in results] == [1, 2]
+        final = results[1]["result"]
+        assert final["overruled"] == 1 and final["counted"] == 5 and final["undecided"] == 0
+        assert sorted(final["questions"][0]["counts"].values()) == [2, 3]
+        assert final["questions"][0]["outcome"]["result"] == "approved"
     finally:
         admin.close()
         live.stop()
