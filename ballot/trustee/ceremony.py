@@ -73,7 +73,7 @@ CEREMONY_KINDS = ("ceremony.completed", "ceremony.transcript")
 Report = Callable[[str, str], None]
 
 
-def _quiet(kind: str, message: str) -> None:
+def quiet(kind: str, message: str) -> None:
     return None
 
 
@@ -254,7 +254,7 @@ def run_ceremony(
     *,
     timeout: float = 3600.0,
     poll_max: float = 5.0,
-    report: Report = _quiet,
+    report: Report = quiet,
     params: Argon2Params = DEFAULT_PARAMS,
 ) -> CeremonyOutcome:
     """Take part in every round, then write the sealed key file; raise TrusteeError if not."""
@@ -321,7 +321,7 @@ def run_ceremony(
             if stalled and stalled % 5 == 0:
                 # Every message is in but nothing settled (the server crashed while
                 # settling): an identical repost makes the server settle.
-                body = _message("complaints", state, status, my_key, k, n, _quiet)
+                body = _message("complaints", state, status, my_key, k, n, quiet)
                 _post(client, election_id, "complaints", body, poller)
             report("wait", f"waiting for {_waiting(status)}")
             poller.wait(_waiting(status))
@@ -492,11 +492,11 @@ def _check_board(client: TrusteeClient, election_id: str, transcript: Any) -> No
 __all__ = [
     "CeremonyOutcome",
     "CeremonyState",
-    "ServerRefused",
     "board_entries",
     "dealing_rng",
     "load_state",
     "my_dealing",
+    "quiet",
     "run_ceremony",
     "state_path",
 ]

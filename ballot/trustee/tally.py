@@ -34,7 +34,7 @@ from ballot.crypto.threshold import (
 )
 from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label
-from ballot.trustee.ceremony import CEREMONY_KINDS, Report, _quiet, board_entries
+from ballot.trustee.ceremony import CEREMONY_KINDS, Report, board_entries, quiet
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError
 
 DEFINED = ("election.defined", "election.manifest")
@@ -161,7 +161,7 @@ class TallyOutcome:
 
 
 def run_tally(
-    client: TrusteeClient, election_id: str, share: TrusteeShare, *, report: Report = _quiet
+    client: TrusteeClient, election_id: str, share: TrusteeShare, *, report: Report = quiet
 ) -> TallyOutcome:
     """Download, check, decrypt, upload; raise TrusteeError (TallyRefused) if anything is off."""
     try:
