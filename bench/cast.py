@@ -297,6 +297,31 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def start_profilers(pid: int, folder: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy (``pip install py-spy``) on each worker: where the server's CPU goes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    spy = Path(sys.executable).with_name("py-spy")
+    options = ["--rate", "250", "--nonblocking", "--format", "raw"]
+    return [
+        subprocess.Popen(
+            [str(spy), "record", "--pid", w, *options, "--output", str(folder / f"w{w}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for w in workers
+    ]
+
+
+def stop_profilers(spies: list[subprocess.Popen[bytes]]) -> None:
+    import signal
+
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)
+    for spy in spies:
+        spy.wait(timeout=30)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -340,6 +365,11 @@ def main() -> None:
     ap.add_argument("--cores", type=int, default=2, help="processes for the bare verification")
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--duty-seconds", type=float, default=3.0)
+    ap.add_argument(
+        "--profile",
+        type=Path,
+        help="folder: sample each worker with py-spy during the load (collapsed stacks)",
+    )
     args = ap.parse_args()
 
     name = "ballot_bench_" + secrets.token_hex(4)
@@ -368,6 +398,9 @@ def main() -> None:
             "BALLOT_SECRET_KEY_FILE": str(key_file),
             "BALLOT_SCHEDULE_INTERVAL": "0",
             "BALLOT_COOKIE_SECURE": "false",
+            # Every client of the bench has one address: the per-address backstop limit
+            # (ballot.web.ratelimit) would refuse most casts.
+            "BALLOT_TOKEN_RATE": "0",
         }
         server = subprocess.Popen(
             [
@@ -405,8 +438,10 @@ def main() -> None:
             json.dumps({"token": t, "ballot": json.loads(b)}).encode()
             for t, b in zip(tokens, ballots, strict=True)
         ]
+        spies = start_profilers(server.pid, args.profile) if args.profile else []
         server_cpu0, client_cpu0 = tree_cpu_seconds(server.pid), time.process_time()
         latencies, wall, codes = asyncio.run(load(port, bodies, args.clients))
+        stop_profilers(spies)
         server_cpu = tree_cpu_seconds(server.pid) - server_cpu0
         client_cpu = time.process_time() - client_cpu0
         duty_after = cpu_duty(args.duty_seconds)

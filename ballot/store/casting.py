@@ -35,7 +35,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Integer, String, Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -68,6 +68,7 @@ from ballot.store.cast_tables import BallotAlpha, CastBallot, ChallengedBallot, 
 from ballot.store.challenged import KIND_CHALLENGED, new_challenge_id
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election, Voter, VoterToken
 from ballot.store.tokens import MAX_TOKEN_LENGTH, TokenLookup, hash_token, lookup_token
+from ballot.store.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,18 @@ MAX_AUDITS_PER_LINK = 20
 
 
 class CastRefused(Exception):
-    """A cast (or audit) that is refused; ``status`` is the HTTP status, the token stays usable."""
+    """A cast (or audit) that is refused; ``status`` is the HTTP status, the token stays usable.
 
-    def __init__(self, message: str, status: int) -> None:
+    ``code`` is a stable identifier of the reason (``link_used``, ``voting_closed``...): the
+    voter page shows its own translated sentence for it, the English ``message`` is for
+    everyone else.
+    """
+
+    def __init__(self, message: str, status: int, code: str = "refused") -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code
 
 
 # --------------------------------------------------------------------------- election keys
@@ -113,7 +120,7 @@ class ElectionCrypto:
 def _verification_keys(ceremony_text: str | None) -> tuple[str, ...]:
     """Trustee verification keys V_1..V_n from the ceremony transcript, in trustee order."""
     if not ceremony_text:
-        raise CastRefused("this election has no key-ceremony transcript yet", 409)
+        raise CastRefused("this election has no key-ceremony transcript yet", 409, NOT_READY)
     transcript = json.loads(ceremony_text)
     keys = transcript.get("verification_keys") if isinstance(transcript, dict) else None
     if not isinstance(keys, dict) or not keys:
@@ -121,12 +128,13 @@ def _verification_keys(ceremony_text: str | None) -> tuple[str, ...]:
             "this election's key-ceremony transcript lists no trustee verification keys, "
             "so ballots cannot be bound to it",
             409,
+            NOT_READY,
         )
     try:
         order = sorted(keys, key=int)
     except ValueError as exc:
         raise CastRefused(
-            "the ceremony transcript's trustee numbers are not integers", 409
+            "the ceremony transcript's trustee numbers are not integers", 409, NOT_READY
         ) from exc
     return tuple(str(keys[i]) for i in order)
 
@@ -145,7 +153,9 @@ def _crypto(
     except (ManifestError, GroupError, ValueError) as exc:
         if isinstance(exc, CastRefused):
             raise
-        raise CastRefused(f"this election's public keys are not usable: {exc}", 409) from exc
+        raise CastRefused(
+            f"this election's public keys are not usable: {exc}", 409, NOT_READY
+        ) from exc
     return ElectionCrypto(
         election_id, definition, manifest, digest.hex(), public_key, key_hex, vkeys, fingerprint
     )
@@ -154,7 +164,7 @@ def _crypto(
 def election_crypto(election: Election) -> ElectionCrypto:
     """The election's manifest, key and fingerprint (cached: fixed once the ceremony is done)."""
     if not election.manifest or not election.joint_public_key:
-        raise CastRefused("this election has no finished key ceremony yet", 409)
+        raise CastRefused("this election has no finished key ceremony yet", 409, NOT_READY)
     return _crypto(
         election.id, election.manifest, election.joint_public_key, election.ceremony or ""
     )
@@ -163,13 +173,20 @@ def election_crypto(election: Election) -> ElectionCrypto:
 # --------------------------------------------------------------------------- token checks
 
 _TOKEN_REFUSALS = {
-    "used": ("this voting link has already been used to cast a ballot", 409),
-    "expired": ("voting is closed: this link can no longer be used", 410),
-    "revoked": ("this voting link was withdrawn by the election committee", 410),
-    "replaced": ("this voting link was replaced by a newer one; use the latest email", 410),
+    "used": ("this voting link has already been used to cast a ballot", 409, "link_used"),
+    "expired": ("voting is closed: this link can no longer be used", 410, "voting_closed"),
+    "revoked": ("this voting link was withdrawn by the election committee", 410, "link_revoked"),
+    "replaced": (
+        "this voting link was replaced by a newer one; use the latest email",
+        410,
+        "link_replaced",
+    ),
 }
+INVALID_LINK = ("this voting link is not valid", 404, "link_invalid")
 USED = CastRefused(*_TOKEN_REFUSALS["used"])
 CLOSED = CastRefused(*_TOKEN_REFUSALS["expired"])
+NOT_READY = "election_not_ready"
+TRY_AGAIN = "the ballot could not be recorded; please try again"
 REPLAY = (
     "replayed ciphertext: part of this ballot already appears on this election's board "
     "(or in an audited ballot); encrypt a fresh ballot"
@@ -178,10 +195,9 @@ REPLAY = (
 
 def refuse_token(found: TokenLookup | None) -> None:
     if found is None:
-        raise CastRefused("this voting link is not valid", 404)
+        raise CastRefused(*INVALID_LINK)
     if found.status != "active":
-        message, status = _TOKEN_REFUSALS.get(found.status, ("this voting link is not valid", 404))
-        raise CastRefused(message, status)
+        raise CastRefused(*_TOKEN_REFUSALS.get(found.status, INVALID_LINK))
 
 
 @dataclass(frozen=True)
@@ -197,31 +213,58 @@ class Link:
     joint_public_key: str | None
 
 
-# The hot path speaks SQL Core on a plain connection: the ORM's per-statement work cost
-# more than the proofs.  Table and column names are the models' (see cast_tables.py).
-_LINK_SQL = text(
+# The hot path speaks SQL on plain connections: the ORM's per-statement work cost more
+# than the proofs.  Table and column names are the models' (see cast_tables.py).
+_LINKS_SQL = text(
     """
-    SELECT t.id, t.status, v.id, v.challenged, e.id, e.state, e.manifest_hash,
-           e.joint_public_key,
-           (SELECT count(*) FROM ballot_alphas a
-             WHERE a.election_id = t.election_id AND a.alpha IN :alphas) AS used
+    SELECT t.token_hash, t.id, t.status, v.id, v.challenged, e.id, e.state, e.manifest_hash,
+           e.joint_public_key
       FROM voter_tokens t
       JOIN voters v ON v.id = t.voter_id
       JOIN elections e ON e.id = t.election_id
-     WHERE t.token_hash = :token_hash
+     WHERE t.token_hash IN :hashes
     """
-).bindparams(bindparam("alphas", expanding=True, type_=String()))
+).bindparams(bindparam("hashes", expanding=True, type_=String()))
 _USED_SQL = text(
-    "SELECT alpha FROM ballot_alphas WHERE election_id = :election AND alpha IN :alphas"
-).bindparams(bindparam("alphas", expanding=True, type_=String()))
-_STATE_SQL = text("SELECT state FROM elections WHERE id = :election")
-_LOCK_SQL = text("SELECT id FROM elections WHERE id = :election FOR UPDATE")
-_LAST_SQL = text(
-    "SELECT seq, hash FROM board_entries WHERE election_id = :election ORDER BY seq DESC LIMIT 1"
+    "SELECT election_id, alpha FROM ballot_alphas "
+    "WHERE election_id IN :elections AND alpha IN :alphas"
+).bindparams(
+    bindparam("elections", expanding=True, type_=String()),
+    bindparam("alphas", expanding=True, type_=String()),
 )
-_HEAD_SQL = text(
-    "SELECT election_id, seq, head, at, prev, signature FROM board_heads "
-    "WHERE election_id = :election ORDER BY id DESC LIMIT 1"
+# What the writer must read about the election, in one statement: its state, the board's
+# last entry and the last signed head.  On PostgreSQL it runs after the election row lock
+# (a separate statement: under READ COMMITTED a statement's snapshot is taken when it
+# starts, so a locking SELECT would see the board as it was before it waited).
+_SNAPSHOT_SQL = text(
+    """
+    SELECT e.state, b.seq, b.hash, h.election_id, h.seq, h.head, h.at, h.prev, h.signature
+      FROM elections e
+      LEFT JOIN board_entries b ON b.election_id = e.id
+            AND b.seq = (SELECT max(seq) FROM board_entries WHERE election_id = e.id)
+      LEFT JOIN board_heads h ON h.id = (SELECT max(id) FROM board_heads WHERE election_id = e.id)
+     WHERE e.id = :election
+    """
+)
+_LOCK_SQL = text("SELECT id FROM elections WHERE id = :election FOR UPDATE")
+# PostgreSQL: use the links and mark their voters as having voted, one statement.  Only
+# tokens still active are used; the caller passes exactly the casts it accepts otherwise,
+# so the voters marked are exactly those whose ballots go on the board.
+_USE_TOKENS_PG_SQL = text(
+    """
+    WITH used AS (
+        UPDATE voter_tokens SET status = 'used', ended_at = :now
+         WHERE id IN :ids AND status = 'active'
+        RETURNING id, voter_id
+    ), voted AS (
+        UPDATE voters SET voted_at = :now, voted_channel = 'online'
+          FROM used WHERE voters.id = used.voter_id
+    )
+    SELECT id FROM used
+    """
+).bindparams(
+    bindparam("ids", expanding=True, type_=Integer()),
+    bindparam("now", type_=UTCDateTime()),
 )
 _T_ALPHA = typing.cast(Table, BallotAlpha.__table__)
 _T_TOKEN = typing.cast(Table, VoterToken.__table__)
@@ -230,6 +273,22 @@ _T_ENTRY = typing.cast(Table, BoardEntryRow.__table__)
 _T_HEAD = typing.cast(Table, BoardHeadRow.__table__)
 _T_CAST = typing.cast(Table, CastBallot.__table__)
 _T_CHALLENGED = typing.cast(Table, ChallengedBallot.__table__)
+
+
+def fast_canonical(obj: Any) -> bytes:
+    """RFC 8785 bytes, via the C encoder, of data the server built itself from typed
+    protocol objects (a parsed ballot's ``to_json()``, a receipt, a head): strings,
+    safe integers, null, lists and objects, never floats.
+
+    For such data JCS is exactly sorted keys and no whitespace as long as no string needs
+    escaping: key order by UTF-16 code units equals Python's for ASCII, integers print
+    alike.  Any escape in the output (a quote, a control or non-ASCII character) means
+    the shortcut does not apply, and the full canonicaliser is used instead.
+    """
+    text_ = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    if "\\" in text_:
+        return canonical_json(obj)
+    return text_.encode("ascii")
 
 
 def _link_of(row: Any) -> Link:
@@ -255,12 +314,156 @@ async def crypto_for(conn: AsyncConnection, link: Link) -> ElectionCrypto:
             )
         ).one()
         if not row.manifest or not row.joint_public_key:
-            raise CastRefused("this election has no finished key ceremony yet", 409)
+            raise CastRefused("this election has no finished key ceremony yet", 409, NOT_READY)
         found = _crypto(row.id, row.manifest, row.joint_public_key, row.ceremony or "")
         if len(_CRYPTO_CACHE) > 64:
             _CRYPTO_CACHE.clear()
         _CRYPTO_CACHE[cache_key] = found
     return found
+
+
+# --------------------------------------------------------------------------- batching
+
+
+_Item = typing.TypeVar("_Item")
+_Result = typing.TypeVar("_Result")
+
+
+class _Batcher(typing.Generic[_Item, _Result]):
+    """Requests that arrive while one database step runs share the next one.
+
+    One drain task per process lives only while there is work; it keeps one pooled
+    connection for as long as batches keep coming (one pool checkout, and one pre-ping,
+    per burst instead of per ballot).  A batch that fails is refused as a whole (503,
+    nothing written) and the connection is given back, so the next batch starts clean.
+    """
+
+    MAX_BATCH = 200
+    WHAT = "database step"
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.pending: list[tuple[_Item, asyncio.Future[_Result]]] = []
+        self.task: asyncio.Task[None] | None = None
+        self._discard = False
+
+    def discard_connection(self) -> None:
+        """Give the held connection back after this batch (it saw an error)."""
+        self._discard = True
+
+    async def submit(self, item: _Item) -> _Result:
+        future: asyncio.Future[_Result] = asyncio.get_running_loop().create_future()
+        self.pending.append((item, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._drain())
+        return await asyncio.shield(future)
+
+    async def prepare(self, conn: AsyncConnection) -> None:
+        """Set up a freshly checked-out connection."""
+
+    async def run(self, conn: AsyncConnection, items: list[_Item]) -> list[_Result | CastRefused]:
+        raise NotImplementedError
+
+    async def _drain(self) -> None:
+        # The outer loop: work may arrive while the connection is being given back.
+        while self.pending:
+            conn: AsyncConnection | None = None
+            try:
+                while self.pending:
+                    conn = await self._one_batch(conn)
+            finally:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+
+    async def _one_batch(self, conn: AsyncConnection | None) -> AsyncConnection | None:
+        """Run the next batch; returns the connection to keep using (None: give it back)."""
+        batch, self.pending = self.pending[: self.MAX_BATCH], self.pending[self.MAX_BATCH :]
+        try:
+            if conn is None:
+                conn = await self.engine.connect().start()
+                await self.prepare(conn)
+            results = await self.run(conn, [item for item, _ in batch])
+        except BaseException as exc:  # never leave a voter waiting forever
+            if not isinstance(exc, asyncio.CancelledError):
+                log.exception("cast %s failed", self.WHAT)
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(CastRefused(TRY_AGAIN, 503, "try_again"))
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return None
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, CastRefused):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+        if self._discard:
+            self._discard = False
+            with contextlib.suppress(Exception):
+                await conn.close()
+            return None
+        return conn
+
+
+@dataclass(frozen=True)
+class LinkRead:
+    """One cast's look-up: its link, the election's keys, and which of its alphas are used."""
+
+    link: Link | None
+    crypto: ElectionCrypto | CastRefused | None
+    used: frozenset[bytes]
+
+
+class LinkReader(_Batcher[tuple[str, list[str]], LinkRead]):
+    """Token look-ups of concurrent casts in one query (plus one for used alphas)."""
+
+    WHAT = "token look-up"
+
+    async def prepare(self, conn: AsyncConnection) -> None:
+        # Lone reads need no BEGIN and no ROLLBACK round trips.
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def run(
+        self, conn: AsyncConnection, items: list[tuple[str, list[str]]]
+    ) -> list[LinkRead | CastRefused]:
+        rows = await conn.execute(_LINKS_SQL, {"hashes": sorted({h for h, _ in items})})
+        links = {row[0]: _link_of(row[1:]) for row in rows}
+        cryptos: dict[str, ElectionCrypto | CastRefused] = {}
+        alphas: list[str] = []
+        for token_hash, slot_alphas in items:
+            link = links.get(token_hash)
+            if link is None or link.status != "active":
+                continue
+            if link.election_id not in cryptos:
+                try:
+                    cryptos[link.election_id] = await crypto_for(conn, link)
+                except CastRefused as exc:
+                    cryptos[link.election_id] = exc
+            alphas.extend(slot_alphas)
+        used = await _used_alphas(conn, sorted(cryptos), alphas) if alphas else set()
+        out: list[LinkRead | CastRefused] = []
+        for token_hash, slot_alphas in items:
+            link = links.get(token_hash)
+            if link is None or link.status != "active":
+                out.append(LinkRead(link, None, frozenset()))
+                continue
+            mine = frozenset(bytes.fromhex(a) for a in slot_alphas if (link.election_id, a) in used)
+            out.append(LinkRead(link, cryptos[link.election_id], mine))
+        return out
+
+
+async def _used_alphas(
+    conn: AsyncConnection, elections: list[str], alphas: list[str]
+) -> set[tuple[str, str]]:
+    """(election, alpha) pairs among these already on a board or in an audit."""
+    rows = await conn.execute(_USED_SQL, {"elections": elections, "alphas": alphas})
+    return {(r[0], r[1]) for r in rows}
 
 
 # --------------------------------------------------------------------------- cast
@@ -272,15 +475,9 @@ class Verified:
 
     link: Link
     crypto: ElectionCrypto
-    ballot_json: dict[str, Any]
     ballot_text: str  # its RFC 8785 form, computed once
     tracker: str
     alphas: list[str]
-
-
-async def _used_alphas(conn: AsyncConnection, election_id: str, alphas: list[str]) -> set[bytes]:
-    rows = await conn.execute(_USED_SQL, {"election": election_id, "alphas": alphas})
-    return {bytes.fromhex(r[0]) for r in rows}
 
 
 def _replay_message(positions: list[tuple[int, int]]) -> str:
@@ -298,63 +495,48 @@ def _engine(factory: async_sessionmaker[AsyncSession]) -> AsyncEngine:
 
 
 async def verify_for_cast(
-    factory: async_sessionmaker[AsyncSession],
-    token: str,
-    ballot_json: Mapping[str, Any],
-    reads: asyncio.Semaphore | None = None,
+    reader: LinkReader, token: str, ballot_json: Mapping[str, Any]
 ) -> Verified:
     """Every check that needs no lock: token state, strict parse, proofs, replay pre-check.
 
-    One database round trip (token, voter, election state and already-used alphas in a
-    single query); the proofs are checked after the connection went back to the pool,
-    so slow CPU work never holds a connection.
+    The look-up shares a query with the casts arriving at the same time; the proofs are
+    checked after it, holding no connection, so slow CPU work never holds one.
     """
     malformed: CastRefused | None = None
     try:
         ballot = EncryptedBallot.from_json(ballot_json)
     except BallotError as exc:
-        malformed = CastRefused(f"the ballot is malformed: {exc}", 400)
+        malformed = CastRefused(f"the ballot is malformed: {exc}", 400, "ballot_malformed")
     alphas = [] if malformed else [a.hex() for a in ballot_alphas(ballot)]
     if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise CastRefused("this voting link is not valid", 404)
-    seen: set[bytes] = set()
-    gate = reads if reads is not None else contextlib.nullcontext()
-    async with gate, _engine(factory).connect() as plain:
-        # Autocommit: a lone read needs no BEGIN and no ROLLBACK round trip.
-        conn = await plain.execution_options(isolation_level="AUTOCOMMIT")
-        row = (
-            await conn.execute(_LINK_SQL, {"token_hash": hash_token(token), "alphas": alphas})
-        ).first()
-        if row is None:
-            raise CastRefused("this voting link is not valid", 404)
-        link = _link_of(row)
-        if link.status != "active":
-            message, status = _TOKEN_REFUSALS.get(
-                link.status, ("this voting link is not valid", 404)
-            )
-            raise CastRefused(message, status)
-        if malformed is not None:  # the link's state first: it is what the voter must know
-            raise malformed
-        crypto = await crypto_for(conn, link)
-        if row[8]:
-            seen = await _used_alphas(conn, link.election_id, alphas)
+        raise CastRefused(*INVALID_LINK)
+    found = await reader.submit((hash_token(token), alphas))
+    link = found.link
+    if link is None:
+        raise CastRefused(*INVALID_LINK)
+    if link.status != "active":
+        raise CastRefused(*_TOKEN_REFUSALS.get(link.status, INVALID_LINK))
+    if malformed is not None:  # the link's state first: it is what the voter must know
+        raise malformed
+    crypto = found.crypto
+    if isinstance(crypto, CastRefused):
+        raise crypto
+    assert crypto is not None
     if ballot.election != crypto.fingerprint:
         raise CastRefused(
             "the ballot was made for another election (its fingerprint is not this election's)",
             422,
+            "wrong_election",
         )
-    reused = reused_ciphertexts(ballot, seen)
+    reused = reused_ciphertexts(ballot, found.used)
     if reused:
-        raise CastRefused(_replay_message(reused), 409)
+        raise CastRefused(_replay_message(reused), 409, "replay")
     try:
         verify_ballot(crypto.manifest, crypto.public_key, crypto.fingerprint, ballot)
     except BallotError as exc:
-        raise CastRefused(f"the ballot does not verify: {exc}", 422) from exc
-    canonical = ballot.to_json()
-    text_ = canonical_json(canonical)
-    return Verified(
-        link, crypto, canonical, text_.decode("ascii"), hashlib.sha256(text_).hexdigest(), alphas
-    )
+        raise CastRefused(f"the ballot does not verify: {exc}", 422, "ballot_invalid") from exc
+    text_ = fast_canonical(ballot.to_json())
+    return Verified(link, crypto, text_.decode("ascii"), hashlib.sha256(text_).hexdigest(), alphas)
 
 
 async def _lock_open_election(session: AsyncSession, election_id: str) -> None:
@@ -365,7 +547,7 @@ async def _lock_open_election(session: AsyncSession, election_id: str) -> None:
 async def _still_open(session: AsyncSession, election_id: str) -> None:
     state = await session.scalar(select(Election.state).where(Election.id == election_id))
     if state != "open":
-        raise CastRefused("voting is closed: this link can no longer be used", 410)
+        raise CastRefused(*_TOKEN_REFUSALS["expired"])
 
 
 async def _record_alphas(
@@ -378,7 +560,7 @@ async def _record_alphas(
             [{"election_id": election_id, "alpha": a, "use": use} for a in alphas],
         )
     except IntegrityError as exc:
-        raise CastRefused(REPLAY, 409) from exc
+        raise CastRefused(REPLAY, 409, "replay") from exc
 
 
 def payload_json(ballot_text: str, tracker_hex: str, challenge: str | None) -> str:
@@ -397,6 +579,19 @@ def entry_hash_of(seq: int, kind: str, at: str, payload_text: str, prev: str) ->
     canonical body), from the payload's canonical text."""
     body = f'{{"at":"{at}","kind":"{kind}","payload":{payload_text},"prev":"{prev}","seq":{seq}}}'
     return hashlib.sha256(body.encode("ascii")).hexdigest()
+
+
+def head_values(head: SignedHead) -> dict[str, Any]:
+    """The ``board_heads`` row of a signed head (column name -> value)."""
+    return {
+        "election_id": head.election_id,
+        "seq": head.seq,
+        "head": head.head_hash,
+        "at": head.at,
+        "prev": head.prev,
+        "signature": head.signature,
+        "hash": head.hash,
+    }
 
 
 @dataclass
@@ -419,14 +614,18 @@ async def _commit_group(
     """One transaction for every verified cast of one election in this batch.
 
     Set-based: one statement per table, whatever the batch size, so the election lock is
-    held for a handful of round trips however many voters are casting at once.  The
-    caller commits; returning normally with refusals only means nothing was accepted.
+    held for a handful of round trips however many voters are casting at once (on
+    PostgreSQL: lock, state with board tip, alphas, tokens with voters, entries, ballots,
+    head).  The caller commits; returning normally with refusals only means
+    nothing was accepted.
     """
     out: dict[int, dict[str, Any] | CastRefused] = {}
     postgres = conn.dialect.name == "postgresql"
     election = {"election": election_id}
+    snapshot = None
     if postgres:  # lock order: election row, then tokens (as the committee's close)
         await conn.execute(_LOCK_SQL, election)
+        snapshot = (await conn.execute(_SNAPSHOT_SQL, election)).one()
     dialect_insert: Any = pg_insert if postgres else sqlite_insert
     alphas = [
         {
@@ -441,27 +640,30 @@ async def _commit_group(
     # compiling a fresh multi-row statement per batch cost more than the rows themselves.
     stmt = dialect_insert(_T_ALPHA).on_conflict_do_nothing().returning(_T_ALPHA.c.alpha)
     inserted = {r[0] for r in await conn.execute(stmt, alphas)}
-    # On SQLite that first write took the database lock: only now is the state current.
+    if snapshot is None:
+        # On SQLite that first write took the database lock: only now is the state current.
+        snapshot = (await conn.execute(_SNAPSHOT_SQL, election)).one()
     now = clock()
-    if (await conn.execute(_STATE_SQL, election)).scalar() != "open":
+    if snapshot[0] != "open":
         return {i: CLOSED for i, _ in items}
     live: list[tuple[int, Verified]] = []
     for i, v in items:
         if all(a in inserted for a in v.alphas):
             live.append((i, v))
         else:
-            out[i] = CastRefused(REPLAY, 409)
+            out[i] = CastRefused(REPLAY, 409, "replay")
     used: set[int] = set()
     if live:
-        result = await conn.execute(
-            update(_T_TOKEN)
-            .where(
-                _T_TOKEN.c.id.in_([v.link.token_id for _, v in live]),
-                _T_TOKEN.c.status == "active",
+        ids = [v.link.token_id for _, v in live]
+        if postgres:
+            result = await conn.execute(_USE_TOKENS_PG_SQL, {"ids": ids, "now": now})
+        else:
+            result = await conn.execute(
+                update(_T_TOKEN)
+                .where(_T_TOKEN.c.id.in_(ids), _T_TOKEN.c.status == "active")
+                .values(status="used", ended_at=now)
+                .returning(_T_TOKEN.c.id)
             )
-            .values(status="used", ended_at=now)
-            .returning(_T_TOKEN.c.id)
-        )
         used = {r[0] for r in result}
     accepted: list[_Accepted] = []
     for i, v in live:
@@ -478,13 +680,13 @@ async def _commit_group(
                 _T_ALPHA.c.election_id == election_id, _T_ALPHA.c.alpha.in_(refused_alphas)
             )
         )
-    await conn.execute(
-        update(_T_VOTER)
-        .where(_T_VOTER.c.id.in_([a.verified.link.voter_id for a in accepted]))
-        .values(voted_at=now, voted_channel="online")
-    )
-    last = (await conn.execute(_LAST_SQL, election)).first()
-    seq, prev = (last[0] + 1, last[1]) if last is not None else (0, GENESIS)
+    if not postgres:
+        await conn.execute(
+            update(_T_VOTER)
+            .where(_T_VOTER.c.id.in_([a.verified.link.voter_id for a in accepted]))
+            .values(voted_at=now, voted_channel="online")
+        )
+    seq, prev = (snapshot[1] + 1, snapshot[2]) if snapshot[1] is not None else (0, GENESIS)
     at = format_at(now)
     entries: list[dict[str, Any]] = []
     casts: list[dict[str, Any]] = []
@@ -530,21 +732,9 @@ async def _commit_group(
     )
     if entry.hash != last_row["hash"]:
         raise RuntimeError("board entry hash mismatch between the fast path and ballot.record")
-    previous = (await conn.execute(_HEAD_SQL, election)).first()
-    head = sign_head(
-        key, election_id, entry, at, SignedHead(*previous) if previous is not None else None
-    )
-    await conn.execute(
-        insert(_T_HEAD).values(
-            election_id=election_id,
-            seq=head.seq,
-            head=head.head_hash,
-            at=head.at,
-            prev=head.prev,
-            signature=head.signature,
-            hash=head.hash,
-        )
-    )
+    previous = SignedHead(*snapshot[3:9]) if snapshot[3] is not None else None
+    head = sign_head(key, election_id, entry, at, previous)
+    await conn.execute(insert(_T_HEAD), head_values(head))
     head_data = head.to_json()
     for a in accepted:
         out[a.index] = _receipt(
@@ -554,12 +744,18 @@ async def _commit_group(
 
 
 async def commit_batch(
-    factory: async_sessionmaker[AsyncSession],
+    conn: AsyncConnection,
     batch: list[Verified],
     key: ServerKey,
     clock: Callable[[], datetime],
+    on_failure: Callable[[], None] | None = None,
 ) -> list[dict[str, Any] | CastRefused]:
-    """Cast a batch of verified ballots: per election, one all-or-nothing transaction."""
+    """Cast a batch of verified ballots: per election, one all-or-nothing transaction.
+
+    A failed transaction refuses its own casts (503) only: other elections' casts in the
+    batch may already be committed and get their receipts.  ``on_failure`` is told, so
+    the caller can give the connection back instead of reusing it.
+    """
     results: list[dict[str, Any] | CastRefused | None] = [None] * len(batch)
     tokens: set[int] = set()
     alphas: set[str] = set()
@@ -568,42 +764,41 @@ async def commit_batch(
         if v.link.token_id in tokens:  # the same link twice in one batch
             results[i] = USED
         elif any(a in alphas for a in v.alphas):  # the same ciphertext twice in one batch
-            results[i] = CastRefused(REPLAY, 409)
+            results[i] = CastRefused(REPLAY, 409, "replay")
         else:
             tokens.add(v.link.token_id)
             alphas.update(v.alphas)
             groups.setdefault(v.crypto.election_id, []).append((i, v))
-    engine = _engine(factory)
+    failed = False
     for election_id, items in groups.items():
         try:
-            async with engine.connect() as conn:
-                transaction = await conn.begin()
+            if failed:  # the connection is in doubt after a failure: nothing more on it
+                raise RuntimeError("an earlier transaction of this batch failed")
+            async with conn.begin() as transaction:
                 done = await _commit_group(conn, election_id, items, key, clock)
-                if any(isinstance(r, dict) for r in done.values()):
-                    await transaction.commit()
-                else:
+                if not any(isinstance(r, dict) for r in done.values()):
                     await transaction.rollback()
         except Exception:
             log.exception("cast transaction failed")
-            done = {
-                i: CastRefused("the ballot could not be recorded; please try again", 503)
-                for i, _ in items
-            }
+            failed = True
+            done = {i: CastRefused(TRY_AGAIN, 503, "try_again") for i, _ in items}
         for i, result in done.items():
             results[i] = result
-    return [r if r is not None else CastRefused(REPLAY, 409) for r in results]
+    if failed and on_failure is not None:
+        on_failure()
+    return [r if r is not None else CastRefused(REPLAY, 409, "replay") for r in results]
 
 
-class CastQueue:
+class CastQueue(_Batcher[Verified, dict[str, Any]]):
     """Group commit: casts that arrive while a transaction runs share the next one.
 
     Verification runs concurrently in each request; only the short database step is
     serialised per election, and under load many ballots share one lock, one board
-    append statement, one signed head and one commit.  The drain task lives only while
-    there is work (no background task outlives the requests).
+    append statement, one signed head and one commit.  The look-ups before verification
+    are batched the same way (``reader``).
     """
 
-    MAX_BATCH = 200
+    WHAT = "transaction"
 
     def __init__(
         self,
@@ -611,46 +806,17 @@ class CastQueue:
         key: ServerKey,
         clock: Callable[[], datetime],
     ) -> None:
+        super().__init__(_engine(factory))
         self.factory, self.key, self.clock = factory, key, clock
-        # Concurrent read phases, capped below the pool size so that the writer always finds
-        # a connection and no request opens a fresh one (a new PostgreSQL connection costs
-        # far more than a cast).
-        size = getattr(factory.kw.get("bind"), "pool", None)
-        pool_size = size.size() if size is not None and hasattr(size, "size") else 5
-        self.reads = asyncio.Semaphore(max(1, pool_size - 1))
-        self.pending: list[tuple[Verified, asyncio.Future[dict[str, Any]]]] = []
-        self.task: asyncio.Task[None] | None = None
+        self.reader = LinkReader(self.engine)
+
+    async def run(
+        self, conn: AsyncConnection, items: list[Verified]
+    ) -> list[dict[str, Any] | CastRefused]:
+        return await commit_batch(conn, items, self.key, self.clock, self.discard_connection)
 
     async def cast(self, verified: Verified) -> dict[str, Any]:
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending.append((verified, future))
-        if self.task is None or self.task.done():
-            self.task = asyncio.ensure_future(self._drain())
-        return await asyncio.shield(future)
-
-    async def _drain(self) -> None:
-        while self.pending:
-            batch, self.pending = self.pending[: self.MAX_BATCH], self.pending[self.MAX_BATCH :]
-            try:
-                results = await commit_batch(
-                    self.factory, [v for v, _ in batch], self.key, self.clock
-                )
-            except BaseException as exc:  # never leave a voter waiting forever
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(
-                            CastRefused("the ballot could not be recorded; please try again", 503)
-                        )
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if future.done():
-                    continue
-                if isinstance(result, CastRefused):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+        return await self.submit(verified)
 
 
 def _receipt(
@@ -676,7 +842,7 @@ def _receipt(
     }
     if challenge is not None:
         body["challenge"] = challenge
-    return {**body, "signature": key.sign_hex(canonical_json(body))}
+    return {**body, "signature": key.sign_hex(fast_canonical(body))}
 
 
 async def cast(
@@ -686,7 +852,7 @@ async def cast(
     queue: CastQueue,
 ) -> dict[str, Any]:
     """Verify (no lock held), then cast through the queue; raises CastRefused on refusal."""
-    verified = await verify_for_cast(factory, token, ballot_json, queue.reads)
+    verified = await verify_for_cast(queue.reader, token, ballot_json)
     return await queue.cast(verified)
 
 
@@ -713,19 +879,23 @@ async def audit(
         try:
             audited = AuditedBallot.from_json(audit_json)
         except BallotError as exc:
-            raise CastRefused(f"the audit is malformed: {exc}", 400) from exc
+            raise CastRefused(f"the audit is malformed: {exc}", 400, "audit_malformed") from exc
         if audited.ballot.election != crypto.fingerprint:
-            raise CastRefused("the audited ballot was made for another election", 422)
+            raise CastRefused(
+                "the audited ballot was made for another election", 422, "wrong_election"
+            )
         try:
             check_audit(crypto.manifest, crypto.public_key, crypto.fingerprint, audited)
         except BallotError as exc:
-            raise CastRefused(f"the audit does not check out: {exc}", 422) from exc
+            raise CastRefused(f"the audit does not check out: {exc}", 422, "audit_invalid") from exc
         count = await session.scalar(
             select(TokenAudit.audits).where(TokenAudit.token_id == found.token_id)
         )
     if (count or 0) >= MAX_AUDITS_PER_LINK:
         raise CastRefused(
-            f"this link has already audited {MAX_AUDITS_PER_LINK} ballots; cast one now", 429
+            f"this link has already audited {MAX_AUDITS_PER_LINK} ballots; cast one now",
+            429,
+            "audit_limit",
         )
     published = audited.audit_json()
     track = tracker(audited.ballot)
