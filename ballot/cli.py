@@ -91,12 +91,18 @@ def serve(
     """Run the web server (uvicorn); upgrades the database first."""
     import uvicorn
 
+    from ballot.logs import uvicorn_log_config
     from ballot.migrations import upgrade
     from ballot.web.app import create_app
 
     settings = Settings.from_env()
     upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=uvicorn_log_config(settings.log_level, settings.log_format),
+    )
 
 
 @admin_app.command("create")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cast.conftest import CastElection
 from litestar import Litestar
-from litestar.routes import HTTPRoute
+from litestar.routes import ASGIRoute, HTTPRoute
 from web.conftest import client_for
 from web.helpers import Web
 
@@ -40,6 +40,8 @@ def served(app: Litestar) -> list[tuple[str, str]]:
             out += [
                 (m, route.path) for m in route.route_handler_map if m not in ("HEAD", "OPTIONS")
             ]
+        elif isinstance(route, ASGIRoute):  # bare ASGI handlers (the cast path)
+            out.append(("POST", route.path))
     # Sign-out last so the admin stays signed in for the rest.
     return sorted(out, key=lambda mp: ("logout" in mp[1], mp))
 

@@ -86,6 +86,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", E + "/head"): "public",
     ("GET", "/board/{election_id:str}"): "public",
     ("GET", "/audit"): "public",
+    # Operations (issue #6): health checks and the JSON API's OpenAPI schema.
+    ("GET", "/health/live"): "public",
+    ("GET", "/health/ready"): "public",
+    ("GET", "/api/schema"): "public",
+    ("GET", "/api/schema/openapi.json"): "public",
+    ("GET", "/api/schema/{path:str}"): "public",
     # Observer pages: result and how to verify (public), the audit chain (staff).
     ("GET", "/board/{election_id:str}/result"): "public",
     ("GET", "/board/{election_id:str}/verify"): "public",
