@@ -228,7 +228,13 @@ class CommitteePages(Controller):
     ) -> Response[Any]:
         election = await ops.get_election(db, election_id, lock=True)
         try:
-            await ops.transition(db, acting(request), election, data.get("target", ""))
+            await ops.transition(
+                db,
+                acting(request),
+                election,
+                data.get("target", ""),
+                reason=data.get("reason", ""),
+            )
         except ops.OperationError as exc:
             await db.rollback()
             return await self._election_page(

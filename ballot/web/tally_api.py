@@ -126,11 +126,19 @@ class TallyController(Controller):
     async def record(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> Response[bytes]:
-        """The election record, for anyone, once the board holds a final result."""
+        """The election record, for anyone, once the board holds a result.
+
+        The latest round's result is the final one unless a second round follows
+        (a determinative round 1 not yet followed by decisions is published as such:
+        the record says the outcome is not settled).  Not while a tally awaits its
+        result: the board's last round would have no result.
+        """
         await ops.get_election(db, election_id)
         state = await tally.count_state(db, election_id)
-        if state.final_round is None:
-            raise ops.OperationError("the election record is published once the final result is")
+        if state.latest_round is None or state.pending_round is not None:
+            raise ops.OperationError(
+                "the election record is published once the final result is on the board"
+            )
         key = request.app.state.secrets.board_key.public_hex
         with tempfile.TemporaryDirectory(prefix="ballot-record-") as folder:
             path = Path(folder) / f"{election_id}.zip"

@@ -223,6 +223,10 @@ async def test_determinative_challenges_are_decided_and_counted_in_round_two(
     assert first["determinative"] is True and first["undecided"] == 3
     assert first["questions"][0]["counts"] == {"q1-o1": 2, "q1-o2": 1}
     assert await state(admin, counted) == "closed"  # not a result yet
+    if _export_available():  # round 1 is publishable: its record says "not settled"
+        r = await web.get(f"/api/elections/{counted.id}/record.zip")
+        assert r.status_code == 200, r.text
+        record_verifies(r.content, tmp_path)
 
     r = await admin.post(f"/api/elections/{counted.id}/tally")
     assert r.status_code == 409 and "3 undecided" in r.json()["error"]
@@ -254,6 +258,8 @@ async def test_determinative_challenges_are_decided_and_counted_in_round_two(
 
     taken = await take(admin, counted)
     assert taken["round"] == 2 and taken["ballots"] == 5 and taken["warning"] is None
+    r = await web.get(f"/api/elections/{counted.id}/record.zip")
+    assert r.status_code == 409  # round 2 awaits its result
     final = (await decrypt(counted, 3, 1))["result"]
     assert final["determinative"] is False and final["undecided"] == 0
     assert (final["sustained"], final["overruled"], final["counted"]) == (1, 2, 5)

@@ -53,3 +53,18 @@ async def test_committee_page_takes_rounds_decides_challenges_and_certifies(
     r = await admin.post(page + "/certify", data={"reason": "no objections were filed"})
     assert r.status_code == 200 and "The result is certified" in r.text
     assert (await admin.get(f"/api/elections/{counted.id}")).json()["state"] == "certified"
+
+
+async def test_withdrawing_a_definition_from_the_page_states_the_reason(admin: Web) -> None:
+    from web.helpers import create_draft
+
+    election_id = await create_draft(admin)
+    page = f"/committee/elections/{election_id}"
+    assert (await admin.post(page + "/state", data={"target": "key_ceremony"})).status_code == 303
+    r = await admin.get(page)
+    assert "Why the definition is withdrawn" in r.text
+    r = await admin.post(page + "/state", data={"target": "draft", "reason": "option order"})
+    assert r.status_code == 303
+    entries = (await admin.get(f"/api/elections/{election_id}/board")).json()["entries"]
+    assert entries[-1]["kind"] == "election.withdrawn"
+    assert entries[-1]["payload"]["reason"] == "option order"
