@@ -8,11 +8,14 @@ aiosmtpd sink, so tests take each voter's link from their inbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import secrets
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from conftest import PG_ADMIN_DSN, _pg_available, _pg_execute, require
 
 from ballot.config import Settings
 from ballot.crypto.ceremony import local_ceremony
@@ -47,6 +51,7 @@ class LiveServer:
     server: uvicorn.Server
     thread: threading.Thread
     sink: MailSink
+    engine: str = "sqlite"
     election_id: str = ""
     links: dict[str, str] = field(default_factory=dict)  # email -> voting link
 
@@ -87,11 +92,31 @@ def _text(message: EmailMessage) -> str:
     return str(part.get_content())
 
 
-def start_server(folder: Path) -> LiveServer:
+@contextlib.contextmanager
+def engine_database(engine: str, folder: Path) -> Iterator[str]:
+    """A new, empty database on ``engine`` for a whole module: what ``db_url`` gives one
+    test (same rules: PostgreSQL skips locally when it is down, fails in CI)."""
+    if engine == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'live.sqlite3'}"
+        return
+    require(_pg_available(), "PostgreSQL at 127.0.0.1:5432 is not reachable")
+    name = "ballot_live_" + secrets.token_hex(6)
+    _pg_execute(f'CREATE DATABASE "{name}"')
+    try:
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        yield f"{base}/{name}"
+    finally:
+        _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_server(
+    folder: Path, database_url: str | None = None, engine: str = "sqlite"
+) -> LiveServer:
+    """Serve a fresh database (``database_url``: empty; default: a new SQLite file)."""
     port = free_port()
     sink = MailSink().start()
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{folder / 'live.sqlite3'}",
+        database_url=database_url or f"sqlite+aiosqlite:///{folder / 'live.sqlite3'}",
         base_url=f"http://127.0.0.1:{port}",
         secret_key_file=folder / "secret.key",
         cookie_secure=False,
@@ -111,7 +136,7 @@ def start_server(folder: Path) -> LiveServer:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    return LiveServer(settings.base_url, settings, server, thread, sink)
+    return LiveServer(settings.base_url, settings, server, thread, sink, engine)
 
 
 def open_election(live: LiveServer, definition: dict[str, Any], roll: str) -> str:

@@ -1,10 +1,16 @@
-"""The voter's page in Debian's Chromium against a real uvicorn server (SQLite).
+"""The voter's page in Debian's Chromium against a real uvicorn server, on SQLite and on
+PostgreSQL.
 
-One server and one browser per module: a Korean member opens the link from their
+One server and one browser per engine: a Korean member opens the link from their
 inbox, votes, gets a receipt and finds the tracker on the public board; the link is
 then refused; a Benaloh audit round-trips (browser -> server -> Python check_audit ->
 the public audit page); axe-core finds no serious or critical violation; the page works
 at 320 px, without JavaScript it says what is needed, and a wrong fingerprint stops it.
+
+Every test that casts, audits or is refused by the server runs on both engines; the
+page-only checks (accessibility, no JavaScript, fingerprint, language switcher) do not
+touch the database beyond loading the page, so they run on SQLite only to keep the
+module quick.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
 
 from .conftest import DEFINITION, ROLL
-from .live import LiveServer, open_election, start_server
+from .live import LiveServer, engine_database, open_election, start_server
 
 pytestmark = [pytest.mark.browser]
 
@@ -65,10 +71,23 @@ S001,Sam One,sam1@multi.example.org,en,North,
 ELECTIONS: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    server = start_server(tmp_path_factory.mktemp("live"))
+    folder = tmp_path_factory.mktemp("live")
+    with engine_database(request.param, folder) as url:
+        server = start_server(folder, url, engine=request.param)
+        try:
+            yield from _opened(server)
+        finally:
+            server.stop()
+
+
+def _opened(server: LiveServer) -> Iterator[LiveServer]:
     try:
         open_election(server, DEFINITION, ROLL)
         # A second election (opened before the browser starts: Playwright's sync API runs
@@ -76,7 +95,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         ELECTIONS["multi"] = open_election(server, MULTI, MULTI_ROLL)
         yield server
     finally:
-        server.stop()
+        ELECTIONS.clear()
+
+
+def sqlite_only(live: LiveServer) -> None:
+    """A page-only check: once, on SQLite (see the module docstring)."""
+    if live.engine != "sqlite":
+        pytest.skip("page-only check: run on SQLite")
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +265,7 @@ def test_benaloh_audit_round_trip_then_a_fresh_ballot_is_cast(live: LiveServer, 
 def test_no_serious_accessibility_violations_and_usable_at_320px(
     live: LiveServer, browser: Any
 ) -> None:
+    sqlite_only(live)
     require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
     context = browser.new_context(viewport={"width": 320, "height": 640})
     try:
@@ -287,6 +313,7 @@ def test_no_serious_accessibility_violations_and_usable_at_320px(
 
 
 def test_without_javascript_the_page_says_what_is_needed(live: LiveServer, browser: Any) -> None:
+    sqlite_only(live)
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -299,6 +326,8 @@ def test_without_javascript_the_page_says_what_is_needed(live: LiveServer, brows
 
 
 def test_a_wrong_fingerprint_stops_the_page_before_encrypting(live: LiveServer, page: Any) -> None:
+    sqlite_only(live)
+
     def tamper(route: Any) -> None:
         response = route.fetch()
         body = response.text()
@@ -342,6 +371,7 @@ def test_checkboxes_stop_at_the_maximum_and_the_ballot_verifies(
 
 
 def test_language_switcher_and_reload_keep_the_ballot(live: LiveServer, page: Any) -> None:
+    sqlite_only(live)
     open_ballot(page, live.links["ana@example.org"])  # Ana's roll language is Spanish
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.locator("h1").inner_text() == "Votación de reconocimiento"
