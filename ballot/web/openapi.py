@@ -26,7 +26,10 @@ _DEFINITION = {
     "description": "An election definition (see docs/PROTOCOL.md section 5).",
     "required": ["kind", "title", "questions"],
     "properties": {
-        "kind": {"type": "string", "enum": ["recognition", "ratification", "strike", "officer"]},
+        "kind": {
+            "type": "string",
+            "enum": ["recognition", "ratification", "strike_authorisation", "officer", "custom"],
+        },
         "title": _TEXT,
         "instructions": _TEXT,
         "opens_at": {"type": ["string", "null"], "format": "date-time"},
@@ -35,6 +38,7 @@ _DEFINITION = {
         "supermajority": {"type": ["string", "null"]},
         "quorum": {"type": ["integer", "null"]},
         "allow_blank": {"type": "boolean"},
+        "objection_days": {"type": "integer", "minimum": 0, "maximum": 365},
         "trustees": {
             "type": "object",
             "properties": {"n": {"type": "integer"}, "k": {"type": "integer"}},
@@ -97,9 +101,23 @@ RAW_BODIES: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
+#: (component, property) -> the values the domain accepts, where the Struct says only
+#: "string" (the check lives in the domain layer, which also explains a wrong value).
+ENUMS: dict[tuple[str, str], list[str]] = {
+    ("TargetIn", "target"): ["draft", "key_ceremony", "ready", "open", "closed"],
+    ("DecisionIn", "decision"): ["sustained", "overruled"],
+    ("AccountIn", "role"): ["admin", "observer", "trustee"],
+}
+
+
 def api_only(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema restricted to the JSON API, with the raw request bodies declared."""
+    """The schema restricted to the JSON API, with raw request bodies and enums declared."""
     out = copy.deepcopy(schema)
+    components = out.get("components", {}).get("schemas", {})
+    for (component, prop), values in ENUMS.items():
+        field = components.get(component, {}).get("properties", {}).get(prop)
+        if field is not None and field.get("type") == "string" and "enum" not in field:
+            field["enum"] = list(values)
     paths = {
         path: item
         for path, item in out.get("paths", {}).items()
