@@ -97,7 +97,12 @@ def _redact_value(value: Any) -> Any:
 
 
 #: Attributes every LogRecord has; anything else was passed with ``extra=``.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+#: (``color_message`` is uvicorn's ANSI-coloured copy of the format string: noise.)
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 _ACCESS_LOGGER = "uvicorn.access"
 
 
