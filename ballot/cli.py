@@ -271,7 +271,11 @@ def worker(
     """Run the mail worker, and apply the voting schedule between batches."""
     import signal
 
+    from ballot.logs import configure_logging
     from ballot.web.background import run_worker
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_format)  # JSON lines, redacted
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -279,7 +283,7 @@ def worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
-        await run_worker(Settings.from_env(), once=once, stop=stop)
+        await run_worker(settings, once=once, stop=stop)
 
     asyncio.run(main())
 
