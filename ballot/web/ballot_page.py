@@ -123,6 +123,48 @@ def ui_strings(language: str) -> dict[str, str]:
     }
 
 
+def refusal_strings(language: str) -> dict[str, str]:
+    """What vote.js says, in the page's language, for each ``code`` of a refused cast or
+    audit (see ``ballot.store.casting.CastRefused``); unknown codes fall back to the
+    server's English message."""
+    _ = translations(language).gettext
+    invalid = _(
+        "Your ballot did not pass the server's checks, so it was not counted. "
+        "Your link still works: reload this page and vote again."
+    )
+    return {
+        "link_invalid": _("This link is not valid. It may have expired or been replaced."),
+        "link_used": _(
+            "This link has been used: a ballot was cast with it, so it cannot be used again."
+        ),
+        "voting_closed": _("Voting is closed."),
+        "link_revoked": _(
+            "This voting link was withdrawn by the election committee. Please contact them."
+        ),
+        "link_replaced": _(
+            "This voting link was replaced by a newer one. Please use the most recent email "
+            "from your election committee."
+        ),
+        "election_not_ready": _("This election is not ready for voting yet."),
+        "ballot_malformed": invalid,
+        "ballot_invalid": invalid,
+        "wrong_election": _(
+            "This ballot was made for another election. Reload this page and vote again."
+        ),
+        "replay": _(
+            "Part of this ballot was already used, for example in a checked ballot. "
+            "Vote again with a freshly encrypted ballot."
+        ),
+        "try_again": _(
+            "The server could not record your ballot just now. Your link still works: "
+            "please try again in a moment."
+        ),
+        "audit_limit": _(
+            "This link has already checked many ballots. Please cast your ballot now."
+        ),
+    }
+
+
 def question_views(definition: dict[str, Any], language: str) -> list[dict[str, Any]]:
     _ = translations(language).gettext
     out = []
@@ -204,6 +246,7 @@ def ballot_page(
                     "board_url": f"/board/{election.id}",
                     "audit_url": f"/audit?election={election.id}&lang={language}",
                     "strings": ui_strings(language),
+                    "refusals": refusal_strings(language),
                 }
             )
     code = 404 if state == "invalid" else 200

@@ -134,6 +134,7 @@ async def test_tampered_ciphertext_is_refused_naming_the_place(
     other = cast_election.ballot_json(1)
     ballot["questions"][0]["slots"][0]["beta"] = other["questions"][0]["slots"][0]["beta"]
     r = await cast(web, cast_election.links["K003"], ballot)
+    assert r.json()["code"] == "ballot_invalid"
     await assert_refused_and_usable(app, web, cast_election, "K003", r, 422, "does not verify")
 
 
@@ -147,6 +148,7 @@ async def test_ballot_for_another_election_is_refused(
     roll = ROLL.replace("@example.org", "@other.example.org")
     other = await open_with_ceremony(app, admin, captured_tokens, DEFINITION, roll)
     r = await cast(web, cast_election.links["K003"], other.ballot_json(0))
+    assert r.json()["code"] == "wrong_election"
     await assert_refused_and_usable(app, web, cast_election, "K003", r, 422, "another election")
 
 
@@ -157,6 +159,7 @@ async def test_replayed_ciphertext_is_refused(
     assert (await cast(web, cast_election.links["K004"], ballot)).status_code == 201
     r = await cast(web, cast_election.links["K003"], ballot)
     assert r.status_code == 409 and "replayed ciphertext" in r.json()["error"]
+    assert r.json()["code"] == "replay"
     assert await token_status(app, cast_election.links["K003"]) == "active"
     assert await count(app, CastBallot) == 1
     assert (
@@ -236,19 +239,23 @@ async def test_unknown_expired_and_used_tokens(
     ballot = cast_election.ballot_json(0)
     r = await cast(web, "no-such-token", ballot)
     assert r.status_code == 404 and "not valid" in r.json()["error"]
+    assert r.json()["code"] == "link_invalid"
     assert (
         await cast(web, cast_election.links["K004"], cast_election.ballot_json(0))
     ).status_code == 201
     r = await cast(web, cast_election.links["K004"], ballot)
     assert r.status_code == 409 and "already been used" in r.json()["error"]
+    assert r.json()["code"] == "link_used"
     r = await admin.post("/api/elections/" + cast_election.id + "/voters/K003/reissue")
     assert r.status_code == 200
     r = await cast(web, cast_election.links["K003"], ballot)
     assert r.status_code == 410 and "replaced" in r.json()["error"]
+    assert r.json()["code"] == "link_replaced"
     r = await admin.post(f"/api/elections/{cast_election.id}/state", json={"target": "closed"})
     assert r.status_code == 200, r.text
     r = await cast(web, cast_election.links["K006"], ballot)
     assert r.status_code == 410 and "closed" in r.json()["error"]
+    assert r.json()["code"] == "voting_closed"
     assert await token_status(app, cast_election.links["K006"]) == "expired"
     assert await count(app, CastBallot) == 1
 

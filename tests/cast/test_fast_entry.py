@@ -42,3 +42,17 @@ def test_fast_entry_equals_the_record_module() -> None:
         assert fast == canonical_json(payload).decode()
         entry = BoardEntry(17, kind, at, payload, prev)
         assert entry_hash_of(17, kind, at, fast, prev) == entry.hash
+
+
+def test_fast_canonical_equals_rfc8785_and_falls_back_when_escaping_is_needed() -> None:
+    from ballot.store.casting import fast_canonical
+
+    samples: list[object] = [
+        {"b": [1, None, "ab"], "a": {"z": 0, "y": "2026-05-02T09:00:01Z"}, "type": "x.y"},
+        {"quote": 'say "hi"', "back": "a\\b", "ctl": "\n", "accent": "é", "emoji": "\U0001f600"},
+        {"\u00e9": 1, "e": 2, "\U0001f600": 3, "\uff61": 4},  # key order by UTF-16 units
+        [],
+        {},
+    ]
+    for sample in samples:
+        assert fast_canonical(sample) == canonical_json(sample), sample

@@ -26,9 +26,11 @@ import pytest
 from conftest import require
 from playwright.sync_api import expect
 
-from ballot.crypto.ballots import check_audit
+from ballot.crypto.ballots import check_audit, encrypt_ballot
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
+from ballot.i18n import translations
+from ballot.web.ballot_page import refusal_strings, ui_strings
 
 from .conftest import DEFINITION, ROLL
 from .live import LiveServer, engine_database, open_election, start_server
@@ -67,6 +69,11 @@ MULTI = {
 MULTI_ROLL = """member_id,name,email,language,unit,challenged
 S001,Sam One,sam1@multi.example.org,en,North,
 """
+#: Voters whose casts the server refuses, in their own languages.
+REFUSED_ROLL = """member_id,name,email,language,unit,challenged
+R001,Park Ji-woo,park@refused.example.org,ko,North,
+R002,Lucia Diaz,lucia@refused.example.org,es,South,
+"""
 
 ELECTIONS: dict[str, str] = {}
 
@@ -93,6 +100,7 @@ def _opened(server: LiveServer) -> Iterator[LiveServer]:
         # A second election (opened before the browser starts: Playwright's sync API runs
         # its own event loop) with a choose-up-to-two question.
         ELECTIONS["multi"] = open_election(server, MULTI, MULTI_ROLL)
+        ELECTIONS["refused"] = open_election(server, DEFINITION, REFUSED_ROLL)
         yield server
     finally:
         ELECTIONS.clear()
@@ -384,3 +392,66 @@ def test_language_switcher_and_reload_keep_the_ballot(live: LiveServer, page: An
     page.wait_for_selector("#ballot-form:not([hidden])")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_label("Yes").is_visible()
+
+
+def refused_text(language: str, code: str) -> str:
+    """What the page must say for a refusal ``code``: the catalogue's sentence."""
+    return ui_strings(language)["refused"] + " " + refusal_strings(language)[code]
+
+
+def test_refusals_are_told_in_the_voters_language(live: LiveServer, page: Any) -> None:
+    election_id = ELECTIONS["refused"]
+    # The Korean voter's link is used behind the page's back (another device, say) ...
+    link = live.links["park@refused.example.org"]
+    open_ballot(page, link)
+    public = api(live, f"/api/elections/{election_id}/public")
+    ballot, _ = encrypt_ballot(
+        ElectionManifest.from_definition(public["definition"]),
+        Element.from_hex(public["joint_public_key"]),
+        bytes.fromhex(public["fingerprint"]),
+        [[1]],
+    )
+    r = httpx.post(
+        live.base + "/api/cast",
+        json={"token": link.rsplit("/", 1)[1], "ballot": ballot.to_json()},
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+    # ... so the page's cast is refused, and it says why in Korean (a translated sentence).
+    page.get_by_label("예").check()
+    page.get_by_role("button", name="선택 내용 확인").click()
+    page.wait_for_selector("#review:not([hidden])")
+    page.get_by_role("button", name="투표하기").click()
+    page.wait_for_selector("#alert:not([hidden])")
+    assert page.locator("#alert").get_attribute("data-code") == "link_used"
+    said = page.locator("#alert").inner_text()
+    assert said == refused_text("ko", "link_used")
+    assert said.startswith(translations("ko").gettext("Your ballot was not accepted:"))
+    assert "already been used" not in said  # not the API's English message
+
+    # A ballot damaged on the way is refused without using the Spanish voter's link ...
+    def tamper(route: Any) -> None:
+        body = json.loads(route.request.post_data)
+        challenges = body["ballot"]["questions"][0]["slots"][0]["proof"]["challenges"]
+        first = challenges[0]  # change its lowest byte: still a valid scalar, a false proof
+        challenges[0] = ("1" if first[0] == "0" else "0") + first[1:]
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/api/cast", tamper)
+    open_ballot(page, live.links["lucia@refused.example.org"])
+    assert page.locator("html").get_attribute("lang") == "es"
+    page.locator("input[name=q0]").first.check()
+    page.locator("#review-button").click()
+    page.wait_for_selector("#review:not([hidden])")
+    page.locator("#cast-button").click()
+    page.wait_for_selector("#alert:not([hidden])")
+    assert page.locator("#alert").get_attribute("data-code") == "ballot_invalid"
+    assert page.locator("#alert").inner_text() == refused_text("es", "ballot_invalid")
+    # ... who then votes with the same link.
+    page.unroute("**/api/cast")
+    page.locator("#change-button").click()
+    page.locator("#review-button").click()
+    page.wait_for_selector("#review:not([hidden])")
+    page.locator("#cast-button").click()
+    page.wait_for_selector("#receipt:not([hidden])")
+    assert page.csp_errors == []  # type: ignore[attr-defined]

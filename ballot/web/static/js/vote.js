@@ -10,6 +10,8 @@
 //   voter sees the tracker they either cast that ballot or audit it; an audited ballot's
 //   secrets are revealed and it is discarded, and the next review encrypts afresh.
 // - No inline script (strict CSP): the election data arrives in a JSON data block.
+// - A refused cast or audit is explained in the page's language: the API's stable error
+//   code picks a sentence the server translated into the data block ("refusals").
 
 import { warmUp, encryptBallot, auditData } from "/static/js/crypto/ballot.js";
 import { electionFingerprint } from "/static/js/crypto/manifest.js";
@@ -84,6 +86,16 @@ function show(panelId) {
   }
   const heading = { review: "review-title", audit: "audit-title", receipt: "receipt-title" }[panelId];
   if (heading) $(heading).focus();
+}
+
+/** Why the server refused, in the page's language: the API's stable ``code`` picks a
+ * sentence translated on the server; an unknown code shows the server's own message. */
+function refusalText(result, refusals) {
+  const payload = result.payload || {};
+  if (payload.code && Object.prototype.hasOwnProperty.call(refusals, payload.code)) {
+    return refusals[payload.code];
+  }
+  return payload.error ? payload.error : String(result.status);
 }
 
 function jsonDownload(link, value) {
@@ -176,6 +188,7 @@ function describeChoices(form, selections, strings) {
 
 async function main(data) {
   const strings = data.strings;
+  const refusals = data.refusals || {};
   const form = $("ballot-form");
   if (!token) { showAlert(strings.no_token); return; }
 
@@ -244,8 +257,9 @@ async function main(data) {
     }
     if (!result.ok) {
       setBusy(false);
-      const reason = result.payload && result.payload.error ? result.payload.error : String(result.status);
-      showAlert(strings.refused + " " + reason);
+      const alert = $("alert");
+      if (alert) alert.dataset.code = (result.payload && result.payload.code) || "";
+      showAlert(strings.refused + " " + refusalText(result, refusals));
       return;
     }
     const receipt = result.payload;
@@ -277,8 +291,7 @@ async function main(data) {
       if (result.ok) {
         $("audit-status").textContent = strings.audit_posted.replace("%(seq)s", String(result.payload.seq));
       } else {
-        const reason = result.payload && result.payload.error ? result.payload.error : String(result.status);
-        $("audit-status").textContent = strings.audit_post_failed + " " + reason;
+        $("audit-status").textContent = strings.audit_post_failed + " " + refusalText(result, refusals);
       }
     } catch (_) {
       $("audit-status").textContent = strings.network;
