@@ -25,7 +25,7 @@
 --   * pg_hba.conf: `hostssl ballot ballot_app 127.0.0.1/32 scram-sha-256` (or the
 --     app hosts' addresses), `local ballot ballot_owner scram-sha-256`; nothing else.
 --   * password_encryption = scram-sha-256; ssl = on when the database is remote.
---   * statement_timeout for ballot_app (below) so a runaway query cannot pin a row lock.
+--   * statement and idle-transaction timeouts for ballot_app (below).
 
 \set ON_ERROR_STOP on
 
@@ -37,33 +37,13 @@ CREATE ROLE ballot_backup LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATIO
 
 CREATE DATABASE ballot OWNER ballot_owner ENCODING 'UTF8' TEMPLATE template0;
 
--- Only our roles may connect.
-REVOKE ALL ON DATABASE ballot FROM PUBLIC;
-GRANT CONNECT ON DATABASE ballot TO ballot_app, ballot_backup;
-
-ALTER ROLE ballot_app SET statement_timeout = '30s';
-ALTER ROLE ballot_app SET idle_in_transaction_session_timeout = '60s';
-ALTER ROLE ballot_app SET lock_timeout = '10s';
+-- A runaway statement or an abandoned transaction must not hold locks for ever; the
+-- limits are generous because opening a 260,000-member vote (tokens and invitations
+-- in one transaction) takes a minute or two (docs/PERFORMANCE.md).
+ALTER ROLE ballot_app SET statement_timeout = '10min';
+ALTER ROLE ballot_app SET idle_in_transaction_session_timeout = '10min';
 
 \connect ballot
-
--- The public schema belongs to the owner; nobody else may create objects in it.
-ALTER SCHEMA public OWNER TO ballot_owner;
-REVOKE ALL ON SCHEMA public FROM PUBLIC;
-GRANT USAGE ON SCHEMA public TO ballot_app, ballot_backup;
-
--- Whatever the migrations create (as ballot_owner) is usable, not alterable, by the app.
-ALTER DEFAULT PRIVILEGES FOR ROLE ballot_owner IN SCHEMA public
-    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ballot_app;
-ALTER DEFAULT PRIVILEGES FOR ROLE ballot_owner IN SCHEMA public
-    GRANT USAGE, SELECT ON SEQUENCES TO ballot_app;
-ALTER DEFAULT PRIVILEGES FOR ROLE ballot_owner IN SCHEMA public
-    GRANT SELECT ON TABLES TO ballot_backup;
-ALTER DEFAULT PRIVILEGES FOR ROLE ballot_owner IN SCHEMA public
-    GRANT SELECT ON SEQUENCES TO ballot_backup;
-ALTER DEFAULT PRIVILEGES FOR ROLE ballot_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
-
--- For a database created before these default privileges existed, re-run:
---   GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ballot_app;
---   GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ballot_app;
---   GRANT SELECT ON ALL TABLES IN SCHEMA public TO ballot_backup;
+-- Schema ownership, connect rights and default privileges: the same file serves a new
+-- database made for a restore (see postgresql-grants.sql and docs/OPERATIONS.md).
+\ir postgresql-grants.sql

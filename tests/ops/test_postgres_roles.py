@@ -26,11 +26,12 @@ from ballot.migrations import upgrade
 from ballot.web.app import create_app
 
 SETUP_SQL = Path(__file__).parents[2] / "deploy" / "postgresql-setup.sql"
+GRANTS_SQL = SETUP_SQL.with_name("postgresql-grants.sql")
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def roles(pg_available: bool) -> Iterator[dict[str, str]]:
+def roles(pg_available: bool, tmp_path: Path) -> Iterator[dict[str, str]]:
     require(pg_available, "PostgreSQL at 127.0.0.1:5432 is not reachable")
     require(shutil.which("psql") is not None, "psql is not installed")
     suffix = secrets.token_hex(4)
@@ -40,13 +41,22 @@ def roles(pg_available: bool) -> Iterator[dict[str, str]]:
         "ballot_backup": f"ballot_backup_{suffix}",
         "ballot": f"ballot_roles_{suffix}",
     }
-    sql = SETUP_SQL.read_text()
-    for old in ("ballot_owner", "ballot_app", "ballot_backup", "ballot"):
-        sql = re.sub(rf"\b{old}\b", names[old], sql)
+    for source in (SETUP_SQL, GRANTS_SQL):
+        sql = source.read_text()
+        for old in ("ballot_owner", "ballot_app", "ballot_backup", "ballot"):
+            sql = re.sub(rf"\b{old}\b", names[old], sql)
+        (tmp_path / source.name).write_text(sql)
     try:
         done = subprocess.run(
-            ["psql", PG_ADMIN_DSN, "-v", "ON_ERROR_STOP=1", "-q"],
-            input=sql,
+            [
+                "psql",
+                PG_ADMIN_DSN,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-f",
+                str(tmp_path / SETUP_SQL.name),
+            ],
             capture_output=True,
             text=True,
             timeout=60,
@@ -118,3 +128,33 @@ async def test_the_app_role_serves_but_cannot_change_the_schema(
     finally:
         await conn.close()
     assert await _refused(backup_dsn, "DELETE FROM alembic_version")
+
+
+async def test_a_database_made_for_a_restore_gets_the_same_rights(
+    roles: dict[str, str], tmp_path: Path
+) -> None:
+    """OPERATIONS.md's restore recipe: createdb -O owner, grants file, restore as owner."""
+    restored = roles["ballot"] + "_restored"
+    create = f'CREATE DATABASE "{restored}" OWNER "{roles["ballot_owner"]}"'
+    await asyncio.to_thread(_pg_execute, create)
+    try:
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+        done = subprocess.run(
+            ["psql", f"{base}/{restored}", "-q", "-f", str(tmp_path / GRANTS_SQL.name)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        await asyncio.to_thread(upgrade, _url(roles["ballot_owner"], restored))
+        app_dsn = _url(roles["ballot_app"], restored, "postgresql")
+        conn = await asyncpg.connect(app_dsn, timeout=5)
+        try:
+            assert await conn.fetchval("SELECT count(*) FROM alembic_version") == 1
+            await conn.execute("DELETE FROM login_failures")
+        finally:
+            await conn.close()
+        assert await _refused(app_dsn, "DROP TABLE board_entries")
+    finally:
+        drop = f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)'
+        await asyncio.to_thread(_pg_execute, drop)
