@@ -121,3 +121,24 @@ def test_the_logging_module_is_importable_by_name() -> None:
     logs = importlib.import_module("ballot.logs")
     assert issubclass(logs.RedactingFilter, logging.Filter)
     assert issubclass(logs.JsonFormatter, logging.Formatter)
+
+
+@pytest.mark.parametrize(
+    "unit", ["ballot-web.service", "ballot-worker.service", "ballot-migrate.service"]
+)
+def test_systemd_accepts_the_units(unit: str, tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed (optional: the check runs where it is)")
+    for name in ("ballot-web.service", "ballot-worker.service", "ballot-migrate.service"):
+        (tmp_path / name).write_text((DEPLOY / name).read_text())
+    done = subprocess.run(
+        [analyze, "verify", str(tmp_path / unit)], capture_output=True, text=True, timeout=60
+    )
+    # /opt/ballot does not exist on a test machine; anything else is a real problem.
+    problems = [
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if line.strip() and "is not executable" not in line
+    ]
+    assert problems == []
