@@ -328,3 +328,41 @@ async def test_certification_waits_for_the_objection_period(
     finally:
         for t in election.trustees:
             await t.web.client.aclose()
+
+
+async def test_officer_election_counts_three_candidates(
+    app: Litestar,
+    web: Web,
+    admin: Web,
+    captured_tokens: dict[int, str],
+    tmp_path: Path,
+) -> None:
+    question = {
+        "text": {"en": "President", "es": "Presidencia"},
+        "min": 1,
+        "max": 1,
+        "options": [{"en": n, "es": n} for n in ("Ana", "Ben", "Chen")],
+    }
+    election = await open_counted_election(
+        app, admin, captured_tokens, kind="officer", questions=[question], objection_days=0
+    )
+    try:
+        for member, choice in [("C001", 0), ("C002", 1), ("C003", 2), ("C004", 0)]:
+            await cast(web, election, member, choice)
+        await close(admin, election)
+        taken = await take(admin, election)
+        assert taken["round"] == 1
+        pending = (await election.trustees[0].web.get(f"/api/elections/{election.id}/tally")).json()
+        assert pending["labels"] == ["q0/s0", "q0/s1"]
+        result = (await decrypt(election, 1, 3))["result"]
+        (q,) = result["questions"]
+        assert q["counts"] == {"q1-o1": 2, "q1-o2": 1, "q1-o3": 1}
+        # Ana has half, not more: a runoff, Ben and Chen tied for the second place.
+        assert q["outcome"]["result"] == "runoff_tie:q1-o1;q1-o2,q1-o3"
+        if _export_available():
+            r = await web.get(f"/api/elections/{election.id}/record.zip")
+            assert r.status_code == 200, r.text
+            record_verifies(r.content, tmp_path)
+    finally:
+        for t in election.trustees:
+            await t.web.client.aclose()
