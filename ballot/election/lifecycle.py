@@ -25,6 +25,11 @@ Why these and no others:
 * **certified is final**: certification comes after the objection period, and the
   software offers no way to undo it.  (A court or board order overturning a certified
   result is likewise carried out by a new election.)
+* **closed -> tallied** is not a step anyone asks for: it happens when the final result
+  is on the board (round 1 whose challenges are not determinative, or round 2 after every
+  challenge is decided), and **tallied -> certified** only by certifying once the
+  objection period since that result has passed.  Each carries its own board entry
+  (``tally.result``, ``result.certified``), which a bare change of state would lack.
 """
 
 from __future__ import annotations
