@@ -32,7 +32,7 @@ CSP = (
 HSTS = "max-age=63072000; includeSubDomains"
 PERMISSIONS = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-    "microphone=(), payment=(), usb=(), interest-cohort=()"
+    "microphone=(), payment=(), usb=()"
 )
 
 #: Header name -> value, sent on every response unless the handler set its own.

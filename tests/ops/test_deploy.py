@@ -142,3 +142,14 @@ def test_systemd_accepts_the_units(unit: str, tmp_path: Path) -> None:
         if line.strip() and "is not executable" not in line
     ]
     assert problems == []
+
+
+def test_nginx_static_files_get_the_app_headers() -> None:
+    """nginx serves /static/ itself, so it must send exactly the app's headers there."""
+    from ballot.web.security import headers_for
+
+    site = (DEPLOY / "nginx-ballot.conf").read_text()
+    static = site[site.index("location /static/") :]
+    static = static[: static.index("}")]
+    sent = dict(re.findall(r'add_header ([\w-]+) "([^"]*)" always;', static))
+    assert sent == headers_for(hsts=True)
