@@ -3,6 +3,11 @@
 The app owns one database engine, the server secrets, a clock (replaceable in tests)
 and, when ``settings.schedule_interval`` is positive, a background task that applies
 the voting schedule (opening and closing on time).
+
+Around every route: security headers on every response (:mod:`ballot.web.security`),
+per-address rate limits on token look-ups and sign-ins (:mod:`ballot.web.ratelimit`),
+health checks (:mod:`ballot.web.health`) and the JSON API's OpenAPI schema
+(:mod:`ballot.web.openapi`).  Production starts it through :func:`app_from_env`.
 """
 
 from __future__ import annotations
