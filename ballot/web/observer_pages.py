@@ -71,8 +71,9 @@ RESULT_KINDS = (
     "result.certified",
 )
 
-#: How the verifier is installed: the package this service is built from.
-INSTALL_COMMAND = "pip install ballot"
+#: How the verifier is installed: from a copy of the source the observer got independently
+#: (a verifier fetched only from the server it checks would prove little).
+INSTALL_COMMAND = "python3 -m pip install ./ballot"
 
 #: The members of an election record, in the order the record stores them (PROTOCOL §11.1).
 RECORD_MEMBERS = (
