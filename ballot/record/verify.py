@@ -1487,6 +1487,15 @@ def _check_round_result(
             exc.step,
             f"{exc.message} (round {count.number}, board entry {count.result_seq})",
         ) from exc
+    if count is life.rounds[-1] and life.certified_seq is not None and expected["determinative"]:
+        # A certified result must be final: with determinative challenges still undecided the
+        # outcome is not known yet, so certifying it would settle the vote on a guess.
+        raise VerificationFailed(
+            "outcome",
+            f"board entry {life.certified_seq} ({KIND_CERTIFIED}) certifies a result whose "
+            "undecided challenged ballots are determinative: the challenges must be decided "
+            "and counted in round 2 first",
+        )
     return expected, published
 
 

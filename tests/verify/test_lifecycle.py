@@ -494,3 +494,24 @@ def test_challenge_decided_while_round_one_is_being_decrypted(full, tmp_path) ->
     assert "(challenge.decided): a challenge decided while the round-1 tally (board entry" in (
         message
     )
+
+
+def test_certifying_a_result_whose_challenges_are_determinative(tmp_path) -> None:
+    """Round 1 says the two undecided challenged ballots could tie the vote; certifying
+    that result without deciding them (and counting round 2) must fail."""
+    from ballot.record.synthetic import Challenge, generate_record, recognition_definition
+
+    votes = [[[0]]] * 5 + [[[1]]] * 4
+    challenges = [Challenge([[1]]), Challenge([[1]])]
+    path = tmp_path / "early.zip"
+    generate_record(
+        path,
+        recognition_definition(),
+        votes,
+        challenges=challenges,
+        eligible=20,
+        certify="certified too early",
+    )
+    step, message = failure(path)
+    assert step == "outcome"
+    assert "(result.certified) certifies a result whose undecided challenged ballots" in message
