@@ -34,11 +34,11 @@ import logging
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, String, Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import String, Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -71,7 +71,6 @@ from ballot.store.cast_tables import BallotAlpha, CastBallot, ChallengedBallot, 
 from ballot.store.challenged import KIND_CHALLENGED, new_challenge_id
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election, Voter, VoterToken
 from ballot.store.tokens import MAX_TOKEN_LENGTH, TokenLookup, hash_token, lookup_token
-from ballot.store.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -218,16 +217,24 @@ class Link:
 
 # The hot path speaks SQL on plain connections: the ORM's per-statement work cost more
 # than the proofs.  Table and column names are the models' (see cast_tables.py).
-_LINKS_SQL = text(
-    """
+_LINKS = """
     SELECT t.token_hash, t.id, t.status, v.id, v.challenged, e.id, e.state, e.manifest_hash,
            e.joint_public_key
       FROM voter_tokens t
       JOIN voters v ON v.id = t.voter_id
       JOIN elections e ON e.id = t.election_id
-     WHERE t.token_hash IN :hashes
+     WHERE t.token_hash {match}
     """
-).bindparams(bindparam("hashes", expanding=True, type_=String()))
+_LINKS_SQL = text(_LINKS.format(match="IN :hashes")).bindparams(
+    bindparam("hashes", expanding=True, type_=String())
+)
+# The same two reads for asyncpg directly (arrays instead of expanded IN lists: one
+# prepared statement whatever the batch size).
+_PG_LINKS = _LINKS.format(match="= ANY($1::varchar[])")
+_PG_USED = (
+    "SELECT election_id, alpha FROM ballot_alphas "
+    "WHERE election_id = ANY($1::varchar[]) AND alpha = ANY($2::varchar[])"
+)
 _USED_SQL = text(
     "SELECT election_id, alpha FROM ballot_alphas "
     "WHERE election_id IN :elections AND alpha IN :alphas"
@@ -239,36 +246,16 @@ _USED_SQL = text(
 # last entry and the last signed head.  On PostgreSQL it runs after the election row lock
 # (a separate statement: under READ COMMITTED a statement's snapshot is taken when it
 # starts, so a locking SELECT would see the board as it was before it waited).
-_SNAPSHOT_SQL = text(
-    """
+_SNAPSHOT = """
     SELECT e.state, b.seq, b.hash, h.election_id, h.seq, h.head, h.at, h.prev, h.signature
       FROM elections e
       LEFT JOIN board_entries b ON b.election_id = e.id
             AND b.seq = (SELECT max(seq) FROM board_entries WHERE election_id = e.id)
       LEFT JOIN board_heads h ON h.id = (SELECT max(id) FROM board_heads WHERE election_id = e.id)
-     WHERE e.id = :election
+     WHERE e.id = {election}
     """
-)
+_SNAPSHOT_SQL = text(_SNAPSHOT.format(election=":election"))
 _LOCK_SQL = text("SELECT id FROM elections WHERE id = :election FOR UPDATE")
-# PostgreSQL: use the links and mark their voters as having voted, one statement.  Only
-# tokens still active are used; the caller passes exactly the casts it accepts otherwise,
-# so the voters marked are exactly those whose ballots go on the board.
-_USE_TOKENS_PG_SQL = text(
-    """
-    WITH used AS (
-        UPDATE voter_tokens SET status = 'used', ended_at = :now
-         WHERE id IN :ids AND status = 'active'
-        RETURNING id, voter_id
-    ), voted AS (
-        UPDATE voters SET voted_at = :now, voted_channel = 'online'
-          FROM used WHERE voters.id = used.voter_id
-    )
-    SELECT id FROM used
-    """
-).bindparams(
-    bindparam("ids", expanding=True, type_=Integer()),
-    bindparam("now", type_=UTCDateTime()),
-)
 _T_ALPHA = typing.cast(Table, BallotAlpha.__table__)
 _T_TOKEN = typing.cast(Table, VoterToken.__table__)
 _T_VOTER = typing.cast(Table, Voter.__table__)
@@ -450,7 +437,12 @@ class LinkReader(_Batcher[tuple[str, list[str]], LinkRead]):
     async def run(
         self, conn: AsyncConnection, items: list[tuple[str, list[str]]]
     ) -> list[LinkRead | CastRefused]:
-        rows = await conn.execute(_LINKS_SQL, {"hashes": sorted({h for h, _ in items})})
+        hashes = sorted({h for h, _ in items})
+        if conn.dialect.name == "postgresql":
+            driver = await _driver_connection(conn)
+            rows = [tuple(r) for r in await driver.fetch(_PG_LINKS, hashes)]
+        else:
+            rows = list(await conn.execute(_LINKS_SQL, {"hashes": hashes}))
         links = {row[0]: _link_of(row[1:]) for row in rows}
         cryptos: dict[str, ElectionCrypto | CastRefused] = {}
         alphas: list[str] = []
@@ -480,6 +472,9 @@ async def _used_alphas(
     conn: AsyncConnection, elections: list[str], alphas: list[str]
 ) -> set[tuple[str, str]]:
     """(election, alpha) pairs among these already on a board or in an audit."""
+    if conn.dialect.name == "postgresql":
+        driver = await _driver_connection(conn)
+        return {(r[0], r[1]) for r in await driver.fetch(_PG_USED, elections, alphas)}
     rows = await conn.execute(_USED_SQL, {"elections": elections, "alphas": alphas})
     return {(r[0], r[1]) for r in rows}
 
@@ -622,8 +617,219 @@ class _Accepted:
     entry_hash: str = ""
 
 
+def _naive_utc(moment: datetime) -> datetime:
+    """How ``UTCDateTime`` columns store a time (naive UTC), for statements sent directly."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+# PostgreSQL statements of the writer, sent straight to asyncpg (prepared once per
+# connection): SQLAlchemy's work per statement cost about as much as a round trip, and a
+# batch runs a handful of them.  Arrays carry the batch's rows.
+_PG_LOCK = "SELECT id FROM elections WHERE id = $1 FOR UPDATE"
+_PG_SNAPSHOT = _SNAPSHOT.format(election="$1")
+_PG_ALPHAS = (
+    "INSERT INTO ballot_alphas (election_id, alpha, use) "
+    "SELECT $1, a, u FROM unnest($2::varchar[], $3::varchar[]) AS x(a, u) "
+    "ON CONFLICT DO NOTHING RETURNING alpha"
+)
+_PG_USE_TOKENS = """
+    WITH used AS (
+        UPDATE voter_tokens SET status = 'used', ended_at = $2
+         WHERE id = ANY($1::integer[]) AND status = 'active'
+        RETURNING id, voter_id
+    ), voted AS (
+        UPDATE voters SET voted_at = $2, voted_channel = 'online'
+          FROM used WHERE voters.id = used.voter_id
+    )
+    SELECT id FROM used
+    """
+_PG_FORGET_ALPHAS = (
+    "DELETE FROM ballot_alphas WHERE election_id = $1 AND alpha = ANY($2::varchar[])"
+)
+# The board entries, the ballots (main count or challenged pool) and the signed head of a
+# batch, in one statement.
+_PG_APPEND = """
+    WITH entries AS (
+        INSERT INTO board_entries (election_id, seq, kind, at, payload, prev, hash)
+        SELECT $1, * FROM unnest($2::integer[], $3::varchar[], $4::varchar[], $5::text[],
+                                 $6::varchar[], $7::varchar[])
+    ), casts AS (
+        INSERT INTO cast_ballots (election_id, tracker, board_seq, ballot, cast_at)
+        SELECT $1, t, s, b, $8 FROM unnest($9::varchar[], $10::integer[], $11::text[]) AS x(t, s, b)
+    ), challenged AS (
+        INSERT INTO challenged_ballots (id, election_id, voter_id, tracker, board_seq, ballot,
+                                        cast_at)
+        SELECT i, $1, v, t, s, b, $8
+          FROM unnest($12::varchar[], $13::integer[], $14::varchar[], $15::integer[],
+                      $16::text[]) AS x(i, v, t, s, b)
+    )
+    INSERT INTO board_heads (election_id, seq, head, at, prev, signature, hash)
+    VALUES ($1, $17, $18, $19, $20, $21, $22)
+    """
+
+
+class _Writer:
+    """The statements of one cast transaction; :func:`_commit_group` holds the logic."""
+
+    locks_first = True  # lock (and read the board tip) before the first write
+
+    async def lock(self, election_id: str) -> Any:
+        raise NotImplementedError
+
+    async def snapshot(self, election_id: str) -> Any:
+        raise NotImplementedError
+
+    async def insert_alphas(self, election_id: str, rows: list[tuple[str, str]]) -> set[str]:
+        raise NotImplementedError
+
+    async def use_tokens(
+        self, ids: list[int], voter_ids: dict[int, int], now: datetime
+    ) -> set[int]:
+        """Use the still-active links among ``ids`` and mark their voters; the used ids."""
+        raise NotImplementedError
+
+    async def forget_alphas(self, election_id: str, alphas: list[str]) -> None:
+        raise NotImplementedError
+
+    async def append(
+        self,
+        election_id: str,
+        entries: list[dict[str, Any]],
+        casts: list[dict[str, Any]],
+        challenged: list[dict[str, Any]],
+        head: SignedHead,
+        now: datetime,
+    ) -> None:
+        raise NotImplementedError
+
+
+class _CoreWriter(_Writer):
+    """SQLAlchemy Core, for SQLite (and any other engine)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.locks_first = conn.dialect.name == "postgresql"
+
+    async def lock(self, election_id: str) -> Any:
+        await self.conn.execute(_LOCK_SQL, {"election": election_id})
+        return await self.snapshot(election_id)
+
+    async def snapshot(self, election_id: str) -> Any:
+        return (await self.conn.execute(_SNAPSHOT_SQL, {"election": election_id})).one()
+
+    async def insert_alphas(self, election_id: str, rows: list[tuple[str, str]]) -> set[str]:
+        dialect_insert: Any = pg_insert if self.locks_first else sqlite_insert
+        # executemany of one cached statement (SQLAlchemy batches it into multi-row VALUES).
+        stmt = dialect_insert(_T_ALPHA).on_conflict_do_nothing().returning(_T_ALPHA.c.alpha)
+        values = [{"election_id": election_id, "alpha": a, "use": u} for a, u in rows]
+        return {r[0] for r in await self.conn.execute(stmt, values)}
+
+    async def use_tokens(
+        self, ids: list[int], voter_ids: dict[int, int], now: datetime
+    ) -> set[int]:
+        result = await self.conn.execute(
+            update(_T_TOKEN)
+            .where(_T_TOKEN.c.id.in_(ids), _T_TOKEN.c.status == "active")
+            .values(status="used", ended_at=now)
+            .returning(_T_TOKEN.c.id)
+        )
+        used = {r[0] for r in result}
+        if used:
+            await self.conn.execute(
+                update(_T_VOTER)
+                .where(_T_VOTER.c.id.in_([voter_ids[t] for t in used]))
+                .values(voted_at=now, voted_channel="online")
+            )
+        return used
+
+    async def forget_alphas(self, election_id: str, alphas: list[str]) -> None:
+        await self.conn.execute(
+            delete(_T_ALPHA).where(
+                _T_ALPHA.c.election_id == election_id, _T_ALPHA.c.alpha.in_(alphas)
+            )
+        )
+
+    async def append(
+        self,
+        election_id: str,
+        entries: list[dict[str, Any]],
+        casts: list[dict[str, Any]],
+        challenged: list[dict[str, Any]],
+        head: SignedHead,
+        now: datetime,
+    ) -> None:
+        # RETURNING makes SQLAlchemy send one multi-row INSERT per table.
+        await self.conn.execute(insert(_T_ENTRY).returning(_T_ENTRY.c.id), entries)
+        if casts:
+            await self.conn.execute(insert(_T_CAST).returning(_T_CAST.c.id), casts)
+        if challenged:
+            await self.conn.execute(insert(_T_CHALLENGED).returning(_T_CHALLENGED.c.id), challenged)
+        await self.conn.execute(insert(_T_HEAD), head_values(head))
+
+
+class _PgWriter(_Writer):
+    """asyncpg directly, for PostgreSQL: six statements per batch, whatever its size."""
+
+    def __init__(self, driver: Any) -> None:
+        self.db = driver
+
+    async def lock(self, election_id: str) -> Any:
+        await self.db.fetchval(_PG_LOCK, election_id)
+        return await self.snapshot(election_id)
+
+    async def snapshot(self, election_id: str) -> Any:
+        return tuple(await self.db.fetchrow(_PG_SNAPSHOT, election_id))
+
+    async def insert_alphas(self, election_id: str, rows: list[tuple[str, str]]) -> set[str]:
+        found = await self.db.fetch(
+            _PG_ALPHAS, election_id, [a for a, _ in rows], [u for _, u in rows]
+        )
+        return {r[0] for r in found}
+
+    async def use_tokens(
+        self, ids: list[int], voter_ids: dict[int, int], now: datetime
+    ) -> set[int]:
+        return {r[0] for r in await self.db.fetch(_PG_USE_TOKENS, ids, _naive_utc(now))}
+
+    async def forget_alphas(self, election_id: str, alphas: list[str]) -> None:
+        await self.db.execute(_PG_FORGET_ALPHAS, election_id, alphas)
+
+    async def append(
+        self,
+        election_id: str,
+        entries: list[dict[str, Any]],
+        casts: list[dict[str, Any]],
+        challenged: list[dict[str, Any]],
+        head: SignedHead,
+        now: datetime,
+    ) -> None:
+        def column(rows: list[dict[str, Any]], name: str) -> list[Any]:
+            return [r[name] for r in rows]
+
+        await self.db.execute(
+            _PG_APPEND,
+            election_id,
+            *(column(entries, c) for c in ("seq", "kind", "at", "payload", "prev", "hash")),
+            _naive_utc(now),
+            *(column(casts, c) for c in ("tracker", "board_seq", "ballot")),
+            *(column(challenged, c) for c in ("id", "voter_id", "tracker", "board_seq", "ballot")),
+            head.seq,
+            head.head_hash,
+            head.at,
+            head.prev,
+            head.signature,
+            head.hash,
+        )
+
+
+async def _driver_connection(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under a SQLAlchemy one."""
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
 async def _commit_group(
-    conn: AsyncConnection,
+    writer: _Writer,
     election_id: str,
     items: list[tuple[int, Verified]],
     key: ServerKey,
@@ -631,36 +837,20 @@ async def _commit_group(
 ) -> dict[int, dict[str, Any] | CastRefused]:
     """One transaction for every verified cast of one election in this batch.
 
-    Set-based: one statement per table, whatever the batch size, so the election lock is
-    held for a handful of round trips however many voters are casting at once (on
-    PostgreSQL: lock, state with board tip, alphas, tokens with voters, entries, ballots,
-    head).  The caller commits; returning normally with refusals only means
-    nothing was accepted.
+    Set-based: the same few statements whatever the batch size, so the election lock is
+    held for a handful of round trips however many voters are casting at once.  The
+    caller commits; returning normally with refusals only means nothing was accepted.
     """
     out: dict[int, dict[str, Any] | CastRefused] = {}
-    postgres = conn.dialect.name == "postgresql"
-    election = {"election": election_id}
-    snapshot = None
-    if postgres:  # lock order: election row, then tokens (as the committee's close)
-        await conn.execute(_LOCK_SQL, election)
-        snapshot = (await conn.execute(_SNAPSHOT_SQL, election)).one()
-    dialect_insert: Any = pg_insert if postgres else sqlite_insert
-    alphas = [
-        {
-            "election_id": election_id,
-            "alpha": a,
-            "use": "challenged" if v.link.challenged else "cast",
-        }
-        for _, v in items
-        for a in v.alphas
-    ]
-    # executemany of one cached statement (SQLAlchemy batches it into multi-row VALUES):
-    # compiling a fresh multi-row statement per batch cost more than the rows themselves.
-    stmt = dialect_insert(_T_ALPHA).on_conflict_do_nothing().returning(_T_ALPHA.c.alpha)
-    inserted = {r[0] for r in await conn.execute(stmt, alphas)}
+    # Lock order: election row, then tokens (as the committee's close).
+    snapshot = await writer.lock(election_id) if writer.locks_first else None
+    inserted = await writer.insert_alphas(
+        election_id,
+        [(a, "challenged" if v.link.challenged else "cast") for _, v in items for a in v.alphas],
+    )
     if snapshot is None:
         # On SQLite that first write took the database lock: only now is the state current.
-        snapshot = (await conn.execute(_SNAPSHOT_SQL, election)).one()
+        snapshot = await writer.snapshot(election_id)
     now = clock()
     if snapshot[0] != "open":
         return {i: CLOSED for i, _ in items}
@@ -672,17 +862,8 @@ async def _commit_group(
             out[i] = CastRefused(REPLAY, 409, "replay")
     used: set[int] = set()
     if live:
-        ids = [v.link.token_id for _, v in live]
-        if postgres:
-            result = await conn.execute(_USE_TOKENS_PG_SQL, {"ids": ids, "now": now})
-        else:
-            result = await conn.execute(
-                update(_T_TOKEN)
-                .where(_T_TOKEN.c.id.in_(ids), _T_TOKEN.c.status == "active")
-                .values(status="used", ended_at=now)
-                .returning(_T_TOKEN.c.id)
-            )
-        used = {r[0] for r in result}
+        voters = {v.link.token_id: v.link.voter_id for _, v in live}
+        used = await writer.use_tokens(list(voters), voters, now)
     accepted: list[_Accepted] = []
     for i, v in live:
         if v.link.token_id in used:
@@ -693,17 +874,7 @@ async def _commit_group(
         return out
     refused_alphas = [a for i, v in items if i in out for a in v.alphas if a in inserted]
     if refused_alphas:
-        await conn.execute(
-            delete(_T_ALPHA).where(
-                _T_ALPHA.c.election_id == election_id, _T_ALPHA.c.alpha.in_(refused_alphas)
-            )
-        )
-    if not postgres:
-        await conn.execute(
-            update(_T_VOTER)
-            .where(_T_VOTER.c.id.in_([a.verified.link.voter_id for a in accepted]))
-            .values(voted_at=now, voted_channel="online")
-        )
+        await writer.forget_alphas(election_id, refused_alphas)
     seq, prev = (snapshot[1] + 1, snapshot[2]) if snapshot[1] is not None else (0, GENESIS)
     at = format_at(now)
     entries: list[dict[str, Any]] = []
@@ -738,13 +909,6 @@ async def _commit_group(
         else:
             casts.append(row)
         seq, prev = seq + 1, a.entry_hash
-    # RETURNING makes SQLAlchemy send one multi-row INSERT per table ("insertmanyvalues");
-    # without it asyncpg would execute the statement once per row.
-    await conn.execute(insert(_T_ENTRY).returning(_T_ENTRY.c.id), entries)
-    if casts:
-        await conn.execute(insert(_T_CAST).returning(_T_CAST.c.id), casts)
-    if challenged:
-        await conn.execute(insert(_T_CHALLENGED).returning(_T_CHALLENGED.c.id), challenged)
     # The record module's own hash of the last entry must agree with the fast path.
     last_row = entries[-1]
     entry = BoardEntry(
@@ -754,13 +918,36 @@ async def _commit_group(
         raise RuntimeError("board entry hash mismatch between the fast path and ballot.record")
     previous = SignedHead(*snapshot[3:9]) if snapshot[3] is not None else None
     head = sign_head(key, election_id, entry, at, previous)
-    await conn.execute(insert(_T_HEAD), head_values(head))
+    await writer.append(election_id, entries, casts, challenged, head, now)
     head_data = head.to_json()
     for a in accepted:
         out[a.index] = _receipt(
             key, a.verified, a.kind, a.seq, a.entry_hash, head_data, a.challenge
         )
     return out
+
+
+async def _commit_pg(
+    conn: AsyncConnection,
+    election_id: str,
+    items: list[tuple[int, Verified]],
+    key: ServerKey,
+    clock: Callable[[], datetime],
+) -> dict[int, dict[str, Any] | CastRefused]:
+    """:func:`_commit_group` on the asyncpg connection, in its own transaction."""
+    driver = await _driver_connection(conn)
+    transaction = driver.transaction()
+    await transaction.start()
+    try:
+        done = await _commit_group(_PgWriter(driver), election_id, items, key, clock)
+    except BaseException:
+        await transaction.rollback()
+        raise
+    if any(isinstance(r, dict) for r in done.values()):
+        await transaction.commit()
+    else:
+        await transaction.rollback()
+    return done
 
 
 async def commit_batch(
@@ -794,10 +981,13 @@ async def commit_batch(
         try:
             if failed:  # the connection is in doubt after a failure: nothing more on it
                 raise RuntimeError("an earlier transaction of this batch failed")
-            async with conn.begin() as transaction:
-                done = await _commit_group(conn, election_id, items, key, clock)
-                if not any(isinstance(r, dict) for r in done.values()):
-                    await transaction.rollback()
+            if conn.dialect.name == "postgresql":
+                done = await _commit_pg(conn, election_id, items, key, clock)
+            else:
+                async with conn.begin() as transaction:
+                    done = await _commit_group(_CoreWriter(conn), election_id, items, key, clock)
+                    if not any(isinstance(r, dict) for r in done.values()):
+                        await transaction.rollback()
         except Exception:
             log.exception("cast transaction failed")
             failed = True
