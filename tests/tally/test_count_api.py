@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar import Litestar
 from web.helpers import FakeClock, Web
 
@@ -55,14 +54,6 @@ def record_verifies(content: bytes, tmp_path: Path) -> None:
     path.write_bytes(content)
     report = verify_record(path, jobs=1)
     assert report.ok, report
-
-
-def _export_available() -> bool:
-    try:
-        import ballot.record.export  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 async def test_full_count_with_two_of_three_trustees(
@@ -156,8 +147,6 @@ async def test_full_count_with_two_of_three_trustees(
     r = await admin.post(f"/api/elections/{counted.id}/certify", json={"reason": "again"})
     assert r.status_code == 409
 
-    if not _export_available():
-        pytest.skip("ballot.record.export (the record writer) is not on main yet")
     r = await web.get(f"/api/elections/{counted.id}/record.zip")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/zip")
@@ -203,8 +192,6 @@ async def test_challenges_not_determinative_are_never_opened(
     )
     assert r.status_code == 409
 
-    if not _export_available():
-        pytest.skip("ballot.record.export (the record writer) is not on main yet")
     r = await web.get(f"/api/elections/{counted.id}/record.zip")
     assert r.status_code == 200, r.text
     record_verifies(r.content, tmp_path)
@@ -223,10 +210,10 @@ async def test_determinative_challenges_are_decided_and_counted_in_round_two(
     assert first["determinative"] is True and first["undecided"] == 3
     assert first["questions"][0]["counts"] == {"q1-o1": 2, "q1-o2": 1}
     assert await state(admin, counted) == "closed"  # not a result yet
-    if _export_available():  # round 1 is publishable: its record says "not settled"
-        r = await web.get(f"/api/elections/{counted.id}/record.zip")
-        assert r.status_code == 200, r.text
-        record_verifies(r.content, tmp_path)
+    # Round 1 is publishable: its record shows the determinative result, not yet settled.
+    r = await web.get(f"/api/elections/{counted.id}/record.zip")
+    assert r.status_code == 200, r.text
+    record_verifies(r.content, tmp_path)
 
     r = await admin.post(f"/api/elections/{counted.id}/tally")
     assert r.status_code == 409 and "3 undecided" in r.json()["error"]
@@ -290,8 +277,6 @@ async def test_determinative_challenges_are_decided_and_counted_in_round_two(
         "overruled": sorted([ids["X001"], ids["X002"]]),
     }
 
-    if not _export_available():
-        pytest.skip("ballot.record.export (the record writer) is not on main yet")
     r = await web.get(f"/api/elections/{counted.id}/record.zip")
     assert r.status_code == 200, r.text
     record_verifies(r.content, tmp_path)
@@ -359,10 +344,9 @@ async def test_officer_election_counts_three_candidates(
         assert q["counts"] == {"q1-o1": 2, "q1-o2": 1, "q1-o3": 1}
         # Ana has half, not more: a runoff, Ben and Chen tied for the second place.
         assert q["outcome"]["result"] == "runoff_tie:q1-o1;q1-o2,q1-o3"
-        if _export_available():
-            r = await web.get(f"/api/elections/{election.id}/record.zip")
-            assert r.status_code == 200, r.text
-            record_verifies(r.content, tmp_path)
+        r = await web.get(f"/api/elections/{election.id}/record.zip")
+        assert r.status_code == 200, r.text
+        record_verifies(r.content, tmp_path)
     finally:
         for t in election.trustees:
             await t.web.client.aclose()
