@@ -56,3 +56,12 @@ def test_fast_canonical_equals_rfc8785_and_falls_back_when_escaping_is_needed() 
     ]
     for sample in samples:
         assert fast_canonical(sample) == canonical_json(sample), sample
+
+
+def test_board_kinds_are_the_records() -> None:
+    """The server's board must use the record's kinds, or the downloaded record fails."""
+    from ballot.record import election_record
+    from ballot.store import casting
+
+    assert casting.KIND_AUDITED == election_record.KIND_AUDITED == "ballot.audited"
+    assert casting.KIND_CAST == election_record.KIND_CAST
