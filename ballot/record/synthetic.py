@@ -54,6 +54,7 @@ from ballot.record.election_record import (
     write_record,
 )
 from ballot.record.signing import ServerKey, SignedHead, sign_head
+from ballot.record.units import pool_order, pool_units, subtotal_min_size, unit_slot_label
 from ballot.record.verify import expected_result
 
 __all__ = [
@@ -146,6 +147,7 @@ class Challenge:
     decision: str | None = None
     reason: str = "eligibility disputed"
     after_count: bool = False
+    unit: str = ""  # the voter's unit (only published if the definition asks for subtotals)
 
 
 @dataclass
@@ -249,6 +251,7 @@ def generate_record(
     withdrawn: Mapping[str, Any] | None = None,
     certify: str | None = None,
     notes: bool = False,
+    units: Sequence[str] | None = None,
 ) -> GeneratedRecord:
     """Build and write a complete, valid election record; return what a test needs to know.
 
@@ -258,7 +261,9 @@ def generate_record(
     ``after_count`` are decided after round 1, which must then be determinative, and
     a round 2 counts them (every challenge needs a decision then).  ``certify``: the
     reason of a ``result.certified`` entry after the final result.  ``notes``: add
-    ``note.state`` entries at the transitions, as the service does.
+    ``note.state`` entries at the transitions, as the service does.  ``units``: each
+    cast vote's unit (default ``""``), published and subtotalled if the definition has
+    ``subtotals``.
     """
     timings: dict[str, float] = {}
     definition = dict(json.loads(json.dumps(definition)))
@@ -288,6 +293,17 @@ def generate_record(
     ]
     timings["encrypt"] = time.perf_counter() - t0
     cast, challenged = encrypted[: len(votes)], encrypted[len(votes) :]
+    min_size = subtotal_min_size(definition)
+    cast_units = list(units) if units is not None else [""] * len(votes)
+    if len(cast_units) != len(votes):
+        raise ValueError("one unit per cast vote")
+    unit_of = {t: u for (_, t), u in zip(cast, cast_units, strict=True)}
+    unit_of.update({t: c.unit for (_, t), c in zip(challenged, challenges, strict=True)})
+
+    def with_unit(payload: dict[str, Any]) -> dict[str, Any]:
+        if min_size is not None:
+            payload["unit"] = unit_of[payload["tracker"]]
+        return payload
 
     t0 = time.perf_counter()
     board = _Board(manifest.election_id, key)
@@ -339,12 +355,17 @@ def generate_record(
     for i, (ballot, track) in enumerate(cast):
         if pending and i > 0 and i % spacing == 0:
             cid, (cb, ct) = pending.pop(0)
-            board.add(KIND_CHALLENGED, {"challenge": cid, "ballot": cb.to_json(), "tracker": ct})
+            board.add(
+                KIND_CHALLENGED,
+                with_unit({"challenge": cid, "ballot": cb.to_json(), "tracker": ct}),
+            )
         if pending_audits and i % audit_spacing == 0:
             add_audit(pending_audits.pop(0))
-        board.add(KIND_CAST, {"ballot": ballot.to_json(), "tracker": track})
+        board.add(KIND_CAST, with_unit({"ballot": ballot.to_json(), "tracker": track}))
     for cid, (cb, ct) in pending:
-        board.add(KIND_CHALLENGED, {"challenge": cid, "ballot": cb.to_json(), "tracker": ct})
+        board.add(
+            KIND_CHALLENGED, with_unit({"challenge": cid, "ballot": cb.to_json(), "tracker": ct})
+        )
     for audit in pending_audits:
         add_audit(audit)
     board.add(KIND_CLOSED, {"cast": len(cast), "challenged": len(challenged)})
@@ -364,38 +385,67 @@ def generate_record(
     decide(False)
     timings["board"] = time.perf_counter() - t0
     keys = {i + 1: v for i, v in enumerate(vkeys)}
+    first_round: dict[str, int] = {}  # pools are decided by round 1's counted ballots
 
     def count(number: int) -> tuple[BoardEntry, dict[str, Any], EncryptedTally, list[Any]]:
         """One round: tally the counted ballots, k partial decryptions, the result."""
         overruled = sorted(c for c, d in decisions.items() if d == "overruled")
-        counted = [b for b, _ in cast] + [
-            b for cid, (b, _) in zip(ids, challenged, strict=True) if cid in overruled
+        counted_pairs = list(cast) + [
+            bt for cid, bt in zip(ids, challenged, strict=True) if cid in overruled
         ]
+        counted = [b for b, _ in counted_pairs]
         t0 = time.perf_counter()
         tally = aggregate(manifest, counted)
         timings["aggregate"] = timings.get("aggregate", 0.0) + time.perf_counter() - t0
-        board.add(
-            KIND_TALLY,
-            {
-                "round": number,
-                "tally": tally.to_json(),
-                "counted": {"cast": len(cast), "overruled": overruled},
-            },
-        )
+        payload: dict[str, Any] = {
+            "round": number,
+            "tally": tally.to_json(),
+            "counted": {"cast": len(cast), "overruled": overruled},
+        }
+        unit_tallies: dict[str, EncryptedTally] = {}
+        if min_size is not None:
+            if number == 1:
+                for _, t in counted_pairs:
+                    first_round[unit_of[t]] = first_round.get(unit_of[t], 0) + 1
+            mapping = pool_units(first_round, unit_of.values(), min_size)
+            for pool in pool_order(mapping.values()):
+                unit_tallies[pool] = aggregate(
+                    manifest, [b for b, t in counted_pairs if mapping[unit_of[t]] == pool]
+                )
+            payload["units"] = {p: u.to_json() for p, u in unit_tallies.items()}
+        board.add(KIND_TALLY, payload)
         labelled: dict[str, Ciphertext] = {
             slot_label(qi, si): ct
             for qi, q in enumerate(tally.questions)
             for si, ct in enumerate(q)
         }
+        unit_labelled = {
+            pool: {
+                unit_slot_label(pool, qi, si): ct
+                for qi, q in enumerate(u.questions)
+                for si, ct in enumerate(q)
+            }
+            for pool, u in unit_tallies.items()
+        }
         t0 = time.perf_counter()
         partials: list[dict[str, Any]] = []
         every: list[PartialDecryption] = []
+        unit_every: dict[str, list[PartialDecryption]] = {p: [] for p in unit_tallies}
         for share in shares[:k]:
             mine = partial_decrypt_tally(share.index, share.secret_share, labelled, fp)
             every.extend(mine)
-            partials.append(
-                {"round": number, "trustee": share.index, "partials": [p.to_json() for p in mine]}
-            )
+            mine_json: dict[str, Any] = {
+                "round": number,
+                "trustee": share.index,
+                "partials": [p.to_json() for p in mine],
+            }
+            if min_size is not None:
+                mine_json["units"] = {}
+                for pool, lab in unit_labelled.items():
+                    theirs = partial_decrypt_tally(share.index, share.secret_share, lab, fp)
+                    unit_every[pool].extend(theirs)
+                    mine_json["units"][pool] = [p.to_json() for p in theirs]
+            partials.append(mine_json)
         timings["partial_decrypt"] = timings.get("partial_decrypt", 0.0) + time.perf_counter() - t0
         for payload in partials:
             board.add(KIND_PARTIAL, payload)
@@ -408,6 +458,23 @@ def generate_record(
             )
             for qi, q in enumerate(tally.questions)
         ]
+        unit_counts = None
+        if min_size is not None:
+            unit_counts = {}
+            for pool, u in unit_tallies.items():
+                us = combine_tally(unit_labelled[pool], unit_every[pool], keys, k, fp)
+                unit_counts[pool] = (
+                    u.ballots,
+                    [
+                        counts_from_slots(
+                            manifest,
+                            qi,
+                            [us[unit_slot_label(pool, qi, si)] for si in range(len(q))],
+                            u.ballots,
+                        )
+                        for qi, q in enumerate(u.questions)
+                    ],
+                )
         decided = list(decisions.values())
         result = expected_result(
             definition,
@@ -418,6 +485,7 @@ def generate_record(
             challenged=len(challenges),
             sustained=decided.count("sustained"),
             overruled=decided.count("overruled"),
+            units=unit_counts,
         )
         entry = board.add(KIND_RESULT, {"round": number, "result": result})
         board.sign()

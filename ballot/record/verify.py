@@ -108,6 +108,13 @@ from ballot.record.election_record import (
     slot_label,
 )
 from ballot.record.signing import SignatureError, SignedHead, verify_head_sequence
+from ballot.record.units import (
+    SubtotalsError,
+    pool_order,
+    pool_units,
+    subtotal_min_size,
+    unit_slot_label,
+)
 
 __all__ = [
     "Progress",
@@ -211,6 +218,7 @@ class _Line:
     ballot_keys: tuple[str, ...] = ()  # payload keys of a worker entry (payload not kept)
     tracker: object = None
     challenge: object = None
+    unit: object = None  # a ballot's unit label, if the definition asks for subtotals
 
     def body(self) -> dict[str, Any]:
         data = json.loads(self.raw)
@@ -253,6 +261,7 @@ def _scan(lines: Sequence[bytes]) -> list[_Line]:
         if kind in WORKER_KINDS:
             line.ballot_keys = tuple(sorted(payload))
             line.tracker, line.challenge = payload.get("tracker"), payload.get("challenge")
+            line.unit = payload.get("unit")
         else:
             line.payload = parse_json(raw, where)["payload"]  # strict: no duplicate keys
         out.append(line)
@@ -265,6 +274,7 @@ class _Ballot:
     kind: str
     tracker: str
     challenge: str | None
+    unit: str = ""
 
 
 @dataclass
@@ -300,6 +310,7 @@ class _Lifecycle:
     decisions: dict[str, str]  # challenge id -> sustained | overruled (every decision)
     rounds: list[_Round]  # one or two; the last is the final result
     certified_seq: int | None = None
+    min_size: int | None = None  # subtotals per unit: the minimum pool size
 
     @property
     def final(self) -> _Round:
@@ -376,6 +387,7 @@ class _Scan:
         self.decided_at: dict[str, int] = {}
         self.rounds: list[_Round] = []
         self.final_result: int | None = None  # seq of the final result, once known
+        self.min_size: int | None = None  # subtotals per unit, from the opened definition
 
     def entry(self, line: _Line) -> None:
         fail = _failure("board lifecycle")
@@ -505,9 +517,14 @@ class _Scan:
                 f"{where}: no '{KIND_CEREMONY}' after the definition in force (board entry "
                 f"{self.live}); an earlier ceremony was for a withdrawn definition"
             )
+        definition = (self.lines[self.live].payload or {}).get("definition")
+        try:
+            self.min_size = subtotal_min_size(definition) if isinstance(definition, dict) else None
+        except SubtotalsError as exc:
+            raise fail(f"{where}: the definition in force: {exc}") from exc
 
     def _ballot_cast(self, line: _Line, where: str) -> None:
-        self.ballots.append(_ballot_entry(line, self.challenges))
+        self.ballots.append(_ballot_entry(line, self.challenges, self.min_size is not None))
 
     _ballot_challenged = _ballot_cast
 
@@ -545,7 +562,7 @@ class _Scan:
 
     def _tally(self, line: _Line, where: str) -> None:
         fail = _failure("board lifecycle")
-        p = _payload_keys(line, {"round", "tally", "counted"})
+        p = _payload_keys(line, _with_units({"round", "tally", "counted"}, self.min_size))
         number = p["round"]
         if type(number) is not int or number not in (1, 2):
             raise fail(f"{where}: 'round' must be 1 or 2")
@@ -580,7 +597,7 @@ class _Scan:
 
     def _tally_partial(self, line: _Line, where: str) -> None:
         fail = _failure("board lifecycle")
-        p = _payload_keys(line, {"round", "trustee", "partials"})
+        p = _payload_keys(line, _with_units({"round", "trustee", "partials"}, self.min_size))
         current = self.rounds[-1]
         if current.result_seq >= 0:
             raise fail(f"{where}: a partial decryption after the result")
@@ -668,6 +685,7 @@ class _Scan:
             decisions=self.decisions,
             rounds=self.rounds,
             certified_seq=certified,
+            min_size=self.min_size,
         )
 
 
@@ -687,11 +705,21 @@ def _lifecycle(lines: Sequence[_Line]) -> _Lifecycle:
     return scan.finish()
 
 
-def _ballot_entry(line: _Line, challenges: dict[str, int]) -> _Ballot:
+def _with_units(keys: set[str], min_size: int | None) -> set[str]:
+    """Payload keys of a ballot or tally entry: plus ``unit(s)`` iff subtotals are asked."""
+    if min_size is None:
+        return keys
+    return keys | ({"units"} if "ballot" not in keys else {"unit"})
+
+
+def _ballot_entry(line: _Line, challenges: dict[str, int], units: bool = False) -> _Ballot:
     where = f"board entry {line.seq} ({line.kind})"
     keys = {"ballot", "tracker"} | ({"challenge"} if line.kind == KIND_CHALLENGED else set())
+    keys = _with_units(keys, 0 if units else None)
     if set(line.ballot_keys) != keys:
         raise VerificationFailed("board lifecycle", f"{where}: payload must have {sorted(keys)}")
+    if units and not isinstance(line.unit, str):
+        raise VerificationFailed("board lifecycle", f"{where}: the unit must be text")
     cid = line.challenge
     if line.kind == KIND_CHALLENGED:
         if not isinstance(cid, str) or not cid:
@@ -704,7 +732,8 @@ def _ballot_entry(line: _Line, challenges: dict[str, int]) -> _Ballot:
     track = line.tracker
     if not isinstance(track, str) or not is_hash(track):
         raise VerificationFailed("board lifecycle", f"{where}: tracker must be 64 hex")
-    return _Ballot(line.seq, line.kind, track, cid if isinstance(cid, str) else None)
+    unit = line.unit if isinstance(line.unit, str) else ""
+    return _Ballot(line.seq, line.kind, track, cid if isinstance(cid, str) else None, unit)
 
 
 # --------------------------------------------------------------------------- ballot workers
@@ -712,9 +741,12 @@ def _ballot_entry(line: _Line, challenges: dict[str, int]) -> _Ballot:
 _W: dict[str, Any] = {}
 
 
-def _init_worker(definition_text: str, key_hex: str, fingerprint_hex: str) -> None:
-    """Each worker parses the manifest and key once."""
+def _init_worker(
+    definition_text: str, key_hex: str, fingerprint_hex: str, units: bool = False
+) -> None:
+    """Each worker parses the manifest and key once; ``units``: sum per unit too."""
     _W["manifest"] = ElectionManifest.from_definition(json.loads(definition_text))
+    _W["units"] = units
     _W["key"] = Element.from_hex(key_hex)
     _W["fingerprint"] = bytes.fromhex(fingerprint_hex)
 
@@ -728,6 +760,9 @@ class _ChunkResult:
     counted: int
     excluded: dict[int, list[tuple[bytes, bytes]]]  # seq -> slot ciphertexts
     audit_alphas: list[tuple[int, bytes]] = field(default_factory=list)  # audited ballots
+    # subtotals: per unit label, the sums and the number of the round-1 counted ballots
+    unit_sums: dict[str, list[tuple[bytes, bytes]]] = field(default_factory=dict)
+    unit_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _compact(value: object) -> bytes:
@@ -798,6 +833,8 @@ def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
     excluded: dict[int, list[tuple[bytes, bytes]]] = {}
     counted = 0
     out = _ChunkResult(errors, chain_errors, alphas, [], 0, excluded)
+    by_unit = bool(_W.get("units"))
+    unit_cols: dict[str, tuple[list[list[Element]], list[list[Element]]]] = {}
     for seq, kind, raw, included in items:
         where = f"board entry {seq} ({kind})"
         ballot: EncryptedBallot | None = None
@@ -818,8 +855,8 @@ def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
         fast = (
             ballot is not None
             and _plain(raw)
-            and set(payload) <= {"ballot", "tracker", "challenge"}
-            and all(isinstance(payload.get(k, ""), str) for k in ("tracker", "challenge"))
+            and set(payload) <= {"ballot", "tracker", "challenge", "unit"}
+            and all(isinstance(payload.get(k, ""), str) for k in ("tracker", "challenge", "unit"))
         )
         try:
             check_at(entry["at"])
@@ -849,12 +886,26 @@ def _check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> _ChunkResult:
             for k, ct in enumerate(cts):
                 col_a[k].append(ct.alpha)
                 col_b[k].append(ct.beta)
+            if by_unit:
+                unit = payload.get("unit")
+                unit = unit if isinstance(unit, str) else ""
+                ua, ub = unit_cols.setdefault(
+                    unit, ([[] for _ in range(width)], [[] for _ in range(width)])
+                )
+                for k, ct in enumerate(cts):
+                    ua[k].append(ct.alpha)
+                    ub[k].append(ct.beta)
+                out.unit_counts[unit] = out.unit_counts.get(unit, 0) + 1
         else:
             excluded[seq] = [(bytes(ct.alpha), bytes(ct.beta)) for ct in cts]
     out.sums = [
         (bytes(Element.sum(a)), bytes(Element.sum(b))) for a, b in zip(col_a, col_b, strict=True)
     ]
     out.counted = counted
+    out.unit_sums = {
+        unit: [(bytes(Element.sum(a)), bytes(Element.sum(b))) for a, b in zip(*cols, strict=True)]
+        for unit, cols in unit_cols.items()
+    }
     return out
 
 
@@ -898,6 +949,7 @@ class _Context:
     manifest_hash: bytes = b""
     ceremony: CeremonyResult | None = None
     fingerprint: bytes = b""
+    min_size: int | None = None  # subtotals per unit: the minimum pool size
 
 
 def _check_heads(ctx: _Context) -> None:
@@ -956,6 +1008,10 @@ def _check_definition(ctx: _Context) -> None:
         raise fail("definition.json does not hash to the manifest hash in record.json")
     if manifest.election_id != index["election_id"]:
         raise fail("record.json names another election than definition.json")
+    try:
+        ctx.min_size = subtotal_min_size(definition)
+    except SubtotalsError as exc:
+        raise fail(f"the election definition is invalid: {exc}") from exc
     first = ctx.lines[0] if ctx.lines else None
     if first is None or first.kind != KIND_DEFINED or first.payload is None:
         raise fail(f"board entry 0 must be '{KIND_DEFINED}'")
@@ -1023,7 +1079,7 @@ def _chunks(items: list[tuple[int, str, bytes, bool]], size: int) -> Iterator[li
 def _tally_payload(ctx: _Context, count: _Round) -> tuple[EncryptedTally, dict[str, Any]]:
     assert ctx.manifest is not None
     line = ctx.lines[count.tally_seq]
-    p = _payload_keys(line, {"round", "tally", "counted"})
+    p = _payload_keys(line, _with_units({"round", "tally", "counted"}, ctx.min_size))
     counted = p["counted"]
     where = f"board entry {line.seq} ({KIND_TALLY})"
     if not isinstance(counted, dict) or set(counted) != {"cast", "overruled"}:
@@ -1129,7 +1185,7 @@ def _check_partials(
     payloads: list[dict[str, Any]] = []
     for seq in count.partial_seqs:
         line = ctx.lines[seq]
-        p = _payload_keys(line, {"round", "trustee", "partials"})
+        p = _payload_keys(line, _with_units({"round", "trustee", "partials"}, ctx.min_size))
         payloads.append(p)
         t = p["trustee"]
         if type(t) is not int or t not in ceremony.verification_keys:
@@ -1157,6 +1213,186 @@ def _check_partials(
     except (ThresholdError, ValueError) as exc:
         raise fail(f"the partial decryptions do not combine: {exc}") from exc
     return slots, payloads
+
+
+def _unit_name(pool: str) -> str:
+    return f"unit {pool!r}" if pool else "the other units' pool"
+
+
+def _unit_labelled(pool: str, tally: EncryptedTally) -> dict[str, Ciphertext]:
+    return {
+        unit_slot_label(pool, qi, si): ct
+        for qi, slots in enumerate(tally.questions)
+        for si, ct in enumerate(slots)
+    }
+
+
+def _check_unit_tallies(
+    ctx: _Context,
+    life: _Lifecycle,
+    count: _Round,
+    tally: EncryptedTally,
+    results: Sequence[_ChunkResult],
+) -> dict[str, EncryptedTally] | None:
+    """One round's unit subtotals: the pools the rule gives (PROTOCOL 10.5), each the
+    homomorphic sum of exactly its counted ballots, together the whole tally.
+
+    None when the definition asks for no subtotals (then the tally has no ``units``)."""
+    if ctx.min_size is None:
+        return None
+    fail = _failure("encrypted tally")
+    assert ctx.manifest is not None
+    where = f"board entry {count.tally_seq} ({KIND_TALLY})"
+    published = (ctx.lines[count.tally_seq].payload or {}).get("units")
+    if not isinstance(published, dict):
+        raise fail(f"{where}: 'units' must map each pool to its encrypted subtotal")
+    first = life.rounds[0]
+    base: dict[str, int] = {}
+    for b in life.ballots:
+        if life.counted(b, first):
+            base[b.unit] = base.get(b.unit, 0) + 1
+    mapping = pool_units(base, (b.unit for b in life.ballots), ctx.min_size)
+    pools = pool_order(mapping.values())
+    if sorted(published) != sorted(pools):
+        raise fail(
+            f"{where}: unit subtotals for {sorted(published)!r}, but pooling units below "
+            f"{ctx.min_size} ballots gives {sorted(pools)!r}"
+        )
+    if not pools:
+        return {}
+    width = sum(layout(q).slot_count for q in ctx.manifest.questions)
+    sums = {p: ([IDENTITY] * width, [IDENTITY] * width, [0]) for p in pools}
+    for r in results:
+        for unit, parts in r.unit_sums.items():
+            sa, sb, n = sums[mapping[unit]]
+            n[0] += r.unit_counts.get(unit, 0)
+            for k, (a, bb) in enumerate(parts):
+                sa[k] = sa[k] + Element(a, _trusted=True)
+                sb[k] = sb[k] + Element(bb, _trusted=True)
+    excluded = {seq: cts for r in results for seq, cts in r.excluded.items()}
+    for b in life.ballots:
+        cts = excluded.get(b.seq)
+        if cts is not None and life.counted(b, count) and not life.counted(b, first):
+            sa, sb, n = sums[mapping[b.unit]]
+            n[0] += 1
+            for k, (a, bb) in enumerate(cts):
+                sa[k] = sa[k] + Element(a, _trusted=True)
+                sb[k] = sb[k] + Element(bb, _trusted=True)
+    out: dict[str, EncryptedTally] = {}
+    for pool in pools:
+        name = _unit_name(pool)
+        try:
+            unit_tally = EncryptedTally.from_json(published[pool], ctx.manifest)
+        except TallyError as exc:
+            raise fail(f"{name} subtotal edited: {exc}") from exc
+        sa, sb, n = sums[pool]
+        if unit_tally.ballots != n[0]:
+            raise fail(
+                f"{name} subtotal edited: {where} counts {unit_tally.ballots} ballots for it, "
+                f"the board holds {n[0]} counted ballots of that pool"
+            )
+        flat = [ct for q in unit_tally.questions for ct in q]
+        if flat != [Ciphertext(a, b) for a, b in zip(sa, sb, strict=True)]:
+            raise fail(
+                f"{name} subtotal edited: {where} does not hold the homomorphic sum of its "
+                f"{n[0]} counted ballots"
+            )
+        out[pool] = unit_tally
+    if out:
+        total_a = [
+            Element.sum([u.questions[qi][si].alpha for u in out.values()])
+            for qi, q in enumerate(tally.questions)
+            for si in range(len(q))
+        ]
+        total_b = [
+            Element.sum([u.questions[qi][si].beta for u in out.values()])
+            for qi, q in enumerate(tally.questions)
+            for si in range(len(q))
+        ]
+        whole = [ct for q in tally.questions for ct in q]
+        summed = [Ciphertext(a, b) for a, b in zip(total_a, total_b, strict=True)]
+        if summed != whole or sum(u.ballots for u in out.values()) != tally.ballots:
+            raise fail(f"{where}: the unit subtotals do not add up to the tally")
+    return out
+
+
+def _check_unit_partials(
+    ctx: _Context, count: _Round, units: Mapping[str, EncryptedTally] | None
+) -> dict[str, dict[str, int]] | None:
+    """Every trustee's partial decryptions of every pool's subtotal, and their combination."""
+    if units is None:
+        return None
+    fail = _failure("partial decryptions")
+    assert ctx.ceremony is not None
+    ceremony = ctx.ceremony
+    every: dict[str, list[PartialDecryption]] = {pool: [] for pool in units}
+    for seq in count.partial_seqs:
+        p = ctx.lines[seq].payload or {}
+        t = p["trustee"]
+        raw = p.get("units")
+        if not isinstance(raw, dict) or sorted(raw) != sorted(units):
+            raise fail(
+                f"partial decryption of trustee {t} (board entry {seq}) is invalid: its unit "
+                f"decryptions are for {sorted(raw) if isinstance(raw, dict) else raw!r}, the "
+                f"tally's pools are {sorted(units)!r}"
+            )
+        for pool, unit_tally in units.items():
+            try:
+                if not isinstance(raw[pool], list):
+                    raise ThresholdError("not a list of partial decryptions")
+                parsed = [PartialDecryption.from_json(x) for x in raw[pool]]
+                verify_partials(
+                    t,
+                    parsed,
+                    _unit_labelled(pool, unit_tally),
+                    ceremony.verification_keys[t],
+                    ctx.fingerprint,
+                )
+            except ThresholdError as exc:
+                reason = exc.reason if isinstance(exc, BadPartialDecryption) else str(exc)
+                raise fail(
+                    f"partial decryption of trustee {t} (board entry {seq}) for "
+                    f"{_unit_name(pool)} is invalid: {reason}"
+                ) from exc
+            every[pool].extend(parsed)
+    out: dict[str, dict[str, int]] = {}
+    for pool, unit_tally in units.items():
+        try:
+            out[pool] = combine_tally(
+                _unit_labelled(pool, unit_tally),
+                every[pool],
+                ceremony.verification_keys,
+                ceremony.k,
+                ctx.fingerprint,
+            )
+        except (ThresholdError, ValueError) as exc:
+            raise fail(
+                f"the partial decryptions of {_unit_name(pool)} do not combine: {exc}"
+            ) from exc
+    return out
+
+
+def _unit_counts(
+    ctx: _Context,
+    units: Mapping[str, EncryptedTally] | None,
+    slots: Mapping[str, Mapping[str, int]] | None,
+) -> dict[str, tuple[int, list[OptionCounts]]] | None:
+    """Each pool's decrypted option counts (and ballots), for the result."""
+    if units is None or slots is None:
+        return None
+    assert ctx.manifest is not None
+    out: dict[str, tuple[int, list[OptionCounts]]] = {}
+    for pool, unit_tally in units.items():
+        plain = {
+            slot_label(qi, si): slots[pool][unit_slot_label(pool, qi, si)]
+            for qi, q in enumerate(unit_tally.questions)
+            for si in range(len(q))
+        }
+        try:
+            out[pool] = (unit_tally.ballots, _option_counts(ctx.manifest, unit_tally, plain))
+        except VerificationFailed as exc:
+            raise VerificationFailed("counts", f"{_unit_name(pool)}: {exc.message}") from exc
+    return out
 
 
 def _option_counts(
@@ -1205,8 +1441,10 @@ def _compare_result(expected: Mapping[str, Any], published: object) -> None:
                     f"result edited: question {qid!r} {key} is {want[key]!r}, "
                     f"result says {got.get(key)!r}",
                 )
+    if "units" in expected:
+        _compare_units(expected["units"], published.get("units"))
     for key in expected:
-        if key in ("questions", "determinative"):
+        if key in ("questions", "determinative", "units"):
             continue
         if published.get(key) != expected[key]:
             raise VerificationFailed(
@@ -1231,6 +1469,54 @@ def _compare_result(expected: Mapping[str, Any], published: object) -> None:
         raise VerificationFailed("counts", "result edited: it has unexpected fields")
 
 
+def _compare_units(expected: list[dict[str, Any]], published: object) -> None:
+    """Name the first unit whose published subtotal differs from the decrypted one."""
+    if not isinstance(published, list) or not all(isinstance(u, dict) for u in published):
+        raise VerificationFailed("counts", "result edited: 'units' is not a list of subtotals")
+    said = [u.get("unit") for u in published]
+    if said != [u["unit"] for u in expected]:
+        raise VerificationFailed(
+            "counts",
+            f"result edited: its unit subtotals are for {said!r}, the pooled tallies give "
+            f"{[u['unit'] for u in expected]!r}",
+        )
+    for want, got in zip(expected, published, strict=True):
+        if got == want:
+            continue
+        name = f"unit {want['unit']!r}" if want["unit"] else "other units"
+        for wq, gq in zip(want["questions"], got.get("questions") or [], strict=False):
+            if isinstance(gq, dict) and gq.get("counts") != wq["counts"]:
+                raise VerificationFailed(
+                    "counts",
+                    f"{name} subtotal edited: question {wq['id']!r} decrypts to "
+                    f"{wq['counts']!r}, result says {gq.get('counts')!r}",
+                )
+        raise VerificationFailed(
+            "counts", f"{name} subtotal edited: the result differs from the decrypted subtotal"
+        )
+
+
+def unit_results(
+    manifest: ElectionManifest, units: Mapping[str, tuple[int, Sequence[OptionCounts]]]
+) -> list[dict[str, Any]]:
+    """The result's per-unit subtotals (no outcome: the rule applies to the whole)."""
+    out = []
+    for pool in pool_order(units):
+        ballots, counts = units[pool]
+        questions = []
+        for spec, oc in zip(manifest.questions, counts, strict=True):
+            questions.append(
+                {
+                    "id": spec.id,
+                    "counts": dict(zip(spec.option_ids, oc.options, strict=True)),
+                    "blank": oc.blank,
+                    "valid": sum(oc.options),
+                }
+            )
+        out.append({"unit": pool, "ballots": ballots, "questions": questions})
+    return out
+
+
 def expected_result(
     definition: Mapping[str, Any],
     manifest: ElectionManifest,
@@ -1241,11 +1527,13 @@ def expected_result(
     challenged: int,
     sustained: int,
     overruled: int,
+    units: Mapping[str, tuple[int, Sequence[OptionCounts]]] | None = None,
 ) -> dict[str, Any]:
     """The result that decrypted counts imply: the tally sheet plus the rule's outcome.
 
     The same function makes the result (synthetic records, the service) and checks
-    it (the verifier), so the two cannot drift apart.
+    it (the verifier), so the two cannot drift apart.  ``units``: pool label ->
+    (ballots, decrypted counts) when the definition asks for subtotals.
     """
     undecided = challenged - sustained - overruled
     questions: list[dict[str, Any]] = []
@@ -1277,6 +1565,7 @@ def expected_result(
             for q in questions
         ),
         "questions": questions,
+        **({} if units is None else {"units": unit_results(manifest, units)}),
     }
 
 
@@ -1377,6 +1666,7 @@ def verify_record(
                 json.dumps(ctx.definition),
                 ctx.ceremony.joint_public_key.hex(),
                 ctx.fingerprint.hex(),
+                life.min_size is not None,
             )
             workers = jobs or os.cpu_count() or 1
             if len(items) >= POOL_THRESHOLD and workers > 1:
@@ -1430,15 +1720,27 @@ def verify_record(
         # Every round is checked exactly alike, step by step (all tallies, then all
         # decryptions, then all results), so a failure names the earliest step.
         tallies = [_check_tally(ctx, life, count, results) for count in life.rounds]
+        unit_tallies = [
+            _check_unit_tallies(ctx, life, count, tally, results)
+            for count, tally in zip(life.rounds, tallies, strict=True)
+        ]
         passed.append("encrypted tally")
         decrypted = [
             _check_partials(ctx, count, tally)
             for count, tally in zip(life.rounds, tallies, strict=True)
         ]
+        unit_slots = [
+            _check_unit_partials(ctx, count, units)
+            for count, units in zip(life.rounds, unit_tallies, strict=True)
+        ]
         passed.append("partial decryptions")
         published: object = None
-        for count, tally, (slots, _) in zip(life.rounds, tallies, decrypted, strict=True):
-            expected, published = _check_round_result(ctx, life, count, tally, slots)
+        for count, tally, (slots, _), units, uslots in zip(
+            life.rounds, tallies, decrypted, unit_tallies, unit_slots, strict=True
+        ):
+            expected, published = _check_round_result(
+                ctx, life, count, tally, slots, _unit_counts(ctx, units, uslots)
+            )
         passed.extend(["counts", "outcome"])
         report.result = expected
         report.timings["tally and result"] = time.perf_counter() - t0
@@ -1461,6 +1763,7 @@ def _check_round_result(
     count: _Round,
     tally: EncryptedTally,
     slots: Mapping[str, int],
+    units: Mapping[str, tuple[int, list[OptionCounts]]] | None = None,
 ) -> tuple[dict[str, Any], object]:
     """Recompute one round's result from its decrypted counts and the decisions taken
     before its tally; compare with the published one.  Returns (expected, published)."""
@@ -1477,6 +1780,7 @@ def _check_round_result(
         challenged=len(life.challenges),
         sustained=decided.count("sustained"),
         overruled=decided.count("overruled"),
+        units=units,
     )
     try:
         _compare_result(expected, published)

@@ -1,0 +1,99 @@
+"""Subtotals per unit (a local, a shop, a bargaining unit): which units get one.
+
+Unions publish results per local, but a subtotal over a handful of ballots comes close
+to telling how each of those members voted.  So a definition may ask for subtotals
+(``"subtotals": {"by": "unit", "min_size": m}``) and the ballots then carry their
+voter's unit (a public label from the roll), and units are POOLED before anything is
+decrypted: no published subtotal ever covers fewer than ``m`` ballots.
+
+Pooling is a pure function of the board, here, so the server, the trustee tool and
+the verifier compute exactly the same pools (PROTOCOL 10.5):
+
+* the pools are decided ONCE, from the ballots counted in round 1 (cast ballots and
+  challenges overruled before it), and kept for round 2.  Round 2 only adds overruled
+  ballots, so every pool still has at least ``m``; deciding again per round would let
+  a reader subtract a round-1 pool from a differently made round-2 pool and isolate a
+  unit smaller than ``m``;
+* a unit with at least ``m`` round-1 ballots keeps its own subtotal; every other unit
+  (and the empty label: a voter without a unit) joins the pool ``""`` (other units);
+* if ``""`` could hold any ballot (a small unit's ballot counted now, or a challenged
+  one that round 2 might count) but has fewer than ``m`` round-1 ballots, the smallest
+  named unit (fewest round-1 ballots, then by label) joins it, so ``""`` too has ``m``;
+* if no named unit is left, no subtotals are published at all (one pool would only
+  repeat the whole tally).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+__all__ = [
+    "DEFAULT_MIN_SIZE",
+    "OTHER_UNITS",
+    "SubtotalsError",
+    "pool_order",
+    "pool_units",
+    "subtotal_min_size",
+    "unit_slot_label",
+]
+
+#: The minimum pool size when the definition does not say.
+DEFAULT_MIN_SIZE: Final = 10
+#: The label of the pool of units too small for their own subtotal.
+OTHER_UNITS: Final = ""
+
+
+class SubtotalsError(ValueError):
+    """The definition's ``subtotals`` member is unusable."""
+
+
+def subtotal_min_size(definition: Mapping[str, Any]) -> int | None:
+    """The minimum pool size if the definition asks for subtotals per unit, else None."""
+    spec = definition.get("subtotals")
+    if spec is None:
+        return None
+    if (
+        not isinstance(spec, dict)
+        or spec.get("by") != "unit"
+        or not set(spec)
+        <= {
+            "by",
+            "min_size",
+        }
+    ):
+        raise SubtotalsError("'subtotals' must be {'by': 'unit', 'min_size': m}")
+    size = spec.get("min_size", DEFAULT_MIN_SIZE)
+    if type(size) is not int or size < 1:
+        raise SubtotalsError("the subtotals' min_size must be a whole number of at least 1")
+    return size
+
+
+def pool_units(
+    first_round: Mapping[str, int], labels: Iterable[str], min_size: int
+) -> dict[str, str]:
+    """Unit label -> pool label, for every label on a cast or challenged ballot.
+
+    ``first_round``: ballots counted in round 1 per unit.  An empty mapping means no
+    subtotals are published.
+    """
+    every = set(labels) | set(first_round)
+    named = {u for u in every if u != OTHER_UNITS and first_round.get(u, 0) >= min_size}
+    others = every - named
+    if others and named and sum(first_round.get(u, 0) for u in others) < min_size:
+        named.discard(min(named, key=lambda u: (first_round[u], u)))
+    if not named:
+        return {}
+    return {u: (u if u in named else OTHER_UNITS) for u in every}
+
+
+def pool_order(pools: Iterable[str]) -> list[str]:
+    """Pools in published order: named units by label, then the other units."""
+    unique = set(pools)
+    return sorted(unique - {OTHER_UNITS}) + ([OTHER_UNITS] if OTHER_UNITS in unique else [])
+
+
+def unit_slot_label(pool: str, question: int, slot: int) -> str:
+    """The label binding a partial decryption to one pool's tally slot, so a trustee's
+    share for one unit cannot be passed off as another's."""
+    return f"unit:{pool}/q{question}/s{slot}"
