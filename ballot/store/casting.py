@@ -213,13 +213,14 @@ class Link:
     election_id: str
     manifest_hash: str | None
     joint_public_key: str | None
+    unit: str | None = None  # the voter's unit, only if the election publishes subtotals
 
 
 # The hot path speaks SQL on plain connections: the ORM's per-statement work cost more
 # than the proofs.  Table and column names are the models' (see cast_tables.py).
 _LINKS = """
     SELECT t.token_hash, t.id, t.status, v.id, v.challenged, e.id, e.state, e.manifest_hash,
-           e.joint_public_key
+           e.joint_public_key, v.unit, e.subtotal_min_size
       FROM voter_tokens t
       JOIN voters v ON v.id = t.voter_id
       JOIN elections e ON e.id = t.election_id
@@ -285,7 +286,8 @@ def _link_of(row: Any) -> Link:
     token_id, status, voter_id, challenged, election_id, state, digest, key = row[:8]
     if status == "active" and state != "open":
         status = "expired"
-    return Link(token_id, status, voter_id, bool(challenged), election_id, digest, key)
+    unit = (row[8] or "") if row[9] is not None else None
+    return Link(token_id, status, voter_id, bool(challenged), election_id, digest, key, unit)
 
 
 _CRYPTO_CACHE: dict[tuple[str, str | None, str | None], ElectionCrypto] = {}
@@ -576,15 +578,19 @@ async def _record_alphas(
         raise CastRefused(REPLAY, 409, "replay") from exc
 
 
-def payload_json(ballot_text: str, tracker_hex: str, challenge: str | None) -> str:
+def payload_json(
+    ballot_text: str, tracker_hex: str, challenge: str | None, unit: str | None = None
+) -> str:
     """RFC 8785 text of a ballot entry's payload, assembled from the ballot's canonical text.
 
     Keys in canonical order; the tracker and challenge id are plain hex/ASCII, so no
-    escaping is involved.  Saves re-canonicalising the ballot for every entry.
+    escaping is involved; the unit label (only when the election publishes subtotals) is
+    encoded by the canonicaliser.  Saves re-canonicalising the ballot for every entry.
     """
+    tail = "" if unit is None else f',"unit":{canonical_json(unit).decode()}'
     if challenge is None:
-        return f'{{"ballot":{ballot_text},"tracker":"{tracker_hex}"}}'
-    return f'{{"ballot":{ballot_text},"challenge":"{challenge}","tracker":"{tracker_hex}"}}'
+        return f'{{"ballot":{ballot_text},"tracker":"{tracker_hex}"{tail}}}'
+    return f'{{"ballot":{ballot_text},"challenge":"{challenge}","tracker":"{tracker_hex}"{tail}}}'
 
 
 def entry_hash_of(seq: int, kind: str, at: str, payload_text: str, prev: str) -> str:
@@ -884,7 +890,7 @@ async def _commit_group(
         v = a.verified
         if v.link.challenged:
             a.kind, a.challenge = KIND_CHALLENGED, new_challenge_id()
-        payload_text = payload_json(v.ballot_text, v.tracker, a.challenge)
+        payload_text = payload_json(v.ballot_text, v.tracker, a.challenge, v.link.unit)
         a.seq, a.entry_hash = seq, entry_hash_of(seq, a.kind, at, payload_text, prev)
         entries.append(
             {

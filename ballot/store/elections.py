@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError, RuleKind
 from ballot.i18n import LANGUAGES
+from ballot.record.units import SubtotalsError
+from ballot.record.units import subtotal_min_size as subtotal_min_size_of
 from ballot.store.models import Election, Option, Question, Translation, Voter
 
 KINDS = ("recognition", "ratification", "strike_authorisation", "officer", "custom")
@@ -60,6 +62,7 @@ class Definition:
     trustees_k: int = 1
     questions: list[QuestionDef] = field(default_factory=list)
     objection_days: int = OBJECTION_DAYS
+    subtotal_min_size: int | None = None  # subtotals per unit, none below this many ballots
 
 
 def parse_fraction(text: str) -> Fraction:
@@ -151,6 +154,12 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         or not 0 <= objection_days <= 365
     ):
         problems.append("objection_days: a whole number of days from 0 to 365")
+    subtotal_min_size: int | None = None
+    if data.get("subtotals") is not None:
+        try:
+            subtotal_min_size = subtotal_min_size_of(data)
+        except SubtotalsError as exc:
+            problems.append(f"subtotals: {exc}")
     trustees = data.get("trustees") or {}
     n, k = trustees.get("n", 1), trustees.get("k", 1)
     if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n):
@@ -196,6 +205,7 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         trustees_k=k,
         questions=questions,
         objection_days=objection_days,
+        subtotal_min_size=subtotal_min_size,
     )
 
 
@@ -230,6 +240,7 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
     election.rule, election.supermajority, election.quorum = d.rule, d.supermajority, d.quorum
     election.trustees_n, election.trustees_k = d.trustees_n, d.trustees_k
     election.objection_days = d.objection_days
+    election.subtotal_min_size = d.subtotal_min_size
     await session.flush()
     texts: list[tuple[str, dict[str, str]]] = [("title", d.title)]
     if d.instructions:
@@ -408,6 +419,12 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         "trustees": {"n": election.trustees_n, "k": election.trustees_k},
         "questions": questions,
         "rule": outcome_rule(election, questions).to_json(),
+        # Only when asked: a definition without it keeps its old manifest hash.
+        **(
+            {"subtotals": {"by": "unit", "min_size": election.subtotal_min_size}}
+            if election.subtotal_min_size is not None
+            else {}
+        ),
     }
 
 

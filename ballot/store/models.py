@@ -111,6 +111,8 @@ class Election(Base):
     #: When the final result went on the board (the objection period runs from here).
     tallied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: Subtotals per unit: the minimum pool size (PROTOCOL 10.5); None asks for none.
+    subtotal_min_size: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Question(Base):

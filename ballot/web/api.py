@@ -207,6 +207,11 @@ def election_view(e: Election) -> dict[str, Any]:
         "manifest_hash": e.manifest_hash,
         "joint_public_key": e.joint_public_key,
         "eligible": e.eligible_count,
+        "subtotals": (
+            {"by": "unit", "min_size": e.subtotal_min_size}
+            if e.subtotal_min_size is not None
+            else None
+        ),
     }
 
 

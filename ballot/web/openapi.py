@@ -39,6 +39,14 @@ _DEFINITION = {
         "quorum": {"type": ["integer", "null"]},
         "allow_blank": {"type": "boolean"},
         "objection_days": {"type": "integer", "minimum": 0, "maximum": 365},
+        "subtotals": {
+            "type": ["object", "null"],
+            "description": "Results per unit from the roll; none for a unit below min_size.",
+            "properties": {
+                "by": {"type": "string", "enum": ["unit"]},
+                "min_size": {"type": "integer", "minimum": 1, "default": 10},
+            },
+        },
         "trustees": {
             "type": "object",
             "properties": {"n": {"type": "integer"}, "k": {"type": "integer"}},

@@ -45,6 +45,12 @@ NEXT_STATES = {
 }
 
 
+def _whole(value: Any, default: int) -> Any:
+    """A form's whole number, or the text itself so validation names the problem."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else (text or default)
+
+
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
     account = request.scope.get("ballot_account")
     return Template(
@@ -106,6 +112,11 @@ class CommitteePages(Controller):
             "supermajority": data.get("supermajority") or None,
             "quorum": data.get("quorum") or None,
             "allow_blank": data.get("allow_blank") == "on",
+            "subtotals": (
+                {"by": "unit", "min_size": _whole(data.get("subtotal_min_size"), 10)}
+                if data.get("subtotals") == "on"
+                else None
+            ),
             "trustees": {
                 "n": int(data.get("trustees_n") or 1),
                 "k": int(data.get("trustees_k") or 1),
