@@ -28,6 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from ballot.crypto.elgamal import Ciphertext
+from ballot.crypto.tally import EncryptedTally
+
 __all__ = [
     "DEFAULT_MIN_SIZE",
     "OTHER_UNITS",
@@ -35,6 +38,7 @@ __all__ = [
     "pool_order",
     "pool_units",
     "subtotal_min_size",
+    "unit_labelled",
     "unit_slot_label",
 ]
 
@@ -97,3 +101,12 @@ def unit_slot_label(pool: str, question: int, slot: int) -> str:
     """The label binding a partial decryption to one pool's tally slot, so a trustee's
     share for one unit cannot be passed off as another's."""
     return f"unit:{pool}/q{question}/s{slot}"
+
+
+def unit_labelled(pool: str, tally: EncryptedTally) -> dict[str, Ciphertext]:
+    """Each slot of one pool's subtotal under its partial-decryption label."""
+    return {
+        unit_slot_label(pool, qi, si): ct
+        for qi, slots in enumerate(tally.questions)
+        for si, ct in enumerate(slots)
+    }

@@ -33,6 +33,13 @@ from ballot.crypto.manifest import ElectionManifest
 from ballot.crypto.tally import EncryptedTally, aggregate, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, verify_partials
 from ballot.record.election_record import slot_label
+from ballot.record.units import (
+    pool_order,
+    pool_units,
+    subtotal_min_size,
+    unit_labelled,
+    unit_slot_label,
+)
 from ballot.record.verify import expected_result
 from ballot.store import ceremony
 from ballot.store.board import entries_of_kind
@@ -77,6 +84,11 @@ class ElectionKeys:
     @property
     def k(self) -> int:
         return self.ceremony.k
+
+    @property
+    def min_size(self) -> int | None:
+        """Subtotals per unit: the minimum pool size; None when the election asks for none."""
+        return subtotal_min_size(self.definition)
 
     @property
     def n(self) -> int:
@@ -285,6 +297,77 @@ async def encrypted_tally(
     return total, cast
 
 
+async def unit_tallies(
+    session: AsyncSession,
+    election_id: str,
+    manifest: ElectionManifest,
+    min_size: int,
+    overruled: Sequence[str],
+    round_one_overruled: Sequence[str],
+) -> dict[str, EncryptedTally]:
+    """The pooled subtotals (PROTOCOL 10.5): per pool, the sum of its counted ballots.
+
+    Pools come from :func:`ballot.record.units.pool_units` (the verifier's own rule) on
+    the ballots round 1 counts (``round_one_overruled``: the challenges it counted), so a
+    round 2 keeps round 1's pools.  Each ballot's unit is the label on its board entry.
+    """
+    per_unit: dict[str, EncryptedTally] = {}
+    base: dict[str, int] = {}
+    labels: set[str] = set()
+
+    def add(rows: Sequence[tuple[str, EncryptedBallot]]) -> None:
+        groups: dict[str, list[EncryptedBallot]] = {}
+        for unit, ballot in rows:
+            groups.setdefault(unit, []).append(ballot)
+        for unit, ballots in groups.items():
+            per_unit[unit] = _add(per_unit.get(unit), aggregate(manifest, ballots))
+
+    last = -1
+    while True:
+        rows = (
+            await session.execute(
+                select(BoardEntryRow.seq, BoardEntryRow.payload)
+                .where(
+                    BoardEntryRow.election_id == election_id,
+                    BoardEntryRow.kind == KIND_CAST,
+                    BoardEntryRow.seq > last,
+                )
+                .order_by(BoardEntryRow.seq)
+                .limit(PAGE)
+            )
+        ).all()
+        if not rows:
+            break
+        last = rows[-1][0]
+        page = []
+        for _seq, text in rows:
+            p = json.loads(text)
+            unit = str(p.get("unit", ""))
+            labels.add(unit)
+            base[unit] = base.get(unit, 0) + 1
+            page.append((unit, EncryptedBallot.from_json(p["ballot"])))
+        add(page)
+    counted = set(overruled)
+    first = set(round_one_overruled)
+    extra = []
+    for row in await entries_of_kind(session, election_id, (KIND_CHALLENGED,)):
+        p = _payload(row)
+        unit = str(p.get("unit", ""))
+        labels.add(unit)
+        if p["challenge"] in first:
+            base[unit] = base.get(unit, 0) + 1
+        if p["challenge"] in counted:
+            extra.append((unit, EncryptedBallot.from_json(p["ballot"])))
+    add(extra)
+    mapping = pool_units(base, labels, min_size)
+    pools: dict[str, EncryptedTally] = {}
+    for unit, subtotal in per_unit.items():
+        pool = mapping.get(unit)
+        if pool is not None:
+            pools[pool] = _add(pools.get(pool), subtotal)
+    return {p: pools.get(p) or aggregate(manifest, []) for p in pool_order(mapping.values())}
+
+
 # --------------------------------------------------------------------------- decryption
 
 
@@ -312,6 +395,73 @@ def check_partials(
     return parsed
 
 
+def check_unit_partials(
+    keys: ElectionKeys, units: Mapping[str, EncryptedTally], trustee: int, units_json: object
+) -> dict[str, list[PartialDecryption]]:
+    """Parse and verify one trustee's partial decryptions of every pool's subtotal;
+    :class:`TallyProblem` (400) naming the trustee and the unit if anything is wrong."""
+    key = keys.ceremony.verification_keys.get(trustee)
+    if key is None:
+        raise TallyProblem(f"trustee {trustee} holds no key share of this election", 403)
+    if not isinstance(units_json, dict) or sorted(units_json) != sorted(units):
+        raise TallyProblem(
+            f"partial decryption from trustee {trustee} is invalid: 'units' must hold the "
+            f"partial decryptions of the subtotals {sorted(units)!r}",
+            400,
+            trustee,
+        )
+    out: dict[str, list[PartialDecryption]] = {}
+    for pool, subtotal in units.items():
+        try:
+            if not isinstance(units_json[pool], list):
+                raise ValueError("not a list of partial decryptions")
+            parsed = [PartialDecryption.from_json(p) for p in units_json[pool]]
+            verify_partials(trustee, parsed, unit_labelled(pool, subtotal), key, keys.fingerprint)
+        except ValueError as exc:
+            reason = getattr(exc, "reason", None) or str(exc)
+            raise TallyProblem(
+                f"partial decryption from trustee {trustee} is invalid for unit {pool!r}: {reason}",
+                400,
+                trustee,
+            ) from exc
+        out[pool] = parsed
+    return out
+
+
+def combine_units(
+    keys: ElectionKeys,
+    units: Mapping[str, EncryptedTally],
+    submissions: Mapping[int, Mapping[str, Sequence[PartialDecryption]]],
+) -> dict[str, tuple[int, list[Any]]]:
+    """Each pool's decrypted counts (and ballots), for :func:`expected_result`."""
+    out: dict[str, tuple[int, list[Any]]] = {}
+    for pool, subtotal in units.items():
+        every = [p for t in sorted(submissions) for p in submissions[t][pool]]
+        try:
+            slots = combine_tally(
+                unit_labelled(pool, subtotal),
+                every,
+                keys.ceremony.verification_keys,
+                keys.k,
+                keys.fingerprint,
+            )
+            counts = [
+                counts_from_slots(
+                    keys.manifest,
+                    qi,
+                    [slots[unit_slot_label(pool, qi, si)] for si in range(len(q))],
+                    subtotal.ballots,
+                )
+                for qi, q in enumerate(subtotal.questions)
+            ]
+        except ValueError as exc:
+            raise TallyProblem(
+                f"the partial decryptions of unit {pool!r} do not combine: {exc}", 500
+            ) from exc
+        out[pool] = (subtotal.ballots, counts)
+    return out
+
+
 def combine_result(
     keys: ElectionKeys,
     tally: EncryptedTally,
@@ -322,6 +472,7 @@ def combine_result(
     challenged: int,
     sustained: int,
     overruled: int,
+    units: Mapping[str, tuple[int, Sequence[Any]]] | None = None,
 ) -> dict[str, Any]:
     """Decrypt the tally from k trustees' partials and make the result the verifier
     expects (:func:`ballot.record.verify.expected_result`, never a second copy)."""
@@ -350,6 +501,7 @@ def combine_result(
         challenged=challenged,
         sustained=sustained,
         overruled=overruled,
+        units=units,
     )
 
 
@@ -359,3 +511,14 @@ def parse_partials(row: BoardEntryRow) -> list[PartialDecryption]:
 
 def parse_tally(keys: ElectionKeys, row: BoardEntryRow) -> EncryptedTally:
     return EncryptedTally.from_json(_payload(row)["tally"], keys.manifest)
+
+
+def parse_units(keys: ElectionKeys, row: BoardEntryRow) -> dict[str, EncryptedTally]:
+    """The pooled subtotals of a ``tally.encrypted`` entry ({} if it has none)."""
+    raw = _payload(row).get("units") or {}
+    return {pool: EncryptedTally.from_json(t, keys.manifest) for pool, t in raw.items()}
+
+
+def parse_unit_partials(row: BoardEntryRow) -> dict[str, list[PartialDecryption]]:
+    raw = _payload(row).get("units") or {}
+    return {pool: [PartialDecryption.from_json(p) for p in ps] for pool, ps in raw.items()}

@@ -47,6 +47,7 @@ from ballot.i18n import BABEL_LOCALES, normalise, translations
 from ballot.record.audit import AuditEntry as RecordAuditEntry
 from ballot.record.audit import AuditFormatError, verify_audit
 from ballot.record.chain import ChainError, parse_at
+from ballot.record.units import DEFAULT_MIN_SIZE, SubtotalsError, subtotal_min_size
 from ballot.record.verify import VerificationFailed, outcome_rule
 from ballot.store.audit import audit_entries
 from ballot.store.board import head_json, last_entry, latest_head
@@ -303,6 +304,8 @@ class QuestionSheet:
     determinative: bool
     sheet: TallySheet | None  # recomputed from the published counts; None: rule unusable
     consistent: bool  # the published outcome follows from the published counts
+    # subtotals per unit (pooled, PROTOCOL 10.5): label, votes in ballot order, void
+    units: list[tuple[str, list[int], int]] = field(default_factory=list)
 
 
 @dataclass
@@ -325,6 +328,37 @@ class RoundView:
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _min_size(definition: Mapping[str, Any]) -> int:
+    """The definition's smallest unit with its own subtotal (the default if unusable)."""
+    try:
+        return subtotal_min_size(definition) or DEFAULT_MIN_SIZE
+    except SubtotalsError:
+        return DEFAULT_MIN_SIZE
+
+
+def _unit_parts(
+    result: Mapping[str, Any], qid: object, order: list[str]
+) -> dict[str, Counts] | None:
+    """One question's published subtotals per pooled unit, as counts in ballot order."""
+    units = result.get("units")
+    if not isinstance(units, list) or not units:
+        return None
+    parts: dict[str, Counts] = {}
+    for u in units:
+        if not isinstance(u, dict):
+            return None
+        for q in u.get("questions") or []:
+            if isinstance(q, dict) and q.get("id") == qid and isinstance(q.get("counts"), dict):
+                raw = q["counts"]
+                try:
+                    parts[str(u.get("unit", ""))] = Counts(
+                        {k: _int(raw.get(k)) for k in order}, _int(q.get("blank"))
+                    )
+                except RuleError:
+                    return None
+    return parts or None
 
 
 def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) -> RoundView:
@@ -362,6 +396,7 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         recorded: dict[str, Any] = outcome if isinstance(outcome, dict) else {}
         result = str(recorded.get("result", ""))
         sheet: TallySheet | None = None
+        parts = _unit_parts(r, q.get("id"), order)
         if rule is not None and counts:
             try:
                 sheet = build_tally_sheet(
@@ -370,6 +405,8 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
                     challenged,
                     sustained=sustained,
                     overruled=overruled,
+                    units=parts,
+                    min_unit_size=_min_size(definition),
                 )
             except (RuleError, ValueError):
                 sheet = None
@@ -394,6 +431,11 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
                 determinative=sheet.determinative if sheet is not None else False,
                 sheet=sheet,
                 consistent=consistent,
+                units=[
+                    (u.unit or _("Other units"), [u.votes[k] for k in order], u.void or 0)
+                    for u in (sheet.units if sheet is not None else ())
+                    if not u.suppressed and u.votes is not None
+                ],
             )
         )
     return RoundView(
@@ -463,6 +505,7 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
             else None
         ),
         "decisions": decided,
+        "unit_min_size": _min_size(facts.definition or {}),
         "sustained": sum(1 for d in decided if d["decision"] == "sustained"),
         "overruled": sum(1 for d in decided if d["decision"] == "overruled"),
     }

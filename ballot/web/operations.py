@@ -525,17 +525,20 @@ async def take_tally(session: AsyncSession, ctx: Context, election: Election) ->
         raise OperationError("the count is finished: there is no further round to take")
     overruled = state.overruled()
     encrypted, cast = await tally.encrypted_tally(session, election.id, keys.manifest, overruled)
-    row = await append_board(
-        session,
-        election.id,
-        tally.KIND_TALLY,
-        {
-            "round": round_,
-            "tally": encrypted.to_json(),
-            "counted": {"cast": cast, "overruled": overruled},
-        },
-        ctx.now,
-    )
+    payload: dict[str, Any] = {
+        "round": round_,
+        "tally": encrypted.to_json(),
+        "counted": {"cast": cast, "overruled": overruled},
+    }
+    min_size = keys.min_size
+    if min_size is not None:
+        # Pools are decided by round 1's counted ballots and kept for round 2 (PROTOCOL 10.5).
+        first = overruled if round_ == 1 else state.tally_payload(1)["counted"]["overruled"]
+        units = await tally.unit_tallies(
+            session, election.id, keys.manifest, min_size, overruled, first
+        )
+        payload["units"] = {pool: subtotal.to_json() for pool, subtotal in units.items()}
+    row = await append_board(session, election.id, tally.KIND_TALLY, payload, ctx.now)
     await sign_board_head(session, election.id, ctx.board_key, ctx.now)
     warning = (
         SINGLE_OVERRULED_WARNING
@@ -578,6 +581,7 @@ async def pending_tally(session: AsyncSession, election: Election) -> dict[str, 
         "labels": list(tally.labelled(payload)),
         "trustees": {"k": keys.k, "n": keys.n},
         "submitted": sorted(state.partials.get(round_, {})),
+        **({"units": body["units"]} if "units" in body else {}),
     }
 
 
@@ -588,6 +592,7 @@ async def accept_partials(
     trustee_index: int,
     round_: int,
     partials_json: Any,
+    units_json: Any = None,
 ) -> AcceptedPartials:
     """Check one trustee's partial decryptions and post them; with k in, post the result.
 
@@ -610,17 +615,23 @@ async def accept_partials(
             f"trustee {trustee_index} has already submitted partial decryptions for round {pending}"
         )
     encrypted = tally.parse_tally(keys, state.tallies[pending])
+    with_units = keys.min_size is not None
+    units = tally.parse_units(keys, state.tallies[pending])
     try:
         parsed = tally.check_partials(keys, encrypted, trustee_index, partials_json)
+        unit_parsed = (
+            tally.check_unit_partials(keys, units, trustee_index, units_json) if with_units else {}
+        )
     except tally.TallyProblem as exc:
         raise _refused(exc) from exc
-    row = await append_board(
-        session,
-        election.id,
-        tally.KIND_PARTIAL,
-        {"round": pending, "trustee": trustee_index, "partials": [p.to_json() for p in parsed]},
-        ctx.now,
-    )
+    posted: dict[str, Any] = {
+        "round": pending,
+        "trustee": trustee_index,
+        "partials": [p.to_json() for p in parsed],
+    }
+    if with_units:
+        posted["units"] = {pool: [p.to_json() for p in ps] for pool, ps in unit_parsed.items()}
+    row = await append_board(session, election.id, tally.KIND_PARTIAL, posted, ctx.now)
     await audit(
         session,
         ctx.actor,
@@ -636,6 +647,11 @@ async def accept_partials(
         submissions[trustee_index] = parsed
         counted = state.tally_payload(pending)["counted"]
         try:
+            unit_counts = None
+            if with_units:
+                unit_subs = {t: tally.parse_unit_partials(r) for t, r in submitted.items()}
+                unit_subs[trustee_index] = unit_parsed
+                unit_counts = tally.combine_units(keys, units, unit_subs)
             result = tally.combine_result(
                 keys,
                 encrypted,
@@ -645,6 +661,7 @@ async def accept_partials(
                 challenged=len(state.challenges),
                 sustained=len(state.sustained()),
                 overruled=len(counted["overruled"]),
+                units=unit_counts,
             )
         except tally.TallyProblem as exc:
             raise _refused(exc) from exc

@@ -27,6 +27,7 @@ from ballot.web.deps import Db, account_of, acting
 class PartialsIn(msgspec.Struct):
     round: int
     partials: list[Any]
+    units: dict[str, list[Any]] | None = None  # per pool, when the election has subtotals
 
 
 class DecisionIn(msgspec.Struct):
@@ -78,7 +79,7 @@ class TallyController(Controller):
         if position is None:  # the guard admits only seated trustees; belt and braces
             raise ops.OperationError("you hold no trustee seat in this election", 403)
         accepted = await ops.accept_partials(
-            db, acting(request), election, position, data.round, data.partials
+            db, acting(request), election, position, data.round, data.partials, data.units
         )
         await db.commit()
         return {

@@ -32,7 +32,9 @@ from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.group import Element
 from ballot.crypto.keyfile import open_key
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint
+from ballot.crypto.tally import EncryptedTally
 from ballot.crypto.threshold import partial_decrypt_tally
+from ballot.record.units import unit_labelled
 
 #: Six members in good standing, three whose eligibility is challenged.
 ROLL = """member_id,name,email,language,unit,challenged
@@ -62,10 +64,21 @@ class Trustee:
         r = await self.web.get(f"/api/elections/{election.id}/tally")
         assert r.status_code == 200, r.text
         pending = r.json()
-        return await self.web.post(
-            f"/api/elections/{election.id}/tally/partials",
-            json={"round": pending["round"], "partials": self.partials(election, pending)},
-        )
+        body = {"round": pending["round"], "partials": self.partials(election, pending)}
+        if "units" in pending:
+            body["units"] = self.unit_partials(election, pending)
+        return await self.web.post(f"/api/elections/{election.id}/tally/partials", json=body)
+
+    def unit_partials(self, election: CountedElection, pending: dict[str, Any]) -> Any:
+        """Partial decryptions of each pooled unit subtotal (PROTOCOL 10.5)."""
+        out = {}
+        for pool, subtotal in pending["units"].items():
+            labelled = unit_labelled(pool, EncryptedTally.from_json(subtotal, election.manifest))
+            mine = partial_decrypt_tally(
+                self.position, self.share.secret_share, labelled, election.fingerprint
+            )
+            out[pool] = [p.to_json() for p in mine]
+        return out
 
     def partials(self, election: CountedElection, pending: dict[str, Any]) -> list[Any]:
         slots = [ct for q in pending["tally"]["questions"] for ct in q["slots"]]
