@@ -113,6 +113,7 @@ from ballot.record.units import (
     pool_order,
     pool_units,
     subtotal_min_size,
+    unit_labelled,
     unit_slot_label,
 )
 
@@ -1219,14 +1220,6 @@ def _unit_name(pool: str) -> str:
     return f"unit {pool!r}" if pool else "the other units' pool"
 
 
-def _unit_labelled(pool: str, tally: EncryptedTally) -> dict[str, Ciphertext]:
-    return {
-        unit_slot_label(pool, qi, si): ct
-        for qi, slots in enumerate(tally.questions)
-        for si, ct in enumerate(slots)
-    }
-
-
 def _check_unit_tallies(
     ctx: _Context,
     life: _Lifecycle,
@@ -1344,7 +1337,7 @@ def _check_unit_partials(
                 verify_partials(
                     t,
                     parsed,
-                    _unit_labelled(pool, unit_tally),
+                    unit_labelled(pool, unit_tally),
                     ceremony.verification_keys[t],
                     ctx.fingerprint,
                 )
@@ -1359,7 +1352,7 @@ def _check_unit_partials(
     for pool, unit_tally in units.items():
         try:
             out[pool] = combine_tally(
-                _unit_labelled(pool, unit_tally),
+                unit_labelled(pool, unit_tally),
                 every[pool],
                 ceremony.verification_keys,
                 ceremony.k,

@@ -112,6 +112,14 @@ class TrusteeClient:
     def tally(self, election_id: str) -> dict[str, Any]:
         return dict(self.get(f"/api/elections/{election_id}/tally"))
 
-    def post_partials(self, election_id: str, round_: int, partials: list[Any]) -> dict[str, Any]:
-        body = {"round": round_, "partials": partials}
+    def post_partials(
+        self,
+        election_id: str,
+        round_: int,
+        partials: list[Any],
+        units: dict[str, list[Any]] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"round": round_, "partials": partials}
+        if units is not None:  # per pooled unit subtotal, when the election has them
+            body["units"] = units
         return dict(self.post(f"/api/elections/{election_id}/tally/partials", body))

@@ -13,7 +13,8 @@ published ceremony, and its own proofs before sending them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ballot.crypto.ballots import BallotError, EncryptedBallot
@@ -34,6 +35,13 @@ from ballot.crypto.threshold import (
 )
 from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label
+from ballot.record.units import (
+    SubtotalsError,
+    pool_order,
+    pool_units,
+    subtotal_min_size,
+    unit_labelled,
+)
 from ballot.trustee.ceremony import CEREMONY_KINDS, Report, board_entries, quiet
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError
 
@@ -53,6 +61,8 @@ class CheckedTally:
     fingerprint: bytes
     verification_key: Any
     ballots: int
+    #: pool -> its subtotal's labelled slots; None when the election has no subtotals
+    units: dict[str, dict[str, Ciphertext]] | None = field(default=None)
 
 
 def _definition(entry: BoardEntry) -> Any:
@@ -146,9 +156,77 @@ def check_tally(
     if labels is not None and list(labels) != list(labelled):
         raise TallyRefused("the server's slot labels are not the tally's slots")
     assert isinstance(round_, int)
+    units = _check_units(before, payload, info, definition, manifest, overruled, round_)
     return CheckedTally(
-        round_, labelled, fingerprint, result.verification_keys[share.index], len(parsed)
+        round_, labelled, fingerprint, result.verification_keys[share.index], len(parsed), units
     )
+
+
+def _check_units(
+    before: Sequence[BoardEntry],
+    payload: Mapping[str, Any],
+    info: Mapping[str, Any],
+    definition: Any,
+    manifest: ElectionManifest,
+    overruled: list[str],
+    round_: int,
+) -> dict[str, dict[str, Ciphertext]] | None:
+    """The unit subtotals (PROTOCOL 10.5): pooled by the verifier's rule from the board's
+    unit labels, each the homomorphic sum of exactly its pool's counted ballots."""
+    try:
+        min_size = subtotal_min_size(definition)
+    except SubtotalsError as exc:
+        raise TallyRefused(f"the election definition on the board is invalid: {exc}") from exc
+    if min_size is None:
+        if "units" in payload or "units" in info:
+            raise TallyRefused("the tally carries unit subtotals the definition does not ask for")
+        return None
+    if payload.get("units") != info.get("units") or not isinstance(info.get("units"), dict):
+        raise TallyRefused("the unit subtotals sent differ from the tally entry on the board")
+    first = set(overruled)
+    if round_ == 2:
+        earlier = [e for e in before if e.kind == "tally.encrypted" and e.payload.get("round") == 1]
+        if not earlier:
+            raise TallyRefused("a round-2 tally without a round-1 tally on the board")
+        first = set(earlier[-1].payload.get("counted", {}).get("overruled", []))
+    counted_now = set(overruled)
+    base: dict[str, int] = {}
+    labels: list[str] = []
+    members: list[tuple[str, Any]] = []  # (unit, ballot JSON) of the ballots counted now
+    for e in before:
+        if e.kind not in ("ballot.cast", "ballot.challenged"):
+            continue
+        unit = str(e.payload.get("unit", ""))
+        labels.append(unit)
+        challenge = e.payload.get("challenge")
+        if e.kind == "ballot.cast" or challenge in first:
+            base[unit] = base.get(unit, 0) + 1
+        if e.kind == "ballot.cast" or challenge in counted_now:
+            members.append((unit, e.payload.get("ballot")))
+    mapping = pool_units(base, labels, min_size)
+    pools = pool_order(mapping.values())
+    sent = info["units"]
+    if sorted(sent) != sorted(pools):
+        raise TallyRefused(
+            f"the tally's unit subtotals are for {sorted(sent)!r}, but pooling the board's "
+            f"units below {min_size} ballots gives {sorted(pools)!r}"
+        )
+    out: dict[str, dict[str, Ciphertext]] = {}
+    for pool in pools:
+        name = f"unit {pool!r}" if pool else "the other units' pool"
+        mine = [b for unit, b in members if mapping[unit] == pool]
+        try:
+            expected = aggregate(manifest, [EncryptedBallot.from_json(b) for b in mine])
+            published = EncryptedTally.from_json(sent[pool], manifest)
+        except (BallotError, TallyError, ValueError) as exc:
+            raise TallyRefused(f"cannot recompute the subtotal of {name}: {exc}") from exc
+        if published.ballots != expected.ballots or published.questions != expected.questions:
+            raise TallyRefused(
+                f"the subtotal of {name} is not the homomorphic sum of its {len(mine)} counted "
+                "ballots on the public board"
+            )
+        out[pool] = unit_labelled(pool, published)
+    return out
 
 
 @dataclass(frozen=True)
@@ -188,8 +266,20 @@ def run_tally(
     verify_partials(
         share.index, partials, checked.labelled, checked.verification_key, checked.fingerprint
     )
+    units: dict[str, list[Any]] | None = None
+    if checked.units is not None:
+        units = {}
+        for pool, labelled in checked.units.items():
+            mine = partial_decrypt_tally(
+                share.index, share.secret_share, labelled, checked.fingerprint
+            )
+            verify_partials(
+                share.index, mine, labelled, checked.verification_key, checked.fingerprint
+            )
+            units[pool] = [p.to_json() for p in mine]
+        report("step", f"made the partial decryptions of {len(units)} unit subtotal(s)")
     report("step", f"made {len(partials)} partial decryptions with proofs")
-    answer = client.post_partials(election_id, round_, [p.to_json() for p in partials])
+    answer = client.post_partials(election_id, round_, [p.to_json() for p in partials], units=units)
     report("step", "uploaded the partial decryptions; the server accepted them")
     return TallyOutcome(
         round_, checked.ballots, False, bool(answer.get("combined")), answer.get("result")
