@@ -115,3 +115,46 @@ async def test_without_subtotals_nothing_mentions_units(
     entries = await board(web, counted)
     assert all("unit" not in e["payload"] for e in entries if e["kind"] == "ballot.cast")
     assert "units-table" not in (await web.get(f"/board/{counted.id}/result")).text
+
+
+async def test_round_two_keeps_the_round_one_pools(
+    app: Litestar, web: Web, admin: Web, captured_tokens: dict[int, str], tmp_path: Path
+) -> None:
+    """North 2 and South 2 cast; three East ballots challenged.  East could only ever join
+    the other units' pool, which then takes North (smallest, by label) in round 1 already;
+    round 2 adds the overruled East ballots to that same pool."""
+    election = await open_counted_election(
+        app, admin, captured_tokens, objection_days=0, subtotals={"by": "unit", "min_size": 2}
+    )
+    try:
+        for member, choice in [("C001", YES), ("C002", YES), ("C003", NO), ("C004", NO)]:
+            await cast(web, election, member, choice)
+        for member, choice in [("X001", YES), ("X002", NO), ("X003", YES)]:
+            await cast(web, election, member, choice)
+        await close(admin, election)
+        await take(admin, election)
+        first = (await decrypt(election, 1, 2))["result"]
+        assert first["determinative"] is True
+        assert [(u["unit"], u["ballots"]) for u in first["units"]] == [("South", 2), ("", 2)]
+        view = (await admin.get(f"/api/elections/{election.id}/challenges")).json()
+        ids = {c["member_id"]: c["id"] for c in view["challenges"]}
+        for member, decision in [
+            ("X001", "overruled"),
+            ("X002", "overruled"),
+            ("X003", "sustained"),
+        ]:
+            r = await admin.post(
+                f"/api/elections/{election.id}/challenges/{ids[member]}",
+                json={"decision": decision, "reason": "checked the roll"},
+            )
+            assert r.status_code == 200, r.text
+        await take(admin, election)
+        final = (await decrypt(election, 3, 1))["result"]
+        assert [(u["unit"], u["ballots"]) for u in final["units"]] == [("South", 2), ("", 4)]
+        assert final["units"][1]["questions"][0]["counts"] == {"q1-o1": 3, "q1-o2": 1}
+        r = await web.get(f"/api/elections/{election.id}/record.zip")
+        assert r.status_code == 200, r.text
+        record_verifies(r.content, tmp_path)
+    finally:
+        for t in election.trustees:
+            await t.web.client.aclose()
