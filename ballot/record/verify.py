@@ -1898,6 +1898,11 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
         for q in r["questions"]:
             counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
             console.print(f"  {q['id']}: {counts}; void {q['blank']} -> {q['outcome']['result']}")
+        for u in r.get("units", []):
+            name = u["unit"] or "other units"
+            for q in u["questions"]:
+                counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
+                console.print(f"    {name} ({u['ballots']} ballots) {q['id']}: {counts}")
     if report.tracker is not None:
         style = "green" if report.tracker.counted else "red"
         console.print(f"[{style}]{report.tracker.message}[/{style}]")

@@ -261,3 +261,12 @@ def test_subtotals_verify_in_worker_processes(by_unit: GeneratedRecord) -> None:
         v.POOL_THRESHOLD = old
     assert report.ok, report.failure
     assert [u["ballots"] for u in report.result["units"]] == [5, 4]
+
+
+def test_cli_prints_the_subtotals(by_unit: GeneratedRecord, capsys) -> None:
+    from ballot.record.verify import main
+
+    assert main(by_unit.path, None, 1) == 0
+    out = capsys.readouterr().out
+    assert "Local 12 (5 ballots) represent: yes 4, no 1" in out
+    assert "other units (4 ballots) represent: yes 1, no 3" in out
