@@ -188,7 +188,11 @@ def _check_units(
         earlier = [e for e in before if e.kind == "tally.encrypted" and e.payload.get("round") == 1]
         if not earlier:
             raise TallyRefused("a round-2 tally without a round-1 tally on the board")
-        first = set(earlier[-1].payload.get("counted", {}).get("overruled", []))
+        said = earlier[-1].payload.get("counted")
+        before_round_one = said.get("overruled") if isinstance(said, dict) else None
+        if not isinstance(before_round_one, list):
+            raise TallyRefused("the round-1 tally on the board has no 'counted' summary")
+        first = {str(c) for c in before_round_one}
     counted_now = set(overruled)
     base: dict[str, int] = {}
     labels: list[str] = []

@@ -156,3 +156,56 @@ def test_run_tally_decrypts_and_uploads_every_unit_subtotal(
     for pool, labelled in checked.units.items():
         parsed = [PartialDecryption.from_json(p) for p in units[pool]]
         verify_partials(2, parsed, labelled, checked.verification_key, checked.fingerprint)
+
+
+def test_round_two_is_checked_against_the_round_one_pools(keyed: Any) -> None:
+    """A challenged 'C' ballot overruled after round 1 joins the pool round 1 made for it."""
+    definition, transcript, shares = keyed
+    mh = manifest_hash(definition)
+    manifest = ElectionManifest.from_definition(definition)
+    vkeys = [Element.from_hex(transcript["verification_keys"][str(i)]) for i in (1, 2, 3)]
+    key = shares[0].joint_public_key
+    fp = election_fingerprint(mh, key, vkeys)
+    entries: list[BoardEntry] = []
+
+    def add(kind: str, payload: dict[str, Any]) -> BoardEntry:
+        entries.append(append(entries[-1] if entries else None, kind, payload, AT))
+        return entries[-1]
+
+    add("election.defined", {"definition": definition, "manifest_hash": mh.hex()})
+    add("ceremony.completed", {"transcript": transcript, "fingerprint": fp.hex()})
+    add("roll.frozen", {"eligible": 5})
+    add("election.opened", {})
+    ballots = [encrypt_ballot(manifest, key, fp, [[c]])[0] for _, c in VOTES]
+    for i, (unit, _) in enumerate(VOTES[:4]):
+        add("ballot.cast", {"ballot": ballots[i].to_json(), "tracker": f"{i:064x}", "unit": unit})
+    add(
+        "ballot.challenged",
+        {"challenge": "C-1", "ballot": ballots[4].to_json(), "tracker": "ee" * 32, "unit": "C"},
+    )
+    add("election.closed", {"cast": 4, "challenged": 1})
+
+    def tally(round_: int, overruled: list[str], pools: dict[str, list[int]]) -> dict[str, Any]:
+        counted = [0, 1, 2, 3] + ([4] if overruled else [])
+        payload = {
+            "round": round_,
+            "tally": aggregate(manifest, [ballots[i] for i in counted]).to_json(),
+            "counted": {"cast": 4, "overruled": overruled},
+            "units": {
+                p: aggregate(manifest, [ballots[i] for i in m]).to_json() for p, m in pools.items()
+            },
+        }
+        entry = add("tally.encrypted", payload)
+        return {**payload, "seq": entry.seq, "entry_hash": entry.hash, "labels": ["q0/s0"]}
+
+    # round 1: 'C' has no counted ballot yet but could join the other pool: 'A' joins it
+    first = tally(1, [], {"B": [2, 3], "": [0, 1]})
+    assert sorted(check_tally(entries, first, shares[0]).units or {}) == ["", "B"]
+    add("tally.result", {"round": 1, "result": {"determinative": True}})
+    add("challenge.decided", {"challenge": "C-1", "decision": "overruled", "reason": "ok"})
+    second = tally(2, ["C-1"], {"B": [2, 3], "": [0, 1, 4]})
+    assert sorted(check_tally(entries, second, shares[0]).units or {}) == ["", "B"]
+    entries.pop()
+    short = tally(2, ["C-1"], {"B": [2, 3], "": [0, 1]})  # the overruled ballot left out
+    with pytest.raises(TallyRefused, match="other units' pool is not the homomorphic sum"):
+        check_tally(entries, short, shares[0])
