@@ -19,8 +19,9 @@ in this order, and reports the FIRST failure in words that name it:
    ciphertext of an audited ballot in a cast or challenged one;
 9. each round's encrypted tally is the homomorphic sum of exactly the ballots it
    counts (cast, plus challenged ones overruled before that tally; never sustained
-   or undecided ones, never audited ones);
-10. every trustee's partial decryption proof, per round;
+   or undecided ones, never audited ones); with subtotals per unit, the pools the rule
+   of :mod:`ballot.record.units` gives and each pool's sum (PROTOCOL 10.5);
+10. every trustee's partial decryption proof, per round (and per unit pool);
 11. the combination gives each round's published counts, and the counts are possible;
 12. the outcome and the "challenges determinative" flag follow from the rule;
 13. the convenience copies (tally.json, partials.json, result.json) equal the final
