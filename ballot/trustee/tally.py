@@ -2,8 +2,9 @@
 
 A trustee's partial decryption is the one act that turns encrypted votes into counts,
 so the tool refuses to make one for anything but the honest sum: it downloads the
-public board, checks its hash chain, and recomputes the tally itself from the board's
-ballots: every ``ballot.cast`` before the tally entry, plus every challenged ballot
+public board, checks its hash chain, checks every counted ballot's proofs and that no
+ciphertext appears twice (a copied ballot would let the sum expose a member's choice),
+and recomputes the tally itself from the board's ballots: every ``ballot.cast`` before the tally entry, plus every challenged ballot
 whose challenge was decided ``overruled`` before it.  Only if that sum, the ballot
 count and the ``counted`` summary equal what the server asks it to decrypt, and the
 tally entry sits on the board where the server says, does it decrypt (with a proof per
@@ -13,13 +14,16 @@ published ceremony, and its own proofs before sending them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from ballot.crypto.ballots import BallotError, EncryptedBallot
+from ballot.crypto.ballots import BallotError, EncryptedBallot, ballot_alphas, verify_ballot
 from ballot.crypto.ceremony import CeremonyError, TrusteeShare, verify_transcript
 from ballot.crypto.elgamal import Ciphertext
+from ballot.crypto.group import Element
 from ballot.crypto.manifest import (
     ElectionManifest,
     ManifestError,
@@ -69,6 +73,81 @@ def _definition(entry: BoardEntry) -> Any:
     return entry.payload.get("definition", entry.payload.get("manifest"))
 
 
+#: Below this many ballots the checks run in this process; above, on every core.
+PARALLEL_FROM = 2000
+
+
+def _verify_chunk(args: tuple[Any, str, str, list[tuple[int, Any]]]) -> tuple[int, str] | None:
+    """Check one chunk of ballots in a worker; the first failure as (seq, reason)."""
+    definition, key_hex, fingerprint_hex, items = args
+    manifest = ElectionManifest.from_definition(definition)
+    key = Element.from_hex(key_hex)
+    fingerprint = bytes.fromhex(fingerprint_hex)
+    for seq, ballot_json in items:
+        try:
+            verify_ballot(manifest, key, fingerprint, ballot_json)
+        except BallotError as exc:
+            return seq, str(exc)
+    return None
+
+
+def check_counted_ballots(
+    manifest: ElectionManifest,
+    definition: Any,
+    key: Element,
+    fingerprint: bytes,
+    before: list[BoardEntry],
+    seqs: list[int],
+    parsed: list[EncryptedBallot],
+) -> None:
+    """Refuse a tally that sums anything but valid, distinct ballots.
+
+    Recomputing the sum is not enough: a server could put a copy of one member's
+    ballot on the board (the copy's proofs are valid) or a ballot that encrypts 50
+    votes (its proofs fail), and a decryption of that sum would expose or distort the
+    members' choices.  So every counted ballot's proofs are checked, and no ciphertext
+    may appear twice among the board's ballots (cast, challenged or audited) -- the
+    same checks the verifier makes, made before the trustee's key is used.
+    """
+    by_seq = {e.seq: e for e in before}
+    items = [(seq, by_seq[seq].payload.get("ballot")) for seq in seqs]
+    if len(items) < PARALLEL_FROM:
+        failure = _verify_chunk((definition, key.hex(), fingerprint.hex(), items))
+    else:
+        size = max(500, len(items) // ((os.cpu_count() or 1) * 4))
+        chunks = [
+            (definition, key.hex(), fingerprint.hex(), items[i : i + size])
+            for i in range(0, len(items), size)
+        ]
+        with ProcessPoolExecutor() as pool:
+            failure = next((f for f in pool.map(_verify_chunk, chunks) if f is not None), None)
+    if failure is not None:
+        raise TallyRefused(
+            f"board entry {failure[0]} is not a valid ballot ({failure[1]}); "
+            "NOT decrypting a tally that counts it"
+        )
+    seen: dict[bytes, int] = {}
+    for e in before:
+        if e.kind == "ballot.audited":
+            audit = e.payload.get("audit")
+            audited = audit.get("ballot") if isinstance(audit, dict) else None
+            try:
+                alphas = ballot_alphas(EncryptedBallot.from_json(audited))
+            except (BallotError, ValueError):
+                continue  # the verifier names a malformed audit; it adds nothing to the sum
+            for alpha in alphas:
+                seen.setdefault(bytes(alpha), e.seq)
+    for seq, counted in zip(seqs, parsed, strict=True):
+        for alpha in ballot_alphas(counted):
+            first = seen.setdefault(bytes(alpha), seq)
+            if first != seq:
+                raise TallyRefused(
+                    f"board entry {seq} reuses a ciphertext of board entry {first} (a copied "
+                    "ballot): decrypting a sum that holds a copy would expose a member's "
+                    "choice, so NOT decrypting"
+                )
+
+
 def check_tally(
     entries: list[BoardEntry], info: dict[str, Any], share: TrusteeShare
 ) -> CheckedTally:
@@ -115,15 +194,24 @@ def check_tally(
         if e.kind == "challenge.decided" and e.payload.get("decision") == "overruled"
     )
     counted_ballots: list[Any] = []
+    counted_seqs: list[int] = []
     n_cast = 0
     for e in before:
         if e.kind == "ballot.cast":
             n_cast += 1
             counted_ballots.append(e.payload.get("ballot"))
+            counted_seqs.append(e.seq)
         elif e.kind == "ballot.challenged" and e.payload.get("challenge") in overruled:
             counted_ballots.append(e.payload.get("ballot"))
+            counted_seqs.append(e.seq)
     try:
         parsed = [EncryptedBallot.from_json(b) for b in counted_ballots]
+    except (BallotError, ValueError) as exc:
+        raise TallyRefused(f"cannot recompute the tally from the board: {exc}") from exc
+    check_counted_ballots(
+        manifest, definition, result.joint_public_key, fingerprint, before, counted_seqs, parsed
+    )
+    try:
         expected = aggregate(manifest, parsed)
         published = EncryptedTally.from_json(info.get("tally"), manifest)
     except (BallotError, TallyError, ValueError) as exc:

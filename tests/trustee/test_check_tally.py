@@ -68,7 +68,7 @@ def keyed() -> tuple[dict[str, Any], dict[str, Any], list[TrusteeShare]]:
     return definition, transcript, [TrusteeShare.from_bytes(b) for b in blobs]
 
 
-def board_with_votes(keyed: Any) -> Board:
+def board_with_votes(keyed: Any, tamper: Any = None) -> Board:
     definition, transcript, shares = keyed
     mh = manifest_hash(definition)
     manifest = ElectionManifest.from_definition(definition)
@@ -89,7 +89,12 @@ def board_with_votes(keyed: Any) -> Board:
             board.add(
                 "ballot.challenged", {"challenge": name, "ballot": ballot, "tracker": "cd" * 32}
             )
-    board.add("election.closed", {"cast": 3, "challenged": 2})
+    cast = 3
+    if tamper is not None:  # a dishonest server adds one more "ballot" before closing
+        board.ballots["cast4"] = tamper(board, manifest, key, fp)
+        board.add("ballot.cast", {"ballot": board.ballots["cast4"], "tracker": "ef" * 32})
+        cast = 4
+    board.add("election.closed", {"cast": cast, "challenged": 2})
     return board
 
 
@@ -149,3 +154,36 @@ def test_a_key_of_another_election_is_refused(keyed: Any) -> None:
     _, blobs = local_ceremony(2, 3, manifest_hash(other))
     with pytest.raises(TallyRefused, match="another election"):
         check_tally(board.entries, info, TrusteeShare.from_bytes(blobs[0]))
+
+
+def test_a_copied_ballot_is_refused_before_decrypting(keyed: Any) -> None:
+    """A verbatim copy of cast1 has valid proofs; counting it twice would let the sum
+    expose cast1's choice, so the tool refuses and names both entries."""
+    board = board_with_votes(keyed, lambda b, *_: b.ballots["cast1"])
+    info = board.tally(["cast1", "cast2", "cast3", "cast4"], [])
+    with pytest.raises(TallyRefused, match=r"board entry 9 reuses a ciphertext of board entry 4"):
+        check_tally(board.entries, info, board.shares[0])
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "worker-processes"])
+def test_a_ballot_with_a_bad_proof_is_refused_before_decrypting(
+    keyed: Any, parallel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if parallel:  # large boards are checked on every core: same verdict
+        monkeypatch.setattr("ballot.trustee.tally.PARALLEL_FROM", 1)
+
+    def fifty_votes(board: Board, manifest: Any, key: Any, fp: bytes) -> dict[str, Any]:
+
+        from ballot.crypto.group import Scalar, base_mul
+
+        ballot = encrypt_ballot(manifest, key, fp, [[0]])[0]
+        # Add 49 * B to beta: the ciphertext now encrypts 50, its proof says [0, 1].
+        beta = ballot.questions[0].slots[0].ciphertext.beta + base_mul(Scalar(49))
+        data = ballot.to_json()
+        data["questions"][0]["slots"][0]["beta"] = beta.hex()
+        return data
+
+    board = board_with_votes(keyed, fifty_votes)
+    info = board.tally(["cast1", "cast2", "cast3", "cast4"], [])
+    with pytest.raises(TallyRefused, match=r"board entry 9 is not a valid ballot"):
+        check_tally(board.entries, info, board.shares[0])
