@@ -32,7 +32,7 @@ UI = [
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 #: Words that really are spelled as in English in a language (else a translation is missing).
 SAME_AS_ENGLISH = {"Password", "Email"}
-SAME_IN = {"es": {"no"}}
+SAME_IN = {"es": {"no", "No"}}
 #: Same keywords as the extraction command in ballot/locale/babel.cfg.  ballot.i18n.gettext
 #: takes the language first, so its msgid is the second of two arguments.
 KEYWORDS = {
