@@ -18,7 +18,7 @@ two rounds.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
@@ -242,16 +242,11 @@ def _ballots(rows: Iterable[tuple[int, str]]) -> Iterable[EncryptedBallot]:
         yield EncryptedBallot.from_json(json.loads(text)["ballot"])
 
 
-async def encrypted_tally(
-    session: AsyncSession, election_id: str, manifest: ElectionManifest, overruled: Sequence[str]
-) -> tuple[EncryptedTally, int]:
-    """Sum every cast ballot on the board and the overruled challenged ones.
-
-    Returns the tally and the number of cast ballots.  Reads the board a page at a
-    time so a large election does not hold every ballot in memory at once.
-    """
-    total: EncryptedTally | None = None
-    cast = 0
+async def _cast_pages(
+    session: AsyncSession, election_id: str
+) -> AsyncIterator[Sequence[tuple[int, str]]]:
+    """The board's ``ballot.cast`` entries as (seq, payload text), a page at a time, so a
+    large election is never held in memory at once."""
     last = -1
     while True:
         rows = (
@@ -267,10 +262,24 @@ async def encrypted_tally(
             )
         ).all()
         if not rows:
-            break
+            return
         last = rows[-1][0]
+        yield [(r[0], r[1]) for r in rows]
+
+
+async def encrypted_tally(
+    session: AsyncSession, election_id: str, manifest: ElectionManifest, overruled: Sequence[str]
+) -> tuple[EncryptedTally, int]:
+    """Sum every cast ballot on the board and the overruled challenged ones.
+
+    Returns the tally and the number of cast ballots.  Reads the board a page at a
+    time so a large election does not hold every ballot in memory at once.
+    """
+    total: EncryptedTally | None = None
+    cast = 0
+    async for rows in _cast_pages(session, election_id):
         cast += len(rows)
-        total = _add(total, aggregate(manifest, _ballots((r[0], r[1]) for r in rows)))
+        total = _add(total, aggregate(manifest, _ballots(rows)))
     if overruled:
         seqs = list(
             await session.scalars(
@@ -322,23 +331,7 @@ async def unit_tallies(
         for unit, ballots in groups.items():
             per_unit[unit] = _add(per_unit.get(unit), aggregate(manifest, ballots))
 
-    last = -1
-    while True:
-        rows = (
-            await session.execute(
-                select(BoardEntryRow.seq, BoardEntryRow.payload)
-                .where(
-                    BoardEntryRow.election_id == election_id,
-                    BoardEntryRow.kind == KIND_CAST,
-                    BoardEntryRow.seq > last,
-                )
-                .order_by(BoardEntryRow.seq)
-                .limit(PAGE)
-            )
-        ).all()
-        if not rows:
-            break
-        last = rows[-1][0]
+    async for rows in _cast_pages(session, election_id):
         page = []
         for _seq, text in rows:
             p = json.loads(text)
