@@ -61,7 +61,8 @@ class LiveServer:
         self.sink.stop()
 
 
-async def _make_admin(url: str) -> None:
+async def make_admin(url: str) -> None:
+    """The committee admin every live test signs in as (admin@example.org)."""
     engine = make_engine(url)
     try:
         async with make_session_factory(engine)() as db:
@@ -125,7 +126,7 @@ def start_server(
         mail_rate=1000.0,
     )
     upgrade(settings.database_url)
-    asyncio.run(_make_admin(settings.database_url))
+    asyncio.run(make_admin(settings.database_url))
     app = create_app(settings, schedule=False)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

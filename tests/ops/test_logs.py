@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from cast.live import free_port
+from cast.live import free_port, make_admin
 from web.helpers import PASSWORD
 
 from ballot.config import Settings
@@ -27,9 +27,6 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.logs import REDACTED, JsonFormatter, RedactingFilter, configure_logging, redact
 from ballot.migrations import upgrade
-from ballot.store import accounts
-from ballot.store.db import make_engine, make_session_factory
-from ballot.store.types import utcnow
 from ballot.web.app import create_app
 
 TOKEN = "h_rd1MSLwHxdwx3A9_lLnNyp0GMttM_Ljqkd6q676xs"
@@ -105,23 +102,6 @@ def restore_logging() -> Iterator[None]:
         logging.getLogger(name).propagate = propagate
 
 
-async def _make_admin(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with make_session_factory(engine)() as db:
-            await accounts.create_account(
-                db,
-                email="admin@example.org",
-                name="admin",
-                role="admin",
-                password=PASSWORD,
-                now=utcnow(),
-            )
-            await db.commit()
-    finally:
-        await engine.dispose()
-
-
 def _open_election(http: httpx.Client, definition: dict[str, Any], roll: str) -> dict[str, Any]:
     """Define, key and open an election over HTTP as a committee would."""
     headers = {"x-csrftoken": http.cookies["csrftoken"]}
@@ -173,7 +153,7 @@ def test_a_whole_voting_session_logs_no_secret(
         schedule_interval=0,
     )
     upgrade(settings.database_url)
-    asyncio.run(_make_admin(settings.database_url))
+    asyncio.run(make_admin(settings.database_url))
     app = create_app(settings, schedule=False)
     output = io.StringIO()
     configure_logging("INFO", "json", stream=output)

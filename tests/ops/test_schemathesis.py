@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from cast.live import make_admin
 from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from schemathesis.python import asgi
@@ -35,8 +36,6 @@ from ballot.migrations import upgrade
 from ballot.record.board import BoardEntry
 from ballot.record.signing import SignedHead, verify_head_against_board, verify_head_sequence
 from ballot.web.app import create_app
-
-from .test_logs import _make_admin
 
 EXAMPLES = 40  #: generated requests per operation (about 50 operations)
 BUDGET = 75.0  #: seconds; later operations get fewer examples if the machine is slow
@@ -112,7 +111,7 @@ def test_generated_requests_never_fail_the_server(
         hsts=True,
     )
     upgrade(settings.database_url)
-    asyncio.run(_make_admin(settings.database_url))
+    asyncio.run(make_admin(settings.database_url))
     app = create_app(settings, schedule=False)
     schema = schemathesis.openapi.from_asgi("/api/schema/openapi.json", app)
     client = asgi.get_client(app)

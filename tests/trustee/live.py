@@ -20,12 +20,10 @@ from typing import Any
 
 import httpx
 import uvicorn
+from cast.live import make_admin
 
 from ballot.config import Settings
 from ballot.migrations import upgrade
-from ballot.store import accounts
-from ballot.store.db import make_engine, make_session_factory
-from ballot.store.types import utcnow
 from ballot.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -52,23 +50,6 @@ class Live:
         self.thread.join(timeout=15)
 
 
-async def _make_admin(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with make_session_factory(engine)() as db:
-            await accounts.create_account(
-                db,
-                email="admin@example.org",
-                name="admin",
-                role="admin",
-                password=PASSWORD,
-                now=utcnow(),
-            )
-            await db.commit()
-    finally:
-        await engine.dispose()
-
-
 def start(db_url: str, folder: Path, **settings: Any) -> Live:
     port = free_port()
     config = Settings(
@@ -80,7 +61,7 @@ def start(db_url: str, folder: Path, **settings: Any) -> Live:
         **settings,
     )
     upgrade(db_url)
-    asyncio.run(_make_admin(db_url))
+    asyncio.run(make_admin(db_url))
     app = create_app(config, schedule=False)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
