@@ -342,11 +342,24 @@ class _Batcher(typing.Generic[_Item, _Result]):
         self.pending: list[tuple[_Item, asyncio.Future[_Result]]] = []
         self.task: asyncio.Task[None] | None = None
         self._discard = False
+        self._closing = False
         self._wake = asyncio.Event()
 
     def discard_connection(self) -> None:
         """Give the held connection back after this batch (it saw an error)."""
         self._discard = True
+
+    async def close(self) -> None:
+        """Finish the work in hand and give the held connection back (at shutdown).
+
+        Without this a drain task lingering with its connection could outlive the
+        engine and the event loop, and its driver would report to a closed loop.
+        """
+        self._closing = True
+        self._wake.set()
+        if self.task is not None:
+            with contextlib.suppress(Exception):
+                await self.task
 
     async def submit(self, item: _Item) -> _Result:
         future: asyncio.Future[_Result] = asyncio.get_running_loop().create_future()
@@ -377,8 +390,8 @@ class _Batcher(typing.Generic[_Item, _Result]):
     async def _more_work(self) -> bool:
         """Wait up to LINGER for another cast; True if one came."""
         self._wake.clear()
-        if self.pending:
-            return True
+        if self.pending or self._closing:
+            return bool(self.pending)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.LINGER)
         return bool(self.pending)
@@ -1033,6 +1046,10 @@ class CastQueue(_Batcher[Verified, dict[str, Any]]):
 
     async def cast(self, verified: Verified) -> dict[str, Any]:
         return await self.submit(verified)
+
+    async def close(self) -> None:
+        await self.reader.close()
+        await super().close()
 
 
 def _receipt(

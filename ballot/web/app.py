@@ -142,6 +142,9 @@ def create_app(
             stop.set()
             if task is not None:
                 await task
+            queue = app.state.get("cast_queue")
+            if queue is not None:  # give its held connections back before the pool closes
+                await queue.close()
             await engine.dispose()
 
     state = State(
