@@ -7,10 +7,8 @@ then refused; a Benaloh audit round-trips (browser -> server -> Python check_aud
 the public audit page); axe-core finds no serious or critical violation; the page works
 at 320 px, without JavaScript it says what is needed, and a wrong fingerprint stops it.
 
-Every test that casts, audits or is refused by the server runs on both engines; the
-page-only checks (accessibility, no JavaScript, fingerprint, language switcher) do not
-touch the database beyond loading the page, so they run on SQLite only to keep the
-module quick.
+Every test runs on both engines (the page-only checks too: they are quick, and in CI
+no browser test may be skipped).
 """
 
 from __future__ import annotations
@@ -104,12 +102,6 @@ def _opened(server: LiveServer) -> Iterator[LiveServer]:
         yield server
     finally:
         ELECTIONS.clear()
-
-
-def sqlite_only(live: LiveServer) -> None:
-    """A page-only check: once, on SQLite (see the module docstring)."""
-    if live.engine != "sqlite":
-        pytest.skip("page-only check: run on SQLite")
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +265,6 @@ def test_benaloh_audit_round_trip_then_a_fresh_ballot_is_cast(live: LiveServer, 
 def test_no_serious_accessibility_violations_and_usable_at_320px(
     live: LiveServer, browser: Any
 ) -> None:
-    sqlite_only(live)
     require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
     context = browser.new_context(viewport={"width": 320, "height": 640})
     try:
@@ -321,7 +312,6 @@ def test_no_serious_accessibility_violations_and_usable_at_320px(
 
 
 def test_without_javascript_the_page_says_what_is_needed(live: LiveServer, browser: Any) -> None:
-    sqlite_only(live)
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -334,7 +324,6 @@ def test_without_javascript_the_page_says_what_is_needed(live: LiveServer, brows
 
 
 def test_a_wrong_fingerprint_stops_the_page_before_encrypting(live: LiveServer, page: Any) -> None:
-    sqlite_only(live)
 
     def tamper(route: Any) -> None:
         response = route.fetch()
@@ -379,7 +368,6 @@ def test_checkboxes_stop_at_the_maximum_and_the_ballot_verifies(
 
 
 def test_language_switcher_and_reload_keep_the_ballot(live: LiveServer, page: Any) -> None:
-    sqlite_only(live)
     open_ballot(page, live.links["ana@example.org"])  # Ana's roll language is Spanish
     assert page.locator("html").get_attribute("lang") == "es"
     assert page.locator("h1").inner_text() == "Votación de reconocimiento"
