@@ -74,6 +74,20 @@ async def latest_head(session: AsyncSession, election_id: str) -> BoardHeadRow |
     )
 
 
+def head_values(head: SignedHead) -> dict[str, Any]:
+    """The ``board_heads`` row of a signed head (column name -> value): one builder for
+    the ORM path here and the cast path's direct statements."""
+    return {
+        "election_id": head.election_id,
+        "seq": head.seq,
+        "head": head.head_hash,
+        "at": head.at,
+        "prev": head.prev,
+        "signature": head.signature,
+        "hash": head.hash,
+    }
+
+
 async def sign_board_head(
     session: AsyncSession, election_id: str, key: ServerKey, at: datetime
 ) -> BoardHeadRow | None:
@@ -87,15 +101,7 @@ async def sign_board_head(
     head = sign_head(
         key, election_id, to_entry(last), at, to_head(previous) if previous is not None else None
     )
-    row = BoardHeadRow(
-        election_id=election_id,
-        seq=head.seq,
-        head=head.head_hash,
-        at=head.at,
-        prev=head.prev,
-        signature=head.signature,
-        hash=head.hash,
-    )
+    row = BoardHeadRow(**head_values(head))
     session.add(row)
     await session.flush()
     return row

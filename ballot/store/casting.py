@@ -66,7 +66,7 @@ from ballot.record.board import BoardEntry
 from ballot.record.canonical import canonical_json
 from ballot.record.chain import GENESIS, format_at
 from ballot.record.signing import ServerKey, SignedHead, sign_head
-from ballot.store.board import append_board, head_json, sign_board_head
+from ballot.store.board import append_board, head_json, head_values, sign_board_head
 from ballot.store.cast_tables import BallotAlpha, CastBallot, ChallengedBallot, TokenAudit
 from ballot.store.challenged import KIND_CHALLENGED, new_challenge_id
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election, Voter, VoterToken
@@ -611,19 +611,6 @@ def entry_hash_of(seq: int, kind: str, at: str, payload_text: str, prev: str) ->
     canonical body), from the payload's canonical text."""
     body = f'{{"at":"{at}","kind":"{kind}","payload":{payload_text},"prev":"{prev}","seq":{seq}}}'
     return hashlib.sha256(body.encode("ascii")).hexdigest()
-
-
-def head_values(head: SignedHead) -> dict[str, Any]:
-    """The ``board_heads`` row of a signed head (column name -> value)."""
-    return {
-        "election_id": head.election_id,
-        "seq": head.seq,
-        "head": head.head_hash,
-        "at": head.at,
-        "prev": head.prev,
-        "signature": head.signature,
-        "hash": head.hash,
-    }
 
 
 @dataclass
