@@ -57,32 +57,7 @@ done
 # A URL becomes libpq's PG* variables, so the password is not visible in the process list.
 url="${DATABASE_URL:-${BALLOT_DATABASE_URL:-}}"
 if [ -n "$url" ]; then
-  settings="$(
-    "${PYTHON:-python3}" - "$url" <<'PY'
-import shlex
-import sys
-from urllib.parse import parse_qs, unquote, urlsplit
-
-url = sys.argv[1]
-scheme, sep, rest = url.partition("://")
-if not sep or scheme.split("+")[0] not in ("postgresql", "postgres"):
-    sys.exit(f"not a PostgreSQL URL (scheme {scheme.split('+')[0]!r})")
-parts = urlsplit("postgresql://" + rest)
-values = {
-    "PGHOST": parts.hostname,
-    "PGPORT": str(parts.port) if parts.port else None,
-    "PGUSER": unquote(parts.username) if parts.username else None,
-    "PGPASSWORD": unquote(parts.password) if parts.password else None,
-}
-known = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "host": "PGHOST", "port": "PGPORT"}
-for key, items in parse_qs(parts.query).items():
-    if key in known:
-        values[known[key]] = items[-1]
-for name, value in values.items():
-    if value:
-        print(f"export {name}={shlex.quote(value)}")
-PY
-  )" || fail "cannot use the database URL"
+  settings="$("${PYTHON:-python3}" "$(dirname "$0")/pg-url-env.py" "$url")" || fail "cannot use the database URL"
   eval "$settings"
 fi
 unset PGDATABASE
