@@ -42,13 +42,12 @@ from ballot.crypto.ceremony import (
 from ballot.crypto.sharebox import EncryptedShare, ShareboxError, check_receiving_key
 from ballot.crypto.threshold import ThresholdError
 from ballot.record.canonical import canonical_json
+from ballot.record.election_record import KIND_DEFINED
 from ballot.store.ceremony_tables import CeremonyMessage
 from ballot.store.models import BoardEntryRow
 
 #: Trustee rounds in order (the "failure" row is the server's, trustee 0).
 TRUSTEE_ROUNDS = ("receiving_key", "dealing", "complaints", "resolutions")
-#: Board entries that (re)start a definition, hence a new ceremony attempt.
-DEFINITION_KINDS = ("election.defined", "election.manifest")
 
 
 class RoundError(ValueError):
@@ -73,7 +72,7 @@ async def ceremony_epoch(session: AsyncSession, election_id: str) -> int | None:
         select(BoardEntryRow.seq)
         .where(
             BoardEntryRow.election_id == election_id,
-            BoardEntryRow.kind.in_(DEFINITION_KINDS),
+            BoardEntryRow.kind == KIND_DEFINED,
         )
         .order_by(BoardEntryRow.seq.desc())
         .limit(1)

@@ -64,10 +64,10 @@ from ballot.crypto.threshold import ThresholdError
 from ballot.record.board import BoardEntry, BoardFormatError, verify_chain
 from ballot.record.canonical import canonical_json
 from ballot.record.chain import ChainError
+from ballot.record.election_record import KIND_CEREMONY
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError, Unreachable
 
 STATE_FORMAT = "ballot/trustee-ceremony-state/v1"
-CEREMONY_KINDS = ("ceremony.completed", "ceremony.transcript")
 
 #: report(kind, message): kind is "step" (something done), "wait" or "info".
 Report = Callable[[str, str], None]
@@ -484,7 +484,7 @@ def board_entries(client: TrusteeClient, election_id: str) -> list[BoardEntry]:
 
 def _check_board(client: TrusteeClient, election_id: str, transcript: Any) -> None:
     entries = board_entries(client, election_id)
-    on_board = [e for e in entries if e.kind in CEREMONY_KINDS]
+    on_board = [e for e in entries if e.kind == KIND_CEREMONY]
     if not on_board or on_board[-1].payload.get("transcript") != transcript:
         raise TrusteeError("the public board does not show this ceremony transcript")
 

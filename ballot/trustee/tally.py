@@ -38,7 +38,7 @@ from ballot.crypto.threshold import (
     verify_partials,
 )
 from ballot.record.board import BoardEntry
-from ballot.record.election_record import slot_label
+from ballot.record.election_record import KIND_CEREMONY, KIND_DEFINED, slot_label
 from ballot.record.units import (
     SubtotalsError,
     pool_order,
@@ -46,10 +46,8 @@ from ballot.record.units import (
     subtotal_min_size,
     unit_labelled,
 )
-from ballot.trustee.ceremony import CEREMONY_KINDS, Report, board_entries, quiet
+from ballot.trustee.ceremony import Report, board_entries, quiet
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError
-
-DEFINED = ("election.defined", "election.manifest")
 
 
 class TallyRefused(TrusteeError):
@@ -67,10 +65,6 @@ class CheckedTally:
     ballots: int
     #: pool -> its subtotal's labelled slots; None when the election has no subtotals
     units: dict[str, dict[str, Ciphertext]] | None = field(default=None)
-
-
-def _definition(entry: BoardEntry) -> Any:
-    return entry.payload.get("definition", entry.payload.get("manifest"))
 
 
 #: Below this many ballots the checks run in this process; above, on every core.
@@ -167,10 +161,10 @@ def check_tally(
     if payload.get("counted") != info.get("counted"):
         raise TallyRefused(f"the tally's 'counted' summary differs from board entry {seq}")
     before = entries[:seq]
-    defined = [e for e in before if e.kind in DEFINED]
+    defined = [e for e in before if e.kind == KIND_DEFINED]
     if not defined:
         raise TallyRefused("the board holds no election definition before the tally")
-    definition = _definition(defined[-1])
+    definition = defined[-1].payload.get("definition")
     try:
         mh = manifest_hash(definition)
         manifest = ElectionManifest.from_definition(definition)
@@ -178,7 +172,7 @@ def check_tally(
         raise TallyRefused(f"the election definition on the board is invalid: {exc}") from exc
     if mh != share.manifest_hash:
         raise TallyRefused("this key file belongs to another election (manifest hash differs)")
-    ceremonies = [e for e in before if e.kind in CEREMONY_KINDS and e.seq > defined[-1].seq]
+    ceremonies = [e for e in before if e.kind == KIND_CEREMONY and e.seq > defined[-1].seq]
     if not ceremonies:
         raise TallyRefused("the board holds no key ceremony transcript before the tally")
     try:

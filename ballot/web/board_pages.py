@@ -151,8 +151,16 @@ def public_data(election: Election, server_key: str) -> dict[str, Any]:
     return out
 
 
-def _limit(limit: int | None) -> int:
-    return max(1, min(limit or PAGE_SIZE, MAX_PAGE))
+def _page(after: int, limit: int | None) -> tuple[int, int]:
+    """A board page's bounds from the query: ``after`` a seq (board seqs are INTEGER
+    columns: int32 on PostgreSQL, so anything beyond is clamped, not a 500), and the
+    page size within [1, MAX_PAGE]."""
+    return max(-1, min(after, 2**31 - 1)), max(1, min(limit or PAGE_SIZE, MAX_PAGE))
+
+
+def _next_after(rows: list[Any], n: int) -> int | None:
+    """Where the next page starts, or None when this page was the last."""
+    return rows[-1].seq if len(rows) == n else None
 
 
 def _title(definition: dict[str, Any] | None, language: str) -> str:
@@ -179,13 +187,12 @@ class BoardApiController(Controller):
         limit: FromQuery[int | None] = None,
     ) -> dict[str, Any]:
         await ops.get_election(db, election_id)
-        n = _limit(limit)
-        after = max(-1, min(after, 2**31 - 1))  # board seqs are INTEGER columns (PostgreSQL: int32)
+        after, n = _page(after, limit)
         rows = await board_page(db, election_id, after, n)
         return {
             "election_id": election_id,
             "entries": [entry_json(r) for r in rows],
-            "next_after": rows[-1].seq if len(rows) == n else None,
+            "next_after": _next_after(rows, n),
         }
 
     @get("/trackers", opt={"access": "public"})
@@ -197,13 +204,12 @@ class BoardApiController(Controller):
         limit: FromQuery[int | None] = None,
     ) -> dict[str, Any]:
         await ops.get_election(db, election_id)
-        n = _limit(limit)
-        after = max(-1, min(after, 2**31 - 1))  # board seqs are INTEGER columns (PostgreSQL: int32)
+        after, n = _page(after, limit)
         rows = await trackers(db, election_id, after, n)
         return {
             "election_id": election_id,
             "trackers": [r.to_json() for r in rows],
-            "next_after": rows[-1].seq if len(rows) == n else None,
+            "next_after": _next_after(rows, n),
         }
 
     @get("/trackers/{tracker:str}", opt={"access": "public"})
