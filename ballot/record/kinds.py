@@ -1,0 +1,76 @@
+"""The board's vocabulary: every entry kind, what each needs before it, which happen once.
+
+This is the one place a kind is spelled (PROTOCOL.md 11.2); the server, the trustee tool,
+the verifier and the synthetic records all name kinds through :class:`Kind`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+
+class Kind(StrEnum):
+    """A board entry kind, in lifecycle order.  The value is the wire spelling."""
+
+    DEFINED = "election.defined"
+    #: The definition in force taken back before the election opened (back to draft);
+    #: a later ``election.defined`` starts the definition over.
+    WITHDRAWN = "election.withdrawn"
+    CEREMONY = "ceremony.completed"
+    ROLL = "roll.frozen"
+    OPENED = "election.opened"
+    CAST = "ballot.cast"
+    CHALLENGED = "ballot.challenged"
+    #: A Benaloh-audited (spoiled) ballot with its opening: checked, never counted.
+    AUDITED = "ballot.audited"
+    CLOSED = "election.closed"
+    DECIDED = "challenge.decided"
+    TALLY = "tally.encrypted"
+    PARTIAL = "tally.partial"
+    RESULT = "tally.result"
+    #: The committee's certification of the final round's result (once, last but notes).
+    CERTIFIED = "result.certified"
+
+
+#: Informational entries (state changes, observer notes, ceremony messages): allowed
+#: anywhere but entry 0, checked for chaining only.
+NOTE_PREFIX: Final = "note."
+#: A state change of the election (payload ``{"from", "to"}``).
+NOTE_STATE: Final = NOTE_PREFIX + "state"
+#: Key ceremony messages: ``note.ceremony.<round>`` (PROTOCOL.md 6).
+NOTE_CEREMONY_PREFIX: Final = NOTE_PREFIX + "ceremony."
+#: Which trustee a ceremony note comes from.
+NOTE_CEREMONY_TRUSTEE: Final = NOTE_CEREMONY_PREFIX + "trustee"
+
+#: What must already be on the board before an entry of each kind.
+NEEDS: Final[dict[Kind, tuple[Kind, ...]]] = {
+    Kind.WITHDRAWN: (Kind.DEFINED,),
+    Kind.CEREMONY: (Kind.DEFINED,),
+    Kind.ROLL: (Kind.DEFINED,),
+    Kind.OPENED: (Kind.CEREMONY, Kind.ROLL),
+    Kind.CAST: (Kind.OPENED,),
+    Kind.CHALLENGED: (Kind.OPENED,),
+    Kind.AUDITED: (Kind.OPENED,),
+    Kind.CLOSED: (Kind.OPENED,),
+    Kind.DECIDED: (Kind.CLOSED,),
+    Kind.TALLY: (Kind.CLOSED,),
+    Kind.PARTIAL: (Kind.TALLY,),
+    Kind.RESULT: (Kind.TALLY,),
+    Kind.CERTIFIED: (Kind.RESULT,),
+}
+#: Kinds that may appear at most once on a board.
+ONCE: Final = frozenset({Kind.ROLL, Kind.OPENED, Kind.CLOSED, Kind.CERTIFIED})
+#: Every kind the verifier knows (notes aside).
+KNOWN: Final = frozenset(Kind)
+#: Ballots that count (cast) or may count (challenged).
+BALLOT_KINDS: Final = (Kind.CAST, Kind.CHALLENGED)
+#: Entries whose ballot proofs are checked: ballots, and audited ballots with their openings.
+PROVEN_KINDS: Final = (Kind.CAST, Kind.CHALLENGED, Kind.AUDITED)
+#: Entries that together make a round's count.
+COUNT_KINDS: Final = (Kind.TALLY, Kind.PARTIAL, Kind.RESULT)
+
+
+def is_note(kind: str) -> bool:
+    """True for an informational ``note.*`` entry."""
+    return kind.startswith(NOTE_PREFIX)
