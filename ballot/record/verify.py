@@ -84,6 +84,7 @@ from ballot.election.outcome import (
     RuleError,
     decide,
 )
+from ballot.record.bounded_json import bounded_loads
 from ballot.record.chain import ChainError, body_hash, check_at, is_hash, verify_links
 from ballot.record.election_record import (
     KIND_AUDITED,
@@ -223,7 +224,7 @@ class _Line:
     unit: object = None  # a ballot's unit label, if the definition asks for subtotals
 
     def body(self) -> dict[str, Any]:
-        data = json.loads(self.raw)
+        data = bounded_loads(self.raw)
         del data["hash"]
         return data  # type: ignore[no-any-return]
 
@@ -243,9 +244,9 @@ def _scan(lines: Sequence[bytes]) -> list[_Line]:
     """Parse every line's envelope; keep payloads of all but ballot entries."""
     out: list[_Line] = []
     for i, raw in enumerate(lines):
-        where = f"board entry {i} (line {i + 1})"
+        where = f"board entry {i} (board.jsonl line {i + 1})"
         try:
-            data = json.loads(raw)
+            data = bounded_loads(raw)
         except ValueError as exc:
             raise VerificationFailed("board chain", f"{where} is not valid JSON: {exc}") from exc
         if not isinstance(data, dict) or set(data) != _ENTRY_KEYS:
