@@ -4,7 +4,7 @@ Records and server answers come from anywhere.  Python's parser recurses once pe
 nested array or object, so text nested 100,000 deep ends in ``RecursionError`` (a
 traceback, not a refusal), and an integer of 100,000 digits is refused only through
 the interpreter's own conversion limit.  The protocol's JSON is shallow (a record
-nests at most about ten levels) and its integers fit in 2^53, so PROTOCOL.md 12.7
+nests at most about ten levels) and its integers fit in 2^53, so PROTOCOL.md 11.6
 lets a verifier refuse anything nested deeper than :data:`MAX_DEPTH` or with a
 number literal longer than :data:`MAX_NUMBER_CHARS`, and this module refuses exactly
 that, with a sentence saying which rule.

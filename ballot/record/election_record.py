@@ -259,7 +259,7 @@ def _check_bounds(data: bytes, where: str) -> None:
     try:
         strict_loads(data)
     except JSONBoundsError as exc:
-        raise RecordFormatError(f"{where}: {exc} (PROTOCOL 12.7)") from exc
+        raise RecordFormatError(f"{where}: {exc} (PROTOCOL 11.6)") from exc
     except ValueError:
         pass
 
@@ -270,7 +270,7 @@ def parse_json(data: bytes | str, where: str) -> Any:
     try:
         return strict_loads(data)
     except JSONBoundsError as exc:
-        raise RecordFormatError(f"{where}: {exc} (PROTOCOL 12.7)") from exc
+        raise RecordFormatError(f"{where}: {exc} (PROTOCOL 11.6)") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise RecordFormatError(f"{where} is not valid JSON: {exc}") from exc
 

@@ -4,7 +4,7 @@ A record comes from anywhere, so before anything is inflated the container is
 checked (no directory or link entries, no encryption, only stored or deflated
 members, a small central directory), and every member's declared size against
 the size ``record.json`` states, a hard ceiling and a compression ratio
-(PROTOCOL.md 12.7).  Members are then inflated in chunks, hashed as they stream,
+(PROTOCOL.md 11.6).  Members are then inflated in chunks, hashed as they stream,
 and never grow past the size they declare: a 2 MB ZIP that would inflate to 2 GB
 is refused without inflating it.  The board is split into lines as it streams, so
 it is held once, as its lines.

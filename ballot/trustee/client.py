@@ -5,7 +5,7 @@ client turns them into :class:`ServerRefused` carrying both, so the CLI can prin
 server's reason as it is.  Passwords go only into the sign-in request body.
 
 A trustee runs this against whatever a server sends, so every answer is read as
-hostile input, with the bounds a verifier applies to a record (PROTOCOL.md 12.7): a
+hostile input, with the bounds a verifier applies to a record (PROTOCOL.md 11.6): a
 size ceiling (the board's for the board, a member's for the rest), a compression
 ratio for encoded bodies, then JSON within the depth and number bounds.  A refused
 answer is a :class:`TrusteeError` before anything is posted in reply.
