@@ -15,7 +15,7 @@ import {
   trackerDisplay,
   verifyBallot,
 } from "../../ballot/web/static/js/crypto/ballot.js";
-import { baseMul } from "../../ballot/web/static/js/crypto/ed25519.js";
+import { baseMul } from "../../ballot/web/static/js/crypto/group.js";
 import { scalarAdd, scalarFromHex, scalarToHex } from "../../ballot/web/static/js/crypto/scalar.js";
 
 const KEY = baseMul(0x7a11e5n).toHex();
