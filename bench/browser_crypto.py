@@ -23,7 +23,6 @@ The "before" files are read from the ref with ``git show``, nothing is checked o
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -247,7 +246,6 @@ def main() -> None:
             print(f"{'  cold (warmUp + first ballot)':44} {cb:10.1f} {ca:10.1f} {ca / cb:13.2f}")
         samples = len(results[("before", next(iter(BALLOTS)))])
         print(f"\nmedians of {samples} encryptions per cell, rounds alternating; {time.ctime()}")
-        print(json.dumps({"ref": args.ref}))
 
 
 if __name__ == "__main__":
