@@ -199,8 +199,6 @@ def main() -> None:
                 for side in sides:
                     page = browser.new_page()
                     page.route(f"{origins[side]}/**", server(sides[side], origins[side]))
-                    errors: list[str] = []
-                    page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
                     page.goto(f"{origins[side]}/vote")
                     page.wait_for_function("window.ready === true", timeout=30_000)
                     pages[side] = page
