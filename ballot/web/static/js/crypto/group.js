@@ -220,8 +220,18 @@ export class FixedBaseTable {
   multiply(k) {
     const n = reduced(k);
     if (n === 0n) return IDENTITY;
-    return new Element(this.point.multiply(n));
+    return new Element(windowed(this.point, n));
   }
+}
+
+/**
+ * n * Q through Q's precomputed table: the library's `multiply` without its
+ * last step, which brings the result (and a dummy accumulator) to Z = 1 at
+ * the cost of an inversion.  Our results are mostly added to something
+ * before they are encoded, and encoding inverts anyway.  1 <= n < L.
+ */
+function windowed(q, n) {
+  return q.wNAF(n).p;
 }
 
 /** The window of the key table: 2^(w-1) points per w bits. */
@@ -231,7 +241,7 @@ const KEY_WINDOW = 4;
 export function baseMul(k) {
   const n = reduced(k);
   if (n === 0n) return IDENTITY;
-  return new Element(Point.BASE.multiply(n));
+  return new Element(windowed(Point.BASE, n));
 }
 
 /** Build the base table now (e.g. while the voter reads the ballot). */
