@@ -237,14 +237,27 @@ function windowed(q, n) {
 /** The window of the key table: 2^(w-1) points per w bits. */
 const KEY_WINDOW = 4;
 
+/**
+ * The window of the base table.  The library's default, 8, is a table of
+ * 4,224 points (about 55 ms to build in Node here: a long task on a phone,
+ * at page load) for 33 additions per multiplication.  4 is 520 points (about
+ * 3 ms) for 65 additions, and since the prover multiplies only through tables
+ * (proofs.js), a ballot still encrypts in half the old code's time, and the
+ * first ballot of a page costs what it did (docs/PERFORMANCE.md).
+ */
+const BASE_WINDOW = 4;
+let baseTable = false;
+
 /** k * B through the library's precomputed base table (built on first use). */
 export function baseMul(k) {
   const n = reduced(k);
   if (n === 0n) return IDENTITY;
+  if (!baseTable) warmUp();
   return new Element(windowed(Point.BASE, n));
 }
 
 /** Build the base table now (e.g. while the voter reads the ballot). */
 export function warmUp() {
-  Point.BASE.multiply(3n);
+  if (!baseTable) curve.utils.precompute(BASE_WINDOW, Point.BASE);
+  baseTable = true;
 }

@@ -16,7 +16,7 @@
 import { BASE, baseMul, Element } from "./group.js";
 import { asPublicKey, smallMultiple } from "./elgamal.js";
 import { randomScalar } from "./random.js";
-import { L, ScalarError, scalarAdd, scalarFromHex, scalarMul, scalarSub, scalarToHex } from "./scalar.js";
+import { L, ScalarError, scalarAdd, scalarFromHex, scalarFromInt, scalarMul, scalarSub, scalarToHex } from "./scalar.js";
 import { fiatShamirChallenge } from "./fiat_shamir.js";
 
 /** Largest number of branches in a range proof (bounds the verifier's work). */
@@ -115,10 +115,15 @@ export async function proveRange(ct, m, r, publicKey, lo, hi, fingerprint, conte
     const vj = checkNonce(rng());
     challenges[j - lo] = cj;
     responses[j - lo] = vj;
-    const shifted = ct.beta.subtract(smallMultiple(j));
+    // The commitments the verifier will recompute, v*B - c*alpha and
+    // v*K - c*(beta - j*B), built from what only the prover knows (alpha = r*B,
+    // beta - j*B = r*K + (m-j)*B) so that no arbitrary element is multiplied:
+    // (v - c*r)*B and (v - c*r)*K - (c*(m-j))*B, the same elements, through
+    // the base and key tables.
+    const w = scalarSub(vj, scalarMul(cj, r));
     commitments.push(
-      baseMul(vj).subtract(ct.alpha.multiply(cj)),
-      key.multiply(vj).subtract(shifted.multiply(cj)),
+      baseMul(w),
+      key.multiply(w).subtract(baseMul(scalarMul(cj, scalarFromInt(m - j)))),
     );
   }
   const c = await fiatShamirChallenge("range", fingerprint, [
