@@ -3,7 +3,7 @@
 Run from the repository root (Debian's /usr/bin/chromium, Playwright's Python package):
 
     .venv/bin/python bench/browser_crypto.py              # main's files against the worktree's
-    .venv/bin/python bench/browser_crypto.py --ref HEAD~3 --rounds 15
+    .venv/bin/python bench/browser_crypto.py --ref HEAD~3 --rounds 40 --runs 1 --node
 
 Why in one run: this machine's CPUs are throttled in bursts, so two figures
 taken minutes apart can differ several-fold for no reason of their own.  Here
@@ -19,11 +19,14 @@ served with the application's Content-Security-Policy, for a one-question
 yes/no ballot and a three-question ballot; "cold" is the first ballot of a
 fresh page, including ``warmUp`` (key validation and the base-point table).
 The "before" files are read from the ref with ``git show``, nothing is checked out.
+``--node`` repeats the alternating rounds in Node, whose older V8 weighs BigInt
+operations differently.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -144,12 +147,71 @@ def crypto_weight(static: Path) -> tuple[int, int, int]:
     return len(files), raw, packed
 
 
+NODE_SCRIPT = """
+const [before, after, key, fp, ballots, rounds] = JSON.parse(process.argv[1]);
+const sides = { before: await import(before), after: await import(after) };
+const out = {};
+for (const [name, [definition, selections]] of Object.entries(ballots)) {
+  for (const m of Object.values(sides)) { m.warmUp(key); await m.encryptBallot(definition, key, fp, selections); }
+  for (let i = 0; i < rounds; i++) {
+    for (const side of i % 2 ? ["before", "after"] : ["after", "before"]) {
+      const t = performance.now();
+      await sides[side].encryptBallot(definition, key, fp, selections);
+      (out[`${side}|${name}`] ??= []).push(performance.now() - t);
+    }
+  }
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def node_results(
+    before: Path, after: Path, key: str, rounds: int
+) -> dict[tuple[str, str], list[float]]:
+    """The same alternating encryptions in Node (another V8), for comparison."""
+    arg = json.dumps(
+        [
+            (before / "js" / "crypto" / "ballot.js").as_uri(),
+            (after / "js" / "crypto" / "ballot.js").as_uri(),
+            key,
+            FINGERPRINT,
+            BALLOTS,
+            rounds,
+        ]
+    )
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", NODE_SCRIPT, arg],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    raw: dict[str, list[float]] = json.loads(done.stdout)
+    return {tuple(k.split("|", 1)): v for k, v in raw.items()}  # type: ignore[misc]
+
+
+def print_table(
+    results: dict[tuple[str, str], list[float]], colds: dict[tuple[str, str], float]
+) -> None:
+    print(f"{'ballot':44} {'before ms':>10} {'after ms':>10} {'after/before':>13}")
+    for name in BALLOTS:
+        before, after = results[("before", name)], results[("after", name)]
+        for stat, fn in (("median", statistics.median), ("best", min)):
+            b, a = fn(before), fn(after)
+            print(f"{name + ', ' + stat:44} {b:10.1f} {a:10.1f} {a / b:13.2f}")
+        if (("before", name)) in colds:
+            cb, ca = colds[("before", name)], colds[("after", name)]
+            print(
+                f"{'  cold (warmUp + first ballot), median':44} {cb:10.1f} {ca:10.1f} {ca / cb:13.2f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ref", default="main", help="git ref of the 'before' files")
     parser.add_argument("--rounds", type=int, default=9, help="alternating rounds per ballot")
     parser.add_argument("--runs", type=int, default=3, help="encryptions per round")
     parser.add_argument("--colds", type=int, default=3, help="fresh pages per cold figure")
+    parser.add_argument("--node", action="store_true", help="also run the rounds in Node")
     parser.add_argument("--duty-seconds", type=float, default=3.0)
     args = parser.parse_args()
 
@@ -236,18 +298,13 @@ def main() -> None:
                 browser.close()
         print(f"cpu duty after:  {cpu_duty(args.duty_seconds)}")
         print()
-        print(f"{'ballot':44} {'before ms':>10} {'after ms':>10} {'after/before':>13}")
-        for name in BALLOTS:
-            before, after = results[("before", name)], results[("after", name)]
-            for stat, fn in (("median", statistics.median), ("best", min)):
-                b, a = fn(before), fn(after)
-                print(f"{name + ', ' + stat:44} {b:10.1f} {a:10.1f} {a / b:13.2f}")
-            cb, ca = colds[("before", name)], colds[("after", name)]
-            print(
-                f"{'  cold (warmUp + first ballot), median':44} {cb:10.1f} {ca:10.1f} {ca / cb:13.2f}"
-            )
+        print_table(results, colds)
         samples = len(results[("before", next(iter(BALLOTS)))])
         print(f"\n{samples} encryptions per cell, rounds alternating; {time.ctime()}")
+        if args.node:
+            version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
+            print(f"\nNode {version.strip()}, same ballots, {args.rounds} alternating rounds:")
+            print_table(node_results(before_static, STATIC, public_key, args.rounds), {})
 
 
 if __name__ == "__main__":
