@@ -208,6 +208,7 @@ def print_table(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ref", default="main", help="git ref of the 'before' files")
+    parser.add_argument("--after", help="git ref of the 'after' files (default: the worktree)")
     parser.add_argument("--rounds", type=int, default=9, help="alternating rounds per ballot")
     parser.add_argument("--runs", type=int, default=3, help="encryptions per round")
     parser.add_argument("--colds", type=int, default=3, help="fresh pages per cold figure")
@@ -223,13 +224,17 @@ def main() -> None:
     public_key = base_mul(Scalar.from_int(0x7A11E5)).hex()
 
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
-        before_static = Path(tmp)
+        before_static = Path(tmp) / "before"
         export_static(args.ref, before_static)
-        sides = {"before": before_static, "after": STATIC}
+        after_static = STATIC
+        if args.after is not None:
+            after_static = Path(tmp) / "after"
+            export_static(args.after, after_static)
+        sides = {"before": before_static, "after": after_static}
         origins = {"before": "http://localhost:8731", "after": "http://localhost:8732"}
         for side, static in sides.items():
             n, raw, packed = crypto_weight(static)
-            label = args.ref if side == "before" else "worktree"
+            label = args.ref if side == "before" else (args.after or "worktree")
             print(f"weight {side:6} ({label}): {n} modules, {raw:,} bytes, {packed:,} gzip -9")
 
         def server(static: Path, origin: str):  # type: ignore[no-untyped-def]
@@ -304,7 +309,7 @@ def main() -> None:
         if args.node:
             version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
             print(f"\nNode {version.strip()}, same ballots, {args.rounds} alternating rounds:")
-            print_table(node_results(before_static, STATIC, public_key, args.rounds), {})
+            print_table(node_results(before_static, after_static, public_key, args.rounds), {})
 
 
 if __name__ == "__main__":
