@@ -47,12 +47,13 @@ function uvRatio(u, v) {
   }
 }
 
+const Fp = Field(P);
+
 /**
  * Curve25519 in twisted Edwards form (RFC 8032 5.1): a = -1,
  * d = -121665/121666, cofactor 8, base point with y = 4/5 and x even.
  * `hash` and `randomBytes` serve only the library's EdDSA, which we never call.
  */
-const Fp = Field(P);
 const curve = twistedEdwards({
   a: -1n,
   d: 37095705934669439343138083508754565189542113879843219016388785533085940283555n,
@@ -186,10 +187,11 @@ export class Element {
     return new Element(this.point.double());
   }
 
-  /** Variable-base multiplication k * this, for any BigInt k >= 0. */
+  /** Variable-base multiplication k * this, for any BigInt k >= 0 (B goes through its table). */
   multiply(k) {
     const n = reduced(k);
     if (n === 0n) return IDENTITY;
+    if (this.point.equals(Point.BASE)) return baseMul(n);
     return new Element(this.point.multiplyUnsafe(n));
   }
 }
