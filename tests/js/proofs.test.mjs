@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { loadVectors, nonceRng, part } from "./helpers.mjs";
 import { hexToBytes } from "../../ballot/web/static/js/crypto/bytes.js";
 import { baseMul, Element } from "../../ballot/web/static/js/crypto/group.js";
-import { ciphertextFromJSON, encrypt } from "../../ballot/web/static/js/crypto/elgamal.js";
+import { ciphertextFromJSON, encrypt, PublicKey } from "../../ballot/web/static/js/crypto/elgamal.js";
 import {
   pairProofFromJSON,
   pairProofToJSON,
@@ -19,7 +19,7 @@ import {
   verifyRange,
   verifySchnorr,
 } from "../../ballot/web/static/js/crypto/proofs.js";
-import { L, scalarAdd, scalarFromHex, scalarToHex } from "../../ballot/web/static/js/crypto/scalar.js";
+import { L, scalarAdd, scalarFromHex, scalarMul, scalarToHex } from "../../ballot/web/static/js/crypto/scalar.js";
 
 const ONE = 1n;
 
@@ -136,4 +136,22 @@ test("a prover cannot claim a value outside its range", async () => {
   const ct = encrypt(key, 2, 5n);
   await assert.rejects(proveRange(ct, 2, 5n, key, 0, 1, new Uint8Array(32), []), RangeError);
   assert.ok(L > 0n);
+});
+
+test("the prover's table-only commitments hold at their edge: v_j = c_j * r (a zero multiplier)", async () => {
+  // proveRange builds simulated commitments as (v - c*r)*B and (v - c*r)*K - (c*(m-j))*B;
+  // with v = c*r the multiplier is zero and the commitment the identity, as the verifier finds.
+  const point = baseMul(0x7a11e5n);
+  const r = 0x1234567n;
+  const c = 0x89abcdefn;
+  const fp = new Uint8Array(32);
+  const cases = [[0, 0, 1], [1, 0, 1], [2, 1, 3]];
+  for (const [key, [m, lo, hi]] of [point, PublicKey.fromHex(point.toHex()).precompute()].flatMap((k) => cases.map((x) => [k, x]))) {
+    const ct = encrypt(key, m, r);
+    const nonces = [5n];
+    for (let j = lo; j <= hi; j++) if (j !== m) nonces.push(c, scalarMul(c, r));
+    const rng = () => nonces.shift();
+    const proof = await proveRange(ct, m, r, key, lo, hi, fp, ["edge"], rng);
+    await verifyRange(proof, ct, key, lo, hi, fp, ["edge"]);
+  }
 });
