@@ -76,14 +76,9 @@ from ballot.crypto.threshold import (
     combine_tally,
     verify_partials,
 )
-from ballot.election.challenges import determinative
-from ballot.election.outcome import (
-    Counts,
-    Outcome,
-    OutcomeRule,
-    RuleError,
-    decide,
-)
+from ballot.election import result as result_rule
+from ballot.election.outcome import OutcomeRule, RuleError
+from ballot.election.result import challenges_determinative, decide_outcome, unit_results
 from ballot.record.chain import ChainError, body_hash, check_at, is_hash, verify_links
 from ballot.record.election_record import (
     KIND_AUDITED,
@@ -101,7 +96,6 @@ from ballot.record.election_record import (
     KIND_TALLY,
     KIND_WITHDRAWN,
     NOTE_PREFIX,
-    RESULT_FORMAT,
     ElectionRecord,
     RecordFormatError,
     parse_json,
@@ -123,7 +117,12 @@ __all__ = [
     "TrackerFinding",
     "VerificationFailed",
     "VerificationReport",
+    "challenges_determinative",
+    "decide_outcome",
+    "expected_result",
     "main",
+    "outcome_rule",
+    "unit_results",
     "verify_record",
 ]
 
@@ -1490,79 +1489,6 @@ def _compare_units(expected: list[dict[str, Any]], published: object) -> None:
         )
 
 
-def unit_results(
-    manifest: ElectionManifest, units: Mapping[str, tuple[int, Sequence[OptionCounts]]]
-) -> list[dict[str, Any]]:
-    """The result's per-unit subtotals (no outcome: the rule applies to the whole)."""
-    out = []
-    for pool in pool_order(units):
-        ballots, counts = units[pool]
-        questions = []
-        for spec, oc in zip(manifest.questions, counts, strict=True):
-            questions.append(
-                {
-                    "id": spec.id,
-                    "counts": dict(zip(spec.option_ids, oc.options, strict=True)),
-                    "blank": oc.blank,
-                    "valid": sum(oc.options),
-                }
-            )
-        out.append({"unit": pool, "ballots": ballots, "questions": questions})
-    return out
-
-
-def expected_result(
-    definition: Mapping[str, Any],
-    manifest: ElectionManifest,
-    counts: Sequence[OptionCounts],
-    *,
-    eligible: int,
-    cast: int,
-    challenged: int,
-    sustained: int,
-    overruled: int,
-    units: Mapping[str, tuple[int, Sequence[OptionCounts]]] | None = None,
-) -> dict[str, Any]:
-    """The result that decrypted counts imply: the tally sheet plus the rule's outcome.
-
-    The same function makes the result (synthetic records, the service) and checks
-    it (the verifier), so the two cannot drift apart.  ``units``: pool label ->
-    (ballots, decrypted counts) when the definition asks for subtotals.
-    """
-    undecided = challenged - sustained - overruled
-    questions: list[dict[str, Any]] = []
-    for spec, oc in zip(manifest.questions, counts, strict=True):
-        by_option = dict(zip(spec.option_ids, oc.options, strict=True))
-        questions.append(
-            {
-                "id": spec.id,
-                "counts": by_option,
-                "blank": oc.blank,
-                "valid": sum(oc.options),
-                "outcome": decide_outcome(definition, by_option, oc.blank, eligible=eligible),
-            }
-        )
-    return {
-        "format": RESULT_FORMAT,
-        "election_id": manifest.election_id,
-        "eligible": eligible,
-        "cast": cast,
-        "challenged": challenged,
-        "sustained": sustained,
-        "overruled": overruled,
-        "undecided": undecided,
-        "counted": cast + overruled,
-        "determinative": any(
-            challenges_determinative(
-                definition, q["counts"], q["blank"], undecided, eligible=eligible
-            )
-            for q in questions
-        ),
-        "questions": questions,
-        **({} if units is None else {"units": unit_results(manifest, units)}),
-    }
-
-
 def _find_tracker(life: _Lifecycle, wanted: str) -> TrackerFinding:
     text = wanted.strip()
     short = text.upper()
@@ -1920,61 +1846,30 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
 
 
 # --------------------------------------------------------------------------- rule bridge
-# The outcome rules live in ballot.election.outcome; these functions are the only place
-# the record layer reads them, so the verifier and the generator share one reading.
+# The result rule lives in ballot.election.result; the verifier reports its refusals as
+# failures of the "outcome" step (and observer pages catch them as such).
+
+
+def _outcome_failure(exc: RuleError) -> VerificationFailed:
+    return VerificationFailed("outcome", str(exc))
 
 
 def outcome_rule(definition: Mapping[str, Any]) -> OutcomeRule:
-    """The rule recorded in the definition: ``rule`` as :meth:`OutcomeRule.to_json` gives
-    it, or the short form ``"majority"`` / ``"supermajority"`` (+ ``"supermajority":
-    "2/3"``, ``"quorum": "1/2"``) of the service's election form."""
+    """:func:`ballot.election.result.outcome_rule`, failing the "outcome" step."""
     try:
-        return OutcomeRule.from_json(
-            definition.get("rule", "majority"),
-            supermajority=definition.get("supermajority"),
-            quorum=definition.get("quorum"),
-        )
+        return result_rule.outcome_rule(definition)
     except RuleError as exc:
-        raise VerificationFailed("outcome", f"the definition's rule is unusable: {exc}") from exc
+        raise _outcome_failure(exc) from exc
 
 
-def _outcome_json(outcome: Outcome) -> dict[str, Any]:
-    return {
-        "result": outcome.result,
-        "decided": outcome.decided,
-        "quorum_met": outcome.quorum_met,
-        "runoff": list(outcome.runoff),
-        "tied": list(outcome.tied),
-        "reasons": list(outcome.reasons),
-    }
-
-
-def decide_outcome(
-    definition: Mapping[str, Any], counts: Mapping[str, int], void: int, *, eligible: int
-) -> dict[str, Any]:
-    """The rule's decision for one question, as JSON for the result."""
-    rule = outcome_rule(definition)
-    try:
-        return _outcome_json(decide(rule, Counts(dict(counts), void, eligible)))
-    except RuleError as exc:
-        raise VerificationFailed("outcome", f"the rule cannot be applied: {exc}") from exc
-
-
-def challenges_determinative(
+def expected_result(
     definition: Mapping[str, Any],
-    counts: Mapping[str, int],
-    void: int,
-    undecided: int,
-    *,
-    eligible: int,
-) -> bool:
-    """Could the undecided challenged ballots change this question's result?
-
-    :func:`ballot.election.challenges.determinative`: however each is resolved and
-    however marked (sustained and left out, or overruled and counted for any option,
-    or void)."""
-    rule = outcome_rule(definition)
+    manifest: ElectionManifest,
+    counts: Sequence[OptionCounts],
+    **figures: Any,
+) -> dict[str, Any]:
+    """:func:`ballot.election.result.expected_result`, failing the "outcome" step."""
     try:
-        return determinative(rule, Counts(dict(counts), void, eligible), undecided).determinative
+        return result_rule.expected_result(definition, manifest, counts, **figures)
     except RuleError as exc:
-        raise VerificationFailed("outcome", f"the rule cannot be applied: {exc}") from exc
+        raise _outcome_failure(exc) from exc
