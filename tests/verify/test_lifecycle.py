@@ -78,7 +78,7 @@ def test_the_full_lifecycle_verifies(full: GeneratedRecord) -> None:
 
 
 def test_the_full_lifecycle_verifies_in_worker_processes(full: GeneratedRecord) -> None:
-    import ballot.record.verify as v
+    import ballot.record.verify.run as v
 
     old = v.POOL_THRESHOLD
     v.POOL_THRESHOLD = 1

@@ -251,7 +251,7 @@ def test_subtotals_removed_from_the_result(by_unit, tmp_path) -> None:
 
 
 def test_subtotals_verify_in_worker_processes(by_unit: GeneratedRecord) -> None:
-    import ballot.record.verify as v
+    import ballot.record.verify.run as v
 
     old = v.POOL_THRESHOLD
     v.POOL_THRESHOLD = 1

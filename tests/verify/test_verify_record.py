@@ -46,7 +46,7 @@ def test_a_good_record_passes_every_check(recognition: GeneratedRecord) -> None:
 
 
 def test_the_same_record_verifies_in_worker_processes(recognition: GeneratedRecord) -> None:
-    import ballot.record.verify as v
+    import ballot.record.verify.run as v
 
     old = v.POOL_THRESHOLD
     v.POOL_THRESHOLD = 1
