@@ -21,15 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ballot.crypto.ballots import BallotError, EncryptedBallot, ballot_alphas, verify_ballot
-from ballot.crypto.ceremony import CeremonyError, TrusteeShare, verify_transcript
+from ballot.crypto.ceremony import CeremonyError, TrusteeShare
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.group import Element
-from ballot.crypto.manifest import (
-    ElectionManifest,
-    ManifestError,
-    election_fingerprint,
-    manifest_hash,
-)
+from ballot.crypto.manifest import ElectionManifest
 from ballot.crypto.tally import EncryptedTally, TallyError, aggregate
 from ballot.crypto.threshold import (
     PartialDecryption,
@@ -37,15 +32,12 @@ from ballot.crypto.threshold import (
     partial_decrypt_tally,
     verify_partials,
 )
+from ballot.election.context import ContextError, ElectionContext, read_definition
+from ballot.election.result import pool_order
 from ballot.record.board import BoardEntry
-from ballot.record.election_record import KIND_CEREMONY, KIND_DEFINED, slot_label
-from ballot.record.units import (
-    SubtotalsError,
-    pool_order,
-    pool_units,
-    subtotal_min_size,
-    unit_labelled,
-)
+from ballot.record.election_record import slot_label
+from ballot.record.kinds import BALLOT_KINDS, Kind
+from ballot.record.units import SubtotalsError, pool_units, subtotal_min_size, unit_labelled
 from ballot.trustee.ceremony import Report, board_entries, quiet
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError
 
@@ -122,7 +114,7 @@ def check_counted_ballots(
         )
     seen: dict[bytes, int] = {}
     for e in before:
-        if e.kind == "ballot.audited":
+        if e.kind == Kind.AUDITED:
             audit = e.payload.get("audit")
             audited = audit.get("ballot") if isinstance(audit, dict) else None
             try:
@@ -150,7 +142,7 @@ def check_tally(
     if not isinstance(seq, int) or not 0 <= seq < len(entries):
         raise TallyRefused(f"the tally's board position {seq!r} is not on the public board")
     entry = entries[seq]
-    if entry.kind != "tally.encrypted" or entry.hash != info.get("entry_hash"):
+    if entry.kind != Kind.TALLY or entry.hash != info.get("entry_hash"):
         raise TallyRefused(
             f"board entry {seq} is not the encrypted tally the server asks to decrypt"
         )
@@ -161,41 +153,48 @@ def check_tally(
     if payload.get("counted") != info.get("counted"):
         raise TallyRefused(f"the tally's 'counted' summary differs from board entry {seq}")
     before = entries[:seq]
-    defined = [e for e in before if e.kind == KIND_DEFINED]
+    defined = [e for e in before if e.kind == Kind.DEFINED]
     if not defined:
         raise TallyRefused("the board holds no election definition before the tally")
     definition = defined[-1].payload.get("definition")
+    if not isinstance(definition, dict):
+        raise TallyRefused("the election definition on the board is invalid: not an object")
     try:
-        mh = manifest_hash(definition)
-        manifest = ElectionManifest.from_definition(definition)
-    except (ManifestError, ValueError, TypeError) as exc:
-        raise TallyRefused(f"the election definition on the board is invalid: {exc}") from exc
+        _manifest, mh = read_definition(definition)
+    except ContextError as exc:
+        reason = exc.__cause__ or exc
+        raise TallyRefused(f"the election definition on the board is invalid: {reason}") from exc
     if mh != share.manifest_hash:
         raise TallyRefused("this key file belongs to another election (manifest hash differs)")
-    ceremonies = [e for e in before if e.kind == KIND_CEREMONY and e.seq > defined[-1].seq]
+    ceremonies = [e for e in before if e.kind == Kind.CEREMONY and e.seq > defined[-1].seq]
     if not ceremonies:
         raise TallyRefused("the board holds no key ceremony transcript before the tally")
+    transcript = ceremonies[-1].payload.get("transcript")
     try:
-        result = verify_transcript(ceremonies[-1].payload.get("transcript"), mh)
-        share.check(result)
+        if not isinstance(transcript, dict):
+            raise CeremonyError("the transcript is not an object")
+        election = ElectionContext.from_public(definition, transcript)
+        share.check(election.ceremony)
+    except ContextError as exc:
+        reason = exc.__cause__ or exc
+        raise TallyRefused(f"your key does not fit the published ceremony: {reason}") from exc
     except (CeremonyError, ThresholdError) as exc:
         raise TallyRefused(f"your key does not fit the published ceremony: {exc}") from exc
-    keys = [result.verification_keys[i] for i in range(1, result.n + 1)]
-    fingerprint = election_fingerprint(mh, result.joint_public_key, keys)
+    manifest, result, fingerprint = election.manifest, election.ceremony, election.fingerprint
     overruled = sorted(
         str(e.payload.get("challenge"))
         for e in before
-        if e.kind == "challenge.decided" and e.payload.get("decision") == "overruled"
+        if e.kind == Kind.DECIDED and e.payload.get("decision") == "overruled"
     )
     counted_ballots: list[Any] = []
     counted_seqs: list[int] = []
     n_cast = 0
     for e in before:
-        if e.kind == "ballot.cast":
+        if e.kind == Kind.CAST:
             n_cast += 1
             counted_ballots.append(e.payload.get("ballot"))
             counted_seqs.append(e.seq)
-        elif e.kind == "ballot.challenged" and e.payload.get("challenge") in overruled:
+        elif e.kind == Kind.CHALLENGED and e.payload.get("challenge") in overruled:
             counted_ballots.append(e.payload.get("ballot"))
             counted_seqs.append(e.seq)
     try:
@@ -267,7 +266,7 @@ def _check_units(
         raise TallyRefused("the unit subtotals sent differ from the tally entry on the board")
     first = set(overruled)
     if round_ == 2:
-        earlier = [e for e in before if e.kind == "tally.encrypted" and e.payload.get("round") == 1]
+        earlier = [e for e in before if e.kind == Kind.TALLY and e.payload.get("round") == 1]
         if not earlier:
             raise TallyRefused("a round-2 tally without a round-1 tally on the board")
         said = earlier[-1].payload.get("counted")
@@ -280,14 +279,14 @@ def _check_units(
     labels: list[str] = []
     members: list[tuple[str, Any]] = []  # (unit, ballot JSON) of the ballots counted now
     for e in before:
-        if e.kind not in ("ballot.cast", "ballot.challenged"):
+        if e.kind not in BALLOT_KINDS:
             continue
         unit = str(e.payload.get("unit", ""))
         labels.append(unit)
         challenge = e.payload.get("challenge")
-        if e.kind == "ballot.cast" or challenge in first:
+        if e.kind == Kind.CAST or challenge in first:
             base[unit] = base.get(unit, 0) + 1
-        if e.kind == "ballot.cast" or challenge in counted_now:
+        if e.kind == Kind.CAST or challenge in counted_now:
             members.append((unit, e.payload.get("ballot")))
     mapping = pool_units(base, labels, min_size)
     pools = pool_order(mapping.values())
