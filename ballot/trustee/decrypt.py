@@ -14,6 +14,7 @@ published ceremony, and its own proofs before sending them.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -23,7 +24,6 @@ from typing import Any
 from ballot.crypto.ballots import BallotError, EncryptedBallot, ballot_alphas, verify_ballot
 from ballot.crypto.ceremony import CeremonyError, TrusteeShare
 from ballot.crypto.elgamal import Ciphertext
-from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
 from ballot.crypto.tally import EncryptedTally, TallyError, aggregate
 from ballot.crypto.threshold import (
@@ -32,7 +32,7 @@ from ballot.crypto.threshold import (
     partial_decrypt_tally,
     verify_partials,
 )
-from ballot.election.context import ContextError, ElectionContext, read_definition
+from ballot.election.context import ContextError, context_from_text, read_definition
 from ballot.election.result import pool_order
 from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label
@@ -63,12 +63,15 @@ class CheckedTally:
 PARALLEL_FROM = 2000
 
 
-def _verify_chunk(args: tuple[Any, str, str, list[tuple[int, Any]]]) -> tuple[int, str] | None:
-    """Check one chunk of ballots in a worker; the first failure as (seq, reason)."""
-    definition, key_hex, fingerprint_hex, items = args
-    manifest = ElectionManifest.from_definition(definition)
-    key = Element.from_hex(key_hex)
-    fingerprint = bytes.fromhex(fingerprint_hex)
+def _verify_chunk(args: tuple[str, str, list[tuple[int, Any]]]) -> tuple[int, str] | None:
+    """Check one chunk of ballots in a worker; the first failure as (seq, reason).
+
+    The election's context is cached per process: built once per worker, or inherited
+    from the parent that built it before forking.
+    """
+    definition_text, transcript_text, items = args
+    election = context_from_text(definition_text, transcript_text)
+    manifest, key, fingerprint = election.manifest, election.joint_public_key, election.fingerprint
     for seq, ballot_json in items:
         try:
             verify_ballot(manifest, key, fingerprint, ballot_json)
@@ -78,10 +81,7 @@ def _verify_chunk(args: tuple[Any, str, str, list[tuple[int, Any]]]) -> tuple[in
 
 
 def check_counted_ballots(
-    manifest: ElectionManifest,
-    definition: Any,
-    key: Element,
-    fingerprint: bytes,
+    election_texts: tuple[str, str],
     before: list[BoardEntry],
     seqs: list[int],
     parsed: list[EncryptedBallot],
@@ -98,13 +98,10 @@ def check_counted_ballots(
     by_seq = {e.seq: e for e in before}
     items = [(seq, by_seq[seq].payload.get("ballot")) for seq in seqs]
     if len(items) < PARALLEL_FROM:
-        failure = _verify_chunk((definition, key.hex(), fingerprint.hex(), items))
+        failure = _verify_chunk((*election_texts, items))
     else:
         size = max(500, len(items) // ((os.cpu_count() or 1) * 4))
-        chunks = [
-            (definition, key.hex(), fingerprint.hex(), items[i : i + size])
-            for i in range(0, len(items), size)
-        ]
+        chunks = [(*election_texts, items[i : i + size]) for i in range(0, len(items), size)]
         with ProcessPoolExecutor() as pool:
             failure = next((f for f in pool.map(_verify_chunk, chunks) if f is not None), None)
     if failure is not None:
@@ -170,10 +167,11 @@ def check_tally(
     if not ceremonies:
         raise TallyRefused("the board holds no key ceremony transcript before the tally")
     transcript = ceremonies[-1].payload.get("transcript")
+    if not isinstance(transcript, dict):
+        raise TallyRefused("your key does not fit the published ceremony: no transcript")
+    texts = (json.dumps(definition), json.dumps(transcript))
     try:
-        if not isinstance(transcript, dict):
-            raise CeremonyError("the transcript is not an object")
-        election = ElectionContext.from_public(definition, transcript)
+        election = context_from_text(*texts)
         share.check(election.ceremony)
     except ContextError as exc:
         reason = exc.__cause__ or exc
@@ -201,9 +199,7 @@ def check_tally(
         parsed = [EncryptedBallot.from_json(b) for b in counted_ballots]
     except (BallotError, ValueError) as exc:
         raise TallyRefused(f"cannot recompute the tally from the board: {exc}") from exc
-    check_counted_ballots(
-        manifest, definition, result.joint_public_key, fingerprint, before, counted_seqs, parsed
-    )
+    check_counted_ballots(texts, before, counted_seqs, parsed)
     try:
         expected = aggregate(manifest, parsed)
         published = EncryptedTally.from_json(info.get("tally"), manifest)

@@ -19,7 +19,7 @@ from ballot.crypto.ceremony import TrusteeShare, local_ceremony
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.tally import EncryptedTally, aggregate, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, partial_decrypt_tally
-from ballot.election.context import ElectionContext, read_definition
+from ballot.election.context import ElectionContext, context_from_text, read_definition
 from ballot.election.result import expected_result, pool_order
 from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label, write_record
@@ -81,14 +81,14 @@ def generate_record(
     timings["ceremony"] = time.perf_counter() - t0
     shares = [TrusteeShare.from_bytes(b) for b in blobs]
     # The keys as everyone else derives them: from the public transcript, verified.
-    election = ElectionContext.from_public(definition, transcript)
+    texts = (json.dumps(definition), json.dumps(transcript))
+    election = context_from_text(*texts)
     manifest, joint, fp = election.manifest, election.joint_public_key, election.fingerprint
     key = server_key or ServerKey.generate()
     eligible = len(votes) + len(challenges) if eligible is None else eligible
 
     t0 = time.perf_counter()
-    init = (json.dumps(definition), joint.hex(), fp.hex())
-    encrypted = encrypt_all(init, [*votes, *(c.selection for c in challenges)], jobs)
+    encrypted = encrypt_all(texts, [*votes, *(c.selection for c in challenges)], jobs)
     audited = [
         AuditedBallot(*encrypt_ballot(manifest, joint, fp, selection)) for selection in audits
     ]

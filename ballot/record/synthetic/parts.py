@@ -7,7 +7,6 @@ and the board is signed with a key held in the same process.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -17,8 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ballot.crypto.ballots import EncryptedBallot, encrypt_ballot
-from ballot.crypto.group import Element
-from ballot.crypto.manifest import ElectionManifest
+from ballot.election.context import context_from_text
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json
 from ballot.record.election_record import board_line, write_record
@@ -64,10 +62,13 @@ class GeneratedRecord:
 _W: dict[str, Any] = {}
 
 
-def _init_encryptor(definition_text: str, key_hex: str, fingerprint_hex: str) -> None:
-    _W["manifest"] = ElectionManifest.from_definition(json.loads(definition_text))
-    _W["key"] = Element.from_hex(key_hex)
-    _W["fingerprint"] = bytes.fromhex(fingerprint_hex)
+def _init_encryptor(definition_text: str, transcript_text: str) -> None:
+    """Each worker takes the election's context once (cached per process, so a forked
+    worker finds the one its parent built)."""
+    election = context_from_text(definition_text, transcript_text)
+    _W["manifest"] = election.manifest
+    _W["key"] = election.joint_public_key
+    _W["fingerprint"] = election.fingerprint
 
 
 def _encrypt_chunk(selections: Sequence[Selection]) -> list[tuple[EncryptedBallot, str]]:
@@ -81,7 +82,7 @@ def _encrypt_chunk(selections: Sequence[Selection]) -> list[tuple[EncryptedBallo
 
 
 def encrypt_all(
-    init: tuple[str, str, str], selections: Sequence[Selection], jobs: int | None
+    init: tuple[str, str], selections: Sequence[Selection], jobs: int | None
 ) -> list[tuple[EncryptedBallot, str]]:
     workers = jobs or os.cpu_count() or 1
     if len(selections) < 200 or workers == 1:

@@ -25,6 +25,7 @@ from ballot.crypto.ballots import (
 )
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
+from ballot.election.context import context_from_text
 from ballot.record.chain import body_hash, check_at
 from ballot.record.election_record import RecordFormatError, parse_json
 from ballot.record.kinds import Kind
@@ -39,14 +40,17 @@ CHUNK: Final = 400
 _W: dict[str, Any] = {}
 
 
-def init_worker(
-    definition_text: str, key_hex: str, fingerprint_hex: str, units: bool = False
-) -> None:
-    """Each worker parses the manifest and key once; ``units``: sum per unit too."""
-    _W["manifest"] = ElectionManifest.from_definition(json.loads(definition_text))
+def init_worker(definition_text: str, transcript_text: str, units: bool = False) -> None:
+    """Each worker takes the election's context once; ``units``: sum per unit too.
+
+    :func:`~ballot.election.context.context_from_text` is cached per process, and the
+    main process filled that cache before forking, so a worker usually pays nothing.
+    """
+    election = context_from_text(definition_text, transcript_text)
+    _W["manifest"] = election.manifest
     _W["units"] = units
-    _W["key"] = Element.from_hex(key_hex)
-    _W["fingerprint"] = bytes.fromhex(fingerprint_hex)
+    _W["key"] = election.joint_public_key
+    _W["fingerprint"] = election.fingerprint
 
 
 @dataclass

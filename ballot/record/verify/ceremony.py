@@ -7,12 +7,18 @@ on them by construction; what is checked here is that the record binds them as i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from ballot.crypto.ceremony import CeremonyResult
 from ballot.crypto.manifest import ElectionManifest
-from ballot.election.context import ContextError, ElectionContext, read_definition
+from ballot.election.context import (
+    ContextError,
+    ElectionContext,
+    context_from_text,
+    read_definition,
+)
 from ballot.record.election_record import ElectionRecord
 from ballot.record.kinds import Kind
 from ballot.record.units import SubtotalsError, subtotal_min_size
@@ -31,6 +37,8 @@ class Context:
     manifest_hash: bytes = b""
     election: ElectionContext | None = None  # once the key ceremony verified
     min_size: int | None = None  # subtotals per unit: the minimum pool size
+    #: The definition and the transcript as JSON text: what the ballot workers start from.
+    texts: tuple[str, str] = ("", "")
 
     @property
     def ceremony(self) -> CeremonyResult | None:
@@ -99,8 +107,9 @@ def check_ceremony(ctx: Context) -> None:
     if not isinstance(transcript, dict):
         raise fail("the key-ceremony transcript does not verify: it is not a JSON object")
     assert ctx.definition is not None
+    texts = (json.dumps(ctx.definition), json.dumps(transcript))
     try:
-        election = ElectionContext.from_public(ctx.definition, transcript)
+        election = context_from_text(*texts)
     except ContextError as exc:
         raise fail(f"the key-ceremony transcript does not verify: {_reason(exc)}") from exc
     result, fp = election.ceremony, election.fingerprint
@@ -122,4 +131,4 @@ def check_ceremony(ctx: Context) -> None:
             f"the definition asks for {trustees.get('k')} of {trustees.get('n')} trustees, "
             f"the ceremony made {result.k} of {result.n}"
         )
-    ctx.election = election
+    ctx.election, ctx.texts = election, texts

@@ -7,7 +7,7 @@ One method per kind that needs more than the general rules of :mod:`ballot.recor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, cast
 
 from ballot.record.chain import is_hash
 from ballot.record.kinds import KNOWN, NEEDS, ONCE, PROVEN_KINDS, Kind, is_note
@@ -67,7 +67,7 @@ class _Scan:
             raise fail(
                 f"{where}: only notes may follow the certification (board entry {certified})"
             )
-        for before in NEEDS.get(kind, ()):
+        for before in NEEDS.get(cast(Kind, kind), ()):  # a known kind (checked above)
             if before not in self.first:
                 raise fail(f"{where}: comes before any '{before}' entry")
         if kind in PROVEN_KINDS and Kind.CLOSED in self.first:

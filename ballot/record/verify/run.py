@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -97,12 +96,7 @@ def verify_record(
             ]
             items += [(a.seq, Kind.AUDITED, lines[a.seq].raw, False) for a in life.audits]
             items.sort()
-            init = (
-                json.dumps(ctx.definition),
-                ctx.ceremony.joint_public_key.hex(),
-                ctx.fingerprint.hex(),
-                life.min_size is not None,
-            )
+            init = (*ctx.texts, life.min_size is not None)
             workers = jobs or os.cpu_count() or 1
             if len(items) >= POOL_THRESHOLD and workers > 1:
                 pool = ProcessPoolExecutor(workers, initializer=init_worker, initargs=init)
