@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 import rfc8785
@@ -27,7 +28,7 @@ def make_log(n: int) -> list[ActivityEntry]:
 
 def test_activity_log_hash_covers_actor() -> None:
     entry = append_activity(None, "scheduler", "lifecycle.open", {"election": "e1"}, AT)
-    body = {
+    body: dict[str, Any] = {
         "seq": 0,
         "actor": "scheduler",
         "action": "lifecycle.open",
@@ -57,4 +58,4 @@ def test_activity_log_round_trip_and_format() -> None:
     with pytest.raises(ActivityLogFormatError):
         append_activity(None, "", "roll.import", {}, AT)
     with pytest.raises(ActivityLogFormatError):
-        append_activity(None, "a", "roll.import", {"x": 1.5}, AT)
+        append_activity(None, "a", "roll.import", {"x": 1.5}, AT)  # type: ignore[dict-item]  # deliberately the wrong type

@@ -179,7 +179,7 @@ def test_a_ballot_with_a_bad_proof_is_refused_before_decrypting(
         ballot = encrypt_ballot(manifest, key, fp, [[0]])[0]
         # Add 49 * B to beta: the ciphertext now encrypts 50, its proof says [0, 1].
         beta = ballot.questions[0].slots[0].ciphertext.beta + base_mul(Scalar(49))
-        data = ballot.to_json()
+        data: dict[str, Any] = dict(ballot.to_json())
         data["questions"][0]["slots"][0]["beta"] = beta.hex()
         return data
 
