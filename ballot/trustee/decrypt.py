@@ -4,8 +4,9 @@ A trustee's partial decryption is the one act that turns encrypted votes into co
 so the tool refuses to make one for anything but the honest sum: it downloads the
 public board, checks its hash chain, checks every counted ballot's proofs and that no
 ciphertext appears twice (a copied ballot would let the sum expose a member's choice),
-and recomputes the tally itself from the board's ballots: every ``ballot.cast`` before the tally entry, plus every challenged ballot
-whose challenge was decided ``overruled`` before it.  Only if that sum, the ballot
+and recomputes the tally itself from the board's ballots: every ``ballot.cast`` before
+the tally entry, plus every challenged ballot whose challenge was decided ``overruled``
+before it.  Only if that sum, the ballot
 count and the ``counted`` summary equal what the server asks it to decrypt, and the
 tally entry sits on the board where the server says, does it decrypt (with a proof per
 slot) and upload.  It also checks that the key file belongs to this election's
@@ -312,6 +313,8 @@ def _check_units(
 
 @dataclass(frozen=True)
 class TallyOutcome:
+    """What one trustee's run did: the round, whether it was done already, whether it combined."""
+
     round: int
     ballots: int
     already: bool

@@ -1,4 +1,4 @@
-"""Election definitions for synthetic records: a recognition vote, a ratification, an officer election."""
+"""Definitions for synthetic records: a recognition vote, a ratification, an officer election."""
 
 from __future__ import annotations
 

@@ -46,6 +46,8 @@ class Challenge:
 
 @dataclass
 class GeneratedRecord:
+    """What a test or a benchmark needs to know about a record it generated."""
+
     path: Path
     election_id: str
     trackers: list[str]  # cast ballots, in board order
@@ -84,6 +86,7 @@ def _encrypt_chunk(selections: Sequence[Selection]) -> list[tuple[EncryptedBallo
 def encrypt_all(
     init: tuple[str, str], selections: Sequence[Selection], jobs: int | None
 ) -> list[tuple[EncryptedBallot, str]]:
+    """Encrypt every selection, on every core when there are enough to pay for a pool."""
     workers = jobs or os.cpu_count() or 1
     if len(selections) < 200 or workers == 1:
         _init_encryptor(*init)

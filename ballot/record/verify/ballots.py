@@ -55,6 +55,8 @@ def init_worker(definition_text: str, transcript_text: str, units: bool = False)
 
 @dataclass
 class ChunkResult:
+    """What one worker found in one chunk: failures, sums and alphas for the main process."""
+
     errors: list[tuple[int, str]]
     chain_errors: list[tuple[int, str]]
     alphas: list[tuple[int, bytes]]  # seq, concatenated 32-byte alphas
@@ -68,6 +70,7 @@ class ChunkResult:
 
 
 def compact(value: object) -> bytes:
+    """Sorted compact JSON bytes: RFC 8785 for the plain entries :func:`plain` admits."""
     return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -80,6 +83,7 @@ def plain(raw: bytes) -> bool:
 
 
 def entry_hash(entry: dict[str, Any], fast: bool) -> str:
+    """An entry's chain hash; ``fast`` takes the compact encoder for a plain entry."""
     body = {k: v for k, v in entry.items() if k != "hash"}
     if fast:
         return hashlib.sha256(compact(body)).hexdigest()
@@ -212,11 +216,13 @@ def check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> ChunkResult:
 
 
 def chunks(items: list[tuple[int, str, bytes, bool]], size: int) -> Iterator[list[Any]]:
+    """The worker items in chunks of ``size``."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
 def check_replay(life: Lifecycle, results: Sequence[ChunkResult]) -> None:
+    """No tracker twice, no ciphertext twice, no audited ballot's ciphertext in a ballot."""
     fail = failure("replay")
     by_tracker: dict[str, int] = {}
     for b in life.ballots:

@@ -55,6 +55,7 @@ def _reason(exc: ContextError) -> str:
 
 
 def check_definition(ctx: Context) -> None:
+    """definition.json against record.json and the definition in force on the board."""
     fail = failure("definition")
     index = ctx.record.index
     definition = ctx.record.json("definition.json")
@@ -83,6 +84,7 @@ def check_definition(ctx: Context) -> None:
 
 
 def check_ceremony(ctx: Context) -> None:
+    """The ceremony bound to the definition in force, verified; the fingerprint it gives."""
     fail = failure("key ceremony")
     transcript = ctx.record.json("ceremony.json")
     defined = [x for x in ctx.lines if x.kind == Kind.DEFINED]

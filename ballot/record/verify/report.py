@@ -28,6 +28,8 @@ STEPS: Final = (
 
 
 def failure(step: str) -> Callable[[str], VerificationFailed]:
+    """A maker of :class:`VerificationFailed` for one step, so each check names its step once."""
+
     def make(message: str) -> VerificationFailed:
         return VerificationFailed(step, message)
 
@@ -56,6 +58,8 @@ class TrackerFinding:
 
 @dataclass
 class VerificationReport:
+    """The outcome of a run: passed steps, the first failure, the recomputed result, timings."""
+
     ok: bool
     failure: str | None
     failed_step: str | None

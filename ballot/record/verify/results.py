@@ -161,6 +161,7 @@ def check_copies(
     partials: list[dict[str, Any]],
     result: object,
 ) -> None:
+    """tally.json, partials.json and result.json equal the final round's board entries."""
     fail = failure("convenience copies")
     final = life.final
     tally_payload = lines[final.tally_seq].payload or {}
@@ -179,6 +180,7 @@ def check_copies(
 
 
 def find_tracker(life: Lifecycle, wanted: str) -> TrackerFinding:
+    """Where one voter's tracker (full hex or the short form) is on the board, and if it counts."""
     text = wanted.strip()
     short = text.upper()
     for b in life.ballots:

@@ -125,6 +125,7 @@ def check_tally(
 def check_partials(
     ctx: Context, count: Round, tally: EncryptedTally
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Every trustee's partial decryptions of one round's tally, and their combination."""
     fail = failure("partial decryptions")
     assert ctx.ceremony is not None and ctx.manifest is not None
     ceremony = ctx.ceremony
@@ -165,12 +166,14 @@ def check_partials(
 
 
 def unit_name(pool: str) -> str:
+    """A pool as the failure messages name it."""
     return f"unit {pool!r}" if pool else "the other units' pool"
 
 
 def option_counts(
     manifest: ElectionManifest, tally: EncryptedTally, slots: Mapping[str, int]
 ) -> list[OptionCounts]:
+    """Decrypted slot sums as option counts; impossible sums fail the "counts" step."""
     out = []
     for qi, q in enumerate(tally.questions):
         values = [slots[slot_label(qi, si)] for si in range(len(q))]

@@ -88,6 +88,8 @@ def scan_board(lines: Sequence[bytes]) -> list[Line]:
 
 @dataclass
 class Ballot:
+    """A cast or challenged ballot as the lifecycle saw it (its payload is left to the workers)."""
+
     seq: int
     kind: str
     tracker: str
@@ -143,6 +145,7 @@ class Lifecycle:
 
 
 def payload_keys(line: Line, keys: set[str]) -> dict[str, Any]:
+    """A lifecycle entry's payload, which must have exactly ``keys``."""
     payload = line.payload
     assert payload is not None
     if set(payload) != keys:
@@ -154,6 +157,7 @@ def payload_keys(line: Line, keys: set[str]) -> dict[str, Any]:
 
 
 def is_count(value: object) -> bool:
+    """A non-negative whole number (``True`` is not a count)."""
     return type(value) is int and value >= 0
 
 
@@ -176,6 +180,7 @@ def with_units(keys: set[str], min_size: int | None) -> set[str]:
 
 
 def ballot_entry(line: Line, challenges: dict[str, int], units: bool = False) -> Ballot:
+    """A ballot entry's keys, challenge id, unit and tracker, checked; its challenge noted."""
     where = f"board entry {line.seq} ({line.kind})"
     keys = {"ballot", "tracker"} | ({"challenge"} if line.kind == Kind.CHALLENGED else set())
     keys = with_units(keys, 0 if units else None)
