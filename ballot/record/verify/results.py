@@ -224,10 +224,26 @@ def expected_result(
     definition: Mapping[str, Any],
     manifest: ElectionManifest,
     counts: Sequence[OptionCounts],
-    **figures: Any,
+    *,
+    eligible: int,
+    cast: int,
+    challenged: int,
+    sustained: int,
+    overruled: int,
+    units: Mapping[str, tuple[int, Sequence[OptionCounts]]] | None = None,
 ) -> dict[str, Any]:
     """:func:`ballot.election.result.expected_result`, failing the "outcome" step."""
     try:
-        return result_rule.expected_result(definition, manifest, counts, **figures)
+        return result_rule.expected_result(
+            definition,
+            manifest,
+            counts,
+            eligible=eligible,
+            cast=cast,
+            challenged=challenged,
+            sustained=sustained,
+            overruled=overruled,
+            units=units,
+        )
     except RuleError as exc:
         raise _outcome_failure(exc) from exc
