@@ -24,6 +24,8 @@ from ballot.record.election_record import INDEX_NAME, MEMBER_NAMES, canonical
 from ballot.record.synthetic import GeneratedRecord
 
 BALLOT = Path(sys.executable).with_name("ballot")
+Source = tuple[dict[str, object], dict[str, bytes]]
+Bomb = tuple[bytes, int, str]
 PEAK_LIMIT_KB = 300 * 1024
 DEEP = 100_000
 BOMB_BYTES = 1024**3  # inflates to 1 GiB from about 1 MB
@@ -85,7 +87,7 @@ def index_for(base: dict[str, object], members: dict[str, bytes]) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def source(recognition: GeneratedRecord) -> tuple[dict[str, object], dict[str, bytes]]:
+def source(recognition: GeneratedRecord) -> Source:
     from ballot.record.election_record import read_record
 
     record = read_record(recognition.path)
@@ -93,7 +95,7 @@ def source(recognition: GeneratedRecord) -> tuple[dict[str, object], dict[str, b
 
 
 @pytest.fixture(scope="module")
-def bomb() -> tuple[bytes, int, str]:
+def bomb() -> Bomb:
     """1 GiB of spaces deflated (about 1 MB), its CRC-32 and SHA-256, computed in pieces."""
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     piece = b" " * (64 * 1024**2)
@@ -106,9 +108,7 @@ def bomb() -> tuple[bytes, int, str]:
     return b"".join(parts), crc, digest.hexdigest()
 
 
-def record_with(
-    tmp: Path, source: tuple[dict[str, object], dict[str, bytes]], **changed: bytes
-) -> Path:
+def record_with(tmp: Path, source: Source, **changed: bytes) -> Path:
     """The good record with members replaced and record.json's sums recomputed."""
     base, members = source
     data = dict(members)
@@ -164,7 +164,7 @@ def _board_with_line(members: dict[str, bytes], line: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("member", [*MEMBER_NAMES, INDEX_NAME])
-def test_deep_nesting_in_each_member(member, source, tmp_path) -> None:
+def test_deep_nesting_in_each_member(member: str, source: Source, tmp_path: Path) -> None:
     _base, members = source
     if member == INDEX_NAME:
         path = write_zip(
@@ -179,7 +179,7 @@ def test_deep_nesting_in_each_member(member, source, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("member", [*MEMBER_NAMES, INDEX_NAME])
-def test_huge_integer_in_each_member(member, source, tmp_path) -> None:
+def test_huge_integer_in_each_member(member: str, source: Source, tmp_path: Path) -> None:
     base, members = source
     huge = b"1" * 100_000
     if member == INDEX_NAME:
@@ -189,8 +189,8 @@ def test_huge_integer_in_each_member(member, source, tmp_path) -> None:
             [deflated(n, members[n]) for n in MEMBER_NAMES] + [deflated(INDEX_NAME, text)],
         )
     elif member == "board.jsonl":
-        line = members["board.jsonl"].split(b"\n")[3].replace(b'"seq":3', b'"seq":' + huge)
-        path = record_with(tmp_path, source, board_jsonl=_board_with_line(members, line))
+        raw = members["board.jsonl"].split(b"\n")[3].replace(b'"seq":3', b'"seq":' + huge)
+        path = record_with(tmp_path, source, board_jsonl=_board_with_line(members, raw))
     else:
         path = record_with(tmp_path, source, **{_key(member): b'{"n":' + huge + b"}"})
     line = refused(path, member)
@@ -198,25 +198,27 @@ def test_huge_integer_in_each_member(member, source, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("member", [*MEMBER_NAMES, INDEX_NAME])
-def test_zip_bomb_of_each_member(member, source, bomb, tmp_path) -> None:
+def test_zip_bomb_of_each_member(member: str, source: Source, bomb: Bomb, tmp_path: Path) -> None:
     base, members = source
     data, crc, digest = bomb
     entries = {n: deflated(n, members[n]) for n in MEMBER_NAMES}
-    index = dict(base)
-    index["members"] = [
+    listed: list[dict[str, object]] = [
         {"name": n, "sha256": hashlib.sha256(members[n]).hexdigest(), "bytes": len(members[n])}
         for n in MEMBER_NAMES
     ]
-    for m in index["members"]:
+    for m in listed:
         if m["name"] == member:
             m.update(sha256=digest, bytes=BOMB_BYTES)
+    index = {**base, "members": listed}
     entries[INDEX_NAME] = deflated(INDEX_NAME, canonical(index))
     entries[member] = Entry(member, data, BOMB_BYTES, crc)
     line = refused(write_zip(tmp_path / "r.zip", list(entries.values())), member)
     assert "ZIP bomb" in line or "more than the" in line
 
 
-def test_a_lying_size_in_the_zip_is_not_inflated_past_it(source, bomb, tmp_path) -> None:
+def test_a_lying_size_in_the_zip_is_not_inflated_past_it(
+    source: Source, bomb: Bomb, tmp_path: Path
+) -> None:
     """The ZIP and record.json both say 4 kB, the data inflates to 1 GiB: cut at 4 kB."""
     base, members = source
     data, crc, _ = bomb
@@ -228,7 +230,7 @@ def test_a_lying_size_in_the_zip_is_not_inflated_past_it(source, bomb, tmp_path)
 
 
 @pytest.mark.parametrize("member", ["board.jsonl", "heads.json", INDEX_NAME])
-def test_duplicate_member(member, source, tmp_path) -> None:
+def test_duplicate_member(member: str, source: Source, tmp_path: Path) -> None:
     base, members = source
     entries = [deflated(n, members[n]) for n in MEMBER_NAMES]
     entries.append(deflated(INDEX_NAME, index_for(base, members)))
@@ -237,7 +239,7 @@ def test_duplicate_member(member, source, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("member", ["board.jsonl", "result.json", INDEX_NAME])
-def test_missing_member(member, source, tmp_path) -> None:
+def test_missing_member(member: str, source: Source, tmp_path: Path) -> None:
     base, members = source
     entries = [deflated(n, members[n]) for n in MEMBER_NAMES]
     entries.append(deflated(INDEX_NAME, index_for(base, members)))
@@ -246,7 +248,7 @@ def test_missing_member(member, source, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("member", [*MEMBER_NAMES, INDEX_NAME])
-def test_non_utf8_member(member, source, tmp_path) -> None:
+def test_non_utf8_member(member: str, source: Source, tmp_path: Path) -> None:
     _base, members = source
     bad = b'{"a":"\xff\xfe"}'
     if member == INDEX_NAME:
@@ -262,7 +264,7 @@ def test_non_utf8_member(member, source, tmp_path) -> None:
     assert "utf-8" in refused(path, member)
 
 
-def test_directory_entry(source, tmp_path) -> None:
+def test_directory_entry(source: Source, tmp_path: Path) -> None:
     base, members = source
     entries = [deflated(n, members[n]) for n in MEMBER_NAMES if n != "board.jsonl"]
     entries.append(deflated("board.jsonl/", b"", stat.S_IFDIR | 0o755))
@@ -271,7 +273,7 @@ def test_directory_entry(source, tmp_path) -> None:
     assert "directory entry" in line
 
 
-def test_symlink_entry(source, tmp_path) -> None:
+def test_symlink_entry(source: Source, tmp_path: Path) -> None:
     base, members = source
     entries = [deflated(n, members[n]) for n in MEMBER_NAMES if n != "result.json"]
     entries.append(deflated("result.json", b"/etc/passwd", stat.S_IFLNK | 0o777))
@@ -280,7 +282,9 @@ def test_symlink_entry(source, tmp_path) -> None:
     assert "symbolic link" in line
 
 
-def test_the_good_record_still_passes_through_the_hand_written_zip(source, tmp_path) -> None:
+def test_the_good_record_still_passes_through_the_hand_written_zip(
+    source: Source, tmp_path: Path
+) -> None:
     """The writer above is faithful: an unchanged record written with it verifies."""
     code, output, _ = run_verify(record_with(tmp_path, source))
     assert code == 0, output
