@@ -10,8 +10,8 @@ number literal longer than :data:`MAX_NUMBER_CHARS`, and this module refuses exa
 that, with a sentence saying which rule.
 
 The depth is found without recursion and in C-speed passes: strings are cut out
-(brackets inside them are text), everything but brackets dropped, and adjacent
-``[]`` / ``{}`` pairs removed once per pass; a document of depth ``d`` is empty after
+(brackets inside them are text), everything but brackets dropped (``{}`` read as
+``[]``), and adjacent ``[]`` pairs removed once per pass; a document of depth ``d`` is empty after
 exactly ``d`` passes, so at most :data:`MAX_DEPTH` passes decide.  Most documents
 have fewer brackets than the limit and skip even that.
 """

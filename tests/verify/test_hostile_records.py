@@ -288,3 +288,61 @@ def test_the_good_record_still_passes_through_the_hand_written_zip(
     """The writer above is faithful: an unchanged record written with it verifies."""
     code, output, _ = run_verify(record_with(tmp_path, source))
     assert code == 0, output
+
+
+# --------------------------------------------------------------------------- the depth scan
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max([_depth(v) for v in value.values()], default=0)
+    if isinstance(value, list):
+        return 1 + max([_depth(v) for v in value], default=0)
+    return 0
+
+
+def test_the_depth_scan_agrees_with_the_parsed_depth() -> None:
+    """Random documents with brackets, quotes and backslashes inside strings."""
+    import json
+    import random
+
+    from ballot.record.bounded_json import JSONBoundsError, check_depth
+
+    rnd = random.Random(17)
+    texts = ["a[{", "]]", 'x\\"[[\\', '\\\\"]]{', "\u005b", ""]
+
+    def document(room: int) -> object:
+        if room == 0 or rnd.random() < 0.03:
+            return rnd.choice([1, None, *texts])
+        width = rnd.randint(0, 1 if room > 5 else 3)
+        if rnd.random() < 0.5:
+            return [document(room - 1) for _ in range(width)]
+        return {f"{i}{rnd.choice(texts)}": document(room - 1) for i in range(width)}
+
+    for _ in range(1500):
+        value = document(rnd.randint(0, 90))
+        text = json.dumps(value)
+        limit = rnd.randint(1, 80)
+        try:
+            check_depth(text, limit)
+            accepted = True
+        except JSONBoundsError:
+            accepted = False
+        assert accepted == (_depth(value) <= limit), (text[:200], limit)
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("[" * 100_000, "nested deeper than 64"),  # unbalanced
+        ("[}" + "[" * 100_000, "nested deeper than 64"),  # mismatched, then deep
+        ('["]",' + "[" * 100 + "]" * 100 + "]", "nested deeper than 64"),  # "]" is text
+        ('{"a":' * 70 + "1" + "}" * 70, "nested deeper than 64"),
+        ('"' + "[" * 100_000, "Unterminated string"),  # all text: the parser never recurses
+    ],
+)
+def test_hostile_nesting_is_refused_before_parsing(text: str, refusal: str) -> None:
+    from ballot.record.bounded_json import bounded_loads
+
+    with pytest.raises(ValueError, match=refusal):
+        bounded_loads(text)
