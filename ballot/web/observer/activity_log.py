@@ -20,9 +20,12 @@ from typing import Any
 from litestar import Controller, Response, get
 from litestar.params import FromQuery
 
-from ballot.record.audit import AuditEntry as RecordAuditEntry
-from ballot.record.audit import AuditFormatError, verify_audit
-from ballot.record.chain import ChainError
+from ballot.record.activity_log import (
+    ActivityEntry,
+    ActivityLogFormatError,
+    ChainError,
+    verify_activity_log,
+)
 from ballot.store.audit import audit_entries
 from ballot.store.models import AuditEntry
 from ballot.web.deps import Db
@@ -77,13 +80,13 @@ def check_audit_chain(rows: Sequence[AuditEntry]) -> AuditChain:
     """
     last = rows[-1] if rows else None
     head_seq, head = (last.seq, last.hash) if last is not None else (None, None)
-    entries: list[RecordAuditEntry] = []
+    entries: list[ActivityEntry] = []
     try:
         for row in rows:
             data = stored_json(row)
             try:
-                entry = RecordAuditEntry.from_json(data)
-            except AuditFormatError as exc:
+                entry = ActivityEntry.from_json(data)
+            except ActivityLogFormatError as exc:
                 raise ChainError(f"seq {row.seq}: {exc}", row.seq) from exc
             if row.election_id != entry.details.get("election"):
                 raise ChainError(
@@ -91,7 +94,7 @@ def check_audit_chain(rows: Sequence[AuditEntry]) -> AuditChain:
                     row.seq,
                 )
             entries.append(entry)
-        verify_audit(entries)
+        verify_activity_log(entries)
     except ChainError as exc:
         return AuditChain(len(rows), head_seq, head, str(exc), exc.seq)
     return AuditChain(len(rows), head_seq, head)

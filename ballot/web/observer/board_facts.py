@@ -15,9 +15,9 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballot.election.outcome import OutcomeRule
+from ballot.election.outcome import OutcomeRule, RuleError
+from ballot.election.result import outcome_rule
 from ballot.record.kinds import Kind
-from ballot.record.verify import VerificationFailed, outcome_rule
 from ballot.store.models import BoardEntryRow
 
 #: Board kinds the result page reads (ballots, partial decryptions and notes are not needed).
@@ -147,5 +147,5 @@ def rule_of(definition: Mapping[str, Any]) -> OutcomeRule | None:
         source = definition["outcome"]
     try:
         return outcome_rule(source)
-    except VerificationFailed:
+    except RuleError:
         return None
