@@ -163,3 +163,22 @@ def test_a_hostile_answer_is_refused_and_nothing_is_posted(
     assert server.posts == ["/api/login"], "only the sign-in may be posted"
     assert peak_kb < PEAK_LIMIT_KB, f"peak memory {peak_kb} kB"
     assert not (tmp_path / "new.key").exists()
+
+
+@pytest.mark.parametrize(
+    "status",
+    [b'{"position":1}', b'{"position":1,"round":"dealing","state":"key_ceremony","k":[]}'],
+)
+def test_a_ceremony_status_missing_its_fields_is_refused(
+    status: bytes, server: FakeServer, files: dict[str, Path], tmp_path: Path
+) -> None:
+    server.target, server.posts[:] = ROUTES["ceremony status"], []
+    server.hostile = (status, {}, "")
+    args = ["ceremony", "--server", server.url, "--election", ELECTION]
+    args += ["--email", "t2@example.org", "--password-file", str(files["password"])]
+    args += ["--passphrase-file", str(files["passphrase"]), "--key-file", str(tmp_path / "k")]
+    args += ["--state", str(tmp_path / "state"), "--timeout", "5"]
+    code, output, _ = run_trustee(args)
+    assert code == 1, output
+    assert "Traceback" not in output and "ceremony data is malformed" in output, output
+    assert server.posts == ["/api/login"]

@@ -85,7 +85,42 @@ def run_ceremony(
     report: Report = quiet,
     params: Argon2Params = DEFAULT_PARAMS,
 ) -> CeremonyOutcome:
-    """Take part in every round, then write the sealed key file; raise TrusteeError if not."""
+    """Take part in every round, then write the sealed key file; raise TrusteeError if not.
+
+    A server's answer that lacks a field or has one of the wrong type is refused as
+    such (the bounds of its size and JSON are the client's), never a traceback.
+    """
+    try:
+        return _run(
+            client,
+            election_id,
+            passphrase,
+            state_dir,
+            key_file,
+            timeout=timeout,
+            poll_max=poll_max,
+            report=report,
+            params=params,
+        )
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise TrusteeError(
+            f"the server's ceremony data is malformed ({type(exc).__name__}: {exc}); "
+            "nothing more was posted"
+        ) from exc
+
+
+def _run(
+    client: TrusteeClient,
+    election_id: str,
+    passphrase: str,
+    state_dir: Path,
+    key_file: Path,
+    *,
+    timeout: float,
+    poll_max: float,
+    report: Report,
+    params: Argon2Params,
+) -> CeremonyOutcome:
     if key_file.exists():
         raise TrusteeError(f"{key_file} already exists; choose another file for the new key")
     poller = Poller(timeout, most=poll_max)
