@@ -12,7 +12,7 @@
 Every accepted message also goes on the public board as ``note.ceremony.<round>``, so
 observers can follow the ceremony live.  When the last message of the last needed
 round arrives, the server settles the ceremony and records the transcript through
-:func:`ballot.web.operations.accept_transcript`; if fewer than k dealers qualify, it
+:func:`ballot.service.ceremony.accept_transcript`; if fewer than k dealers qualify, it
 records the failure (``note.ceremony.failed``) and the committee starts over by going
 back to draft.
 """
@@ -28,12 +28,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ceremony import CeremonyError
+from ballot.election.refusal import Grounds, Refused
 from ballot.record.canonical import strict_loads
-from ballot.store.audit import audit
+from ballot.record.kinds import NOTE_CEREMONY_PREFIX
+from ballot.service import ceremony
+from ballot.service.acting import Acting, get_election, invalid, require_state
+from ballot.store.activity import log_activity
 from ballot.store.board import append_board, sign_board_head
 from ballot.store.ceremony_rounds import (
     TRUSTEE_ROUNDS,
-    RoundError,
     Rounds,
     canonical,
     ceremony_epoch,
@@ -41,16 +44,13 @@ from ballot.store.ceremony_rounds import (
     stored_messages,
 )
 from ballot.store.models import Election, ElectionTrustee
-from ballot.web import operations as ops
 from ballot.web.deps import Db, account_of, acting
-
-NOTE = "note.ceremony."
 
 
 async def _note(
-    db: AsyncSession, ctx: ops.Context, election: Election, kind: str, payload: dict[str, Any]
+    db: AsyncSession, ctx: Acting, election: Election, kind: str, payload: dict[str, Any]
 ) -> None:
-    await append_board(db, election.id, NOTE + kind, payload, ctx.now)
+    await append_board(db, election.id, NOTE_CEREMONY_PREFIX + kind, payload, ctx.now)
     await sign_board_head(db, election.id, ctx.board_key, ctx.now)
 
 
@@ -73,7 +73,7 @@ async def _fresh(db: AsyncSession, election_id: str) -> Election:
         select(Election).where(Election.id == election_id).execution_options(populate_existing=True)
     )
     if election is None:
-        raise ops.OperationError(f"no election {election_id}", 404)
+        raise Refused(f"no election {election_id}", code="no_election", grounds=Grounds.NOT_FOUND)
     return election
 
 
@@ -131,9 +131,7 @@ async def _status(db: AsyncSession, election: Election, position: int | None) ->
     return view
 
 
-async def _settle(
-    db: AsyncSession, ctx: ops.Context, election_id: str, *, force: bool = False
-) -> None:
+async def _settle(db: AsyncSession, ctx: Acting, election_id: str, *, force: bool = False) -> None:
     """Settle in its own transaction, so a refusal cannot undo the messages already in."""
     election = await _locked(db, election_id)
     epoch, rounds = await _rounds(db, election)
@@ -148,8 +146,8 @@ async def _settle(
         return
     try:
         result, transcript = rounds.settle()
-        await ops.accept_transcript(db, ctx, election, transcript)
-        await audit(
+        await ceremony.accept_transcript(db, ctx, election, transcript)
+        await log_activity(
             db,
             ctx.actor,
             "ceremony_settled",
@@ -162,13 +160,13 @@ async def _settle(
         return
     except CeremonyError as exc:
         reason = str(exc)
-    except ops.OperationError as exc:
+    except Refused as exc:
         reason = exc.message
     await db.rollback()
     election = await _locked(db, election_id)
     await store_message(db, election.id, epoch, "failure", 0, {"reason": reason}, ctx.now)
     await _note(db, ctx, election, "failed", {"reason": reason})
-    await audit(db, ctx.actor, "ceremony_failed", ctx.now, election.id, reason=reason)
+    await log_activity(db, ctx.actor, "ceremony_failed", ctx.now, election.id, reason=reason)
     await db.commit()
 
 
@@ -179,7 +177,7 @@ class RemoteCeremonyController(Controller):
     async def show(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id)
+        election = await get_election(db, election_id)
         position = await _seat(db, election_id, account_of(request).id)
         return await _status(db, election, position)
 
@@ -192,16 +190,18 @@ class RemoteCeremonyController(Controller):
         db: Db,
     ) -> dict[str, Any]:
         if round_name not in TRUSTEE_ROUNDS:
-            raise ops.OperationError(
-                f"unknown ceremony round {round_name!r} (one of {', '.join(TRUSTEE_ROUNDS)})", 404
+            raise Refused(
+                f"unknown ceremony round {round_name!r} (one of {', '.join(TRUSTEE_ROUNDS)})",
+                code="unknown_round",
+                grounds=Grounds.NOT_FOUND,
             )
         try:
             body = strict_loads(await request.body())
         except ValueError as exc:
-            raise ops.OperationError(f"the body must be JSON: {exc}", 400) from exc
+            raise invalid(f"the body must be JSON: {exc}", "not_json") from exc
         ctx = acting(request)
         election = await _locked(db, election_id)
-        ops.require_state(election, "key_ceremony", doing="take part in the key ceremony")
+        require_state(election, "key_ceremony", doing="take part in the key ceremony")
         position = await _seat(db, election_id, account_of(request).id)
         assert position is not None
         epoch, rounds = await _rounds(db, election)
@@ -211,13 +211,13 @@ class RemoteCeremonyController(Controller):
         if earlier is not None:
             try:
                 same = canonical(rounds.check(round_name, position, body)) == canonical(earlier)
-            except RoundError:
+            except Refused:
                 same = False
             if not same:
-                raise ops.OperationError(
+                raise Refused(
                     f"trustee {position} already posted a different {round_name} message; "
                     "a round message cannot be replaced",
-                    409,
+                    code="message_posted",
                 )
             if rounds.current() == "settle" and not election.joint_public_key:
                 # A repost after a settlement that did not happen (crash): settle now.
@@ -227,22 +227,19 @@ class RemoteCeremonyController(Controller):
                 assert rounds is not None
             return {"accepted": True, "repeated": True, "position": position, **_next(rounds)}
         if election.joint_public_key:
-            raise ops.OperationError("the key ceremony is already complete", 409)
+            raise Refused("the key ceremony is already complete", code="ceremony_complete")
         current = rounds.current()
         if current == "failed":
-            raise ops.OperationError(
+            raise Refused(
                 f"this key ceremony failed ({rounds.failure}); the committee must start again",
-                409,
+                code="ceremony_failed",
             )
         if current != round_name:
-            raise ops.OperationError(_not_open(rounds, round_name, current), 409)
-        try:
-            message = rounds.check(round_name, position, body)
-        except RoundError as exc:
-            raise ops.OperationError(exc.message, exc.status) from exc
+            raise Refused(_not_open(rounds, round_name, current), code="round_not_open")
+        message = rounds.check(round_name, position, body)
         await store_message(db, election_id, epoch, round_name, position, message, ctx.now)
         await _note(db, ctx, election, round_name, {"trustee": position, **message})
-        await audit(
+        await log_activity(
             db,
             ctx.actor,
             "ceremony_round",
@@ -265,12 +262,12 @@ class RemoteCeremonyController(Controller):
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
         election = await _locked(db, election_id)
-        ops.require_state(election, "key_ceremony", doing="settle the key ceremony")
+        require_state(election, "key_ceremony", doing="settle the key ceremony")
         if election.joint_public_key:
-            raise ops.OperationError("the key ceremony is already complete", 409)
+            raise Refused("the key ceremony is already complete", code="ceremony_complete")
         _epoch, rounds = await _rounds(db, election)
         if rounds is None or rounds.failure is not None:
-            raise ops.OperationError("there is no key ceremony running to settle", 409)
+            raise Refused("there is no key ceremony running to settle", code="no_ceremony")
         await db.rollback()
         await _settle(db, acting(request), election_id, force=True)
         await db.rollback()
