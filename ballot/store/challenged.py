@@ -18,11 +18,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.record.canonical import canonical_json
+from ballot.record.kinds import Kind
 from ballot.store.board import append_board
 from ballot.store.cast_tables import ChallengedBallot
 from ballot.store.models import BoardEntryRow
 
-KIND_CHALLENGED = "ballot.challenged"
+#: Kept for callers not yet moved to :class:`ballot.record.kinds.Kind`.
+KIND_CHALLENGED = Kind.CHALLENGED
 
 
 def new_challenge_id() -> str:
@@ -43,7 +45,7 @@ async def add_challenged(
     row = await append_board(
         session,
         election_id,
-        KIND_CHALLENGED,
+        Kind.CHALLENGED,
         {"challenge": challenge, "ballot": ballot_json, "tracker": tracker},
         now,
     )
