@@ -115,8 +115,8 @@ def admin_create(
     ] = False,
 ) -> None:
     """Create a committee account (the first admin, observers, trustees)."""
-    from ballot.store.accounts import AccountError, create_account
-    from ballot.store.activity import log_activity
+    from ballot.election.refusal import Refused
+    from ballot.service.accounts import create_account
     from ballot.store.types import utcnow
 
     if password_stdin:
@@ -129,18 +129,15 @@ def admin_create(
 
     async def work(session: Any) -> None:
         now = utcnow()
-        account = await create_account(
-            session, email=email, name=name, role=role, password=password, now=now
-        )
-        await log_activity(
-            session, _actor(), "account_created", now, email=account.email, role=account.role
+        await create_account(
+            session, _actor(), email=email, name=name, role=role, password=password, now=now
         )
         await session.commit()
 
     try:
         asyncio.run(_with_session(settings, work))
-    except AccountError as exc:
-        _fail(str(exc))
+    except Refused as exc:
+        _fail(exc.message)
     console.print(f"created {role} account {email.strip().lower()}")
 
 

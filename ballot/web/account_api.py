@@ -10,6 +10,7 @@ from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.service import accounts
 from ballot.store import accounts as acc
 from ballot.store.activity import log_activity
 from ballot.store.models import Account
@@ -135,19 +136,14 @@ class AccountController(Controller):
         self, request: Request[Any, Any, Any], db: Db, data: JSONBody[AccountIn]
     ) -> Response[Any]:
         ctx = acting(request)
-        try:
-            account = await acc.create_account(
-                db,
-                email=data.email,
-                name=data.name,
-                role=data.role,
-                password=data.password,
-                now=ctx.now,
-            )
-        except acc.AccountError as exc:
-            return error(str(exc), 400)
-        await log_activity(
-            db, ctx.actor, "account_created", ctx.now, email=account.email, role=account.role
+        account = await accounts.create_account(
+            db,
+            ctx.actor,
+            email=data.email,
+            name=data.name,
+            role=data.role,
+            password=data.password,
+            now=ctx.now,
         )
         await db.commit()
         return Response(
