@@ -31,7 +31,7 @@ from ballot.store.definition import (
 )
 from ballot.store.models import Election, Option, Question, Translation, Voter
 
-#: Parsing lives in :mod:`ballot.store.definition`; these names stay importable from here.
+#: Parsing lives in :mod:`ballot.store.definition`; its names stay importable from here.
 __all__ = [
     "APPROVAL_KINDS",
     "KINDS",
@@ -41,8 +41,21 @@ __all__ = [
     "Definition",
     "DefinitionError",
     "QuestionDef",
+    "build_manifest",
+    "create_election",
+    "describe_missing",
+    "election_title",
+    "key_labels",
+    "missing_translations",
+    "new_election_id",
+    "outcome_rule",
     "parse_definition",
     "parse_fraction",
+    "questions_of",
+    "replace_definition",
+    "roll_languages",
+    "set_translations",
+    "texts_by_language",
 ]
 
 
