@@ -22,10 +22,9 @@ from ballot.election.context import ContextError, context_from_text
 from ballot.election.refusal import Refused
 from ballot.i18n import LANGUAGES
 from ballot.service import ceremony, elections, lifecycle
-from ballot.service.acting import get_election, invalid, require_state
-from ballot.store.definition import REFERENCE_LANGUAGE, DefinitionError, parse_definition
+from ballot.service.acting import get_election, invalid
+from ballot.store.definition import REFERENCE_LANGUAGE, DefinitionError
 from ballot.store.elections import (
-    build_manifest,
     key_labels,
     missing_translations,
     questions_of,
@@ -106,31 +105,6 @@ def _fingerprint(election: Election) -> str | None:
         return context_from_text(election.manifest, election.ceremony).fingerprint_hex
     except ContextError:
         return None
-
-
-def _definition_with_trustees(manifest: dict[str, Any], n: int, k: int) -> dict[str, Any]:
-    """The election's current definition (from its manifest form) with new trustee numbers."""
-    return {
-        "kind": manifest["kind"],
-        "title": manifest["title"],
-        "instructions": manifest["instructions"] or None,
-        "opens_at": manifest["opens_at"],
-        "closes_at": manifest["closes_at"],
-        "rule": manifest["outcome"]["rule"],
-        "supermajority": manifest["outcome"]["supermajority"],
-        "quorum": manifest["outcome"]["quorum"],
-        "allow_blank": manifest["allow_blank"],
-        "trustees": {"n": n, "k": k},
-        "questions": [
-            {
-                "text": q["text"],
-                "min": q["min"],
-                "max": q["max"],
-                "options": [o["text"] for o in q["options"]],
-            }
-            for q in manifest["questions"]
-        ],
-    }
 
 
 def _whole_number(value: str | None) -> int | None:
@@ -301,24 +275,7 @@ class SetupPages(Controller):
         election = await get_election(db, election_id, lock=True)
         n, k = _whole_number(data.get("trustees_n")), _whole_number(data.get("trustees_k"))
         try:
-            require_state(election, "draft", doing="change the number of trustees")
-            if n is None or k is None:
-                raise invalid("give n and k as whole numbers", "not_whole_numbers")
-            seated = await db.scalar(
-                select(ElectionTrustee.position)
-                .where(ElectionTrustee.election_id == election_id, ElectionTrustee.position > n)
-                .limit(1)
-            )
-            if seated is not None:
-                raise invalid(
-                    f"trustee position {seated} is already named; n cannot be less than that",
-                    "seat_beyond_n",
-                )
-            manifest = await build_manifest(db, election)
-            definition = parse_definition(_definition_with_trustees(manifest, n, k))
-            await elections.redefine(
-                db, acting(request), election, definition, doing="change the number of trustees"
-            )
+            await elections.set_trustee_numbers(db, acting(request), election, n, k)
         except Refused as exc:
             return await self._refuse(request, db, election_id, exc)
         await db.commit()
