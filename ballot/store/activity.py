@@ -1,9 +1,9 @@
 """The committee's activity log: a hash chain of who did what, across all elections.
 
 Observers read it to see every administrative act (and every automatic one: the
-scheduler is an actor too).  Entries are built by :mod:`ballot.record.audit` (the
-record's name for this log; the table is still ``audit_log``); appends are serialised
-with an advisory lock on PostgreSQL (SQLite allows one writer anyway).
+scheduler is an actor too).  Entries are built by :mod:`ballot.record.activity_log`
+(the table is still ``audit_log``); appends are serialised with an advisory lock on
+PostgreSQL (SQLite allows one writer anyway).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballot.record.audit import AuditEntry as RecordEntry
-from ballot.record.audit import append_audit
+from ballot.record.activity_log import ActivityEntry as RecordEntry
+from ballot.record.activity_log import append_activity
 from ballot.record.canonical import canonical_json
 from ballot.store.models import ActivityEntry
 
@@ -40,7 +40,9 @@ async def log_activity(
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ACTIVITY_LOCK})
     last = await session.scalar(select(ActivityEntry).order_by(ActivityEntry.seq.desc()).limit(1))
     details = {"election": election_id, **detail} if election_id else dict(detail)
-    entry = append_audit(to_record(last) if last is not None else None, actor, action, details, at)
+    entry = append_activity(
+        to_record(last) if last is not None else None, actor, action, details, at
+    )
     row = ActivityEntry(
         seq=entry.seq,
         at=entry.at,

@@ -1,37 +1,18 @@
-"""Refusals to HTTP: the one place a :class:`~ballot.election.refusal.Grounds` becomes a status.
+"""The app's one handler of refusals: a :class:`~ballot.election.refusal.Refused` to HTTP.
 
-Below ``ballot.web`` an act that is not done raises
-:class:`~ballot.election.refusal.Refused`; the app's one exception handler answers it
-with ``{"error": message, **details}`` under ``/api/`` and the plain message elsewhere.
+Below ``ballot.web`` an act that is not done raises ``Refused``; this handler answers it
+with ``{"error": message, **details}`` under ``/api/`` and the plain message elsewhere,
+with the status :func:`ballot.web.refusals.status_for` gives its grounds.
 """
 
 from __future__ import annotations
 
-from types import MappingProxyType
-from typing import Any, Final
+from typing import Any
 
 from litestar import MediaType, Request, Response
 
-from ballot.election.refusal import Grounds, Refused
-
-#: The HTTP status of each kind of refusal.
-STATUS: Final = MappingProxyType(
-    {
-        Grounds.INVALID: 400,
-        Grounds.FORBIDDEN: 403,
-        Grounds.NOT_FOUND: 404,
-        Grounds.CONFLICT: 409,
-        Grounds.GONE: 410,
-        Grounds.UNPROCESSABLE: 422,
-        Grounds.TOO_MANY: 429,
-        Grounds.UNAVAILABLE: 503,
-    }
-)
-
-
-def status_for(refusal: Refused) -> int:
-    """The HTTP status that answers ``refusal``."""
-    return STATUS[refusal.grounds]
+from ballot.election.refusal import Refused
+from ballot.web.refusals import status_for
 
 
 def refusal_body(refusal: Refused) -> dict[str, Any]:
@@ -42,5 +23,5 @@ def refusal_body(refusal: Refused) -> dict[str, Any]:
 def refused_handler(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
     """The app-wide handler: JSON for the API, the plain message for pages."""
     if request.url.path.startswith("/api/"):
-        return Response(refusal_body(exc), status_code=status_for(exc))
-    return Response(exc.message, status_code=status_for(exc), media_type=MediaType.TEXT)
+        return Response(refusal_body(exc), status_code=status_for(exc.grounds))
+    return Response(exc.message, status_code=status_for(exc.grounds), media_type=MediaType.TEXT)

@@ -29,7 +29,7 @@ from ballot.service.lifecycle import set_state, transition
 from ballot.service.schedule import apply_schedule
 from ballot.service.voters import find_voter, reissue, revoke, send_reminders
 from ballot.store.models import Election
-from ballot.web.errors import status_for
+from ballot.web.refusals import status_for
 
 __all__ = [
     "Context",
@@ -64,7 +64,7 @@ class OperationError(Refused):
 
     @property
     def status(self) -> int:
-        return status_for(self)
+        return status_for(self.grounds)
 
 
 async def get_election(session: AsyncSession, election_id: str, *, lock: bool = False) -> Election:

@@ -27,7 +27,7 @@ from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
 from ballot.web.deps import Db, acting
-from ballot.web.errors import status_for
+from ballot.web.refusals import status_for
 from ballot.web.voter import i18n_context
 
 Form = URLEncodedBody[dict[str, str]]
@@ -177,7 +177,7 @@ class CommitteePages(Controller):
         except Refused as exc:
             await db.rollback()
             return await self._election_page(
-                request, db, election_id, status=status_for(exc), error=exc.message
+                request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         await db.commit()
         return await self._election_page(
@@ -245,7 +245,7 @@ class CommitteePages(Controller):
         except Refused as exc:
             await db.rollback()
             return await self._election_page(
-                request, db, election_id, status=status_for(exc), error=exc.message
+                request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         await db.commit()
         return Redirect(path=f"/committee/elections/{election_id}", status_code=303)
@@ -271,7 +271,7 @@ class CommitteePages(Controller):
             )
         except Refused as exc:
             return await self._election_page(
-                request, db, election_id, status=status_for(exc), error=exc.message
+                request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         result = await voters.import_roll(db, acting(request), election, text)
         if not result.ok:
@@ -299,7 +299,7 @@ class CommitteePages(Controller):
         except Refused as exc:
             await db.rollback()
             return await self._election_page(
-                request, db, election_id, status=status_for(exc), error=exc.message
+                request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         await db.commit()
         return await self._election_page(

@@ -33,8 +33,8 @@ from ballot.store.elections import (
 )
 from ballot.store.models import Account, Election, ElectionTrustee
 from ballot.web.deps import Db, acting
-from ballot.web.errors import status_for
 from ballot.web.pages import Form, page
+from ballot.web.refusals import status_for
 
 #: Prefix of the form fields that carry one text each: ``text:title``, ``text:option:7``.
 FIELD = "text:"
@@ -190,7 +190,7 @@ class SetupPages(Controller):
             if isinstance(exc, DefinitionError):
                 message, status, problems = "Nothing was saved.", 400, exc.problems
             else:
-                message, status, problems = exc.message, status_for(exc), []
+                message, status, problems = exc.message, status_for(exc.grounds), []
             return await self._translations_page(
                 request,
                 db,
@@ -258,7 +258,7 @@ class SetupPages(Controller):
     ) -> Template:
         await db.rollback()
         return await self._ceremony_page(
-            request, db, election_id, status=status_for(exc), error=exc.message
+            request, db, election_id, status=status_for(exc.grounds), error=exc.message
         )
 
     @get("/ceremony", opt={"access": "admin"})

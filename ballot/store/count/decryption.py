@@ -2,7 +2,7 @@
 
 Partial decryptions are checked against the verification keys of the verified ceremony
 (:class:`ballot.election.context.ElectionContext`), and the result is made by
-:func:`ballot.record.verify.expected_result`, the very function the verifier checks it with.
+:func:`ballot.election.result.expected_result`, the very rule the verifier checks it with.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from ballot.crypto.tally import EncryptedTally, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, verify_partials
 from ballot.election.context import ElectionContext
 from ballot.election.refusal import Grounds, Refused
+from ballot.election.result import expected_result
 from ballot.record.election_record import slot_label
 from ballot.record.units import unit_labelled, unit_slot_label
-from ballot.record.verify import expected_result
 from ballot.store.count.state import payload_of
 from ballot.store.count.sums import CountBroken
 from ballot.store.models import BoardEntryRow
@@ -146,7 +146,7 @@ def combine_result(
     units: Mapping[str, tuple[int, Sequence[Any]]] | None = None,
 ) -> dict[str, Any]:
     """Decrypt the tally from k trustees' partials and make the result the verifier
-    expects (:func:`ballot.record.verify.expected_result`, never a second copy)."""
+    expects (:func:`ballot.election.result.expected_result`, never a second copy)."""
     every = [p for trustee in sorted(submissions) for p in submissions[trustee]]
     try:
         slots = combine_tally(
