@@ -23,9 +23,6 @@ from ballot.store.board import append_board
 from ballot.store.cast_tables import ChallengedBallot
 from ballot.store.models import BoardEntryRow
 
-#: Kept for callers not yet moved to :class:`ballot.record.kinds.Kind`.
-KIND_CHALLENGED = Kind.CHALLENGED
-
 
 def new_challenge_id() -> str:
     """Random, so the public id says nothing about who the voter is."""
