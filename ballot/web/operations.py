@@ -1,6 +1,6 @@
 """Former home of the committee's acts, now :mod:`ballot.service`; kept for callers not
-yet moved (``web/casting.py``, ``web/board_pages.py``, ``web/observer_pages.py``,
-``web/deps.py``, ``bench/roll.py``).  New code imports from :mod:`ballot.service`.
+yet moved (``web/casting.py``, ``web/board_pages.py``, ``web/observer/``, ``web/deps.py``,
+``bench/roll.py``).  New code imports from :mod:`ballot.service`.
 """
 
 from __future__ import annotations
