@@ -77,11 +77,11 @@ ALLOWED: dict[str, str] = {
     "auditData": "the audit record the page shows; Python builds it in the cast flow",
 }
 
-#: JS names already renamed whose Python namesake arrives from another branch
-#: (ballot/crypto/transcript.py -> fiat_shamir.py, challenge -> fiat_shamir_challenge).
+#: JS names already renamed whose Python namesake arrives from another branch.
 #: Checked by their own test below, which expects failure only while the Python
-#: name is absent; drop the entry once both sides are on main.
-PENDING: dict[str, str] = {"fiatShamirChallenge": "fiat_shamir_challenge"}
+#: name is absent; drop the entry once both sides are on main.  (Empty since the
+#: crypto branch renamed challenge -> fiat_shamir.fiat_shamir_challenge.)
+PENDING: dict[str, str] = {}
 
 
 def snake(name: str) -> str:

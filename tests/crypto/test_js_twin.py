@@ -147,7 +147,7 @@ def test_same_randomness_gives_byte_identical_ballots() -> None:
 
 def test_browser_verifier_accepts_python_ballots_and_rejects_tampered_ones() -> None:
     ballot, _ = encrypt_ballot(MANIFEST, KEY, FP, SELECTIONS[0])
-    good = ballot.to_json()
+    good: Any = ballot.to_json()
     bad_proof = copy.deepcopy(good)
     proof = bad_proof["questions"][3]["slots"][1]["proof"]
     proof["responses"][0] = proof["responses"][1]
