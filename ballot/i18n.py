@@ -17,7 +17,8 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import BaseLoader, Environment
 
-from ballot.election.languages import DEFAULT_LANGUAGE, LANGUAGES
+from ballot.election.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from ballot.election.languages import LANGUAGES as LANGUAGES
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 
