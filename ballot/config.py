@@ -18,6 +18,12 @@
 | BALLOT_RATE_WINDOW | 60 | length in seconds of the sliding window both limits count in |
 | BALLOT_HSTS | true | send Strict-Transport-Security (turn off only for plain-HTTP demos) |
 | BALLOT_LOG_FORMAT / BALLOT_LOG_LEVEL | json / INFO | `json` (one object per line) or `text`; the level of the root logger |
+| BALLOT_ARGON2_PROFILE | production | Argon2id cost of new password hashes and key files: `production`, or `test` (cheap; for the test suite only) |
+
+The Argon2 profile is read when a password is hashed or a key file sealed (the
+trustee tool has no Settings), so :func:`argon2_profile` reads the environment itself.
+Each hash and key file records its own parameters, so whatever was made under the
+test profile still verifies and opens under production settings.
 
 The rate limits are counted in each server process: with N uvicorn workers a client
 can reach N times the limit, which is why nginx enforces the global limit in front
@@ -42,6 +48,19 @@ def _bool(text: str) -> bool:
     return text.strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: Argon2id cost profiles: production (the default, always) and a cheap one for tests.
+ARGON2_PROFILES = ("production", "test")
+
+
+def argon2_profile() -> str:
+    """The Argon2 profile named by BALLOT_ARGON2_PROFILE; a misspelt name is refused
+    rather than read as either profile."""
+    profile = _env("ARGON2_PROFILE", "production").strip().lower() or "production"
+    if profile not in ARGON2_PROFILES:
+        raise ValueError(f"BALLOT_ARGON2_PROFILE must be one of {', '.join(ARGON2_PROFILES)}")
+    return profile
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///ballot.sqlite3"
@@ -64,6 +83,7 @@ class Settings:
     hsts: bool = True
     log_format: str = "json"
     log_level: str = "INFO"
+    argon2_profile: str = "production"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -89,6 +109,7 @@ class Settings:
             hsts=_bool(_env("HSTS", "true")),
             log_format=_env("LOG_FORMAT", d.log_format).strip().lower(),
             log_level=_env("LOG_LEVEL", d.log_level).strip().upper(),
+            argon2_profile=argon2_profile(),
         )
 
     def with_(self, **changes: object) -> Settings:

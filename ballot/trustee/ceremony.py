@@ -52,7 +52,6 @@ from ballot.crypto.ceremony import (
 )
 from ballot.crypto.group import Scalar
 from ballot.crypto.keyfile import (
-    DEFAULT_PARAMS,
     Argon2Params,
     KeyFileError,
     WrongPassphraseOrDamaged,
@@ -255,7 +254,7 @@ def run_ceremony(
     timeout: float = 3600.0,
     poll_max: float = 5.0,
     report: Report = quiet,
-    params: Argon2Params = DEFAULT_PARAMS,
+    params: Argon2Params | None = None,
 ) -> CeremonyOutcome:
     """Take part in every round, then write the sealed key file; raise TrusteeError if not."""
     if key_file.exists():
@@ -421,7 +420,7 @@ def _finish(
     status: dict[str, Any],
     passphrase: str,
     key_file: Path,
-    params: Argon2Params,
+    params: Argon2Params | None,
     report: Report,
 ) -> CeremonyOutcome:
     mh = bytes.fromhex(state.manifest_hash)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from litestar import Litestar
 from sqlalchemy import text
-from web.conftest import client_for
 
 from ballot.config import Settings
 from ballot.migrations import upgrade_engine
 from ballot.web.app import create_app
 from ballot.web.health import migration_heads
+from tests.support.asgi import client_for
 
 
 async def test_live_and_ready_follow_the_database(settings: Settings) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 from typer.testing import CliRunner
-from web.helpers import definition
 
 from ballot.cli import app as cli_app
 from ballot.crypto.ceremony import (
@@ -20,19 +19,13 @@ from ballot.crypto.ceremony import (
 )
 from ballot.crypto.group import Scalar
 from ballot.crypto.sharebox import seal_share
-
-from .live import (
-    PASSPHRASE,
-    PASSWORD,
-    TRUSTEES,
-    Admin,
-    Live,
-    ceremony_cli,
-    ceremony_election,
-    finish,
-    key_path,
-    start,
-)
+from tests.support.accounts import PASSWORD
+from tests.support.asgi import definition
+from tests.support.committee import Committee as Admin
+from tests.support.live import PASSPHRASE
+from tests.support.live import LiveServer as Live
+from tests.support.live import start_server as start
+from tests.support.trustees import TRUSTEES, ceremony_cli, ceremony_election, finish, key_path
 
 
 def _check_key(live: Live, election_id: str, position: int) -> str:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web.helpers import ROLL, definition
 
 from ballot.crypto.ballots import encrypt_ballot
 from ballot.crypto.elgamal import Ciphertext
@@ -14,25 +13,11 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.crypto.tally import EncryptedTally
 from ballot.store import tally as tally_store
-from ballot.store import tokens as token_store
-
-from .live import Admin, Live, ceremony_cli, ceremony_election, finish, start, tally_cli
-
-
-@pytest.fixture
-def issued(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """email -> clear voting token, captured in this process as the live server issues them."""
-    seen: dict[str, str] = {}
-    real = token_store.issue_tokens
-
-    async def issue(*a: Any, **k: Any) -> Any:
-        out = await real(*a, **k)
-        seen.update({t.email: t.token for t in out})
-        return out
-
-    monkeypatch.setattr(token_store, "issue_tokens", issue)
-    return seen
-
+from tests.support.asgi import ROLL, definition
+from tests.support.committee import Committee as Admin
+from tests.support.live import LiveServer as Live
+from tests.support.live import start_server as start
+from tests.support.trustees import ceremony_cli, ceremony_election, finish, tally_cli
 
 FIRST_VOTES = {
     "ana@example.org": 0,
