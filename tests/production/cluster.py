@@ -188,8 +188,12 @@ def service_env(
 
 
 def wait_http(base: str, child: Child, timeout: float = 45.0) -> None:
-    """Until the server answers a page (it listens only after its start-up finished)."""
+    """Until the server answers a page (it listens only after its start-up finished).
+
+    Asks again after a short back-off (10 ms, doubling up to 200 ms), not a fixed pause.
+    """
     deadline = time.monotonic() + timeout
+    pause = 0.01
     while True:
         if not child.alive():
             raise AssertionError(f"{child.name} exited at start-up:\n{child.tail()}")
@@ -200,7 +204,8 @@ def wait_http(base: str, child: Child, timeout: float = 45.0) -> None:
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"{child.name} did not answer within {timeout} s:\n{child.tail()}")
-        time.sleep(0.2)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def start_web(procs: Processes, env: Mapping[str, str], port: int, name: str = "web") -> Child:

@@ -191,7 +191,7 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Litestar]:
 
 def client_for(app: Litestar) -> httpx.AsyncClient:
     """An httpx client on the app in this test's event loop (no lifespan: no scheduler)."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)  # type: ignore[arg-type]
 
 
 @pytest.fixture

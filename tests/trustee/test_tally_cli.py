@@ -52,6 +52,9 @@ def keyed_and_voted(
     return election_id
 
 
+#: The tool talks HTTP; the server's storage is tested on both engines in-process, so
+#: running these subprocess tests on PostgreSQL too would add time and no coverage.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_two_of_three_trustees_decrypt_and_the_result_appears(
     db_url: str, tmp_path: Path, issued: dict[str, str]
 ) -> None:
@@ -81,6 +84,9 @@ def test_two_of_three_trustees_decrypt_and_the_result_appears(
         live.stop()
 
 
+#: The tool talks HTTP; the server's storage is tested on both engines in-process, so
+#: running these subprocess tests on PostgreSQL too would add time and no coverage.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_tally_that_is_not_the_sum_of_the_board_is_refused(
     db_url: str, tmp_path: Path, issued: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -109,6 +115,9 @@ def test_a_tally_that_is_not_the_sum_of_the_board_is_refused(
         live.stop()
 
 
+#: The tool talks HTTP; the server's storage is tested on both engines in-process, so
+#: running these subprocess tests on PostgreSQL too would add time and no coverage.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_second_round_after_determinative_challenges_is_decrypted_too(
     db_url: str, tmp_path: Path, issued: dict[str, str]
 ) -> None:
