@@ -20,8 +20,9 @@
 | BALLOT_LOG_FORMAT / BALLOT_LOG_LEVEL | json / INFO | `json` (one object per line) or `text`; the level of the root logger |
 | BALLOT_ARGON2_PROFILE | production | Argon2id cost of new password hashes and key files: `production`, or `test` (cheap; for the test suite only) |
 
-The Argon2 profile is read when a password is hashed or a key file sealed (the
-trustee tool has no Settings), so :func:`argon2_profile` reads the environment itself.
+The Argon2 profile is not a field of :class:`Settings`: it is read when a password is
+hashed or a key file sealed (the trustee tool has no Settings), by :func:`argon2_profile`;
+deployments never set it.
 Each hash and key file records its own parameters, so whatever was made under the
 test profile still verifies and opens under production settings.
 
@@ -83,7 +84,6 @@ class Settings:
     hsts: bool = True
     log_format: str = "json"
     log_level: str = "INFO"
-    argon2_profile: str = "production"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -109,7 +109,6 @@ class Settings:
             hsts=_bool(_env("HSTS", "true")),
             log_format=_env("LOG_FORMAT", d.log_format).strip().lower(),
             log_level=_env("LOG_LEVEL", d.log_level).strip().upper(),
-            argon2_profile=argon2_profile(),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from ballot.config import Settings, argon2_profile
+from ballot.config import argon2_profile
 from ballot.crypto.keyfile import DEFAULT_PARAMS, TEST_PARAMS, open_key, profile_params, seal_key
 from ballot.store import accounts
 
@@ -18,8 +18,6 @@ from ballot.store import accounts
 def test_without_the_variable_everything_is_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BALLOT_ARGON2_PROFILE", raising=False)
     assert argon2_profile() == "production"
-    assert Settings().argon2_profile == "production"
-    assert Settings.from_env().argon2_profile == "production"
     assert profile_params() == DEFAULT_PARAMS
     assert (DEFAULT_PARAMS.time_cost, DEFAULT_PARAMS.memory_cost, DEFAULT_PARAMS.parallelism) == (
         3,

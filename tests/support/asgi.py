@@ -171,15 +171,27 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def settings(migrated_db_url: str, tmp_path: Path) -> Settings:
+def settings_for(database_url: str, folder: Path) -> Settings:
+    """The app's settings in tests: this database, a secret file in ``folder``, plain HTTP."""
     return Settings(
-        database_url=migrated_db_url,
+        database_url=database_url,
         base_url=BASE,
-        secret_key_file=tmp_path / "secret.key",
+        secret_key_file=folder / "secret.key",
         cookie_secure=False,
         schedule_interval=0,
     )
+
+
+@pytest.fixture
+def settings(migrated_db_url: str, tmp_path: Path) -> Settings:
+    """Settings on a migrated database (a copy of the session's template)."""
+    return settings_for(migrated_db_url, tmp_path)
+
+
+@pytest.fixture
+def unmigrated_settings(db_url: str, tmp_path: Path) -> Settings:
+    """Settings on an empty database, for tests of what migrating changes."""
+    return settings_for(db_url, tmp_path)
 
 
 @pytest.fixture

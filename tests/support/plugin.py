@@ -17,7 +17,7 @@ import pytest
 os.environ.setdefault("BALLOT_ARGON2_PROFILE", "test")
 
 from . import postgres
-from .asgi import admin, app, captured_tokens, clock, settings, web
+from .asgi import admin, app, captured_tokens, clock, settings, unmigrated_settings, web
 from .databases import ENGINES, Templates, fresh, require
 from .elections import cast_election
 
@@ -31,6 +31,7 @@ __all__ = [
     "migrated_db_url",
     "pg_available",
     "settings",
+    "unmigrated_settings",
     "web",
 ]
 
