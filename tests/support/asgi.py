@@ -198,6 +198,11 @@ def unmigrated_settings(db_url: str, tmp_path: Path) -> Settings:
 async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Litestar]:
     application = create_app(settings, clock=clock, schedule=False)  # the database is migrated
     yield application
+    # As the app's own shutdown does (no lifespan runs here): the cast queue gives its
+    # held connections back before the pool closes, so no aiosqlite thread outlives the loop.
+    queue = application.state.get("cast_queue")
+    if queue is not None:
+        await queue.close()
     await application.state.engine.dispose()
 
 
