@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballot.record.activity_log import ActivityEntry as RecordEntry
 from ballot.record.activity_log import append_activity
 from ballot.record.canonical import canonical_json
-from ballot.store.models import ActivityEntry
+from ballot.store.models import ActivityEntryRow
 
 _ACTIVITY_LOCK = 0x62616C6C  # "ball"
 
 
-def to_record(row: ActivityEntry) -> RecordEntry:
+def to_record(row: ActivityEntryRow) -> RecordEntry:
     return RecordEntry(row.seq, row.actor, row.action, row.at, json.loads(row.detail), row.prev)
 
 
@@ -34,16 +34,18 @@ async def log_activity(
     at: datetime,
     election_id: str | None = None,
     **detail: Any,
-) -> ActivityEntry:
+) -> ActivityEntryRow:
     """Append one act to the activity log (in the caller's transaction)."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ACTIVITY_LOCK})
-    last = await session.scalar(select(ActivityEntry).order_by(ActivityEntry.seq.desc()).limit(1))
+    last = await session.scalar(
+        select(ActivityEntryRow).order_by(ActivityEntryRow.seq.desc()).limit(1)
+    )
     details = {"election": election_id, **detail} if election_id else dict(detail)
     entry = append_activity(
         to_record(last) if last is not None else None, actor, action, details, at
     )
-    row = ActivityEntry(
+    row = ActivityEntryRow(
         seq=entry.seq,
         at=entry.at,
         actor=actor,
@@ -60,12 +62,12 @@ async def log_activity(
 
 async def activity_entries(
     session: AsyncSession, election_id: str | None = None
-) -> list[ActivityEntry]:
-    query = select(ActivityEntry).order_by(ActivityEntry.seq)
+) -> list[ActivityEntryRow]:
+    query = select(ActivityEntryRow).order_by(ActivityEntryRow.seq)
     if election_id is not None:
-        query = query.where(ActivityEntry.election_id == election_id)
+        query = query.where(ActivityEntryRow.election_id == election_id)
     return list(await session.scalars(query))
 
 
-def activity_json(row: ActivityEntry) -> dict[str, Any]:
+def activity_json(row: ActivityEntryRow) -> dict[str, Any]:
     return to_record(row).to_json()

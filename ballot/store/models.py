@@ -260,7 +260,7 @@ class BoardHeadRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class ActivityEntry(Base):
+class ActivityEntryRow(Base):
     """The committee's activity log: who did what (accounts, scheduler, CLI), hash-chained."""
 
     __tablename__ = "audit_log"
@@ -273,7 +273,3 @@ class ActivityEntry(Base):
     detail: Mapped[str] = mapped_column(Text)
     prev: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-
-
-#: The activity log's row under its former name (kept for code not yet moved).
-AuditEntry = ActivityEntry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ballot.record.audit import AuditEntry, verify_audit
+from ballot.record.activity_log import ActivityEntry, verify_activity_log
 from ballot.record.board import BoardEntry, verify_chain
 from ballot.record.signing import SignedHead, verify_head_against_board, verify_head_sequence
 
@@ -71,8 +71,8 @@ async def test_full_lifecycle_and_every_illegal_step_is_refused(admin: Web) -> N
     verify_head_sequence(heads, published["board_key"])
     verify_head_against_board(heads[-1], board, published["board_key"])
     assert heads[-1].seq == board[-1].seq
-    audit = [AuditEntry.from_json(a) for a in (await admin.get("/api/audit")).json()]
-    verify_audit(audit)
+    audit = [ActivityEntry.from_json(a) for a in (await admin.get("/api/audit")).json()]
+    verify_activity_log(audit)
     assert [a.details["to"] for a in audit if a.action == "transition"] == path
 
 

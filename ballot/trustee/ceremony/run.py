@@ -119,7 +119,7 @@ def _run(
     timeout: float,
     poll_max: float,
     report: Report,
-    params: Argon2Params,
+    params: Argon2Params | None,
 ) -> CeremonyOutcome:
     if key_file.exists():
         raise TrusteeError(f"{key_file} already exists; choose another file for the new key")
