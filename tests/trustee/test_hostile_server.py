@@ -182,3 +182,27 @@ def test_a_ceremony_status_missing_its_fields_is_refused(
     assert code == 1, output
     assert "Traceback" not in output and "ceremony data is malformed" in output, output
     assert server.posts == ["/api/login"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"{}",
+        b'{"round":"1","seq":7,"submitted":[],"tally":{"ballots":1}}',
+        b'{"round":1,"seq":7,"submitted":"all","tally":{"ballots":1}}',
+        b'{"round":1,"seq":7,"submitted":[],"tally":[]}',
+        b'{"round":true,"seq":-1,"submitted":[],"tally":{"ballots":1}}',
+    ],
+)
+def test_a_tally_answer_missing_its_fields_is_refused(
+    answer: bytes, server: FakeServer, files: dict[str, Path]
+) -> None:
+    server.target, server.posts[:] = ROUTES["tally"], []
+    server.hostile = (answer, {}, "")
+    args = ["tally", "--server", server.url, "--election", ELECTION]
+    args += ["--email", "t2@example.org", "--password-file", str(files["password"])]
+    args += ["--passphrase-file", str(files["passphrase"]), "--key-file", str(files["key"])]
+    code, output, _ = run_trustee(args)
+    assert code != 0, output
+    assert "Traceback" not in output and "tally answer is malformed" in output, output
+    assert server.posts == ["/api/login"]
