@@ -59,6 +59,7 @@ from ballot.web.ratelimit import RateLimits, rate_limit_middleware
 from ballot.web.security import security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
 from ballot.web.tally_api import TALLY_CONTROLLERS
+from ballot.web.validation import input_middleware, unexpected_error
 from ballot.web.voter import VoterController
 
 HERE = Path(__file__).parent
@@ -194,9 +195,10 @@ def create_app(
             NotAuthorizedException: _not_signed_in,
             PermissionDeniedException: _forbidden,
             ops.OperationError: _refused,  # type: ignore[dict-item]
+            Exception: unexpected_error,
         },
         before_send=[security_headers_hook(settings.hsts)],
-        middleware=[rate_limit_middleware],
+        middleware=[rate_limit_middleware, input_middleware],
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         # Unhandled exceptions are logged (through ballot.logs' redacting handler once
