@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 CSRF_COOKIE = "csrftoken"
+CSRF_COOKIE_TLS = "__Host-csrftoken"  #: its name over TLS
 CSRF_HEADER = "x-csrftoken"
 
 
@@ -54,10 +55,10 @@ class TrusteeClient:
     # -- plumbing
 
     def _csrf(self) -> str:
-        token = self.http.cookies.get(CSRF_COOKIE)
+        token = self.http.cookies.get(CSRF_COOKIE_TLS) or self.http.cookies.get(CSRF_COOKIE)
         if token is None:
             self._send("GET", "/login", expect_json=False)
-            token = self.http.cookies.get(CSRF_COOKIE)
+            token = self.http.cookies.get(CSRF_COOKIE_TLS) or self.http.cookies.get(CSRF_COOKIE)
         if token is None:
             raise TrusteeError("the server gave no CSRF cookie; is this a ballot server?")
         return token
