@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,9 @@ THROTTLE_LIMIT = throttle.PAIR_LIMIT
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
 # Verifying against this keeps an unknown email as slow as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class AccountError(ValueError):
@@ -60,6 +64,8 @@ async def create_account(
         raise AccountError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if "@" not in email:
         raise AccountError("an email address is needed")
+    if _CONTROL.search(email) or _CONTROL.search(name):
+        raise AccountError("the email address and name may not hold control characters")
     if len(password) < 10:
         raise AccountError("the password must have at least 10 characters")
     if await find_account(session, email) is not None:

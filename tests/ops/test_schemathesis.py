@@ -53,6 +53,7 @@ def _setup(client: Any, captured: dict[int, str]) -> tuple[str, str]:
         "/api/login", json={"email": "admin@example.org", "password": "correct horse battery"}
     )
     assert r.status_code == 200, r.text
+    client.headers["x-csrftoken"] = client.cookies["csrftoken"]  # bound to the new session
 
     def post(path: str, **kw: Any) -> Any:
         r = client.post(path, **kw)
