@@ -251,6 +251,6 @@ async def confirm_totp(session: AsyncSession, account: Account, code: str, now: 
     if step is None:
         return False
     account.totp_secret, account.totp_pending = account.totp_pending, None
-    account.totp_last_step = step
+    account.totp_last_step = max(step, account.totp_last_step or step)
     await session.flush()
     return True

@@ -12,8 +12,9 @@ reader decodes anything, when
 
 The body is scanned whatever its declared type, because the cast route reads JSON sent
 as ``text/plain`` too; only multipart bodies (file uploads) are left to their readers,
-apart from the raw NUL check.  The scan strips JSON strings with one regular expression
-and walks only the remaining brackets, so a cast ballot costs well under a millisecond.
+apart from the raw NUL check.  The scan runs in C (bytes methods and regular
+expressions, see :func:`nesting_depth`), so a cast ballot costs a fraction of a
+millisecond.
 
 :data:`BoardSeq` and :data:`PageSize` are the one bounded integer type for paging
 parameters: out of range is a 400 (board positions are 32-bit columns).
@@ -26,6 +27,8 @@ import logging
 import re
 import secrets
 import traceback
+from array import array
+from itertools import accumulate
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
@@ -54,11 +57,12 @@ BoardSeq = Annotated[
 PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="rows per page")]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 #: A ``\u0000`` escape preceded by an even number of backslashes (so not ``\\u0000``).
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_OPENERS = frozenset(b"[{")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_QUOTED = re.compile(rb'"[^"]*"')
+#: ``[`` and ``{`` -> +1, ``]`` and ``}`` -> -1 (as a signed byte), for the running sum.
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 class InputRefused(Exception):
@@ -70,19 +74,22 @@ class InputRefused(Exception):
 
 
 def nesting_depth(body: bytes, limit: int = MAX_DEPTH) -> int:
-    """How deep arrays and objects nest in ``body`` (strings ignored); stops past ``limit``."""
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
-    depth = deepest = 0
-    for byte in brackets:
-        if byte in _OPENERS:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    break
-        elif depth:
-            depth -= 1
-    return deepest
+    """How deep arrays and objects nest in ``body``, strings ignored.
+
+    Everything but quotes and brackets is dropped (escaped backslashes and quotes
+    first), strings are cut out, and the deepest point is the largest running sum of
+    +1 per opener and -1 per closer.  Every step runs in C (bytes methods, regular
+    expressions, ``itertools.accumulate``); a run of more than ``limit`` openers stops
+    the scan early.
+    """
+    text = body.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    text = _QUOTED.sub(b"", text).translate(None, b'"')
+    if not text:
+        return 0
+    if re.search(rb"[\[{]{%d}" % (limit + 1), text):
+        return limit + 1
+    steps = array("b", text.translate(_STEPS))
+    return max(0, max(accumulate(steps)))
 
 
 def check_text(value: str, what: str) -> None:
@@ -101,7 +108,7 @@ def check_body(body: bytes, content_type: str) -> None:
         if b"\x00" in unquote_to_bytes(body):
             raise InputRefused("the form holds a NUL character, which is not allowed")
         return
-    if _NUL_ESCAPE.search(body):
+    if b"\\u0000" in body and _NUL_ESCAPE.search(body):
         raise InputRefused("the JSON holds a NUL character (\\u0000), which is not allowed")
     if nesting_depth(body) > MAX_DEPTH:
         raise InputRefused(f"the JSON nests deeper than {MAX_DEPTH} levels")
