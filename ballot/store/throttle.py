@@ -24,6 +24,7 @@ Three counters, so that lock-out is not a weapon:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -51,7 +52,7 @@ class ThrottleRow(Base):
 
     __tablename__ = "login_throttle"
 
-    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
     strikes: Mapped[int] = mapped_column(Integer, default=0)
@@ -65,7 +66,9 @@ class Keys:
 
     @classmethod
     def of(cls, email: str, ip: str) -> Keys:
-        return cls(f"pair:{email}\n{ip}", f"address:{ip}", f"account:{email}")
+        """Keys from digests: fixed length whatever was typed, and no e-mail in clear."""
+        account, address = _digest(email), _digest(ip)
+        return cls(f"pair:{account}:{address}", f"address:{address}", f"account:{account}")
 
     def all(self) -> list[str]:
         return sorted((self.pair, self.address, self.account))
@@ -76,6 +79,10 @@ class Grant:
     """A reserved attempt; ``second_factor_only`` when the account's budget is spent."""
 
     second_factor_only: bool
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _lock_length(row: ThrottleRow) -> timedelta:
@@ -153,8 +160,8 @@ async def unlock(session: AsyncSession, email: str) -> int:
     """Forget every throttle of one account (an out-of-band unlock); rows removed."""
     result = await session.execute(
         delete(ThrottleRow).where(
-            (ThrottleRow.key == f"account:{email}")
-            | ThrottleRow.key.startswith(f"pair:{email}\n", autoescape=True)
+            (ThrottleRow.key == f"account:{_digest(email)}")
+            | ThrottleRow.key.startswith(f"pair:{_digest(email)}:")
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -139,3 +139,8 @@ def test_shape_problems_name_the_field() -> None:
     assert shape_problems(definition()) == []
     assert shape_problems([]) == ["the definition must be a JSON object, not a list"]
     assert shape_problems(definition(trustees=[1])) == ["trustees: must be an object, not a list"]
+
+
+async def test_a_huge_login_email_is_a_plain_failure(app: Litestar, web: Web) -> None:
+    r = await web.login("a" * 5000 + "@example.org", "whatever password")
+    assert r.status_code == 401 and r.json()["reason"] == "bad_credentials"

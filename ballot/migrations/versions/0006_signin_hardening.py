@@ -25,7 +25,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "login_throttle",
-        sa.Column("key", sa.String(400), primary_key=True),
+        sa.Column("key", sa.String(100), primary_key=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("window_start", UTCDateTime(), nullable=False),
         sa.Column("strikes", sa.Integer(), nullable=False),
