@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/ballot: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[server,test]'
 	touch $(BIN)/ballot
 
 install: $(BIN)/ballot
@@ -19,7 +19,8 @@ demo: install
 lint: install
 	$(BIN)/ruff check ballot tests bench
 	$(BIN)/ruff format --check ballot tests bench
-	$(BIN)/mypy ballot/crypto ballot/record
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: install lint
 	@if [ -d tests/js ]; then node --test tests/js/; fi

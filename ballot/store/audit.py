@@ -1,68 +1,8 @@
-"""The global audit log: a hash chain of who did what, across all elections.
+"""Former home of the activity log; its names are kept here for code not yet moved."""
 
-Observers read it to see every administrative act (and every automatic one: the
-scheduler is an actor too).  Entries are built by :mod:`ballot.record.audit`; appends
-are serialised with an advisory lock on PostgreSQL (SQLite allows one writer anyway).
-"""
+from ballot.store.activity import activity_entries as audit_entries
+from ballot.store.activity import activity_json as audit_json
+from ballot.store.activity import log_activity as audit
+from ballot.store.activity import to_record
 
-from __future__ import annotations
-
-import json
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from ballot.record.audit import AuditEntry as RecordAuditEntry
-from ballot.record.audit import append_audit
-from ballot.record.canonical import canonical_json
-from ballot.store.models import AuditEntry
-
-_AUDIT_LOCK = 0x62616C6C  # "ball"
-
-
-def to_record(row: AuditEntry) -> RecordAuditEntry:
-    return RecordAuditEntry(
-        row.seq, row.actor, row.action, row.at, json.loads(row.detail), row.prev
-    )
-
-
-async def audit(
-    session: AsyncSession,
-    actor: str,
-    action: str,
-    at: datetime,
-    election_id: str | None = None,
-    **detail: Any,
-) -> AuditEntry:
-    """Append one act to the audit log (in the caller's transaction)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
-    last = await session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
-    details = {"election": election_id, **detail} if election_id else dict(detail)
-    entry = append_audit(to_record(last) if last is not None else None, actor, action, details, at)
-    row = AuditEntry(
-        seq=entry.seq,
-        at=entry.at,
-        actor=actor,
-        action=action,
-        election_id=election_id,
-        detail=canonical_json(entry.details).decode("utf-8"),
-        prev=entry.prev,
-        hash=entry.hash,
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def audit_entries(session: AsyncSession, election_id: str | None = None) -> list[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.seq)
-    if election_id is not None:
-        query = query.where(AuditEntry.election_id == election_id)
-    return list(await session.scalars(query))
-
-
-def audit_json(row: AuditEntry) -> dict[str, Any]:
-    return to_record(row).to_json()
+__all__ = ["audit", "audit_entries", "audit_json", "to_record"]

@@ -12,9 +12,9 @@ reader decodes anything, when
 
 The body is scanned whatever its declared type, because the cast route reads JSON sent
 as ``text/plain`` too; only multipart bodies (file uploads) are left to their readers,
-apart from the raw NUL check.  The scan runs in C (bytes methods and regular
-expressions, see :func:`nesting_depth`), so a cast ballot costs a fraction of a
-millisecond.
+apart from the raw NUL check.  The depth is the record reader's own check
+(:func:`ballot.record.bounded_json.check_depth`: C-speed passes, no recursion, the
+same limit of 64 levels).
 
 :data:`BoardSeq` and :data:`PageSize` are the one bounded integer type for paging
 parameters: out of range is a 400 (board positions are 32-bit columns).
@@ -27,8 +27,6 @@ import logging
 import re
 import secrets
 import traceback
-from array import array
-from itertools import accumulate
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
@@ -38,10 +36,10 @@ from litestar.exceptions.responses import create_exception_response
 from litestar.params import Parameter
 from litestar.types import ASGIApp, Scope
 
+from ballot.record.bounded_json import MAX_DEPTH, JSONBoundsError, check_depth
+
 log = logging.getLogger(__name__)
 
-#: Deepest nesting of arrays and objects accepted in a request body (ours need < 10).
-MAX_DEPTH = 64
 #: Largest body read for the scan (Litestar's own limit for every route).
 MAX_BODY = 10 * 1024 * 1024
 #: Highest board position (an INTEGER column: 32-bit on PostgreSQL).
@@ -59,10 +57,6 @@ PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="rows per pag
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: A ``\u0000`` escape preceded by an even number of backslashes (so not ``\\u0000``).
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
-_QUOTED = re.compile(rb'"[^"]*"')
-#: ``[`` and ``{`` -> +1, ``]`` and ``}`` -> -1 (as a signed byte), for the running sum.
-_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 class InputRefused(Exception):
@@ -71,25 +65,6 @@ class InputRefused(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.message, self.status = message, status
-
-
-def nesting_depth(body: bytes, limit: int = MAX_DEPTH) -> int:
-    """How deep arrays and objects nest in ``body``, strings ignored.
-
-    Everything but quotes and brackets is dropped (escaped backslashes and quotes
-    first), strings are cut out, and the deepest point is the largest running sum of
-    +1 per opener and -1 per closer.  Every step runs in C (bytes methods, regular
-    expressions, ``itertools.accumulate``); a run of more than ``limit`` openers stops
-    the scan early.
-    """
-    text = body.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
-    text = _QUOTED.sub(b"", text).translate(None, b'"')
-    if not text:
-        return 0
-    if re.search(rb"[\[{]{%d}" % (limit + 1), text):
-        return limit + 1
-    steps = array("b", text.translate(_STEPS))
-    return max(0, max(accumulate(steps)))
 
 
 def check_text(value: str, what: str) -> None:
@@ -110,8 +85,10 @@ def check_body(body: bytes, content_type: str) -> None:
         return
     if b"\\u0000" in body and _NUL_ESCAPE.search(body):
         raise InputRefused("the JSON holds a NUL character (\\u0000), which is not allowed")
-    if nesting_depth(body) > MAX_DEPTH:
-        raise InputRefused(f"the JSON nests deeper than {MAX_DEPTH} levels")
+    try:
+        check_depth(body, MAX_DEPTH)
+    except JSONBoundsError:
+        raise InputRefused(f"the JSON nests deeper than {MAX_DEPTH} levels") from None
 
 
 def check_target(scope: Scope) -> None:
@@ -240,6 +217,5 @@ __all__ = [
     "check_body",
     "check_text",
     "input_middleware",
-    "nesting_depth",
     "unexpected_error",
 ]

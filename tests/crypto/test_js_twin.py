@@ -147,7 +147,7 @@ def test_same_randomness_gives_byte_identical_ballots() -> None:
 
 def test_browser_verifier_accepts_python_ballots_and_rejects_tampered_ones() -> None:
     ballot, _ = encrypt_ballot(MANIFEST, KEY, FP, SELECTIONS[0])
-    good = ballot.to_json()
+    good: Any = ballot.to_json()
     bad_proof = copy.deepcopy(good)
     proof = bad_proof["questions"][3]["slots"][1]["proof"]
     proof["responses"][0] = proof["responses"][1]
@@ -210,8 +210,9 @@ try {
 
 
 def test_modules_run_in_chromium_and_the_ballot_verifies_in_python() -> None:
-    """The same files, unbundled, as a real browser loads them (ES modules,
-    BigInt, WebCrypto in a secure context); Python verifies the result."""
+    """The same files, unbundled, as a real browser loads them (ES modules, the
+    vendored library by relative import, BigInt, WebCrypto in a secure
+    context); Python verifies the result."""
     require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
     try:
         from playwright.sync_api import Route, sync_playwright
@@ -228,7 +229,8 @@ def test_modules_run_in_chromium_and_the_ballot_verifies_in_python() -> None:
             route.fulfill(status=200, content_type="text/html", body=page_html)
             return
         file = (STATIC / path.removeprefix("/static/")).resolve()
-        if path.startswith("/static/js/crypto/") and file.is_relative_to(STATIC) and file.is_file():
+        served = path.startswith(("/static/js/crypto/", "/static/vendor/"))
+        if served and file.is_relative_to(STATIC) and file.is_file():
             route.fulfill(status=200, content_type="text/javascript", body=file.read_text("utf-8"))
         else:
             route.fulfill(status=404, body="")

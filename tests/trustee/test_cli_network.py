@@ -169,7 +169,7 @@ def test_a_cheating_dealer_is_complained_about_and_named_by_the_tool(
 def test_the_tools_recover_when_the_server_crashes_while_settling(
     db_url: str, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from ballot.web import operations as ops
+    from ballot.service import ceremony as ops
 
     real = ops.accept_transcript
     calls = {"n": 0}

@@ -13,7 +13,7 @@ from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.crypto.tally import EncryptedTally
-from ballot.store import tally as tally_store
+from ballot.store import count as tally_store
 from ballot.store import tokens as token_store
 
 from .live import Admin, Live, ceremony_cli, ceremony_election, finish, start, tally_cli

@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 
 from ballot.election.definition_shape import shape_problems
-from ballot.web.validation import MAX_DEPTH, nesting_depth
+from ballot.web.validation import MAX_DEPTH, InputRefused, check_body
 
 from .helpers import Web, definition
 
@@ -129,10 +129,12 @@ async def test_an_unexpected_error_is_one_log_line_with_a_request_id(
     assert errors[0].exc_info is None
 
 
-def test_nesting_depth_ignores_brackets_in_strings() -> None:
-    assert nesting_depth(b'{"a": "[[[[[[[[", "b": [1, {"c": "\\"]]]"}]}') == 3
-    assert nesting_depth(b"[" * 10_000) == MAX_DEPTH + 1
-    assert nesting_depth(b"[]" * 10_000) == 1
+def test_the_body_check_ignores_brackets_in_strings_and_csv() -> None:
+    check_body(b'{"a": "' + b"[" * 500 + b'", "b": [1, {"c": "\\"]]]"}]}', "application/json")
+    check_body(b"member_id,name\nM1,Ana [North\n" + b"[" * 10, "")
+    check_body(b"[]" * 10_000, "application/json")
+    with pytest.raises(InputRefused, match="deeper than"):
+        check_body(b"[" * 10_000, "text/plain")
 
 
 def test_shape_problems_name_the_field() -> None:

@@ -192,7 +192,7 @@ async def test_blank_allowed_when_the_election_allows_it(admin: Web) -> None:
 async def test_schedule_opens_and_closes_on_time(
     app, admin: Web, clock, open_election: OpenElection
 ) -> None:
-    from ballot.web.background import run_schedule_once
+    from ballot.service.schedule import run_schedule_once
 
     st = app.state
     # The fixture opened one by hand; a second election opens on schedule.
@@ -219,7 +219,7 @@ async def test_schedule_opens_and_closes_on_time(
 async def test_background_schedule_loop_opens_then_stops(app, admin: Web, clock) -> None:
     import asyncio
 
-    from ballot.web.background import schedule_loop
+    from ballot.service.schedule import schedule_loop
 
     st = app.state
     election_id = await create_draft(admin)

@@ -1,0 +1,373 @@
+"""Tally day for one trustee: check the encrypted tally against the public board, then decrypt.
+
+A trustee's partial decryption is the one act that turns encrypted votes into counts,
+so the tool refuses to make one for anything but the honest sum: it downloads the
+public board, checks its hash chain, checks every counted ballot's proofs and that no
+ciphertext appears twice (a copied ballot would let the sum expose a member's choice),
+and recomputes the tally itself from the board's ballots: every ``ballot.cast`` before
+the tally entry, plus every challenged ballot whose challenge was decided ``overruled``
+before it.  Only if that sum, the ballot
+count and the ``counted`` summary equal what the server asks it to decrypt, and the
+tally entry sits on the board where the server says, does it decrypt (with a proof per
+slot) and upload.  It also checks that the key file belongs to this election's
+published ceremony, and its own proofs before sending them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ballot.crypto.ballots import BallotError, EncryptedBallot, ballot_alphas, verify_ballot
+from ballot.crypto.ceremony import CeremonyError, TrusteeShare
+from ballot.crypto.elgamal import Ciphertext
+from ballot.crypto.manifest import ElectionManifest
+from ballot.crypto.tally import EncryptedTally, TallyError, aggregate
+from ballot.crypto.threshold import (
+    PartialDecryption,
+    ThresholdError,
+    partial_decrypt_tally,
+    verify_partials,
+)
+from ballot.election.context import ContextError, context_from_text, read_definition
+from ballot.election.result import pool_order
+from ballot.record.board import BoardEntry
+from ballot.record.election_record import slot_label
+from ballot.record.kinds import BALLOT_KINDS, Kind
+from ballot.record.units import SubtotalsError, pool_units, subtotal_min_size, unit_labelled
+from ballot.trustee.ceremony import Report, board_entries, quiet
+from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError
+
+
+class TallyRefused(TrusteeError):
+    """The tally the server asks to decrypt is not the one the public board gives."""
+
+
+@dataclass(frozen=True)
+class CheckedTally:
+    """A tally that matches the board, ready to decrypt."""
+
+    round: int
+    labelled: dict[str, Ciphertext]
+    fingerprint: bytes
+    verification_key: Any
+    ballots: int
+    #: pool -> its subtotal's labelled slots; None when the election has no subtotals
+    units: dict[str, dict[str, Ciphertext]] | None = field(default=None)
+
+
+#: Below this many ballots the checks run in this process; above, on every core.
+PARALLEL_FROM = 2000
+
+
+def _verify_chunk(args: tuple[str, str, list[tuple[int, Any]]]) -> tuple[int, str] | None:
+    """Check one chunk of ballots in a worker; the first failure as (seq, reason).
+
+    The election's context is cached per process: built once per worker, or inherited
+    from the parent that built it before forking.
+    """
+    definition_text, transcript_text, items = args
+    election = context_from_text(definition_text, transcript_text)
+    manifest, key, fingerprint = election.manifest, election.joint_public_key, election.fingerprint
+    for seq, ballot_json in items:
+        try:
+            verify_ballot(manifest, key, fingerprint, ballot_json)
+        except BallotError as exc:
+            return seq, str(exc)
+    return None
+
+
+def check_counted_ballots(
+    election_texts: tuple[str, str],
+    before: list[BoardEntry],
+    seqs: list[int],
+    parsed: list[EncryptedBallot],
+) -> None:
+    """Refuse a tally that sums anything but valid, distinct ballots.
+
+    Recomputing the sum is not enough: a server could put a copy of one member's
+    ballot on the board (the copy's proofs are valid) or a ballot that encrypts 50
+    votes (its proofs fail), and a decryption of that sum would expose or distort the
+    members' choices.  So every counted ballot's proofs are checked, and no ciphertext
+    may appear twice among the board's ballots (cast, challenged or audited) -- the
+    same checks the verifier makes, made before the trustee's key is used.
+    """
+    by_seq = {e.seq: e for e in before}
+    items = [(seq, by_seq[seq].payload.get("ballot")) for seq in seqs]
+    if len(items) < PARALLEL_FROM:
+        failure = _verify_chunk((*election_texts, items))
+    else:
+        size = max(500, len(items) // ((os.cpu_count() or 1) * 4))
+        chunks = [(*election_texts, items[i : i + size]) for i in range(0, len(items), size)]
+        with ProcessPoolExecutor() as pool:
+            failure = next((f for f in pool.map(_verify_chunk, chunks) if f is not None), None)
+    if failure is not None:
+        raise TallyRefused(
+            f"board entry {failure[0]} is not a valid ballot ({failure[1]}); "
+            "NOT decrypting a tally that counts it"
+        )
+    seen: dict[bytes, int] = {}
+    for e in before:
+        if e.kind == Kind.AUDITED:
+            audit = e.payload.get("audit")
+            audited = audit.get("ballot") if isinstance(audit, dict) else None
+            try:
+                alphas = ballot_alphas(EncryptedBallot.from_json(audited))
+            except (BallotError, ValueError):
+                continue  # the verifier names a malformed audit; it adds nothing to the sum
+            for alpha in alphas:
+                seen.setdefault(bytes(alpha), e.seq)
+    for seq, counted in zip(seqs, parsed, strict=True):
+        for alpha in ballot_alphas(counted):
+            first = seen.setdefault(bytes(alpha), seq)
+            if first != seq:
+                raise TallyRefused(
+                    f"board entry {seq} reuses a ciphertext of board entry {first} (a copied "
+                    "ballot): decrypting a sum that holds a copy would expose a member's "
+                    "choice, so NOT decrypting"
+                )
+
+
+def check_tally(
+    entries: list[BoardEntry], info: dict[str, Any], share: TrusteeShare
+) -> CheckedTally:
+    """Recompute the tally from the board; raise TallyRefused saying what differs."""
+    seq = info.get("seq")
+    if not isinstance(seq, int) or not 0 <= seq < len(entries):
+        raise TallyRefused(f"the tally's board position {seq!r} is not on the public board")
+    entry = entries[seq]
+    if entry.kind != Kind.TALLY or entry.hash != info.get("entry_hash"):
+        raise TallyRefused(
+            f"board entry {seq} is not the encrypted tally the server asks to decrypt"
+        )
+    payload = entry.payload
+    round_ = info.get("round")
+    if payload.get("round", 1) != round_ or payload.get("tally") != info.get("tally"):
+        raise TallyRefused(f"the tally on the board (entry {seq}) differs from the one sent")
+    if payload.get("counted") != info.get("counted"):
+        raise TallyRefused(f"the tally's 'counted' summary differs from board entry {seq}")
+    before = entries[:seq]
+    defined = [e for e in before if e.kind == Kind.DEFINED]
+    if not defined:
+        raise TallyRefused("the board holds no election definition before the tally")
+    definition = defined[-1].payload.get("definition")
+    if not isinstance(definition, dict):
+        raise TallyRefused("the election definition on the board is invalid: not an object")
+    try:
+        _manifest, mh = read_definition(definition)
+    except ContextError as exc:
+        reason = exc.__cause__ or exc
+        raise TallyRefused(f"the election definition on the board is invalid: {reason}") from exc
+    if mh != share.manifest_hash:
+        raise TallyRefused("this key file belongs to another election (manifest hash differs)")
+    ceremonies = [e for e in before if e.kind == Kind.CEREMONY and e.seq > defined[-1].seq]
+    if not ceremonies:
+        raise TallyRefused("the board holds no key ceremony transcript before the tally")
+    transcript = ceremonies[-1].payload.get("transcript")
+    if not isinstance(transcript, dict):
+        raise TallyRefused("your key does not fit the published ceremony: no transcript")
+    texts = (json.dumps(definition), json.dumps(transcript))
+    try:
+        election = context_from_text(*texts)
+        share.check(election.ceremony)
+    except ContextError as exc:
+        reason = exc.__cause__ or exc
+        raise TallyRefused(f"your key does not fit the published ceremony: {reason}") from exc
+    except (CeremonyError, ThresholdError) as exc:
+        raise TallyRefused(f"your key does not fit the published ceremony: {exc}") from exc
+    manifest, result, fingerprint = election.manifest, election.ceremony, election.fingerprint
+    overruled = sorted(
+        str(e.payload.get("challenge"))
+        for e in before
+        if e.kind == Kind.DECIDED and e.payload.get("decision") == "overruled"
+    )
+    counted_ballots: list[Any] = []
+    counted_seqs: list[int] = []
+    n_cast = 0
+    for e in before:
+        if e.kind == Kind.CAST:
+            n_cast += 1
+            counted_ballots.append(e.payload.get("ballot"))
+            counted_seqs.append(e.seq)
+        elif e.kind == Kind.CHALLENGED and e.payload.get("challenge") in overruled:
+            counted_ballots.append(e.payload.get("ballot"))
+            counted_seqs.append(e.seq)
+    try:
+        parsed = [EncryptedBallot.from_json(b) for b in counted_ballots]
+    except (BallotError, ValueError) as exc:
+        raise TallyRefused(f"cannot recompute the tally from the board: {exc}") from exc
+    check_counted_ballots(texts, before, counted_seqs, parsed)
+    try:
+        expected = aggregate(manifest, parsed)
+        published = EncryptedTally.from_json(info.get("tally"), manifest)
+    except (BallotError, TallyError, ValueError) as exc:
+        raise TallyRefused(f"cannot recompute the tally from the board: {exc}") from exc
+    summary = f"{len(parsed)} counted ballots ({n_cast} cast, {len(overruled)} overruled)"
+    if published.ballots != expected.ballots:
+        raise TallyRefused(
+            f"the tally counts {published.ballots} ballots, but the public board holds {summary}"
+        )
+    if published.questions != expected.questions:
+        where = next(
+            (qi, si)
+            for qi, (a, b) in enumerate(zip(published.questions, expected.questions, strict=True))
+            for si, (x, y) in enumerate(zip(a, b, strict=True))
+            if x != y
+        )
+        raise TallyRefused(
+            "the tally is not the homomorphic sum of the "
+            f"{summary} on the public board (first difference: question {where[0] + 1}, "
+            f"slot {where[1] + 1})"
+        )
+    if info.get("counted") != {"cast": n_cast, "overruled": overruled}:
+        raise TallyRefused(f"the tally's 'counted' summary does not match the board's {summary}")
+    labelled = {
+        slot_label(qi, si): ct
+        for qi, slots in enumerate(published.questions)
+        for si, ct in enumerate(slots)
+    }
+    labels = info.get("labels")
+    if labels is not None and list(labels) != list(labelled):
+        raise TallyRefused("the server's slot labels are not the tally's slots")
+    assert isinstance(round_, int)
+    units = _check_units(before, payload, info, definition, manifest, overruled, round_)
+    return CheckedTally(
+        round_, labelled, fingerprint, result.verification_keys[share.index], len(parsed), units
+    )
+
+
+def _check_units(
+    before: Sequence[BoardEntry],
+    payload: Mapping[str, Any],
+    info: Mapping[str, Any],
+    definition: Any,
+    manifest: ElectionManifest,
+    overruled: list[str],
+    round_: int,
+) -> dict[str, dict[str, Ciphertext]] | None:
+    """The unit subtotals (PROTOCOL 10.5): pooled by the verifier's rule from the board's
+    unit labels, each the homomorphic sum of exactly its pool's counted ballots."""
+    try:
+        min_size = subtotal_min_size(definition)
+    except SubtotalsError as exc:
+        raise TallyRefused(f"the election definition on the board is invalid: {exc}") from exc
+    if min_size is None:
+        if "units" in payload or "units" in info:
+            raise TallyRefused("the tally carries unit subtotals the definition does not ask for")
+        return None
+    if payload.get("units") != info.get("units") or not isinstance(info.get("units"), dict):
+        raise TallyRefused("the unit subtotals sent differ from the tally entry on the board")
+    first = set(overruled)
+    if round_ == 2:
+        earlier = [e for e in before if e.kind == Kind.TALLY and e.payload.get("round") == 1]
+        if not earlier:
+            raise TallyRefused("a round-2 tally without a round-1 tally on the board")
+        said = earlier[-1].payload.get("counted")
+        before_round_one = said.get("overruled") if isinstance(said, dict) else None
+        if not isinstance(before_round_one, list):
+            raise TallyRefused("the round-1 tally on the board has no 'counted' summary")
+        first = {str(c) for c in before_round_one}
+    counted_now = set(overruled)
+    base: dict[str, int] = {}
+    labels: list[str] = []
+    members: list[tuple[str, Any]] = []  # (unit, ballot JSON) of the ballots counted now
+    for e in before:
+        if e.kind not in BALLOT_KINDS:
+            continue
+        unit = str(e.payload.get("unit", ""))
+        labels.append(unit)
+        challenge = e.payload.get("challenge")
+        if e.kind == Kind.CAST or challenge in first:
+            base[unit] = base.get(unit, 0) + 1
+        if e.kind == Kind.CAST or challenge in counted_now:
+            members.append((unit, e.payload.get("ballot")))
+    mapping = pool_units(base, labels, min_size)
+    pools = pool_order(mapping.values())
+    sent = info["units"]
+    if sorted(sent) != sorted(pools):
+        raise TallyRefused(
+            f"the tally's unit subtotals are for {sorted(sent)!r}, but pooling the board's "
+            f"units below {min_size} ballots gives {sorted(pools)!r}"
+        )
+    out: dict[str, dict[str, Ciphertext]] = {}
+    for pool in pools:
+        name = f"unit {pool!r}" if pool else "the other units' pool"
+        mine = [b for unit, b in members if mapping[unit] == pool]
+        try:
+            expected = aggregate(manifest, [EncryptedBallot.from_json(b) for b in mine])
+            published = EncryptedTally.from_json(sent[pool], manifest)
+        except (BallotError, TallyError, ValueError) as exc:
+            raise TallyRefused(f"cannot recompute the subtotal of {name}: {exc}") from exc
+        if published.ballots != expected.ballots or published.questions != expected.questions:
+            raise TallyRefused(
+                f"the subtotal of {name} is not the homomorphic sum of its {len(mine)} counted "
+                "ballots on the public board"
+            )
+        out[pool] = unit_labelled(pool, published)
+    return out
+
+
+@dataclass(frozen=True)
+class TallyOutcome:
+    """What one trustee's run did: the round, whether it was done already, whether it combined."""
+
+    round: int
+    ballots: int
+    already: bool
+    combined: bool
+    result: Any
+
+
+def run_tally(
+    client: TrusteeClient, election_id: str, share: TrusteeShare, *, report: Report = quiet
+) -> TallyOutcome:
+    """Download, check, decrypt, upload; raise TrusteeError (TallyRefused) if anything is off."""
+    try:
+        info = client.tally(election_id)
+    except ServerRefused as exc:
+        if exc.status == 409:
+            raise TrusteeError(f"no tally is waiting for decryption: {exc.message}") from exc
+        raise
+    round_ = int(info["round"])
+    report("step", f"downloaded the round {round_} encrypted tally (board entry {info['seq']})")
+    if share.index in info.get("submitted", []):
+        report("info", f"trustee {share.index} has already decrypted round {round_}")
+        return TallyOutcome(round_, int(info["tally"]["ballots"]), True, False, None)
+    entries = board_entries(client, election_id)
+    report("step", f"downloaded the public board ({len(entries)} entries, hash chain intact)")
+    checked = check_tally(entries, info, share)
+    report(
+        "step",
+        f"recomputed the tally from the board's {checked.ballots} counted ballots: it matches",
+    )
+    partials = partial_decrypt_tally(
+        share.index, share.secret_share, checked.labelled, checked.fingerprint
+    )
+    verify_partials(
+        share.index, partials, checked.labelled, checked.verification_key, checked.fingerprint
+    )
+    units: dict[str, list[Any]] | None = None
+    if checked.units is not None:
+        units = {}
+        for pool, labelled in checked.units.items():
+            mine = partial_decrypt_tally(
+                share.index, share.secret_share, labelled, checked.fingerprint
+            )
+            verify_partials(
+                share.index, mine, labelled, checked.verification_key, checked.fingerprint
+            )
+            units[pool] = [p.to_json() for p in mine]
+        report("step", f"made the partial decryptions of {len(units)} unit subtotal(s)")
+    report("step", f"made {len(partials)} partial decryptions with proofs")
+    answer = client.post_partials(election_id, round_, [p.to_json() for p in partials], units=units)
+    report("step", "uploaded the partial decryptions; the server accepted them")
+    return TallyOutcome(
+        round_, checked.ballots, False, bool(answer.get("combined")), answer.get("result")
+    )
+
+
+__all__ = ["CheckedTally", "PartialDecryption", "TallyOutcome", "TallyRefused", "check_tally"]
