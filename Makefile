@@ -22,6 +22,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two workers (pytest-xdist), each file on one worker so a module's live server starts once.
 test: install lint
 	@if [ -d tests/js ]; then node --test tests/js/; fi
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile

@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.config import argon2_profile
 from ballot.store import throttle
 from ballot.store.models import Account, WebSession
 
@@ -29,9 +30,19 @@ ROLES = ("admin", "observer", "trustee")
 SESSION_LIFETIME = timedelta(hours=12)
 THROTTLE_WINDOW = throttle.WINDOW
 THROTTLE_LIMIT = throttle.PAIR_LIMIT
-_hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
+# argon2-cffi's default type is Argon2id; its defaults are the production cost.  The test
+# profile (BALLOT_ARGON2_PROFILE=test) is the cheapest; a hash records its own parameters.
+_HASHERS = {
+    "production": PasswordHasher(),
+    "test": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
 # Verifying against this keeps an unknown email as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_DUMMY_HASH = _HASHERS["production"].hash(secrets.token_hex(16))
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher of the configured profile (read per call: the tests set it per process)."""
+    return _HASHERS[argon2_profile()]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -42,12 +53,12 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(stored: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 

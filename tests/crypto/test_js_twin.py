@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
 
 from ballot.crypto.ballots import (
     EncryptedBallot,
@@ -34,6 +33,7 @@ from ballot.crypto.manifest import (
     election_fingerprint,
     manifest_hash,
 )
+from tests.support.databases import require
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "tests" / "js" / "twin_cli.mjs"

@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from cast.live import make_admin
 from hypothesis import HealthCheck, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -29,6 +28,7 @@ from schemathesis.python import asgi
 from ballot.config import Settings
 from ballot.migrations import upgrade
 from ballot.web.app import create_app
+from tests.support.accounts import make_admin
 
 EXAMPLES = 1000  #: per engine
 #: Signing out would turn the rest of the run into 401s.
@@ -107,7 +107,7 @@ def test_any_json_and_any_path_text_never_fail_the_server(db_url: str, tmp_path:
     )
     assert r.status_code == 200, r.text
     client.headers["x-csrftoken"] = client.cookies["csrftoken"]
-    from cast.conftest import DEFINITION
+    from tests.support.elections import DEFINITION
 
     election_id = client.post("/api/elections", json=DEFINITION).json()["id"]
     operations = _operations(client.get("/api/schema/openapi.json").json())

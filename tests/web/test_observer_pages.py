@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
 from litestar import Litestar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +38,7 @@ from ballot.store.record_export import RecordUnavailable, export_record
 from ballot.web import observer_pages
 from ballot.web.observer import verify_page
 from ballot.web.security import CSP
+from tests.support.databases import require
 
 from .conftest import client_for
 from .helpers import BASE, ROLL, T0, Web, create_draft, make_account

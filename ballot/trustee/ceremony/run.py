@@ -19,7 +19,7 @@ from ballot.crypto.ceremony import (
     receive_shares,
     verify_transcript,
 )
-from ballot.crypto.keyfile import DEFAULT_PARAMS, Argon2Params, open_key, seal_key
+from ballot.crypto.keyfile import Argon2Params, open_key, seal_key
 from ballot.crypto.sharebox import EncryptedShare, new_receiving_secret, receiving_key
 from ballot.crypto.threshold import ThresholdError
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError, Unreachable
@@ -83,7 +83,7 @@ def run_ceremony(
     timeout: float = 3600.0,
     poll_max: float = 5.0,
     report: Report = quiet,
-    params: Argon2Params = DEFAULT_PARAMS,
+    params: Argon2Params | None = None,
 ) -> CeremonyOutcome:
     """Take part in every round, then write the sealed key file; raise TrusteeError if not.
 
@@ -284,7 +284,7 @@ def _finish(
     status: dict[str, Any],
     passphrase: str,
     key_file: Path,
-    params: Argon2Params,
+    params: Argon2Params | None,
     report: Report,
 ) -> CeremonyOutcome:
     mh = bytes.fromhex(state.manifest_hash)
