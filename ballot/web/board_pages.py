@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ballots import tracker_display
 from ballot.i18n import normalise, translations
+from ballot.record.kinds import Kind
 from ballot.store.board import entry_json, head_json, latest_head
 from ballot.store.cast_tables import CastBallot, ChallengedBallot
 from ballot.store.casting import CastRefused, election_crypto
@@ -58,13 +59,13 @@ class TrackerRow:
 def _tracker_query(election_id: str) -> Any:
     cast = select(
         CastBallot.board_seq.label("seq"),
-        literal("ballot.cast").label("kind"),
+        literal(str(Kind.CAST)).label("kind"),
         CastBallot.tracker.label("tracker"),
         literal(None).label("challenge"),
     ).where(CastBallot.election_id == election_id)
     challenged = select(
         ChallengedBallot.board_seq.label("seq"),
-        literal("ballot.challenged").label("kind"),
+        literal(str(Kind.CHALLENGED)).label("kind"),
         ChallengedBallot.tracker.label("tracker"),
         ChallengedBallot.id.label("challenge"),
     ).where(ChallengedBallot.election_id == election_id)
