@@ -141,6 +141,26 @@ def admin_create(
     console.print(f"created {role} account {email.strip().lower()}")
 
 
+@admin_app.command("unlock")
+def admin_unlock(email: Annotated[str, typer.Argument(help="the account's sign-in email")]) -> None:
+    """Clear an account's sign-in throttle (out of band, for a member locked out)."""
+    from ballot.store.accounts import normalise_email
+    from ballot.store.activity import log_activity
+    from ballot.store.throttle import unlock
+    from ballot.store.types import utcnow
+
+    address = normalise_email(email)
+
+    async def work(session: Any) -> int:
+        cleared = await unlock(session, address)
+        await log_activity(session, _actor(), "account_unlocked", utcnow(), email=address)
+        await session.commit()
+        return cleared
+
+    cleared = asyncio.run(_with_session(Settings.from_env(), work))
+    console.print(f"cleared {cleared} sign-in throttle(s) of {address}")
+
+
 @roll_app.command("import")
 def roll_import(
     election: Annotated[str, typer.Argument(help="election id")],

@@ -11,6 +11,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+from ballot.election.definition_shape import shape_problems
 from ballot.election.refusal import Grounds, Refused
 from ballot.i18n import LANGUAGES
 from ballot.record.units import SubtotalsError
@@ -107,7 +108,8 @@ def _texts(value: Any, name: str, problems: list[str]) -> dict[str, str]:
 
 def parse_definition(data: dict[str, Any]) -> Definition:
     """Validate a whole definition; raises DefinitionError listing every problem."""
-    problems: list[str] = []
+    if problems := shape_problems(data):
+        raise DefinitionError(problems)
     kind = data.get("kind")
     if kind not in KINDS:
         problems.append(f"kind: must be one of {', '.join(KINDS)}")

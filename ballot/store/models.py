@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -27,6 +28,7 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 
 # The mail layer's outbox table must be in the same metadata for migrations.
 from ballot.store import outbox as _outbox  # noqa: F401
+from ballot.store import throttle as _throttle  # noqa: F401
 from ballot.store.base import Base
 from ballot.store.types import UTCDateTime
 
@@ -44,6 +46,8 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_pending: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: The last 30-second step whose code was accepted: a code is good only once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -21,6 +21,7 @@ from ballot.record.bounded_json import JSONBoundsError, bounded_loads
 from ballot.record.reader import MAX_BOARD_BYTES, MAX_MEMBER_BYTES, MAX_RATIO, RATIO_FLOOR
 
 CSRF_COOKIE = "csrftoken"
+CSRF_COOKIE_TLS = "__Host-csrftoken"  #: its name over TLS
 CSRF_HEADER = "x-csrftoken"
 
 
@@ -63,10 +64,10 @@ class TrusteeClient:
     # -- plumbing
 
     def _csrf(self) -> str:
-        token = self.http.cookies.get(CSRF_COOKIE)
+        token = self.http.cookies.get(CSRF_COOKIE_TLS) or self.http.cookies.get(CSRF_COOKIE)
         if token is None:
             self._send("GET", "/login", expect_json=False)
-            token = self.http.cookies.get(CSRF_COOKIE)
+            token = self.http.cookies.get(CSRF_COOKIE_TLS) or self.http.cookies.get(CSRF_COOKIE)
         if token is None:
             raise TrusteeError("the server gave no CSRF cookie; is this a ballot server?")
         return token

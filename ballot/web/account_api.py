@@ -30,6 +30,11 @@ class TotpCode(msgspec.Struct):
     code: str
 
 
+class TotpChange(msgspec.Struct):
+    password: str
+    code: str | None = None
+
+
 class AccountIn(msgspec.Struct):
     email: str
     name: str
@@ -107,12 +112,22 @@ class SessionController(Controller):
         return {"email": a.email, "name": a.name, "role": a.role, "totp": bool(a.totp_secret)}
 
     @post("/account/totp", opt={"access": "signed_in"}, status_code=200)
-    async def totp_start(self, request: Request[Any, Any, Any], db: Db) -> dict[str, str]:
+    async def totp_start(
+        self, request: Request[Any, Any, Any], db: Db, data: JSONBody[TotpChange]
+    ) -> Response[Any]:
+        """A new second factor: asks for the password (and the current code) again."""
+        now = request.app.state.clock()
         account = await db.get(Account, account_of(request).id)
         assert account is not None
+        refused = await acc.may_change_totp(
+            db, account, password=data.password, code=data.code, ip=client_ip(request), now=now
+        )
+        if refused is not None:
+            await db.commit()
+            return error(refused, 403)
         secret = acc.start_totp(account)
         await db.commit()
-        return {"secret": secret, "uri": acc.provisioning_uri(account, secret)}
+        return Response({"secret": secret, "uri": acc.provisioning_uri(account, secret)})
 
     @post("/account/totp/confirm", opt={"access": "signed_in"}, status_code=200)
     async def totp_confirm(
@@ -120,7 +135,7 @@ class SessionController(Controller):
     ) -> Response[Any]:
         account = await db.get(Account, account_of(request).id)
         assert account is not None
-        if not acc.confirm_totp(account, data.code, request.app.state.clock()):
+        if not await acc.confirm_totp(db, account, data.code, request.app.state.clock()):
             return error("That code does not match; try the current one.", 400)
         now = request.app.state.clock()
         await log_activity(db, f"account:{account.email}", "totp_enabled", now)

@@ -58,14 +58,14 @@ from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.ratelimit import RateLimits, rate_limit_middleware
-from ballot.web.security import security_headers_hook
+from ballot.web.security import csrf_cookie_name, csrf_session_middleware, security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
+from ballot.web.validation import input_middleware, unexpected_error
 from ballot.web.voter import VoterController
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 
-CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
 
 
@@ -176,7 +176,7 @@ def create_app(
         state=state,
         csrf_config=CSRFConfig(
             secret=secrets_.session_key.hex(),
-            cookie_name=CSRF_COOKIE,
+            cookie_name=csrf_cookie_name(settings.cookie_secure),
             header_name=CSRF_HEADER,
             cookie_secure=settings.cookie_secure,
             cookie_httponly=True,
@@ -189,9 +189,10 @@ def create_app(
             NotAuthorizedException: _not_signed_in,
             PermissionDeniedException: _forbidden,
             Refused: refused_handler,
+            Exception: unexpected_error,
         },
         before_send=[security_headers_hook(settings.hsts)],
-        middleware=[rate_limit_middleware],
+        middleware=[rate_limit_middleware, input_middleware, csrf_session_middleware],
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         # Unhandled exceptions are logged (through ballot.logs' redacting handler once

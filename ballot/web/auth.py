@@ -14,7 +14,7 @@ is enforced for each role.  Levels:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -32,7 +32,7 @@ async def current_account(connection: ASGIConnection[Any, Any, Any, Any]) -> Acc
     """The signed-in account of this request (looked up once, then cached on the request)."""
     cached = connection.scope.get("ballot_account", False)
     if cached is not False:
-        return cached  # type: ignore[no-any-return]
+        return cast("Account | None", cached)
     account = None
     session_id = connection.cookies.get(SESSION_COOKIE)
     if session_id:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ballots import tracker_display
 from ballot.i18n import normalise, translations
+from ballot.record.kinds import Kind
 from ballot.store.board import entry_json, head_json, latest_head
 from ballot.store.cast_tables import CastBallot, ChallengedBallot
 from ballot.store.casting import CastRefused, election_crypto
@@ -30,9 +31,8 @@ from ballot.store.models import BoardEntryRow, Election
 from ballot.web import operations as ops
 from ballot.web.ballot_page import data_block, manifest_languages, render
 from ballot.web.deps import Db
+from ballot.web.validation import PAGE_SIZE, BoardSeq, PageSize
 
-PAGE_SIZE = 100
-MAX_PAGE = 1000
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _SHORT = re.compile(r"[A-Z2-7]{4}(-?[A-Z2-7]{4}){3}")
 
@@ -59,13 +59,13 @@ class TrackerRow:
 def _tracker_query(election_id: str) -> Any:
     cast = select(
         CastBallot.board_seq.label("seq"),
-        literal("ballot.cast").label("kind"),
+        literal(str(Kind.CAST)).label("kind"),
         CastBallot.tracker.label("tracker"),
         literal(None).label("challenge"),
     ).where(CastBallot.election_id == election_id)
     challenged = select(
         ChallengedBallot.board_seq.label("seq"),
-        literal("ballot.challenged").label("kind"),
+        literal(str(Kind.CHALLENGED)).label("kind"),
         ChallengedBallot.tracker.label("tracker"),
         ChallengedBallot.id.label("challenge"),
     ).where(ChallengedBallot.election_id == election_id)
@@ -151,13 +151,6 @@ def public_data(election: Election, server_key: str) -> dict[str, Any]:
     return out
 
 
-def _page(after: int, limit: int | None) -> tuple[int, int]:
-    """A board page's bounds from the query: ``after`` a seq (board seqs are INTEGER
-    columns: int32 on PostgreSQL, so anything beyond is clamped, not a 500), and the
-    page size within [1, MAX_PAGE]."""
-    return max(-1, min(after, 2**31 - 1)), max(1, min(limit or PAGE_SIZE, MAX_PAGE))
-
-
 def _next_after(rows: list[Any], n: int) -> int | None:
     """Where the next page starts, or None when this page was the last."""
     return rows[-1].seq if len(rows) == n else None
@@ -183,16 +176,15 @@ class BoardApiController(Controller):
         self,
         election_id: FromPath[str],
         db: Db,
-        after: FromQuery[int] = -1,
-        limit: FromQuery[int | None] = None,
+        after: BoardSeq = -1,
+        limit: PageSize = PAGE_SIZE,
     ) -> dict[str, Any]:
         await ops.get_election(db, election_id)
-        after, n = _page(after, limit)
-        rows = await board_page(db, election_id, after, n)
+        rows = await board_page(db, election_id, after, limit)
         return {
             "election_id": election_id,
             "entries": [entry_json(r) for r in rows],
-            "next_after": _next_after(rows, n),
+            "next_after": _next_after(rows, limit),
         }
 
     @get("/trackers", opt={"access": "public"})
@@ -200,16 +192,15 @@ class BoardApiController(Controller):
         self,
         election_id: FromPath[str],
         db: Db,
-        after: FromQuery[int] = -1,
-        limit: FromQuery[int | None] = None,
+        after: BoardSeq = -1,
+        limit: PageSize = PAGE_SIZE,
     ) -> dict[str, Any]:
         await ops.get_election(db, election_id)
-        after, n = _page(after, limit)
-        rows = await trackers(db, election_id, after, n)
+        rows = await trackers(db, election_id, after, limit)
         return {
             "election_id": election_id,
             "trackers": [r.to_json() for r in rows],
-            "next_after": _next_after(rows, n),
+            "next_after": _next_after(rows, limit),
         }
 
     @get("/trackers/{tracker:str}", opt={"access": "public"})
@@ -255,7 +246,7 @@ class BoardPageController(Controller):
         election_id: FromPath[str],
         db: Db,
         tracker: FromQuery[str | None] = None,
-        after: FromQuery[int] = -1,
+        after: BoardSeq = -1,
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         election = await ops.get_election(db, election_id)

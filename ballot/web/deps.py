@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request
 from litestar.datastructures import State
@@ -25,13 +25,13 @@ async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
 
 def account_of(request: Request[Any, Any, Any]) -> Account:
     """The signed-in account (the access guard has already made sure there is one)."""
-    account = request.scope.get("ballot_account")
+    account = cast("Account | None", request.scope.get("ballot_account"))
     assert account is not None
-    return account  # type: ignore[no-any-return]
+    return account
 
 
 def acting(request: Request[Any, Any, Any]) -> Context:
-    account = request.scope.get("ballot_account")
+    account = cast("Account | None", request.scope.get("ballot_account"))
     actor = f"account:{account.email}" if account is not None else "anonymous"
     state = request.app.state
     return Context(

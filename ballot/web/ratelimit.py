@@ -13,8 +13,9 @@ What is limited, and why:
   zero-knowledge proofs (the most expensive work a stranger can ask for).  Tokens have
   256 bits, so guessing is hopeless anyway; the limit bounds the CPU a flood can burn.
 * ``login`` — ``POST /login`` and ``POST /api/login``: Argon2id is deliberately slow.
-  The per-account and per-address *failure* throttle in ``ballot.store.accounts`` still
-  applies on top (it survives restarts because it lives in the database).
+  The per-account-and-address, per-address and per-account *failure* throttle in
+  ``ballot.store.throttle`` still applies on top (it lives in the database, so it
+  holds across workers and restarts).
 
 The client address is the ASGI ``client``: behind nginx uvicorn must run with
 ``--proxy-headers --forwarded-allow-ips=<nginx>`` so that it is the voter's address,

@@ -73,7 +73,7 @@ async def test_throttled_login_form_says_why(app: Litestar, web: Web) -> None:
 
 
 async def test_totp_second_factor(app: Litestar, admin: Web, clock: FakeClock) -> None:
-    r = await admin.post("/api/account/totp")
+    r = await admin.post("/api/account/totp", json={"password": PASSWORD})
     secret = r.json()["secret"]
     assert r.json()["uri"].startswith("otpauth://totp/")
     assert (
@@ -90,12 +90,14 @@ async def test_totp_second_factor(app: Litestar, admin: Web, clock: FakeClock) -
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     r = await admin.login("admin@example.org", totp=wrong)
     assert r.status_code == 401 and r.json()["reason"] == "bad_totp"
-    r = await admin.login("admin@example.org", totp=code)
+    clock.advance(seconds=30)  # the code used to confirm is spent: sign in with the next
+    r = await admin.login("admin@example.org", totp=pyotp.TOTP(secret).at(clock()))
     assert r.status_code == 200
     assert (await admin.get("/api/me")).json()["email"] == "admin@example.org"
 
 
 async def test_session_cookie_flags(settings: Settings, clock: FakeClock) -> None:
+    """Over TLS the CSRF cookie is a ``__Host-`` cookie, and every cookie is Secure."""
     from ballot.migrations import upgrade_engine
 
     secure_app = create_app(settings.with_(cookie_secure=True), clock=clock, schedule=False)
@@ -106,15 +108,63 @@ async def test_session_cookie_flags(settings: Settings, clock: FakeClock) -> Non
         async with httpx.AsyncClient(
             transport=transport, base_url="https://testserver.local"
         ) as client:
-            w = Web(client)
-            r = await w.login("admin@example.org")
+            page = await client.get("/login")
+            csrf = next(c for c in page.headers.get_list("set-cookie") if "csrftoken=" in c)
+            assert csrf.startswith("__Host-csrftoken=") and "Path=/" in csrf
+            assert "secure" in csrf.lower() and "domain" not in csrf.lower()
+            r = await client.post(
+                "/api/login",
+                json={"email": "admin@example.org", "password": PASSWORD},
+                headers={"x-csrftoken": client.cookies["__Host-csrftoken"]},
+            )
+            assert r.status_code == 200, r.text
             cookie = next(
                 c for c in r.headers.get_list("set-cookie") if c.startswith("ballot_session=")
             )
             lowered = cookie.lower()
             assert "httponly" in lowered and "samesite=lax" in lowered and "secure" in lowered
+            r = await client.post(
+                "/api/elections",
+                json=definition(),
+                headers={"x-csrftoken": client.cookies["__Host-csrftoken"]},
+            )
+            assert r.status_code == 201, r.text
     finally:
         await secure_app.state.engine.dispose()
+
+
+async def test_plain_http_demo_keeps_the_plain_csrf_cookie_name(web: Web) -> None:
+    page = await web.get("/login")
+    assert any(c.startswith("csrftoken=") for c in page.headers.get_list("set-cookie"))
+
+
+async def test_the_csrf_token_is_bound_to_the_session(app: Litestar, web: Web) -> None:
+    """A token that is not this session's is refused even when cookie and header agree
+    (a cookie planted by a sibling domain); signing in changes the token."""
+    await make_account(app, "admin@example.org", "admin")
+    before = await web.csrf()
+    assert (await web.login("admin@example.org")).status_code == 200
+    after = await web.csrf()
+    assert after != before
+    # Another browser's valid (signed, session-free) token, planted in this one.
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=web.client.base_url
+    ) as other:
+        await other.get("/login")
+        planted = other.cookies["csrftoken"]
+    web.client.cookies.set("csrftoken", planted, domain="testserver.local")
+    r = await web.client.post("/api/elections", json=definition(), headers={"x-csrftoken": planted})
+    assert r.status_code == 403 and "session" in r.json()["error"]
+    # The pre-sign-in token is no better.
+    web.client.cookies.set("csrftoken", before, domain="testserver.local")
+    r = await web.client.post("/api/elections", json=definition(), headers={"x-csrftoken": before})
+    assert r.status_code == 403
+    # A page load hands this session's token back, and it works.
+    page = await web.get("/committee")
+    assert after in page.text
+    assert web.client.cookies["csrftoken"] == after
+    assert (await web.post("/api/elections", json=definition())).status_code == 201
+    assert len((await web.get("/api/elections")).json()) == 1
 
 
 async def test_secret_key_file_is_private(settings: Settings, app: Litestar) -> None:
