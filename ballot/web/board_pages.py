@@ -22,13 +22,14 @@ from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ballots import tracker_display
+from ballot.election.refusal import Refused
 from ballot.i18n import normalise, translations
 from ballot.record.kinds import Kind
+from ballot.service.acting import get_election
 from ballot.store.board import entry_json, head_json, latest_head
 from ballot.store.cast_tables import CastBallot, ChallengedBallot
-from ballot.store.casting import CastRefused, election_crypto
+from ballot.store.casting import election_context
 from ballot.store.models import BoardEntryRow, Election
-from ballot.web import operations as ops
 from ballot.web.ballot_page import data_block, manifest_languages, render
 from ballot.web.deps import Db
 from ballot.web.validation import PAGE_SIZE, BoardSeq, PageSize
@@ -142,12 +143,12 @@ def public_data(election: Election, server_key: str) -> dict[str, Any]:
         "fingerprint": None,
     }
     try:
-        crypto = election_crypto(election)
-    except CastRefused as exc:
+        context = election_context(election)
+    except Refused as exc:
         out["keys_problem"] = exc.message
     else:
-        out["verification_keys"] = list(crypto.verification_keys)
-        out["fingerprint"] = crypto.fingerprint_hex
+        out["verification_keys"] = [key.hex() for key in context.verification_keys]
+        out["fingerprint"] = context.fingerprint_hex
     return out
 
 
@@ -168,7 +169,7 @@ class BoardApiController(Controller):
     async def public(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id)
+        election = await get_election(db, election_id)
         return public_data(election, request.app.state.secrets.board_key.public_hex)
 
     @get("/board/entries", opt={"access": "public"})
@@ -179,7 +180,7 @@ class BoardApiController(Controller):
         after: BoardSeq = -1,
         limit: PageSize = PAGE_SIZE,
     ) -> dict[str, Any]:
-        await ops.get_election(db, election_id)
+        await get_election(db, election_id)
         rows = await board_page(db, election_id, after, limit)
         return {
             "election_id": election_id,
@@ -195,7 +196,7 @@ class BoardApiController(Controller):
         after: BoardSeq = -1,
         limit: PageSize = PAGE_SIZE,
     ) -> dict[str, Any]:
-        await ops.get_election(db, election_id)
+        await get_election(db, election_id)
         rows = await trackers(db, election_id, after, limit)
         return {
             "election_id": election_id,
@@ -207,7 +208,7 @@ class BoardApiController(Controller):
     async def tracker_lookup(
         self, election_id: FromPath[str], tracker: FromPath[str], db: Db
     ) -> Response[dict[str, Any]]:
-        await ops.get_election(db, election_id)
+        await get_election(db, election_id)
         if tracker_prefix(tracker) is None:
             return Response(
                 {"error": "give the full tracker (64 hex) or its short form ABCD-EFGH-IJKL-MNOP"},
@@ -224,7 +225,7 @@ class BoardApiController(Controller):
     async def head(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> Response[dict[str, Any]]:
-        await ops.get_election(db, election_id)
+        await get_election(db, election_id)
         row = await latest_head(db, election_id)
         return Response(
             {
@@ -249,7 +250,7 @@ class BoardPageController(Controller):
         after: BoardSeq = -1,
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
-        election = await ops.get_election(db, election_id)
+        election = await get_election(db, election_id)
         data = public_data(election, request.app.state.secrets.board_key.public_hex)
         offered = manifest_languages(data["definition"])
         language = normalise(lang or request.headers.get("accept-language"))
@@ -271,7 +272,7 @@ class BoardPageController(Controller):
             languages=offered,
             title=_title(data["definition"], language),
             election=data,
-            trackers=[r.to_json() for r in rows],
+            trackers=[{**r.to_json(), "challenged": r.kind == Kind.CHALLENGED} for r in rows],
             next_after=rows[-1].seq if len(rows) == PAGE_SIZE else None,
             head=head_json(head) if head is not None else None,
             search=search,

@@ -23,8 +23,8 @@ from litestar.params import FromPath
 from ballot.crypto.ballots import AuditedBallot, BallotError, check_audit, tracker, tracker_display
 from ballot.election.refusal import Refused
 from ballot.record.canonical import strict_loads
+from ballot.service.acting import get_election
 from ballot.store.casting import CastQueue, audit, cast, election_context
-from ballot.web import operations as ops
 from ballot.web.deps import Db
 from ballot.web.refusals import status_for
 
@@ -165,7 +165,7 @@ class CastController(Controller):
         """Anyone may check an audited ballot against this election's public keys."""
         try:
             body = await read_body(request, MAX_AUDIT_BODY)
-            election = await ops.get_election(db, election_id)
+            election = await get_election(db, election_id)
             context = election_context(election)
             try:
                 data = strict_loads(body)
@@ -177,8 +177,6 @@ class CastController(Controller):
                 return Response({"valid": False, "error": str(exc)}, status_code=422)
         except (BodyRefused, Refused) as exc:
             return refused(exc)
-        except ops.OperationError as exc:
-            return refusal(exc.message, exc.status)
         track = tracker(audited.ballot)
         questions = context.definition["questions"]
         return Response(

@@ -10,9 +10,9 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.service.acting import Acting
 from ballot.store.models import Account
 from ballot.store.types import utcnow
-from ballot.web.operations import Context
 
 #: The request's database session (injected by name; see ``provide_db``).
 Db = NamedDependency[AsyncSession]
@@ -30,11 +30,11 @@ def account_of(request: Request[Any, Any, Any]) -> Account:
     return account
 
 
-def acting(request: Request[Any, Any, Any]) -> Context:
+def acting(request: Request[Any, Any, Any]) -> Acting:
     account = cast("Account | None", request.scope.get("ballot_account"))
     actor = f"account:{account.email}" if account is not None else "anonymous"
     state = request.app.state
-    return Context(
+    return Acting(
         settings=state.settings, board_key=state.secrets.board_key, actor=actor, now=state.clock()
     )
 

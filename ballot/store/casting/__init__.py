@@ -31,9 +31,7 @@ The names other code imports are re-exported here.
 from ballot.store.casting.audits import MAX_AUDITS_PER_LINK, audit
 from ballot.store.casting.commit import RECEIPT_TYPE, CastQueue, cast, commit_batch
 from ballot.store.casting.context import (
-    ElectionCrypto,
     election_context,
-    election_crypto,
     stored_context,
 )
 from ballot.store.casting.entries import entry_hash_of, fast_canonical, payload_json
@@ -59,7 +57,6 @@ __all__ = [
     "USED",
     "CastQueue",
     "CastRefused",
-    "ElectionCrypto",
     "Link",
     "LinkRead",
     "LinkReader",
@@ -68,7 +65,6 @@ __all__ = [
     "cast",
     "commit_batch",
     "election_context",
-    "election_crypto",
     "entry_hash_of",
     "fast_canonical",
     "payload_json",

@@ -7,8 +7,6 @@ verified) once per process per election, by :func:`ballot.election.context.conte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ballot.election.context import ContextError, ElectionContext, context_from_text
 from ballot.store.casting.refusals import not_ready
 from ballot.store.models import Election
@@ -41,32 +39,3 @@ def stored_context(
 def election_context(election: Election) -> ElectionContext:
     """The election's context (cached: fixed once the ceremony is done)."""
     return stored_context(election.manifest, election.joint_public_key, election.ceremony)
-
-
-@dataclass(frozen=True)
-class ElectionCrypto:
-    """The election's public figures in hex, for pages that show them.
-
-    Kept for callers written before :class:`ElectionContext` (``web/board_pages.py``,
-    ``web/setup_pages.py``); new code uses :func:`election_context`.
-    """
-
-    context: ElectionContext
-
-    @property
-    def fingerprint_hex(self) -> str:
-        return self.context.fingerprint_hex
-
-    @property
-    def public_key_hex(self) -> str:
-        return self.context.public_key_hex
-
-    @property
-    def verification_keys(self) -> tuple[str, ...]:
-        """V_1..V_n in hex, in trustee order."""
-        return tuple(key.hex() for key in self.context.verification_keys)
-
-
-def election_crypto(election: Election) -> ElectionCrypto:
-    """:func:`election_context` seen through :class:`ElectionCrypto` (older callers)."""
-    return ElectionCrypto(election_context(election))

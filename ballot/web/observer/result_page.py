@@ -21,7 +21,7 @@ from ballot.election.result import MIN_UNIT_SIZE
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
 from ballot.i18n import translations
 from ballot.record.units import SubtotalsError, subtotal_min_size
-from ballot.web import operations as ops
+from ballot.service.acting import get_election
 from ballot.web.ballot_page import manifest_languages, render, text_in
 from ballot.web.deps import Db
 from ballot.web.observer.board_facts import BoardFacts, Posted, board_facts, round_of, rule_of
@@ -259,7 +259,7 @@ class ResultPageController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """The tally sheet of every round, provisional until certified."""
-        await ops.get_election(db, election_id)
+        await get_election(db, election_id)
         facts = await board_facts(db, election_id)
         offered = manifest_languages(facts.definition)
         language = page_language(request, lang, offered)

@@ -14,9 +14,9 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.service.acting import get_election
 from ballot.store.board import head_json, last_entry, latest_head
 from ballot.store.record_export import RecordUnavailable, export_record
-from ballot.web import operations as ops
 from ballot.web.ballot_page import manifest_languages, render
 from ballot.web.deps import Db
 from ballot.web.observer.board_facts import board_facts
@@ -101,7 +101,7 @@ class VerifyPageController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """How anyone checks this election offline, with the figures to compare."""
-        await ops.get_election(db, election_id)
+        await get_election(db, election_id)
         facts = await board_facts(db, election_id)
         offered = manifest_languages(facts.definition)
         language = page_language(request, lang, offered)
