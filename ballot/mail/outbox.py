@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from itertools import islice
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.i18n import LANGUAGES
+from ballot.store.bulk import insert_rows
 from ballot.store.outbox import KINDS, STATUSES, OutboxMessage
 from ballot.store.types import utcnow
 
@@ -32,8 +33,15 @@ FIELDS = (
     "body_text",
     "body_html",
 )
-#: Rows per INSERT round trip in enqueue_many; bounded so 260,000 bodies never sit in memory.
-CHUNK = 2_000
+#: The columns of a queued message, in the order :func:`_row` gives them.
+QUEUED = (
+    *FIELDS,
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+_QUEUED_VALUES = itemgetter(*QUEUED)
 #: How many failed / retrying messages delivery_summary lists in full.
 LIST_LIMIT = 500
 
@@ -116,17 +124,16 @@ def enqueue(
 async def enqueue_many(session: AsyncSession, messages: Iterable[Mapping[str, Any]]) -> int:
     """Bulk-insert messages given as mappings with the keys in FIELDS; returns the count.
 
-    Rows go in chunks of CHUNK through one multi-row INSERT each, so a whole roll is
-    queued in seconds.  Validation happens per chunk: on OutboxError earlier chunks are
-    already in the (uncommitted) transaction, and the caller must roll back.
+    One streamed COPY on PostgreSQL, INSERTs of a few thousand rows on SQLite
+    (:func:`ballot.store.bulk.insert_rows`); either way the messages are validated and
+    written as they are read, so 260,000 bodies never sit in memory at once.  On
+    OutboxError the rows before it are already in the (uncommitted) transaction, and
+    the caller must roll back.
     """
     now = utcnow()
-    it = iter(messages)
-    total = 0
-    while chunk := [_row(m, now) for m in islice(it, CHUNK)]:
-        await session.execute(insert(OutboxMessage), chunk)
-        total += len(chunk)
-    return total
+    return await insert_rows(
+        session, OutboxMessage, QUEUED, (_QUEUED_VALUES(_row(m, now)) for m in messages)
+    )
 
 
 _LISTED = (
