@@ -9,9 +9,9 @@ election step leaves no stray mail behind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select
@@ -41,7 +41,6 @@ QUEUED = (
     "next_attempt_at",
     "created_at",
 )
-_QUEUED_VALUES = itemgetter(*QUEUED)
 #: How many failed / retrying messages delivery_summary lists in full.
 LIST_LIMIT = 500
 
@@ -50,10 +49,17 @@ class OutboxError(ValueError):
     """A message that cannot be queued as given (nothing of the batch should be committed)."""
 
 
-def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    unknown = set(fields) - set(FIELDS)
-    missing = {"kind", "to_address", "subject", "body_text"} - set(fields)
-    if unknown or missing:
+_KNOWN = frozenset(FIELDS)
+_REQUIRED = frozenset({"kind", "to_address", "subject", "body_text"})
+# CR/LF would let an address inject headers into the message; the rest make it several.
+_NOT_IN_ADDRESS = re.compile(r"[\r\n \t<>,]")
+
+
+def _checked(fields: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of FIELDS for one message, in that order, once every check has passed."""
+    keys = fields.keys()
+    if not (keys >= _REQUIRED and keys <= _KNOWN):
+        unknown, missing = set(keys) - _KNOWN, _REQUIRED - set(keys)
         raise OutboxError(
             f"outbox message fields: unknown {sorted(unknown)}, missing {sorted(missing)}"
         )
@@ -61,8 +67,7 @@ def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     if kind not in KINDS:
         raise OutboxError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     to_address = str(fields["to_address"]).strip()
-    # CR/LF would let an address or subject inject headers into the message.
-    if "@" not in to_address or any(c in to_address for c in "\r\n \t<>,"):
+    if "@" not in to_address or _NOT_IN_ADDRESS.search(to_address):
         raise OutboxError(f"not a single email address: {to_address!r}")
     subject = str(fields["subject"])
     if "\r" in subject or "\n" in subject or len(subject) > 500:
@@ -70,24 +75,30 @@ def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     language = fields.get("language") or "en"
     if language not in LANGUAGES:
         raise OutboxError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    if not fields["body_text"]:
+    body_text = fields["body_text"]
+    if not body_text:
         raise OutboxError("a message needs a plain-text body")
     voter_ref = fields.get("voter_ref")
     election_id = fields.get("election_id")
-    return {
-        "election_id": None if election_id is None else str(election_id),
-        "voter_ref": None if voter_ref is None else str(voter_ref),
-        "kind": kind,
-        "to_address": to_address,
-        "language": language,
-        "subject": subject,
-        "body_text": fields["body_text"],
-        "body_html": fields.get("body_html"),
-        "status": "queued",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
+    return (
+        None if election_id is None else str(election_id),
+        None if voter_ref is None else str(voter_ref),
+        kind,
+        to_address,
+        language,
+        subject,
+        body_text,
+        fields.get("body_html"),
+    )
+
+
+def _queued(now: datetime) -> tuple[Any, ...]:
+    """The values after FIELDS in QUEUED: a new message is due at once."""
+    return ("queued", 0, now, now)
+
+
+def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    return dict(zip(QUEUED, _checked(fields) + _queued(now), strict=True))
 
 
 def enqueue(
@@ -130,10 +141,8 @@ async def enqueue_many(session: AsyncSession, messages: Iterable[Mapping[str, An
     OutboxError the rows before it are already in the (uncommitted) transaction, and
     the caller must roll back.
     """
-    now = utcnow()
-    return await insert_rows(
-        session, OutboxMessage, QUEUED, (_QUEUED_VALUES(_row(m, now)) for m in messages)
-    )
+    tail = _queued(utcnow())
+    return await insert_rows(session, OutboxMessage, QUEUED, (_checked(m) + tail for m in messages))
 
 
 _LISTED = (

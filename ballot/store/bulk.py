@@ -4,56 +4,66 @@ Opening a 260,000-member vote writes a row per member into three tables (the rol
 the tokens, the invitations).  On PostgreSQL, multi-row INSERTs spend most of that
 time binding parameters on both sides; ``COPY ... FROM STDIN`` in binary form (asyncpg's
 ``copy_records_to_table``) streams the rows instead, several times faster.  SQLite has
-no COPY: there a Core INSERT of many rows is one prepared statement run many times
-inside one write transaction, which is already its fast path.
+no COPY: its fast path is one prepared INSERT run for a few thousand rows at a time
+(``executemany`` on the driver), without building a mapping per row.
 
-The rows go into the session's open transaction either way, so the caller's commit or
-rollback decides for them too: a failure part-way leaves nothing once rolled back.
+Either way the values go in as the column types would bind them (aware datetimes
+become naive UTC, booleans what the engine stores), and the rows belong to the
+session's open transaction: the caller's commit or rollback decides for them, so a
+failure part-way leaves nothing once rolled back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.store.base import Base
-from ballot.store.types import UTCDateTime
 
-#: Rows per INSERT statement on SQLite (and per COPY record batch in memory at once).
+#: Rows per executemany on SQLite: bounded so a generator's rows never all sit in memory.
 CHUNK = 5_000
 
 
-def is_postgresql(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
+def _processors(
+    table: Table, columns: Sequence[str], dialect: Dialect
+) -> list[tuple[int, Callable[[Any], Any]]]:
+    """The columns whose values the type changes on the way in, with how."""
+    found: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, name in enumerate(columns):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            found.append((i, process))
+    return found
 
 
-def _stored_times(table: Table, columns: Sequence[str]) -> list[int]:
-    """Positions of the UTCDateTime columns, whose values COPY must get as the type stores them."""
-    return [i for i, name in enumerate(columns) if isinstance(table.c[name].type, UTCDateTime)]
+def _as_bound(
+    rows: Iterable[Sequence[Any]], processors: list[tuple[int, Callable[[Any], Any]]]
+) -> Iterator[Sequence[Any]]:
+    """Rows with each value as its column type binds it.
 
-
-def _as_stored(rows: Iterable[Sequence[Any]], positions: list[int]) -> Iterator[Sequence[Any]]:
-    """Rows with aware datetimes turned into naive UTC (what UTCDateTime binds), once per value."""
-    if not positions:
+    Every row of one act shares its time and most share a flag, so each distinct value
+    is converted once (the cache stays small: it is cleared past a few dozen values).
+    """
+    if not processors:
         yield from rows
         return
-    seen: dict[datetime, datetime | None] = {}
-    column_type = UTCDateTime()
+    seen: dict[tuple[int, Any], Any] = {}
     for row in rows:
         values = list(row)
-        for i in positions:
-            moment = values[i]
-            if moment is not None:
-                if len(seen) > 64:  # every row of one act shares its time: keep this small
-                    seen.clear()
-                if moment not in seen:
-                    seen[moment] = column_type.process_bind_param(moment, None)
-                values[i] = seen[moment]
+        for i, process in processors:
+            value = values[i]
+            if value is not None:
+                key = (i, value)
+                if key not in seen:
+                    if len(seen) > 64:
+                        seen.clear()
+                    seen[key] = process(value)
+                values[i] = seen[key]
         yield values
 
 
@@ -81,20 +91,40 @@ async def insert_rows(
 ) -> int:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``model``'s table; returns the count.
 
-    Datetimes are aware, as everywhere in ballot (COPY bypasses the column types, so
-    they are converted here as the UTCDateTime type would).  ``rows`` is consumed lazily, so a generator keeps memory bounded; if it
-    raises, the exception propagates and the transaction must be rolled back.
+    Values are given as for the ORM (aware datetimes, booleans): they are bound here as
+    the column types would.  ``rows`` is consumed lazily, so a generator keeps memory
+    bounded; if it raises, the exception propagates and the transaction must be rolled
+    back.  Columns left out get NULL or the database's own default (the id).
     """
     table = cast(Table, model.__table__)
-    if is_postgresql(session):
-        counted = _Counted(_as_stored(rows, _stored_times(table, columns)))
+    connection = await session.connection()
+    dialect = connection.dialect
+    bound = _as_bound(rows, _processors(table, columns, dialect))
+    if dialect.name == "postgresql":
+        counted = _Counted(bound)
         driver = await _asyncpg_connection(session)
         await driver.copy_records_to_table(table.name, records=counted, columns=list(columns))
         return counted.count
+    if dialect.paramstyle != "qmark":  # not sqlite3: the portable, slower way
+        return await _insert_mappings(session, table, columns, bound)
+    # Names come from the model's table, quoted by the dialect; every value is bound.
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    slots = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({slots})"  # noqa: S608
     total = 0
-    iterator = iter(rows)
+    while chunk := [tuple(row) for row in islice(bound, CHUNK)]:
+        await connection.exec_driver_sql(statement, chunk)
+        total += len(chunk)
+    return total
+
+
+async def _insert_mappings(
+    session: AsyncSession, table: Table, columns: Sequence[str], rows: Iterator[Sequence[Any]]
+) -> int:
+    total = 0
     statement = insert(table)
-    while chunk := [dict(zip(columns, row, strict=True)) for row in islice(iterator, CHUNK)]:
+    while chunk := [dict(zip(columns, row, strict=True)) for row in islice(rows, CHUNK)]:
         await session.execute(statement, chunk)
         total += len(chunk)
     return total
