@@ -177,3 +177,22 @@ def invitation(election_id: str, token: Any) -> dict[str, Any]:
         "body_text": f"Vote here: https://vote.example.org/v/{token.token}",
         "body_html": None,
     }
+
+
+async def test_long_bodies_read_back_as_queued(factory: Factory) -> None:
+    """Bodies long enough to be compressed in the database come back byte for byte."""
+    election_id = await new_election(factory)
+    async with factory() as db:
+        assert (await import_roll(db, election_id, HEADER + "".join(roll_lines(20)))).ok
+        issued = await issue_tokens(db, election_id, datetime.now(UTC))
+        messages = [
+            {**invitation(election_id, t), "body_html": f"<p>{t.token}</p>" + "<p>Vote.</p>" * 400}
+            for t in issued
+        ]
+        assert await outbox.enqueue_many(db, messages) == 20
+        await db.commit()
+    async with factory() as db:
+        stored = dict(
+            (await db.execute(select(OutboxMessage.voter_ref, OutboxMessage.body_html))).all()
+        )
+    assert stored == {m["voter_ref"]: m["body_html"] for m in messages}
