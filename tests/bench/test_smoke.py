@@ -9,6 +9,7 @@ tests).  A new program in ``bench/`` is picked up without being listed here.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -35,13 +36,24 @@ FIGURES = {
     "scale.py": [r"verify_record: PASS", r"ratio verify_record / ideal = \d"],
 }
 TIMEOUT = 300
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def takes_a_database(program: Path) -> bool:
     return '"--db"' in program.read_text()
 
 
+def drives_chromium(program: Path) -> bool:
+    return CHROMIUM in program.read_text()
+
+
 def run(program: Path, *extra: str) -> str:
+    if drives_chromium(program) and not Path(CHROMIUM).exists():
+        # As for the browser tests: skipped on a laptop without it, never in CI.
+        if IN_CI:
+            pytest.fail(f"required in CI but unavailable: {CHROMIUM} for {program.name}")
+        pytest.skip(f"{CHROMIUM} is not installed")
     done = subprocess.run(
         [sys.executable, str(program), "--smoke", *extra],
         cwd=BENCH.parent,
