@@ -22,6 +22,19 @@ class ContextError(ValueError):
     """The definition or the ceremony transcript cannot give a usable election context."""
 
 
+def read_definition(definition: Mapping[str, Any]) -> tuple[ElectionManifest, bytes]:
+    """A definition's manifest and manifest hash, before any ceremony is bound to it.
+
+    The checks that come before the ceremony (the verifier's definition step, the trustee
+    tool's "is this key file for this election") read the definition here, as
+    :meth:`ElectionContext.from_public` does.
+    """
+    try:
+        return ElectionManifest.from_definition(definition), manifest_hash(definition)
+    except (ValueError, TypeError) as exc:
+        raise ContextError(f"the election definition is not usable: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class ElectionContext:
     """What verifying, counting or encrypting a ballot for one election needs.
@@ -43,11 +56,7 @@ class ElectionContext:
         cls, definition: Mapping[str, Any], transcript: Mapping[str, Any]
     ) -> ElectionContext:
         """Check the definition, verify the ceremony against its hash, derive the fingerprint."""
-        try:
-            manifest = ElectionManifest.from_definition(definition)
-            digest = manifest_hash(definition)
-        except (ValueError, TypeError) as exc:
-            raise ContextError(f"the election definition is not usable: {exc}") from exc
+        manifest, digest = read_definition(definition)
         try:
             result = verify_transcript(transcript, digest)
         except (ValueError, TypeError, KeyError) as exc:

@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ballot.election.challenges import Determination, determinative
+from ballot.election.challenges import Determination
 from ballot.election.outcome import Counts, Outcome, OutcomeRule
+from ballot.election.result import MIN_UNIT_SIZE, judge
 
-DEFAULT_MIN_UNIT_SIZE = 10
+#: The same threshold as the board's unit subtotals (:data:`ballot.election.result.MIN_UNIT_SIZE`).
+DEFAULT_MIN_UNIT_SIZE = MIN_UNIT_SIZE
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def build_tally_sheet(
             f"{sustained} sustained and {overruled} overruled is more than the "
             f"{challenged} challenged ballots"
         )
-    verdict: Determination = determinative(rule, counts, challenged - sustained - overruled)
+    verdict: Determination = judge(rule, counts, challenged - sustained - overruled)
     subtotals: list[UnitSubtotal] = []
     if units:
         _check_units_add_up(counts, units)

@@ -39,7 +39,10 @@ from typing import Any, Final
 
 import rfc8785
 
+from ballot.election.result import RESULT_FORMAT as _RESULT_FORMAT
 from ballot.record.canonical import strict_loads
+from ballot.record.kinds import NOTE_PREFIX as NOTE_PREFIX
+from ballot.record.kinds import Kind
 
 __all__ = [
     "INDEX_NAME",
@@ -74,29 +77,24 @@ _ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
 MAX_MEMBER_BYTES: Final = 4 * 1024**3
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
-# Board entry kinds of an election record, in lifecycle order (payloads: PROTOCOL.md 11.2).
-KIND_DEFINED: Final = "election.defined"
-#: The definition in force taken back before the election opened (the election went back
-#: to draft); a later ``election.defined`` starts the definition over.
-KIND_WITHDRAWN: Final = "election.withdrawn"
-KIND_CEREMONY: Final = "ceremony.completed"
-KIND_ROLL: Final = "roll.frozen"
-KIND_OPENED: Final = "election.opened"
-KIND_CAST: Final = "ballot.cast"
-KIND_CHALLENGED: Final = "ballot.challenged"
-#: A Benaloh-audited (spoiled) ballot with its opening: checked, never counted.
-KIND_AUDITED: Final = "ballot.audited"
-KIND_CLOSED: Final = "election.closed"
-KIND_DECIDED: Final = "challenge.decided"
-KIND_TALLY: Final = "tally.encrypted"
-KIND_PARTIAL: Final = "tally.partial"
-KIND_RESULT: Final = "tally.result"
-#: The committee's certification of the final round's result (at most once, last but notes).
-KIND_CERTIFIED: Final = "result.certified"
-#: Informational entries (state changes, observer notes, ceremony messages...): allowed
-#: anywhere but entry 0, checked for chaining only.
-NOTE_PREFIX: Final = "note."
-RESULT_FORMAT: Final = "ballot/election-result/v1"
+# The board's kinds are named in ballot.record.kinds; these aliases keep older imports working
+# for one release (new code names ``Kind.CAST`` etc.).
+KIND_DEFINED: Final = Kind.DEFINED
+KIND_WITHDRAWN: Final = Kind.WITHDRAWN
+KIND_CEREMONY: Final = Kind.CEREMONY
+KIND_ROLL: Final = Kind.ROLL
+KIND_OPENED: Final = Kind.OPENED
+KIND_CAST: Final = Kind.CAST
+KIND_CHALLENGED: Final = Kind.CHALLENGED
+KIND_AUDITED: Final = Kind.AUDITED
+KIND_CLOSED: Final = Kind.CLOSED
+KIND_DECIDED: Final = Kind.DECIDED
+KIND_TALLY: Final = Kind.TALLY
+KIND_PARTIAL: Final = Kind.PARTIAL
+KIND_RESULT: Final = Kind.RESULT
+KIND_CERTIFIED: Final = Kind.CERTIFIED
+#: The result's format tag (``tally.result`` payloads and ``result.json``), set by the result rule.
+RESULT_FORMAT: Final = _RESULT_FORMAT
 
 
 def slot_label(question: int, slot: int) -> str:

@@ -18,17 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ballot.record.election_record import (
-    KIND_CEREMONY,
-    KIND_DECIDED,
-    KIND_DEFINED,
-    KIND_PARTIAL,
-    KIND_RESULT,
-    KIND_TALLY,
-    RecordFormatError,
-    board_line,
-    write_record,
-)
+from ballot.record.election_record import RecordFormatError, board_line, write_record
+from ballot.record.kinds import Kind
 
 __all__ = ["build_record", "final_round"]
 
@@ -48,8 +39,8 @@ def final_round(entries: Sequence[Mapping[str, Any]]) -> int:
     determinative round-1 result whose round 2 is not tallied yet.  A record written
     then would not verify (and would not be the election's outcome).
     """
-    result = _last(entries, KIND_RESULT)
-    tally = _last(entries, KIND_TALLY)
+    result = _last(entries, Kind.RESULT)
+    tally = _last(entries, Kind.TALLY)
     if tally is not None and (result is None or tally > result):
         number = entries[tally]["payload"].get("round")
         raise RecordFormatError(
@@ -61,7 +52,7 @@ def final_round(entries: Sequence[Mapping[str, Any]]) -> int:
             "the board has no result yet (no 'tally.result' entry): the election record is "
             "published once the final result is on the board"
         )
-    decided = _last(entries, KIND_DECIDED)
+    decided = _last(entries, Kind.DECIDED)
     if decided is not None and decided > result:
         raise RecordFormatError(
             "the board has no final result yet: challenges were decided after the round-1 "
@@ -86,11 +77,11 @@ def build_record(
     if not entries:
         raise RecordFormatError("the board is empty: the election has no record yet")
     result_at = final_round(entries)
-    defined_at = _last(entries, KIND_DEFINED)
+    defined_at = _last(entries, Kind.DEFINED)
     if defined_at is None:
         raise RecordFormatError("the board has no 'election.defined' entry")
     ceremony_at = next(
-        (i for i in range(defined_at + 1, len(entries)) if entries[i]["kind"] == KIND_CEREMONY),
+        (i for i in range(defined_at + 1, len(entries)) if entries[i]["kind"] == Kind.CEREMONY),
         None,
     )
     if ceremony_at is None:
@@ -106,12 +97,12 @@ def build_record(
             f"ends at entry {last['seq']}: sign a head for the last entry first"
         )
     number = entries[result_at]["payload"].get("round")
-    tally_at = _last(entries[:result_at], KIND_TALLY)
+    tally_at = _last(entries[:result_at], Kind.TALLY)
     assert tally_at is not None  # a result follows its tally on any board the server keeps
     partials = [
         dict(e["payload"])
         for e in entries[tally_at:result_at]
-        if e["kind"] == KIND_PARTIAL and e["payload"].get("round") == number
+        if e["kind"] == Kind.PARTIAL and e["payload"].get("round") == number
     ]
     defined = entries[defined_at]["payload"]
     definition = defined["definition"]

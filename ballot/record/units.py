@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.tally import EncryptedTally
+from ballot.election.result import MIN_UNIT_SIZE, OTHER_UNITS, pool_order
 
 __all__ = [
     "DEFAULT_MIN_SIZE",
@@ -42,10 +43,8 @@ __all__ = [
     "unit_slot_label",
 ]
 
-#: The minimum pool size when the definition does not say.
-DEFAULT_MIN_SIZE: Final = 10
-#: The label of the pool of units too small for their own subtotal.
-OTHER_UNITS: Final = ""
+#: The minimum pool size when the definition does not say (the one small-unit threshold).
+DEFAULT_MIN_SIZE: Final = MIN_UNIT_SIZE
 
 
 class SubtotalsError(ValueError):
@@ -89,12 +88,6 @@ def pool_units(
     if not named:
         return {}
     return {u: (u if u in named else OTHER_UNITS) for u in every}
-
-
-def pool_order(pools: Iterable[str]) -> list[str]:
-    """Pools in published order: named units by label, then the other units."""
-    unique = set(pools)
-    return sorted(unique - {OTHER_UNITS}) + ([OTHER_UNITS] if OTHER_UNITS in unique else [])
 
 
 def unit_slot_label(pool: str, question: int, slot: int) -> str:

@@ -225,7 +225,7 @@ def tally(
 ) -> None:
     """Check the encrypted tally against the public board, then decrypt your part and upload it."""
     from ballot.trustee.client import TrusteeError
-    from ballot.trustee.tally import TallyRefused, run_tally
+    from ballot.trustee.decrypt import TallyRefused, run_tally
 
     _label, share = _open_share(key_file, passphrase_file)
     console.print(f"[green]✓[/] opened the key file: trustee {share.index} of {share.n}")

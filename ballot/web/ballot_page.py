@@ -21,8 +21,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Response
 
+from ballot.election.refusal import Refused
 from ballot.i18n import HTML_LANG, LANGUAGES, jinja_env_for, normalise, translations
-from ballot.store.casting import CastRefused, election_crypto
+from ballot.store.casting import election_context
 from ballot.store.models import Election
 from ballot.store.tokens import TokenLookup
 
@@ -125,7 +126,7 @@ def ui_strings(language: str) -> dict[str, str]:
 
 def refusal_strings(language: str) -> dict[str, str]:
     """What vote.js says, in the page's language, for each ``code`` of a refused cast or
-    audit (see ``ballot.store.casting.CastRefused``); unknown codes fall back to the
+    audit (see :mod:`ballot.store.casting.refusals`); unknown codes fall back to the
     server's English message."""
     _ = translations(language).gettext
     invalid = _(
@@ -229,20 +230,20 @@ def ballot_page(
     }
     if state == "open" and definition is not None:
         try:
-            crypto = election_crypto(election)
-        except CastRefused as exc:
+            keys = election_context(election)
+        except Refused as exc:
             context["problem"] = exc.message
         else:
             context["questions"] = question_views(definition, language)
-            context["fingerprint"] = crypto.fingerprint_hex
+            context["fingerprint"] = keys.fingerprint_hex
             context["data"] = data_block(
                 {
                     "election_id": election.id,
                     "language": language,
                     "definition": definition,
-                    "public_key": crypto.public_key_hex,
-                    "verification_keys": list(crypto.verification_keys),
-                    "fingerprint": crypto.fingerprint_hex,
+                    "public_key": keys.public_key_hex,
+                    "verification_keys": [k.hex() for k in keys.verification_keys],
+                    "fingerprint": keys.fingerprint_hex,
                     "board_url": f"/board/{election.id}",
                     "audit_url": f"/audit?election={election.id}&lang={language}",
                     "strings": ui_strings(language),

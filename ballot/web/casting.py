@@ -21,10 +21,12 @@ from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
 from ballot.crypto.ballots import AuditedBallot, BallotError, check_audit, tracker, tracker_display
+from ballot.election.refusal import Refused
 from ballot.record.canonical import strict_loads
-from ballot.store.casting import CastQueue, CastRefused, audit, cast, election_crypto
+from ballot.store.casting import CastQueue, audit, cast, election_context
 from ballot.web import operations as ops
 from ballot.web.deps import Db
+from ballot.web.refusals import status_for
 
 #: A ballot of 100 questions x 64 options would be larger, but real ones are a few KiB
 #: (a yes/no ballot is about 650 bytes); 64 KiB leaves room and bounds the work per request.
@@ -55,9 +57,17 @@ def refusal(message: str, status: int, code: str = "refused") -> Response[dict[s
 
 
 class BodyRefused(Exception):
+    """A request body refused before it reaches the domain (its status is HTTP's own)."""
+
     def __init__(self, message: str, status: int, code: str = "request_invalid") -> None:
         super().__init__(message)
         self.message, self.status, self.code = message, status, code
+
+
+def refused(exc: BodyRefused | Refused) -> Response[dict[str, Any]]:
+    """The JSON answer to a refused body or act: ``{"error", "code"}``, never cached."""
+    status = exc.status if isinstance(exc, BodyRefused) else status_for(exc.grounds)
+    return refusal(exc.message, status, exc.code)
 
 
 def _too_large(limit: int) -> BodyRefused:
@@ -119,8 +129,8 @@ class CastController(Controller):
             receipt = await cast(
                 state.session_factory, token, data["ballot"], cast_queue(request.app)
             )
-        except (BodyRefused, CastRefused) as exc:
-            return refusal(exc.message, exc.status, exc.code)
+        except (BodyRefused, Refused) as exc:
+            return refused(exc)
         return Response(receipt, status_code=201, headers=NO_STORE)
 
     @post(
@@ -140,8 +150,8 @@ class CastController(Controller):
             result = await audit(
                 state.session_factory, token, data["audit"], state.secrets.board_key, state.clock
             )
-        except (BodyRefused, CastRefused) as exc:
-            return refusal(exc.message, exc.status, exc.code)
+        except (BodyRefused, Refused) as exc:
+            return refused(exc)
         return Response(result, status_code=201, headers=NO_STORE)
 
     @post(
@@ -156,21 +166,21 @@ class CastController(Controller):
         try:
             body = await read_body(request, MAX_AUDIT_BODY)
             election = await ops.get_election(db, election_id)
-            crypto = election_crypto(election)
+            context = election_context(election)
             try:
                 data = strict_loads(body)
                 audited = AuditedBallot.from_json(data)
                 selections = check_audit(
-                    crypto.manifest, crypto.public_key, crypto.fingerprint, audited
+                    context.manifest, context.joint_public_key, context.fingerprint, audited
                 )
             except (UnicodeDecodeError, ValueError, BallotError) as exc:
                 return Response({"valid": False, "error": str(exc)}, status_code=422)
-        except (BodyRefused, CastRefused) as exc:
-            return refusal(exc.message, exc.status, exc.code)
+        except (BodyRefused, Refused) as exc:
+            return refused(exc)
         except ops.OperationError as exc:
             return refusal(exc.message, exc.status)
         track = tracker(audited.ballot)
-        questions = crypto.definition["questions"]
+        questions = context.definition["questions"]
         return Response(
             {
                 "valid": True,

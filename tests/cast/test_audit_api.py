@@ -11,9 +11,9 @@ from sqlalchemy import select
 from web.helpers import Web
 
 from ballot.crypto.ballots import AuditedBallot, encrypt_ballot, tracker
-from ballot.store import casting
 from ballot.store.board import board_entries
 from ballot.store.cast_tables import BallotAlpha, TokenAudit
+from ballot.store.casting import audits
 
 from .conftest import CastElection
 
@@ -76,7 +76,7 @@ async def test_bad_audits_are_refused(app: Litestar, web: Web, cast_election: Ca
 async def test_audits_per_link_are_bounded(
     app: Litestar, web: Web, cast_election: CastElection, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(casting, "MAX_AUDITS_PER_LINK", 2)
+    monkeypatch.setattr(audits, "MAX_AUDITS_PER_LINK", 2)
     token = cast_election.links["K003"]
     for _ in range(2):
         assert (await post_audit(web, token, audited(cast_election, 0))).status_code == 201

@@ -171,12 +171,12 @@ async def test_database_refuses_a_replay_that_passed_the_application_check(
     app: Litestar, web: Web, cast_election: CastElection, monkeypatch: Any
 ) -> None:
     """Two casts racing with the same ciphertext: the unique alpha key stops the second."""
-    from ballot.store import casting
+    from ballot.store.casting import links
 
     async def nothing_seen(*a: Any, **k: Any) -> set[bytes]:
         return set()
 
-    monkeypatch.setattr(casting, "_used_alphas", nothing_seen)
+    monkeypatch.setattr(links, "used_alphas", nothing_seen)
     ballot = cast_election.ballot_json(0)
     assert (await cast(web, cast_election.links["K004"], ballot)).status_code == 201
     r = await cast(web, cast_election.links["K003"], ballot)

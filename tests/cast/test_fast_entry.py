@@ -58,10 +58,30 @@ def test_fast_canonical_equals_rfc8785_and_falls_back_when_escaping_is_needed() 
         assert fast_canonical(sample) == canonical_json(sample), sample
 
 
-def test_board_kinds_are_the_records() -> None:
-    """The server's board must use the record's kinds, or the downloaded record fails."""
-    from ballot.record import election_record
-    from ballot.store import casting
+def test_cast_path_names_board_kinds_only_through_the_record_vocabulary() -> None:
+    """A kind spelled by hand could drift from the record's and fail the downloaded record."""
+    from pathlib import Path
 
-    assert casting.KIND_AUDITED == election_record.KIND_AUDITED == "ballot.audited"
-    assert casting.KIND_CAST == election_record.KIND_CAST
+    import ballot
+    from ballot.record.kinds import Kind
+
+    root = Path(ballot.__file__).parent
+    files = [
+        *sorted((root / "store" / "casting").glob("*.py")),
+        *sorted((root / "web" / "observer").glob("*.py")),
+        *(
+            root / "web" / name
+            for name in (
+                "casting.py",
+                "observer_pages.py",
+                "ballot_page.py",
+                "voter.py",
+                "refusals.py",
+            )
+        ),
+    ]
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        for kind in Kind:
+            for quote in ('"', "'"):
+                assert f"{quote}{kind.value}{quote}" not in source, (path.name, kind.value)

@@ -210,8 +210,9 @@ try {
 
 
 def test_modules_run_in_chromium_and_the_ballot_verifies_in_python() -> None:
-    """The same files, unbundled, as a real browser loads them (ES modules,
-    BigInt, WebCrypto in a secure context); Python verifies the result."""
+    """The same files, unbundled, as a real browser loads them (ES modules, the
+    vendored library by relative import, BigInt, WebCrypto in a secure
+    context); Python verifies the result."""
     require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
     try:
         from playwright.sync_api import Route, sync_playwright
@@ -228,7 +229,8 @@ def test_modules_run_in_chromium_and_the_ballot_verifies_in_python() -> None:
             route.fulfill(status=200, content_type="text/html", body=page_html)
             return
         file = (STATIC / path.removeprefix("/static/")).resolve()
-        if path.startswith("/static/js/crypto/") and file.is_relative_to(STATIC) and file.is_file():
+        served = path.startswith(("/static/js/crypto/", "/static/vendor/"))
+        if served and file.is_relative_to(STATIC) and file.is_file():
             route.fulfill(status=200, content_type="text/javascript", body=file.read_text("utf-8"))
         else:
             route.fulfill(status=404, body="")

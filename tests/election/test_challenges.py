@@ -65,16 +65,16 @@ def test_officer_runoff_places() -> None:
 def test_merge_plan_takes_overruled_ballots_in_id_order() -> None:
     decisions = [
         ChallengeDecision("b-9", Ruling.OVERRULED, "on the payroll at the cutoff date"),
-        ChallengeDecision("b-2", "sustained", "supervisor, outside the unit"),
-        ChallengeDecision("b-4", "overruled", "name misspelt on the roll"),
+        ChallengeDecision("b-2", "sustained", "supervisor, outside the unit"),  # type: ignore[arg-type]  # deliberately the wrong type
+        ChallengeDecision("b-4", "overruled", "name misspelt on the roll"),  # type: ignore[arg-type]  # deliberately the wrong type
     ]
     assert merge_plan(decisions) == ["b-4", "b-9"]
     with pytest.raises(ValueError, match="more than one"):
-        merge_plan([*decisions, ChallengeDecision("b-2", "overruled", "changed mind")])
+        merge_plan([*decisions, ChallengeDecision("b-2", "overruled", "changed mind")])  # type: ignore[arg-type]  # deliberately the wrong type
     with pytest.raises(ValueError, match="reason"):
-        ChallengeDecision("b-1", "sustained", "  ")
+        ChallengeDecision("b-1", "sustained", "  ")  # type: ignore[arg-type]  # deliberately the wrong type
     with pytest.raises(ValueError):
-        ChallengeDecision("b-1", "withdrawn", "x")
+        ChallengeDecision("b-1", "withdrawn", "x")  # type: ignore[arg-type]  # deliberately the wrong type
 
 
 # -- the analytical test agrees with trying every resolution ------------------------------

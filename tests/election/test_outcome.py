@@ -93,12 +93,12 @@ def test_uncontested_and_empty() -> None:
         lambda: OutcomeRule(RuleKind.MAJORITY, Fraction(1, 3)),
         lambda: OutcomeRule(RuleKind.MAJORITY, Fraction(1)),
         lambda: OutcomeRule(RuleKind.SUPERMAJORITY, Fraction(1, 2)),
-        lambda: OutcomeRule(RuleKind.MAJORITY, 0.5),
+        lambda: OutcomeRule(RuleKind.MAJORITY, 0.5),  # type: ignore[arg-type]  # deliberately the wrong type
         lambda: OutcomeRule(RuleKind.MAJORITY, quorum_fraction=Fraction(0)),
         lambda: OutcomeRule(RuleKind.MAJORITY, quorum_count=0),
-        lambda: OutcomeRule("unanimity"),
+        lambda: OutcomeRule("unanimity"),  # type: ignore[arg-type]  # deliberately the wrong type
         lambda: Counts({"yes": -1}),
-        lambda: Counts({"yes": 1.0}),
+        lambda: Counts({"yes": 1.0}),  # type: ignore[dict-item]  # deliberately the wrong type
         lambda: Counts({}),
     ],
 )
@@ -110,11 +110,11 @@ def test_bad_rules_and_counts(make) -> None:  # type: ignore[no-untyped-def]
 def test_missing_approve_option() -> None:
     with pytest.raises(RuleError, match="'yes'"):
         decide(MAJORITY, Counts({"si": 3, "no": 1}))
-    assert decide(OutcomeRule("majority", approve_option="si"), Counts({"si": 3, "no": 1})).decided
+    assert decide(OutcomeRule("majority", approve_option="si"), Counts({"si": 3, "no": 1})).decided  # type: ignore[arg-type]  # deliberately the wrong type
 
 
 def test_rule_is_recorded_exactly() -> None:
-    rule = OutcomeRule("supermajority", Fraction(2, 3), quorum_fraction=Fraction(1, 4))
+    rule = OutcomeRule("supermajority", Fraction(2, 3), quorum_fraction=Fraction(1, 4))  # type: ignore[arg-type]  # deliberately the wrong type
     assert rule.to_json() == {
         "kind": "supermajority",
         "threshold": "2/3",

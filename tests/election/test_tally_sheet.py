@@ -5,7 +5,7 @@ import pytest
 from ballot.election.outcome import Counts, OutcomeRule
 from ballot.election.tally_sheet import build_tally_sheet, suppressed_units
 
-MAJORITY = OutcomeRule("majority")
+MAJORITY = OutcomeRule("majority")  # type: ignore[arg-type]  # deliberately the wrong type
 
 
 def test_sheet_fields() -> None:

@@ -15,8 +15,9 @@ import {
   trackerDisplay,
   verifyBallot,
 } from "../../ballot/web/static/js/crypto/ballot.js";
-import { baseMul } from "../../ballot/web/static/js/crypto/ed25519.js";
+import { baseMul } from "../../ballot/web/static/js/crypto/group.js";
 import { scalarAdd, scalarFromHex, scalarToHex } from "../../ballot/web/static/js/crypto/scalar.js";
+import { loadVectors, nonceRng } from "./helpers.mjs";
 
 const KEY = baseMul(0x7a11e5n).toHex();
 const FP = "ab".repeat(32);
@@ -124,4 +125,20 @@ test("choices by option id map to index lists in ballot order", () => {
 test("warmUp validates the key ahead of time", () => {
   warmUp(KEY);
   assert.throws(() => warmUp("00".repeat(32)), /public key is invalid/);
+});
+
+test("ballots.json: the same nonces give the Python ballot, tracker and audit, byte for byte", async () => {
+  const definitions = new Map(loadVectors("manifest").map((c) => [c.definition.election_id, c.definition]));
+  for (const c of loadVectors("ballots")) {
+    const definition = definitions.get(c.definition_id);
+    const rng = nonceRng(c.nonces);
+    const out = await encryptBallot(definition, c.public_key, c.fingerprint, c.selections, { rng });
+    assert.deepEqual(out.ballot, c.ballot);
+    assert.equal(out.tracker, c.tracker);
+    assert.equal(out.trackerShort, c.tracker_display);
+    assert.deepEqual(out.secrets, c.secrets);
+    await verifyBallot(definition, c.public_key, c.fingerprint, c.ballot);
+    const opened = await checkAudit(definition, c.public_key, c.fingerprint, auditData(c.ballot, c.secrets));
+    assert.deepEqual(opened.map((s) => [...s].sort((a, b) => a - b)), c.selections.map((s) => [...s].sort((a, b) => a - b)));
+  }
 });

@@ -2,7 +2,7 @@
 // Each figure is the median of several runs in a fresh process state except "cold",
 // which includes decoding K (with its subgroup check) and building the base table.
 import { encryptBallot, verifyBallot } from "../../ballot/web/static/js/crypto/ballot.js";
-import { baseMul, BASE } from "../../ballot/web/static/js/crypto/ed25519.js";
+import { baseMul, BASE } from "../../ballot/web/static/js/crypto/group.js";
 
 const KEY = baseMul(0x7a11e5n).toHex();
 const FP = "ab".repeat(32);

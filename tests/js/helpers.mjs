@@ -1,9 +1,9 @@
 // Shared helpers for the Node tests of the browser crypto twin.
 import { readFileSync } from "node:fs";
 import { hexToBytes } from "../../ballot/web/static/js/crypto/bytes.js";
-import { pointFromHex } from "../../ballot/web/static/js/crypto/ed25519.js";
+import { Element } from "../../ballot/web/static/js/crypto/group.js";
 import { scalarFromHex } from "../../ballot/web/static/js/crypto/scalar.js";
-import { U64 } from "../../ballot/web/static/js/crypto/transcript.js";
+import { U64 } from "../../ballot/web/static/js/crypto/fiat_shamir.js";
 
 export const CRYPTO = new URL("../../ballot/web/static/js/crypto/", import.meta.url);
 
@@ -17,7 +17,7 @@ export function loadVectors(name) {
   return JSON.parse(safe).cases;
 }
 
-/** A vector transcript part {type, value} as a JS transcript part. */
+/** A vector transcript part {type, value} as a JS Fiat-Shamir part. */
 export function part({ type, value }) {
   switch (type) {
     case "str":
@@ -29,7 +29,7 @@ export function part({ type, value }) {
     case "scalar":
       return scalarFromHex(value);
     case "element":
-      return pointFromHex(value, { allowIdentity: true });
+      return Element.fromHex(value, { allowIdentity: true });
     default:
       throw new Error(`unknown part type ${type}`);
   }

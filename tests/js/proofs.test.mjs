@@ -4,8 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadVectors, nonceRng, part } from "./helpers.mjs";
 import { hexToBytes } from "../../ballot/web/static/js/crypto/bytes.js";
-import { baseMul, pointFromHex } from "../../ballot/web/static/js/crypto/ed25519.js";
-import { ciphertextFromJSON, encrypt } from "../../ballot/web/static/js/crypto/elgamal.js";
+import { baseMul, Element } from "../../ballot/web/static/js/crypto/group.js";
+import { ciphertextFromJSON, encrypt, PublicKey } from "../../ballot/web/static/js/crypto/elgamal.js";
 import {
   pairProofFromJSON,
   pairProofToJSON,
@@ -19,7 +19,7 @@ import {
   verifyRange,
   verifySchnorr,
 } from "../../ballot/web/static/js/crypto/proofs.js";
-import { L, scalarAdd, scalarFromHex, scalarToHex } from "../../ballot/web/static/js/crypto/scalar.js";
+import { L, scalarAdd, scalarFromHex, scalarMul, scalarToHex } from "../../ballot/web/static/js/crypto/scalar.js";
 
 const ONE = 1n;
 
@@ -38,7 +38,7 @@ test("Schnorr: same proof from the same nonces; Python proofs verify; tampering 
     const ctx = c.context.map(part);
     const proof = await proveSchnorr(scalarFromHex(c.secret), fp, ctx, nonceRng(c.nonces));
     assert.deepEqual(pairProofToJSON(proof), c.proof);
-    const pub = pointFromHex(c.public);
+    const pub = Element.fromHex(c.public);
     await verifySchnorr(pairProofFromJSON(c.proof), pub, fp, ctx);
     for (const bad of tamperedPairs(c.proof)) {
       await assert.rejects(verifySchnorr(pairProofFromJSON(bad), pub, fp, ctx), ProofError);
@@ -52,7 +52,7 @@ test("Chaum-Pedersen: same proof from the same nonces; Python proofs verify; tam
   for (const c of loadVectors("proof_equality")) {
     const fp = hexToBytes(c.fingerprint);
     const ctx = c.context.map(part);
-    const [g, a, h, cc] = [c.g, c.a, c.h, c.c].map((x) => pointFromHex(x));
+    const [g, a, h, cc] = [c.g, c.a, c.h, c.c].map((x) => Element.fromHex(x));
     const proof = await proveEquality(scalarFromHex(c.witness), g, h, fp, ctx, nonceRng(c.nonces));
     assert.deepEqual(pairProofToJSON(proof), c.proof);
     await verifyEquality(pairProofFromJSON(c.proof), g, a, h, cc, fp, ctx);
@@ -69,7 +69,7 @@ test("range: same proof from the same nonces; Python proofs verify; tampering fa
   for (const c of loadVectors("proof_range")) {
     const fp = hexToBytes(c.fingerprint);
     const ctx = c.context.map(part);
-    const key = pointFromHex(c.public_key);
+    const key = Element.fromHex(c.public_key);
     const ct = ciphertextFromJSON(c.ciphertext);
     const r = scalarFromHex(c.r);
     assert.deepEqual(
@@ -97,7 +97,7 @@ test("range: same proof from the same nonces; Python proofs verify; tampering fa
 test("hostile range proofs: zero scalars are rejected cleanly, never crash", async () => {
   const c = loadVectors("proof_range")[0];
   const fp = hexToBytes(c.fingerprint);
-  const key = pointFromHex(c.public_key);
+  const key = Element.fromHex(c.public_key);
   const ct = ciphertextFromJSON(c.ciphertext);
   const zero = "00".repeat(32);
   const bad = { lo: 0, challenges: [zero, zero], responses: [zero, zero] };
@@ -136,4 +136,22 @@ test("a prover cannot claim a value outside its range", async () => {
   const ct = encrypt(key, 2, 5n);
   await assert.rejects(proveRange(ct, 2, 5n, key, 0, 1, new Uint8Array(32), []), RangeError);
   assert.ok(L > 0n);
+});
+
+test("the prover's table-only commitments hold at their edge: v_j = c_j * r (a zero multiplier)", async () => {
+  // proveRange builds simulated commitments as (v - c*r)*B and (v - c*r)*K - (c*(m-j))*B;
+  // with v = c*r the multiplier is zero and the commitment the identity, as the verifier finds.
+  const point = baseMul(0x7a11e5n);
+  const r = 0x1234567n;
+  const c = 0x89abcdefn;
+  const fp = new Uint8Array(32);
+  const cases = [[0, 0, 1], [1, 0, 1], [2, 1, 3]];
+  for (const [key, [m, lo, hi]] of [point, PublicKey.fromHex(point.toHex()).precompute()].flatMap((k) => cases.map((x) => [k, x]))) {
+    const ct = encrypt(key, m, r);
+    const nonces = [5n];
+    for (let j = lo; j <= hi; j++) if (j !== m) nonces.push(c, scalarMul(c, r));
+    const rng = () => nonces.shift();
+    const proof = await proveRange(ct, m, r, key, lo, hi, fp, ["edge"], rng);
+    await verifyRange(proof, ct, key, lo, hi, fp, ["edge"]);
+  }
 });

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import rfc8785
@@ -33,7 +34,7 @@ def make_board(n: int) -> list[BoardEntry]:
 def test_first_entry_links_to_zeros_and_hash_is_protocol_hash() -> None:
     entry = append(None, "election.defined", {"id": "e1"}, AT)
     assert entry.seq == 0 and entry.prev == GENESIS
-    body = {
+    body: dict[str, Any] = {
         "seq": 0,
         "kind": "election.defined",
         "at": AT,
@@ -68,7 +69,7 @@ def test_bad_kinds_refused(kind: object) -> None:
 
 def test_payload_must_be_protocol_json() -> None:
     with pytest.raises(BoardFormatError, match="float"):
-        append(None, "tally.result", {"share": 0.5}, AT)
+        append(None, "tally.result", {"share": 0.5}, AT)  # type: ignore[dict-item]  # deliberately the wrong type
     with pytest.raises(BoardFormatError):
         BoardEntry(0, "x", AT, [1], GENESIS)  # type: ignore[arg-type]
     with pytest.raises(BoardFormatError):

@@ -49,7 +49,7 @@ def published(gen: GeneratedRecord) -> tuple[list[dict[str, Any]], list[dict[str
     return entries, record.json("heads.json"), record.json("server_key.json")["public_key"]
 
 
-def test_export_is_the_same_record_byte_for_byte(full, tmp_path) -> None:
+def test_export_is_the_same_record_byte_for_byte(full: GeneratedRecord, tmp_path: Path) -> None:
     entries, heads, key = published(full)
     build_record(entries, heads, key, tmp_path / "out.zip")
     assert (tmp_path / "out.zip").read_bytes() == full.path.read_bytes()
@@ -58,7 +58,9 @@ def test_export_is_the_same_record_byte_for_byte(full, tmp_path) -> None:
     assert report.result == full.result
 
 
-def test_export_takes_the_last_definition_and_the_final_round(full, tmp_path) -> None:
+def test_export_takes_the_last_definition_and_the_final_round(
+    full: GeneratedRecord, tmp_path: Path
+) -> None:
     entries, heads, key = published(full)
     build_record(entries, heads, key, tmp_path / "out.zip")
     record = read_record(tmp_path / "out.zip")
@@ -89,7 +91,9 @@ def _cut(gen: GeneratedRecord, keep: int) -> tuple[list[dict[str, Any]], list[di
         ("challenge.decided", "challenges were decided after the round-1 result"),
     ],
 )
-def test_no_record_before_the_final_result(full, tmp_path, stop_after, says) -> None:
+def test_no_record_before_the_final_result(
+    full: GeneratedRecord, tmp_path: Path, stop_after: str, says: str
+) -> None:
     entries, _, key = published(full)
     keep = max(i for i, e in enumerate(entries) if e["kind"] == stop_after) + 1
     if stop_after == "tally.partial":  # the first partial of round 1
@@ -100,7 +104,9 @@ def test_no_record_before_the_final_result(full, tmp_path, stop_after, says) -> 
     assert not (tmp_path / "out.zip").exists()
 
 
-def test_a_determinative_round_one_is_a_record_until_decisions_start(full, tmp_path) -> None:
+def test_a_determinative_round_one_is_a_record_until_decisions_start(
+    full: GeneratedRecord, tmp_path: Path
+) -> None:
     """Round 1 is the result on the board until the committee starts deciding."""
     entries, _, key = published(full)
     keep = next(i for i, e in enumerate(entries) if e["kind"] == "tally.result") + 1
@@ -111,7 +117,7 @@ def test_a_determinative_round_one_is_a_record_until_decisions_start(full, tmp_p
     assert report.result is not None and report.result["determinative"] is True
 
 
-def test_unsigned_tail_is_refused(full, tmp_path) -> None:
+def test_unsigned_tail_is_refused(full: GeneratedRecord, tmp_path: Path) -> None:
     entries, heads, key = published(full)
     with pytest.raises(RecordFormatError, match="sign a head for the last entry first"):
         build_record(entries, heads[:-1], key, tmp_path / "out.zip")

@@ -19,7 +19,7 @@ from ballot.crypto.manifest import ElectionManifest, election_fingerprint, manif
 from ballot.crypto.tally import aggregate
 from ballot.record.board import BoardEntry, append
 from ballot.record.synthetic import recognition_definition
-from ballot.trustee.tally import TallyRefused, check_tally
+from ballot.trustee.decrypt import TallyRefused, check_tally
 
 AT = datetime(2026, 5, 9, 17, 0, tzinfo=UTC)
 
@@ -170,7 +170,7 @@ def test_a_ballot_with_a_bad_proof_is_refused_before_decrypting(
     keyed: Any, parallel: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if parallel:  # large boards are checked on every core: same verdict
-        monkeypatch.setattr("ballot.trustee.tally.PARALLEL_FROM", 1)
+        monkeypatch.setattr("ballot.trustee.decrypt.PARALLEL_FROM", 1)
 
     def fifty_votes(board: Board, manifest: Any, key: Any, fp: bytes) -> dict[str, Any]:
 
@@ -179,7 +179,7 @@ def test_a_ballot_with_a_bad_proof_is_refused_before_decrypting(
         ballot = encrypt_ballot(manifest, key, fp, [[0]])[0]
         # Add 49 * B to beta: the ciphertext now encrypts 50, its proof says [0, 1].
         beta = ballot.questions[0].slots[0].ciphertext.beta + base_mul(Scalar(49))
-        data = ballot.to_json()
+        data: dict[str, Any] = dict(ballot.to_json())
         data["questions"][0]["slots"][0]["beta"] = beta.hex()
         return data
 

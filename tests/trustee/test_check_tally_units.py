@@ -21,7 +21,7 @@ from ballot.crypto.tally import aggregate
 from ballot.crypto.threshold import partial_decrypt_tally, verify_partials
 from ballot.record.board import BoardEntry, append
 from ballot.record.synthetic import recognition_definition
-from ballot.trustee.tally import TallyRefused, check_tally
+from ballot.trustee.decrypt import TallyRefused, check_tally
 
 AT = datetime(2026, 5, 9, 17, 0, tzinfo=UTC)
 VOTES = [("A", 0), ("A", 0), ("B", 1), ("B", 1), ("C", 0)]
@@ -142,13 +142,13 @@ class FakeServer:
 def test_run_tally_decrypts_and_uploads_every_unit_subtotal(
     keyed: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ballot.trustee.tally as trustee_tally
+    import ballot.trustee.decrypt as trustee_decrypt
     from ballot.crypto.threshold import PartialDecryption
 
     entries, info, shares = board_and_info(keyed)
-    monkeypatch.setattr(trustee_tally, "board_entries", lambda client, election_id: entries)
+    monkeypatch.setattr(trustee_decrypt, "board_entries", lambda client, election_id: entries)
     server = FakeServer(info)
-    trustee_tally.run_tally(server, "units-trustee", shares[1])  # type: ignore[arg-type]
+    trustee_decrypt.run_tally(server, "units-trustee", shares[1])  # type: ignore[arg-type]
     units = server.posted["units"]
     assert sorted(units) == ["", "B"]
     checked = check_tally(entries, info, shares[1])

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from ballot.crypto.ballots import tracker
 from ballot.record.election_record import read_record
@@ -16,7 +20,14 @@ from .conftest import Entry, board, find, index_of
 from .conftest import resign as resign_as_is
 
 
-def resign(gen: GeneratedRecord, target: Path, edit, *, recertify: bool = True, **members):  # type: ignore[no-untyped-def]
+def resign(
+    gen: GeneratedRecord,
+    target: Path,
+    edit: Callable[[list[Entry]], list[Entry]],
+    *,
+    recertify: bool = True,
+    **members: Any,
+) -> Path:
     """Re-sign an edited board as a dishonest server would: times kept in order (moved
     entries take their new neighbour's time) and, unless ``recertify`` is False, the
     certification re-pointed at the re-chained final result -- so the rule under test
@@ -77,15 +88,11 @@ def test_the_full_lifecycle_verifies(full: GeneratedRecord) -> None:
     assert result["questions"][0]["outcome"]["result"] == "approved"
 
 
-def test_the_full_lifecycle_verifies_in_worker_processes(full: GeneratedRecord) -> None:
-    import ballot.record.verify as v
-
-    old = v.POOL_THRESHOLD
-    v.POOL_THRESHOLD = 1
-    try:
-        report = verify_record(full.path, jobs=2)
-    finally:
-        v.POOL_THRESHOLD = old
+def test_the_full_lifecycle_verifies_in_worker_processes(
+    full: GeneratedRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ballot.record.verify.run.POOL_THRESHOLD", 1)
+    report = verify_record(full.path, jobs=2)
     assert report.ok, report.failure
 
 
@@ -98,7 +105,9 @@ def test_round_one_was_determinative_and_counted_fewer(full: GeneratedRecord) ->
     assert {p["round"] for p in partials} == {2}
 
 
-def test_audited_tracker_is_reported_as_spoiled(full: GeneratedRecord, capsys) -> None:
+def test_audited_tracker_is_reported_as_spoiled(
+    full: GeneratedRecord, capsys: pytest.CaptureFixture[str]
+) -> None:
     report = verify_record(full.path, tracker=full.audit_trackers[1])
     assert report.ok and report.tracker is not None
     assert report.tracker.found and not report.tracker.counted
@@ -111,7 +120,7 @@ def test_audited_tracker_is_reported_as_spoiled(full: GeneratedRecord, capsys) -
     assert "audited (spoiled)" in capsys.readouterr().out
 
 
-def test_challenge_overruled_after_the_count_is_counted_in_round_two(full) -> None:
+def test_challenge_overruled_after_the_count_is_counted_in_round_two(full: GeneratedRecord) -> None:
     report = verify_record(full.path, tracker=full.challenge_trackers["C-1"])
     assert report.tracker is not None and report.tracker.counted
     report = verify_record(full.path, tracker=full.challenge_trackers["C-2"])
@@ -122,7 +131,7 @@ def test_challenge_overruled_after_the_count_is_counted_in_round_two(full) -> No
 # --------------------------------------------------------------------------- definitions
 
 
-def test_two_definitions_without_a_withdrawal(full, tmp_path) -> None:
+def test_two_definitions_without_a_withdrawal(full: GeneratedRecord, tmp_path: Path) -> None:
     def unwithdraw(entries: list[Entry]) -> list[Entry]:
         del entries[index_of(entries, "election.withdrawn")]
         return entries
@@ -134,7 +143,7 @@ def test_two_definitions_without_a_withdrawal(full, tmp_path) -> None:
     )
 
 
-def test_withdrawal_naming_another_definition(full, tmp_path) -> None:
+def test_withdrawal_naming_another_definition(full: GeneratedRecord, tmp_path: Path) -> None:
     def misname(entries: list[Entry]) -> list[Entry]:
         entries[index_of(entries, "election.withdrawn")]["payload"]["manifest_hash"] = "ab" * 32
         return entries
@@ -144,7 +153,7 @@ def test_withdrawal_naming_another_definition(full, tmp_path) -> None:
     assert message.startswith("board entry 3 (election.withdrawn): withdraws manifest hash")
 
 
-def test_withdrawal_after_the_election_opened(full, tmp_path) -> None:
+def test_withdrawal_after_the_election_opened(full: GeneratedRecord, tmp_path: Path) -> None:
     def late(entries: list[Entry]) -> list[Entry]:
         w = copy.deepcopy(entries[index_of(entries, "election.withdrawn")])
         entries.insert(index_of(entries, "election.opened") + 1, w)
@@ -155,7 +164,7 @@ def test_withdrawal_after_the_election_opened(full, tmp_path) -> None:
     assert "(election.withdrawn): the definition and its key ceremony cannot change once" in message
 
 
-def test_ceremony_bound_to_a_withdrawn_definition(full, tmp_path) -> None:
+def test_ceremony_bound_to_a_withdrawn_definition(full: GeneratedRecord, tmp_path: Path) -> None:
     """The server reuses the withdrawn definition's keys for the new one."""
     entries = board(full.path)
     old = copy.deepcopy(entries[index_of(entries, "ceremony.completed", 0)])
@@ -171,7 +180,9 @@ def test_ceremony_bound_to_a_withdrawn_definition(full, tmp_path) -> None:
     assert "not to the definition in force (board entry 5)" in message
 
 
-def test_election_opened_without_a_ceremony_for_the_new_definition(full, tmp_path) -> None:
+def test_election_opened_without_a_ceremony_for_the_new_definition(
+    full: GeneratedRecord, tmp_path: Path
+) -> None:
     def drop(entries: list[Entry]) -> list[Entry]:
         del entries[index_of(entries, "ceremony.completed", 1)]
         return entries
@@ -181,7 +192,7 @@ def test_election_opened_without_a_ceremony_for_the_new_definition(full, tmp_pat
     assert "no 'ceremony.completed' entry after the definition in force (board entry 5)" in message
 
 
-def test_a_note_cannot_come_first(full, tmp_path) -> None:
+def test_a_note_cannot_come_first(full: GeneratedRecord, tmp_path: Path) -> None:
     def note_first(entries: list[Entry]) -> list[Entry]:
         entries.insert(0, {**entries[1]})
         return entries
@@ -194,7 +205,7 @@ def test_a_note_cannot_come_first(full, tmp_path) -> None:
 # --------------------------------------------------------------------------- audits
 
 
-def test_audited_ballot_that_was_then_cast(full, tmp_path) -> None:
+def test_audited_ballot_that_was_then_cast(full: GeneratedRecord, tmp_path: Path) -> None:
     """A device (or server) that casts the ballot the voter audited: the choice is public."""
 
     def cast_it(entries: list[Entry]) -> list[Entry]:
@@ -216,7 +227,7 @@ def test_audited_ballot_that_was_then_cast(full, tmp_path) -> None:
     assert "must never be cast" in message
 
 
-def test_audit_whose_opening_does_not_match(full, tmp_path) -> None:
+def test_audit_whose_opening_does_not_match(full: GeneratedRecord, tmp_path: Path) -> None:
     def lie(entries: list[Entry]) -> list[Entry]:
         secrets = entries[index_of(entries, "ballot.audited", 0)]["payload"]["audit"]["secrets"]
         secrets[0][0]["plaintext"] = 1 - secrets[0][0]["plaintext"]
@@ -229,7 +240,7 @@ def test_audit_whose_opening_does_not_match(full, tmp_path) -> None:
     assert message.startswith(f"board entry {seq} (ballot.audited): the audit does not check out")
 
 
-def test_audit_with_another_tracker(full, tmp_path) -> None:
+def test_audit_with_another_tracker(full: GeneratedRecord, tmp_path: Path) -> None:
     def retrack(entries: list[Entry]) -> list[Entry]:
         entries[index_of(entries, "ballot.audited", 1)]["payload"]["tracker"] = "0" * 64
         return entries
@@ -239,7 +250,7 @@ def test_audit_with_another_tracker(full, tmp_path) -> None:
     assert "(ballot.audited): the tracker is not the SHA-256 of the audited ballot" in message
 
 
-def test_audit_after_the_election_closed(full, tmp_path) -> None:
+def test_audit_after_the_election_closed(full: GeneratedRecord, tmp_path: Path) -> None:
     def late(entries: list[Entry]) -> list[Entry]:
         a = entries.pop(index_of(entries, "ballot.audited", 0))
         entries.insert(index_of(entries, "election.closed") + 1, a)
@@ -254,7 +265,7 @@ def test_audit_after_the_election_closed(full, tmp_path) -> None:
 # --------------------------------------------------------------------------- rounds
 
 
-def test_round_two_without_a_determinative_round_one(full, tmp_path) -> None:
+def test_round_two_without_a_determinative_round_one(full: GeneratedRecord, tmp_path: Path) -> None:
     def not_determinative(entries: list[Entry]) -> list[Entry]:
         """Every challenge decided before round 1, which is not determinative; a second
         count anyway (e.g. hoping for another outcome)."""
@@ -272,7 +283,7 @@ def test_round_two_without_a_determinative_round_one(full, tmp_path) -> None:
     assert "does not say the challenges are determinative" in message
 
 
-def test_round_one_falsely_called_determinative(tmp_path) -> None:
+def test_round_one_falsely_called_determinative(tmp_path: Path) -> None:
     """The server claims determinative challenges to get a second count: the recomputed
     flag says otherwise."""
     from ballot.record.synthetic import Challenge, generate_record, recognition_definition
@@ -303,7 +314,7 @@ def test_round_one_falsely_called_determinative(tmp_path) -> None:
     assert "(round 1, board entry" in message
 
 
-def test_round_two_taken_with_a_challenge_undecided(full, tmp_path) -> None:
+def test_round_two_taken_with_a_challenge_undecided(full: GeneratedRecord, tmp_path: Path) -> None:
     def postpone(entries: list[Entry]) -> list[Entry]:
         d = entries.pop(find(entries, "challenge.decided", challenge="C-2"))
         entries.insert(find(entries, "tally.encrypted", round=2) + 1, d)
@@ -314,7 +325,7 @@ def test_round_two_taken_with_a_challenge_undecided(full, tmp_path) -> None:
     assert "round 2's tally is taken while challenge 'C-2' is undecided" in message
 
 
-def test_challenge_decided_after_the_round_two_tally(full, tmp_path) -> None:
+def test_challenge_decided_after_the_round_two_tally(full: GeneratedRecord, tmp_path: Path) -> None:
     def again(entries: list[Entry]) -> list[Entry]:
         d = copy.deepcopy(entries[find(entries, "challenge.decided", challenge="C-3")])
         entries.insert(find(entries, "tally.encrypted", round=2) + 1, d)
@@ -330,7 +341,9 @@ def test_challenge_decided_after_the_round_two_tally(full, tmp_path) -> None:
     ) in message
 
 
-def test_challenge_decided_after_a_final_round_one(recognition, tmp_path) -> None:
+def test_challenge_decided_after_a_final_round_one(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     """Deciding the last challenge after a determinative count needs a round 2."""
 
     def decide(entries: list[Entry]) -> list[Entry]:
@@ -345,7 +358,9 @@ def test_challenge_decided_after_a_final_round_one(recognition, tmp_path) -> Non
     assert "round 1); no later round counts it" in message
 
 
-def test_round_two_tally_without_the_overruled_ballot(full, tmp_path) -> None:
+def test_round_two_tally_without_the_overruled_ballot(
+    full: GeneratedRecord, tmp_path: Path
+) -> None:
     def reuse(entries: list[Entry]) -> list[Entry]:
         first = entries[find(entries, "tally.encrypted", round=1)]["payload"]
         entries[find(entries, "tally.encrypted", round=2)]["payload"]["tally"] = first["tally"]
@@ -361,7 +376,7 @@ def test_round_two_tally_without_the_overruled_ballot(full, tmp_path) -> None:
     )
 
 
-def test_round_two_result_edited(full, tmp_path) -> None:
+def test_round_two_result_edited(full: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         q = entries[find(entries, "tally.result", round=2)]["payload"]["result"]["questions"][0]
         q["counts"]["no"] -= 1
@@ -377,7 +392,7 @@ def test_round_two_result_edited(full, tmp_path) -> None:
     )
 
 
-def test_partial_decryption_for_the_wrong_round(full, tmp_path) -> None:
+def test_partial_decryption_for_the_wrong_round(full: GeneratedRecord, tmp_path: Path) -> None:
     def relabel(entries: list[Entry]) -> list[Entry]:
         entries[find(entries, "tally.partial", round=2)]["payload"]["round"] = 1
         return entries
@@ -389,7 +404,9 @@ def test_partial_decryption_for_the_wrong_round(full, tmp_path) -> None:
     )
 
 
-def test_a_round_two_result_cannot_be_followed_by_a_ballot_or_a_third_round(full, tmp_path):
+def test_a_round_two_result_cannot_be_followed_by_a_ballot_or_a_third_round(
+    full: GeneratedRecord, tmp_path: Path
+) -> None:
     def third(entries: list[Entry]) -> list[Entry]:
         t = copy.deepcopy(entries[find(entries, "tally.encrypted", round=2)])
         entries.insert(find(entries, "tally.result", round=2) + 1, t)
@@ -400,7 +417,9 @@ def test_a_round_two_result_cannot_be_followed_by_a_ballot_or_a_third_round(full
     assert "a second round-2 tally" in message and "at most two rounds" in message
 
 
-def test_convenience_copy_of_round_one_instead_of_the_final_round(full, tmp_path) -> None:
+def test_convenience_copy_of_round_one_instead_of_the_final_round(
+    full: GeneratedRecord, tmp_path: Path
+) -> None:
     entries = board(full.path)
     first = entries[find(entries, "tally.result", round=1)]["payload"]["result"]
     step, message = failure(resign(full, tmp_path / "r.zip", lambda e: e, result_json=first))
@@ -411,7 +430,7 @@ def test_convenience_copy_of_round_one_instead_of_the_final_round(full, tmp_path
 # --------------------------------------------------------------------------- certification
 
 
-def test_certification_of_another_result(full, tmp_path) -> None:
+def test_certification_of_another_result(full: GeneratedRecord, tmp_path: Path) -> None:
     def wrong(entries: list[Entry]) -> list[Entry]:
         first = entries[find(entries, "tally.result", round=1)]
         entries[index_of(entries, "result.certified")]["payload"]["result_hash"] = first["hash"]
@@ -425,7 +444,7 @@ def test_certification_of_another_result(full, tmp_path) -> None:
     assert f"(board entry {at})" in message
 
 
-def test_certification_of_round_one(full, tmp_path) -> None:
+def test_certification_of_round_one(full: GeneratedRecord, tmp_path: Path) -> None:
     def wrong(entries: list[Entry]) -> list[Entry]:
         entries[index_of(entries, "result.certified")]["payload"]["round"] = 1
         return entries
@@ -435,7 +454,7 @@ def test_certification_of_round_one(full, tmp_path) -> None:
     assert "certifies round 1, but the final round is 2" in message
 
 
-def test_certified_twice(full, tmp_path) -> None:
+def test_certified_twice(full: GeneratedRecord, tmp_path: Path) -> None:
     def twice(entries: list[Entry]) -> list[Entry]:
         entries.append(copy.deepcopy(entries[index_of(entries, "result.certified")]))
         return entries
@@ -444,7 +463,7 @@ def test_certified_twice(full, tmp_path) -> None:
     assert step == "board lifecycle" and "a second 'result.certified' entry" in message
 
 
-def test_only_notes_after_the_certification(full, tmp_path) -> None:
+def test_only_notes_after_the_certification(full: GeneratedRecord, tmp_path: Path) -> None:
     def decide(entries: list[Entry]) -> list[Entry]:
         entries.append(copy.deepcopy(entries[find(entries, "challenge.decided")]))
         return entries
@@ -454,7 +473,9 @@ def test_only_notes_after_the_certification(full, tmp_path) -> None:
     assert "only notes may follow the certification" in message
 
 
-def test_only_certification_and_notes_after_the_final_result(recognition, tmp_path) -> None:
+def test_only_certification_and_notes_after_the_final_result(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     """A single-round record whose result is final: nothing but notes and the certification."""
     from ballot.record.synthetic import generate_record, recognition_definition
 
@@ -470,7 +491,7 @@ def test_only_certification_and_notes_after_the_final_result(recognition, tmp_pa
     assert "only 'result.certified' and notes may follow" in message
 
 
-def test_notes_may_follow_the_result(recognition, tmp_path) -> None:
+def test_notes_may_follow_the_result(recognition: GeneratedRecord, tmp_path: Path) -> None:
     def note(entries: list[Entry]) -> list[Entry]:
         n = copy.deepcopy(entries[-1])
         n["kind"], n["payload"] = "note.observer", {"text": "the count was watched"}
@@ -481,7 +502,9 @@ def test_notes_may_follow_the_result(recognition, tmp_path) -> None:
     assert report.ok, report.failure
 
 
-def test_challenge_decided_while_round_one_is_being_decrypted(full, tmp_path) -> None:
+def test_challenge_decided_while_round_one_is_being_decrypted(
+    full: GeneratedRecord, tmp_path: Path
+) -> None:
     """A round's result states the decisions as of its tally: none may come in between."""
 
     def early(entries: list[Entry]) -> list[Entry]:
@@ -496,7 +519,7 @@ def test_challenge_decided_while_round_one_is_being_decrypted(full, tmp_path) ->
     )
 
 
-def test_certifying_a_result_whose_challenges_are_determinative(tmp_path) -> None:
+def test_certifying_a_result_whose_challenges_are_determinative(tmp_path: Path) -> None:
     """Round 1 says the two undecided challenged ballots could tie the vote; certifying
     that result without deciding them (and counting round 2) must fail."""
     from ballot.record.synthetic import Challenge, generate_record, recognition_definition

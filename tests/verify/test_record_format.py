@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ballot.record.canonical import canonical_json
 from ballot.record.chain import body_hash
 from ballot.record.election_record import read_record
+from ballot.record.synthetic import GeneratedRecord
 from ballot.record.verify import _compact, _entry_hash, _plain, verify_record
 
 from .conftest import Entry, index_of, resign
 
 
-def test_records_are_byte_reproducible(recognition, tmp_path) -> None:
+def test_records_are_byte_reproducible(recognition: GeneratedRecord, tmp_path: Path) -> None:
     from ballot.record.synthetic import rebuild_record
 
     entries = [json.loads(x) for x in read_record(recognition.path).board_lines()]
@@ -22,7 +24,9 @@ def test_records_are_byte_reproducible(recognition, tmp_path) -> None:
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
 
 
-def test_fast_path_is_byte_identical_to_rfc8785_on_every_ballot_entry(recognition) -> None:
+def test_fast_path_is_byte_identical_to_rfc8785_on_every_ballot_entry(
+    recognition: GeneratedRecord,
+) -> None:
     for raw in read_record(recognition.path).board_lines():
         entry = json.loads(raw)
         if entry["kind"] not in ("ballot.cast", "ballot.challenged"):
@@ -34,7 +38,9 @@ def test_fast_path_is_byte_identical_to_rfc8785_on_every_ballot_entry(recognitio
         assert _compact(entry["payload"]["ballot"]) == canonical_json(entry["payload"]["ballot"])
 
 
-def test_non_ascii_challenge_ids_take_the_general_encoder(recognition, tmp_path) -> None:
+def test_non_ascii_challenge_ids_take_the_general_encoder(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     """An id such as 'Ç-1' is escaped differently by json.dumps and RFC 8785: the
     verifier must notice and hash such entries with the general encoder."""
 
@@ -54,7 +60,9 @@ def test_non_ascii_challenge_ids_take_the_general_encoder(recognition, tmp_path)
     assert report.tracker is not None and "'ÇC-2' (sustained)" in report.tracker.message
 
 
-def test_duplicate_keys_in_a_board_line_are_refused(recognition, tmp_path) -> None:
+def test_duplicate_keys_in_a_board_line_are_refused(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     from .conftest import rewrite_unsigned
 
     lines = read_record(recognition.path).board_lines()

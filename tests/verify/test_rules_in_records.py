@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ballot.record.synthetic import (
     Challenge,
+    GeneratedRecord,
     generate_record,
     officer_definition,
     ratification_definition,
@@ -17,11 +19,11 @@ from ballot.record.synthetic import (
 from ballot.record.verify import verify_record
 
 
-def _verified(path: Path) -> dict:
+def _verified(path: Path) -> dict[str, Any]:
     report = verify_record(path)
     assert report.ok, report.failure
     assert report.result is not None
-    return report.result
+    return dict(report.result)
 
 
 @pytest.mark.parametrize(
@@ -29,7 +31,7 @@ def _verified(path: Path) -> dict:
     [(6, 3, "approved"), (5, 3, "rejected")],
     ids=["exactly-two-thirds-carries", "short-of-two-thirds-fails"],
 )
-def test_ratification_needs_two_thirds(tmp_path, yes, no, expected) -> None:
+def test_ratification_needs_two_thirds(tmp_path: Path, yes: int, no: int, expected: str) -> None:
     votes = [[[0]]] * yes + [[[1]]] * no
     gen = generate_record(tmp_path / "r.zip", ratification_definition(), votes)
     result = _verified(gen.path)
@@ -39,21 +41,21 @@ def test_ratification_needs_two_thirds(tmp_path, yes, no, expected) -> None:
     assert result["determinative"] is False
 
 
-def test_recognition_tie_loses(tmp_path) -> None:
+def test_recognition_tie_loses(tmp_path: Path) -> None:
     votes = [[[0]]] * 4 + [[[1]]] * 4
     gen = generate_record(tmp_path / "r.zip", recognition_definition(), votes)
     outcome = _verified(gen.path)["questions"][0]["outcome"]
     assert outcome["result"] == "tie_fails" and outcome["decided"]
 
 
-def test_recognition_with_determinative_challenges(recognition) -> None:
+def test_recognition_with_determinative_challenges(recognition: GeneratedRecord) -> None:
     """5 yes / 4 no counted, one challenge undecided: it could make a tie, which loses."""
     result = _verified(recognition.path)
     assert result["questions"][0]["outcome"]["result"] == "approved"
     assert result["undecided"] == 1 and result["determinative"] is True
 
 
-def test_recognition_with_challenges_that_cannot_matter(tmp_path) -> None:
+def test_recognition_with_challenges_that_cannot_matter(tmp_path: Path) -> None:
     votes = [[[0]]] * 7 + [[[1]]] * 2
     challenges = [Challenge([[1]]), Challenge([[1]])]
     gen = generate_record(
@@ -64,7 +66,7 @@ def test_recognition_with_challenges_that_cannot_matter(tmp_path) -> None:
     assert result["counted"] == 9 and result["determinative"] is False
 
 
-def test_officer_election_without_a_majority_goes_to_a_runoff(tmp_path) -> None:
+def test_officer_election_without_a_majority_goes_to_a_runoff(tmp_path: Path) -> None:
     votes = [[[0]]] * 4 + [[[1]]] * 3 + [[[2]]] * 2
     gen = generate_record(tmp_path / "r.zip", officer_definition(), votes)
     result = _verified(gen.path)
@@ -75,20 +77,20 @@ def test_officer_election_without_a_majority_goes_to_a_runoff(tmp_path) -> None:
     assert not question["outcome"]["decided"]
 
 
-def test_officer_elected_with_a_majority(tmp_path) -> None:
+def test_officer_elected_with_a_majority(tmp_path: Path) -> None:
     votes = [[[2]]] * 5 + [[[0]]] * 2 + [[[1]]] * 1
     gen = generate_record(tmp_path / "r.zip", officer_definition(), votes)
     outcome = _verified(gen.path)["questions"][0]["outcome"]
     assert outcome["result"] == "elected:chen" and outcome["decided"]
 
 
-def test_officer_runoff_edited_into_a_win_is_caught(tmp_path) -> None:
+def test_officer_runoff_edited_into_a_win_is_caught(tmp_path: Path) -> None:
     from .conftest import resign
 
     votes = [[[0]]] * 4 + [[[1]]] * 3 + [[[2]]] * 2
     gen = generate_record(tmp_path / "r.zip", officer_definition(), votes)
 
-    def crown(entries):
+    def crown(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entries[-1]["payload"]["result"]["questions"][0]["outcome"]["result"] = "elected:alvarez"
         return entries
 
@@ -97,7 +99,7 @@ def test_officer_runoff_edited_into_a_win_is_caught(tmp_path) -> None:
     assert "runoff:alvarez,brooks" in (report.failure or "")
 
 
-def test_ratification_that_misses_its_quorum(tmp_path) -> None:
+def test_ratification_that_misses_its_quorum(tmp_path: Path) -> None:
     """9 of 30 eligible vote, the quorum is half of them: not decided, whatever the count;
     a server that flips the quorum flag is caught."""
     from ballot.election.outcome import OutcomeRule, RuleKind
@@ -115,7 +117,7 @@ def test_ratification_that_misses_its_quorum(tmp_path) -> None:
     assert not outcome["decided"]
     assert "below the quorum" in outcome["reasons"][0]
 
-    def met(entries):
+    def met(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entries[-1]["payload"]["result"]["questions"][0]["outcome"]["quorum_met"] = True
         return entries
 
@@ -126,7 +128,7 @@ def test_ratification_that_misses_its_quorum(tmp_path) -> None:
     )
 
 
-def service_definition(election_id: str = "e-2026-17") -> dict:
+def service_definition(election_id: str = "e-2026-17") -> dict[str, Any]:
     """What ballot.store.elections.build_manifest gives (its exact keys), with the
     ``rule`` the service adds: option ids ``q0-o0``, ``text`` instead of ``label``."""
     from ballot.election.outcome import OutcomeRule, RuleKind
@@ -159,7 +161,7 @@ def service_definition(election_id: str = "e-2026-17") -> dict:
     }
 
 
-def test_a_definition_as_the_service_builds_it(tmp_path) -> None:
+def test_a_definition_as_the_service_builds_it(tmp_path: Path) -> None:
     from ballot.record.verify import outcome_rule
 
     definition = service_definition()
@@ -176,7 +178,7 @@ def test_a_definition_as_the_service_builds_it(tmp_path) -> None:
     assert result["counted"] == 9
 
 
-def test_service_definition_result_from_counts(tmp_path) -> None:
+def test_service_definition_result_from_counts(tmp_path: Path) -> None:
     """expected_result straight from counts_from_slots, as the server computes it."""
     from ballot.crypto.manifest import ElectionManifest
     from ballot.crypto.tally import counts_from_slots

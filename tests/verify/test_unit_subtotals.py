@@ -10,7 +10,9 @@ smallest named unit, 'Local 7': published pools are 'Local 12' (5) and '' (4).
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -28,14 +30,19 @@ from ballot.record.units import (
     pool_units,
     subtotal_min_size,
 )
-from ballot.record.verify import verify_record
+from ballot.record.verify import VerificationReport, verify_record
 
 from .conftest import Entry, board, find, index_of, resign
 
 YES, NO = [[0]], [[1]]
 
 
-def _definition(min_size: int = 3) -> dict:
+def _result(report: VerificationReport) -> Mapping[str, Any]:
+    assert report.result is not None
+    return report.result
+
+
+def _definition(min_size: int = 3) -> dict[str, Any]:
     d = recognition_definition("units-test")
     d["subtotals"] = {"by": "unit", "min_size": min_size}
     return d
@@ -62,29 +69,29 @@ def failure(path: Path) -> tuple[str | None, str]:
 def test_subtotals_are_pooled_and_verify(by_unit: GeneratedRecord) -> None:
     report = verify_record(by_unit.path)
     assert report.ok, report.failure
-    units = report.result["units"]
+    units = _result(report)["units"]
     assert [u["unit"] for u in units] == ["Local 12", OTHER_UNITS]
     assert [u["ballots"] for u in units] == [5, 4]
     assert units[0]["questions"][0]["counts"] == {"yes": 4, "no": 1}
     assert units[1]["questions"][0]["counts"] == {"yes": 1, "no": 3}
     assert "outcome" not in units[0]["questions"][0]
     # together they are the whole count
-    assert report.result["questions"][0]["counts"] == {"yes": 5, "no": 4}
+    assert _result(report)["questions"][0]["counts"] == {"yes": 5, "no": 4}
     entries = board(by_unit.path)
     assert entries[index_of(entries, "ballot.cast")]["payload"]["unit"] == "Local 12"
 
 
-def test_no_subtotals_without_the_definition_asking(tmp_path) -> None:
+def test_no_subtotals_without_the_definition_asking(tmp_path: Path) -> None:
     gen = generate_record(tmp_path / "r.zip", recognition_definition(), [YES, NO], units=["a", "b"])
     report = verify_record(gen.path)
     assert report.ok, report.failure
-    assert "units" not in report.result
+    assert "units" not in _result(report)
     entries = board(gen.path)
     assert "unit" not in entries[index_of(entries, "ballot.cast")]["payload"]
     assert "units" not in entries[index_of(entries, "tally.encrypted")]["payload"]
 
 
-def test_round_two_keeps_the_round_one_pools(tmp_path) -> None:
+def test_round_two_keeps_the_round_one_pools(tmp_path: Path) -> None:
     """Round 2 adds an overruled 'Local 99' ballot: it joins the same pool as in round 1,
     so subtracting the rounds exposes no unit smaller than min_size."""
     votes = [YES, YES, YES, NO, NO, NO]
@@ -104,14 +111,14 @@ def test_round_two_keeps_the_round_one_pools(tmp_path) -> None:
     entries = board(gen.path)
     tallies = [e["payload"] for e in entries if e["kind"] == "tally.encrypted"]
     assert [sorted(t["units"]) for t in tallies] == [["", "Local 7"], ["", "Local 7"]]
-    assert [u["ballots"] for u in report.result["units"]] == [3, 4]
+    assert [u["ballots"] for u in _result(report)["units"]] == [3, 4]
 
 
-def test_nothing_published_when_no_unit_is_big_enough(tmp_path) -> None:
+def test_nothing_published_when_no_unit_is_big_enough(tmp_path: Path) -> None:
     gen = generate_record(tmp_path / "r.zip", _definition(5), [YES, NO, YES], units=["a", "a", "b"])
     report = verify_record(gen.path)
     assert report.ok, report.failure
-    assert report.result["units"] == []
+    assert _result(report)["units"] == []
 
 
 # --------------------------------------------------------------------------- pooling rule
@@ -152,6 +159,7 @@ def test_no_published_pool_below_min_size(counts: dict[str, int], m: int) -> Non
 def test_subtotals_definition_is_checked() -> None:
     assert subtotal_min_size({}) is None
     assert subtotal_min_size({"subtotals": {"by": "unit"}}) == 10
+    bad: object
     for bad in ({"by": "unit", "min_size": 0}, {"by": "shop"}, {"by": "unit", "x": 1}, []):
         with pytest.raises(SubtotalsError):
             subtotal_min_size({"subtotals": bad})
@@ -164,7 +172,7 @@ def _round_entries(entries: list[Entry], kind: str) -> list[Entry]:
     return [e for e in entries if e["kind"] == kind]
 
 
-def test_unit_result_edited(by_unit, tmp_path) -> None:
+def test_unit_result_edited(by_unit: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         unit = entries[-1]["payload"]["result"]["units"][0]
         unit["questions"][0]["counts"]["yes"] -= 1
@@ -176,7 +184,7 @@ def test_unit_result_edited(by_unit, tmp_path) -> None:
     assert message.startswith("unit 'Local 12' subtotal edited: question 'represent' decrypts")
 
 
-def test_unit_tallies_swapped(by_unit, tmp_path) -> None:
+def test_unit_tallies_swapped(by_unit: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         units = _round_entries(entries, "tally.encrypted")[0]["payload"]["units"]
         units["Local 12"], units[""] = units[""], units["Local 12"]
@@ -187,7 +195,7 @@ def test_unit_tallies_swapped(by_unit, tmp_path) -> None:
     assert message.startswith("unit 'Local 12' subtotal edited:")
 
 
-def test_small_unit_published(by_unit, tmp_path) -> None:
+def test_small_unit_published(by_unit: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         units = _round_entries(entries, "tally.encrypted")[0]["payload"]["units"]
         units["Local 99"] = copy.deepcopy(units[""])
@@ -198,7 +206,7 @@ def test_small_unit_published(by_unit, tmp_path) -> None:
     assert "pooling units below 3 ballots gives ['', 'Local 12']" in message
 
 
-def test_ballot_relabelled_to_another_unit(by_unit, tmp_path) -> None:
+def test_ballot_relabelled_to_another_unit(by_unit: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         entries[find(entries, "ballot.cast", unit="Local 7")]["payload"]["unit"] = "Local 12"
         return entries
@@ -208,7 +216,7 @@ def test_ballot_relabelled_to_another_unit(by_unit, tmp_path) -> None:
     assert message.startswith("unit 'Local 12' subtotal edited:")
 
 
-def test_ballot_without_its_unit(by_unit, tmp_path) -> None:
+def test_ballot_without_its_unit(by_unit: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         del entries[index_of(entries, "ballot.cast")]["payload"]["unit"]
         return entries
@@ -218,7 +226,7 @@ def test_ballot_without_its_unit(by_unit, tmp_path) -> None:
     assert "payload must have ['ballot', 'tracker', 'unit']" in message
 
 
-def test_unit_partial_swapped_between_units(by_unit, tmp_path) -> None:
+def test_unit_partial_swapped_between_units(by_unit: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         units = _round_entries(entries, "tally.partial")[0]["payload"]["units"]
         units["Local 12"], units[""] = units[""], units["Local 12"]
@@ -230,7 +238,7 @@ def test_unit_partial_swapped_between_units(by_unit, tmp_path) -> None:
     assert "for unit 'Local 12' is invalid" in message
 
 
-def test_unit_partial_missing(by_unit, tmp_path) -> None:
+def test_unit_partial_missing(by_unit: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         del _round_entries(entries, "tally.partial")[1]["payload"]["units"][""]
         return entries
@@ -240,7 +248,7 @@ def test_unit_partial_missing(by_unit, tmp_path) -> None:
     assert "partial decryption of trustee 2" in message and "unit decryptions" in message
 
 
-def test_subtotals_removed_from_the_result(by_unit, tmp_path) -> None:
+def test_subtotals_removed_from_the_result(by_unit: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         del entries[-1]["payload"]["result"]["units"]
         return entries
@@ -250,20 +258,18 @@ def test_subtotals_removed_from_the_result(by_unit, tmp_path) -> None:
     assert "'units' is not a list of subtotals" in message
 
 
-def test_subtotals_verify_in_worker_processes(by_unit: GeneratedRecord) -> None:
-    import ballot.record.verify as v
-
-    old = v.POOL_THRESHOLD
-    v.POOL_THRESHOLD = 1
-    try:
-        report = verify_record(by_unit.path, jobs=2)
-    finally:
-        v.POOL_THRESHOLD = old
+def test_subtotals_verify_in_worker_processes(
+    by_unit: GeneratedRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ballot.record.verify.run.POOL_THRESHOLD", 1)
+    report = verify_record(by_unit.path, jobs=2)
     assert report.ok, report.failure
-    assert [u["ballots"] for u in report.result["units"]] == [5, 4]
+    assert [u["ballots"] for u in _result(report)["units"]] == [5, 4]
 
 
-def test_cli_prints_the_subtotals(by_unit: GeneratedRecord, capsys) -> None:
+def test_cli_prints_the_subtotals(
+    by_unit: GeneratedRecord, capsys: pytest.CaptureFixture[str]
+) -> None:
     from ballot.record.verify import main
 
     assert main(by_unit.path, None, 1) == 0

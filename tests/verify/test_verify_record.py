@@ -45,19 +45,17 @@ def test_a_good_record_passes_every_check(recognition: GeneratedRecord) -> None:
     assert (result["counted"], result["challenged"], result["undecided"]) == (9, 3, 1)
 
 
-def test_the_same_record_verifies_in_worker_processes(recognition: GeneratedRecord) -> None:
-    import ballot.record.verify as v
-
-    old = v.POOL_THRESHOLD
-    v.POOL_THRESHOLD = 1
-    try:
-        report = verify_record(recognition.path, jobs=2)
-    finally:
-        v.POOL_THRESHOLD = old
+def test_the_same_record_verifies_in_worker_processes(
+    recognition: GeneratedRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ballot.record.verify.run.POOL_THRESHOLD", 1)
+    report = verify_record(recognition.path, jobs=2)
     assert report.ok, report.failure
 
 
-def test_a_member_changed_without_fixing_the_index(recognition, tmp_path) -> None:
+def test_a_member_changed_without_fixing_the_index(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     import zipfile
 
     data = members(recognition.path)
@@ -74,7 +72,7 @@ def test_a_member_changed_without_fixing_the_index(recognition, tmp_path) -> Non
     assert "result.json does not match its SHA-256" in message
 
 
-def test_board_reordered(recognition, tmp_path) -> None:
+def test_board_reordered(recognition: GeneratedRecord, tmp_path: Path) -> None:
     entries = board(recognition.path)
     i = index_of(entries, "ballot.cast", 1)
     entries[i], entries[i + 1] = entries[i + 1], entries[i]
@@ -84,7 +82,7 @@ def test_board_reordered(recognition, tmp_path) -> None:
     assert f"seq {i}" in message and "reordered" in message
 
 
-def test_board_entry_altered_in_place(recognition, tmp_path):
+def test_board_entry_altered_in_place(recognition: GeneratedRecord, tmp_path: Path) -> None:
     entries = board(recognition.path)
     i = index_of(entries, "ballot.cast", 2)
     entries[i]["payload"]["tracker"] = "0" * 64
@@ -94,7 +92,7 @@ def test_board_entry_altered_in_place(recognition, tmp_path):
     assert f"seq {i}: its content does not match its hash (the entry was altered)" in message
 
 
-def test_ballot_dropped_by_an_outsider(recognition, tmp_path) -> None:
+def test_ballot_dropped_by_an_outsider(recognition: GeneratedRecord, tmp_path: Path) -> None:
     entries = board(recognition.path)
     i = index_of(entries, "ballot.cast", 3)
     del entries[i]
@@ -110,7 +108,7 @@ def _drop_a_cast(entries: list[Entry]) -> list[Entry]:
     return entries
 
 
-def test_ballot_dropped_by_the_server(recognition, tmp_path) -> None:
+def test_ballot_dropped_by_the_server(recognition: GeneratedRecord, tmp_path: Path) -> None:
     path = resign(recognition, tmp_path / "r.zip", _drop_a_cast)
     step, message = failure(path)
     assert step == "encrypted tally"
@@ -118,7 +116,9 @@ def test_ballot_dropped_by_the_server(recognition, tmp_path) -> None:
     assert "counts 9 ballots, but the board holds 8 counted ballots" in message
 
 
-def test_ballot_added_to_the_tally_by_the_server(recognition, tmp_path) -> None:
+def test_ballot_added_to_the_tally_by_the_server(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     from ballot.crypto.ballots import EncryptedBallot
     from ballot.crypto.tally import EncryptedTally
 
@@ -137,7 +137,9 @@ def test_ballot_added_to_the_tally_by_the_server(recognition, tmp_path) -> None:
     assert "counts 10 ballots, but the board holds 9 counted ballots" in message
 
 
-def test_ballot_appended_after_the_last_signature(recognition, tmp_path) -> None:
+def test_ballot_appended_after_the_last_signature(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     from ballot.record.board import BoardEntry, append
 
     entries = board(recognition.path)
@@ -151,7 +153,7 @@ def test_ballot_appended_after_the_last_signature(recognition, tmp_path) -> None
     assert "entries were added after the last signature" in message
 
 
-def test_proof_altered(recognition, tmp_path) -> None:
+def test_proof_altered(recognition: GeneratedRecord, tmp_path: Path) -> None:
     def alter(entries: list[Entry]) -> list[Entry]:
         i = index_of(entries, "ballot.cast", 2)
         proof = entries[i]["payload"]["ballot"]["questions"][0]["slots"][0]["proof"]
@@ -166,7 +168,7 @@ def test_proof_altered(recognition, tmp_path) -> None:
     assert "fails" in message
 
 
-def test_ballot_for_another_election(recognition, tmp_path) -> None:
+def test_ballot_for_another_election(recognition: GeneratedRecord, tmp_path: Path) -> None:
     def move(entries: list[Entry]) -> list[Entry]:
         i = index_of(entries, "ballot.cast", 0)
         entries[i]["payload"]["ballot"]["election"] = "ab" * 32
@@ -177,7 +179,9 @@ def test_ballot_for_another_election(recognition, tmp_path) -> None:
     assert "another election" in message
 
 
-def test_tracker_that_is_not_the_hash_of_its_ballot(recognition, tmp_path) -> None:
+def test_tracker_that_is_not_the_hash_of_its_ballot(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     def retrack(entries: list[Entry]) -> list[Entry]:
         entries[index_of(entries, "ballot.cast", 0)]["payload"]["tracker"] = "0" * 64
         return entries
@@ -187,7 +191,7 @@ def test_tracker_that_is_not_the_hash_of_its_ballot(recognition, tmp_path) -> No
     assert "tracker is not the SHA-256 of its ballot" in message
 
 
-def test_replayed_ballot(recognition, tmp_path) -> None:
+def test_replayed_ballot(recognition: GeneratedRecord, tmp_path: Path) -> None:
     def replay(entries: list[Entry]) -> list[Entry]:
         i = index_of(entries, "ballot.cast", 0)
         copied = copy.deepcopy(entries[i])
@@ -201,7 +205,9 @@ def test_replayed_ballot(recognition, tmp_path) -> None:
     assert "replays the ballot of entry" in message
 
 
-def test_copied_question_with_a_new_tracker_is_caught_by_its_reused_ciphertext(tmp_path):
+def test_copied_question_with_a_new_tracker_is_caught_by_its_reused_ciphertext(
+    tmp_path: Path,
+) -> None:
     """The Cortier-Smyth copy: another voter's question 0 inside an otherwise fresh ballot.
     Every proof verifies and the tracker is new; only the reused alpha gives it away."""
     from ballot.record.synthetic import generate_record, recognition_definition
@@ -227,7 +233,7 @@ def test_copied_question_with_a_new_tracker_is_caught_by_its_reused_ciphertext(t
     assert "reuses a ciphertext of board entry" in message and "replayed ballot" in message
 
 
-def test_partial_decryption_swapped(recognition, tmp_path) -> None:
+def test_partial_decryption_swapped(recognition: GeneratedRecord, tmp_path: Path) -> None:
     def swap(entries: list[Entry]) -> list[Entry]:
         first = entries[index_of(entries, "tally.partial", 0)]["payload"]
         second = entries[index_of(entries, "tally.partial", 1)]["payload"]
@@ -243,7 +249,9 @@ def test_partial_decryption_swapped(recognition, tmp_path) -> None:
     assert "is invalid: the proof of correct partial decryption fails" in message
 
 
-def test_partial_decryption_posted_under_another_trustee(recognition, tmp_path) -> None:
+def test_partial_decryption_posted_under_another_trustee(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     def borrow(entries: list[Entry]) -> list[Entry]:
         first = entries[index_of(entries, "tally.partial", 0)]["payload"]
         second = entries[index_of(entries, "tally.partial", 1)]["payload"]
@@ -255,7 +263,7 @@ def test_partial_decryption_posted_under_another_trustee(recognition, tmp_path) 
     assert "partial decryption of trustee 2" in message and "trustee 1's work" in message
 
 
-def test_result_edited(recognition, tmp_path) -> None:
+def test_result_edited(recognition: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         result = entries[-1]["payload"]["result"]
         result["questions"][0]["counts"]["yes"] += 1
@@ -272,7 +280,7 @@ def test_result_edited(recognition, tmp_path) -> None:
     )
 
 
-def test_outcome_edited(recognition, tmp_path) -> None:
+def test_outcome_edited(recognition: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         outcome = entries[-1]["payload"]["result"]["questions"][0]["outcome"]
         outcome["result"] = "rejected"
@@ -283,7 +291,7 @@ def test_outcome_edited(recognition, tmp_path) -> None:
     assert message.startswith("outcome edited: question 'represent'")
 
 
-def test_determinative_flag_edited(recognition, tmp_path) -> None:
+def test_determinative_flag_edited(recognition: GeneratedRecord, tmp_path: Path) -> None:
     def edit(entries: list[Entry]) -> list[Entry]:
         result = entries[-1]["payload"]["result"]
         result["determinative"] = not result["determinative"]
@@ -294,7 +302,9 @@ def test_determinative_flag_edited(recognition, tmp_path) -> None:
     assert message.startswith("determinative flag wrong")
 
 
-def test_convenience_copy_that_disagrees_with_the_board(recognition, tmp_path) -> None:
+def test_convenience_copy_that_disagrees_with_the_board(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     data = members(recognition.path)
     result = json.loads(data["result.json"])
     result["questions"][0]["counts"]["yes"] = 99
@@ -304,7 +314,7 @@ def test_convenience_copy_that_disagrees_with_the_board(recognition, tmp_path) -
     assert "result.json differs from board entry" in message
 
 
-def test_sustained_challenged_ballot_counted(recognition, tmp_path) -> None:
+def test_sustained_challenged_ballot_counted(recognition: GeneratedRecord, tmp_path: Path) -> None:
     from ballot.crypto.ballots import EncryptedBallot
     from ballot.crypto.tally import EncryptedTally
 
@@ -327,7 +337,7 @@ def test_sustained_challenged_ballot_counted(recognition, tmp_path) -> None:
     assert "includes challenged ballot 'C-2'" in message and "sustained" in message
 
 
-def test_signature_altered(recognition, tmp_path) -> None:
+def test_signature_altered(recognition: GeneratedRecord, tmp_path: Path) -> None:
     heads = json.loads(members(recognition.path)["heads.json"])
     sig = heads[-1]["signature"]
     heads[-1]["signature"] = ("0" if sig[0] != "0" else "1") + sig[1:]
@@ -337,7 +347,7 @@ def test_signature_altered(recognition, tmp_path) -> None:
     assert "signature check failed" in message and "does not verify" in message
 
 
-def test_heads_signed_by_another_key(recognition, tmp_path) -> None:
+def test_heads_signed_by_another_key(recognition: GeneratedRecord, tmp_path: Path) -> None:
     from ballot.record.signing import ServerKey
 
     other = ServerKey.generate()
@@ -348,7 +358,9 @@ def test_heads_signed_by_another_key(recognition, tmp_path) -> None:
     assert "signed head 0" in message and "does not verify" in message
 
 
-def test_definition_changed_after_ballots_were_cast(recognition, tmp_path) -> None:
+def test_definition_changed_after_ballots_were_cast(
+    recognition: GeneratedRecord, tmp_path: Path
+) -> None:
     definition = json.loads(members(recognition.path)["definition.json"])
     definition["rule"] = "supermajority"
     path = rewrite_unsigned(
@@ -359,7 +371,7 @@ def test_definition_changed_after_ballots_were_cast(recognition, tmp_path) -> No
     assert "does not hash to the manifest hash" in message
 
 
-def test_not_a_record(tmp_path) -> None:
+def test_not_a_record(tmp_path: Path) -> None:
     path = tmp_path / "r.zip"
     path.write_bytes(b"not a zip")
     step, message = failure(path)
@@ -369,7 +381,7 @@ def test_not_a_record(tmp_path) -> None:
 # --------------------------------------------------------------------------- trackers
 
 
-def test_tracker_found_and_counted(recognition) -> None:
+def test_tracker_found_and_counted(recognition: GeneratedRecord) -> None:
     wanted = recognition.trackers[4]
     report = verify_record(recognition.path, tracker=wanted)
     assert report.ok and report.tracker is not None
@@ -377,30 +389,32 @@ def test_tracker_found_and_counted(recognition) -> None:
     assert "is included in the tally" in report.tracker.message
 
 
-def test_tracker_found_by_its_short_form(recognition) -> None:
+def test_tracker_found_by_its_short_form(recognition: GeneratedRecord) -> None:
     short = tracker_display(recognition.trackers[0]).lower()
     report = verify_record(recognition.path, tracker=short)
     assert report.tracker is not None and report.tracker.counted
 
 
-def test_tracker_not_on_the_board(recognition) -> None:
+def test_tracker_not_on_the_board(recognition: GeneratedRecord) -> None:
     report = verify_record(recognition.path, tracker=hashlib.sha256(b"x").hexdigest())
     assert report.ok and report.tracker is not None
     assert not report.tracker.found and "is NOT on the board" in report.tracker.message
 
 
-def test_sustained_challenge_tracker_is_found_but_not_counted(recognition) -> None:
+def test_sustained_challenge_tracker_is_found_but_not_counted(recognition: GeneratedRecord) -> None:
     report = verify_record(recognition.path, tracker=recognition.challenge_trackers["C-2"])
     assert report.tracker is not None and report.tracker.found and not report.tracker.counted
     assert "sustained" in report.tracker.message and "NOT included" in report.tracker.message
 
 
-def test_overruled_challenge_tracker_is_counted(recognition) -> None:
+def test_overruled_challenge_tracker_is_counted(recognition: GeneratedRecord) -> None:
     report = verify_record(recognition.path, tracker=recognition.challenge_trackers["C-1"])
     assert report.tracker is not None and report.tracker.counted
 
 
-def test_cli_pass_and_fail(recognition, tmp_path, capsys) -> None:
+def test_cli_pass_and_fail(
+    recognition: GeneratedRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(recognition.path, recognition.trackers[0], 1) == 0
     out = capsys.readouterr().out
     assert "PASS" in out and "included in the tally" in out
@@ -413,7 +427,7 @@ def test_cli_pass_and_fail(recognition, tmp_path, capsys) -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_progress_is_reported(recognition, jobs) -> None:
+def test_progress_is_reported(recognition: GeneratedRecord, jobs: int) -> None:
     seen: list[tuple[str, int, int]] = []
     assert verify_record(recognition.path, jobs=jobs, progress=lambda *a: seen.append(a)).ok
     assert ("ballots", 11, 11) in seen

@@ -37,6 +37,7 @@ from ballot.store.board import append_board, board_entries, sign_board_head
 from ballot.store.models import AuditEntry
 from ballot.store.record_export import RecordUnavailable, export_record
 from ballot.web import observer_pages
+from ballot.web.observer import verify_page
 from ballot.web.security import CSP
 
 from .conftest import client_for
@@ -52,8 +53,8 @@ def no_record_export(monkeypatch: pytest.MonkeyPatch) -> None:
     async def unavailable(*a: Any) -> None:
         raise RecordUnavailable("the board has no final result yet")
 
-    monkeypatch.setattr(observer_pages, "_write_record", unavailable)
-    observer_pages._DIGESTS.clear()
+    monkeypatch.setattr(verify_page, "_write_record", unavailable)
+    verify_page._DIGESTS.clear()
 
 
 @pytest.fixture
@@ -359,7 +360,7 @@ async def test_how_to_verify(
         calls.append(n)
         path.write_bytes(b"record of %d entries" % n)
 
-    monkeypatch.setattr(observer_pages, "_write_record", fake_export)
+    monkeypatch.setattr(verify_page, "_write_record", fake_export)
     election_id, board, _hash = await finished_recognition(app, admin)
     r = await web.get(f"/board/{election_id}/verify")
     assert r.status_code == 200
@@ -398,7 +399,7 @@ async def test_no_digest_without_an_exporter(
     async def broken(*a: Any) -> None:
         raise AssertionError("the exporter failed")
 
-    monkeypatch.setattr(observer_pages, "_write_record", broken)
+    monkeypatch.setattr(verify_page, "_write_record", broken)
     r = await web.get(f"/board/{election_id}/verify")
     assert r.status_code == 200 and "record-sha256" not in r.text
     assert f'href="/api/elections/{election_id}/record.zip"' in r.text
@@ -606,7 +607,7 @@ async def test_a_real_two_round_election_on_the_pages(
     """A complete election (real encryption, tally, partial decryptions; synthetic) loaded
     onto the service's board: the pages show what the record proves, the digest shown is
     the digest of the download, and the download verifies."""
-    monkeypatch.setattr(observer_pages, "_write_record", export_record)
+    monkeypatch.setattr(verify_page, "_write_record", export_record)
     election_id = await create_draft(admin)
     d = recognition_definition(election_id)
     later = [

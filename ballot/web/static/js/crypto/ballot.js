@@ -21,7 +21,7 @@
  */
 
 import { bytesToHex, hexToBytes } from "./bytes.js";
-import { GroupError, warmUp as warmUpBase } from "./ed25519.js";
+import { GroupError, warmUp as warmUpBase } from "./group.js";
 import {
   addCiphertexts,
   ciphertextFromJSON,

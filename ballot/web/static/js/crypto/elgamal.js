@@ -2,12 +2,12 @@
  * Exponential ElGamal, the twin of ballot/crypto/elgamal.py:
  * (alpha, beta) = (r*B, m*B + r*K).
  *
- * A ciphertext is {alpha, beta} with two Points.  The public key K may come
+ * A ciphertext is {alpha, beta} with two Elements.  The public key K may come
  * with a FixedBaseTable (see `publicKeyContext`) so that the many r*K, u*K
  * and v*K of a ballot cost a table walk instead of a full multiplication.
  */
 
-import { BASE, baseMul, FixedBaseTable, GroupError, IDENTITY, pointFromHex } from "./ed25519.js";
+import { BASE, baseMul, Element, FixedBaseTable, GroupError, IDENTITY } from "./group.js";
 
 const smallMultiples = new Map();
 
@@ -33,7 +33,7 @@ export class PublicKey {
   }
 
   static fromHex(hex) {
-    return new PublicKey(pointFromHex(hex));
+    return new PublicKey(Element.fromHex(hex));
   }
 
   /** Build the multiplication table now. */
@@ -48,7 +48,7 @@ export class PublicKey {
   }
 }
 
-/** Accept a PublicKey or a bare Point. */
+/** Accept a PublicKey or a bare Element. */
 export function asPublicKey(key) {
   return key instanceof PublicKey ? key : new PublicKey(key);
 }
@@ -85,8 +85,8 @@ export function ciphertextFromJSON(obj, { allowIdentity = false } = {}) {
     throw new GroupError("shape", "a ciphertext is an object with exactly 'alpha' and 'beta'");
   }
   return {
-    alpha: pointFromHex(obj.alpha, { allowIdentity }),
-    beta: pointFromHex(obj.beta, { allowIdentity }),
+    alpha: Element.fromHex(obj.alpha, { allowIdentity }),
+    beta: Element.fromHex(obj.beta, { allowIdentity }),
   };
 }
 

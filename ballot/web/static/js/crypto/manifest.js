@@ -11,9 +11,9 @@
 
 import { concatBytes, bytesToHex } from "./bytes.js";
 import { canonicalJSONBytes } from "./jcs.js";
-import { pointFromHex } from "./ed25519.js";
+import { Element } from "./group.js";
 import { sha256 } from "./sha.js";
-import { DOMAIN_PREFIX, encodePart } from "./transcript.js";
+import { DOMAIN_PREFIX, encodePart } from "./fiat_shamir.js";
 
 export const MAX_OPTIONS = 64;
 export const MAX_QUESTIONS = 100;
@@ -127,6 +127,6 @@ export async function electionFingerprint(definition, publicKeyHex, verification
     throw new ManifestError("an election has at least one trustee verification key");
   }
   const hash = await manifestHash(definition);
-  const parts = [FINGERPRINT_TAG, hash, pointFromHex(publicKeyHex), ...verificationKeysHex.map((k) => pointFromHex(k))];
+  const parts = [FINGERPRINT_TAG, hash, Element.fromHex(publicKeyHex), ...verificationKeysHex.map((k) => Element.fromHex(k))];
   return bytesToHex(await sha256(concatBytes(...parts.map(encodePart))));
 }

@@ -13,11 +13,11 @@
  * randomScalar (crypto.getRandomValues) and tests pass replayRng(nonces).
  */
 
-import { BASE, baseMul, Point } from "./ed25519.js";
+import { BASE, baseMul, Element } from "./group.js";
 import { asPublicKey, smallMultiple } from "./elgamal.js";
 import { randomScalar } from "./random.js";
-import { L, ScalarError, scalarAdd, scalarFromHex, scalarMul, scalarSub, scalarToHex } from "./scalar.js";
-import { challenge } from "./transcript.js";
+import { L, ScalarError, scalarAdd, scalarFromHex, scalarFromInt, scalarMul, scalarSub, scalarToHex } from "./scalar.js";
+import { fiatShamirChallenge } from "./fiat_shamir.js";
 
 /** Largest number of branches in a range proof (bounds the verifier's work). */
 export const MAX_RANGE_BRANCHES = 64;
@@ -30,7 +30,7 @@ export class ProofError extends Error {
 }
 
 /** k * G, through the base table when G is the base point. */
-function mulPoint(g, k) {
+function mulElement(g, k) {
   return g === BASE || g.equals(BASE) ? baseMul(k) : g.multiply(k);
 }
 
@@ -46,13 +46,13 @@ function checkNonce(u) {
 export async function proveSchnorr(secret, fingerprint, context, rng = randomScalar) {
   const u = checkNonce(rng());
   const pub = baseMul(secret);
-  const c = await challenge("schnorr", fingerprint, [...context, pub, baseMul(u)]);
+  const c = await fiatShamirChallenge("schnorr", fingerprint, [...context, pub, baseMul(u)]);
   return { challenge: c, response: scalarAdd(u, scalarMul(c, secret)) };
 }
 
 export async function verifySchnorr(proof, pub, fingerprint, context) {
   const commitment = baseMul(proof.response).subtract(pub.multiply(proof.challenge));
-  const expected = await challenge("schnorr", fingerprint, [...context, pub, commitment]);
+  const expected = await fiatShamirChallenge("schnorr", fingerprint, [...context, pub, commitment]);
   if (expected !== proof.challenge) {
     throw new ProofError("Schnorr proof of knowledge does not verify");
   }
@@ -63,18 +63,18 @@ export async function verifySchnorr(proof, pub, fingerprint, context) {
 /** Prove a = w*g and c = w*h for the same w. */
 export async function proveEquality(witness, g, h, fingerprint, context, rng = randomScalar) {
   const u = checkNonce(rng());
-  const a = mulPoint(g, witness);
-  const c_ = mulPoint(h, witness);
-  const c = await challenge("chaum-pedersen", fingerprint, [
-    ...context, g, a, h, c_, mulPoint(g, u), mulPoint(h, u),
+  const a = mulElement(g, witness);
+  const c_ = mulElement(h, witness);
+  const c = await fiatShamirChallenge("chaum-pedersen", fingerprint, [
+    ...context, g, a, h, c_, mulElement(g, u), mulElement(h, u),
   ]);
   return { challenge: c, response: scalarAdd(u, scalarMul(c, witness)) };
 }
 
 export async function verifyEquality(proof, g, a, h, c_, fingerprint, context) {
-  const t1 = mulPoint(g, proof.response).subtract(a.multiply(proof.challenge));
-  const t2 = mulPoint(h, proof.response).subtract(c_.multiply(proof.challenge));
-  const expected = await challenge("chaum-pedersen", fingerprint, [...context, g, a, h, c_, t1, t2]);
+  const t1 = mulElement(g, proof.response).subtract(a.multiply(proof.challenge));
+  const t2 = mulElement(h, proof.response).subtract(c_.multiply(proof.challenge));
+  const expected = await fiatShamirChallenge("chaum-pedersen", fingerprint, [...context, g, a, h, c_, t1, t2]);
   if (expected !== proof.challenge) {
     throw new ProofError("Chaum-Pedersen proof of equal discrete logarithms does not verify");
   }
@@ -115,13 +115,18 @@ export async function proveRange(ct, m, r, publicKey, lo, hi, fingerprint, conte
     const vj = checkNonce(rng());
     challenges[j - lo] = cj;
     responses[j - lo] = vj;
-    const shifted = ct.beta.subtract(smallMultiple(j));
+    // The commitments the verifier will recompute, v*B - c*alpha and
+    // v*K - c*(beta - j*B), built from what only the prover knows (alpha = r*B,
+    // beta - j*B = r*K + (m-j)*B) so that no arbitrary element is multiplied:
+    // (v - c*r)*B and (v - c*r)*K - (c*(m-j))*B, the same elements, through
+    // the base and key tables.
+    const w = scalarSub(vj, scalarMul(cj, r));
     commitments.push(
-      baseMul(vj).subtract(ct.alpha.multiply(cj)),
-      key.multiply(vj).subtract(shifted.multiply(cj)),
+      baseMul(w),
+      key.multiply(w).subtract(baseMul(scalarMul(cj, scalarFromInt(m - j)))),
     );
   }
-  const c = await challenge("range", fingerprint, [
+  const c = await fiatShamirChallenge("range", fingerprint, [
     ...context, key.point, ct.alpha, ct.beta, lo, hi, ...commitments,
   ]);
   let simulated = 0n;
@@ -153,7 +158,7 @@ export async function verifyRange(proof, ct, publicKey, lo, hi, fingerprint, con
     );
     total = scalarAdd(total, cj);
   }
-  const expected = await challenge("range", fingerprint, [
+  const expected = await fiatShamirChallenge("range", fingerprint, [
     ...context, key.point, ct.alpha, ct.beta, lo, hi, ...commitments,
   ]);
   if (expected !== total) {
@@ -212,4 +217,4 @@ function scalarField(value, key) {
   }
 }
 
-export { Point };
+export { Element };

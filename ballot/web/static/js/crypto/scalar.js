@@ -1,15 +1,20 @@
 /**
  * Scalars: integers modulo the group order L, as BigInt in [0, L).
  *
+ * The arithmetic is the audited library's field modulo L (see group.js).
  * Encoded as 32 bytes little-endian; decoding refuses values >= L rather than
  * reducing them, so that every scalar has exactly one encoding (libsodium
- * would silently reduce, which would let one proof have many spellings).
+ * would silently reduce, which would let one proof have many spellings):
+ * that rule is ours, the library would reduce too.
  */
 
+import { Field } from "../../vendor/noble-curves-1.6.0/esm/abstract/modular.js";
 import { bigIntToBytesLE, bytesToBigIntLE, bytesToHex } from "./bytes.js";
 
 /** Order of the prime-order subgroup of edwards25519. */
 export const L = (1n << 252n) + 27742317777372353535851937790883648493n;
+
+const Fn = Field(L);
 
 export class ScalarError extends Error {
   constructor(reason, message) {
@@ -20,39 +25,30 @@ export class ScalarError extends Error {
 }
 
 export function scalarAdd(a, b) {
-  return (a + b) % L;
+  return Fn.add(a, b);
 }
 
 export function scalarSub(a, b) {
-  return (a - b + L) % L;
+  return Fn.sub(a, b);
 }
 
 export function scalarMul(a, b) {
-  return (a * b) % L;
+  return Fn.mul(a, b);
 }
 
 export function scalarNeg(a) {
-  return (L - a) % L;
+  return Fn.neg(a);
 }
 
-/** a^(L-2) mod L; zero has no inverse. */
+/** The inverse modulo L; zero has none. */
 export function scalarInv(a) {
-  if (a % L === 0n) throw new ScalarError("zero", "zero has no inverse modulo L");
-  let result = 1n;
-  let base = a % L;
-  let e = L - 2n;
-  while (e > 0n) {
-    if (e & 1n) result = (result * base) % L;
-    base = (base * base) % L;
-    e >>= 1n;
-  }
-  return result;
+  if (Fn.is0(Fn.create(a))) throw new ScalarError("zero", "zero has no inverse modulo L");
+  return Fn.inv(a);
 }
 
 /** Any BigInt (e.g. a small count) reduced modulo L. */
 export function scalarFromInt(value) {
-  const v = BigInt(value) % L;
-  return v < 0n ? v + L : v;
+  return Fn.create(BigInt(value));
 }
 
 /** 64 bytes read as a little-endian integer, reduced modulo L (statistically uniform). */
@@ -60,7 +56,7 @@ export function reduce64(bytes) {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 64) {
     throw new ScalarError("length", "reduce64 needs exactly 64 bytes");
   }
-  return bytesToBigIntLE(bytes) % L;
+  return Fn.create(bytesToBigIntLE(bytes));
 }
 
 /** Decode a canonical scalar: 32 bytes, value < L, never reduced. */

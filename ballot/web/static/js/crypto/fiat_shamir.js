@@ -1,13 +1,13 @@
 /**
- * Fiat-Shamir challenges, byte-identical to ballot/crypto/transcript.py.
+ * Fiat-Shamir challenges, byte-identical to ballot/crypto/fiat_shamir.py.
  *
- * challenge = SHA-512(frame("ballot/v1/" + tag) || frame(fingerprint) ||
+ * fiatShamirChallenge = SHA-512(frame("ballot/v1/" + tag) || frame(fingerprint) ||
  * frame(part) ...) read as a 512-bit little-endian integer, mod L.
  * frame(x) = 4-byte big-endian length || x.
  *
  * Part types (JavaScript has one integer type too few, so the JS type
  * decides the encoding):
- *   Point       -> its 32-byte encoding
+ *   Element     -> its 32-byte encoding
  *   bigint      -> a scalar, 32 bytes little-endian (must be in [0, L))
  *   number      -> a non-negative integer, 8 bytes big-endian (slot indices, lo, hi)
  *   U64         -> the same, for integers beyond 2^53 (new U64(bigint))
@@ -15,7 +15,7 @@
  *   Uint8Array  -> the bytes as they are
  */
 
-import { Point } from "./ed25519.js";
+import { Element } from "./group.js";
 import { concatBytes, utf8 } from "./bytes.js";
 import { reduce64, scalarToBytes } from "./scalar.js";
 import { sha512 } from "./sha.js";
@@ -26,7 +26,7 @@ export const DOMAIN_PREFIX = "ballot/v1/";
 export class U64 {
   constructor(value) {
     if (typeof value !== "bigint" || value < 0n || value >= 1n << 64n) {
-      throw new RangeError("integers in a transcript must fit in 64 unsigned bits");
+      throw new RangeError("integers in a Fiat-Shamir preimage must fit in 64 unsigned bits");
     }
     this.value = value;
   }
@@ -40,13 +40,13 @@ function u64Bytes(value) {
 
 /** The raw bytes of one part, before framing. */
 function rawPart(part) {
-  if (part instanceof Point) return part.toBytes();
+  if (part instanceof Element) return part.toBytes();
   if (typeof part === "bigint") return scalarToBytes(part);
   if (typeof part === "string") return utf8(part);
   if (part instanceof Uint8Array) return part;
   if (typeof part === "number") {
     if (!Number.isSafeInteger(part) || part < 0) {
-      throw new RangeError("integers in a transcript must be non-negative safe integers");
+      throw new RangeError("integers in a Fiat-Shamir preimage must be non-negative safe integers");
     }
     return u64Bytes(BigInt(part));
   }
@@ -63,8 +63,8 @@ export function encodePart(part) {
   return out;
 }
 
-/** The exact bytes hashed for a challenge (exposed for the transcript vectors). */
-export function challengePreimage(tag, fingerprint, parts) {
+/** The exact bytes hashed for a challenge (exposed for tests/vectors/transcript.json). */
+export function fiatShamirPreimage(tag, fingerprint, parts) {
   return concatBytes(
     encodePart(DOMAIN_PREFIX + tag),
     encodePart(fingerprint),
@@ -73,6 +73,6 @@ export function challengePreimage(tag, fingerprint, parts) {
 }
 
 /** The challenge scalar (async: WebCrypto hashes asynchronously). */
-export async function challenge(tag, fingerprint, parts) {
-  return reduce64(await sha512(challengePreimage(tag, fingerprint, parts)));
+export async function fiatShamirChallenge(tag, fingerprint, parts) {
+  return reduce64(await sha512(fiatShamirPreimage(tag, fingerprint, parts)));
 }

@@ -4,8 +4,9 @@ A trustee's partial decryption is the one act that turns encrypted votes into co
 so the tool refuses to make one for anything but the honest sum: it downloads the
 public board, checks its hash chain, checks every counted ballot's proofs and that no
 ciphertext appears twice (a copied ballot would let the sum expose a member's choice),
-and recomputes the tally itself from the board's ballots: every ``ballot.cast`` before the tally entry, plus every challenged ballot
-whose challenge was decided ``overruled`` before it.  Only if that sum, the ballot
+and recomputes the tally itself from the board's ballots: every ``ballot.cast`` before
+the tally entry, plus every challenged ballot whose challenge was decided ``overruled``
+before it.  Only if that sum, the ballot
 count and the ``counted`` summary equal what the server asks it to decrypt, and the
 tally entry sits on the board where the server says, does it decrypt (with a proof per
 slot) and upload.  It also checks that the key file belongs to this election's
@@ -14,6 +15,7 @@ published ceremony, and its own proofs before sending them.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -21,15 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ballot.crypto.ballots import BallotError, EncryptedBallot, ballot_alphas, verify_ballot
-from ballot.crypto.ceremony import CeremonyError, TrusteeShare, verify_transcript
+from ballot.crypto.ceremony import CeremonyError, TrusteeShare
 from ballot.crypto.elgamal import Ciphertext
-from ballot.crypto.group import Element
-from ballot.crypto.manifest import (
-    ElectionManifest,
-    ManifestError,
-    election_fingerprint,
-    manifest_hash,
-)
+from ballot.crypto.manifest import ElectionManifest
 from ballot.crypto.tally import EncryptedTally, TallyError, aggregate
 from ballot.crypto.threshold import (
     PartialDecryption,
@@ -37,15 +33,12 @@ from ballot.crypto.threshold import (
     partial_decrypt_tally,
     verify_partials,
 )
+from ballot.election.context import ContextError, context_from_text, read_definition
+from ballot.election.result import pool_order
 from ballot.record.board import BoardEntry
-from ballot.record.election_record import KIND_CEREMONY, KIND_DEFINED, slot_label
-from ballot.record.units import (
-    SubtotalsError,
-    pool_order,
-    pool_units,
-    subtotal_min_size,
-    unit_labelled,
-)
+from ballot.record.election_record import slot_label
+from ballot.record.kinds import BALLOT_KINDS, Kind
+from ballot.record.units import SubtotalsError, pool_units, subtotal_min_size, unit_labelled
 from ballot.trustee.ceremony import Report, board_entries, quiet
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError
 
@@ -71,12 +64,15 @@ class CheckedTally:
 PARALLEL_FROM = 2000
 
 
-def _verify_chunk(args: tuple[Any, str, str, list[tuple[int, Any]]]) -> tuple[int, str] | None:
-    """Check one chunk of ballots in a worker; the first failure as (seq, reason)."""
-    definition, key_hex, fingerprint_hex, items = args
-    manifest = ElectionManifest.from_definition(definition)
-    key = Element.from_hex(key_hex)
-    fingerprint = bytes.fromhex(fingerprint_hex)
+def _verify_chunk(args: tuple[str, str, list[tuple[int, Any]]]) -> tuple[int, str] | None:
+    """Check one chunk of ballots in a worker; the first failure as (seq, reason).
+
+    The election's context is cached per process: built once per worker, or inherited
+    from the parent that built it before forking.
+    """
+    definition_text, transcript_text, items = args
+    election = context_from_text(definition_text, transcript_text)
+    manifest, key, fingerprint = election.manifest, election.joint_public_key, election.fingerprint
     for seq, ballot_json in items:
         try:
             verify_ballot(manifest, key, fingerprint, ballot_json)
@@ -86,10 +82,7 @@ def _verify_chunk(args: tuple[Any, str, str, list[tuple[int, Any]]]) -> tuple[in
 
 
 def check_counted_ballots(
-    manifest: ElectionManifest,
-    definition: Any,
-    key: Element,
-    fingerprint: bytes,
+    election_texts: tuple[str, str],
     before: list[BoardEntry],
     seqs: list[int],
     parsed: list[EncryptedBallot],
@@ -106,13 +99,10 @@ def check_counted_ballots(
     by_seq = {e.seq: e for e in before}
     items = [(seq, by_seq[seq].payload.get("ballot")) for seq in seqs]
     if len(items) < PARALLEL_FROM:
-        failure = _verify_chunk((definition, key.hex(), fingerprint.hex(), items))
+        failure = _verify_chunk((*election_texts, items))
     else:
         size = max(500, len(items) // ((os.cpu_count() or 1) * 4))
-        chunks = [
-            (definition, key.hex(), fingerprint.hex(), items[i : i + size])
-            for i in range(0, len(items), size)
-        ]
+        chunks = [(*election_texts, items[i : i + size]) for i in range(0, len(items), size)]
         with ProcessPoolExecutor() as pool:
             failure = next((f for f in pool.map(_verify_chunk, chunks) if f is not None), None)
     if failure is not None:
@@ -122,7 +112,7 @@ def check_counted_ballots(
         )
     seen: dict[bytes, int] = {}
     for e in before:
-        if e.kind == "ballot.audited":
+        if e.kind == Kind.AUDITED:
             audit = e.payload.get("audit")
             audited = audit.get("ballot") if isinstance(audit, dict) else None
             try:
@@ -150,7 +140,7 @@ def check_tally(
     if not isinstance(seq, int) or not 0 <= seq < len(entries):
         raise TallyRefused(f"the tally's board position {seq!r} is not on the public board")
     entry = entries[seq]
-    if entry.kind != "tally.encrypted" or entry.hash != info.get("entry_hash"):
+    if entry.kind != Kind.TALLY or entry.hash != info.get("entry_hash"):
         raise TallyRefused(
             f"board entry {seq} is not the encrypted tally the server asks to decrypt"
         )
@@ -161,50 +151,56 @@ def check_tally(
     if payload.get("counted") != info.get("counted"):
         raise TallyRefused(f"the tally's 'counted' summary differs from board entry {seq}")
     before = entries[:seq]
-    defined = [e for e in before if e.kind == KIND_DEFINED]
+    defined = [e for e in before if e.kind == Kind.DEFINED]
     if not defined:
         raise TallyRefused("the board holds no election definition before the tally")
     definition = defined[-1].payload.get("definition")
+    if not isinstance(definition, dict):
+        raise TallyRefused("the election definition on the board is invalid: not an object")
     try:
-        mh = manifest_hash(definition)
-        manifest = ElectionManifest.from_definition(definition)
-    except (ManifestError, ValueError, TypeError) as exc:
-        raise TallyRefused(f"the election definition on the board is invalid: {exc}") from exc
+        _manifest, mh = read_definition(definition)
+    except ContextError as exc:
+        reason = exc.__cause__ or exc
+        raise TallyRefused(f"the election definition on the board is invalid: {reason}") from exc
     if mh != share.manifest_hash:
         raise TallyRefused("this key file belongs to another election (manifest hash differs)")
-    ceremonies = [e for e in before if e.kind == KIND_CEREMONY and e.seq > defined[-1].seq]
+    ceremonies = [e for e in before if e.kind == Kind.CEREMONY and e.seq > defined[-1].seq]
     if not ceremonies:
         raise TallyRefused("the board holds no key ceremony transcript before the tally")
+    transcript = ceremonies[-1].payload.get("transcript")
+    if not isinstance(transcript, dict):
+        raise TallyRefused("your key does not fit the published ceremony: no transcript")
+    texts = (json.dumps(definition), json.dumps(transcript))
     try:
-        result = verify_transcript(ceremonies[-1].payload.get("transcript"), mh)
-        share.check(result)
+        election = context_from_text(*texts)
+        share.check(election.ceremony)
+    except ContextError as exc:
+        reason = exc.__cause__ or exc
+        raise TallyRefused(f"your key does not fit the published ceremony: {reason}") from exc
     except (CeremonyError, ThresholdError) as exc:
         raise TallyRefused(f"your key does not fit the published ceremony: {exc}") from exc
-    keys = [result.verification_keys[i] for i in range(1, result.n + 1)]
-    fingerprint = election_fingerprint(mh, result.joint_public_key, keys)
+    manifest, result, fingerprint = election.manifest, election.ceremony, election.fingerprint
     overruled = sorted(
         str(e.payload.get("challenge"))
         for e in before
-        if e.kind == "challenge.decided" and e.payload.get("decision") == "overruled"
+        if e.kind == Kind.DECIDED and e.payload.get("decision") == "overruled"
     )
     counted_ballots: list[Any] = []
     counted_seqs: list[int] = []
     n_cast = 0
     for e in before:
-        if e.kind == "ballot.cast":
+        if e.kind == Kind.CAST:
             n_cast += 1
             counted_ballots.append(e.payload.get("ballot"))
             counted_seqs.append(e.seq)
-        elif e.kind == "ballot.challenged" and e.payload.get("challenge") in overruled:
+        elif e.kind == Kind.CHALLENGED and e.payload.get("challenge") in overruled:
             counted_ballots.append(e.payload.get("ballot"))
             counted_seqs.append(e.seq)
     try:
         parsed = [EncryptedBallot.from_json(b) for b in counted_ballots]
     except (BallotError, ValueError) as exc:
         raise TallyRefused(f"cannot recompute the tally from the board: {exc}") from exc
-    check_counted_ballots(
-        manifest, definition, result.joint_public_key, fingerprint, before, counted_seqs, parsed
-    )
+    check_counted_ballots(texts, before, counted_seqs, parsed)
     try:
         expected = aggregate(manifest, parsed)
         published = EncryptedTally.from_json(info.get("tally"), manifest)
@@ -267,7 +263,7 @@ def _check_units(
         raise TallyRefused("the unit subtotals sent differ from the tally entry on the board")
     first = set(overruled)
     if round_ == 2:
-        earlier = [e for e in before if e.kind == "tally.encrypted" and e.payload.get("round") == 1]
+        earlier = [e for e in before if e.kind == Kind.TALLY and e.payload.get("round") == 1]
         if not earlier:
             raise TallyRefused("a round-2 tally without a round-1 tally on the board")
         said = earlier[-1].payload.get("counted")
@@ -280,14 +276,14 @@ def _check_units(
     labels: list[str] = []
     members: list[tuple[str, Any]] = []  # (unit, ballot JSON) of the ballots counted now
     for e in before:
-        if e.kind not in ("ballot.cast", "ballot.challenged"):
+        if e.kind not in BALLOT_KINDS:
             continue
         unit = str(e.payload.get("unit", ""))
         labels.append(unit)
         challenge = e.payload.get("challenge")
-        if e.kind == "ballot.cast" or challenge in first:
+        if e.kind == Kind.CAST or challenge in first:
             base[unit] = base.get(unit, 0) + 1
-        if e.kind == "ballot.cast" or challenge in counted_now:
+        if e.kind == Kind.CAST or challenge in counted_now:
             members.append((unit, e.payload.get("ballot")))
     mapping = pool_units(base, labels, min_size)
     pools = pool_order(mapping.values())
@@ -317,6 +313,8 @@ def _check_units(
 
 @dataclass(frozen=True)
 class TallyOutcome:
+    """What one trustee's run did: the round, whether it was done already, whether it combined."""
+
     round: int
     ballots: int
     already: bool

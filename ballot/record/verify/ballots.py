@@ -1,0 +1,264 @@
+"""Ballot checks in worker processes, and the replay check over their findings.
+
+Workers receive chunks of raw board lines (bytes) and parse them themselves: sending
+parsed objects would cost more in pickling than the parsing does.  Each worker also
+recomputes its entries' chain hashes, so the main process only compares links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ballot.crypto.ballots import (
+    AuditedBallot,
+    BallotError,
+    EncryptedBallot,
+    check_audit,
+    layout,
+    tracker,
+    tracker_display,
+    verify_ballot,
+)
+from ballot.crypto.group import Element
+from ballot.crypto.manifest import ElectionManifest
+from ballot.election.context import context_from_text
+from ballot.record.chain import body_hash, check_at
+from ballot.record.election_record import RecordFormatError, parse_json
+from ballot.record.kinds import Kind
+from ballot.record.verify.report import failure
+from ballot.record.verify.scan import Lifecycle
+
+#: Ballots per worker task: big enough that pickling is negligible, small enough
+#: that both cores stay busy to the end and progress moves smoothly.
+CHUNK: Final = 400
+
+
+_W: dict[str, Any] = {}
+
+
+def init_worker(definition_text: str, transcript_text: str, units: bool = False) -> None:
+    """Each worker takes the election's context once; ``units``: sum per unit too.
+
+    :func:`~ballot.election.context.context_from_text` is cached per process, and the
+    main process filled that cache before forking, so a worker usually pays nothing.
+    """
+    election = context_from_text(definition_text, transcript_text)
+    _W["manifest"] = election.manifest
+    _W["units"] = units
+    _W["key"] = election.joint_public_key
+    _W["fingerprint"] = election.fingerprint
+
+
+@dataclass
+class ChunkResult:
+    """What one worker found in one chunk: failures, sums and alphas for the main process."""
+
+    errors: list[tuple[int, str]]
+    chain_errors: list[tuple[int, str]]
+    alphas: list[tuple[int, bytes]]  # seq, concatenated 32-byte alphas
+    sums: list[tuple[bytes, bytes]]  # per slot (all questions flat): alpha, beta sums
+    counted: int
+    excluded: dict[int, list[tuple[bytes, bytes]]]  # seq -> slot ciphertexts
+    audit_alphas: list[tuple[int, bytes]] = field(default_factory=list)  # audited ballots
+    # subtotals: per unit label, the sums and the number of the round-1 counted ballots
+    unit_sums: dict[str, list[tuple[bytes, bytes]]] = field(default_factory=dict)
+    unit_counts: dict[str, int] = field(default_factory=dict)
+
+
+def compact(value: object) -> bytes:
+    """Sorted compact JSON bytes: RFC 8785 for the plain entries :func:`plain` admits."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def plain(raw: bytes) -> bool:
+    """ASCII without escapes: then every string is printable ASCII, and for the
+    integers, strings, nulls, lists and objects of a strictly parsed ballot entry
+    sorted compact ``json.dumps`` is byte for byte RFC 8785 (same key order, same
+    string and integer spelling).  About 5x faster than the general encoder."""
+    return raw.isascii() and b"\\" not in raw
+
+
+def entry_hash(entry: dict[str, Any], fast: bool) -> str:
+    """An entry's chain hash; ``fast`` takes the compact encoder for a plain entry."""
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    if fast:
+        return hashlib.sha256(compact(body)).hexdigest()
+    return body_hash(body)
+
+
+def _check_audit_entry(seq: int, entry: dict[str, Any], out: ChunkResult) -> None:
+    """One ``ballot.audited`` entry: its chain hash, its opening (PROTOCOL 9.3), its tracker.
+
+    Audits are few (a voter's spot check) and cost about two ballots each, so they run
+    with the ballots; the general RFC 8785 encoder hashes them (no fast path needed).
+    """
+    manifest: ElectionManifest = _W["manifest"]
+    where = f"board entry {seq} ({Kind.AUDITED})"
+    try:
+        check_at(entry["at"])
+        if entry_hash(entry, False) != entry["hash"]:
+            out.chain_errors.append(
+                (seq, f"seq {seq}: its content does not match its hash (the entry was altered)")
+            )
+    except ValueError as exc:
+        out.chain_errors.append((seq, f"seq {seq}: {exc}"))
+    payload = entry["payload"]
+    try:
+        audited = AuditedBallot.from_json(payload.get("audit"))
+        check_audit(manifest, _W["key"], _W["fingerprint"], audited)
+        stated = tracker(audited.ballot)
+    except BallotError as exc:
+        out.errors.append((seq, f"{where}: the audit does not check out: {exc}"))
+        return
+    if stated != payload.get("tracker"):
+        out.errors.append((seq, f"{where}: the tracker is not the SHA-256 of the audited ballot"))
+        return
+    cts = [s.ciphertext for q in audited.ballot.questions for s in q.slots]
+    out.audit_alphas.append((seq, b"".join(bytes(ct.alpha) for ct in cts)))
+
+
+def check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> ChunkResult:
+    """Verify a chunk of worker entries: (seq, kind, raw line, counted in round 1?).
+
+    Also recomputes each entry's chain hash and time stamp here, in parallel,
+    so the main process only compares links.
+    """
+    manifest: ElectionManifest = _W["manifest"]
+    key: Element = _W["key"]
+    fp: bytes = _W["fingerprint"]
+    width = sum(layout(q).slot_count for q in manifest.questions)
+    col_a: list[list[Element]] = [[] for _ in range(width)]
+    col_b: list[list[Element]] = [[] for _ in range(width)]
+    errors: list[tuple[int, str]] = []
+    chain_errors: list[tuple[int, str]] = []
+    alphas: list[tuple[int, bytes]] = []
+    excluded: dict[int, list[tuple[bytes, bytes]]] = {}
+    counted = 0
+    out = ChunkResult(errors, chain_errors, alphas, [], 0, excluded)
+    by_unit = bool(_W.get("units"))
+    unit_cols: dict[str, tuple[list[list[Element]], list[list[Element]]]] = {}
+    for seq, kind, raw, included in items:
+        where = f"board entry {seq} ({kind})"
+        ballot: EncryptedBallot | None = None
+        try:
+            entry = parse_json(raw, where)
+        except RecordFormatError as exc:  # e.g. a duplicate key: two readings of one entry
+            chain_errors.append((seq, f"seq {seq}: {exc}"))
+            continue
+        if kind == Kind.AUDITED:
+            _check_audit_entry(seq, entry, out)
+            continue
+        payload = entry["payload"]
+        ballot_json = payload.get("ballot")
+        try:
+            ballot = EncryptedBallot.from_json(ballot_json)
+        except BallotError as exc:
+            errors.append((seq, f"{where}: {exc}"))
+        fast = (
+            ballot is not None
+            and plain(raw)
+            and set(payload) <= {"ballot", "tracker", "challenge", "unit"}
+            and all(isinstance(payload.get(k, ""), str) for k in ("tracker", "challenge", "unit"))
+        )
+        try:
+            check_at(entry["at"])
+            if entry_hash(entry, fast) != entry["hash"]:
+                chain_errors.append(
+                    (seq, f"seq {seq}: its content does not match its hash (the entry was altered)")
+                )
+        except ValueError as exc:  # a bad time, or content that cannot be canonicalised
+            chain_errors.append((seq, f"seq {seq}: {exc}"))
+        if ballot is None:
+            continue
+        try:
+            verify_ballot(manifest, key, fp, ballot)
+            stated = payload["tracker"]
+            if hashlib.sha256(compact(ballot_json)).hexdigest() != stated and (
+                tracker(ballot_json) != stated
+            ):
+                errors.append((seq, f"{where}: the tracker is not the SHA-256 of its ballot"))
+                continue
+        except BallotError as exc:
+            errors.append((seq, f"{where}: {exc}"))
+            continue
+        cts = [s.ciphertext for q in ballot.questions for s in q.slots]
+        alphas.append((seq, b"".join(bytes(ct.alpha) for ct in cts)))
+        if included:
+            counted += 1
+            for k, ct in enumerate(cts):
+                col_a[k].append(ct.alpha)
+                col_b[k].append(ct.beta)
+            if by_unit:
+                unit = payload.get("unit")
+                unit = unit if isinstance(unit, str) else ""
+                ua, ub = unit_cols.setdefault(
+                    unit, ([[] for _ in range(width)], [[] for _ in range(width)])
+                )
+                for k, ct in enumerate(cts):
+                    ua[k].append(ct.alpha)
+                    ub[k].append(ct.beta)
+                out.unit_counts[unit] = out.unit_counts.get(unit, 0) + 1
+        else:
+            excluded[seq] = [(bytes(ct.alpha), bytes(ct.beta)) for ct in cts]
+    out.sums = [
+        (bytes(Element.sum(a)), bytes(Element.sum(b))) for a, b in zip(col_a, col_b, strict=True)
+    ]
+    out.counted = counted
+    out.unit_sums = {
+        unit: [(bytes(Element.sum(a)), bytes(Element.sum(b))) for a, b in zip(*cols, strict=True)]
+        for unit, cols in unit_cols.items()
+    }
+    return out
+
+
+def chunks(items: list[tuple[int, str, bytes, bool]], size: int) -> Iterator[list[Any]]:
+    """The worker items in chunks of ``size``."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def check_replay(life: Lifecycle, results: Sequence[ChunkResult]) -> None:
+    """No tracker twice, no ciphertext twice, no audited ballot's ciphertext in a ballot."""
+    fail = failure("replay")
+    by_tracker: dict[str, int] = {}
+    for b in life.ballots:
+        if b.tracker in by_tracker:
+            raise fail(
+                f"board entry {b.seq} ({b.kind}) replays the ballot of entry "
+                f"{by_tracker[b.tracker]} (same tracker {tracker_display(b.tracker)})"
+            )
+        by_tracker[b.tracker] = b.seq
+    seen: dict[bytes, int] = {}
+    for seq, blob in sorted(a for r in results for a in r.alphas):
+        for k in range(0, len(blob), 32):
+            alpha = blob[k : k + 32]
+            if alpha in seen:
+                raise fail(
+                    f"board entry {seq} reuses a ciphertext of board entry {seen[alpha]} "
+                    f"(slot {k // 32}): a replayed ballot"
+                )
+            seen[alpha] = seq
+    # An audited ballot's opening is public: if any of its ciphertexts is also in a cast
+    # or challenged ballot, that voter's choice is exposed (and an audit is never cast).
+    kinds = {b.seq: b.kind for b in life.ballots}
+    audited: dict[bytes, int] = {}
+    for seq, blob in sorted(a for r in results for a in r.audit_alphas):
+        for k in range(0, len(blob), 32):
+            alpha = blob[k : k + 32]
+            if alpha in seen:
+                other = seen[alpha]
+                raise fail(
+                    f"board entry {other} ({kinds.get(other, 'ballot')}) reuses a ciphertext of "
+                    f"the audited ballot of board entry {seq} (slot {k // 32}): an audited "
+                    "(spoiled) ballot must never be cast, its choice is public"
+                )
+            if alpha in audited and audited[alpha] != seq:
+                raise fail(
+                    f"board entry {seq} ({Kind.AUDITED}) repeats the audited ballot of board "
+                    f"entry {audited[alpha]}"
+                )
+            audited[alpha] = seq

@@ -1,0 +1,61 @@
+"""``ballot verify RECORD``: a progress bar, the steps passed, then PASS or FAIL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ballot.record.verify.run import verify_record
+
+
+def main(record: Path, tracker: str | None, jobs: int | None) -> int:
+    """``ballot verify RECORD [--tracker T] [--jobs N]``: progress bar, then PASS or FAIL."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(soft_wrap=True)
+    with Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def tick(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total or None)
+            bar.update(tasks[step], completed=done, total=total or None)
+
+        report = verify_record(Path(record), jobs=jobs, progress=tick, tracker=tracker)
+    for step in report.passed:
+        console.print(f"  [green]ok[/green]   {step}")
+    if report.ok and report.result is not None:
+        r = report.result
+        console.print(
+            f"  eligible {r['eligible']}, cast {r['cast']}, challenged {r['challenged']} "
+            f"({r['undecided']} undecided; determinative: {'yes' if r['determinative'] else 'no'})"
+        )
+        for q in r["questions"]:
+            counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
+            console.print(f"  {q['id']}: {counts}; void {q['blank']} -> {q['outcome']['result']}")
+        for u in r.get("units", []):
+            name = u["unit"] or "other units"
+            for q in u["questions"]:
+                counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
+                console.print(f"    {name} ({u['ballots']} ballots) {q['id']}: {counts}")
+    if report.tracker is not None:
+        style = "green" if report.tracker.counted else "red"
+        console.print(f"[{style}]{report.tracker.message}[/{style}]")
+    if report.ok:
+        console.print(
+            f"[bold green]PASS[/bold green] election {report.election_id}: "
+            f"{report.ballots} ballots verified in {report.seconds:.1f} s"
+        )
+        if report.tracker is not None and not report.tracker.counted:
+            return 1
+        return 0
+    console.print(f"[bold red]FAIL[/bold red] ({report.failed_step}): {report.failure}")
+    return 1

@@ -1,0 +1,51 @@
+"""The server's signed heads: each on its board entry, the last on the last entry."""
+
+from __future__ import annotations
+
+from ballot.record.election_record import RecordFormatError
+from ballot.record.signing import SignatureError, SignedHead, verify_head_sequence
+from ballot.record.verify.ceremony import Context
+from ballot.record.verify.report import failure
+
+
+def check_heads(ctx: Context) -> None:
+    """Signed heads: every signature and link, each head on its board entry, and the
+    final head on the last entry (so nothing was appended, cut or rewritten after it)."""
+    fail = failure("signed heads")
+    lines = ctx.lines
+    try:
+        raw_key = ctx.record.json("server_key.json")
+        raw_heads = ctx.record.json("heads.json")
+    except RecordFormatError as exc:
+        raise fail(str(exc)) from exc
+    if (
+        not isinstance(raw_key, dict)
+        or set(raw_key) != {"algorithm", "public_key"}
+        or raw_key["algorithm"] != "ed25519"
+        or not isinstance(raw_key["public_key"], str)
+    ):
+        raise fail("server_key.json must be {'algorithm': 'ed25519', 'public_key': hex}")
+    public = raw_key["public_key"]
+    if not isinstance(raw_heads, list) or not raw_heads:
+        raise fail("heads.json must be a non-empty list of signed heads")
+    try:
+        heads = [SignedHead.from_json(h) for h in raw_heads]
+        verify_head_sequence(heads, public)
+    except SignatureError as exc:
+        raise fail(f"signature check failed: {exc}") from exc
+    for i, head in enumerate(heads):
+        if head.election_id != ctx.record.election_id:
+            raise fail(f"signed head {i} is for election {head.election_id!r}")
+        if head.seq >= len(lines) or lines[head.seq].hash != head.head_hash:
+            raise fail(
+                f"signed head {i} signs board entry {head.seq} with another hash than the "
+                "board has: the board was rewritten after it was signed"
+            )
+    last = heads[-1]
+    if last.seq != lines[-1].seq:
+        raise fail(
+            f"the final signed head covers board entry {last.seq}, but the board ends at "
+            f"entry {lines[-1].seq}: entries were added after the last signature"
+        )
+    if ctx.record.index["board_head"] != lines[-1].hash:
+        raise fail("record.json's board_head is not the hash of the last board entry")

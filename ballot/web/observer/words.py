@@ -1,0 +1,105 @@
+"""What the observer pages say, in the reader's language: the rule, an outcome, a time.
+
+Sentences go through the page's gettext, so every language shows the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from babel.dates import format_date, format_time
+from litestar import Request
+
+from ballot.election.outcome import OutcomeRule, RuleKind
+from ballot.i18n import BABEL_LOCALES, normalise
+from ballot.record.chain import parse_at
+from ballot.web.ballot_page import text_in
+
+
+def rule_words(rule: OutcomeRule | None, _: Callable[[str], str]) -> list[str]:
+    """The rule, in sentences a member can read."""
+    if rule is None:
+        return [_("The rule for this vote cannot be read from the definition.")]
+    t = str(rule.threshold)
+    if rule.kind is RuleKind.MAJORITY and t == "1/2":
+        out = [_("Rule: more than half of the valid votes must be in favour; a tie fails.")]
+    elif rule.kind is RuleKind.MAJORITY:
+        out = [_("Rule: more than %(share)s of the valid votes must be in favour.") % {"share": t}]
+    elif rule.kind is RuleKind.SUPERMAJORITY:
+        out = [_("Rule: at least %(share)s of the valid votes must be in favour.") % {"share": t}]
+    else:
+        out = [
+            _(
+                "Rule: a choice with more than %(share)s of the valid votes wins; otherwise "
+                "the top two go to a runoff."
+            )
+            % {"share": t}
+        ]
+    if rule.quorum_fraction is not None:
+        out.append(
+            _("Quorum: at least %(share)s of the eligible members must return a ballot.")
+            % {"share": str(rule.quorum_fraction)}
+        )
+    if rule.quorum_count is not None:
+        out.append(
+            _("Quorum: at least %(count)s ballots must be returned.") % {"count": rule.quorum_count}
+        )
+    out.append(_("Void (blank) ballots count towards turnout but are not valid votes."))
+    return out
+
+
+def outcome_words(result: str, label: Callable[[str], str], _: Callable[[str], str]) -> str:
+    """An outcome key of :class:`ballot.election.outcome.Outcome` in words."""
+
+    def names(ids: str) -> str:
+        return ", ".join(label(i) for i in ids.split(",") if i)
+
+    if result == "approved":
+        return _("Approved: the votes in favour meet the rule.")
+    if result == "rejected":
+        return _("Rejected: the votes in favour do not meet the rule.")
+    if result == "tie_fails":
+        return _("Rejected: the vote is tied, and a tie fails.")
+    if result == "no_quorum":
+        return _("No decision: turnout is below the quorum.")
+    if result == "no_valid_votes":
+        return _("No decision: there are no valid votes.")
+    if result.startswith("elected:"):
+        return _("Elected: %(name)s.") % {"name": label(result.removeprefix("elected:"))}
+    if result.startswith("runoff:"):
+        return _("No majority: a runoff between %(names)s follows.") % {
+            "names": names(result.removeprefix("runoff:"))
+        }
+    if result.startswith("runoff_tie:"):
+        sure, _sep, tied = result.removeprefix("runoff_tie:").partition(";")
+        text = _(
+            "No majority: a runoff follows, but %(names)s are tied for a place in it; the "
+            "committee breaks the tie by its rules."
+        ) % {"names": names(tied)}
+        if sure:
+            text += " " + _("Sure of a place in the runoff: %(names)s.") % {"names": names(sure)}
+        return text
+    return result
+
+
+def when(at: str, language: str) -> dict[str, str]:
+    """A board time as a date and a time of day (UTC) in the page's language."""
+    moment = parse_at(at)
+    locale = BABEL_LOCALES.get(language, "en")
+    return {
+        "iso": at,
+        "date": format_date(moment, format="long", locale=locale),
+        "time": format_time(moment, format="HH:mm", locale=locale),
+    }
+
+
+def page_language(request: Request[Any, Any, Any], lang: str | None, offered: list[str]) -> str:
+    """The language asked for (query, then browser), among those the election offers."""
+    language = normalise(lang or request.headers.get("accept-language"))
+    return language if language in offered else offered[0]
+
+
+def page_title(definition: Mapping[str, Any] | None, language: str, fallback: str) -> str:
+    """The election's title in ``language`` (``fallback`` when the board has none)."""
+    return text_in((definition or {}).get("title"), language) or fallback
