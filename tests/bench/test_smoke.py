@@ -21,6 +21,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 PROGRAMS = sorted(p for p in BENCH.glob("*.py") if 'if __name__ == "__main__"' in p.read_text())
 #: What each known program must print (any line for a program not listed here: the duty).
 FIGURES = {
+    "browser_crypto.py": [r"weight before", r"1 question \(yes/no\)", r"cpu duty after"],
     "cast.py": [
         r"cast \(\d+ clients",
         r"ratio cast / bare verification: \d",
