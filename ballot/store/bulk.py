@@ -106,6 +106,9 @@ async def insert_rows(
     back.  Columns left out get NULL or the database's own default (the id).
     """
     table = cast(Table, model.__table__)
+    # What session.execute would do first: pending ORM changes (the election these rows
+    # refer to, say) reach the database before rows that bypass the ORM.
+    await session.flush()
     connection = await session.connection()
     dialect = connection.dialect
     bound = _as_bound(rows, _processors(table, columns, dialect))
