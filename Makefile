@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/ballot: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[server,test]'
 	touch $(BIN)/ballot
 
 install: $(BIN)/ballot
@@ -19,11 +19,13 @@ demo: install
 lint: install
 	$(BIN)/ruff check ballot tests bench
 	$(BIN)/ruff format --check ballot tests bench
-	$(BIN)/mypy ballot/crypto ballot/record
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
+# Two workers (pytest-xdist), each file on one worker so a module's live server starts once.
 test: install lint
 	@if [ -d tests/js ]; then node --test tests/js/; fi
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 # Every program in bench/ at its smoke size, on both engines where it takes --db (also
 # part of `make test`; this runs them alone). Figures: docs/PERFORMANCE.md.

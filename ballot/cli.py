@@ -1,8 +1,8 @@
 """The ``ballot`` command: serve, migrate, accounts, roll import, reminders, worker, demo.
 
 Every command reads its configuration from ``BALLOT_*`` environment variables (see
-:mod:`ballot.config`).  Commands that change an election write the same audit entries
-as the web pages (the actor is ``cli:<user>``).
+:mod:`ballot.config`).  Commands that change an election go through :mod:`ballot.service`
+and write the same activity-log entries as the web pages (the actor is ``cli:<user>``).
 """
 
 from __future__ import annotations
@@ -61,11 +61,11 @@ async def _with_session(settings: Settings, work: Any) -> Any:
 
 
 def _context(settings: Settings) -> Any:
+    from ballot.service.acting import Acting
     from ballot.store.serverkey import load_or_create
     from ballot.store.types import utcnow
-    from ballot.web.operations import Context
 
-    return Context(
+    return Acting(
         settings=settings,
         board_key=load_or_create(settings.secret_key_file).board_key,
         actor=_actor(),
@@ -115,8 +115,8 @@ def admin_create(
     ] = False,
 ) -> None:
     """Create a committee account (the first admin, observers, trustees)."""
-    from ballot.store.accounts import AccountError, create_account
-    from ballot.store.audit import audit
+    from ballot.election.refusal import Refused
+    from ballot.service.accounts import create_account
     from ballot.store.types import utcnow
 
     if password_stdin:
@@ -129,18 +129,15 @@ def admin_create(
 
     async def work(session: Any) -> None:
         now = utcnow()
-        account = await create_account(
-            session, email=email, name=name, role=role, password=password, now=now
-        )
-        await audit(
-            session, _actor(), "account_created", now, email=account.email, role=account.role
+        await create_account(
+            session, _actor(), email=email, name=name, role=role, password=password, now=now
         )
         await session.commit()
 
     try:
         asyncio.run(_with_session(settings, work))
-    except AccountError as exc:
-        _fail(str(exc))
+    except Refused as exc:
+        _fail(exc.message)
     console.print(f"created {role} account {email.strip().lower()}")
 
 
@@ -152,9 +149,9 @@ def roll_import(
     ],
 ) -> None:
     """Import a voter roll CSV: every row, or nothing (each bad row is listed)."""
-    from ballot.store.audit import audit
-    from ballot.store.roll import import_roll
-    from ballot.web import operations as ops
+    from ballot.election.refusal import Refused
+    from ballot.service import voters
+    from ballot.service.acting import get_election
 
     settings = Settings.from_env()
     try:
@@ -164,13 +161,9 @@ def roll_import(
     ctx = _context(settings)
 
     async def work(session: Any) -> Any:
-        e = await ops.get_election(session, election, lock=True)
-        ops.require_roll_editable(e)
-        result = await import_roll(session, election, text)
+        e = await get_election(session, election, lock=True)
+        result = await voters.import_roll(session, ctx, e, text)
         if result.ok:
-            await audit(
-                session, ctx.actor, "roll_imported", ctx.now, election, rows=result.imported
-            )
             await session.commit()
         else:
             await session.rollback()
@@ -178,7 +171,7 @@ def roll_import(
 
     try:
         result = asyncio.run(_with_session(settings, work))
-    except ops.OperationError as exc:
+    except Refused as exc:
         _fail(exc.message)
     if not result.ok:
         table = Table("line", "column", "problem", title="The roll was not imported")
@@ -195,9 +188,10 @@ def record_export(
     out: Annotated[Path, typer.Argument(help="where to write the record (.zip)")],
 ) -> None:
     """Write an election's record (board, signed heads, ceremony, result) for `ballot verify`."""
+    from ballot.election.refusal import Refused
+    from ballot.service.acting import get_election
     from ballot.store.record_export import RecordUnavailable, export_record
     from ballot.store.serverkey import load_or_create
-    from ballot.web import operations as ops
 
     settings = Settings.from_env()
     if not Path(settings.secret_key_file).exists():
@@ -206,12 +200,12 @@ def record_export(
     public = load_or_create(settings.secret_key_file).board_key.public_hex
 
     async def work(session: Any) -> None:
-        await ops.get_election(session, election)
+        await get_election(session, election)
         await export_record(session, election, public, out)
 
     try:
         asyncio.run(_with_session(settings, work))
-    except ops.OperationError as exc:
+    except Refused as exc:
         _fail(exc.message)
     except RecordUnavailable as exc:
         _fail(f"no record for {election}: {exc}")
@@ -223,20 +217,22 @@ def record_export(
 @app.command()
 def reminders(election: Annotated[str, typer.Argument(help="election id")]) -> None:
     """Send a reminder (with a fresh link) to every member who has not voted yet."""
-    from ballot.web import operations as ops
+    from ballot.election.refusal import Refused
+    from ballot.service.acting import get_election
+    from ballot.service.voters import send_reminders
 
     settings = Settings.from_env()
     ctx = _context(settings)
 
     async def work(session: Any) -> int:
-        e = await ops.get_election(session, election)
-        queued = await ops.send_reminders(session, ctx, e)
+        e = await get_election(session, election)
+        queued = await send_reminders(session, ctx, e)
         await session.commit()
         return queued
 
     try:
         queued = asyncio.run(_with_session(settings, work))
-    except ops.OperationError as exc:
+    except Refused as exc:
         _fail(exc.message)
     console.print(f"queued {queued} reminders")
 
@@ -244,9 +240,9 @@ def reminders(election: Annotated[str, typer.Argument(help="election id")]) -> N
 @app.command()
 def schedule() -> None:
     """Open and close votes whose time has come (once; the worker and server do it continuously)."""
+    from ballot.service.schedule import run_schedule_once
     from ballot.store.serverkey import load_or_create
     from ballot.store.types import utcnow
-    from ballot.web.background import run_schedule_once
 
     settings = Settings.from_env()
 
@@ -272,7 +268,7 @@ def worker(
     import signal
 
     from ballot.logs import configure_logging
-    from ballot.web.background import run_worker
+    from ballot.service.schedule import run_worker
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)  # JSON lines, redacted

@@ -18,6 +18,14 @@
 | BALLOT_RATE_WINDOW | 60 | length in seconds of the sliding window both limits count in |
 | BALLOT_HSTS | true | send Strict-Transport-Security (turn off only for plain-HTTP demos) |
 | BALLOT_LOG_FORMAT / BALLOT_LOG_LEVEL | json / INFO | `json` (one object per line) or `text`; the level of the root logger |
+| BALLOT_ARGON2_PROFILE | production | Argon2id cost of new password hashes and key files: `production`, or `test` (cheap; for the test suite only) |
+
+The Argon2 profile is not a field of :class:`Settings`: it is read when a password is
+hashed or a key file sealed (the trustee tool has no Settings), by
+:func:`ballot.crypto.argon2_cost.argon2_profile`;
+deployments never set it.
+Each hash and key file records its own parameters, so whatever was made under the
+test profile still verifies and opens under production settings.
 
 The rate limits are counted in each server process: with N uvicorn workers a client
 can reach N times the limit, which is why nginx enforces the global limit in front
@@ -30,6 +38,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from ballot.crypto.argon2_cost import ARGON2_PROFILES as ARGON2_PROFILES
+from ballot.crypto.argon2_cost import argon2_profile as argon2_profile
 
 PREFIX = "BALLOT_"
 

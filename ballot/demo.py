@@ -16,12 +16,14 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from ballot.config import Settings
-from ballot.store.tokens import IssuedToken
+
+if TYPE_CHECKING:
+    from ballot.store.tokens import IssuedToken
 
 console = Console(soft_wrap=True)
 MARKER = ".ballot-demo"
@@ -131,6 +133,8 @@ def _definition(now: Any) -> dict[str, Any]:
 async def build_demo(directory: Path, settings: Settings) -> DemoResult:
     """Create the demo election, open it, and return what to print."""
     from ballot.migrations import upgrade_engine
+    from ballot.service import ceremony, lifecycle
+    from ballot.service.acting import Acting
     from ballot.store import accounts
     from ballot.store.db import make_engine, make_session_factory
     from ballot.store.elections import create_election, parse_definition
@@ -138,7 +142,6 @@ async def build_demo(directory: Path, settings: Settings) -> DemoResult:
     from ballot.store.roll import import_roll
     from ballot.store.serverkey import load_or_create
     from ballot.store.types import utcnow
-    from ballot.web import operations as ops
 
     engine = make_engine(settings.database_url)
     await upgrade_engine(engine)
@@ -146,7 +149,7 @@ async def build_demo(directory: Path, settings: Settings) -> DemoResult:
     board_key = load_or_create(settings.secret_key_file).board_key
     now = utcnow()
     issued: list[IssuedToken] = []
-    ctx = ops.Context(settings, board_key, "demo", now, on_issued=issued.extend)
+    ctx = Acting(settings, board_key, "demo", now, on_issued=issued.extend)
     try:
         async with factory() as db:
             admin = ("admin@demo.invalid", secrets.token_urlsafe(9))
@@ -180,12 +183,12 @@ async def build_demo(directory: Path, settings: Settings) -> DemoResult:
                 )
             result = await import_roll(db, election.id, ROLL)
             assert result.ok, result.problems
-            await ops.transition(db, ctx, election, "key_ceremony")
+            await lifecycle.transition(db, ctx, election, "key_ceremony")
             passphrases = [secrets.token_urlsafe(12) for _ in trustees]
-            sealed = await ops.run_local_ceremony(db, ctx, election, passphrases)
+            sealed = await ceremony.run_local_ceremony(db, ctx, election, passphrases)
             key_files = write_trustee_keys(directory, sealed, passphrases)
-            await ops.transition(db, ctx, election, "ready")
-            await ops.transition(db, ctx, election, "open")
+            await lifecycle.transition(db, ctx, election, "ready")
+            await lifecycle.transition(db, ctx, election, "open")
             await db.commit()
     finally:
         await engine.dispose()
@@ -264,8 +267,8 @@ async def serve_demo(result: DemoResult) -> None:
     import uvicorn
 
     from ballot.mail.sink import MailSink
+    from ballot.service.schedule import run_worker
     from ballot.web.app import create_app
-    from ballot.web.background import run_worker
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command chatter
     mail_folder = result.settings.secret_key_file.parent / "mail"

@@ -17,18 +17,10 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import BaseLoader, Environment
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+from ballot.election.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from ballot.election.languages import LANGUAGES as LANGUAGES
 
-#: code -> name of the language in that language (shown in the switcher).
-LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "es": "Español",
-    "ko": "한국어",
-    "zh": "简体中文",
-    "vi": "Tiếng Việt",
-    "tl": "Tagalog",
-}
-DEFAULT_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).parent / "locale"
 
 
 def normalise(code: str | None) -> str:

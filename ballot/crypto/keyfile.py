@@ -39,16 +39,20 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ballot.crypto.argon2_cost import argon2_profile
+
 from .group import GroupError, hex_bytes
 
 __all__ = [
     "DEFAULT_PARAMS",
     "FORMAT",
+    "TEST_PARAMS",
     "Argon2Params",
     "KeyFileError",
     "MalformedKeyFile",
     "WrongPassphraseOrDamaged",
     "open_key",
+    "profile_params",
     "read_label",
     "seal_key",
 ]
@@ -111,6 +115,16 @@ class Argon2Params:
 
 
 DEFAULT_PARAMS = Argon2Params()
+#: The smallest cost Argon2id allows: for the test suite (BALLOT_ARGON2_PROFILE=test) only.
+TEST_PARAMS = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def profile_params() -> Argon2Params:
+    """The sealing cost of the configured profile: the defaults unless the tests ask.
+
+    Opening never depends on it: a file records its own parameters.
+    """
+    return TEST_PARAMS if argon2_profile() == "test" else DEFAULT_PARAMS
 
 
 def _canonical(obj: object) -> bytes:
@@ -156,18 +170,19 @@ def seal_key(
     passphrase: str,
     *,
     label: str = "",
-    params: Argon2Params = DEFAULT_PARAMS,
+    params: Argon2Params | None = None,
 ) -> bytes:
     """Encrypt ``secret`` under ``passphrase``; returns the whole file's bytes.
 
     ``label`` is stored in clear (authenticated), e.g. "Trustee 2, Branch 7
     ballot 2026", so a trustee can tell files apart without the passphrase.
-    Tests pass small ``params``; production keeps the defaults.
+    Without ``params`` the configured profile's cost is used (production: the defaults).
     """
     if not passphrase:
         raise ValueError("the passphrase must not be empty")
     if len(label) > MAX_LABEL_CHARS:
         raise ValueError(f"the label is longer than {MAX_LABEL_CHARS} characters")
+    params = params or profile_params()
     params.check()
     salt = secrets.token_bytes(SALT_LEN)
     nonce = secrets.token_bytes(NONCE_LEN)

@@ -15,7 +15,7 @@ Byte-level rules (``docs/PROTOCOL.md``):
   JSON of the definition.  Floats are refused anywhere in the definition:
   their canonical form is a rendering choice other implementations get wrong,
   and the election needs none.
-* ``election_fingerprint`` = SHA-256 over framed parts (``transcript.encode_part``:
+* ``election_fingerprint`` = SHA-256 over framed parts (``fiat_shamir.encode_part``:
   4-byte big-endian length, then bytes) of the tag ``ballot/v1/fingerprint``,
   the manifest hash, the joint public key K and each trustee verification key
   in trustee order.  Every proof's Fiat-Shamir challenge includes the
@@ -32,8 +32,8 @@ from typing import Final
 
 import rfc8785
 
+from .fiat_shamir import DOMAIN_PREFIX, encode_part
 from .group import Element
-from .transcript import DOMAIN_PREFIX, encode_part
 
 __all__ = [
     "MAX_OPTIONS",

@@ -29,8 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .elgamal import Ciphertext, small_multiple
+from .fiat_shamir import Part, fiat_shamir_challenge
 from .group import Element, GroupError, Scalar, base_mul
-from .transcript import Part, challenge
 
 __all__ = [
     "EqualityProof",
@@ -81,7 +81,7 @@ class SchnorrProof:
     def verify(self, public: Element, fingerprint: bytes, context: Sequence[Part]) -> None:
         """``context`` says what X is (e.g. trustee index and coefficient index)."""
         commitment = base_mul(self.response) - public * self.challenge
-        expected = challenge(self.TAG, fingerprint, [*context, public, commitment])
+        expected = fiat_shamir_challenge(self.TAG, fingerprint, [*context, public, commitment])
         if expected != self.challenge:
             raise ProofError("Schnorr proof of knowledge does not verify")
 
@@ -103,7 +103,7 @@ def prove_schnorr(
 ) -> SchnorrProof:
     u = rng()
     public = base_mul(secret)
-    c = challenge(SchnorrProof.TAG, fingerprint, [*context, public, base_mul(u)])
+    c = fiat_shamir_challenge(SchnorrProof.TAG, fingerprint, [*context, public, base_mul(u)])
     return SchnorrProof(c, u + c * secret)
 
 
@@ -134,7 +134,7 @@ class EqualityProof:
     ) -> None:
         t1 = g * self.response - a * self.challenge
         t2 = h * self.response - c_ * self.challenge
-        expected = challenge(self.TAG, fingerprint, [*context, g, a, h, c_, t1, t2])
+        expected = fiat_shamir_challenge(self.TAG, fingerprint, [*context, g, a, h, c_, t1, t2])
         if expected != self.challenge:
             raise ProofError("Chaum-Pedersen proof of equal discrete logarithms does not verify")
 
@@ -158,7 +158,7 @@ def prove_equality(
 ) -> EqualityProof:
     u = rng()
     a, c_ = g * witness, h * witness
-    c = challenge(EqualityProof.TAG, fingerprint, [*context, g, a, h, c_, g * u, h * u])
+    c = fiat_shamir_challenge(EqualityProof.TAG, fingerprint, [*context, g, a, h, c_, g * u, h * u])
     return EqualityProof(c, u + c * witness)
 
 
@@ -171,8 +171,8 @@ class RangeProof:
 
     One branch per candidate value j, each a Chaum-Pedersen proof that
     (alpha, beta - j*B) = (r*B, r*K).  All but the true branch are simulated;
-    the branch challenges must add up to the hash of the whole transcript, so
-    at most one branch can be simulated-free, i.e. actually known.
+    the branch challenges must add up to the hash of the whole statement and
+    commitments, so at most one branch can be simulated-free, i.e. actually known.
     """
 
     lo: int
@@ -205,7 +205,7 @@ class RangeProof:
             commitments.append(base_mul(v_j) - ct.alpha * c_j)
             commitments.append(public_key * v_j - shifted * c_j)
             total = total + c_j
-        expected = challenge(
+        expected = fiat_shamir_challenge(
             self.TAG, fingerprint, [*context, public_key, ct.alpha, ct.beta, lo, hi, *commitments]
         )
         if expected != total:
@@ -266,7 +266,7 @@ def prove_range(
         challenges[idx], responses[idx] = c_j, v_j
         shifted = ct.beta - small_multiple(j)
         commitments += [base_mul(v_j) - ct.alpha * c_j, public_key * v_j - shifted * c_j]
-    c = challenge(
+    c = fiat_shamir_challenge(
         RangeProof.TAG, fingerprint, [*context, public_key, ct.alpha, ct.beta, lo, hi, *commitments]
     )
     real = m - lo

@@ -11,7 +11,7 @@ Columns: ``member_id``, ``name``, ``email``, ``language`` (required); ``unit`` (
 ignored, so that a misspelt ``challenged`` column cannot silently drop every challenge
 (and personal data the vote does not need is not uploaded).
 
-Languages must be ones ballot ships (:data:`ballot.i18n.LANGUAGES`).  An unknown code is an
+Languages must be ones ballot ships (:data:`ballot.election.languages.LANGUAGES`).  An unknown code is an
 error, never a silent fall-back to English: each member must get a ballot entirely in
 their own language.
 """
@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ballot.i18n import LANGUAGES
+from ballot.election.languages import LANGUAGES
 
 REQUIRED = ("member_id", "name", "email", "language")
 OPTIONAL = ("unit", "challenged")
@@ -83,7 +83,7 @@ class RollRow:
     member_id: str
     name: str
     email: str  # lower-cased
-    language: str  # one of ballot.i18n.LANGUAGES
+    language: str  # one of ballot.election.languages.LANGUAGES
     unit: str  # "" when the file has no unit
     challenged: bool
     line: int = 0  # where the row starts in the file

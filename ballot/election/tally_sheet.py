@@ -25,9 +25,6 @@ from ballot.election.challenges import Determination
 from ballot.election.outcome import Counts, Outcome, OutcomeRule
 from ballot.election.result import MIN_UNIT_SIZE, judge
 
-#: The same threshold as the board's unit subtotals (:data:`ballot.election.result.MIN_UNIT_SIZE`).
-DEFAULT_MIN_UNIT_SIZE = MIN_UNIT_SIZE
-
 
 @dataclass(frozen=True)
 class UnitSubtotal:
@@ -106,7 +103,7 @@ def build_tally_sheet(
     *,
     certified: bool = False,
     units: Mapping[str, Counts] | None = None,
-    min_unit_size: int = DEFAULT_MIN_UNIT_SIZE,
+    min_unit_size: int = MIN_UNIT_SIZE,
     sustained: int = 0,
     overruled: int = 0,
 ) -> TallySheet:

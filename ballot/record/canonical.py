@@ -10,11 +10,12 @@ the one place where independent JCS implementations are known to disagree.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
 import rfc8785
+
+from ballot.record.bounded_json import bounded_loads
 
 #: A JSON value as the protocol uses it (no floats).
 JSON: TypeAlias = "bool | int | str | list[JSON] | dict[str, JSON] | None"
@@ -65,14 +66,14 @@ def sha256_hex(data: bytes) -> str:
 
 
 def strict_loads(data: bytes | str) -> Any:
-    """Parse JSON strictly: UTF-8, no duplicate keys, no NaN or Infinity.
+    """Parse JSON strictly: UTF-8, no duplicate keys, no NaN or Infinity, within bounds.
 
     A duplicate key would let two readers of the same bytes see two different
-    values; NaN and Infinity are not JSON.  Raises ``ValueError`` (including
-    ``UnicodeDecodeError``) with the reason.
+    values; NaN and Infinity are not JSON; deep nesting and over-long numbers are
+    refused before parsing (:mod:`ballot.record.bounded_json`).  Raises ``ValueError``
+    (including ``UnicodeDecodeError`` and ``JSONBoundsError``) with the reason.
     """
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_not_json)
+    return bounded_loads(data, object_pairs_hook=_no_duplicate_keys, parse_constant=_not_json)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -33,16 +33,17 @@ import hashlib
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import rfc8785
 
 from ballot.election.result import RESULT_FORMAT as _RESULT_FORMAT
+from ballot.record.bounded_json import JSONBoundsError
 from ballot.record.canonical import strict_loads
 from ballot.record.kinds import NOTE_PREFIX as NOTE_PREFIX
 from ballot.record.kinds import Kind
+from ballot.record.reader import BoardRead, RecordFormatError, RecordZip, ceiling
 
 __all__ = [
     "INDEX_NAME",
@@ -72,9 +73,7 @@ MEMBER_NAMES: Final = (
 #: 1980-01-01 00:00:00, the earliest ZIP date: members carry no real time, so
 #: the bytes of a record depend only on its contents.
 _ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
-#: Refuse members that decompress to more than this (a hostile ZIP bomb);
-#: a million-ballot board is about 1 GB.
-MAX_MEMBER_BYTES: Final = 4 * 1024**3
+BOARD_NAME: Final = "board.jsonl"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 # The board's kinds are named in ballot.record.kinds; these aliases keep older imports working
@@ -100,10 +99,6 @@ RESULT_FORMAT: Final = _RESULT_FORMAT
 def slot_label(question: int, slot: int) -> str:
     """The label that binds a partial decryption to its tally slot: ``q<question>/s<slot>``."""
     return f"q{question}/s{slot}"
-
-
-class RecordFormatError(ValueError):
-    """The file is not a well-formed election record (the message says what is wrong)."""
 
 
 def canonical(value: object) -> bytes:
@@ -178,54 +173,102 @@ def _info(name: str) -> zipfile.ZipInfo:
     return info
 
 
-@dataclass(frozen=True)
 class ElectionRecord:
-    """A record as read from disk: the parsed index and every member's raw bytes.
+    """A record opened from disk: its parsed index, its members read on demand.
 
-    Nothing is trusted yet: :meth:`check_members` compares the bytes with the
-    index, and the verifier checks everything else.
+    Nothing is trusted yet: :meth:`check_members` streams every member once within
+    the bounds of :mod:`ballot.record.reader`, compares it with the index and keeps
+    it (the board as its lines); the verifier checks everything else.
     """
 
-    index: Mapping[str, Any]
-    members: Mapping[str, bytes]
+    def __init__(self, index: Mapping[str, Any], container: RecordZip) -> None:
+        self.index = index
+        self._zip = container
+        self._data: dict[str, bytes] = {}
+        self._board: BoardRead | None = None
 
     @property
     def election_id(self) -> str:
         return str(self.index["election_id"])
 
+    def _stated(self, name: str) -> int:
+        return next(int(m["bytes"]) for m in self.index["members"] if m["name"] == name)
+
+    def _limit(self, name: str) -> int:
+        return ceiling(name, INDEX_NAME, BOARD_NAME)
+
+    def _read_board(self) -> BoardRead:
+        if self._board is None:
+            self._zip.check_size(BOARD_NAME, self._stated(BOARD_NAME), self._limit(BOARD_NAME))
+            self._board = self._zip.read_lines(BOARD_NAME, self._limit(BOARD_NAME))
+        return self._board
+
+    def _read(self, name: str) -> tuple[bytes, str]:
+        self._zip.check_size(name, self._stated(name), self._limit(name))
+        data, digest = self._zip.read(name, self._limit(name))
+        self._data[name] = data
+        return data, digest
+
     def check_members(self) -> None:
-        """Every member listed with the right size and SHA-256, and nothing unlisted."""
+        """Every member within its bounds, with the right size and SHA-256, its JSON
+        within the depth and number bounds; read once and kept."""
         for item in self.index["members"]:
             name = item["name"]
-            data = self.members[name]
-            if len(data) != item["bytes"] or _sha256(data) != item["sha256"]:
+            if name == BOARD_NAME:
+                board = self._read_board()
+                size, digest = board.size, board.sha256
+            else:
+                data, digest = self._read(name)
+                size = len(data)
+            if size != item["bytes"] or digest != item["sha256"]:
                 raise RecordFormatError(
                     f"member {name} does not match its SHA-256 in {INDEX_NAME} "
                     "(changed after the record was written)"
                 )
+            if name != BOARD_NAME:
+                _check_bounds(self._data[name], name)
+
+    @property
+    def members(self) -> Mapping[str, bytes]:
+        """Every member's bytes (the board joined again): for tools and tests, not the verifier."""
+        out: dict[str, bytes] = {}
+        for name in MEMBER_NAMES:
+            if name == BOARD_NAME:
+                out[name] = b"".join(line + b"\n" for line in self._read_board().lines)
+            else:
+                out[name] = self._data[name] if name in self._data else self._read(name)[0]
+        return out
 
     def json(self, name: str) -> Any:
-        """Parse a JSON member (refusing duplicate keys and non-finite numbers)."""
-        return parse_json(self.members[name], name)
+        """Parse a JSON member (refusing duplicate keys, non-finite numbers, deep nesting)."""
+        data = self._data[name] if name in self._data else self._read(name)[0]
+        return parse_json(data, name)
 
     def board_lines(self) -> list[bytes]:
         """The lines of board.jsonl, without their line ends (no empty lines allowed)."""
-        data = self.members["board.jsonl"]
-        if not data:
-            return []
-        if not data.endswith(b"\n"):
-            raise RecordFormatError("board.jsonl must end with a line feed")
-        lines = data[:-1].split(b"\n")
-        for i, line in enumerate(lines):
-            if not line.strip():
-                raise RecordFormatError(f"board.jsonl line {i + 1} is empty")
-        return lines
+        board = self._read_board()
+        if board.fault is not None:
+            raise RecordFormatError(board.fault)
+        return board.lines
+
+
+def _check_bounds(data: bytes, where: str) -> None:
+    """Refuse a member beyond the JSON bounds at once (its syntax is checked where it is used)."""
+    try:
+        strict_loads(data)
+    except JSONBoundsError as exc:
+        raise RecordFormatError(f"{where}: {exc} (PROTOCOL 11.6)") from exc
+    except ValueError:
+        pass
 
 
 def parse_json(data: bytes | str, where: str) -> Any:
-    """Strict JSON: UTF-8, no duplicate keys (two readers must never see two values)."""
+    """Strict JSON: UTF-8, no duplicate keys (two readers must never see two values),
+    within the depth and number bounds."""
     try:
         return strict_loads(data)
+    except JSONBoundsError as exc:
+        raise RecordFormatError(f"{where}: {exc} (PROTOCOL 11.6)") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise RecordFormatError(f"{where} is not valid JSON: {exc}") from exc
 
@@ -234,35 +277,18 @@ def read_record(path: Path) -> ElectionRecord:
     """Open a record; check its container and index shape (not yet the hashes).
 
     Refused: not a ZIP; duplicate or unexpected member names (which also stops
-    path tricks such as ``../x``); a missing member; an index with another
-    format tag or a malformed member list.
+    path tricks such as ``../x``), directory or link entries; a missing member; an
+    index beyond its bounds, with another format tag or a malformed member list.
+    Members are not read yet (:meth:`ElectionRecord.check_members` does).
     """
-    try:
-        zf = zipfile.ZipFile(Path(path))
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise RecordFormatError(f"not a readable election record (ZIP): {exc}") from exc
-    with zf:
-        infos = zf.infolist()
-        names = [i.filename for i in infos]
-        allowed = {INDEX_NAME, *MEMBER_NAMES}
-        for name in names:
-            if names.count(name) > 1:
-                raise RecordFormatError(f"the record holds {name} twice")
-            if name not in allowed:
-                raise RecordFormatError(f"unexpected file in the record: {name!r}")
-        for name in (INDEX_NAME, *MEMBER_NAMES):
-            if name not in names:
-                raise RecordFormatError(f"the record has no {name}")
-        for info in infos:
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise RecordFormatError(f"{info.filename} is implausibly large")
-        try:
-            raw = {name: zf.read(name) for name in names}
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise RecordFormatError(f"the record is damaged: {exc}") from exc
-    index = parse_json(raw.pop(INDEX_NAME), INDEX_NAME)
+    container = RecordZip(Path(path), (*MEMBER_NAMES, INDEX_NAME))
+    index_limit = ceiling(INDEX_NAME, INDEX_NAME, BOARD_NAME)
+    info = container.infos[INDEX_NAME]
+    container.check_size(INDEX_NAME, info.file_size, index_limit)  # no index to state it
+    raw, _ = container.read(INDEX_NAME, index_limit)
+    index = parse_json(raw, INDEX_NAME)
     _check_index(index)
-    return ElectionRecord(index, raw)
+    return ElectionRecord(index, container)
 
 
 def _check_index(index: Any) -> None:

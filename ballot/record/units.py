@@ -26,14 +26,13 @@ the verifier compute exactly the same pools (PROTOCOL 10.5):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any
 
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.tally import EncryptedTally
 from ballot.election.result import MIN_UNIT_SIZE, OTHER_UNITS, pool_order
 
 __all__ = [
-    "DEFAULT_MIN_SIZE",
     "OTHER_UNITS",
     "SubtotalsError",
     "pool_order",
@@ -42,9 +41,6 @@ __all__ = [
     "unit_labelled",
     "unit_slot_label",
 ]
-
-#: The minimum pool size when the definition does not say (the one small-unit threshold).
-DEFAULT_MIN_SIZE: Final = MIN_UNIT_SIZE
 
 
 class SubtotalsError(ValueError):
@@ -66,7 +62,7 @@ def subtotal_min_size(definition: Mapping[str, Any]) -> int | None:
         }
     ):
         raise SubtotalsError("'subtotals' must be {'by': 'unit', 'min_size': m}")
-    size = spec.get("min_size", DEFAULT_MIN_SIZE)
+    size = spec.get("min_size", MIN_UNIT_SIZE)
     if type(size) is not int or size < 1:
         raise SubtotalsError("the subtotals' min_size must be a whole number of at least 1")
     return size

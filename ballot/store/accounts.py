@@ -18,15 +18,26 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.config import argon2_profile
 from ballot.store.models import Account, LoginFailure, WebSession
 
 ROLES = ("admin", "observer", "trustee")
 SESSION_LIFETIME = timedelta(hours=12)
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_LIMIT = 5
-_hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
+# argon2-cffi's default type is Argon2id; its defaults are the production cost.  The test
+# profile (BALLOT_ARGON2_PROFILE=test) is the cheapest; a hash records its own parameters.
+_HASHERS = {
+    "production": PasswordHasher(),
+    "test": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
 # Verifying against this keeps an unknown email as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_DUMMY_HASH = _HASHERS["production"].hash(secrets.token_hex(16))
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher of the configured profile (read per call: the tests set it per process)."""
+    return _HASHERS[argon2_profile()]
 
 
 class AccountError(ValueError):
@@ -34,12 +45,12 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(stored: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 

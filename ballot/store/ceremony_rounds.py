@@ -41,8 +41,9 @@ from ballot.crypto.ceremony import (
 )
 from ballot.crypto.sharebox import EncryptedShare, ShareboxError, check_receiving_key
 from ballot.crypto.threshold import ThresholdError
+from ballot.election.refusal import Grounds, Refused
 from ballot.record.canonical import canonical_json
-from ballot.record.election_record import KIND_DEFINED
+from ballot.record.kinds import Kind
 from ballot.store.ceremony_tables import CeremonyMessage
 from ballot.store.models import BoardEntryRow
 
@@ -50,13 +51,9 @@ from ballot.store.models import BoardEntryRow
 TRUSTEE_ROUNDS = ("receiving_key", "dealing", "complaints", "resolutions")
 
 
-class RoundError(ValueError):
-    """A round message is refused; ``status`` 400 = bad content, 409 = not now / twice."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+def _refused(message: str, grounds: Grounds = Grounds.INVALID) -> Refused:
+    """A round message refused: bad content (invalid) unless ``grounds`` says otherwise."""
+    return Refused(message, code="round_refused", grounds=grounds)
 
 
 def canonical(body: Any) -> str:
@@ -72,7 +69,7 @@ async def ceremony_epoch(session: AsyncSession, election_id: str) -> int | None:
         select(BoardEntryRow.seq)
         .where(
             BoardEntryRow.election_id == election_id,
-            BoardEntryRow.kind == KIND_DEFINED,
+            BoardEntryRow.kind == Kind.DEFINED,
         )
         .order_by(BoardEntryRow.seq.desc())
         .limit(1)
@@ -122,7 +119,7 @@ async def store_message(
 
 def _keys_exactly(body: Any, keys: set[str], what: str) -> dict[str, Any]:
     if not isinstance(body, dict) or set(body) != keys:
-        raise RoundError(f"{what} must be a JSON object with exactly the keys {sorted(keys)}")
+        raise _refused(f"{what} must be a JSON object with exactly the keys {sorted(keys)}")
     return body
 
 
@@ -198,7 +195,7 @@ class Rounds:
     def check(self, round_: str, trustee: int, body: Any) -> dict[str, Any]:
         """Parse and check ``body`` as ``trustee``'s message for ``round_``.
 
-        Returns the normalised body to store; raises RoundError saying what is wrong.
+        Returns the normalised body to store; raises Refused saying what is wrong.
         """
         if round_ == "receiving_key":
             return self._check_key(trustee, body)
@@ -208,7 +205,7 @@ class Rounds:
             return self._check_complaints(trustee, body)
         if round_ == "resolutions":
             return self._check_resolutions(trustee, body)
-        raise RoundError(f"unknown ceremony round {round_!r}", 404)
+        raise _refused(f"unknown ceremony round {round_!r}", Grounds.NOT_FOUND)
 
     def _check_key(self, trustee: int, body: Any) -> dict[str, Any]:
         d = _keys_exactly(body, {"receiving_key"}, "a receiving key message")
@@ -219,9 +216,9 @@ class Rounds:
                 raise ShareboxError("must be 32 bytes as 64 lower-case hex digits")
             check_receiving_key(key)
         except (ValueError, ShareboxError) as exc:
-            raise RoundError(f"trustee {trustee}'s receiving key is refused: {exc}") from exc
+            raise _refused(f"trustee {trustee}'s receiving key is refused: {exc}") from exc
         if any(k == key for t, k in self.keys.items() if t != trustee):
-            raise RoundError(f"trustee {trustee}'s receiving key is already another trustee's")
+            raise _refused(f"trustee {trustee}'s receiving key is already another trustee's")
         return {"receiving_key": key.hex()}
 
     def _check_dealing(self, trustee: int, body: Any) -> dict[str, Any]:
@@ -229,41 +226,39 @@ class Rounds:
         try:
             message = DealerMessage.from_json(d["dealer"])
         except CeremonyError as exc:
-            raise RoundError(f"trustee {trustee}'s dealer message: {_named(exc)}") from exc
+            raise _refused(f"trustee {trustee}'s dealer message: {_named(exc)}") from exc
         if message.dealer != trustee:
-            raise RoundError(
-                f"trustee {trustee} posted a dealer message for dealer {message.dealer}"
-            )
+            raise _refused(f"trustee {trustee} posted a dealer message for dealer {message.dealer}")
         if message.receiving_key != self.keys.get(trustee):
-            raise RoundError(
+            raise _refused(
                 f"trustee {trustee}'s dealer message carries another receiving key "
                 "than the one it published in round 0"
             )
         try:
             message.verify(self.k, self.manifest_hash)
         except CeremonyError as exc:
-            raise RoundError(
+            raise _refused(
                 f"trustee {trustee}'s dealer message does not verify: {exc.reason}"
             ) from exc
         raw = d["encrypted_shares"]
         if not isinstance(raw, list):
-            raise RoundError(f"trustee {trustee}: 'encrypted_shares' must be a list")
+            raise _refused(f"trustee {trustee}: 'encrypted_shares' must be a list")
         boxes: list[EncryptedShare] = []
         for item in raw:
             try:
                 box = EncryptedShare.from_json(item)
             except (ShareboxError, ValueError) as exc:
-                raise RoundError(
+                raise _refused(
                     f"trustee {trustee}: an encrypted share is malformed: {exc}"
                 ) from exc
             if box.dealer != trustee:
-                raise RoundError(
+                raise _refused(
                     f"trustee {trustee} posted an encrypted share of dealer {box.dealer}"
                 )
             boxes.append(box)
         recipients = sorted(b.recipient for b in boxes)
         if recipients != list(range(1, self.n + 1)):
-            raise RoundError(
+            raise _refused(
                 f"trustee {trustee} must post exactly one encrypted share for each trustee "
                 f"1..{self.n} (got recipients {recipients})"
             )
@@ -274,22 +269,22 @@ class Rounds:
         d = _keys_exactly(body, {"complaints"}, "a complaints message")
         raw = d["complaints"]
         if not isinstance(raw, list):
-            raise RoundError(f"trustee {trustee}: 'complaints' must be a list (possibly empty)")
+            raise _refused(f"trustee {trustee}: 'complaints' must be a list (possibly empty)")
         parsed: list[Complaint] = []
         for item in raw:
             try:
                 c = Complaint.from_json(item)
             except CeremonyError as exc:
-                raise RoundError(f"trustee {trustee}: a complaint is malformed: {exc}") from exc
+                raise _refused(f"trustee {trustee}: a complaint is malformed: {exc}") from exc
             if c.recipient != trustee:
-                raise RoundError(f"trustee {trustee} may only complain about its own shares")
+                raise _refused(f"trustee {trustee} may only complain about its own shares")
             if not 1 <= c.dealer <= self.n or c.dealer == trustee:
-                raise RoundError(
+                raise _refused(
                     f"trustee {trustee} complains about dealer {c.dealer}, "
                     "which is not another trustee"
                 )
             if any(p.dealer == c.dealer for p in parsed):
-                raise RoundError(f"trustee {trustee} complains twice about dealer {c.dealer}")
+                raise _refused(f"trustee {trustee} complains twice about dealer {c.dealer}")
             parsed.append(c)
         parsed.sort(key=lambda c: c.dealer)
         return {"complaints": [c.to_json() for c in parsed]}
@@ -299,21 +294,21 @@ class Rounds:
         raw = d["resolutions"]
         against = {c.recipient for c in self.accused().get(trustee, [])}
         if not against:
-            raise RoundError(f"no complaint was filed against trustee {trustee}", 409)
+            raise _refused(f"no complaint was filed against trustee {trustee}", Grounds.CONFLICT)
         if not isinstance(raw, list):
-            raise RoundError(f"trustee {trustee}: 'resolutions' must be a list")
+            raise _refused(f"trustee {trustee}: 'resolutions' must be a list")
         parsed: list[Resolution] = []
         for item in raw:
             try:
                 res = Resolution.from_json(item)
             except CeremonyError as exc:
-                raise RoundError(f"trustee {trustee}: a resolution is malformed: {exc}") from exc
+                raise _refused(f"trustee {trustee}: a resolution is malformed: {exc}") from exc
             if res.dealer != trustee:
-                raise RoundError(f"trustee {trustee} may only answer complaints against itself")
+                raise _refused(f"trustee {trustee} may only answer complaints against itself")
             parsed.append(res)
         answered = sorted(r.recipient for r in parsed)
         if answered != sorted(against):
-            raise RoundError(
+            raise _refused(
                 f"trustee {trustee} must answer exactly the complaints of trustees "
                 f"{sorted(against)} (answered {answered})"
             )

@@ -18,11 +18,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.record.canonical import canonical_json
+from ballot.record.kinds import Kind
 from ballot.store.board import append_board
 from ballot.store.cast_tables import ChallengedBallot
 from ballot.store.models import BoardEntryRow
-
-KIND_CHALLENGED = "ballot.challenged"
 
 
 def new_challenge_id() -> str:
@@ -43,7 +42,7 @@ async def add_challenged(
     row = await append_board(
         session,
         election_id,
-        KIND_CHALLENGED,
+        Kind.CHALLENGED,
         {"challenge": challenge, "ballot": ballot_json, "tracker": tracker},
         now,
     )

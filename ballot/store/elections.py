@@ -1,14 +1,13 @@
-"""Elections, their questions and options, and every text in every language.
+"""Elections, their questions and options, and every text in every language, as rows.
 
-An election is written as one *definition* (a JSON-able dict) while in draft; it is
-validated whole and stored as rows.  Once the key ceremony starts, the same rows are
+An election is written as one *definition* (parsed by :mod:`ballot.store.definition`)
+while in draft and stored as rows.  Once the key ceremony starts, the same rows are
 frozen into the *manifest*, whose hash the trustees' keys are bound to.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -18,195 +17,46 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError, RuleKind
 from ballot.i18n import LANGUAGES
-from ballot.record.units import SubtotalsError
-from ballot.record.units import subtotal_min_size as subtotal_min_size_of
+from ballot.store.definition import (
+    APPROVAL_KINDS,
+    KINDS,
+    OBJECTION_DAYS,
+    REFERENCE_LANGUAGE,
+    RULES,
+    Definition,
+    DefinitionError,
+    QuestionDef,
+    parse_definition,
+    parse_fraction,
+)
 from ballot.store.models import Election, Option, Question, Translation, Voter
 
-KINDS = ("recognition", "ratification", "strike_authorisation", "officer", "custom")
-RULES = ("majority", "supermajority")
-#: Kinds decided by approving one option (the first: "yes", "union", "authorise").
-APPROVAL_KINDS = ("recognition", "ratification", "strike_authorisation")
-#: Days between the final result and certification when the definition says nothing.
-OBJECTION_DAYS = 5
-REFERENCE_LANGUAGE = "en"
-
-
-class DefinitionError(ValueError):
-    """The election definition is not acceptable; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
-@dataclass
-class QuestionDef:
-    text: dict[str, str]
-    min: int
-    max: int
-    options: list[dict[str, str]]
-
-
-@dataclass
-class Definition:
-    kind: str
-    title: dict[str, str]
-    instructions: dict[str, str] = field(default_factory=dict)
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
-    allow_blank: bool = False
-    rule: str = "majority"
-    supermajority: str | None = None
-    quorum: str | None = None
-    trustees_n: int = 1
-    trustees_k: int = 1
-    questions: list[QuestionDef] = field(default_factory=list)
-    objection_days: int = OBJECTION_DAYS
-    subtotal_min_size: int | None = None  # subtotals per unit, none below this many ballots
-
-
-def parse_fraction(text: str) -> Fraction:
-    """'2/3', '0.5' or '50%' as an exact fraction."""
-    t = text.strip()
-    if t.endswith("%"):
-        return Fraction(t[:-1]) / 100
-    return Fraction(t)
-
-
-def _parse_time(value: Any, name: str, problems: list[str]) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            problems.append(
-                f"{name}: not a date and time (use ISO 8601, e.g. 2026-05-01T09:00:00Z)"
-            )
-            return None
-    if moment.tzinfo is None:
-        problems.append(f"{name}: give a time zone (e.g. Z or +01:00)")
-        return None
-    return moment
-
-
-def _texts(value: Any, name: str, problems: list[str]) -> dict[str, str]:
-    if isinstance(value, str):
-        value = {REFERENCE_LANGUAGE: value}
-    if not isinstance(value, dict):
-        problems.append(f'{name}: expected texts by language, e.g. {{"en": "..."}}')
-        return {}
-    out: dict[str, str] = {}
-    for lang, text in value.items():
-        if lang not in LANGUAGES:
-            problems.append(f"{name}: unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
-        elif not isinstance(text, str) or not text.strip():
-            problems.append(f"{name}: empty text for {lang}")
-        else:
-            out[lang] = text.strip()
-    if REFERENCE_LANGUAGE not in out:
-        problems.append(f"{name}: the English text is required (it is the reference version)")
-    return out
-
-
-def parse_definition(data: dict[str, Any]) -> Definition:
-    """Validate a whole definition; raises DefinitionError listing every problem."""
-    problems: list[str] = []
-    kind = data.get("kind")
-    if kind not in KINDS:
-        problems.append(f"kind: must be one of {', '.join(KINDS)}")
-    title = _texts(data.get("title"), "title", problems)
-    instructions = (
-        _texts(data["instructions"], "instructions", problems) if data.get("instructions") else {}
-    )
-    opens_at = _parse_time(data.get("opens_at"), "opens_at", problems)
-    closes_at = _parse_time(data.get("closes_at"), "closes_at", problems)
-    if opens_at and closes_at and opens_at >= closes_at:
-        problems.append("closes_at must be after opens_at")
-    allow_blank = bool(data.get("allow_blank", False))
-    rule = data.get("rule", "majority")
-    supermajority = data.get("supermajority") or None
-    if rule not in RULES:
-        problems.append(f"rule: must be one of {', '.join(RULES)}")
-    elif rule == "supermajority":
-        try:
-            f = parse_fraction(str(supermajority))
-            if not Fraction(1, 2) < f <= 1:
-                problems.append("supermajority: must be more than 1/2 and at most 1")
-        except (ValueError, ZeroDivisionError):
-            problems.append("supermajority: give a fraction such as 2/3 for a supermajority rule")
-    elif supermajority is not None:
-        problems.append("supermajority: only with rule 'supermajority'")
-    quorum = data.get("quorum") or None
-    if quorum is not None:
-        try:
-            q = parse_fraction(str(quorum))
-            if not 0 < q <= 1:
-                problems.append("quorum: must be a share of the roll between 0 and 1, e.g. 1/2")
-        except (ValueError, ZeroDivisionError):
-            problems.append("quorum: give the minimum turnout as a fraction such as 1/2 or 40%")
-    objection_days = data.get("objection_days", OBJECTION_DAYS)
-    if (
-        isinstance(objection_days, bool)
-        or not isinstance(objection_days, int)
-        or not 0 <= objection_days <= 365
-    ):
-        problems.append("objection_days: a whole number of days from 0 to 365")
-    subtotal_min_size: int | None = None
-    if data.get("subtotals") is not None:
-        try:
-            subtotal_min_size = subtotal_min_size_of(data)
-        except SubtotalsError as exc:
-            problems.append(f"subtotals: {exc}")
-    trustees = data.get("trustees") or {}
-    n, k = trustees.get("n", 1), trustees.get("k", 1)
-    if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n):
-        problems.append("trustees: need whole numbers with 1 <= k <= n")
-    questions: list[QuestionDef] = []
-    raw_questions = data.get("questions") or []
-    if not raw_questions:
-        problems.append("questions: at least one question is needed")
-    for i, raw in enumerate(raw_questions, start=1):
-        name = f"question {i}"
-        text = _texts(raw.get("text"), name, problems)
-        options = [
-            _texts(o, f"{name} option {j}", problems)
-            for j, o in enumerate(raw.get("options") or [], start=1)
-        ]
-        lo, hi = raw.get("min", 1), raw.get("max", 1)
-        if len(options) < 2:
-            problems.append(f"{name}: at least two options are needed")
-        if not (isinstance(lo, int) and isinstance(hi, int)):
-            problems.append(f"{name}: min and max must be whole numbers")
-        elif not (0 <= lo <= hi <= len(options) and hi >= 1):
-            problems.append(
-                f"{name}: need 0 <= min <= max <= number of options ({len(options)}) and max >= 1"
-            )
-        elif lo == 0 and not allow_blank:
-            problems.append(
-                f"{name}: min 0 means a blank ballot, which this election does not allow"
-            )
-        questions.append(QuestionDef(text, lo, hi, options))
-    if problems:
-        raise DefinitionError(problems)
-    return Definition(
-        kind=str(kind),
-        title=title,
-        instructions=instructions,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        allow_blank=allow_blank,
-        rule=str(rule),
-        supermajority=str(supermajority) if supermajority else None,
-        quorum=str(quorum) if quorum else None,
-        trustees_n=n,
-        trustees_k=k,
-        questions=questions,
-        objection_days=objection_days,
-        subtotal_min_size=subtotal_min_size,
-    )
+#: Parsing lives in :mod:`ballot.store.definition`; its names stay importable from here.
+__all__ = [
+    "APPROVAL_KINDS",
+    "KINDS",
+    "OBJECTION_DAYS",
+    "REFERENCE_LANGUAGE",
+    "RULES",
+    "Definition",
+    "DefinitionError",
+    "QuestionDef",
+    "build_manifest",
+    "create_election",
+    "describe_missing",
+    "election_title",
+    "key_labels",
+    "missing_translations",
+    "new_election_id",
+    "outcome_rule",
+    "parse_definition",
+    "parse_fraction",
+    "questions_of",
+    "replace_definition",
+    "roll_languages",
+    "set_translations",
+    "texts_by_language",
+]
 
 
 def new_election_id() -> str:

@@ -2,7 +2,7 @@
 
 Names follow the election domain: an election has questions with options, texts in
 several languages, a roll of voters, one-time voter tokens, trustees, a public
-bulletin board, and sits in the global audit log of who did what.
+bulletin board, and sits in the global activity log of who did what.
 """
 
 from __future__ import annotations
@@ -260,8 +260,8 @@ class BoardHeadRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditEntry(Base):
-    """Global hash-chained log of who did what (accounts, scheduler, CLI)."""
+class ActivityEntryRow(Base):
+    """The committee's activity log: who did what (accounts, scheduler, CLI), hash-chained."""
 
     __tablename__ = "audit_log"
 

@@ -3,6 +3,12 @@
 The server's JSON API answers errors as ``{"error": "..."}`` with a status; this
 client turns them into :class:`ServerRefused` carrying both, so the CLI can print the
 server's reason as it is.  Passwords go only into the sign-in request body.
+
+A trustee runs this against whatever a server sends, so every answer is read as
+hostile input, with the bounds a verifier applies to a record (PROTOCOL.md 11.6): a
+size ceiling (the board's for the board, a member's for the rest), a compression
+ratio for encoded bodies, then JSON within the depth and number bounds.  A refused
+answer is a :class:`TrusteeError` before anything is posted in reply.
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
+from ballot.record.bounded_json import JSONBoundsError, bounded_loads
+from ballot.record.reader import MAX_BOARD_BYTES, MAX_MEMBER_BYTES, MAX_RATIO, RATIO_FLOOR
 
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
@@ -62,30 +71,41 @@ class TrusteeClient:
             raise TrusteeError("the server gave no CSRF cookie; is this a ballot server?")
         return token
 
-    def _send(self, method: str, path: str, *, expect_json: bool = True, **kwargs: Any) -> Any:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect_json: bool = True,
+        limit: int = MAX_MEMBER_BYTES,
+        **kwargs: Any,
+    ) -> Any:
         if method not in ("GET", "HEAD"):
             headers = dict(kwargs.pop("headers", {}) or {})
             headers[CSRF_HEADER] = self._csrf()
             kwargs["headers"] = headers
         try:
-            response = self.http.request(method, path, **kwargs)
+            with self.http.stream(method, path, **kwargs) as response:
+                body = _bounded_body(response, path, limit)
         except httpx.TransportError as exc:
             raise Unreachable(f"cannot reach {self.http.base_url}: {exc}") from exc
+        except httpx.HTTPError as exc:  # e.g. a body that does not decode
+            raise TrusteeError(f"the server's answer to {path} is unreadable: {exc}") from exc
         if response.status_code >= 400:
             try:
-                message = str(response.json().get("error") or response.text)
-            except ValueError:
-                message = response.text.strip()[:300] or response.reason_phrase
-            raise ServerRefused(response.status_code, message, path)
+                message = str(_parse(body, path).get("error") or "")
+            except (TrusteeError, AttributeError):
+                message = ""
+            text = body[:300].decode("utf-8", "replace").strip()
+            raise ServerRefused(
+                response.status_code, message or text or response.reason_phrase, path
+            )
         if not expect_json:
             return response
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise TrusteeError(f"the server's answer to {path} is not JSON") from exc
+        return _parse(body, path)
 
-    def get(self, path: str) -> Any:
-        return self._send("GET", path)
+    def get(self, path: str, *, limit: int = MAX_MEMBER_BYTES) -> Any:
+        return self._send("GET", path, limit=limit)
 
     def post(self, path: str, body: Any) -> Any:
         return self._send("POST", path, json=body)
@@ -99,18 +119,20 @@ class TrusteeClient:
             raise TrusteeError(f"sign-in as {email} failed: {exc.message}") from exc
 
     def ceremony(self, election_id: str) -> dict[str, Any]:
-        return dict(self.get(f"/api/elections/{election_id}/ceremony/remote"))
+        path = f"/api/elections/{election_id}/ceremony/remote"
+        return _object(self.get(path), path)
 
     def post_round(self, election_id: str, round_name: str, body: Any) -> dict[str, Any]:
-        return dict(
-            self.post(f"/api/elections/{election_id}/ceremony/remote/rounds/{round_name}", body)
-        )
+        path = f"/api/elections/{election_id}/ceremony/remote/rounds/{round_name}"
+        return _object(self.post(path, body), path)
 
     def board(self, election_id: str) -> dict[str, Any]:
-        return dict(self.get(f"/api/elections/{election_id}/board"))
+        path = f"/api/elections/{election_id}/board"
+        return _object(self.get(path, limit=MAX_BOARD_BYTES), path)
 
     def tally(self, election_id: str) -> dict[str, Any]:
-        return dict(self.get(f"/api/elections/{election_id}/tally"))
+        path = f"/api/elections/{election_id}/tally"
+        return _object(self.get(path), path)
 
     def post_partials(
         self,
@@ -122,4 +144,44 @@ class TrusteeClient:
         body: dict[str, Any] = {"round": round_, "partials": partials}
         if units is not None:  # per pooled unit subtotal, when the election has them
             body["units"] = units
-        return dict(self.post(f"/api/elections/{election_id}/tally/partials", body))
+        path = f"/api/elections/{election_id}/tally/partials"
+        return _object(self.post(path, body), path)
+
+
+def _bounded_body(response: httpx.Response, path: str, limit: int) -> bytes:
+    """The decoded body, refused past ``limit`` bytes or an implausible compression ratio."""
+    declared = response.headers.get("content-length", "")
+    if (
+        declared.isdigit()
+        and int(declared) > limit
+        and not response.headers.get("content-encoding")
+    ):
+        raise TrusteeError(f"the server's answer to {path} is larger than {limit} bytes")
+    parts: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > RATIO_FLOOR and total > MAX_RATIO * max(response.num_bytes_downloaded, 1):
+            raise TrusteeError(
+                f"the server's answer to {path} is compressed more than {MAX_RATIO}:1 "
+                "(a compression bomb)"
+            )
+        if total > limit:
+            raise TrusteeError(f"the server's answer to {path} is larger than {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _parse(body: bytes, path: str) -> Any:
+    try:
+        return bounded_loads(body)
+    except JSONBoundsError as exc:
+        raise TrusteeError(f"the server's answer to {path} is refused: {exc}") from exc
+    except ValueError as exc:
+        raise TrusteeError(f"the server's answer to {path} is not JSON: {exc}") from exc
+
+
+def _object(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TrusteeError(f"the server's answer to {path} is not a JSON object")
+    return value

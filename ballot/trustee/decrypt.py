@@ -322,6 +322,34 @@ class TallyOutcome:
     result: Any
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _tally_answer(info: Mapping[str, Any]) -> tuple[int, int, int, list[int]]:
+    """Round, board entry, ballots and trustees already in, from the server's tally answer.
+
+    The answer is the server's word and may be hostile: a missing or mistyped field is a
+    refusal in one sentence, never a traceback (the full check against the board follows).
+    """
+    round_, seq, tally = info.get("round"), info.get("seq"), info.get("tally")
+    submitted = info.get("submitted", [])
+    ballots = tally.get("ballots") if isinstance(tally, dict) else None
+    if not (
+        _whole(round_)
+        and _whole(seq)
+        and _whole(ballots)
+        and isinstance(submitted, list)
+        and all(_whole(t) for t in submitted)
+    ):
+        raise TallyRefused(
+            "the server's tally answer is malformed: it needs a round, a board entry number, "
+            "a tally with its ballot count and the list of trustees already in"
+        )
+    assert isinstance(round_, int) and isinstance(seq, int) and isinstance(ballots, int)
+    return round_, seq, ballots, submitted
+
+
 def run_tally(
     client: TrusteeClient, election_id: str, share: TrusteeShare, *, report: Report = quiet
 ) -> TallyOutcome:
@@ -332,11 +360,11 @@ def run_tally(
         if exc.status == 409:
             raise TrusteeError(f"no tally is waiting for decryption: {exc.message}") from exc
         raise
-    round_ = int(info["round"])
-    report("step", f"downloaded the round {round_} encrypted tally (board entry {info['seq']})")
-    if share.index in info.get("submitted", []):
+    round_, seq, ballots, submitted = _tally_answer(info)
+    report("step", f"downloaded the round {round_} encrypted tally (board entry {seq})")
+    if share.index in submitted:
         report("info", f"trustee {share.index} has already decrypted round {round_}")
-        return TallyOutcome(round_, int(info["tally"]["ballots"]), True, False, None)
+        return TallyOutcome(round_, ballots, True, False, None)
     entries = board_entries(client, election_id)
     report("step", f"downloaded the public board ({len(entries)} entries, hash chain intact)")
     checked = check_tally(entries, info, share)

@@ -38,19 +38,21 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from ballot.config import Settings
+from ballot.election.refusal import Refused
 from ballot.i18n import translations
 from ballot.logs import configure_logging
+from ballot.service.schedule import schedule_loop
 from ballot.store.db import make_engine, make_session_factory
 from ballot.store.serverkey import load_or_create
 from ballot.store.types import utcnow
-from ballot.web import operations as ops
 from ballot.web.api import API_CONTROLLERS
 from ballot.web.auth import access_guard
-from ballot.web.background import schedule_loop
 from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
+from ballot.web.count_api import COUNT_CONTROLLERS
 from ballot.web.deps import provide_db
+from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
@@ -58,7 +60,6 @@ from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.ratelimit import RateLimits, rate_limit_middleware
 from ballot.web.security import security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
-from ballot.web.tally_api import TALLY_CONTROLLERS
 from ballot.web.voter import VoterController
 
 HERE = Path(__file__).parent
@@ -93,12 +94,6 @@ def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     if _wants_json(request):
         return Response({"error": message}, status_code=403)
     return Response(f"Forbidden: {message}", status_code=403, media_type=MediaType.TEXT)
-
-
-def _refused(request: Request[Any, Any, Any], exc: ops.OperationError) -> Response[Any]:
-    if _wants_json(request):
-        return Response({"error": exc.message}, status_code=exc.status)
-    return Response(exc.message, status_code=exc.status, media_type=MediaType.TEXT)
 
 
 def _log_server_error(logger: Any, scope: Any, traceback: list[str]) -> None:
@@ -160,7 +155,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             *API_CONTROLLERS,
-            *TALLY_CONTROLLERS,
+            *COUNT_CONTROLLERS,
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
@@ -193,7 +188,7 @@ def create_app(
         exception_handlers={
             NotAuthorizedException: _not_signed_in,
             PermissionDeniedException: _forbidden,
-            ops.OperationError: _refused,  # type: ignore[dict-item]
+            Refused: refused_handler,
         },
         before_send=[security_headers_hook(settings.hsts)],
         middleware=[rate_limit_middleware],

@@ -6,170 +6,24 @@
 * ``POST /api/elections/{id}/ceremony/remote/rounds/{round}`` (trustee): the caller's
   message for ``receiving_key``, ``dealing``, ``complaints`` or ``resolutions``;
 * ``POST /api/elections/{id}/ceremony/remote/settle`` (admin): settle now with what
-  was posted (a trustee who never answers must not block the election for ever:
-  missing dealers are disqualified, unanswered complaints count against the dealer).
+  was posted (a trustee who never answers must not block the election for ever).
 
-Every accepted message also goes on the public board as ``note.ceremony.<round>``, so
-observers can follow the ceremony live.  When the last message of the last needed
-round arrives, the server settles the ceremony and records the transcript through
-:func:`ballot.web.operations.accept_transcript`; if fewer than k dealers qualify, it
-records the failure (``note.ceremony.failed``) and the committee starts over by going
-back to draft.
+The acts themselves are :mod:`ballot.service.remote_ceremony`.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballot.crypto.ceremony import CeremonyError
+from ballot.election.refusal import Grounds, Refused
 from ballot.record.canonical import strict_loads
-from ballot.store.audit import audit
-from ballot.store.board import append_board, sign_board_head
-from ballot.store.ceremony_rounds import (
-    TRUSTEE_ROUNDS,
-    RoundError,
-    Rounds,
-    canonical,
-    ceremony_epoch,
-    store_message,
-    stored_messages,
-)
-from ballot.store.models import Election, ElectionTrustee
-from ballot.web import operations as ops
+from ballot.service import remote_ceremony
+from ballot.service.acting import get_election, invalid
+from ballot.store.ceremony_rounds import TRUSTEE_ROUNDS
 from ballot.web.deps import Db, account_of, acting
-
-NOTE = "note.ceremony."
-
-
-async def _note(
-    db: AsyncSession, ctx: ops.Context, election: Election, kind: str, payload: dict[str, Any]
-) -> None:
-    await append_board(db, election.id, NOTE + kind, payload, ctx.now)
-    await sign_board_head(db, election.id, ctx.board_key, ctx.now)
-
-
-async def _locked(db: AsyncSession, election_id: str) -> Election:
-    """The election row, freshly read, with this transaction holding the write lock.
-
-    A no-op UPDATE comes first: on PostgreSQL it locks the row; on SQLite (which only
-    begins a transaction at the first write) it takes the database's write lock before
-    anything is read, so two trustees' last messages cannot both see "every message is
-    in" and settle twice.
-    """
-    await db.execute(
-        update(Election).where(Election.id == election_id).values(state=Election.state)
-    )
-    return await _fresh(db, election_id)
-
-
-async def _fresh(db: AsyncSession, election_id: str) -> Election:
-    election = await db.scalar(
-        select(Election).where(Election.id == election_id).execution_options(populate_existing=True)
-    )
-    if election is None:
-        raise ops.OperationError(f"no election {election_id}", 404)
-    return election
-
-
-async def _rounds(db: AsyncSession, election: Election) -> tuple[int | None, Rounds | None]:
-    """(epoch, parsed rounds) of the election's current ceremony attempt, if one runs."""
-    if election.manifest_hash is None:
-        return None, None
-    epoch = await ceremony_epoch(db, election.id)
-    if epoch is None:
-        return None, None
-    stored = await stored_messages(db, election.id, epoch)
-    rounds = Rounds.load(
-        election.trustees_k, election.trustees_n, bytes.fromhex(election.manifest_hash), stored
-    )
-    return epoch, rounds
-
-
-async def _seat(db: AsyncSession, election_id: str, account_id: int) -> int | None:
-    position: int | None = await db.scalar(
-        select(ElectionTrustee.position).where(
-            ElectionTrustee.election_id == election_id,
-            ElectionTrustee.account_id == account_id,
-        )
-    )
-    return position
-
-
-async def _status(db: AsyncSession, election: Election, position: int | None) -> dict[str, Any]:
-    epoch, rounds = await _rounds(db, election)
-    seats = await db.scalars(
-        select(ElectionTrustee.position)
-        .where(ElectionTrustee.election_id == election.id)
-        .order_by(ElectionTrustee.position)
-    )
-    view: dict[str, Any] = {
-        "election_id": election.id,
-        "state": election.state,
-        "epoch": epoch,
-        "k": election.trustees_k,
-        "n": election.trustees_n,
-        "manifest_hash": election.manifest_hash,
-        "position": position,
-        "seats": list(seats),
-        "joint_public_key": election.joint_public_key,
-        "transcript": None,
-    }
-    if rounds is not None:
-        view.update(rounds.public())
-    else:
-        view["round"] = "not_started"
-    if election.joint_public_key:
-        view["round"] = "completed"
-        if election.ceremony:
-            view["transcript"] = json.loads(election.ceremony)
-    return view
-
-
-async def _settle(
-    db: AsyncSession, ctx: ops.Context, election_id: str, *, force: bool = False
-) -> None:
-    """Settle in its own transaction, so a refusal cannot undo the messages already in."""
-    election = await _locked(db, election_id)
-    epoch, rounds = await _rounds(db, election)
-    if (
-        election.joint_public_key
-        or rounds is None
-        or epoch is None
-        or rounds.failure is not None
-        or (not force and rounds.current() != "settle")
-    ):
-        await db.rollback()
-        return
-    try:
-        result, transcript = rounds.settle()
-        await ops.accept_transcript(db, ctx, election, transcript)
-        await audit(
-            db,
-            ctx.actor,
-            "ceremony_settled",
-            ctx.now,
-            election.id,
-            qualified=list(result.qualified),
-            disqualified=sorted(result.disqualified),
-        )
-        await db.commit()
-        return
-    except CeremonyError as exc:
-        reason = str(exc)
-    except ops.OperationError as exc:
-        reason = exc.message
-    await db.rollback()
-    election = await _locked(db, election_id)
-    await store_message(db, election.id, epoch, "failure", 0, {"reason": reason}, ctx.now)
-    await _note(db, ctx, election, "failed", {"reason": reason})
-    await audit(db, ctx.actor, "ceremony_failed", ctx.now, election.id, reason=reason)
-    await db.commit()
 
 
 class RemoteCeremonyController(Controller):
@@ -179,9 +33,9 @@ class RemoteCeremonyController(Controller):
     async def show(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id)
-        position = await _seat(db, election_id, account_of(request).id)
-        return await _status(db, election, position)
+        election = await get_election(db, election_id)
+        position = await remote_ceremony.seat_of(db, election_id, account_of(request).id)
+        return await remote_ceremony.ceremony_status(db, election, position)
 
     @post("/rounds/{round_name:str}", opt={"access": "trustee"}, status_code=200)
     async def post_round(
@@ -192,107 +46,24 @@ class RemoteCeremonyController(Controller):
         db: Db,
     ) -> dict[str, Any]:
         if round_name not in TRUSTEE_ROUNDS:
-            raise ops.OperationError(
-                f"unknown ceremony round {round_name!r} (one of {', '.join(TRUSTEE_ROUNDS)})", 404
+            raise Refused(
+                f"unknown ceremony round {round_name!r} (one of {', '.join(TRUSTEE_ROUNDS)})",
+                code="unknown_round",
+                grounds=Grounds.NOT_FOUND,
             )
         try:
             body = strict_loads(await request.body())
         except ValueError as exc:
-            raise ops.OperationError(f"the body must be JSON: {exc}", 400) from exc
-        ctx = acting(request)
-        election = await _locked(db, election_id)
-        ops.require_state(election, "key_ceremony", doing="take part in the key ceremony")
-        position = await _seat(db, election_id, account_of(request).id)
-        assert position is not None
-        epoch, rounds = await _rounds(db, election)
-        assert epoch is not None and rounds is not None
-        stored = await stored_messages(db, election_id, epoch)
-        earlier = stored.get(round_name, {}).get(position)
-        if earlier is not None:
-            try:
-                same = canonical(rounds.check(round_name, position, body)) == canonical(earlier)
-            except RoundError:
-                same = False
-            if not same:
-                raise ops.OperationError(
-                    f"trustee {position} already posted a different {round_name} message; "
-                    "a round message cannot be replaced",
-                    409,
-                )
-            if rounds.current() == "settle" and not election.joint_public_key:
-                # A repost after a settlement that did not happen (crash): settle now.
-                await db.rollback()
-                await _settle(db, ctx, election_id)
-                _, rounds = await _rounds(db, await _fresh(db, election_id))
-                assert rounds is not None
-            return {"accepted": True, "repeated": True, "position": position, **_next(rounds)}
-        if election.joint_public_key:
-            raise ops.OperationError("the key ceremony is already complete", 409)
-        current = rounds.current()
-        if current == "failed":
-            raise ops.OperationError(
-                f"this key ceremony failed ({rounds.failure}); the committee must start again",
-                409,
-            )
-        if current != round_name:
-            raise ops.OperationError(_not_open(rounds, round_name, current), 409)
-        try:
-            message = rounds.check(round_name, position, body)
-        except RoundError as exc:
-            raise ops.OperationError(exc.message, exc.status) from exc
-        await store_message(db, election_id, epoch, round_name, position, message, ctx.now)
-        await _note(db, ctx, election, round_name, {"trustee": position, **message})
-        await audit(
-            db,
-            ctx.actor,
-            "ceremony_round",
-            ctx.now,
-            election_id,
-            round=round_name,
-            trustee=position,
+            raise invalid(f"the body must be JSON: {exc}", "not_json") from exc
+        return await remote_ceremony.post_message(
+            db, acting(request), election_id, account_of(request).id, round_name, body
         )
-        await db.commit()
-        _, rounds = await _rounds(db, election)
-        assert rounds is not None
-        if rounds.current() == "settle":
-            await _settle(db, ctx, election_id)
-            _, rounds = await _rounds(db, election)
-            assert rounds is not None
-        return {"accepted": True, "repeated": False, "position": position, **_next(rounds)}
 
     @post("/settle", opt={"access": "admin"}, status_code=200)
     async def settle_now(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
-        election = await _locked(db, election_id)
-        ops.require_state(election, "key_ceremony", doing="settle the key ceremony")
-        if election.joint_public_key:
-            raise ops.OperationError("the key ceremony is already complete", 409)
-        _epoch, rounds = await _rounds(db, election)
-        if rounds is None or rounds.failure is not None:
-            raise ops.OperationError("there is no key ceremony running to settle", 409)
-        await db.rollback()
-        await _settle(db, acting(request), election_id, force=True)
-        await db.rollback()
-        return await _status(db, await _fresh(db, election_id), None)
-
-
-def _next(rounds: Rounds) -> dict[str, Any]:
-    current = rounds.current()
-    return {"round": "completed" if current == "settle" else current}
-
-
-def _not_open(rounds: Rounds, asked: str, current: str) -> str:
-    if current == "settle":
-        return "every round is complete; the ceremony is being settled"
-    order = list(TRUSTEE_ROUNDS)
-    waiting = ", ".join(str(t) for t in rounds.waiting_for(current))
-    if order.index(asked) > order.index(current):
-        return (
-            f"the {asked} round is not open yet: the ceremony is at the {current} round, "
-            f"waiting for trustee(s) {waiting}"
-        )
-    return f"the {asked} round is over: the ceremony is at the {current} round"
+        return await remote_ceremony.settle_now(db, acting(request), election_id)
 
 
 CEREMONY_CONTROLLERS = [RemoteCeremonyController]

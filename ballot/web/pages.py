@@ -14,22 +14,20 @@ from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
-from ballot.store.audit import audit, audit_entries
-from ballot.store.elections import (
-    DefinitionError,
-    create_election,
-    missing_translations,
-    parse_definition,
-    texts_by_language,
-)
+from ballot.election.refusal import Refused
+from ballot.service import challenges, count, elections, lifecycle, voters
+from ballot.service.acting import get_election, invalid, require_roll_editable
+from ballot.service.mailing import delivery
+from ballot.store.activity import activity_entries
+from ballot.store.definition import DefinitionError, parse_definition
+from ballot.store.elections import missing_translations, texts_by_language
 from ballot.store.models import Election
-from ballot.store.roll import import_roll, roll_size
+from ballot.store.roll import roll_size
 from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
-from ballot.web import operations as ops
-from ballot.web.api import LOGIN_MESSAGES, session_cookie, sign_in
+from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
 from ballot.web.deps import Db, acting
-from ballot.web.mailing import delivery
+from ballot.web.refusals import status_for
 from ballot.web.voter import i18n_context
 
 Form = URLEncodedBody[dict[str, str]]
@@ -134,9 +132,7 @@ class CommitteePages(Controller):
             parsed = parse_definition(definition)
         except DefinitionError as exc:
             return page("new_election", request, status=400, problems=exc.problems, form=data)
-        ctx = acting(request)
-        election = await create_election(db, parsed, ctx.now)
-        await audit(db, ctx.actor, "election_created", ctx.now, election.id)
+        election = await elections.create_election(db, acting(request), parsed)
         await db.commit()
         return Redirect(path=f"/committee/elections/{election.id}", status_code=303)
 
@@ -148,7 +144,7 @@ class CommitteePages(Controller):
         status: int = 200,
         **extra: Any,
     ) -> Template:
-        election = await ops.get_election(db, election_id)
+        election = await get_election(db, election_id)
         texts = await texts_by_language(db, election_id)
         return page(
             "election",
@@ -164,7 +160,7 @@ class CommitteePages(Controller):
             mail=await delivery(db, election_id),
             turnout=await turnout(db, election_id),
             count=(
-                await ops.challenges_view(db, election)
+                await challenges.challenges_view(db, election)
                 if election.state in ("closed", "tallied", "certified")
                 else None
             ),
@@ -175,13 +171,13 @@ class CommitteePages(Controller):
         self, request: Request[Any, Any, Any], db: Db, election_id: str, act: Any, notice: str
     ) -> Response[Any]:
         """Run one act of the count on the locked election; show the page either way."""
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await get_election(db, election_id, lock=True)
         try:
             outcome = await act(election)
-        except ops.OperationError as exc:
+        except Refused as exc:
             await db.rollback()
             return await self._election_page(
-                request, db, election_id, status=exc.status, error=exc.message
+                request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         await db.commit()
         return await self._election_page(
@@ -193,7 +189,7 @@ class CommitteePages(Controller):
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> Response[Any]:
         async def act(election: Election) -> Any:
-            return await ops.take_tally(db, acting(request), election)
+            return await count.take_tally(db, acting(request), election)
 
         return await self._count_act(request, db, election_id, act, "tally_taken")
 
@@ -207,7 +203,7 @@ class CommitteePages(Controller):
         data: Form,
     ) -> Response[Any]:
         async def act(election: Election) -> Any:
-            return await ops.decide_challenge(
+            return await challenges.decide_challenge(
                 db,
                 acting(request),
                 election,
@@ -223,7 +219,7 @@ class CommitteePages(Controller):
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
         async def act(election: Election) -> Any:
-            return await ops.certify(db, acting(request), election, data.get("reason", ""))
+            return await challenges.certify(db, acting(request), election, data.get("reason", ""))
 
         return await self._count_act(request, db, election_id, act, "certified")
 
@@ -237,19 +233,19 @@ class CommitteePages(Controller):
     async def change_state(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await get_election(db, election_id, lock=True)
         try:
-            await ops.transition(
+            await lifecycle.transition(
                 db,
                 acting(request),
                 election,
                 data.get("target", ""),
                 reason=data.get("reason", ""),
             )
-        except ops.OperationError as exc:
+        except Refused as exc:
             await db.rollback()
             return await self._election_page(
-                request, db, election_id, status=exc.status, error=exc.message
+                request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         await db.commit()
         return Redirect(path=f"/committee/elections/{election_id}", status_code=303)
@@ -262,22 +258,22 @@ class CommitteePages(Controller):
         db: Db,
         data: MultipartBody[dict[str, Any]],
     ) -> Response[Any]:
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await get_election(db, election_id, lock=True)
         upload = data.get("roll")
         try:
-            ops.require_roll_editable(election)
+            require_roll_editable(election)
             if not isinstance(upload, UploadFile):
-                raise ops.OperationError("choose a CSV file to upload", 400)
+                raise invalid("choose a CSV file to upload", "no_file")
             text = (await upload.read()).decode("utf-8-sig")
         except UnicodeDecodeError:
             return await self._election_page(
                 request, db, election_id, status=400, error="The roll must be a UTF-8 CSV file."
             )
-        except ops.OperationError as exc:
+        except Refused as exc:
             return await self._election_page(
-                request, db, election_id, status=exc.status, error=exc.message
+                request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
-        result = await import_roll(db, election_id, text)
+        result = await voters.import_roll(db, acting(request), election, text)
         if not result.ok:
             await db.rollback()
             return await self._election_page(
@@ -288,8 +284,6 @@ class CommitteePages(Controller):
                 problems=result.problems,
                 error="The roll was not imported. Fix these rows and upload the whole file again.",
             )
-        ctx = acting(request)
-        await audit(db, ctx.actor, "roll_imported", ctx.now, election_id, rows=result.imported)
         await db.commit()
         return await self._election_page(
             request, db, election_id, notice=f"Imported {result.imported} members."
@@ -299,13 +293,13 @@ class CommitteePages(Controller):
     async def reminders(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> Response[Any]:
-        election = await ops.get_election(db, election_id)
+        election = await get_election(db, election_id)
         try:
-            queued = await ops.send_reminders(db, acting(request), election)
-        except ops.OperationError as exc:
+            queued = await voters.send_reminders(db, acting(request), election)
+        except Refused as exc:
             await db.rollback()
             return await self._election_page(
-                request, db, election_id, status=exc.status, error=exc.message
+                request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         await db.commit()
         return await self._election_page(
@@ -313,7 +307,7 @@ class CommitteePages(Controller):
         )
 
     @get("/audit", opt={"access": "staff"})
-    async def audit_log(
+    async def activity_log(
         self,
         request: Request[Any, Any, Any],
         db: Db,
@@ -321,10 +315,10 @@ class CommitteePages(Controller):
         seq: FromQuery[int | None] = None,
         hash: FromQuery[str | None] = None,
     ) -> Template:
-        """The audit log with its chain checked now (observers compare heads they kept)."""
+        """The activity log with its chain checked now (observers compare heads they kept)."""
         from ballot.web.observer_pages import audit_view
 
-        rows = await audit_entries(db)
+        rows = await activity_entries(db)
         return page("audit", request, **audit_view(rows, election or None, seq, hash))
 
 

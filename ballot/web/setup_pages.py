@@ -2,8 +2,8 @@
 and the key ceremony.
 
 These were API-only; a committee must be able to run a real election from a browser.
-Every act goes through the same store and operations functions the JSON API calls, so
-the rules, board entries and audit entries are identical whichever door is used.
+Every act goes through the same service functions the JSON API calls, so the rules,
+board entries and activity-log entries are identical whichever door is used.
 Forms are plain HTML with the CSRF token, like the other committee pages.
 """
 
@@ -18,26 +18,23 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
+from ballot.election.context import ContextError, context_from_text
+from ballot.election.refusal import Refused
 from ballot.i18n import LANGUAGES
-from ballot.store.audit import audit
-from ballot.store.casting import CastRefused, election_crypto
+from ballot.service import ceremony, elections, lifecycle
+from ballot.service.acting import get_election, invalid
+from ballot.store.definition import REFERENCE_LANGUAGE, DefinitionError
 from ballot.store.elections import (
-    REFERENCE_LANGUAGE,
-    DefinitionError,
-    build_manifest,
     key_labels,
     missing_translations,
-    parse_definition,
     questions_of,
-    replace_definition,
     roll_languages,
-    set_translations,
     texts_by_language,
 )
 from ballot.store.models import Account, Election, ElectionTrustee
-from ballot.web import operations as ops
 from ballot.web.deps import Db, acting
 from ballot.web.pages import Form, page
+from ballot.web.refusals import status_for
 
 #: Prefix of the form fields that carry one text each: ``text:title``, ``text:option:7``.
 FIELD = "text:"
@@ -61,7 +58,7 @@ async def _text_rows(db: Db, election_id: str, language: str) -> list[TextRow]:
     english = texts.get(REFERENCE_LANGUAGE, {})
     mine = texts.get(language, {})
     labels = await key_labels(db, election_id)
-    keys = [k for k in ("title", "instructions") if k in english]
+    keys: list[str] = [k for k in ("title", "instructions") if k in english]
     for question, options in await questions_of(db, election_id):
         keys.append(f"question:{question.id}")
         keys.extend(f"option:{o.id}" for o in options)
@@ -102,37 +99,12 @@ def _frozen_reason(election: Election) -> str | None:
 
 def _fingerprint(election: Election) -> str | None:
     """The election fingerprint voters' browsers check, once the ceremony is recorded."""
-    if not election.joint_public_key:
+    if not (election.joint_public_key and election.manifest and election.ceremony):
         return None
     try:
-        return str(election_crypto(election).fingerprint_hex)
-    except CastRefused:
+        return context_from_text(election.manifest, election.ceremony).fingerprint_hex
+    except ContextError:
         return None
-
-
-def _definition_with_trustees(manifest: dict[str, Any], n: int, k: int) -> dict[str, Any]:
-    """The election's current definition (from its manifest form) with new trustee numbers."""
-    return {
-        "kind": manifest["kind"],
-        "title": manifest["title"],
-        "instructions": manifest["instructions"] or None,
-        "opens_at": manifest["opens_at"],
-        "closes_at": manifest["closes_at"],
-        "rule": manifest["outcome"]["rule"],
-        "supermajority": manifest["outcome"]["supermajority"],
-        "quorum": manifest["outcome"]["quorum"],
-        "allow_blank": manifest["allow_blank"],
-        "trustees": {"n": n, "k": k},
-        "questions": [
-            {
-                "text": q["text"],
-                "min": q["min"],
-                "max": q["max"],
-                "options": [o["text"] for o in q["options"]],
-            }
-            for q in manifest["questions"]
-        ],
-    }
 
 
 def _whole_number(value: str | None) -> int | None:
@@ -156,7 +128,7 @@ class SetupPages(Controller):
         status: int = 200,
         **extra: Any,
     ) -> Template:
-        election = await ops.get_election(db, election_id)
+        election = await get_election(db, election_id)
         languages = await _language_status(db, election_id)
         if language not in LANGUAGES or language == REFERENCE_LANGUAGE:
             needing = [x["code"] for x in languages if x["missing"] and x["on_roll"]]
@@ -202,24 +174,23 @@ class SetupPages(Controller):
         data: Form,
     ) -> Response[Any]:
         """Save one language's texts: every filled-in field, or (on any problem) none."""
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await get_election(db, election_id, lock=True)
         submitted = {k[len(FIELD) :]: v for k, v in data.items() if k.startswith(FIELD)}
         texts = {k: v.strip() for k, v in submitted.items() if v.strip()}
         try:
             if language not in LANGUAGES or language == REFERENCE_LANGUAGE:
-                raise ops.OperationError(
+                raise invalid(
                     f"choose one of {', '.join(c for c in LANGUAGES if c != REFERENCE_LANGUAGE)}"
                     " (English is the reference text, set when the election is created)",
-                    400,
+                    "unknown_language",
                 )
-            ops.require_state(election, "draft", doing="change texts")
-            await set_translations(db, election, language, texts)
-        except (ops.OperationError, DefinitionError) as exc:
+            await elections.set_texts(db, acting(request), election, language, texts)
+        except Refused as exc:
             await db.rollback()
             if isinstance(exc, DefinitionError):
                 message, status, problems = "Nothing was saved.", 400, exc.problems
             else:
-                message, status, problems = exc.message, exc.status, []
+                message, status, problems = exc.message, status_for(exc.grounds), []
             return await self._translations_page(
                 request,
                 db,
@@ -230,8 +201,6 @@ class SetupPages(Controller):
                 problems=problems,
                 submitted=submitted,
             )
-        ctx = acting(request)
-        await audit(db, ctx.actor, "translations_set", ctx.now, election.id, language=language)
         await db.commit()
         return await self._translations_page(
             request,
@@ -251,7 +220,7 @@ class SetupPages(Controller):
         status: int = 200,
         **extra: Any,
     ) -> Template:
-        election = await ops.get_election(db, election_id)
+        election = await get_election(db, election_id)
         seats = (
             await db.execute(
                 select(ElectionTrustee.position, Account.email, ElectionTrustee.submitted_at)
@@ -285,11 +254,11 @@ class SetupPages(Controller):
         request: Request[Any, Any, Any],
         db: Db,
         election_id: str,
-        exc: ops.OperationError,
+        exc: Refused,
     ) -> Template:
         await db.rollback()
         return await self._ceremony_page(
-            request, db, election_id, status=exc.status, error=exc.message
+            request, db, election_id, status=status_for(exc.grounds), error=exc.message
         )
 
     @get("/ceremony", opt={"access": "admin"})
@@ -303,31 +272,12 @@ class SetupPages(Controller):
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
         """Change n and k by rewriting the draft definition (what PUT /api/elections/ID does)."""
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await get_election(db, election_id, lock=True)
         n, k = _whole_number(data.get("trustees_n")), _whole_number(data.get("trustees_k"))
         try:
-            ops.require_state(election, "draft", doing="change the number of trustees")
-            if n is None or k is None:
-                raise ops.OperationError("give n and k as whole numbers", 400)
-            seated = await db.scalar(
-                select(ElectionTrustee.position)
-                .where(ElectionTrustee.election_id == election_id, ElectionTrustee.position > n)
-                .limit(1)
-            )
-            if seated is not None:
-                raise ops.OperationError(
-                    f"trustee position {seated} is already named; n cannot be less than that", 400
-                )
-            manifest = await build_manifest(db, election)
-            try:
-                definition = parse_definition(_definition_with_trustees(manifest, n, k))
-            except DefinitionError as exc:
-                raise ops.OperationError("; ".join(exc.problems), 400) from exc
-            await replace_definition(db, election, definition)
-        except ops.OperationError as exc:
+            await elections.set_trustee_numbers(db, acting(request), election, n, k)
+        except Refused as exc:
             return await self._refuse(request, db, election_id, exc)
-        ctx = acting(request)
-        await audit(db, ctx.actor, "election_updated", ctx.now, election.id)
         await db.commit()
         return await self._ceremony_page(
             request, db, election_id, notice=f"Trustees: {k} of {n} needed to decrypt the tally."
@@ -337,13 +287,13 @@ class SetupPages(Controller):
     async def name_trustee(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
-        """Name a trustee account for a position (ops.name_trustee, as the API does)."""
-        election = await ops.get_election(db, election_id, lock=True)
+        """Name a trustee account for a position (as the API does)."""
+        election = await get_election(db, election_id, lock=True)
         email = data.get("email", "").strip()
         position = _whole_number(data.get("position"))
         try:
-            await ops.name_trustee(db, acting(request), election, email, position)
-        except ops.OperationError as exc:
+            await ceremony.name_trustee(db, acting(request), election, email, position)
+        except Refused as exc:
             return await self._refuse(request, db, election_id, exc)
         await db.commit()
         return Redirect(path=f"/committee/elections/{election_id}/ceremony", status_code=303)
@@ -358,22 +308,22 @@ class SetupPages(Controller):
         exactly as the state button would.  The sealed key files are handed back in this
         one response only: the server keeps neither them nor the passphrases.
         """
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await get_election(db, election_id, lock=True)
         passphrases = [data.get(f"passphrase_{i}", "") for i in range(1, election.trustees_n + 1)]
         ctx = acting(request)
         try:
             short = [i for i, p in enumerate(passphrases, start=1) if len(p) < MIN_PASSPHRASE]
             if short:
-                raise ops.OperationError(
+                raise invalid(
                     f"give each trustee a passphrase of at least {MIN_PASSPHRASE} characters "
                     f"(too short or missing for trustee {', '.join(map(str, short))})",
-                    400,
+                    "passphrase_short",
                 )
             if election.state == "draft":
-                await ops.transition(db, ctx, election, "key_ceremony")
-            sealed = await ops.run_local_ceremony(db, ctx, election, passphrases)
-            await ops.transition(db, ctx, election, "ready")
-        except ops.OperationError as exc:
+                await lifecycle.transition(db, ctx, election, "key_ceremony")
+            sealed = await ceremony.run_local_ceremony(db, ctx, election, passphrases)
+            await lifecycle.transition(db, ctx, election, "ready")
+        except Refused as exc:
             return await self._refuse(request, db, election_id, exc)
         await db.commit()
         key_files = [

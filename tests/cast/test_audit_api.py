@@ -8,12 +8,12 @@ from typing import Any
 
 from litestar import Litestar
 from sqlalchemy import select
-from web.helpers import Web
 
 from ballot.crypto.ballots import AuditedBallot, encrypt_ballot, tracker
 from ballot.store.board import board_entries
 from ballot.store.cast_tables import BallotAlpha, TokenAudit
 from ballot.store.casting import audits
+from tests.support.asgi import Web
 
 from .conftest import CastElection
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Litestar
 from sqlalchemy import func, select
-from web.helpers import FakeClock, Web
 
 from ballot.crypto.ballots import tracker, tracker_display
 from ballot.record.board import BoardEntry, verify_chain
@@ -18,6 +17,7 @@ from ballot.store.board import board_entries, to_entry
 from ballot.store.cast_tables import BallotAlpha, CastBallot, ChallengedBallot
 from ballot.store.models import Voter, VoterToken
 from ballot.store.tokens import hash_token
+from tests.support.asgi import FakeClock, Web
 
 from .conftest import DEFINITION, ROLL, CastElection, open_with_ceremony
 

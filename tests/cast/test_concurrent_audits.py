@@ -9,13 +9,13 @@ from collections import Counter
 
 from litestar import Litestar
 from sqlalchemy import select
-from web.helpers import Web
 
 from ballot.record.board import verify_chain
 from ballot.record.kinds import Kind
 from ballot.store.board import board_entries, to_entry
 from ballot.store.cast_tables import TokenAudit
 from ballot.store.casting import MAX_AUDITS_PER_LINK
+from tests.support.asgi import Web
 
 from .conftest import CastElection
 from .test_audit_api import audited

@@ -8,11 +8,11 @@ from collections import Counter
 
 from litestar import Litestar
 from sqlalchemy import func, select
-from web.helpers import Web
 
 from ballot.record.board import verify_chain
 from ballot.store.board import board_entries, to_entry
 from ballot.store.cast_tables import BallotAlpha, CastBallot
+from tests.support.asgi import Web
 
 from .conftest import CastElection
 

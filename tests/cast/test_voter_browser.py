@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import require
 from playwright.sync_api import expect
 
 from ballot.crypto.ballots import check_audit, encrypt_ballot
@@ -29,9 +28,11 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
 from ballot.i18n import translations
 from ballot.web.ballot_page import refusal_strings, ui_strings
+from tests.support.databases import require
+from tests.support.inbox import Inbox
+from tests.support.live import LiveServer, engine_database, open_election, start_server
 
 from .conftest import DEFINITION, ROLL
-from .live import LiveServer, engine_database, open_election, start_server
 
 pytestmark = [pytest.mark.browser]
 
@@ -85,7 +86,7 @@ def live(
     require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
     folder = tmp_path_factory.mktemp("live")
     with engine_database(request.param, folder) as url:
-        server = start_server(folder, url, engine=request.param)
+        server = start_server(url, folder, inbox=Inbox().start(), engine=request.param)
         try:
             yield from _opened(server)
         finally:

@@ -93,7 +93,8 @@ def test_layout_rows() -> None:
 
 def test_yes_no_is_one_ciphertext_and_one_proof() -> None:
     ballot, _ = encrypt_ballot(single("yes-no"), KEY, FP, [[0]])
-    (question,) = ballot.to_json()["questions"]
+    doc: Any = ballot.to_json()
+    (question,) = doc["questions"]
     assert len(question["slots"]) == 1
     assert question["count_proof"] is None
     assert len(question["slots"][0]["proof"]["challenges"]) == 2
@@ -483,7 +484,7 @@ def test_audit_detects_a_device_that_lies() -> None:
     manifest = single("one-of-3")
     # The device was asked for option 0 but encrypted option 1 and reveals "option 0".
     ballot, secrets = encrypt_ballot(manifest, KEY, FP, [[1]])
-    audit = AuditedBallot(ballot, secrets).audit_json()
+    audit: Any = AuditedBallot(ballot, secrets).audit_json()
     assert check_audit(manifest, KEY, FP, audit) == ((1,),)  # the truth comes out
     lie = copy.deepcopy(audit)
     lie["secrets"][0][0]["plaintext"] = 1
@@ -495,7 +496,7 @@ def test_audit_detects_a_device_that_lies() -> None:
 def test_audit_detects_wrong_randomness() -> None:
     manifest = single("yes-no")
     ballot, secrets = encrypt_ballot(manifest, KEY, FP, [[0]])
-    audit = AuditedBallot(ballot, secrets).audit_json()
+    audit: Any = AuditedBallot(ballot, secrets).audit_json()
     audit["secrets"][0][0]["randomness"] = Scalar.from_int(12345).hex()
     with pytest.raises(BallotError, match=r"question 0 \('strike'\), slot 0"):
         check_audit(manifest, KEY, FP, audit)

@@ -9,6 +9,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import pytest
 
@@ -66,7 +67,7 @@ def test_local_ceremony_transcript_verifies_and_is_json() -> None:
     assert result.disqualified == {} and result.false_complaints == {}
     assert transcript["complaints"] == []
     assert transcript["joint_public_key"] == result.joint_public_key.hex()
-    assert set(transcript["verification_keys"]) == {"1", "2", "3"}  # type: ignore[arg-type]
+    assert set(cast(dict[str, str], transcript["verification_keys"])) == {"1", "2", "3"}
     shares = [TrusteeShare.from_bytes(b) for b in blobs]
     assert [s.index for s in shares] == [1, 2, 3]
     for s in shares:

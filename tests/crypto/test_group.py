@@ -160,7 +160,7 @@ def test_x_zero_with_sign_bit_rejected(y: int) -> None:
 
 
 def _off_curve_ys(count: int) -> list[int]:
-    found = []
+    found: list[int] = []
     i = 0
     while len(found) < count:
         y = int.from_bytes(hashlib.sha256(b"off-curve" + bytes([i])).digest(), "little") % P

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
 
 from ballot.crypto.ballots import (
     EncryptedBallot,
@@ -34,6 +33,7 @@ from ballot.crypto.manifest import (
     election_fingerprint,
     manifest_hash,
 )
+from tests.support.databases import require
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "tests" / "js" / "twin_cli.mjs"
@@ -147,7 +147,7 @@ def test_same_randomness_gives_byte_identical_ballots() -> None:
 
 def test_browser_verifier_accepts_python_ballots_and_rejects_tampered_ones() -> None:
     ballot, _ = encrypt_ballot(MANIFEST, KEY, FP, SELECTIONS[0])
-    good = ballot.to_json()
+    good: Any = ballot.to_json()
     bad_proof = copy.deepcopy(good)
     proof = bad_proof["questions"][3]["slots"][1]["proof"]
     proof["responses"][0] = proof["responses"][1]

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballot.crypto.elgamal import Ciphertext, encrypt, small_multiple
+from ballot.crypto.fiat_shamir import Part
 from ballot.crypto.group import BASE, IDENTITY, GroupError, L, Scalar, base_mul
 from ballot.crypto.proofs import (
     MAX_RANGE_BRANCHES,
@@ -54,7 +55,7 @@ OTHER_PUBLIC = base_mul(KEY_RNG())
 
 # --------------------------------------------------------------------------- fixtures (built once)
 
-SCHNORR_CTX = ["trustee", 1, "coefficient", 0]
+SCHNORR_CTX: list[Part] = ["trustee", 1, "coefficient", 0]
 SCHNORR_X = KEY_RNG()
 SCHNORR_PUB = base_mul(SCHNORR_X)
 SCHNORR = prove_schnorr(SCHNORR_X, FP, SCHNORR_CTX, rng=seeded_rng("schnorr"))
@@ -63,11 +64,11 @@ SCHNORR = prove_schnorr(SCHNORR_X, FP, SCHNORR_CTX, rng=seeded_rng("schnorr"))
 CT_R = KEY_RNG()
 CT = encrypt(PUBLIC, 1, CT_R)
 PARTIAL = CT.alpha * SECRET
-EQ_CTX = ["partial-decryption", 1]
+EQ_CTX: list[Part] = ["partial-decryption", 1]
 EQ = prove_equality(SECRET, BASE, CT.alpha, FP, EQ_CTX, rng=seeded_rng("eq"))
 EQ_STATEMENT = (BASE, PUBLIC, CT.alpha, PARTIAL)
 
-RANGE_CTX = ["question-1", 0]
+RANGE_CTX: list[Part] = ["question-1", 0]
 RANGE = prove_range(CT, 1, CT_R, PUBLIC, 0, 1, FP, RANGE_CTX, rng=seeded_rng("range"))
 
 
@@ -90,7 +91,7 @@ def test_schnorr_completeness() -> None:
     verify_schnorr(SCHNORR)
     for i in range(5):
         x = Scalar.random()
-        ctx = ["trustee", i, "coefficient", i]
+        ctx: list[Part] = ["trustee", i, "coefficient", i]
         prove_schnorr(x, FP, ctx).verify(base_mul(x), FP, ctx)
 
 
@@ -152,9 +153,14 @@ def test_range_proof_for_a_false_claim_does_not_verify() -> None:
 
 
 def test_json_round_trips() -> None:
-    for proof, cls in [(SCHNORR, SchnorrProof), (EQ, EqualityProof), (RANGE, RangeProof)]:
+    pairs: list[tuple[Any, Any]] = [
+        (SCHNORR, SchnorrProof),
+        (EQ, EqualityProof),
+        (RANGE, RangeProof),
+    ]
+    for proof, cls in pairs:
         text = json.dumps(proof.to_json())
-        again = cls.from_json(json.loads(text))  # type: ignore[attr-defined]
+        again = cls.from_json(json.loads(text))
         assert again == proof
     assert set(SCHNORR.to_json()) == {"challenge", "response"}
     assert set(EQ.to_json()) == {"challenge", "response"}
@@ -276,7 +282,7 @@ def test_schnorr_moved_is_refused() -> None:
 def test_equality_moved_is_refused() -> None:
     g, a, h, c = EQ_STATEMENT
     other = encrypt(PUBLIC, 0, Scalar(99))
-    cases = [
+    cases: list[tuple[Any, ...]] = [
         (g, a, other.alpha, other.alpha * SECRET, FP, EQ_CTX),  # another ciphertext
         (g, OTHER_PUBLIC, h, c, FP, EQ_CTX),  # another public key
         (g, a, h, c + BASE, FP, EQ_CTX),  # another partial decryption
@@ -293,7 +299,7 @@ def test_range_moved_is_refused() -> None:
     other_r = Scalar(12345)
     other_ct = encrypt(PUBLIC, 1, other_r)
     same_plain_other_key = encrypt(OTHER_PUBLIC, 1, CT_R)
-    refusals = [
+    refusals: list[Callable[[], object]] = [
         lambda: RANGE.verify(other_ct, PUBLIC, 0, 1, FP, RANGE_CTX),  # other ciphertext
         lambda: RANGE.verify(CT, OTHER_PUBLIC, 0, 1, FP, RANGE_CTX),  # other key
         lambda: RANGE.verify(same_plain_other_key, OTHER_PUBLIC, 0, 1, FP, RANGE_CTX),
@@ -344,11 +350,11 @@ def test_hostile_identity_statements_refused_not_crashing() -> None:
     for proof in (SchnorrProof(ZERO, ZERO), SCHNORR):
         with pytest.raises(ProofError):
             proof.verify(IDENTITY, FP, SCHNORR_CTX)
-    for proof in (EqualityProof(ZERO, ZERO), EQ):
+    for eproof in (EqualityProof(ZERO, ZERO), EQ):
         with pytest.raises(ProofError):
-            proof.verify(IDENTITY, IDENTITY, IDENTITY, IDENTITY, FP, EQ_CTX)
+            eproof.verify(IDENTITY, IDENTITY, IDENTITY, IDENTITY, FP, EQ_CTX)
         with pytest.raises(ProofError):
-            proof.verify(BASE, PUBLIC, CT.alpha, IDENTITY, FP, EQ_CTX)
+            eproof.verify(BASE, PUBLIC, CT.alpha, IDENTITY, FP, EQ_CTX)
     for rproof in (RangeProof(0, (ZERO, ZERO), (ZERO, ZERO)), RANGE):
         with pytest.raises(ProofError):
             rproof.verify(zero_ct, PUBLIC, 0, 1, FP, RANGE_CTX)

@@ -186,7 +186,7 @@ def test_impossible_counts_are_refused(
 @given(st.data())
 def test_counts_from_plain_slot_sums_match_direct_counting(data: st.DataObject) -> None:
     """The rules, checked without encryption: sum plaintext slots like the tally does."""
-    from ballot.crypto.ballots import _plaintexts
+    from ballot.crypto.ballots.layout import _plaintexts
 
     qi = data.draw(st.integers(min_value=0, max_value=len(MANIFEST.questions) - 1))
     spec = MANIFEST.questions[qi]

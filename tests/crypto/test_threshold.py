@@ -304,7 +304,7 @@ def test_lagrange_interpolation_recovers_f_at_zero(data: st.DataObject, k: int) 
     subset = data.draw(st.lists(st.integers(1, 100), min_size=k, max_size=k + 2, unique=True))
 
     def f(x: int) -> int:
-        return sum(a * x**j for j, a in enumerate(coefficients)) % L
+        return int(sum(a * x**j for j, a in enumerate(coefficients)) % L)
 
     lambdas = lagrange_at_zero(subset)
     assert sum(lambdas[i].value * f(i) for i in subset) % L == coefficients[0]

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
+
+from tests.support.databases import require
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "ballot" / "web" / "static"

@@ -1,15 +1,13 @@
-"""Fixtures for the operations tests: the shared web and casting fixtures, a fake monotonic clock.
+"""Fixtures for the operations tests: a fake monotonic clock.
 
-The app, admin client and open election with a real key ceremony come from
-``tests/web`` and ``tests/cast`` (the same set-up every HTTP test uses), so these tests
+The app, admin client and open election with a real key ceremony come from the
+``tests.support`` plugin (the same set-up every HTTP test uses), so these tests
 exercise the app exactly as it is built for production.
 """
 
 from __future__ import annotations
 
 import pytest
-from cast.conftest import cast_election  # noqa: F401
-from web.conftest import admin, app, captured_tokens, clock, settings, web  # noqa: F401
 
 
 class Ticker:

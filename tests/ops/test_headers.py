@@ -12,14 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
-from cast.conftest import CastElection
 from litestar import Litestar
 from litestar.routes import ASGIRoute, HTTPRoute
-from web.conftest import client_for
-from web.helpers import Web
 
 from ballot.web import health
 from ballot.web.security import CSP, HSTS
+from tests.support.asgi import Web, client_for
+from tests.support.elections import CastElection
 
 STATIC = Path(__file__).parents[2] / "ballot" / "web" / "static"
 EXPECTED_HEADERS = {

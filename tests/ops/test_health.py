@@ -8,16 +8,16 @@ from pathlib import Path
 
 from litestar import Litestar
 from sqlalchemy import text
-from web.conftest import client_for
 
 from ballot.config import Settings
 from ballot.migrations import upgrade_engine
 from ballot.web.app import create_app
 from ballot.web.health import migration_heads
+from tests.support.asgi import client_for
 
 
-async def test_live_and_ready_follow_the_database(settings: Settings) -> None:
-    app = create_app(settings, schedule=False)
+async def test_live_and_ready_follow_the_database(unmigrated_settings: Settings) -> None:
+    app = create_app(unmigrated_settings, schedule=False)
     try:
         async with client_for(app) as c:
             assert (await c.get("/health/live")).json() == {"status": "ok"}

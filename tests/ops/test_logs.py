@@ -17,8 +17,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from cast.live import free_port, make_admin
-from web.helpers import PASSWORD
 
 from ballot.config import Settings
 from ballot.crypto.ballots import encrypt_ballot
@@ -28,6 +26,8 @@ from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.logs import REDACTED, JsonFormatter, RedactingFilter, configure_logging, redact
 from ballot.migrations import upgrade
 from ballot.web.app import create_app
+from tests.support.accounts import PASSWORD, make_admin
+from tests.support.live import free_port
 
 TOKEN = "h_rd1MSLwHxdwx3A9_lLnNyp0GMttM_Ljqkd6q676xs"
 
@@ -137,16 +137,16 @@ def _open_election(http: httpx.Client, definition: dict[str, Any], roll: str) ->
 
 
 def test_a_whole_voting_session_logs_no_secret(
-    db_url: str,
+    migrated_db_url: str,
     tmp_path: Path,
     captured_tokens: dict[int, str],
     restore_logging: None,
 ) -> None:
-    from cast.conftest import DEFINITION, ROLL
+    from tests.support.elections import DEFINITION, ROLL
 
     port = free_port()
     settings = Settings(
-        database_url=db_url,
+        database_url=migrated_db_url,
         base_url=f"http://127.0.0.1:{port}",
         secret_key_file=tmp_path / "secret.key",
         cookie_secure=False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.helpers import Web
+from tests.support.asgi import Web
 
 
 async def test_the_schema_is_public_and_covers_only_the_api(web: Web) -> None:

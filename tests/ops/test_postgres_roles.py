@@ -18,12 +18,14 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from conftest import PG_ADMIN_DSN, _pg_execute, require
-from web.conftest import client_for
 
 from ballot.config import Settings
 from ballot.migrations import upgrade
 from ballot.web.app import create_app
+from tests.support.asgi import client_for
+from tests.support.databases import require
+from tests.support.postgres import ADMIN_DSN as PG_ADMIN_DSN
+from tests.support.postgres import execute as _pg_execute
 
 SETUP_SQL = Path(__file__).parents[2] / "deploy" / "postgresql-setup.sql"
 GRANTS_SQL = SETUP_SQL.with_name("postgresql-grants.sql")

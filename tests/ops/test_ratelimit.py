@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from litestar import Litestar
-from web.helpers import BASE, PASSWORD, make_account
 
 from ballot.config import Settings
 from ballot.web.ratelimit import RateLimits, SlidingWindow, limit_kind
+from tests.support.accounts import PASSWORD
+from tests.support.asgi import BASE, make_account
 
 from .conftest import Ticker
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from cast.live import make_admin
 from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from schemathesis.python import asgi
@@ -36,6 +35,7 @@ from ballot.migrations import upgrade
 from ballot.record.board import BoardEntry
 from ballot.record.signing import SignedHead, verify_head_against_board, verify_head_sequence
 from ballot.web.app import create_app
+from tests.support.accounts import make_admin
 
 EXAMPLES = 40  #: generated requests per operation (about 50 operations)
 BUDGET = 75.0  #: seconds; later operations get fewer examples if the machine is slow
@@ -45,7 +45,7 @@ SKIP = {("POST", "/api/logout")}
 
 def _setup(client: Any, captured: dict[int, str]) -> tuple[str, str]:
     """Sign in; an open election with three cast ballots, and a draft one; their ids."""
-    from cast.conftest import DEFINITION, ROLL
+    from tests.support.elections import DEFINITION, ROLL
 
     client.get("/login")
     client.headers["x-csrftoken"] = client.cookies["csrftoken"]
@@ -98,10 +98,10 @@ def _board_verifies(client: Any, election_id: str) -> int:
 
 @pytest.mark.slow
 def test_generated_requests_never_fail_the_server(
-    db_url: str, tmp_path: Path, captured_tokens: dict[int, str]
+    migrated_db_url: str, tmp_path: Path, captured_tokens: dict[int, str]
 ) -> None:
     settings = Settings(
-        database_url=db_url,
+        database_url=migrated_db_url,
         base_url="http://testserver",
         secret_key_file=tmp_path / "secret.key",
         cookie_secure=False,

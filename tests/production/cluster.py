@@ -14,16 +14,13 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +33,13 @@ from ballot.crypto.manifest import ElectionManifest
 from ballot.mail.sink import MailSink
 from ballot.record.board import BoardEntry, verify_chain
 from ballot.record.canonical import canonical_json
+from ballot.record.kinds import Kind
 from ballot.record.signing import (
     SignedHead,
     verify_head_against_board,
     verify_head_sequence,
     verify_signature,
 )
-from ballot.store import accounts
 from ballot.store.board import board_entries, board_heads, to_entry, to_head
 from ballot.store.cast_tables import CastBallot, ChallengedBallot
 from ballot.store.db import make_engine, make_session_factory
@@ -50,18 +47,16 @@ from ballot.store.models import Voter, VoterToken
 from ballot.store.tokens import hash_token
 from ballot.store.types import utcnow
 
+# The shared helpers, named here too for the production tests that import them from us.
+from tests.support.accounts import ADMIN, PASSWORD, create_account  # noqa: F401
+from tests.support.committee import Committee  # noqa: F401
+from tests.support.inbox import Inbox
+from tests.support.live import free_port  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
-ADMIN = "admin@example.org"
-KIND_CAST = "ballot.cast"
-KIND_CHALLENGED = "ballot.challenged"
+KIND_CAST = Kind.CAST
+KIND_CHALLENGED = Kind.CHALLENGED
 BALLOT_KINDS = (KIND_CAST, KIND_CHALLENGED)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ----------------------------------------------------------------------------- processes
@@ -193,8 +188,12 @@ def service_env(
 
 
 def wait_http(base: str, child: Child, timeout: float = 45.0) -> None:
-    """Until the server answers a page (it listens only after its start-up finished)."""
+    """Until the server answers a page (it listens only after its start-up finished).
+
+    Asks again after a short back-off (10 ms, doubling up to 200 ms), not a fixed pause.
+    """
     deadline = time.monotonic() + timeout
+    pause = 0.01
     while True:
         if not child.alive():
             raise AssertionError(f"{child.name} exited at start-up:\n{child.tail()}")
@@ -205,7 +204,8 @@ def wait_http(base: str, child: Child, timeout: float = 45.0) -> None:
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"{child.name} did not answer within {timeout} s:\n{child.tail()}")
-        time.sleep(0.2)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def start_web(procs: Processes, env: Mapping[str, str], port: int, name: str = "web") -> Child:
@@ -236,28 +236,6 @@ def start_uvicorn_workers(
 
 
 # ----------------------------------------------------------------------------- election set-up
-
-
-def create_account(db_url: str, email: str = ADMIN, role: str = "admin") -> None:
-    """A committee account (admin by default) with the tests' password, made in the database."""
-
-    async def work() -> None:
-        engine = make_engine(db_url)
-        try:
-            async with make_session_factory(engine)() as db:
-                await accounts.create_account(
-                    db,
-                    email=email,
-                    name=email.split("@")[0],
-                    role=role,
-                    password=PASSWORD,
-                    now=utcnow(),
-                )
-                await db.commit()
-        finally:
-            await engine.dispose()
-
-    asyncio.run(work())
 
 
 def member_id(i: int) -> str:
@@ -299,71 +277,17 @@ def definition(k: int = 1, n: int = 1) -> dict[str, Any]:
     }
 
 
-class Committee:
-    """The election committee's browser session against one server (JSON API, CSRF header)."""
-
-    def __init__(self, base: str, email: str = ADMIN) -> None:
-        self.http = httpx.Client(base_url=base, timeout=60)
-        self.http.get("/login")
-        self.post("/api/login", json={"email": email, "password": PASSWORD})
-
-    def close(self) -> None:
-        self.http.close()
-
-    def post(self, path: str, **kw: Any) -> Any:
-        r = self.http.post(path, headers={"x-csrftoken": self.http.cookies["csrftoken"]}, **kw)
-        assert r.status_code in (200, 201), (path, r.status_code, r.text)
-        return r.json()
-
-    def get(self, path: str) -> Any:
-        r = self.http.get(path)
-        assert r.status_code == 200, (path, r.status_code, r.text)
-        return r.json()
-
-    def open_election(self, spec: dict[str, Any], roll: str) -> tuple[str, dict[str, Any], Any]:
-        """Define, import the roll, run a local key ceremony, open.
-
-        Returns (election id, its public data, the trustees' secret shares).
-        """
-        from ballot.crypto.ceremony import local_ceremony
-
-        election_id = str(self.post("/api/elections", json=spec)["id"])
-        self.post(f"/api/elections/{election_id}/roll", content=roll.encode())
-        self.post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
-        digest = bytes.fromhex(self.get(f"/api/elections/{election_id}/ceremony")["manifest_hash"])
-        k, n = spec["trustees"]["k"], spec["trustees"]["n"]
-        transcript, shares = local_ceremony(k, n, digest)
-        self.post(
-            f"/api/elections/{election_id}/ceremony/transcript",
-            json=json.loads(json.dumps(transcript)),
-        )
-        self.post(f"/api/elections/{election_id}/state", json={"target": "ready"})
-        self.post(f"/api/elections/{election_id}/state", json={"target": "open"})
-        public = self.get(f"/api/elections/{election_id}/public")
-        assert public["fingerprint"], public
-        return election_id, public, shares
-
-
-def _plain_text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
 def tokens_from_inbox(sink: MailSink, count: int, timeout: float = 40.0) -> dict[str, str]:
     """email -> voting token, read from the invitations that reached the SMTP server."""
-    deadline = time.monotonic() + timeout
-    while len(sink.messages) < count:
+    if isinstance(sink, Inbox):
+        return sink.tokens(sink.wait_for(count, timeout))
+    deadline, pause = time.monotonic() + timeout, 0.005
+    while len(sink.messages) < count:  # a plain MailSink: short back-off
         if time.monotonic() > deadline:
             raise AssertionError(f"only {len(sink.messages)} of {count} invitations arrived")
-        time.sleep(0.1)
-    link = re.compile(r"https?://[^\s/]+/v/([A-Za-z0-9_\-]+)")
-    out: dict[str, str] = {}
-    for message in list(sink.messages):
-        found = link.search(_plain_text(message))
-        assert found is not None, "an invitation without a voting link"
-        out[str(message["To"]).strip("<>")] = found.group(1)
-    return out
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+    return Inbox.tokens(sink)  # type: ignore[arg-type]
 
 
 def deliver_here(env: Mapping[str, str]) -> int:

@@ -6,15 +6,15 @@ so they use ``require``: skipped on a laptop without PostgreSQL, a failure under
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PG_ADMIN_DSN, _pg_execute, require
 
 from ballot.store.serverkey import load_or_create
+from tests.support import postgres
+from tests.support.databases import require
 
 from .cluster import Processes
 
@@ -31,18 +31,13 @@ class PgDatabase:
 
 
 def make_database(prefix: str = "ballot_prod_") -> PgDatabase:
-    name = prefix + secrets.token_hex(5)
-    _pg_execute(f'CREATE DATABASE "{name}"')
-    server = PG_ADMIN_DSN.rsplit("/", 1)[0]
-    return PgDatabase(
-        name,
-        f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/{name}",
-        f"{server}/{name}",
-    )
+    name = postgres.unique_name(prefix)
+    postgres.create(name)
+    return PgDatabase(name, postgres.async_url(name), f"{postgres.SERVER_DSN}/{name}")
 
 
 def drop_database(name: str) -> None:
-    _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres.drop(name)
 
 
 @pytest.fixture

@@ -33,9 +33,9 @@ from ballot.crypto.ceremony import TrusteeShare
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.keyfile import open_key
 from ballot.crypto.threshold import partial_decrypt_tally
-from ballot.mail.sink import MailSink
 from ballot.migrations import upgrade
 from ballot.store.serverkey import load_or_create
+from tests.support.inbox import Inbox as MailSink
 
 from .cluster import (
     ROOT,

@@ -24,13 +24,13 @@ import asyncpg
 import httpx
 import pytest
 
-from ballot.mail.sink import MailSink
 from ballot.migrations import upgrade
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json
 from ballot.record.signing import SignedHead, sign_head
 from ballot.store.serverkey import load_or_create
 from ballot.store.types import utcnow
+from tests.support.inbox import Inbox as MailSink
 
 from .cluster import (
     Committee,

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ballot.mail.sink import MailSink
 from ballot.migrations import upgrade
 from ballot.store.serverkey import load_or_create
+from tests.support.inbox import Inbox as MailSink
 
 from .cluster import (
     Committee,

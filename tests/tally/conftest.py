@@ -15,16 +15,6 @@ from typing import Any
 
 import pytest
 from litestar import Litestar
-from web.conftest import (  # noqa: F401
-    admin,
-    app,
-    captured_tokens,
-    client_for,
-    clock,
-    settings,
-    web,
-)
-from web.helpers import Web, create_draft, make_account, member_links
 
 from ballot.crypto.ballots import encrypt_ballot
 from ballot.crypto.ceremony import TrusteeShare
@@ -35,6 +25,7 @@ from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.crypto.tally import EncryptedTally
 from ballot.crypto.threshold import partial_decrypt_tally
 from ballot.record.units import unit_labelled
+from tests.support.asgi import Web, client_for, create_draft, make_account, member_links
 
 #: Six members in good standing, three whose eligibility is challenged.
 ROLL = """member_id,name,email,language,unit,challenged
@@ -108,8 +99,8 @@ class CountedElection:
 
 
 async def open_counted_election(
-    app: Litestar,  # noqa: F811
-    admin: Web,  # noqa: F811
+    app: Litestar,
+    admin: Web,
     captured: dict[int, str],
     **definition: Any,
 ) -> CountedElection:
@@ -166,7 +157,7 @@ async def open_counted_election(
 
 
 async def cast(
-    web: Web,  # noqa: F811
+    web: Web,
     election: CountedElection,
     member: str,
     choice: int,
@@ -180,9 +171,9 @@ async def cast(
 
 @pytest.fixture
 async def counted(
-    app: Litestar,  # noqa: F811
-    admin: Web,  # noqa: F811
-    captured_tokens: dict[int, str],  # noqa: F811
+    app: Litestar,
+    admin: Web,
+    captured_tokens: dict[int, str],
 ) -> Any:
     election = await open_counted_election(app, admin, captured_tokens, objection_days=0)
     yield election

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
-from web.helpers import FakeClock, Web
 
 from ballot.record.board import BoardEntry, verify_chain
+from tests.support.asgi import FakeClock, Web
 
 from .conftest import NO, YES, CountedElection, cast, open_counted_election
 

@@ -3,7 +3,7 @@ warning when one overruled ballot would be deducible), certify."""
 
 from __future__ import annotations
 
-from web.helpers import Web
+from tests.support.asgi import Web
 
 from .conftest import NO, YES, CountedElection, cast
 
@@ -56,7 +56,7 @@ async def test_committee_page_takes_rounds_decides_challenges_and_certifies(
 
 
 async def test_withdrawing_a_definition_from_the_page_states_the_reason(admin: Web) -> None:
-    from web.helpers import create_draft
+    from tests.support.asgi import create_draft
 
     election_id = await create_draft(admin)
     page = f"/committee/elections/{election_id}"

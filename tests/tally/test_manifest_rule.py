@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.helpers import Web, create_draft
+from tests.support.asgi import Web, create_draft
 
 
 async def manifest_rule(admin: Web, **definition: Any) -> Any:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from litestar import Litestar
 from typer.testing import CliRunner, Result
-from web.helpers import Web
 
 from ballot.cli import app as cli
 from ballot.config import Settings
+from tests.support.asgi import Web
 
 from .conftest import YES, CountedElection, cast
 

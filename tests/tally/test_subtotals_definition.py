@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.helpers import Web, create_draft, definition
+from tests.support.asgi import Web, create_draft, definition
 
 
 async def manifest(admin: Web, **overrides: Any) -> dict[str, Any]:

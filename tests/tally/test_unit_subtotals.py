@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
-from web.helpers import Web
+
+from tests.support.asgi import Web
 
 from .conftest import NO, YES, CountedElection, cast, open_counted_election
 from .test_count_api import board, close, decrypt, record_verifies, take

@@ -1,22 +1,16 @@
-"""Fixtures for the trustee tool: the shared web fixtures plus a 2-of-3 election in its ceremony."""
+"""Fixtures for the trustee tool: the shared fixtures of ``tests.support`` plus a 2-of-3 election in its ceremony."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from litestar import Litestar
-from web.conftest import (  # noqa: F401
-    admin,
-    app,
-    captured_tokens,
-    client_for,
-    clock,
-    settings,
-    web,
-)
-from web.helpers import Web, create_draft, make_account
+
+from ballot.store import tokens as token_store
+from tests.support.asgi import Web, client_for, create_draft, make_account
 
 TRUSTEES = ("t1@example.org", "t2@example.org", "t3@example.org")
 
@@ -29,8 +23,8 @@ class CeremonyElection:
 
 
 async def seat_trustees(
-    app: Litestar,  # noqa: F811
-    admin: Web,  # noqa: F811
+    app: Litestar,
+    admin: Web,
     election_id: str,
 ) -> None:
     for position, email in enumerate(TRUSTEES, start=1):
@@ -43,8 +37,8 @@ async def seat_trustees(
 
 @pytest.fixture
 async def ceremony_election(
-    app: Litestar,  # noqa: F811
-    admin: Web,  # noqa: F811
+    app: Litestar,
+    admin: Web,
 ) -> AsyncIterator[CeremonyElection]:
     """A 2-of-3 election with three seated trustees, signed in, in its key ceremony."""
     election_id = await create_draft(admin, trustees={"n": 3, "k": 2})
@@ -60,3 +54,18 @@ async def ceremony_election(
     yield CeremonyElection(election_id, bytes.fromhex(status["manifest_hash"]), clients)
     for w in clients:
         await w.client.aclose()
+
+
+@pytest.fixture
+def issued(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """email -> clear voting token, captured in this process as the live server issues them."""
+    seen: dict[str, str] = {}
+    real = token_store.issue_tokens
+
+    async def issue(*a: Any, **k: Any) -> Any:
+        out = await real(*a, **k)
+        seen.update({t.email: t.token for t in out})
+        return out
+
+    monkeypatch.setattr(token_store, "issue_tokens", issue)
+    return seen

@@ -249,7 +249,7 @@ async def test_going_back_to_draft_starts_a_fresh_ceremony(
 async def test_a_repost_after_a_crashed_settlement_settles(
     ceremony_election: CeremonyElection, monkeypatch: Any
 ) -> None:
-    from ballot.web import operations as ops
+    from ballot.service import ceremony as ops
 
     e = ceremony_election
     secrets = await post_keys(e)

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from typer.testing import CliRunner
-from web.helpers import definition
 
 from ballot.cli import app as cli_app
 from ballot.crypto.ceremony import (
@@ -20,19 +20,13 @@ from ballot.crypto.ceremony import (
 )
 from ballot.crypto.group import Scalar
 from ballot.crypto.sharebox import seal_share
-
-from .live import (
-    PASSPHRASE,
-    PASSWORD,
-    TRUSTEES,
-    Admin,
-    Live,
-    ceremony_cli,
-    ceremony_election,
-    finish,
-    key_path,
-    start,
-)
+from tests.support.accounts import PASSWORD
+from tests.support.asgi import definition
+from tests.support.committee import Committee as Admin
+from tests.support.live import PASSPHRASE
+from tests.support.live import LiveServer as Live
+from tests.support.live import start_server as start
+from tests.support.trustees import TRUSTEES, ceremony_cli, ceremony_election, finish, key_path
 
 
 def _check_key(live: Live, election_id: str, position: int) -> str:
@@ -52,6 +46,9 @@ def _check_key(live: Live, election_id: str, position: int) -> str:
     return result.output
 
 
+#: The tool talks HTTP; the server's storage is tested on both engines in-process, so
+#: running these subprocess tests on PostgreSQL too would add time and no coverage.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_three_trustees_run_the_ceremony_and_save_their_keys(db_url: str, tmp_path: Path) -> None:
     live = start(db_url, tmp_path)
     admin = Admin(live.base)
@@ -136,6 +133,9 @@ def _cheating_trustee_3(live: Live, election_id: str, errors: list[BaseException
         errors.append(exc)
 
 
+#: The tool talks HTTP; the server's storage is tested on both engines in-process, so
+#: running these subprocess tests on PostgreSQL too would add time and no coverage.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_cheating_dealer_is_complained_about_and_named_by_the_tool(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -169,7 +169,7 @@ def test_a_cheating_dealer_is_complained_about_and_named_by_the_tool(
 def test_the_tools_recover_when_the_server_crashes_while_settling(
     db_url: str, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from ballot.web import operations as ops
+    from ballot.service import ceremony as ops
 
     real = ops.accept_transcript
     calls = {"n": 0}

@@ -6,33 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web.helpers import ROLL, definition
 
 from ballot.crypto.ballots import encrypt_ballot
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.crypto.tally import EncryptedTally
-from ballot.store import tally as tally_store
-from ballot.store import tokens as token_store
-
-from .live import Admin, Live, ceremony_cli, ceremony_election, finish, start, tally_cli
-
-
-@pytest.fixture
-def issued(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """email -> clear voting token, captured in this process as the live server issues them."""
-    seen: dict[str, str] = {}
-    real = token_store.issue_tokens
-
-    async def issue(*a: Any, **k: Any) -> Any:
-        out = await real(*a, **k)
-        seen.update({t.email: t.token for t in out})
-        return out
-
-    monkeypatch.setattr(token_store, "issue_tokens", issue)
-    return seen
-
+from ballot.store import count as tally_store
+from tests.support.asgi import ROLL, definition
+from tests.support.committee import Committee as Admin
+from tests.support.live import LiveServer as Live
+from tests.support.live import start_server as start
+from tests.support.trustees import ceremony_cli, ceremony_election, finish, tally_cli
 
 FIRST_VOTES = {
     "ana@example.org": 0,
@@ -67,6 +52,9 @@ def keyed_and_voted(
     return election_id
 
 
+#: The tool talks HTTP; the server's storage is tested on both engines in-process, so
+#: running these subprocess tests on PostgreSQL too would add time and no coverage.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_two_of_three_trustees_decrypt_and_the_result_appears(
     db_url: str, tmp_path: Path, issued: dict[str, str]
 ) -> None:
@@ -96,6 +84,9 @@ def test_two_of_three_trustees_decrypt_and_the_result_appears(
         live.stop()
 
 
+#: The tool talks HTTP; the server's storage is tested on both engines in-process, so
+#: running these subprocess tests on PostgreSQL too would add time and no coverage.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_tally_that_is_not_the_sum_of_the_board_is_refused(
     db_url: str, tmp_path: Path, issued: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -124,6 +115,9 @@ def test_a_tally_that_is_not_the_sum_of_the_board_is_refused(
         live.stop()
 
 
+#: The tool talks HTTP; the server's storage is tested on both engines in-process, so
+#: running these subprocess tests on PostgreSQL too would add time and no coverage.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_second_round_after_determinative_challenges_is_decrypted_too(
     db_url: str, tmp_path: Path, issued: dict[str, str]
 ) -> None:

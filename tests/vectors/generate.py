@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from ballot.crypto.elgamal import Ciphertext, decode_count, encrypt  # noqa: E402
+from ballot.crypto.fiat_shamir import DOMAIN_PREFIX, Part, encode_part, fiat_shamir_challenge  # noqa: E402
 from ballot.crypto.group import (  # noqa: E402
     BASE,
     IDENTITY,
@@ -46,7 +47,6 @@ from ballot.crypto.group import (  # noqa: E402
     base_mul,
 )
 from ballot.crypto.proofs import prove_equality, prove_range, prove_schnorr  # noqa: E402
-from ballot.crypto.transcript import DOMAIN_PREFIX, Part, challenge, encode_part  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 P = 2**255 - 19
@@ -346,7 +346,7 @@ def transcript() -> Json:
     for tag, fp, parts in examples:
         preimage = encode_part(DOMAIN_PREFIX + tag) + encode_part(fp)
         preimage += b"".join(encode_part(p) for p in parts)
-        c = challenge(tag, fp, parts)
+        c = fiat_shamir_challenge(tag, fp, parts)
         assert c == Scalar.hash(preimage)
         cases.append(
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ballot.record.audit import AuditEntry, verify_audit
+from ballot.record.activity_log import ActivityEntry, verify_activity_log
 from ballot.record.board import BoardEntry, verify_chain
 from ballot.record.signing import SignedHead, verify_head_against_board, verify_head_sequence
 
@@ -71,8 +71,8 @@ async def test_full_lifecycle_and_every_illegal_step_is_refused(admin: Web) -> N
     verify_head_sequence(heads, published["board_key"])
     verify_head_against_board(heads[-1], board, published["board_key"])
     assert heads[-1].seq == board[-1].seq
-    audit = [AuditEntry.from_json(a) for a in (await admin.get("/api/audit")).json()]
-    verify_audit(audit)
+    audit = [ActivityEntry.from_json(a) for a in (await admin.get("/api/audit")).json()]
+    verify_activity_log(audit)
     assert [a.details["to"] for a in audit if a.action == "transition"] == path
 
 
@@ -192,7 +192,7 @@ async def test_blank_allowed_when_the_election_allows_it(admin: Web) -> None:
 async def test_schedule_opens_and_closes_on_time(
     app, admin: Web, clock, open_election: OpenElection
 ) -> None:
-    from ballot.web.background import run_schedule_once
+    from ballot.service.schedule import run_schedule_once
 
     st = app.state
     # The fixture opened one by hand; a second election opens on schedule.
@@ -219,7 +219,7 @@ async def test_schedule_opens_and_closes_on_time(
 async def test_background_schedule_loop_opens_then_stops(app, admin: Web, clock) -> None:
     import asyncio
 
-    from ballot.web.background import schedule_loop
+    from ballot.service.schedule import schedule_loop
 
     st = app.state
     election_id = await create_draft(admin)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
 from litestar import Litestar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,11 +33,12 @@ from ballot.record.synthetic import (
 )
 from ballot.record.verify import expected_result, verify_record
 from ballot.store.board import append_board, board_entries, sign_board_head
-from ballot.store.models import AuditEntry
+from ballot.store.models import ActivityEntryRow
 from ballot.store.record_export import RecordUnavailable, export_record
 from ballot.web import observer_pages
 from ballot.web.observer import verify_page
 from ballot.web.security import CSP
+from tests.support.databases import require
 
 from .conftest import client_for
 from .helpers import BASE, ROLL, T0, Web, create_draft, make_account
@@ -451,7 +451,7 @@ async def test_audit_log_is_for_observers_only(
 async def test_audit_chain_intact_and_kept_heads(app: Litestar, admin: Web, observer: Web) -> None:
     election_id = await create_draft(admin)
     async with app.state.session_factory() as db:
-        rows = list(await db.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+        rows = list(await db.scalars(select(ActivityEntryRow).order_by(ActivityEntryRow.seq)))
     n, last = len(rows), rows[-1]
     assert n >= 3  # two sign-ins and the new election
 
@@ -496,14 +496,16 @@ async def test_a_tampered_audit_row_is_named(
 ) -> None:
     election_id = await create_draft(admin)
     async with app.state.session_factory() as db:
-        rows = list(await db.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+        rows = list(await db.scalars(select(ActivityEntryRow).order_by(ActivityEntryRow.seq)))
         target = rows[1] if where == "middle" else rows[-1]
         if where == "column":
             change: dict[str, Any] = {"election_id": "someother"}
             target = next(r for r in rows if r.election_id == election_id)
         else:
             change = {"actor": "account:someone-else@example.org"}
-        await db.execute(update(AuditEntry).where(AuditEntry.seq == target.seq).values(**change))
+        await db.execute(
+            update(ActivityEntryRow).where(ActivityEntryRow.seq == target.seq).values(**change)
+        )
         await db.commit()
     words = text_of((await observer.get("/committee/audit")).text)
     assert f"Chain broken at entry {target.seq}" in words

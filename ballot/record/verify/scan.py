@@ -6,12 +6,12 @@ their raw lines, so the main process holds only what the lifecycle and the chain
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ballot.crypto.manifest import ManifestError, manifest_hash
+from ballot.record.bounded_json import bounded_loads
 from ballot.record.chain import ChainError, body_hash, check_at, is_hash, verify_links
 from ballot.record.election_record import parse_json
 from ballot.record.kinds import PROVEN_KINDS, Kind
@@ -39,7 +39,7 @@ class Line:
     unit: object = None  # a ballot's unit label, if the definition asks for subtotals
 
     def body(self) -> dict[str, Any]:
-        data = json.loads(self.raw)
+        data = bounded_loads(self.raw)
         del data["hash"]
         return data  # type: ignore[no-any-return]
 
@@ -59,9 +59,9 @@ def scan_board(lines: Sequence[bytes]) -> list[Line]:
     """Parse every line's envelope; keep payloads of all but ballot entries."""
     out: list[Line] = []
     for i, raw in enumerate(lines):
-        where = f"board entry {i} (line {i + 1})"
+        where = f"board entry {i} (board.jsonl line {i + 1})"
         try:
-            data = json.loads(raw)
+            data = bounded_loads(raw)
         except ValueError as exc:
             raise VerificationFailed("board chain", f"{where} is not valid JSON: {exc}") from exc
         if not isinstance(data, dict) or set(data) != _ENTRY_KEYS:

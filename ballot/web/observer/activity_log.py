@@ -26,8 +26,8 @@ from ballot.record.activity_log import (
     ChainError,
     verify_activity_log,
 )
-from ballot.store.audit import audit_entries
-from ballot.store.models import AuditEntry
+from ballot.store.activity import activity_entries
+from ballot.store.models import ActivityEntryRow
 from ballot.web.deps import Db
 
 
@@ -55,7 +55,7 @@ class AuditChain:
         }
 
 
-def stored_json(row: AuditEntry) -> dict[str, Any]:
+def stored_json(row: ActivityEntryRow) -> dict[str, Any]:
     """A row in published form with the hash *as stored* (not recomputed)."""
     try:
         details: Any = json.loads(row.detail)
@@ -72,7 +72,7 @@ def stored_json(row: AuditEntry) -> dict[str, Any]:
     }
 
 
-def check_audit_chain(rows: Sequence[AuditEntry]) -> AuditChain:
+def check_audit_chain(rows: Sequence[ActivityEntryRow]) -> AuditChain:
     """Check every row against its stored hash and every link; name the first break.
 
     The ``election_id`` column is outside the hash, so it must agree with the details'
@@ -101,7 +101,7 @@ def check_audit_chain(rows: Sequence[AuditEntry]) -> AuditChain:
 
 
 def compare_kept_head(
-    rows: Sequence[AuditEntry], seq: int | None, kept: str | None
+    rows: Sequence[ActivityEntryRow], seq: int | None, kept: str | None
 ) -> dict[str, Any] | None:
     """Does the log still hold, at ``seq``, the head an observer kept earlier?"""
     if seq is None and not kept:
@@ -116,7 +116,7 @@ def compare_kept_head(
     }
 
 
-def detail_text(row: AuditEntry) -> str:
+def detail_text(row: ActivityEntryRow) -> str:
     """An entry's details for the table: ``key=value`` pairs, the election left out (it has
     its own column); the stored text itself if it is not a JSON object."""
     try:
@@ -133,7 +133,7 @@ def detail_text(row: AuditEntry) -> str:
 
 
 def audit_view(
-    rows: Sequence[AuditEntry],
+    rows: Sequence[ActivityEntryRow],
     election: str | None = None,
     kept_seq: int | None = None,
     kept_hash: str | None = None,
@@ -165,7 +165,7 @@ class AuditChainController(Controller):
 
         ``?seq=N&hash=H`` also says whether the log still holds a head kept earlier.
         """
-        rows = await audit_entries(db)
+        rows = await activity_entries(db)
         body = check_audit_chain(rows).to_json()
         body["kept"] = compare_kept_head(rows, seq, hash)
         body["entries"] = [stored_json(r) for r in rows]

@@ -17,9 +17,10 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from ballot.election.outcome import Counts, RuleError
+from ballot.election.result import MIN_UNIT_SIZE
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
 from ballot.i18n import translations
-from ballot.record.units import DEFAULT_MIN_SIZE, SubtotalsError, subtotal_min_size
+from ballot.record.units import SubtotalsError, subtotal_min_size
 from ballot.web import operations as ops
 from ballot.web.ballot_page import manifest_languages, render, text_in
 from ballot.web.deps import Db
@@ -68,9 +69,9 @@ def _int(value: Any) -> int:
 def _min_size(definition: Mapping[str, Any]) -> int:
     """The definition's smallest unit with its own subtotal (the default if unusable)."""
     try:
-        return subtotal_min_size(definition) or DEFAULT_MIN_SIZE
+        return subtotal_min_size(definition) or MIN_UNIT_SIZE
     except SubtotalsError:
-        return DEFAULT_MIN_SIZE
+        return MIN_UNIT_SIZE
 
 
 def _unit_parts(

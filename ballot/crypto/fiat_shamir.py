@@ -7,7 +7,7 @@ ciphertext, the position of the ciphertext in the ballot) and every
 commitment.  Helios hashed only the commitments, which let a prover pick the
 statement after the challenge; this module makes that impossible by design.
 
-Encoding (``docs/PROTOCOL.md`` section "Challenge hashing"): each part is
+Encoding (``docs/PROTOCOL.md`` 2.2, "Challenges (Fiat-Shamir)"): each part is
 framed as a 4-byte big-endian length followed by its bytes; the hash is
 SHA-512 of the concatenated frames, reduced modulo L.
 """
@@ -25,7 +25,7 @@ DOMAIN_PREFIX = "ballot/v1/"
 
 
 def encode_part(part: Part) -> bytes:
-    """The framed bytes of one transcript part."""
+    """The framed bytes of one hashed part."""
     if isinstance(part, Element | Scalar):
         raw = bytes(part)
     elif isinstance(part, bytes):
@@ -34,14 +34,14 @@ def encode_part(part: Part) -> bytes:
         raw = part.encode("utf-8")
     elif isinstance(part, int) and not isinstance(part, bool):
         if not 0 <= part < 2**64:
-            raise ValueError("integers in a transcript must fit in 64 unsigned bits")
+            raise ValueError("integers in a Fiat-Shamir hash must fit in 64 unsigned bits")
         raw = part.to_bytes(8, "big")
     else:  # pragma: no cover - guarded by the type checker
         raise TypeError(f"cannot hash a {type(part).__name__}")
     return len(raw).to_bytes(4, "big") + raw
 
 
-def challenge(tag: str, fingerprint: bytes, parts: Iterable[Part]) -> Scalar:
+def fiat_shamir_challenge(tag: str, fingerprint: bytes, parts: Iterable[Part]) -> Scalar:
     """SHA-512(frame(DOMAIN_PREFIX + tag) || frame(fingerprint) || frame(part)...) mod L."""
     h = hashlib.sha512()
     h.update(encode_part(DOMAIN_PREFIX + tag))

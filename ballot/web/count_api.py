@@ -3,7 +3,7 @@ certification and the election record download.
 
 The trustee CLI drives ``GET .../tally`` and ``POST .../tally/partials``; the committee
 takes each round, decides challenges and certifies.  Every act goes through
-:mod:`ballot.web.operations` with the election row locked, like every other act.
+:mod:`ballot.service` with the election row locked, like every other act.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
-from ballot.store import tally
+from ballot.election.refusal import Grounds, Refused
+from ballot.service import challenges, count
+from ballot.service.acting import get_election
+from ballot.store.count import count_state
 from ballot.store.models import ElectionTrustee
 from ballot.store.record_export import RecordUnavailable, export_record
-from ballot.web import operations as ops
 from ballot.web.deps import Db, account_of, acting
 
 
@@ -39,20 +41,20 @@ class CertifyIn(msgspec.Struct):
     reason: str
 
 
-class TallyController(Controller):
+class CountController(Controller):
     path = "/api/elections/{election_id:str}"
 
     @get("/tally", opt={"access": "election"})
     async def pending(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id)
-        return await ops.pending_tally(db, election)
+        election = await get_election(db, election_id)
+        return await count.pending_tally(db, election)
 
     @post("/tally", opt={"access": "admin"}, status_code=200)
     async def take(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
     ) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id, lock=True)
-        taken = await ops.take_tally(db, acting(request), election)
+        election = await get_election(db, election_id, lock=True)
+        taken = await count.take_tally(db, acting(request), election)
         await db.commit()
         return {
             "round": taken.round,
@@ -69,7 +71,7 @@ class TallyController(Controller):
         db: Db,
         data: JSONBody[PartialsIn],
     ) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id, lock=True)
+        election = await get_election(db, election_id, lock=True)
         position = await db.scalar(
             select(ElectionTrustee.position).where(
                 ElectionTrustee.election_id == election_id,
@@ -77,8 +79,12 @@ class TallyController(Controller):
             )
         )
         if position is None:  # the guard admits only seated trustees; belt and braces
-            raise ops.OperationError("you hold no trustee seat in this election", 403)
-        accepted = await ops.accept_partials(
+            raise Refused(
+                "you hold no trustee seat in this election",
+                code="no_seat",
+                grounds=Grounds.FORBIDDEN,
+            )
+        accepted = await count.accept_partials(
             db, acting(request), election, position, data.round, data.partials, data.units
         )
         await db.commit()
@@ -91,8 +97,8 @@ class TallyController(Controller):
 
     @get("/challenges", opt={"access": "staff"})
     async def challenges(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id)
-        return await ops.challenges_view(db, election)
+        election = await get_election(db, election_id)
+        return await challenges.challenges_view(db, election)
 
     @post("/challenges/{challenge_id:str}", opt={"access": "admin"}, status_code=200)
     async def decide(
@@ -103,8 +109,8 @@ class TallyController(Controller):
         db: Db,
         data: JSONBody[DecisionIn],
     ) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id, lock=True)
-        warning = await ops.decide_challenge(
+        election = await get_election(db, election_id, lock=True)
+        warning = await challenges.decide_challenge(
             db, acting(request), election, challenge_id, data.decision, data.reason
         )
         await db.commit()
@@ -118,8 +124,8 @@ class TallyController(Controller):
         db: Db,
         data: JSONBody[CertifyIn],
     ) -> dict[str, Any]:
-        election = await ops.get_election(db, election_id, lock=True)
-        seq = await ops.certify(db, acting(request), election, data.reason)
+        election = await get_election(db, election_id, lock=True)
+        seq = await challenges.certify(db, acting(request), election, data.reason)
         await db.commit()
         return {"state": election.state, "seq": seq}
 
@@ -134,11 +140,12 @@ class TallyController(Controller):
         the record says the outcome is not settled).  Not while a tally awaits its
         result: the board's last round would have no result.
         """
-        await ops.get_election(db, election_id)
-        state = await tally.count_state(db, election_id)
+        await get_election(db, election_id)
+        state = await count_state(db, election_id)
         if state.latest_round is None or state.pending_round is not None:
-            raise ops.OperationError(
-                "the election record is published once the final result is on the board"
+            raise Refused(
+                "the election record is published once the final result is on the board",
+                code="no_record_yet",
             )
         key = request.app.state.secrets.board_key.public_hex
         with tempfile.TemporaryDirectory(prefix="ballot-record-") as folder:
@@ -146,7 +153,9 @@ class TallyController(Controller):
             try:
                 await export_record(db, election_id, key, path)
             except RecordUnavailable as exc:
-                raise ops.OperationError(str(exc), 503) from exc
+                raise Refused(
+                    str(exc), code="record_unavailable", grounds=Grounds.UNAVAILABLE
+                ) from exc
             content = path.read_bytes()
         return Response(
             content,
@@ -155,4 +164,4 @@ class TallyController(Controller):
         )
 
 
-TALLY_CONTROLLERS = [TallyController]
+COUNT_CONTROLLERS = [CountController]

@@ -1,204 +1,32 @@
-"""The trustee's side of the remote key ceremony, one step per round, resumable after a crash.
-
-The tool keeps a small local *state file* sealed with the trustee's passphrase
-(:mod:`ballot.crypto.keyfile`): the X25519 receiving secret and a 32-byte *dealing
-seed*.  Everything else the trustee ever posts is recomputed from these and the public
-messages, byte for byte:
-
-* the dealing draws its coefficients, proof nonces and ephemeral keys from a
-  deterministic generator keyed by the seed *and* by every public input of the
-  dealing (election, attempt, manifest hash, position, k, n, all receiving keys), so
-  a restarted tool posts the identical dealing (the server accepts an identical
-  repost) and never reuses a nonce with different inputs;
-* complaints follow from opening the boxes; resolutions from the re-derived dealing.
-
-So a crash at any point is repaired by running the same command again.  The state is
-written *before* the first message leaves the laptop and deleted once the key file is
-written: the receiving secret and the dealing's secrets are not needed afterwards.
-
-At the end the tool verifies the published transcript itself (every proof, every
-complaint re-judged), checks that its secret share matches its public verification
-key and the joint key, that the same transcript is on the public board, and only then
-writes the sealed key file.
-"""
+"""The ceremony run: poll the server, post each round's message, ride out restarts and
+network failures, verify the transcript and write the sealed key file."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import itertools
-import json
-import os
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ballot.crypto.ceremony import (
     CeremonyError,
-    CeremonyResult,
     Complaint,
     DealerMessage,
-    DealerSecret,
     TrusteeShare,
     answer_complaint,
-    deal,
     qualify_dealers,
     receive_shares,
-    trustee_share,
     verify_transcript,
 )
-from ballot.crypto.group import Scalar
-from ballot.crypto.keyfile import (
-    DEFAULT_PARAMS,
-    Argon2Params,
-    KeyFileError,
-    WrongPassphraseOrDamaged,
-    open_key,
-    seal_key,
-)
+from ballot.crypto.keyfile import Argon2Params, open_key, seal_key
 from ballot.crypto.sharebox import EncryptedShare, new_receiving_secret, receiving_key
 from ballot.crypto.threshold import ThresholdError
-from ballot.record.board import BoardEntry, BoardFormatError, verify_chain
-from ballot.record.canonical import canonical_json
-from ballot.record.chain import ChainError
-from ballot.record.election_record import KIND_CEREMONY
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError, Unreachable
 
-STATE_FORMAT = "ballot/trustee-ceremony-state/v1"
-
-#: report(kind, message): kind is "step" (something done), "wait" or "info".
-Report = Callable[[str, str], None]
-
-
-def quiet(kind: str, message: str) -> None:
-    return None
-
-
-# --------------------------------------------------------------------------- local state
-
-
-@dataclass(frozen=True)
-class CeremonyState:
-    """What the trustee must not lose during the ceremony (sealed on disk)."""
-
-    election_id: str
-    epoch: int
-    manifest_hash: str
-    position: int
-    receiving_secret: bytes
-    dealing_seed: bytes
-
-    def to_bytes(self) -> bytes:
-        return canonical_json(
-            {
-                "format": STATE_FORMAT,
-                "election_id": self.election_id,
-                "epoch": self.epoch,
-                "manifest_hash": self.manifest_hash,
-                "position": self.position,
-                "receiving_secret": self.receiving_secret.hex(),
-                "dealing_seed": self.dealing_seed.hex(),
-            }
-        )
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> CeremonyState:
-        try:
-            d = json.loads(data)
-            if d.pop("format") != STATE_FORMAT:
-                raise ValueError("unknown format")
-            return cls(
-                election_id=str(d["election_id"]),
-                epoch=int(d["epoch"]),
-                manifest_hash=str(d["manifest_hash"]),
-                position=int(d["position"]),
-                receiving_secret=bytes.fromhex(d["receiving_secret"]),
-                dealing_seed=bytes.fromhex(d["dealing_seed"]),
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise TrusteeError("the saved ceremony state is not readable") from exc
-
-
-def state_path(state_dir: Path, election_id: str) -> Path:
-    return state_dir / f"ceremony-{election_id}.state"
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write atomically (temp file + rename), readable by the owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def load_state(path: Path, passphrase: str) -> CeremonyState | None:
-    if not path.exists():
-        return None
-    try:
-        return CeremonyState.from_bytes(open_key(path.read_bytes(), passphrase))
-    except WrongPassphraseOrDamaged as exc:
-        raise TrusteeError(
-            f"the passphrase does not open the saved ceremony state {path} "
-            "(use the passphrase you gave when this ceremony started)"
-        ) from exc
-    except KeyFileError as exc:
-        raise TrusteeError(f"the saved ceremony state {path} is damaged: {exc}") from exc
-
-
-# --------------------------------------------------------------------------- dealing
-
-
-def dealing_rng(seed: bytes, context: bytes) -> Callable[[], Scalar]:
-    """Deterministic non-zero scalars from the seed, separated by the dealing's inputs."""
-    key = hmac.new(seed, b"ballot/v1/trustee-dealing\x00" + context, hashlib.sha512).digest()
-    counter = itertools.count()
-
-    def draw() -> Scalar:
-        while True:
-            block = hmac.new(key, next(counter).to_bytes(8, "big"), hashlib.sha512).digest()
-            s = Scalar.reduce64(block)
-            if not s.is_zero():
-                return s
-
-    return draw
-
-
-def my_dealing(
-    state: CeremonyState, k: int, n: int, keys: dict[int, bytes]
-) -> tuple[DealerMessage, list[EncryptedShare], DealerSecret]:
-    context = canonical_json(
-        {
-            "election_id": state.election_id,
-            "epoch": state.epoch,
-            "manifest_hash": state.manifest_hash,
-            "position": state.position,
-            "k": k,
-            "n": n,
-            "receiving_keys": {str(i): key.hex() for i, key in sorted(keys.items())},
-        }
-    )
-    return deal(
-        state.position,
-        k,
-        n,
-        bytes.fromhex(state.manifest_hash),
-        keys,
-        rng=dealing_rng(state.dealing_seed, context),
-    )
-
-
-# --------------------------------------------------------------------------- the run
+from .dealing import my_dealing
+from .published import check_board_transcript, my_share
+from .state import CeremonyState, Report, _write_private, load_state, quiet, state_path
 
 
 @dataclass(frozen=True)
@@ -255,9 +83,44 @@ def run_ceremony(
     timeout: float = 3600.0,
     poll_max: float = 5.0,
     report: Report = quiet,
-    params: Argon2Params = DEFAULT_PARAMS,
+    params: Argon2Params | None = None,
 ) -> CeremonyOutcome:
-    """Take part in every round, then write the sealed key file; raise TrusteeError if not."""
+    """Take part in every round, then write the sealed key file; raise TrusteeError if not.
+
+    A server's answer that lacks a field or has one of the wrong type is refused as
+    such (the bounds of its size and JSON are the client's), never a traceback.
+    """
+    try:
+        return _run(
+            client,
+            election_id,
+            passphrase,
+            state_dir,
+            key_file,
+            timeout=timeout,
+            poll_max=poll_max,
+            report=report,
+            params=params,
+        )
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise TrusteeError(
+            f"the server's ceremony data is malformed ({type(exc).__name__}: {exc}); "
+            "nothing more was posted"
+        ) from exc
+
+
+def _run(
+    client: TrusteeClient,
+    election_id: str,
+    passphrase: str,
+    state_dir: Path,
+    key_file: Path,
+    *,
+    timeout: float,
+    poll_max: float,
+    report: Report,
+    params: Argon2Params | None,
+) -> CeremonyOutcome:
     if key_file.exists():
         raise TrusteeError(f"{key_file} already exists; choose another file for the new key")
     poller = Poller(timeout, most=poll_max)
@@ -421,7 +284,7 @@ def _finish(
     status: dict[str, Any],
     passphrase: str,
     key_file: Path,
-    params: Argon2Params,
+    params: Argon2Params | None,
     report: Report,
 ) -> CeremonyOutcome:
     mh = bytes.fromhex(state.manifest_hash)
@@ -435,7 +298,7 @@ def _finish(
     report("step", "verified the transcript: every proof, every complaint re-judged")
     if status.get("joint_public_key") != result.joint_public_key.hex():
         raise TrusteeError("the server's joint public key is not the one the transcript gives")
-    _check_board(client, election_id, transcript)
+    check_board_transcript(client, election_id, transcript)
     report("step", "the same transcript is on the public board")
     share = my_share(state, transcript, result)
     label = f"ballot trustee {state.position} of {result.n}, election {election_id}"
@@ -454,49 +317,3 @@ def _finish(
         false_complaints=dict(result.false_complaints),
         key_file=key_file,
     )
-
-
-def my_share(state: CeremonyState, transcript: Any, result: CeremonyResult) -> TrusteeShare:
-    """x_l from this trustee's boxes (or revealed shares), checked against V_l and K."""
-    mh = bytes.fromhex(state.manifest_hash)
-    messages = {m.dealer: m for m in (DealerMessage.from_json(x) for x in transcript["dealers"])}
-    boxes = [EncryptedShare.from_json(b) for b in transcript["encrypted_shares"]]
-    qualified = {d: messages[d] for d in result.qualified}
-    received = receive_shares(state.position, state.receiving_secret, mh, qualified, boxes)
-    try:
-        return trustee_share(received, result, mh)
-    except CeremonyError as exc:
-        raise TrusteeError(
-            f"your secret share does not match the published ceremony: {exc.reason}"
-        ) from exc
-
-
-def board_entries(client: TrusteeClient, election_id: str) -> list[BoardEntry]:
-    """The public board, parsed and its hash chain checked."""
-    board = client.board(election_id)
-    try:
-        entries = [BoardEntry.from_json(e) for e in board["entries"]]
-        verify_chain(entries)
-    except (BoardFormatError, ChainError, KeyError, TypeError) as exc:
-        raise TrusteeError(f"the public board does not check out: {exc}") from exc
-    return entries
-
-
-def _check_board(client: TrusteeClient, election_id: str, transcript: Any) -> None:
-    entries = board_entries(client, election_id)
-    on_board = [e for e in entries if e.kind == KIND_CEREMONY]
-    if not on_board or on_board[-1].payload.get("transcript") != transcript:
-        raise TrusteeError("the public board does not show this ceremony transcript")
-
-
-__all__ = [
-    "CeremonyOutcome",
-    "CeremonyState",
-    "board_entries",
-    "dealing_rng",
-    "load_state",
-    "my_dealing",
-    "quiet",
-    "run_ceremony",
-    "state_path",
-]

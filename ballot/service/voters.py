@@ -1,0 +1,146 @@
+"""The roll and the voters' links: importing and correcting the roll, reissuing,
+revoking and reminding.
+
+Eligibility is frozen when voting opens; links are only ever mailed, never stored
+(tokens are kept as hashes), so a reminder carries a fresh link that replaces the old.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ballot.election.refusal import Grounds, Refused
+from ballot.service import mailing
+from ballot.service.acting import Acting, require_roll_editable, require_state
+from ballot.store import roll, tokens
+from ballot.store.activity import log_activity
+from ballot.store.models import Election, Voter, VoterToken
+
+
+async def find_voter(session: AsyncSession, election: Election, member_id: str) -> Voter:
+    """The member's row on the election's roll."""
+    voter = await roll.find_voter(session, election.id, member_id)
+    if voter is None:
+        raise Refused(
+            f"member {member_id} is not on the roll", code="not_on_roll", grounds=Grounds.NOT_FOUND
+        )
+    return voter
+
+
+async def import_roll(
+    session: AsyncSession, ctx: Acting, election: Election, csv_text: str
+) -> roll.RollImport:
+    """Import a roll CSV: every row, or nothing.
+
+    With problems nothing is logged and the caller rolls back (and shows the problems in
+    its own words); ``election`` should be locked by the caller.
+    """
+    require_roll_editable(election)
+    result = await roll.import_roll(session, election.id, csv_text)
+    if result.ok:
+        await log_activity(
+            session, ctx.actor, "roll_imported", ctx.now, election.id, rows=result.imported
+        )
+    return result
+
+
+async def correct_voter(
+    session: AsyncSession,
+    ctx: Acting,
+    election: Election,
+    member_id: str,
+    data: Mapping[str, Any],
+) -> tuple[Voter, list[roll.RowProblem]]:
+    """Correct one member's row before voting opens; returns the row and the problems
+    (with problems nothing is logged and the caller rolls back)."""
+    require_roll_editable(election)
+    voter = await find_voter(session, election, member_id)
+    problems = await roll.update_voter(session, voter, dict(data))
+    if not problems:
+        await log_activity(
+            session,
+            ctx.actor,
+            "voter_corrected",
+            ctx.now,
+            election.id,
+            member=voter.member_id,
+            fields=sorted(data),
+        )
+    return voter, problems
+
+
+async def remove_voter(
+    session: AsyncSession, ctx: Acting, election: Election, member_id: str
+) -> None:
+    """Take one member off the roll before voting opens."""
+    require_roll_editable(election)
+    voter = await find_voter(session, election, member_id)
+    await roll.remove_voter(session, voter)
+    await log_activity(
+        session, ctx.actor, "voter_removed", ctx.now, election.id, member=voter.member_id
+    )
+
+
+def _token_refused(exc: tokens.TokenError) -> Refused:
+    return Refused(str(exc), code="link_unchanged")
+
+
+async def reissue(session: AsyncSession, ctx: Acting, election: Election, voter: Voter) -> None:
+    """A fresh link for one member (the old one stops working), mailed at once."""
+    require_state(election, "open", doing="reissue a voting link")
+    try:
+        issued = await tokens.reissue_token(session, voter, ctx.now)
+    except tokens.TokenError as exc:
+        raise _token_refused(exc) from exc
+    await mailing.queue_mail(session, ctx.settings, election, [issued], kind="invitation")
+    await log_activity(
+        session, ctx.actor, "token_reissued", ctx.now, election.id, member=voter.member_id
+    )
+
+
+async def revoke(
+    session: AsyncSession, ctx: Acting, election: Election, voter: Voter, *, voted_on_paper: bool
+) -> None:
+    """End one member's link (for example: the member voted on paper)."""
+    require_state(election, "open", doing="revoke a voting link")
+    try:
+        await tokens.revoke_token(session, voter, ctx.now, voted_on_paper=voted_on_paper)
+    except tokens.TokenError as exc:
+        raise _token_refused(exc) from exc
+    await log_activity(
+        session,
+        ctx.actor,
+        "token_revoked",
+        ctx.now,
+        election.id,
+        member=voter.member_id,
+        voted_on_paper=voted_on_paper,
+    )
+
+
+async def send_reminders(session: AsyncSession, ctx: Acting, election: Election) -> int:
+    """Remind every member who has not voted; each gets a fresh link (the old one dies)."""
+    require_state(election, "open", doing="send reminders")
+    pending = list(
+        await session.scalars(
+            select(Voter).where(Voter.election_id == election.id, Voter.voted_at.is_(None))
+        )
+    )
+    issued = []
+    for voter in pending:
+        if await _has_live_token(session, voter):
+            issued.append(await tokens.reissue_token(session, voter, ctx.now))
+    queued = await mailing.queue_mail(session, ctx.settings, election, issued, kind="reminder")
+    await log_activity(session, ctx.actor, "reminders", ctx.now, election.id, count=queued)
+    return queued
+
+
+async def _has_live_token(session: AsyncSession, voter: Voter) -> bool:
+    found = await session.scalar(
+        select(VoterToken.id).where(VoterToken.voter_id == voter.id, VoterToken.status == "active")
+    )
+    return found is not None

@@ -1,0 +1,181 @@
+"""JSON API for the roll, the voters' links, and the committee's reports (turnout, mail,
+board, activity log)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.params import FromPath, JSONBody
+
+from ballot.election.refusal import Grounds, Refused
+from ballot.service import voters
+from ballot.service.acting import get_election, invalid, require_roll_editable
+from ballot.service.mailing import delivery
+from ballot.store.activity import activity_entries, activity_json
+from ballot.store.board import board_entries, board_heads, entry_json, head_json
+from ballot.store.roll import roll_size
+from ballot.store.roll import voters as roll_of
+from ballot.store.turnout import turnout
+from ballot.web.deps import Db, acting
+
+
+class RevokeIn(msgspec.Struct):
+    voted_on_paper: bool = False
+
+
+class RollController(Controller):
+    path = "/api/elections/{election_id:str}/roll"
+
+    @post("/", opt={"access": "admin"}, status_code=200)
+    async def upload(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+    ) -> Response[Any]:
+        election = await get_election(db, election_id, lock=True)
+        require_roll_editable(election)
+        try:
+            text = (await request.body()).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise invalid("the roll must be a UTF-8 CSV file", "not_utf8") from exc
+        result = await voters.import_roll(db, acting(request), election, text)
+        if not result.ok:  # nothing is committed: the session ends without a commit
+            raise Refused(
+                "the roll was not imported: fix the rows below and upload the whole file again",
+                code="roll_invalid",
+                grounds=Grounds.UNPROCESSABLE,
+                details={"problems": [asdict(p) for p in result.problems]},
+            )
+        await db.commit()
+        return Response(
+            {"imported": result.imported, "roll_size": await roll_size(db, election_id)}
+        )
+
+    @get("/", opt={"access": "staff"})
+    async def list_roll(self, election_id: FromPath[str], db: Db) -> list[dict[str, Any]]:
+        return [
+            {
+                "member_id": v.member_id,
+                "name": v.name,
+                "email": v.email,
+                "language": v.language,
+                "unit": v.unit,
+                "challenged": v.challenged,
+                "voted": v.voted_at is not None,
+            }
+            for v in await roll_of(db, election_id)
+        ]
+
+    @put("/{member_id:str}", opt={"access": "admin"})
+    async def correct(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[Any]:
+        election = await get_election(db, election_id, lock=True)
+        voter, problems = await voters.correct_voter(db, acting(request), election, member_id, data)
+        if problems:
+            raise Refused(
+                f"member {member_id} was not changed",
+                code="voter_invalid",
+                grounds=Grounds.UNPROCESSABLE,
+                details={"problems": [asdict(p) for p in problems]},
+            )
+        await db.commit()
+        return Response({"member_id": member_id, "language": voter.language, "unit": voter.unit})
+
+    @delete("/{member_id:str}", opt={"access": "admin"}, status_code=200)
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
+    ) -> dict[str, Any]:
+        election = await get_election(db, election_id, lock=True)
+        await voters.remove_voter(db, acting(request), election, member_id)
+        await db.commit()
+        return {"removed": member_id}
+
+
+class VoterLinkController(Controller):
+    path = "/api/elections/{election_id:str}"
+
+    @post("/voters/{member_id:str}/reissue", opt={"access": "admin"}, status_code=200)
+    async def reissue(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
+    ) -> dict[str, Any]:
+        election = await get_election(db, election_id)
+        voter = await voters.find_voter(db, election, member_id)
+        await voters.reissue(db, acting(request), election, voter)
+        await db.commit()
+        return {"reissued": member_id}
+
+    @post("/voters/{member_id:str}/revoke", opt={"access": "admin"}, status_code=200)
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
+        data: JSONBody[RevokeIn],
+    ) -> dict[str, Any]:
+        election = await get_election(db, election_id)
+        voter = await voters.find_voter(db, election, member_id)
+        await voters.revoke(
+            db, acting(request), election, voter, voted_on_paper=data.voted_on_paper
+        )
+        await db.commit()
+        return {"revoked": member_id}
+
+    @post("/reminders", opt={"access": "admin"}, status_code=200)
+    async def reminders(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+    ) -> dict[str, Any]:
+        election = await get_election(db, election_id)
+        queued = await voters.send_reminders(db, acting(request), election)
+        await db.commit()
+        return {"queued": queued}
+
+
+class ReportController(Controller):
+    path = "/api"
+
+    @get("/elections/{election_id:str}/turnout", opt={"access": "staff"})
+    async def election_turnout(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
+        await get_election(db, election_id)
+        t = await turnout(db, election_id)
+        return {**asdict(t), "not_voted": t.not_voted}
+
+    @get("/elections/{election_id:str}/mail", opt={"access": "staff"})
+    async def mail(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
+        await get_election(db, election_id)
+        return await delivery(db, election_id)
+
+    @get("/elections/{election_id:str}/board", opt={"access": "public"})
+    async def board(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+    ) -> dict[str, Any]:
+        await get_election(db, election_id)
+        return {
+            "election_id": election_id,
+            "board_key": request.app.state.secrets.board_key.public_hex,
+            "entries": [entry_json(r) for r in await board_entries(db, election_id)],
+            "heads": [head_json(h) for h in await board_heads(db, election_id)],
+        }
+
+    @get("/audit", opt={"access": "staff"})
+    async def activity_log(self, db: Db) -> list[dict[str, Any]]:
+        """The committee's activity log (the URL keeps its first name)."""
+        return [activity_json(a) for a in await activity_entries(db)]
+
+
+ROLL_CONTROLLERS = [RollController, VoterLinkController, ReportController]
