@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install bench-smoke
 
 $(BIN)/ballot: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,3 +26,8 @@ lint: install
 test: install lint
 	@if [ -d tests/js ]; then node --test tests/js/; fi
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
+
+# Every program in bench/ at its smoke size, on both engines where it takes --db (also
+# part of `make test`; this runs them alone). Figures: docs/PERFORMANCE.md.
+bench-smoke: install
+	$(BIN)/pytest -q -p no:cacheprovider tests/bench

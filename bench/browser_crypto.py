@@ -4,6 +4,7 @@ Run from the repository root (Debian's /usr/bin/chromium, Playwright's Python pa
 
     .venv/bin/python bench/browser_crypto.py              # main's files against the worktree's
     .venv/bin/python bench/browser_crypto.py --ref HEAD~3 --rounds 40 --runs 1 --node
+    .venv/bin/python bench/browser_crypto.py --smoke       # HEAD against the worktree, once
 
 Why in one run: this machine's CPUs are throttled in bursts, so two figures
 taken minutes apart can differ several-fold for no reason of their own.  Here
@@ -214,7 +215,12 @@ def main() -> None:
     parser.add_argument("--colds", type=int, default=3, help="fresh pages per cold figure")
     parser.add_argument("--node", action="store_true", help="also run the rounds in Node")
     parser.add_argument("--duty-seconds", type=float, default=3.0)
+    parser.add_argument(
+        "--smoke", action="store_true", help="HEAD against the worktree, one round: does it run?"
+    )
     args = parser.parse_args()
+    if args.smoke:  # HEAD exists in any clone, main not always
+        args.ref, args.rounds, args.runs, args.colds, args.duty_seconds = "HEAD", 1, 1, 1, 0.3
 
     from playwright.sync_api import Route, sync_playwright
 

@@ -1,6 +1,7 @@
 """Benchmark: casting real encrypted ballots against uvicorn (2 workers) on PostgreSQL.
 
     .venv/bin/python bench/cast.py [--ballots 3000] [--clients 32] [--workers 2] [--pg DSN]
+    .venv/bin/python bench/cast.py --smoke [--db URL]     # 200 ballots; SQLite too with --db
 
 What it does, all in one run so throttling hits every figure alike:
 
@@ -41,7 +42,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DUTY_TOOL = [Path("/work/shared/tools/cpu_duty.py"), ROOT.parent / "shared/tools/cpu_duty.py"]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from duty import cpu_duty  # noqa: E402
 
 
 def app_from_env() -> Any:
@@ -54,19 +57,6 @@ def app_from_env() -> Any:
 
         web_app.make_engine = lambda url, **kw: make_engine(url, pool_pre_ping=False, **kw)  # type: ignore[attr-defined]
     return web_app.create_app(Settings.from_env(), schedule=False)
-
-
-def cpu_duty(seconds: float) -> float | None:
-    for tool in DUTY_TOOL:
-        if tool.exists():
-            out = subprocess.run(
-                [sys.executable, str(tool), str(seconds)], capture_output=True, text=True
-            )
-            try:
-                return float(out.stdout.strip())
-            except ValueError:
-                return None
-    return None
 
 
 def free_port() -> int:
@@ -86,7 +76,6 @@ async def set_up(url: str, key_file: Path, voters: int) -> tuple[str, dict[str, 
     from ballot.crypto.ceremony import local_ceremony
     from ballot.migrations import upgrade_engine
     from ballot.store import accounts
-    from ballot.store import tokens as token_store
     from ballot.web.app import create_app
 
     settings = Settings(
@@ -104,15 +93,6 @@ async def set_up(url: str, key_file: Path, voters: int) -> tuple[str, dict[str, 
             now=app.state.clock(),
         )
         await db.commit()
-    issued: list[str] = []
-    real_issue = token_store.issue_tokens
-
-    async def capture(*a: Any, **k: Any) -> Any:
-        out = await real_issue(*a, **k)
-        issued.extend(t.token for t in out)
-        return out
-
-    token_store.issue_tokens = capture  # type: ignore[assignment]
     roll = "member_id,name,email,language,unit,challenged\n" + "".join(
         f"B{i:06d},Member {i},m{i}@example.org,en,U{i % 10},\n" for i in range(voters)
     )
@@ -171,9 +151,27 @@ async def set_up(url: str, key_file: Path, voters: int) -> tuple[str, dict[str, 
                 )
             ).raise_for_status()
         public = (await c.get(f"/api/elections/{election_id}/public")).json()
-    token_store.issue_tokens = real_issue  # type: ignore[assignment]
+    async with app.state.session_factory() as db:
+        issued = await invited_tokens(db, election_id)
     await app.state.engine.dispose()
     return election_id, public, issued
+
+
+async def invited_tokens(db: Any, election_id: str) -> list[str]:
+    """The voting links' tokens, read from the queued invitations as each voter gets them."""
+    import re
+
+    from sqlalchemy import select
+
+    from ballot.store.outbox import OutboxMessage
+
+    bodies = await db.scalars(
+        select(OutboxMessage.body_text).where(
+            OutboxMessage.election_id == election_id, OutboxMessage.kind == "invitation"
+        )
+    )
+    link = re.compile(r"/v/([A-Za-z0-9_-]{40,64})")
+    return [match.group(1) for body in bodies if (match := link.search(body or ""))]
 
 
 # ----------------------------------------------------------------------------- ballots
@@ -351,6 +349,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def board_check(url: str, election_id: str) -> tuple[int, int]:
     from ballot.record.board import verify_chain
+    from ballot.record.kinds import Kind
     from ballot.store.board import board_entries, latest_head, to_entry
     from ballot.store.db import make_engine, make_session_factory
 
@@ -361,7 +360,7 @@ async def board_check(url: str, election_id: str) -> tuple[int, int]:
             head = await latest_head(db, election_id)
         assert head is not None
         verify_chain([to_entry(r) for r in rows], head.head)
-        return len(rows), sum(1 for r in rows if r.kind == "ballot.cast")
+        return len(rows), sum(1 for r in rows if r.kind == Kind.CAST)
     finally:
         await engine.dispose()
 
@@ -379,13 +378,25 @@ def pg(dsn: str, sql: str) -> None:
     asyncio.run(run())
 
 
-def main() -> None:
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ballots", type=int, default=3000)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cores", type=int, default=2, help="processes for the bare verification")
-    ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument(
+        "--pg",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL server (admin DSN) on which a fresh database is made and dropped",
+    )
+    ap.add_argument(
+        "--db",
+        help="URL of an empty database to use instead (sqlite+aiosqlite:///FILE or "
+        "postgresql+asyncpg://...); kept afterwards",
+    )
+    ap.add_argument(
+        "--smoke", action="store_true", help="200 ballots, 8 clients, short duty samples"
+    )
     ap.add_argument("--duty-seconds", type=float, default=3.0)
     ap.add_argument(
         "--profile",
@@ -393,10 +404,22 @@ def main() -> None:
         help="folder: sample each worker with py-spy during the load (collapsed stacks)",
     )
     args = ap.parse_args()
+    if args.smoke:
+        args.ballots, args.clients, args.duty_seconds = 200, 8, 0.3
 
-    name = "ballot_bench_" + secrets.token_hex(4)
-    pg(args.pg, f'CREATE DATABASE "{name}"')
-    url = args.pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
+    made = None
+    if args.db:
+        url = args.db
+    else:
+        made = "ballot_bench_" + secrets.token_hex(4)
+        pg(args.pg, f'CREATE DATABASE "{made}"')
+        base = args.pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        url = f"{base}/{made}"
+    on_postgresql = url.startswith("postgresql")
+    pg_admin = url.replace("postgresql+asyncpg://", "postgresql://") if on_postgresql else ""
+    database = url.rsplit("/", 1)[1] if on_postgresql else ""
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(f"database: {url.split(':')[0].split('+')[0]}")
     folder = Path(tempfile.mkdtemp(prefix="ballot-bench-"))
     key_file = folder / "secret.key"
     server = None
@@ -466,7 +489,7 @@ def main() -> None:
         server_cpu = tree_cpu_seconds(server.pid) - server_cpu0
         client_cpu = time.process_time() - client_cpu0
         # The pool's backends were opened during the load: their whole CPU is the load's.
-        database_cpu = backend_cpu_seconds(args.pg, name)
+        database_cpu = backend_cpu_seconds(pg_admin, database) if on_postgresql else 0.0
         # The reference again, right after: other load on the machine drifts, so the
         # ratio uses the mean of the reference before and after the casts.
         _, verify_wall2, verify_cpu2 = pool_map(public, _verify, ballots, args.cores)
@@ -499,7 +522,9 @@ def main() -> None:
         cast_cpu = server_cpu + database_cpu + client_cpu
         print(
             f"CPU per ballot: server {server_cpu / n * 1000:.2f} ms, "
-            f"PostgreSQL backends {database_cpu / n * 1000:.2f} ms, "
+            f"PostgreSQL backends {database_cpu / n * 1000:.2f} ms"
+            + ("" if on_postgresql else " (SQLite: in the server)")
+            + ", "
             f"load generator {client_cpu / n * 1000:.2f} ms; "
             f"bare verification {verify_cpu / n * 1000:.2f} ms"
         )
@@ -514,6 +539,7 @@ def main() -> None:
         )
         ok = codes.get(201, 0) == len(bodies) and cast_entries == len(bodies)
         print("all ballots accepted" if ok else "SOME BALLOTS WERE NOT ACCEPTED")
+        return 0 if ok else 1
     finally:
         if server is not None:
             server.terminate()
@@ -521,8 +547,9 @@ def main() -> None:
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
-        pg(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if made is not None:
+            pg(args.pg, f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -4,6 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/crypto.py                      # 10,000 ballots aggregated
     .venv/bin/python bench/crypto.py --ballots 1000000    # the real million
+    .venv/bin/python bench/crypto.py --smoke              # 300 ballots: does it run?
 
 Why a reference: this machine's CPUs are throttled in bursts, so a wall-clock
 millisecond means little on its own.  Every figure is also printed as a
@@ -16,9 +17,10 @@ unthrottled cost.
 Targets (issue): verify one yes/no ballot <= 10 reference mults, encrypt one
 <= 12, aggregate 1,000,000 ballots < 60 s unthrottled (wall x duty).
 
-What is measured: with ``ballot.crypto.ballots`` present, encrypt_ballot and
-verify_ballot on a one-question yes/no election (one slot, one [0, 1] proof);
-otherwise the primitives (encrypt + prove_range [0, 1], parse + verify).
+What is measured: encrypt_ballot and verify_ballot on a one-question yes/no
+election (one slot, one [0, 1] proof), or with ``--primitives`` the primitives
+alone (encrypt + prove_range [0, 1], parse + verify).  No fallback: if a
+function this bench uses moves, the bench fails (CI runs it with ``--smoke``).
 "Verify" is the full path a server or verifier takes: json.loads of the
 ballot text, strict parsing (element validation included), every proof.
 """
@@ -30,7 +32,6 @@ import hashlib
 import itertools
 import json
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -43,10 +44,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
 import nacl  # noqa: E402
 import nacl.bindings as sodium  # noqa: E402
+from duty import cpu_duty  # noqa: E402
 
-from ballot.crypto.elgamal import Ciphertext, decode_count, encrypt  # noqa: E402
+from ballot.crypto.elgamal import Ciphertext, encrypt  # noqa: E402
 from ballot.crypto.group import Element, Scalar, base_mul  # noqa: E402
 from ballot.crypto.proofs import RangeProof, prove_range  # noqa: E402
 
@@ -59,7 +63,7 @@ THRESHOLD_K, THRESHOLD_N = 2, 3
 
 @dataclass
 class Keys:
-    """The election key: a 2-of-3 threshold key when the ceremony code exists, else one key."""
+    """The election key: a 2-of-3 threshold key from the local ceremony."""
 
     public: Element
     fingerprint: bytes
@@ -68,18 +72,10 @@ class Keys:
 
 
 def setup_keys() -> Keys:
-    try:
-        from ballot.crypto.ceremony import TrusteeShare, local_ceremony
-        from ballot.crypto.manifest import election_fingerprint, manifest_hash
-        from ballot.crypto.threshold import combine_tally, partial_decrypt_tally
-    except ImportError:
-        secret = Scalar.reduce64(hashlib.sha512(b"bench secret").digest())
-        public = base_mul(secret)
-
-        def decrypt_single(cts: list[Ciphertext]) -> list[int]:
-            return [decode_count(ct.beta - ct.alpha * secret) for ct in cts]
-
-        return Keys(public, hashlib.sha256(b"bench").digest(), decrypt_single, "one key")
+    """A 2-of-3 key from the local ceremony: the same code a committee's server runs."""
+    from ballot.crypto.ceremony import TrusteeShare, local_ceremony
+    from ballot.crypto.manifest import election_fingerprint, manifest_hash
+    from ballot.crypto.threshold import combine_tally, partial_decrypt_tally
 
     mhash = manifest_hash(YES_NO)
     transcript, blobs = local_ceremony(THRESHOLD_K, THRESHOLD_N, mhash, rng=seeded("ceremony"))
@@ -145,12 +141,11 @@ def primitive_path(public: Element, fingerprint: bytes) -> Path_:
     )
 
 
-def ballot_path(public: Element, fingerprint: bytes) -> Path_ | None:
-    try:
-        from ballot.crypto import ballots as B
-        from ballot.crypto.manifest import ElectionManifest
-    except ImportError:
-        return None
+def ballot_path(public: Element, fingerprint: bytes) -> Path_:
+    from ballot.crypto import ballots as B
+    from ballot.crypto.manifest import ElectionManifest
+    from ballot.crypto.tally import aggregate as tally_aggregate
+
     manifest = ElectionManifest.from_definition(YES_NO)
 
     def enc() -> Any:
@@ -163,18 +158,11 @@ def ballot_path(public: Element, fingerprint: bytes) -> Path_ | None:
     def cts(ballot: Any) -> list[Ciphertext]:
         return [s.ciphertext for q in ballot.questions for s in q.slots]
 
-    aggregate = None
-    try:
-        from ballot.crypto.tally import aggregate as tally_aggregate
-
-        def aggregate(ballots: Iterator[Any]) -> list[Ciphertext]:
-            return [ct for q in tally_aggregate(manifest, ballots).questions for ct in q]
-    except ImportError:
-        pass
+    def aggregate(ballots: Iterator[Any]) -> list[Ciphertext]:
+        return [ct for q in tally_aggregate(manifest, ballots).questions for ct in q]
 
     return Path_(
-        "ballots.encrypt_ballot / verify_ballot (yes/no)"
-        + (" + tally.aggregate" if aggregate else ""),
+        "ballots.encrypt_ballot / verify_ballot (yes/no) + tally.aggregate",
         enc,
         lambda b: json.dumps(b.to_json()),
         verify_text,
@@ -205,23 +193,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     t0 = time.perf_counter()
     out = fn()
     return time.perf_counter() - t0, out
-
-
-def cpu_duty(seconds: float) -> float | None:
-    tool = ROOT.parent / "shared" / "tools" / "cpu_duty.py"
-    if not tool.exists():
-        return None
-    try:
-        out = subprocess.run(
-            [sys.executable, str(tool), str(seconds)],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 30,
-            check=True,
-        )
-        return float(out.stdout.strip())
-    except (subprocess.SubprocessError, ValueError, OSError):
-        return None
 
 
 @contextmanager
@@ -266,12 +237,18 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=500, help="distinct ballots cycled in aggregation")
     ap.add_argument("--duty-seconds", type=float, default=3.0)
     ap.add_argument("--primitives", action="store_true", help="force the primitive path")
+    ap.add_argument("--smoke", action="store_true", help="a few hundred ballots: does it run?")
     args = ap.parse_args()
 
     keys = setup_keys()
     public = keys.public
-    path = None if args.primitives else ballot_path(public, keys.fingerprint)
-    path = path or primitive_path(public, keys.fingerprint)
+    if args.smoke:
+        args.ballots, args.rounds, args.pool, args.duty_seconds = 300, 5, 20, 0.3
+    path = (
+        primitive_path(public, keys.fingerprint)
+        if args.primitives
+        else ballot_path(public, keys.fingerprint)
+    )
     ref = Reference()
     for _ in range(50):
         ref.time_one()  # warm up

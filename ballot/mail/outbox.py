@@ -9,15 +9,16 @@ election step leaves no stray mail behind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.i18n import LANGUAGES
+from ballot.store.bulk import insert_rows
 from ballot.store.outbox import KINDS, STATUSES, OutboxMessage
 from ballot.store.types import utcnow
 
@@ -32,8 +33,14 @@ FIELDS = (
     "body_text",
     "body_html",
 )
-#: Rows per INSERT round trip in enqueue_many; bounded so 260,000 bodies never sit in memory.
-CHUNK = 2_000
+#: The columns of a queued message, in the order :func:`_row` gives them.
+QUEUED = (
+    *FIELDS,
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
 #: How many failed / retrying messages delivery_summary lists in full.
 LIST_LIMIT = 500
 
@@ -42,10 +49,17 @@ class OutboxError(ValueError):
     """A message that cannot be queued as given (nothing of the batch should be committed)."""
 
 
-def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    unknown = set(fields) - set(FIELDS)
-    missing = {"kind", "to_address", "subject", "body_text"} - set(fields)
-    if unknown or missing:
+_KNOWN = frozenset(FIELDS)
+_REQUIRED = frozenset({"kind", "to_address", "subject", "body_text"})
+# CR/LF would let an address inject headers into the message; the rest make it several.
+_NOT_IN_ADDRESS = re.compile(r"[\r\n \t<>,]")
+
+
+def _checked(fields: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of FIELDS for one message, in that order, once every check has passed."""
+    keys = fields.keys()
+    if not (keys >= _REQUIRED and keys <= _KNOWN):
+        unknown, missing = set(keys) - _KNOWN, _REQUIRED - set(keys)
         raise OutboxError(
             f"outbox message fields: unknown {sorted(unknown)}, missing {sorted(missing)}"
         )
@@ -53,8 +67,7 @@ def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     if kind not in KINDS:
         raise OutboxError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     to_address = str(fields["to_address"]).strip()
-    # CR/LF would let an address or subject inject headers into the message.
-    if "@" not in to_address or any(c in to_address for c in "\r\n \t<>,"):
+    if "@" not in to_address or _NOT_IN_ADDRESS.search(to_address):
         raise OutboxError(f"not a single email address: {to_address!r}")
     subject = str(fields["subject"])
     if "\r" in subject or "\n" in subject or len(subject) > 500:
@@ -62,24 +75,30 @@ def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     language = fields.get("language") or "en"
     if language not in LANGUAGES:
         raise OutboxError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    if not fields["body_text"]:
+    body_text = fields["body_text"]
+    if not body_text:
         raise OutboxError("a message needs a plain-text body")
     voter_ref = fields.get("voter_ref")
     election_id = fields.get("election_id")
-    return {
-        "election_id": None if election_id is None else str(election_id),
-        "voter_ref": None if voter_ref is None else str(voter_ref),
-        "kind": kind,
-        "to_address": to_address,
-        "language": language,
-        "subject": subject,
-        "body_text": fields["body_text"],
-        "body_html": fields.get("body_html"),
-        "status": "queued",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
+    return (
+        None if election_id is None else str(election_id),
+        None if voter_ref is None else str(voter_ref),
+        kind,
+        to_address,
+        language,
+        subject,
+        body_text,
+        fields.get("body_html"),
+    )
+
+
+def _queued(now: datetime) -> tuple[Any, ...]:
+    """The values after FIELDS in QUEUED: a new message is due at once."""
+    return ("queued", 0, now, now)
+
+
+def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    return dict(zip(QUEUED, _checked(fields) + _queued(now), strict=True))
 
 
 def enqueue(
@@ -116,17 +135,14 @@ def enqueue(
 async def enqueue_many(session: AsyncSession, messages: Iterable[Mapping[str, Any]]) -> int:
     """Bulk-insert messages given as mappings with the keys in FIELDS; returns the count.
 
-    Rows go in chunks of CHUNK through one multi-row INSERT each, so a whole roll is
-    queued in seconds.  Validation happens per chunk: on OutboxError earlier chunks are
-    already in the (uncommitted) transaction, and the caller must roll back.
+    One streamed COPY on PostgreSQL, INSERTs of a few thousand rows on SQLite
+    (:func:`ballot.store.bulk.insert_rows`); either way the messages are validated and
+    written as they are read, so 260,000 bodies never sit in memory at once.  On
+    OutboxError the rows before it are already in the (uncommitted) transaction, and
+    the caller must roll back.
     """
-    now = utcnow()
-    it = iter(messages)
-    total = 0
-    while chunk := [_row(m, now) for m in islice(it, CHUNK)]:
-        await session.execute(insert(OutboxMessage), chunk)
-        total += len(chunk)
-    return total
+    tail = _queued(utcnow())
+    return await insert_rows(session, OutboxMessage, QUEUED, (_checked(m) + tail for m in messages))
 
 
 _LISTED = (

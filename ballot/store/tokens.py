@@ -21,14 +21,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.store.bulk import insert_rows
 from ballot.store.models import Election, Voter, VoterToken
 
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 64
-BATCH = 5000
+#: The columns issue_tokens writes, in the order of its rows.
+ISSUED = ("election_id", "voter_id", "token_hash", "status", "issued_at")
 
 
 class TokenError(ValueError):
@@ -63,7 +65,11 @@ class TokenLookup:
 
 
 async def issue_tokens(session: AsyncSession, election_id: str, now: datetime) -> list[IssuedToken]:
-    """Issue one token to every voter on the roll who has none active (bulk insert)."""
+    """Issue one token to every voter on the roll who has none active.
+
+    One bulk write whatever the roll's size (COPY on PostgreSQL), inside the caller's
+    transaction: the tokens exist only if the opening commits.
+    """
     with_token = select(VoterToken.voter_id).where(
         VoterToken.election_id == election_id, VoterToken.status == "active"
     )
@@ -77,18 +83,12 @@ async def issue_tokens(session: AsyncSession, election_id: str, now: datetime) -
         )
     ).all()
     issued = [IssuedToken(r.id, new_token(), r.email, r.name, r.language) for r in rows]
-    values = [
-        {
-            "election_id": election_id,
-            "voter_id": t.voter_id,
-            "token_hash": hash_token(t.token),
-            "status": "active",
-            "issued_at": now,
-        }
-        for t in issued
-    ]
-    for start in range(0, len(values), BATCH):
-        await session.execute(insert(VoterToken), values[start : start + BATCH])
+    await insert_rows(
+        session,
+        VoterToken,
+        ISSUED,
+        ((election_id, t.voter_id, hash_token(t.token), "active", now) for t in issued),
+    )
     return issued
 
 
