@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from duty import cpu_duty, mean_duty, show  # noqa: E402
 
 from ballot.config import Settings  # noqa: E402
-from ballot.i18n import LANGUAGES  # noqa: E402
+from ballot.election.languages import LANGUAGES  # noqa: E402
 
 TARGET_SECONDS = 30.0
 SMOKE_MEMBERS = 300
@@ -121,19 +121,19 @@ async def prepare(settings: Settings, members: int) -> tuple[Phases, dict[str, i
     """Build and open the election; returns the timed phases and the counts afterwards."""
     from ballot.mail.outbox import delivery_summary
     from ballot.migrations import upgrade_engine
+    from ballot.service import acting, ceremony, lifecycle
     from ballot.store.db import make_engine, make_session_factory
     from ballot.store.elections import create_election, parse_definition
     from ballot.store.roll import import_roll, roll_size
     from ballot.store.serverkey import load_or_create
     from ballot.store.tokens import token_counts
-    from ballot.web import operations as ops
 
     engine = make_engine(settings.database_url)
     await upgrade_engine(engine)
     factory = make_session_factory(engine)
     now = datetime.now(UTC)
     phases = Phases()
-    ctx = ops.Context(
+    ctx = acting.Acting(
         settings,
         load_or_create(settings.secret_key_file).board_key,
         "bench",
@@ -147,8 +147,8 @@ async def prepare(settings: Settings, members: int) -> tuple[Phases, dict[str, i
             await db.commit()
             election_id = election.id
         async with factory() as db:
-            election = await ops.get_election(db, election_id, lock=True)
-            ops.require_roll_editable(election)
+            election = await acting.get_election(db, election_id, lock=True)
+            acting.require_roll_editable(election)
             await phases.watch(db)
             phases.start()
             result = await import_roll(db, election_id, text)
@@ -157,17 +157,17 @@ async def prepare(settings: Settings, members: int) -> tuple[Phases, dict[str, i
             await db.commit()
             phases.stop("roll import")
         async with factory() as db:
-            election = await ops.get_election(db, election_id, lock=True)
-            await ops.transition(db, ctx, election, "key_ceremony")
+            election = await acting.get_election(db, election_id, lock=True)
+            await lifecycle.transition(db, ctx, election, "key_ceremony")
             passphrases = [secrets.token_urlsafe(12) for _ in range(election.trustees_n)]
-            await ops.run_local_ceremony(db, ctx, election, passphrases)
-            await ops.transition(db, ctx, election, "ready")
+            await ceremony.run_local_ceremony(db, ctx, election, passphrases)
+            await lifecycle.transition(db, ctx, election, "ready")
             await db.commit()
         async with factory() as db:
-            election = await ops.get_election(db, election_id, lock=True)
+            election = await acting.get_election(db, election_id, lock=True)
             await phases.watch(db)
             phases.start()
-            await ops.transition(db, ctx, election, "open")
+            await lifecycle.transition(db, ctx, election, "open")
             phases.stop("open: invitations queued")
             await db.commit()
             phases.stop("open: commit")
