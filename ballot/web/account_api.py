@@ -14,7 +14,7 @@ from ballot.service import accounts
 from ballot.store import accounts as acc
 from ballot.store.activity import log_activity
 from ballot.store.models import Account
-from ballot.web.auth import SESSION_COOKIE
+from ballot.web.auth import session_cookie_name, session_id_of
 from ballot.web.deps import Db, account_of, acting, client_ip
 
 THROTTLED = "Too many failed sign-ins. Wait 15 minutes, then try again."
@@ -51,7 +51,7 @@ def session_cookie(
     request: Request[Any, Any, Any], value: str, max_age: int | None = None
 ) -> Cookie:
     return Cookie(
-        key=SESSION_COOKIE,
+        key=session_cookie_name(request.app.state.settings.cookie_secure),
         value=value,
         path="/",
         httponly=True,
@@ -102,7 +102,7 @@ class SessionController(Controller):
 
     @post("/logout", opt={"access": "signed_in"}, status_code=200)
     async def logout(self, request: Request[Any, Any, Any], db: Db) -> Response[Any]:
-        await acc.close_session(db, request.cookies.get(SESSION_COOKIE, ""))
+        await acc.close_session(db, session_id_of(request))
         await db.commit()
         return Response({"ok": True}, cookies=[session_cookie(request, "", max_age=0)])
 

@@ -24,7 +24,24 @@ from sqlalchemy import select
 from ballot.store.accounts import session_account
 from ballot.store.models import Account, ElectionTrustee
 
+#: The session cookie's name: ``__Host-`` (Secure, Path=/, no Domain, so no sibling or parent
+#: domain can plant or overwrite it) whenever cookies are Secure, i.e. over TLS; a
+#: plain-HTTP demo on localhost cannot use the prefix, browsers would drop the cookie.
+SESSION_COOKIE_TLS = "__Host-ballot_session"
 SESSION_COOKIE = "ballot_session"
+
+
+def session_cookie_name(secure: bool) -> str:
+    """The session cookie's name for a deployment whose cookies are (or are not) Secure."""
+    return SESSION_COOKIE_TLS if secure else SESSION_COOKIE
+
+
+def session_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The session id this request carries ("" if none)."""
+    secure = bool(connection.app.state.settings.cookie_secure)
+    return connection.cookies.get(session_cookie_name(secure), "")
+
+
 LEVELS = ("public", "signed_in", "staff", "admin", "election", "trustee")
 
 
@@ -34,7 +51,7 @@ async def current_account(connection: ASGIConnection[Any, Any, Any, Any]) -> Acc
     if cached is not False:
         return cast("Account | None", cached)
     account = None
-    session_id = connection.cookies.get(SESSION_COOKIE)
+    session_id = session_id_of(connection)
     if session_id:
         factory = connection.app.state.session_factory
         async with factory() as db:

@@ -326,9 +326,9 @@ class SignOut(Controller):
     @post("/logout", opt={"access": "signed_in"})
     async def logout(self, request: Request[Any, Any, Any], db: Db) -> Response[Any]:
         from ballot.store.accounts import close_session
-        from ballot.web.auth import SESSION_COOKIE
+        from ballot.web.auth import session_id_of
 
-        await close_session(db, request.cookies.get(SESSION_COOKIE, ""))
+        await close_session(db, session_id_of(request))
         await db.commit()
         return Redirect(
             path="/login", status_code=303, cookies=[session_cookie(request, "", max_age=0)]

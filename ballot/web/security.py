@@ -30,7 +30,7 @@ from typing import Any
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Scope
 
-from ballot.web.auth import SESSION_COOKIE
+from ballot.web.auth import session_cookie_name
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -175,7 +175,8 @@ def csrf_session_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         cookies = _cookies(scope)
-        session_id = cookies.get(SESSION_COOKIE)
+        session_name = session_cookie_name(bool(scope["litestar_app"].state.settings.cookie_secure))
+        session_id = cookies.get(session_name)
         renew: str | None = None
         if session_id:
             bound = bound_csrf_token(config.secret, session_id)
@@ -188,7 +189,7 @@ def csrf_session_middleware(app: ASGIApp) -> ASGIApp:
 
         async def sending(message: Any) -> None:
             if message["type"] == "http.response.start":
-                started = _new_session(message, SESSION_COOKIE)
+                started = _new_session(message, session_name)
                 value = bound_csrf_token(config.secret, started) if started else renew
                 if value is not None:
                     headers = MutableScopeHeaders.from_message(message)

@@ -97,7 +97,8 @@ async def test_totp_second_factor(app: Litestar, admin: Web, clock: FakeClock) -
 
 
 async def test_session_cookie_flags(settings: Settings, clock: FakeClock) -> None:
-    """Over TLS the CSRF cookie is a ``__Host-`` cookie, and every cookie is Secure."""
+    """Over TLS the session and CSRF cookies are ``__Host-`` cookies, and every cookie is
+    Secure; the session works under its prefixed name."""
     from ballot.migrations import upgrade_engine
 
     secure_app = create_app(settings.with_(cookie_secure=True), clock=clock, schedule=False)
@@ -119,10 +120,14 @@ async def test_session_cookie_flags(settings: Settings, clock: FakeClock) -> Non
             )
             assert r.status_code == 200, r.text
             cookie = next(
-                c for c in r.headers.get_list("set-cookie") if c.startswith("ballot_session=")
+                c
+                for c in r.headers.get_list("set-cookie")
+                if c.startswith("__Host-ballot_session=")
             )
             lowered = cookie.lower()
             assert "httponly" in lowered and "samesite=lax" in lowered and "secure" in lowered
+            assert "path=/" in lowered and "domain" not in lowered
+            assert "ballot_session" not in client.cookies
             r = await client.post(
                 "/api/elections",
                 json=definition(),
