@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
+import tempfile
 import threading
 import zlib
 from collections.abc import Iterator
@@ -23,6 +23,7 @@ import pytest
 
 from ballot.crypto.ceremony import local_ceremony
 from ballot.crypto.keyfile import Argon2Params, seal_key
+from tests.support.peak import run_measured
 
 BALLOT = Path(sys.executable).with_name("ballot")
 ELECTION = "e1"
@@ -121,17 +122,13 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def run_trustee(args: list[str]) -> tuple[int, str, int]:
-    proc = subprocess.Popen(
-        [str(BALLOT), "trustee", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "COLUMNS": "400"},
-    )
-    assert proc.stdout is not None
-    output = proc.stdout.read().decode(errors="replace")
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, output, usage.ru_maxrss
+    with tempfile.TemporaryFile() as sink:
+        code, peak_kb = run_measured(
+            [str(BALLOT), "trustee", *args], stdout=sink, env={**os.environ, "COLUMNS": "400"}
+        )
+        sink.seek(0)
+        output = sink.read().decode(errors="replace")
+    return code, output, peak_kb
 
 
 ROUTES = {

@@ -11,7 +11,6 @@ import hashlib
 import os
 import stat
 import struct
-import subprocess
 import sys
 import zlib
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ import pytest
 
 from ballot.record.election_record import INDEX_NAME, MEMBER_NAMES, canonical
 from ballot.record.synthetic import GeneratedRecord
+from tests.support.peak import run_measured
 
 BALLOT = Path(sys.executable).with_name("ballot")
 Source = tuple[dict[str, object], dict[str, bytes]]
@@ -122,15 +122,12 @@ def run_verify(path: Path) -> tuple[int, str, int]:
     """Exit status, output and peak resident memory (kB) of `ballot verify` on ``path``."""
     out = path.with_suffix(".out")
     with open(out, "wb") as sink:
-        proc = subprocess.Popen(
+        code, peak_kb = run_measured(
             [str(BALLOT), "verify", str(path), "--jobs", "1"],
             stdout=sink,
-            stderr=subprocess.STDOUT,
             env={**os.environ, "COLUMNS": "400"},
         )
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, out.read_text(errors="replace"), usage.ru_maxrss
+    return code, out.read_text(errors="replace"), peak_kb
 
 
 def refused(path: Path, member: str) -> str:
