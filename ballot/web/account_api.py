@@ -17,7 +17,10 @@ from ballot.store.models import Account
 from ballot.web.auth import session_cookie_name, session_id_of
 from ballot.web.deps import Db, account_of, acting, client_ip
 
-THROTTLED = "Too many failed sign-ins. Wait 15 minutes, then try again."
+THROTTLED = (
+    "Too many failed sign-ins. Wait at least 15 minutes (longer after repeated failures), "
+    "or sign in with your two-factor code; an administrator can also unlock the account."
+)
 
 
 class LoginIn(msgspec.Struct):
