@@ -9,6 +9,7 @@ runs in its own process, so a traceback or a memory blow-up would show.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import tempfile
@@ -32,6 +33,7 @@ PEAK_LIMIT_KB = 300 * 1024
 TALLY = b'{"round":1,"seq":7,"submitted":[],"tally":{"ballots":1}}'
 
 
+@functools.cache
 def _gzip_bomb() -> bytes:
     """1 GiB of spaces as a gzip body of about 1 MB."""
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)
@@ -39,7 +41,8 @@ def _gzip_bomb() -> bytes:
     return b"".join(packer.compress(piece) for _ in range(16)) + packer.flush()
 
 
-BOMB = _gzip_bomb()
+#: Stands for the bomb in BODIES; built on first use (seconds of work), not at import.
+BOMB = b"<gzip bomb>"
 BODIES: dict[str, tuple[bytes, dict[str, str], str]] = {
     # name: (body, extra headers, words the refusal must hold)
     "deep": (b"[" * 100_000 + b"]" * 100_000, {}, "nested deeper than 64 levels"),
@@ -82,6 +85,7 @@ class FakeServer:
                     self.end_headers()
                 elif self.path == fake.target:
                     body, headers, _ = fake.hostile
+                    body = _gzip_bomb() if body is BOMB else body
                     self._answer(body, headers)
                 elif self.path.endswith("/tally"):
                     self._answer(TALLY)
