@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ballot.election.roll import (
@@ -176,14 +174,11 @@ def big_roll(members: int) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def test_large_roll_is_fast_and_finds_one_duplicate() -> None:
+def test_large_roll_parses_and_finds_one_duplicate() -> None:
     text = big_roll(60_000)
-    started = time.perf_counter()
     report = parse_roll(text)
-    elapsed = time.perf_counter() - started
     assert report.ok and len(report.rows) == 60_000
     assert sum(r.challenged for r in report.rows) == len(range(0, 60_000, 997))
-    assert elapsed < 3.0  # 260,000 rows run in about 1.5 s on one core
     dup = text + "M9999999,Late,member59999@example.org,en,,\r\n"
     bad = parse_roll(dup)
     assert [(e.line, e.column) for e in bad.errors] == [(60_002, "email")]
@@ -192,8 +187,6 @@ def test_large_roll_is_fast_and_finds_one_duplicate() -> None:
 
 @pytest.mark.slow
 def test_full_size_roll() -> None:
-    text = big_roll(260_000)
-    started = time.perf_counter()
-    report = parse_roll(text)
+    """A UPS-size roll parses whole (its speed is bench/roll.py's figure, not a test's)."""
+    report = parse_roll(big_roll(260_000))
     assert report.ok and len(report.rows) == 260_000
-    assert time.perf_counter() - started < 6.0
