@@ -12,13 +12,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from litestar import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError
 from ballot.election.result import outcome_rule
 from ballot.record.kinds import Kind
+from ballot.service.acting import get_election
 from ballot.store.models import BoardEntryRow
+from ballot.web.ballot_page import manifest_languages
+from ballot.web.observer.words import page_language
 
 #: Board kinds the result page reads (ballots, partial decryptions and notes are not needed).
 RESULT_KINDS: Final = (
@@ -149,3 +153,14 @@ def rule_of(definition: Mapping[str, Any]) -> OutcomeRule | None:
         return outcome_rule(source)
     except RuleError:
         return None
+
+
+async def page_facts(
+    request: Request[Any, Any, Any], db: AsyncSession, election_id: str, lang: str | None
+) -> tuple[BoardFacts, list[str], str]:
+    """What a public page of one election starts from: its facts on the board, the
+    languages it offers, and the one this reader gets (404 for an unknown election)."""
+    await get_election(db, election_id)
+    facts = await board_facts(db, election_id)
+    offered = manifest_languages(facts.definition)
+    return facts, offered, page_language(request, lang, offered)

@@ -21,11 +21,16 @@ from ballot.election.result import MIN_UNIT_SIZE
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
 from ballot.i18n import translations
 from ballot.record.units import SubtotalsError, subtotal_min_size
-from ballot.service.acting import get_election
-from ballot.web.ballot_page import manifest_languages, render, text_in
+from ballot.web.ballot_page import render, text_in
 from ballot.web.deps import Db
-from ballot.web.observer.board_facts import BoardFacts, Posted, board_facts, round_of, rule_of
-from ballot.web.observer.words import outcome_words, page_language, page_title, rule_words, when
+from ballot.web.observer.board_facts import (
+    BoardFacts,
+    Posted,
+    page_facts,
+    round_of,
+    rule_of,
+)
+from ballot.web.observer.words import outcome_words, page_title, rule_words, when
 
 
 @dataclass
@@ -259,10 +264,7 @@ class ResultPageController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """The tally sheet of every round, provisional until certified."""
-        await get_election(db, election_id)
-        facts = await board_facts(db, election_id)
-        offered = manifest_languages(facts.definition)
-        language = page_language(request, lang, offered)
+        facts, offered, language = await page_facts(request, db, election_id, lang)
         return render(
             language,
             "observer/result.html",

@@ -14,13 +14,12 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballot.service.acting import get_election
 from ballot.store.board import head_json, last_entry, latest_head
 from ballot.store.record_export import RecordUnavailable, export_record
-from ballot.web.ballot_page import manifest_languages, render
+from ballot.web.ballot_page import render
 from ballot.web.deps import Db
-from ballot.web.observer.board_facts import board_facts
-from ballot.web.observer.words import page_language, page_title, when
+from ballot.web.observer.board_facts import page_facts
+from ballot.web.observer.words import page_title, when
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +100,7 @@ class VerifyPageController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """How anyone checks this election offline, with the figures to compare."""
-        await get_election(db, election_id)
-        facts = await board_facts(db, election_id)
-        offered = manifest_languages(facts.definition)
-        language = page_language(request, lang, offered)
+        facts, offered, language = await page_facts(request, db, election_id, lang)
         head = await latest_head(db, election_id)
         server_key = request.app.state.secrets.board_key.public_hex
         final = facts.final is not None
