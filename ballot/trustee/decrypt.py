@@ -327,11 +327,8 @@ def _whole(value: object) -> bool:
 
 
 def _tally_answer(info: Mapping[str, Any]) -> tuple[int, int, int, list[int]]:
-    """Round, board entry, ballots and trustees already in, from the server's tally answer.
-
-    The answer is the server's word and may be hostile: a missing or mistyped field is a
-    refusal in one sentence, never a traceback (the full check against the board follows).
-    """
+    """Round, board entry, ballots and trustees already in, from the server's (possibly
+    hostile) tally answer: a missing or mistyped field is a refusal, never a traceback."""
     round_, seq, tally = info.get("round"), info.get("seq"), info.get("tally")
     submitted = info.get("submitted", [])
     ballots = tally.get("ballots") if isinstance(tally, dict) else None
