@@ -6,20 +6,23 @@ function the service makes it with; a rule that cannot apply fails the "outcome"
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from ballot.crypto.ballots import tracker_display
-from ballot.crypto.manifest import ElectionManifest
 from ballot.crypto.tally import EncryptedTally, OptionCounts
 from ballot.election import result as result_rule
-from ballot.election.outcome import OutcomeRule, RuleError
+from ballot.election.outcome import RuleError
 from ballot.record.election_record import ElectionRecord, RecordFormatError
 from ballot.record.kinds import Kind
 from ballot.record.verify.ceremony import Context
 from ballot.record.verify.report import TrackerFinding, VerificationFailed, failure
 from ballot.record.verify.rounds import option_counts
 from ballot.record.verify.scan import Lifecycle, Line, Round, payload_keys
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _compare_result(expected: Mapping[str, Any], published: object) -> None:
@@ -208,42 +211,19 @@ def find_tracker(life: Lifecycle, wanted: str) -> TrackerFinding:
     return TrackerFinding(text, False, None, False, f"tracker {text} is NOT on the board")
 
 
-def _outcome_failure(exc: RuleError) -> VerificationFailed:
-    return VerificationFailed("outcome", str(exc))
+def _failing_the_outcome_step(rule: Callable[P, R]) -> Callable[P, R]:
+    """``rule`` from :mod:`ballot.election.result`, failing the verifier's "outcome" step
+    instead of raising :class:`RuleError` (same arguments, same result)."""
+
+    @functools.wraps(rule)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return rule(*args, **kwargs)
+        except RuleError as exc:
+            raise VerificationFailed("outcome", str(exc)) from exc
+
+    return checked
 
 
-def outcome_rule(definition: Mapping[str, Any]) -> OutcomeRule:
-    """:func:`ballot.election.result.outcome_rule`, failing the "outcome" step."""
-    try:
-        return result_rule.outcome_rule(definition)
-    except RuleError as exc:
-        raise _outcome_failure(exc) from exc
-
-
-def expected_result(
-    definition: Mapping[str, Any],
-    manifest: ElectionManifest,
-    counts: Sequence[OptionCounts],
-    *,
-    eligible: int,
-    cast: int,
-    challenged: int,
-    sustained: int,
-    overruled: int,
-    units: Mapping[str, tuple[int, Sequence[OptionCounts]]] | None = None,
-) -> dict[str, Any]:
-    """:func:`ballot.election.result.expected_result`, failing the "outcome" step."""
-    try:
-        return result_rule.expected_result(
-            definition,
-            manifest,
-            counts,
-            eligible=eligible,
-            cast=cast,
-            challenged=challenged,
-            sustained=sustained,
-            overruled=overruled,
-            units=units,
-        )
-    except RuleError as exc:
-        raise _outcome_failure(exc) from exc
+outcome_rule = _failing_the_outcome_step(result_rule.outcome_rule)
+expected_result = _failing_the_outcome_step(result_rule.expected_result)
