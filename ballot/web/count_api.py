@@ -15,13 +15,12 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import select
 
 from ballot.election.refusal import Grounds, Refused
 from ballot.service import challenges, count
 from ballot.service.acting import get_election
+from ballot.service.remote_ceremony import seat_of
 from ballot.store.count import count_state
-from ballot.store.models import ElectionTrustee
 from ballot.store.record_export import RecordUnavailable, export_record
 from ballot.web.deps import Db, account_of, acting
 
@@ -72,12 +71,7 @@ class CountController(Controller):
         data: JSONBody[PartialsIn],
     ) -> dict[str, Any]:
         election = await get_election(db, election_id, lock=True)
-        position = await db.scalar(
-            select(ElectionTrustee.position).where(
-                ElectionTrustee.election_id == election_id,
-                ElectionTrustee.account_id == account_of(request).id,
-            )
-        )
+        position = await seat_of(db, election_id, account_of(request).id)
         if position is None:  # the guard admits only seated trustees; belt and braces
             raise Refused(
                 "you hold no trustee seat in this election",
