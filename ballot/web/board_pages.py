@@ -32,6 +32,7 @@ from ballot.store.casting import election_context
 from ballot.store.models import BoardEntryRow, Election
 from ballot.web.ballot_page import data_block, manifest_languages, render
 from ballot.web.deps import Db
+from ballot.web.observer.words import page_language
 from ballot.web.validation import PAGE_SIZE, BoardSeq, PageSize
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -253,9 +254,7 @@ class BoardPageController(Controller):
         election = await get_election(db, election_id)
         data = public_data(election, request.app.state.secrets.board_key.public_hex)
         offered = manifest_languages(data["definition"])
-        language = normalise(lang or request.headers.get("accept-language"))
-        if language not in offered:
-            language = offered[0]
+        language = page_language(request, lang, offered)
         rows = await trackers(db, election_id, after, PAGE_SIZE)
         head = await latest_head(db, election_id)
         search: dict[str, Any] | None = None
