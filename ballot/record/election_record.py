@@ -57,19 +57,39 @@ __all__ = [
     "write_record",
 ]
 
-RECORD_FORMAT: Final = "ballot/election-record/v1"
+#: The index's format tag per protocol version (PROTOCOL 11.1); a reader accepts both.
+RECORD_FORMATS: Final = {1: "ballot/election-record/v1", 2: "ballot/election-record/v2"}
+#: The version this code writes for an election defined with a board key.
+CURRENT_VERSION: Final = 2
+RECORD_FORMAT: Final = RECORD_FORMATS[CURRENT_VERSION]
 INDEX_NAME: Final = "record.json"
-#: Every member besides the index, in the order they are stored.
-MEMBER_NAMES: Final = (
-    "definition.json",
-    "ceremony.json",
-    "board.jsonl",
-    "heads.json",
-    "server_key.json",
-    "tally.json",
-    "partials.json",
-    "result.json",
-)
+#: Every member besides the index, in the order they are stored, per protocol version.
+MEMBERS_BY_VERSION: Final = {
+    1: (
+        "definition.json",
+        "ceremony.json",
+        "board.jsonl",
+        "heads.json",
+        "server_key.json",
+        "tally.json",
+        "partials.json",
+        "result.json",
+    ),
+    2: (
+        "definition.json",
+        "ceremony.json",
+        "board.jsonl",
+        "heads.json",
+        "cosignatures.json",
+        "server_key.json",
+        "tally.json",
+        "partials.json",
+        "result.json",
+    ),
+}
+#: The members of a version-1 record (older imports).
+MEMBER_NAMES: Final = MEMBERS_BY_VERSION[1]
+_ANY_MEMBER: Final = tuple(sorted({n for names in MEMBERS_BY_VERSION.values() for n in names}))
 #: 1980-01-01 00:00:00, the earliest ZIP date: members carry no real time, so
 #: the bytes of a record depend only on its contents.
 _ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
@@ -130,8 +150,13 @@ def write_record(
     partials: Sequence[Mapping[str, Any]],
     result: Mapping[str, Any],
     board_head: str,
+    version: int = 1,
+    cosignatures: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Write a record.  ``board`` yields the lines of board.jsonl (see :func:`board_line`).
+
+    ``version`` 2 adds ``cosignatures.json`` (the witnesses' cosigned heads); version 1
+    is written for elections defined before the board key was bound to the definition.
 
     The index goes last in the ZIP (its hashes are known only then), but it is
     the first thing a reader looks up, by name.
@@ -141,26 +166,28 @@ def write_record(
         "ceremony.json": canonical(dict(ceremony)),
         "board.jsonl": b"".join(board),
         "heads.json": canonical([dict(h) for h in heads]),
+        "cosignatures.json": canonical([dict(c) for c in cosignatures]),
         "server_key.json": canonical(dict(server_key)),
         "tally.json": canonical(dict(tally)),
         "partials.json": canonical([dict(p) for p in partials]),
         "result.json": canonical(dict(result)),
     }
+    names = MEMBERS_BY_VERSION[version]
     index = {
-        "format": RECORD_FORMAT,
+        "format": RECORD_FORMATS[version],
         "election_id": election_id,
         "manifest_hash": manifest_hash,
         "fingerprint": fingerprint,
         "board_head": board_head,
         "members": [
             {"name": name, "sha256": _sha256(members[name]), "bytes": len(members[name])}
-            for name in MEMBER_NAMES
+            for name in names
         ],
     }
     path = Path(path)
     tmp = path.with_name(path.name + ".partial")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for name in MEMBER_NAMES:
+        for name in names:
             zf.writestr(_info(name), members[name])
         zf.writestr(_info(INDEX_NAME), canonical(index))
     tmp.replace(path)
@@ -190,6 +217,16 @@ class ElectionRecord:
     @property
     def election_id(self) -> str:
         return str(self.index["election_id"])
+
+    @property
+    def version(self) -> int:
+        """The protocol version the record was written to (1 or 2; PROTOCOL 11.1)."""
+        return next(v for v, tag in RECORD_FORMATS.items() if tag == self.index["format"])
+
+    @property
+    def member_names(self) -> tuple[str, ...]:
+        """The members of this record's version, in stored order (the index excluded)."""
+        return MEMBERS_BY_VERSION[self.version]
 
     def _stated(self, name: str) -> int:
         return next(int(m["bytes"]) for m in self.index["members"] if m["name"] == name)
@@ -232,7 +269,7 @@ class ElectionRecord:
     def members(self) -> Mapping[str, bytes]:
         """Every member's bytes (the board joined again): for tools and tests, not the verifier."""
         out: dict[str, bytes] = {}
-        for name in MEMBER_NAMES:
+        for name in self.member_names:
             if name == BOARD_NAME:
                 out[name] = b"".join(line + b"\n" for line in self._read_board().lines)
             else:
@@ -281,24 +318,37 @@ def read_record(path: Path) -> ElectionRecord:
     index beyond its bounds, with another format tag or a malformed member list.
     Members are not read yet (:meth:`ElectionRecord.check_members` does).
     """
-    container = RecordZip(Path(path), (*MEMBER_NAMES, INDEX_NAME))
+    container = RecordZip(Path(path), (INDEX_NAME,), _ANY_MEMBER)
     index_limit = ceiling(INDEX_NAME, INDEX_NAME, BOARD_NAME)
     info = container.infos[INDEX_NAME]
     container.check_size(INDEX_NAME, info.file_size, index_limit)  # no index to state it
     raw, _ = container.read(INDEX_NAME, index_limit)
     index = parse_json(raw, INDEX_NAME)
-    _check_index(index)
+    version = _check_index(index)
+    for name in MEMBERS_BY_VERSION[version]:
+        if name not in container.infos:
+            raise RecordFormatError(f"the record has no {name}")
+    for name in container.infos:
+        if name != INDEX_NAME and name not in MEMBERS_BY_VERSION[version]:
+            raise RecordFormatError(
+                f"unexpected file in the record: {name!r} (not a member of a v{version} record)"
+            )
     return ElectionRecord(index, container)
 
 
-def _check_index(index: Any) -> None:
+def _check_index(index: Any) -> int:
+    """Check the index's shape; return the record's protocol version."""
     keys = {"format", "election_id", "manifest_hash", "fingerprint", "board_head", "members"}
     if not isinstance(index, dict) or set(index) != keys:
         raise RecordFormatError(f"{INDEX_NAME} must be an object with exactly {sorted(keys)}")
-    if index["format"] != RECORD_FORMAT:
+    versions = {tag: v for v, tag in RECORD_FORMATS.items()}
+    if not isinstance(index["format"], str) or index["format"] not in versions:
+        readable = " and ".join(RECORD_FORMATS.values())
         raise RecordFormatError(
-            f"unsupported record format {index['format']!r} (this verifier reads {RECORD_FORMAT})"
+            f"unsupported record format {index['format']!r} (this verifier reads {readable})"
         )
+    version = versions[index["format"]]
+    member_names = MEMBERS_BY_VERSION[version]
     if not isinstance(index["election_id"], str) or not index["election_id"]:
         raise RecordFormatError(f"{INDEX_NAME}: election_id must be a non-empty string")
     for key in ("manifest_hash", "fingerprint", "board_head"):
@@ -307,8 +357,8 @@ def _check_index(index: Any) -> None:
     members = index["members"]
     if not isinstance(members, list) or [
         m.get("name") if isinstance(m, dict) else None for m in members
-    ] != list(MEMBER_NAMES):
-        raise RecordFormatError(f"{INDEX_NAME}: members must list {', '.join(MEMBER_NAMES)}")
+    ] != list(member_names):
+        raise RecordFormatError(f"{INDEX_NAME}: members must list {', '.join(member_names)}")
     for m in members:
         if (
             set(m) != {"name", "sha256", "bytes"}
@@ -318,3 +368,4 @@ def _check_index(index: Any) -> None:
             or m["bytes"] < 0
         ):
             raise RecordFormatError(f"{INDEX_NAME}: member {m['name']} needs sha256 and bytes")
+    return version

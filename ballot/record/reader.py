@@ -105,8 +105,11 @@ class RecordZip:
     The file is reopened for each read, so nothing stays open between the steps.
     """
 
-    def __init__(self, path: Path, required: Collection[str]) -> None:
+    def __init__(
+        self, path: Path, required: Collection[str], allowed: Collection[str] = ()
+    ) -> None:
         self.path = Path(path)
+        allowed = {*required, *allowed}
         try:
             if _directory_size(self.path) > MAX_DIRECTORY_BYTES:
                 raise RecordFormatError(
@@ -121,12 +124,12 @@ class RecordZip:
             raise RecordFormatError(f"not a readable election record (ZIP): {exc}") from exc
         self.infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
-            self._check_entry(info, required)
+            self._check_entry(info, allowed)
         for name in required:
             if name not in self.infos:
                 raise RecordFormatError(f"the record has no {name}")
 
-    def _check_entry(self, info: zipfile.ZipInfo, required: Collection[str]) -> None:
+    def _check_entry(self, info: zipfile.ZipInfo, allowed: Collection[str]) -> None:
         name = info.filename
         mode = info.external_attr >> 16
         if info.is_dir():
@@ -135,7 +138,7 @@ class RecordZip:
             raise RecordFormatError(f"{name} is a symbolic link entry, not a record member")
         if name in self.infos:
             raise RecordFormatError(f"the record holds {name} twice")
-        if name not in required:
+        if name not in allowed:
             raise RecordFormatError(f"unexpected file in the record: {name!r}")
         if info.flag_bits & 0x1:
             raise RecordFormatError(f"{name} is encrypted")
