@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +29,7 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 
 # The mail layer's outbox table must be in the same metadata for migrations.
 from ballot.store import outbox as _outbox  # noqa: F401
+from ballot.store import roll_desk_tables as _roll_desk_tables  # noqa: F401
 from ballot.store import throttle as _throttle  # noqa: F401
 from ballot.store.base import Base
 from ballot.store.types import UTCDateTime
@@ -48,6 +50,11 @@ class Account(Base):
     totp_pending: Mapped[str | None] = mapped_column(String(64), default=None)
     #: The last 30-second step whose code was accepted: a code is good only once.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    #: An admin-made temporary password: good for signing in once, then the holder must
+    #: choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -192,6 +199,7 @@ class Voter(Base):
         UniqueConstraint("election_id", "member_id", name="uq_voters_election_member"),
         UniqueConstraint("election_id", "email", name="uq_voters_election_email"),
         Index("ix_voters_election_unit", "election_id", "unit"),
+        Index("ix_voters_election_name", "election_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

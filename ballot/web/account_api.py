@@ -103,13 +103,13 @@ class SessionController(Controller):
             return error(message, status, reason=reason)
         return Response({"ok": True}, cookies=[session_cookie(request, session_id)])
 
-    @post("/logout", opt={"access": "signed_in"}, status_code=200)
+    @post("/logout", opt={"access": "signed_in", "temporary_password_ok": True}, status_code=200)
     async def logout(self, request: Request[Any, Any, Any], db: Db) -> Response[Any]:
         await acc.close_session(db, session_id_of(request))
         await db.commit()
         return Response({"ok": True}, cookies=[session_cookie(request, "", max_age=0)])
 
-    @get("/me", opt={"access": "signed_in"})
+    @get("/me", opt={"access": "signed_in", "temporary_password_ok": True})
     async def me(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         a = account_of(request)
         return {"email": a.email, "name": a.name, "role": a.role, "totp": bool(a.totp_secret)}

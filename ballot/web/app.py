@@ -46,7 +46,7 @@ from ballot.store.db import make_engine, make_session_factory
 from ballot.store.serverkey import load_or_create
 from ballot.store.types import utcnow
 from ballot.web.api import API_CONTROLLERS
-from ballot.web.auth import access_guard
+from ballot.web.auth import PasswordChangeRequired, access_guard
 from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
@@ -58,6 +58,7 @@ from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.ratelimit import RateLimits, rate_limit_middleware
+from ballot.web.roll_desk_routes import ROLL_ACCOUNT_PAGES
 from ballot.web.security import csrf_cookie_name, csrf_session_middleware, security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
 from ballot.web.validation import input_middleware, unexpected_error
@@ -87,6 +88,14 @@ def _not_signed_in(request: Request[Any, Any, Any], exc: Exception) -> Response[
     if _wants_json(request):
         return Response({"error": "sign in first"}, status_code=401)
     return Redirect(path="/login", query_params={"next": request.url.path}, status_code=303)
+
+
+def _change_password(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _wants_json(request):
+        return Response(
+            {"error": "choose your own password first, on /committee/account"}, status_code=403
+        )
+    return Redirect(path="/committee/account", status_code=303)
 
 
 def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -159,6 +168,7 @@ def create_app(
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
+            *ROLL_ACCOUNT_PAGES,
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,
@@ -188,6 +198,7 @@ def create_app(
         exception_handlers={
             NotAuthorizedException: _not_signed_in,
             PermissionDeniedException: _forbidden,
+            PasswordChangeRequired: _change_password,
             Refused: refused_handler,
             Exception: unexpected_error,
         },

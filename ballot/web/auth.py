@@ -9,7 +9,14 @@ is enforced for each role.  Levels:
 * ``staff``     — admins and observers (read-only views);
 * ``admin``     — committee admins (every change);
 * ``election``  — staff, or a trustee of the election in the path;
-* ``trustee``   — only a trustee of the election in the path.
+* ``trustee``   — only a trustee of the election in the path;
+* ``names``     — who has voted, by name: admins, and observers whose right in the
+  election in the path is "names" (:mod:`ballot.store.observers`; the employer's observer
+  sees counts only).
+
+An account whose password an admin set (a temporary one) may use only the routes that
+declare ``opt={"temporary_password_ok": True}`` (its own account page, signing out)
+until it has chosen its own password: :class:`PasswordChangeRequired`.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from sqlalchemy import select
 
 from ballot.store.accounts import session_account
 from ballot.store.models import Account, ElectionTrustee
+from ballot.store.observers import sees_names
 
 #: The session cookie's name: ``__Host-`` (Secure, Path=/, no Domain, so no sibling or parent
 #: domain can plant or overwrite it) whenever cookies are Secure, i.e. over TLS; a
@@ -42,7 +50,11 @@ def session_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return connection.cookies.get(session_cookie_name(secure), "")
 
 
-LEVELS = ("public", "signed_in", "staff", "admin", "election", "trustee")
+LEVELS = ("public", "signed_in", "staff", "admin", "election", "trustee", "names")
+
+
+class PasswordChangeRequired(PermissionDeniedException):
+    """The account signed in with a temporary password and must choose its own first."""
 
 
 async def current_account(connection: ASGIConnection[Any, Any, Any, Any]) -> Account | None:
@@ -74,6 +86,14 @@ async def _is_trustee(connection: ASGIConnection[Any, Any, Any, Any], account: A
     return seat is not None
 
 
+async def _sees_names(connection: ASGIConnection[Any, Any, Any, Any], account: Account) -> bool:
+    election_id = connection.path_params.get("election_id")
+    if not election_id:
+        return False
+    async with connection.app.state.session_factory() as db:
+        return await sees_names(db, account, election_id)
+
+
 async def access_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
@@ -85,6 +105,8 @@ async def access_guard(
     account = await current_account(connection)
     if account is None:
         raise NotAuthorizedException("sign in first")
+    if account.must_change_password and not handler.opt.get("temporary_password_ok"):
+        raise PasswordChangeRequired("choose your own password first")
     if level == "signed_in":
         return
     role = account.role
@@ -97,5 +119,7 @@ async def access_guard(
     ):
         return
     if level == "trustee" and await _is_trustee(connection, account):
+        return
+    if level == "names" and await _sees_names(connection, account):
         return
     raise PermissionDeniedException("your account may not do this")

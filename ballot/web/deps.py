@@ -30,6 +30,11 @@ def account_of(request: Request[Any, Any, Any]) -> Account:
     return account
 
 
+def reader_of(request: Request[Any, Any, Any]) -> Account | None:
+    """The signed-in account, if any (on public routes too)."""
+    return cast("Account | None", request.scope.get("ballot_account"))
+
+
 def acting(request: Request[Any, Any, Any]) -> Acting:
     account = cast("Account | None", request.scope.get("ballot_account"))
     actor = f"account:{account.email}" if account is not None else "anonymous"

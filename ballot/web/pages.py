@@ -22,11 +22,13 @@ from ballot.store.activity import activity_entries
 from ballot.store.definition import DefinitionError, parse_definition
 from ballot.store.elections import missing_translations, texts_by_language
 from ballot.store.models import Election
+from ballot.store.observers import sees_names
 from ballot.store.roll import roll_size
 from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
-from ballot.web.deps import Db, acting
+from ballot.web.deps import Db, acting, reader_of
+from ballot.web.observer_kinds import activity_for
 from ballot.web.refusals import status_for
 from ballot.web.voter import i18n_context
 
@@ -50,7 +52,7 @@ def _whole(value: Any, default: int) -> Any:
 
 
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
-    account = request.scope.get("ballot_account")
+    account = reader_of(request)
     return Template(
         template_name=f"committee/{name}.html",
         context={**i18n_context("en"), "account": account, **context},
@@ -146,6 +148,7 @@ class CommitteePages(Controller):
     ) -> Template:
         election = await get_election(db, election_id)
         texts = await texts_by_language(db, election_id)
+        account = reader_of(request)
         return page(
             "election",
             request,
@@ -158,7 +161,8 @@ class CommitteePages(Controller):
             roll_size=await roll_size(db, election_id),
             tokens=await token_counts(db, election_id),
             mail=await delivery(db, election_id),
-            turnout=await turnout(db, election_id),
+            turnout=await turnout(db, election_id, names=False),
+            sees_names=await sees_names(db, account, election_id),
             count=(
                 await challenges.challenges_view(db, election)
                 if election.state in ("closed", "tallied", "certified")
@@ -316,14 +320,19 @@ class CommitteePages(Controller):
         hash: FromQuery[str | None] = None,
     ) -> Template:
         """The activity log with its chain checked now (observers compare heads they kept)."""
+        from ballot.web.observer.activity_log import detail_text
         from ballot.web.observer_pages import audit_view
 
         rows = await activity_entries(db)
-        return page("audit", request, **audit_view(rows, election or None, seq, hash))
+        view = audit_view(rows, election or None, seq, hash)
+        shown = await activity_for(db, reader_of(request), view["entries"])
+        view["entries"] = shown
+        view["details"] = {r.seq: detail_text(r) for r in shown}
+        return page("audit", request, **view)
 
 
 class SignOut(Controller):
-    @post("/logout", opt={"access": "signed_in"})
+    @post("/logout", opt={"access": "signed_in", "temporary_password_ok": True})
     async def logout(self, request: Request[Any, Any, Any], db: Db) -> Response[Any]:
         from ballot.store.accounts import close_session
         from ballot.web.auth import session_id_of

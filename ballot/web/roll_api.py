@@ -4,11 +4,11 @@ board, activity log)."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 
 from ballot.election.refusal import Grounds, Refused
 from ballot.service import voters
@@ -16,10 +16,12 @@ from ballot.service.acting import get_election, invalid, require_roll_editable
 from ballot.service.mailing import delivery
 from ballot.store.activity import activity_entries, activity_json
 from ballot.store.board import board_entries, board_heads, entry_json, head_json
+from ballot.store.observers import sees_names
 from ballot.store.roll import roll_size
-from ballot.store.roll import voters as roll_of
+from ballot.store.roll_search import MAX_PER_PAGE, MAX_SEARCH, RollQuery, search_roll
 from ballot.store.turnout import turnout
-from ballot.web.deps import Db, acting
+from ballot.web.deps import Db, account_of, acting, reader_of
+from ballot.web.observer_kinds import activity_for
 
 
 class RevokeIn(msgspec.Struct):
@@ -52,20 +54,38 @@ class RollController(Controller):
             {"imported": result.imported, "roll_size": await roll_size(db, election_id)}
         )
 
-    @get("/", opt={"access": "staff"})
-    async def list_roll(self, election_id: FromPath[str], db: Db) -> list[dict[str, Any]]:
-        return [
+    @get("/", opt={"access": "names"})
+    async def list_roll(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        db: Db,
+        page: FromQuery[Annotated[int, Parameter(ge=1)]] = 1,
+        per_page: FromQuery[Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE)]] = MAX_PER_PAGE,
+        q: FromQuery[Annotated[str, Parameter(max_length=MAX_SEARCH)]] = "",
+        voted: FromQuery[Literal["", "yes", "no"]] = "",
+    ) -> Response[list[dict[str, Any]]]:
+        """One page of the roll (who has voted: admins and "names" observers only; addresses
+        for admins only); the number of matching members is in ``X-Total-Count``."""
+        await get_election(db, election_id)
+        admin = account_of(request).role == "admin"
+        found = await search_roll(
+            db, election_id, RollQuery(text=q, voted=voted, page=page, per_page=per_page)
+        )
+        rows = [
             {
                 "member_id": v.member_id,
                 "name": v.name,
-                "email": v.email,
+                **({"email": v.email} if admin else {}),
                 "language": v.language,
                 "unit": v.unit,
                 "challenged": v.challenged,
-                "voted": v.voted_at is not None,
+                "voted": v.voted,
+                "link": v.link,
             }
-            for v in await roll_of(db, election_id)
+            for v in found.rows
         ]
+        return Response(rows, headers={"X-Total-Count": str(found.total)})
 
     @put("/{member_id:str}", opt={"access": "admin"})
     async def correct(
@@ -150,9 +170,13 @@ class ReportController(Controller):
     path = "/api"
 
     @get("/elections/{election_id:str}/turnout", opt={"access": "staff"})
-    async def election_turnout(self, election_id: FromPath[str], db: Db) -> dict[str, Any]:
+    async def election_turnout(
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+    ) -> dict[str, Any]:
+        """Counts for every staff reader; the names only for those who may see them."""
         await get_election(db, election_id)
-        t = await turnout(db, election_id)
+        names = await sees_names(db, reader_of(request), election_id)
+        t = await turnout(db, election_id, names=names)
         return {**asdict(t), "not_voted": t.not_voted}
 
     @get("/elections/{election_id:str}/mail", opt={"access": "staff"})
@@ -173,9 +197,11 @@ class ReportController(Controller):
         }
 
     @get("/audit", opt={"access": "staff"})
-    async def activity_log(self, db: Db) -> list[dict[str, Any]]:
-        """The committee's activity log (the URL keeps its first name)."""
-        return [activity_json(a) for a in await activity_entries(db)]
+    async def activity_log(self, request: Request[Any, Any, Any], db: Db) -> list[dict[str, Any]]:
+        """The committee's activity log (the URL keeps its first name); member numbers
+        hidden where the reader may see counts only."""
+        rows = await activity_for(db, reader_of(request), await activity_entries(db))
+        return [activity_json(a) for a in rows]
 
 
 ROLL_CONTROLLERS = [RollController, VoterLinkController, ReportController]

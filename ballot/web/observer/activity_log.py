@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
 
 from ballot.record.activity_log import (
@@ -28,7 +28,8 @@ from ballot.record.activity_log import (
 )
 from ballot.store.activity import activity_entries
 from ballot.store.models import ActivityEntryRow
-from ballot.web.deps import Db
+from ballot.web.deps import Db, reader_of
+from ballot.web.observer_kinds import activity_for
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class AuditChainController(Controller):
     @get("/chain", opt={"access": "staff"}, cache_control=None)
     async def chain(
         self,
+        request: Request[Any, Any, Any],
         db: Db,
         seq: FromQuery[int | None] = None,
         hash: FromQuery[str | None] = None,
@@ -168,5 +170,6 @@ class AuditChainController(Controller):
         rows = await activity_entries(db)
         body = check_audit_chain(rows).to_json()
         body["kept"] = compare_kept_head(rows, seq, hash)
-        body["entries"] = [stored_json(r) for r in rows]
+        shown = await activity_for(db, reader_of(request), rows)
+        body["entries"] = [stored_json(r) for r in shown]
         return Response(body, headers={"Cache-Control": "no-store"})

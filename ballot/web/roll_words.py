@@ -1,0 +1,72 @@
+"""The roll and account pages' words: refusals and states in the reader's language.
+
+Services refuse in English with a machine-readable code; the pages show the sentence for
+that code in the page's language (and the English message only for codes without one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ballot.election.refusal import Refused
+
+
+def _(message: str) -> str:
+    """Marks a message for extraction; translated when shown (see :func:`refusal_text`)."""
+    return message
+
+
+REFUSALS = {
+    "roll_frozen": _("The roll cannot change any more: voting has opened."),
+    "wrong_state": _("This cannot be done while the election is in its present stage."),
+    "link_unchanged": _(
+        "Nothing was changed: the member has already voted or has no working link."
+    ),
+    "no_live_link": _("This member has no working link. Use “Reissue the link” instead."),
+    "not_on_roll": _("This member is not on the roll."),
+    "late_member_unsupported": _(
+        "A member cannot be added after voting opened yet: the public board entry for a late member is not available in this version."
+    ),
+    "own_account": _("You cannot do this to your own account. Use “Your account”."),
+    "last_admin": _("This is the last committee member who can sign in; it cannot be disabled."),
+    "no_draft": _("That roll file is no longer waiting. Upload it again."),
+    "not_observer": _("Only observer accounts follow an election this way."),
+    "observer_kind": _("Choose what the observer sees."),
+    "no_account": _("There is no such account."),
+    "no_election": _("There is no such election."),
+}
+
+LINK_STATES = {
+    "none": _("No link yet"),
+    "active": _("Link works"),
+    "used": _("Voted online"),
+    "revoked": _("Link withdrawn"),
+    "expired": _("Link expired"),
+}
+
+ROLES = {
+    "admin": _("Committee member"),
+    "trustee": _("Trustee"),
+    "observer": _("Observer"),
+}
+
+OBSERVER_KINDS = {
+    "names": _("Sees who has voted (names)"),
+    "counts": _("Sees counts only"),
+}
+
+COLUMNS = {
+    "member_id": _("Member number"),
+    "name": _("Name"),
+    "email": _("E-mail"),
+    "language": _("Language"),
+    "unit": _("Unit"),
+    "local": _("Unit"),
+    "challenged": _("Challenged"),
+}
+
+
+def refusal_text(exc: Refused, gettext: Callable[[str], str]) -> str:
+    """The refusal in the page's language (the service's own words if it has no code here)."""
+    known = REFUSALS.get(exc.code)
+    return gettext(known) if known else exc.message
