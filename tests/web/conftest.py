@@ -8,6 +8,8 @@ recorded ceremony transcript, opened; its ``links`` map member id -> one-time to
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from litestar import Litestar
 
@@ -16,6 +18,7 @@ from tests.support.asgi import (
     Web,
     client_for,
     create_draft,
+    make_account,
     make_ready,
     member_links,
 )
@@ -30,3 +33,13 @@ async def open_election(app: Litestar, admin: Web, captured_tokens: dict[int, st
     r = await admin.post(f"/api/elections/{election_id}/state", json={"target": "open"})
     assert r.status_code == 200, r.text
     return OpenElection(election_id, await member_links(app, election_id, captured_tokens))
+
+
+@pytest.fixture
+async def observer_names(app: Litestar, admin: Web) -> AsyncIterator[Web]:
+    """An observer account (names@example.org) that follows no election yet."""
+    await make_account(app, "names@example.org", "observer")
+    async with client_for(app) as client:
+        w = Web(client)
+        assert (await w.login("names@example.org")).status_code == 200
+        yield w
