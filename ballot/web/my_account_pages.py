@@ -75,8 +75,9 @@ class MyAccountPages(Controller):
 
         An empty password is a form left blank, not a guess: refused without a throttle slot.
         """
+        _ = gettext_of(request)
         if not data.get("password"):
-            return str(gettext_of(request)("Enter your current password."))
+            return str(_("Enter your current password."))
         refused = await acc.may_change_totp(
             db,
             me,
@@ -87,7 +88,7 @@ class MyAccountPages(Controller):
         )
         if refused is None:
             return None
-        return str(gettext_of(request)(REAUTH.get(refused, refused)))
+        return str(_(REAUTH.get(refused, refused)))
 
     @post("/password", opt=OPEN)
     async def password(self, request: Request[Any, Any, Any], db: Db, data: Form) -> Response[str]:

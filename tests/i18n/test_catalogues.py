@@ -43,9 +43,14 @@ KEYWORDS = {
 REPO = LOCALE_DIR.parent.parent
 
 
+def msgid(m) -> str:
+    """A message's id (the singular of a plural message)."""
+    return m.id if isinstance(m.id, str) else m.id[0]
+
+
 def english_set() -> set[str]:
     with (LOCALE_DIR / "messages.pot").open("rb") as fh:
-        return {m.id for m in read_po(fh) if m.id}
+        return {msgid(m) for m in read_po(fh) if m.id}
 
 
 def catalogue(code: str):
@@ -85,11 +90,17 @@ def test_catalogue_translates_every_message_with_the_same_placeholders(code: str
     assert header["Content-Type"].lower() == "text/plain; charset=utf-8"
     assert "Plural-Forms" in header and "nplurals=" in header["Plural-Forms"]
     english = english_set()
-    ids = {m.id for m in cat if m.id}
+    ids = {msgid(m) for m in cat if m.id}
     assert english - ids == set(), f"untranslated in {code}"
     assert ids - english == set(), f"{code} has messages not in messages.pot"
     for m in cat:
         if not m.id:
+            continue
+        if not isinstance(m.id, str):  # plural: every form translated, one per plural form
+            assert len(m.string) == cat.num_plurals, f"{code}: plural forms of {m.id[0]!r}"
+            for form in m.string:
+                assert form.strip(), f"{code}: empty plural form of {m.id[0]!r}"
+                assert sorted(PLACEHOLDER.findall(m.id[1])) == sorted(PLACEHOLDER.findall(form))
             continue
         assert m.string and m.string.strip(), f"{code}: empty translation of {m.id!r}"
         assert not m.fuzzy, f"{code}: fuzzy translation of {m.id!r}"
@@ -140,8 +151,7 @@ def test_extraction_finds_python_and_template_strings(code_msgids: set[str]) -> 
 
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_every_string_in_the_code_is_translated(code: str, code_msgids: set[str]) -> None:
-    translated = {m.id for m in catalogue(code) if m.id and m.string and not m.fuzzy}
-    ids = {m if isinstance(m, str) else m[0] for m in translated}
+    ids = {msgid(m) for m in catalogue(code) if m.id and m.string and not m.fuzzy}
     missing = sorted(code_msgids - ids)
     assert not missing, f"{code}: untranslated strings from the code: {missing}"
 
