@@ -232,7 +232,7 @@ async def test_bad_row_never_half_imports_and_is_fixed_in_the_browser(
     assert 'value="chen at example"' in r.text and "Line 4" in r.text and "Line 7" in r.text
     async with app.state.session_factory() as db:
         assert await db.scalar(select(func.count()).select_from(Voter)) == 0
-    draft = int(r.text.split(f"/roll-import/")[1].split('"')[0])
+    draft = int(r.text.split("/roll-import/")[1].split('"')[0])
     form = {"lines": "4,7", "drop-7": "yes"}
     form.update(
         {
