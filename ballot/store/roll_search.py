@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, not_, select
+from sqlalchemy import and_, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.store.models import Voter, VoterToken
@@ -69,12 +69,12 @@ class RollPage:
 
 
 def _has_token(status: str) -> Any:
-    return exists().where(VoterToken.voter_id == Voter.id, VoterToken.status == status)
+    return Voter.id.in_(select(VoterToken.voter_id).where(VoterToken.status == status))
 
 
 def _link_filter(state: str) -> Any:
     if state == "none":
-        return not_(exists().where(VoterToken.voter_id == Voter.id))
+        return Voter.id.not_in(select(VoterToken.voter_id))
     if state == "active":
         return _has_token("active")
     if state == "used":
@@ -177,22 +177,37 @@ async def roll_units(session: AsyncSession, election_id: str) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A member who has not voted, as the get-out-the-vote list needs them."""
+
+    id: int
+    member_id: str
+    name: str
+    email: str
+    language: str
+    unit: str
+
+
 async def not_voted(
-    session: AsyncSession, election_id: str, batch: int = 5000
-) -> AsyncIterator[list[Voter]]:
-    """Every member who has not voted, in batches by row id (never the whole table at once)."""
+    session: AsyncSession, election_id: str, batch: int = 10_000
+) -> AsyncIterator[list[Pending]]:
+    """Every member who has not voted, in batches by row id (never the whole table at
+    once; plain columns, not ORM objects: 260,000 of those cost seconds)."""
     after = 0
     while True:
-        rows = list(
-            await session.scalars(
-                select(Voter)
+        rows = [
+            Pending(*row)
+            for row in await session.execute(
+                select(
+                    Voter.id, Voter.member_id, Voter.name, Voter.email, Voter.language, Voter.unit
+                )
                 .where(Voter.election_id == election_id, Voter.voted_at.is_(None), Voter.id > after)
                 .order_by(Voter.id)
                 .limit(batch)
             )
-        )
+        ]
         if not rows:
             return
         yield rows
         after = rows[-1].id
-        session.expunge_all()
