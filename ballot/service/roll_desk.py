@@ -106,7 +106,9 @@ async def resend(session: AsyncSession, ctx: Acting, election: Election, member_
     """Mail the member a new link to the address on the roll (the old link stops working).
 
     For "I did not get the e-mail": links are kept only as hashes, so a lost one cannot be
-    sent again as it was.  A withdrawn link is not brought back this way (use reissue).
+    sent again as it was.  It is a reissue (public where the board names aliases, so no
+    member's link is ever replaced unseen) that keeps the address and needs a working
+    link: a withdrawn link is brought back only by a deliberate reissue.
     """
     require_state(election, "open", doing="send a link again")
     voter = await voters.find_voter(session, election, member_id)
@@ -119,11 +121,7 @@ async def resend(session: AsyncSession, ctx: Acting, election: Election, member_
         raise Refused(
             f"member {member_id} has no working link: reissue one instead", code="no_live_link"
         )
-    issued = await tokens.reissue_token(session, voter, ctx.now)
-    await mailing.queue_mail(session, ctx.settings, election, [issued], kind="reminder")
-    await log_activity(
-        session, ctx.actor, "link_resent", ctx.now, election.id, member=voter.member_id
-    )
+    await voters.reissue(session, ctx, election, voter)
 
 
 async def reissue(

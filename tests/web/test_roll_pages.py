@@ -183,7 +183,7 @@ async def test_resend_reissue_withdraw_confirmed_and_logged(
     assert r.status_code == 409  # voted on paper: no link any more
     assert await snapshot(app, eid) == after
     done = [a for a, d in await actions(app) if d.get("member") == "M003"]
-    assert done == ["link_resent", "voter_address_changed", "token_reissued", "token_revoked"]
+    assert done == ["token_reissued", "voter_address_changed", "token_reissued", "token_revoked"]
 
 
 async def test_add_a_member_before_opening_and_late(
