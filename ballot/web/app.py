@@ -39,7 +39,7 @@ from litestar.template.config import TemplateConfig
 
 from ballot.config import Settings
 from ballot.election.refusal import Refused
-from ballot.i18n import translations
+from ballot.i18n import install_filters, translations
 from ballot.logs import configure_logging
 from ballot.service.schedule import schedule_loop
 from ballot.store.db import make_engine, make_session_factory
@@ -76,6 +76,7 @@ def jinja_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations("en"), newstyle=True)  # type: ignore[attr-defined]
+    install_filters(env)
     return env
 
 
