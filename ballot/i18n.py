@@ -23,7 +23,6 @@ from jinja2 import BaseLoader, Environment, pass_context
 from jinja2.runtime import Context
 
 from ballot.election.identity import DEFAULT_TIME_ZONE, valid_time_zone
-
 from ballot.election.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
 from ballot.election.languages import LANGUAGES as LANGUAGES
 

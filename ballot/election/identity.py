@@ -78,9 +78,7 @@ class Committee:
     def name_in(self, language: str) -> str:
         """The name in ``language``; else English, else the first one given; else ""."""
         return (
-            self.names.get(language)
-            or self.names.get("en")
-            or next(iter(self.names.values()), "")
+            self.names.get(language) or self.names.get("en") or next(iter(self.names.values()), "")
         )
 
     @property

@@ -50,6 +50,7 @@ from ballot.web.auth import access_guard
 from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
+from ballot.web.committee_results import TallySheetController
 from ballot.web.count_api import COUNT_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
@@ -160,6 +161,7 @@ def create_app(
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
+            TallySheetController,
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,

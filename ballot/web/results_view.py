@@ -121,7 +121,9 @@ def _needed(
             % {"threshold": str(threshold), "percent": percent(threshold, language)},
             marker,
         )
-    found = [(label, votes) for option_id, label, votes in options if option_id == rule.approve_option]
+    found = [
+        (label, votes) for option_id, label, votes in options if option_id == rule.approve_option
+    ]
     if not found:
         return "", marker
     label, votes = found[0]
@@ -164,7 +166,7 @@ def _quorum(
 
 
 def trustee_progress(done: int, needed: int, language: str) -> str:
-    """"1 of 2 trustees have decrypted": how far the decryption of a tally has come."""
+    """ "1 of 2 trustees have decrypted": how far the decryption of a tally has come."""
     return translations(normalise(language)).ngettext(
         "%(done)s of %(num)s trustee has decrypted",
         "%(done)s of %(num)s trustees have decrypted",

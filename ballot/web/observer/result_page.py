@@ -285,7 +285,7 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
 async def decryption_progress(
     db: AsyncSession, election_id: str, definition: Mapping[str, Any] | None, language: str
 ) -> str | None:
-    """"1 of 2 trustees have decrypted", for a tally on the board still being decrypted."""
+    """ "1 of 2 trustees have decrypted", for a tally on the board still being decrypted."""
     trustees = (definition or {}).get("trustees")
     needed = trustees.get("k") if isinstance(trustees, Mapping) else None
     if not isinstance(needed, int) or isinstance(needed, bool) or needed < 1:

@@ -10,8 +10,8 @@ from typing import Any
 
 from litestar import Request
 
-from ballot.election.outcome import OutcomeRule, RuleKind
 from ballot.election.identity import DEFAULT_TIME_ZONE
+from ballot.election.outcome import OutcomeRule, RuleKind
 from ballot.i18n import format_moment, normalise
 from ballot.record.chain import parse_at
 from ballot.web.ballot_page import text_in
