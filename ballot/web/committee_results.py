@@ -69,7 +69,7 @@ async def results_context(
         out["results"] = result_context(facts, language)
     # Rendered in the language's own environment (new-style gettext), as the public result
     # page is: the committee page includes this block as it is.
-    out["results_html"] = Markup(
+    out["results_html"] = Markup(  # noqa: S704 (autoescaped Jinja output)
         environment(language)
         .get_template("committee/_results.html")
         .render(lang=language, election=election, **out)
