@@ -167,8 +167,7 @@ def _quorum(
 
 def trustee_progress(done: int, needed: int, language: str) -> str:
     """ "1 of 2 trustees have decrypted": how far the decryption of a tally has come."""
-    return translations(normalise(language)).ngettext(
-        "%(done)s of %(num)s trustee has decrypted",
-        "%(done)s of %(num)s trustees have decrypted",
-        needed,
-    ) % {"done": done, "num": needed}
+    ngettext = translations(normalise(language)).ngettext
+    # One line, no trailing comma: `pybabel extract` counts a trailing comma as a 4th argument.
+    text = ngettext("%(done)s of %(num)s trustee has decrypted", "%(done)s of %(num)s trustees have decrypted", needed)  # fmt: skip
+    return text % {"done": done, "num": needed}

@@ -31,7 +31,7 @@ UI = [
 ]  # fmt: skip
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 #: Words that really are spelled as in English in a language (else a translation is missing).
-SAME_AS_ENGLISH = {"Password", "Email"}
+SAME_AS_ENGLISH = {"Password", "Email", "Email:", "Email: %(address)s"}
 SAME_IN = {"es": {"no", "No"}}
 #: Same keywords as the extraction command in ballot/locale/babel.cfg.  ballot.i18n.gettext
 #: takes the language first, so its msgid is the second of two arguments.
@@ -43,9 +43,15 @@ KEYWORDS = {
 REPO = LOCALE_DIR.parent.parent
 
 
+def msgid(m: object) -> str:
+    """A message's id: the singular of a message with plural forms."""
+    value = m.id  # type: ignore[attr-defined]
+    return value if isinstance(value, str) else value[0]
+
+
 def english_set() -> set[str]:
     with (LOCALE_DIR / "messages.pot").open("rb") as fh:
-        return {m.id for m in read_po(fh) if m.id}
+        return {msgid(m) for m in read_po(fh) if m.id}
 
 
 def catalogue(code: str):
@@ -85,14 +91,21 @@ def test_catalogue_translates_every_message_with_the_same_placeholders(code: str
     assert header["Content-Type"].lower() == "text/plain; charset=utf-8"
     assert "Plural-Forms" in header and "nplurals=" in header["Plural-Forms"]
     english = english_set()
-    ids = {m.id for m in cat if m.id}
+    ids = {msgid(m) for m in cat if m.id}
     assert english - ids == set(), f"untranslated in {code}"
     assert ids - english == set(), f"{code} has messages not in messages.pot"
     for m in cat:
         if not m.id:
             continue
-        assert m.string and m.string.strip(), f"{code}: empty translation of {m.id!r}"
         assert not m.fuzzy, f"{code}: fuzzy translation of {m.id!r}"
+        if not isinstance(m.id, str):
+            # Plural forms: as many as the language has, each with the plural's placeholders.
+            assert len(m.string) == cat.num_plurals, f"{code}: plural forms of {m.id[0]!r}"
+            for form in m.string:
+                assert form and form.strip(), f"{code}: empty plural form of {m.id[0]!r}"
+                assert sorted(PLACEHOLDER.findall(m.id[1])) == sorted(PLACEHOLDER.findall(form))
+            continue
+        assert m.string and m.string.strip(), f"{code}: empty translation of {m.id!r}"
         assert sorted(PLACEHOLDER.findall(m.id)) == sorted(PLACEHOLDER.findall(m.string)), (
             f"{code}: placeholders differ in {m.id!r} -> {m.string!r}"
         )
@@ -140,8 +153,7 @@ def test_extraction_finds_python_and_template_strings(code_msgids: set[str]) -> 
 
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_every_string_in_the_code_is_translated(code: str, code_msgids: set[str]) -> None:
-    translated = {m.id for m in catalogue(code) if m.id and m.string and not m.fuzzy}
-    ids = {m if isinstance(m, str) else m[0] for m in translated}
+    ids = {msgid(m) for m in catalogue(code) if m.id and m.string and not m.fuzzy}
     missing = sorted(code_msgids - ids)
     assert not missing, f"{code}: untranslated strings from the code: {missing}"
 
@@ -154,6 +166,10 @@ def test_catalogue_compiles_and_serves_translations(code: str) -> None:
     rendered = env.from_string('{{ _("Choose up to %(max)s", max=3) }}').render()
     assert "3" in rendered and "%(" not in rendered
     assert gettext(code, "no such message") == "no such message"
+    # Plural forms come from the catalogue (not "1 votes" or an English fallback).
+    one = env.from_string('{{ ngettext("%(num)s vote", "%(num)s votes", 1) }}').render()
+    many = env.from_string('{{ ngettext("%(num)s vote", "%(num)s votes", 7) }}').render()
+    assert "vote" not in one + many and "1" in one and "7" in many
 
 
 def test_english_needs_no_catalogue() -> None:
