@@ -166,6 +166,8 @@ def tally_sheet_pdf(sheet: SheetText) -> bytes:
             rows.append((_("Challenges sustained (not counted)"), str(latest.sustained)))
             rows.append((_("Challenges overruled (counted)"), str(latest.overruled)))
         rows.append((_("Challenges are determinative"), _("Yes") if q.determinative else _("No")))
+        quorum = q.shares.quorum if q.shares is not None else None
+        rows.append((_("Quorum"), quorum or _("No quorum is required.")))
         _table(pdf, rows, width)
         line(_("Outcome: %(words)s") % {"words": q.outcome}, 11, "B", 6)
         if q.shares is not None and q.shares.needed:
