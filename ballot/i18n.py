@@ -111,10 +111,11 @@ def format_moment(
     if when is None or when == "":
         return ""
     if isinstance(when, str):
+        text = when
         try:
-            when = datetime.fromisoformat(when.replace("Z", "+00:00"))
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return when
+            return text
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     language = normalise(language)

@@ -103,7 +103,7 @@ class TallySheetController(Controller):
         if not facts.results:
             _ = translations("en").gettext
             return Response(
-                _("There is no result to print yet: the tally sheet follows the count."),
+                _("There is no result to print yet: the tally sheet follows the count.").encode(),
                 status_code=409,
                 media_type=MediaType.TEXT,
             )

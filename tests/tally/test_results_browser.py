@@ -109,7 +109,11 @@ def browse(base: str, election: str, voter_token: str, shots: str | None) -> lis
 
 
 async def test_result_pages_fit_a_phone_in_english_and_korean(
-    app: Litestar, settings: Settings, web: Web, admin: Web, counted: CountedElection  # noqa: F811
+    app: Litestar,
+    settings: Settings,
+    web: Web,
+    admin: Web,
+    counted: CountedElection,  # noqa: F811
 ) -> None:
     require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
     page = f"/committee/elections/{counted.id}"

@@ -182,12 +182,16 @@ async def test_the_count_in_words_with_trustee_progress_and_a_signed_sheet(
     assert KO_YES in ko and KO_NO in ko and "75.0%" in ko
     needed = gettext("ko", "%(share)s %(option)s; needed at least %(threshold)s = %(percent)s")
     assert needed != "%(share)s %(option)s; needed at least %(threshold)s = %(percent)s"
-    assert needed % {
-        "share": "75.0%",
-        "option": KO_YES,
-        "threshold": "2/3",
-        "percent": "66.7%",
-    } in ko
+    assert (
+        needed
+        % {
+            "share": "75.0%",
+            "option": KO_YES,
+            "threshold": "2/3",
+            "percent": "66.7%",
+        }
+        in ko
+    )
     assert ngettext("ko", "%(num)s vote", "%(num)s votes", 3) % {"num": 3} in ko
     assert "직원 노조 선거관리위원회" in ko and "committee@staffunion.example" in ko
     assert "needed" not in ko and "Approved" not in ko and "(UTC)" not in ko
