@@ -51,6 +51,7 @@ from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
 from ballot.web.count_api import COUNT_CONTROLLERS
+from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
@@ -159,6 +160,7 @@ def create_app(
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
+            *DEFINITION_CONTROLLERS,
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,
