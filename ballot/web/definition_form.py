@@ -306,11 +306,60 @@ def field_of(problem: str, form: DefinitionForm) -> str | None:
     return None
 
 
+#: The label of each settings field as the form shows it (English msgids: the template
+#: translates them).
+LABELS = {
+    "title": "Title (English)",
+    "instructions": "Instructions for members (English), optional",
+    "kind": "Kind of vote",
+    "rule": "Outcome rule",
+    "supermajority": "Supermajority fraction (e.g. 2/3)",
+    "quorum": "Quorum",
+    "objection_days": "Objection period (days)",
+    "subtotal_min_size": "Smallest unit with its own subtotal (ballots)",
+    "trustees_n": "Trustees (n)",
+    "trustees_k": "Trustees needed to decrypt (k)",
+    "time_zone": "Time zone of the election",
+    "opens_at": "Voting opens",
+    "closes_at": "Voting closes",
+    "committee_name": "Committee name (English)",
+    "committee_email": "Contact e-mail address",
+    "committee_phone": "Contact phone number",
+    "committee_reply_to": "Reply-to address for messages to members",
+}
+_FIELD_NAME = re.compile(r"^q(\d+)_(?:o(\d+)|\w+)$")
+_PREFIX = re.compile(r"^(?:question \d+(?: option \d+)?|[a-z_]+(?: [a-z_]+)?): ")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem as the page shows it: its field, that field's label, the message."""
+
+    field: str
+    label: str
+    args: dict[str, int]
+    text: str
+
+
+def describe(problem: str, form: DefinitionForm) -> Problem:
+    """A rule's problem worded for the field it sits at (no internal field names)."""
+    name = field_of(problem, form) or ""
+    text = _PREFIX.sub("", problem, count=1) if name else problem
+    if problem.startswith("closes_at must be after"):
+        text = "voting must close after it opens"
+    if m := _FIELD_NAME.match(name):
+        if m[2]:
+            text = f"option {m[2]}: {text}"
+        return Problem(name, "Question %(n)s", {"n": int(m[1])}, text)
+    return Problem(name, LABELS.get(name, ""), {}, text)
+
+
 def problems_by_field(problems: list[str], form: DefinitionForm) -> dict[str, list[str]]:
-    """Each field's problems; those about no one field under ``""``."""
+    """Each field's problems, worded for that field; those about no one field under ``""``."""
     out: dict[str, list[str]] = {}
     for problem in problems:
-        out.setdefault(field_of(problem, form) or "", []).append(problem)
+        found = describe(problem, form)
+        out.setdefault(found.field, []).append(found.text)
     return out
 
 

@@ -34,7 +34,7 @@ from ballot.web.ballot_page import manifest_languages, question_views, render, t
 from ballot.web.definition_form import (
     DefinitionForm,
     apply_action,
-    field_of,
+    describe,
     from_definition,
     from_post,
     kinds,
@@ -69,7 +69,7 @@ def _editor(
         zones=zone_names(),
         errors=by_field,
         problems=problems or [],
-        summary=[(p, field_of(p, form)) for p in problems or []],
+        summary=[describe(p, form) for p in problems or []],
         preview_languages=languages,
         language_names=LANGUAGES,
         **extra,

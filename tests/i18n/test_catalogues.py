@@ -43,9 +43,14 @@ KEYWORDS = {
 REPO = LOCALE_DIR.parent.parent
 
 
+def singular(msgid: str | tuple[str, ...]) -> str:
+    """A message's id: a plural message (ngettext) is known by its singular."""
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
 def english_set() -> set[str]:
     with (LOCALE_DIR / "messages.pot").open("rb") as fh:
-        return {m.id for m in read_po(fh) if m.id}
+        return {singular(m.id) for m in read_po(fh) if m.id}
 
 
 def catalogue(code: str):
@@ -85,11 +90,17 @@ def test_catalogue_translates_every_message_with_the_same_placeholders(code: str
     assert header["Content-Type"].lower() == "text/plain; charset=utf-8"
     assert "Plural-Forms" in header and "nplurals=" in header["Plural-Forms"]
     english = english_set()
-    ids = {m.id for m in cat if m.id}
+    ids = {singular(m.id) for m in cat if m.id}
     assert english - ids == set(), f"untranslated in {code}"
     assert ids - english == set(), f"{code} has messages not in messages.pot"
     for m in cat:
         if not m.id:
+            continue
+        if isinstance(m.id, tuple):  # plural: every form translated, placeholders kept
+            forms = [f for f in m.string if f] if isinstance(m.string, tuple) else []
+            assert len(forms) == cat.num_plurals, f"{code}: plural forms of {m.id[0]!r}"
+            for form in forms:
+                assert sorted(PLACEHOLDER.findall(m.id[1])) == sorted(PLACEHOLDER.findall(form))
             continue
         assert m.string and m.string.strip(), f"{code}: empty translation of {m.id!r}"
         assert not m.fuzzy, f"{code}: fuzzy translation of {m.id!r}"
