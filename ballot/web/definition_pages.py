@@ -162,6 +162,7 @@ class DefinitionPages(Controller):
             await elections.redefine(db, acting(request), election, parsed)
         except Refused as exc:
             await db.rollback()
+            election = await get_election(db, election_id)
             return _editor(
                 request,
                 form,
