@@ -293,12 +293,12 @@ def field_of(problem: str, form: DefinitionForm) -> str | None:
             oi = int(m[2])
             return f"q{qi}_o{filled[oi - 1]}" if oi <= len(filled) else None
         rest = m[3]
-        if "option" in rest:
-            return f"q{qi}_o1"
-        if "min 0" in rest or "whole numbers" in rest:
-            return f"q{qi}_min"
         if "min <= max" in rest:
             return f"q{qi}_max"
+        if "min 0" in rest or "whole numbers" in rest:
+            return f"q{qi}_min"
+        if "options are needed" in rest:
+            return f"q{qi}_o1"
         return f"q{qi}_text"
     for prefix, name in _PREFIXES:
         if problem.startswith(prefix):
