@@ -32,7 +32,8 @@ async def redefine(
     *,
     doing: str = "change the election definition",
 ) -> None:
-    """Replace a draft's whole definition (its texts in other languages start over)."""
+    """Replace a draft's whole definition, texts in every language included: languages
+    the new definition does not carry start over (the committee's editor carries them)."""
     require_state(election, "draft", doing=doing)
     await elections.replace_definition(session, election, definition)
     await log_activity(session, ctx.actor, "election_updated", ctx.now, election.id)
