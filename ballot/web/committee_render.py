@@ -2,7 +2,8 @@
 
 The committee of a union whose members speak six languages is itself multilingual; its
 pages are rendered in one language each (its own Jinja environment, as the voter pages
-are, so a page never mixes two): ``?lang=`` (remembered in a cookie), else the browser's
+are, so a page never mixes two): ``?ui=`` (as on the other committee pages, where
+``?lang=`` names a language being edited; remembered in a cookie), else the browser's
 ``Accept-Language``, else English.  Forms carry the CSRF token as Litestar's templates do.
 """
 
@@ -20,11 +21,13 @@ from ballot.i18n import HTML_LANG, LANGUAGES, normalise, translations
 from ballot.web.ballot_page import environment
 
 LANG_COOKIE = "ballot_committee_lang"
+#: The query parameter that picks the page's language.
+PARAM = "ui"
 
 
 def committee_language(request: Request[Any, Any, Any]) -> str:
     """The language asked for (query, then the remembered choice, then the browser)."""
-    asked = request.query_params.get("lang")
+    asked = request.query_params.get(PARAM)
     if asked and normalise(asked) == asked:
         return str(asked)
     kept = request.cookies.get(LANG_COOKIE)
@@ -40,9 +43,9 @@ def gettext_of(request: Request[Any, Any, Any]) -> Any:
 
 def language_links(request: Request[Any, Any, Any]) -> list[tuple[str, str, str]]:
     """(code, name, href) for the language menu: this page, in each language."""
-    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    params = {k: v for k, v in request.query_params.items() if k != PARAM}
     return [
-        (code, name, f"{request.url.path}?{urlencode({**params, 'lang': code})}")
+        (code, name, f"{request.url.path}?{urlencode({**params, PARAM: code})}")
         for code, name in LANGUAGES.items()
     ]
 
@@ -67,7 +70,7 @@ def committee_page(
         )
     )
     cookies = []
-    if request.query_params.get("lang") == language:
+    if request.query_params.get(PARAM) == language:
         cookies.append(
             Cookie(
                 key=LANG_COOKIE,

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -89,13 +89,13 @@ def signed_in(browser: Any, live: LiveServer, email: str, password: str) -> Any:
 def check_page(page: Any, live: LiveServer, name: str) -> None:
     """axe-core clean, no sideways scrolling at 320 px, screenshots (en, ko; 320, 1280)."""
     parts = urlsplit(page.url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "lang"]
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "ui"]
     url = urlunsplit(parts._replace(query=urlencode(query)))
     sep = "&" if query else "?"
     for lang in ("en", "ko"):
         for width in (320, 1280):
             page.set_viewport_size({"width": width, "height": 900})
-            page.goto(f"{url}{sep}lang={lang}")
+            page.goto(f"{url}{sep}ui={lang}")
             if width == 320:
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 assert scroll <= 320, (name, lang, scroll)
@@ -105,7 +105,7 @@ def check_page(page: Any, live: LiveServer, name: str) -> None:
             )
         axe_clean(page, live, (name, lang))
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{url}{sep}lang=en")
+    page.goto(f"{url}{sep}ui=en")
 
 
 def axe_clean(page: Any, live: LiveServer, where: Any) -> None:

@@ -31,7 +31,7 @@ UI = [
 ]  # fmt: skip
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 #: Words that really are spelled as in English in a language (else a translation is missing).
-SAME_AS_ENGLISH = {"Password", "Email"}
+SAME_AS_ENGLISH = {"Password", "Email", "Email:", "Email: %(address)s"}
 SAME_IN = {"es": {"no", "No"}}
 #: Same keywords as the extraction command in ballot/locale/babel.cfg.  ballot.i18n.gettext
 #: takes the language first, so its msgid is the second of two arguments.
@@ -43,14 +43,14 @@ KEYWORDS = {
 REPO = LOCALE_DIR.parent.parent
 
 
-def msgid(m) -> str:
-    """A message's id (the singular of a plural message)."""
-    return m.id if isinstance(m.id, str) else m.id[0]
+def singular(message_id: str | tuple[str, ...]) -> str:
+    """A message's id as the code names it: the singular of a message with plural forms."""
+    return message_id if isinstance(message_id, str) else message_id[0]
 
 
 def english_set() -> set[str]:
     with (LOCALE_DIR / "messages.pot").open("rb") as fh:
-        return {msgid(m) for m in read_po(fh) if m.id}
+        return {singular(m.id) for m in read_po(fh) if m.id}
 
 
 def catalogue(code: str):
@@ -90,17 +90,19 @@ def test_catalogue_translates_every_message_with_the_same_placeholders(code: str
     assert header["Content-Type"].lower() == "text/plain; charset=utf-8"
     assert "Plural-Forms" in header and "nplurals=" in header["Plural-Forms"]
     english = english_set()
-    ids = {msgid(m) for m in cat if m.id}
+    ids = {singular(m.id) for m in cat if m.id}
     assert english - ids == set(), f"untranslated in {code}"
     assert ids - english == set(), f"{code} has messages not in messages.pot"
     for m in cat:
         if not m.id:
             continue
-        if not isinstance(m.id, str):  # plural: every form translated, one per plural form
-            assert len(m.string) == cat.num_plurals, f"{code}: plural forms of {m.id[0]!r}"
-            for form in m.string:
-                assert form.strip(), f"{code}: empty plural form of {m.id[0]!r}"
+        if isinstance(m.id, tuple):  # a plural entry: one form per plural of the language
+            forms = m.string if isinstance(m.string, tuple) else (m.string,)
+            assert len(forms) == cat.num_plurals, f"{code}: {len(forms)} forms for {m.id[1]!r}"
+            for form in forms:
+                assert form and form.strip(), f"{code}: empty plural form of {m.id[1]!r}"
                 assert sorted(PLACEHOLDER.findall(m.id[1])) == sorted(PLACEHOLDER.findall(form))
+            assert not m.fuzzy, f"{code}: fuzzy translation of {m.id[1]!r}"
             continue
         assert m.string and m.string.strip(), f"{code}: empty translation of {m.id!r}"
         assert not m.fuzzy, f"{code}: fuzzy translation of {m.id!r}"
@@ -151,7 +153,8 @@ def test_extraction_finds_python_and_template_strings(code_msgids: set[str]) -> 
 
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_every_string_in_the_code_is_translated(code: str, code_msgids: set[str]) -> None:
-    ids = {msgid(m) for m in catalogue(code) if m.id and m.string and not m.fuzzy}
+    translated = {m.id for m in catalogue(code) if m.id and m.string and not m.fuzzy}
+    ids = {m if isinstance(m, str) else m[0] for m in translated}
     missing = sorted(code_msgids - ids)
     assert not missing, f"{code}: untranslated strings from the code: {missing}"
 
