@@ -58,6 +58,7 @@ from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.ratelimit import RateLimits, rate_limit_middleware
+from ballot.web.reason_text import published_reason_lines
 from ballot.web.security import csrf_cookie_name, csrf_session_middleware, security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
 from ballot.web.validation import input_middleware, unexpected_error
@@ -76,6 +77,7 @@ def jinja_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations("en"), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["reason_lines"] = published_reason_lines
     return env
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ballot.election.reason_words import published_english
 from ballot.record.verify.run import verify_record
 
 
 def main(record: Path, tracker: str | None, jobs: int | None) -> int:
     """``ballot verify RECORD [--tracker T] [--jobs N]``: progress bar, then PASS or FAIL."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(soft_wrap=True)
@@ -41,6 +43,8 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
         for q in r["questions"]:
             counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
             console.print(f"  {q['id']}: {counts}; void {q['blank']} -> {q['outcome']['result']}")
+            for line in published_english(q["outcome"]["reasons"]):
+                console.print(f"      {escape(line)}")
         for u in r.get("units", []):
             name = u["unit"] or "other units"
             for q in u["questions"]:

@@ -17,7 +17,8 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from ballot.election.outcome import Counts, RuleError
-from ballot.election.result import MIN_UNIT_SIZE
+from ballot.election.reasons import Reason
+from ballot.election.result import MIN_UNIT_SIZE, RESULT_FORMATS
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
 from ballot.i18n import translations
 from ballot.record.units import SubtotalsError, subtotal_min_size
@@ -31,6 +32,7 @@ from ballot.web.observer.board_facts import (
     rule_of,
 )
 from ballot.web.observer.words import outcome_words, page_title, rule_words, when
+from ballot.web.reason_text import published_reason_lines
 
 
 @dataclass
@@ -47,6 +49,7 @@ class QuestionSheet:
     consistent: bool  # the published outcome follows from the published counts
     # subtotals per unit (pooled, PROTOCOL 10.5): label, votes in ballot order, void
     units: list[tuple[str, list[int], int]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why, in the page's language
 
 
 @dataclass
@@ -102,6 +105,21 @@ def _unit_parts(
     return parts or None
 
 
+def _marks(spec: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The question's (min, max) marks, if the definition states them usably."""
+    low, high = spec.get("min"), spec.get("max")
+    if isinstance(low, int) and isinstance(high, int) and 0 <= low <= high and high >= 1:
+        return (low, high)
+    return None
+
+
+def _recomputed(sheet: TallySheet | None, consistent: bool) -> list[Reason] | None:
+    """The rule's reasons for what the board states (and the challenges'), as codes."""
+    if sheet is None or not consistent:
+        return None
+    return [*sheet.outcome.reasons, *([sheet.determinative_reason] if sheet.undecided else [])]
+
+
 def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) -> RoundView:
     """One ``tally.result`` as a tally sheet per question, in ``language``."""
     _ = translations(language).gettext
@@ -112,6 +130,8 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
     eligible = facts.eligible if facts.eligible is not None else r.get("eligible")
     sustained, overruled = _int(r.get("sustained")), _int(r.get("overruled"))
     challenged = _int(r.get("challenged"))
+    # A v2 result measures turnout in ballots counted (PROTOCOL 15.3).
+    ballots = _int(r.get("counted")) if r.get("format") == RESULT_FORMATS[2] else None
     questions = []
     for q in r.get("questions") or []:
         if not isinstance(q, dict):
@@ -142,7 +162,7 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
             try:
                 sheet = build_tally_sheet(
                     rule,
-                    Counts(counts, void, eligible),
+                    Counts(counts, void, eligible, ballots, _marks(spec)),
                     challenged,
                     sustained=sustained,
                     overruled=overruled,
@@ -177,6 +197,9 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
                     for u in (sheet.units if sheet is not None else ())
                     if not u.suppressed and u.votes is not None
                 ],
+                reasons=published_reason_lines(
+                    recorded.get("reasons"), language, label, _recomputed(sheet, consistent)
+                ),
             )
         )
     return RoundView(
