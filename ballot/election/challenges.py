@@ -21,8 +21,7 @@ The test is exact and analytical, so thousands of challenged ballots cost nothin
   or make a tie of it).
 * plurality (several seats, several marks per ballot): the elected set changes iff the
   best option left out could reach the weakest elected one with every challenged ballot
-  (each marking it and not the other, which the question's ``min`` must allow), or a seat
-  is empty, or a tie for the last seat could be broken.
+  (each marking it and not the other), or a seat is empty, or there is a tie to break.
 * Quorum: challenged ballots count towards turnout only if overruled, so a count that
   misses its quorum is determinative exactly when the challenged ballots could lift it.
 
@@ -129,14 +128,12 @@ def _runoff(rule: OutcomeRule, counts: Counts, c: int, now: Outcome) -> Determin
 def _plurality(counts: Counts, c: int, now: Outcome) -> Determination:
     """Several seats, and a ballot may mark several options: the elected set changes iff
     an option left out can reach the weakest elected one (or an empty seat, or break a
-    tie), which needs a ballot that marks one option and not another."""
+    tie).  Whenever that is asked a ballot can mark one option and leave out another:
+    a tie or an option left out needs fewer seats (the question's ``max``) than options,
+    so ``max(min, 1) <= max < n``."""
     options = counts.options
-    low = counts.marks[0] if counts.marks is not None else 0
-    free = max(low, 1) <= len(options) - 1  # a ballot can mark o and leave out e
     if now.result.startswith("elected_tie:"):
-        if free:
-            return Determination(True, c, now, _could("challenges_could_break_tie", c))
-        return Determination(False, c, now, _could("challenges_cannot_change", c))
+        return Determination(True, c, now, _could("challenges_could_break_tie", c))
     elected = _named(now, "plurality_elected", "options")
     out = [name for name in options if name not in elected]
     if not out:
@@ -146,7 +143,7 @@ def _plurality(counts: Counts, c: int, now: Outcome) -> Determination:
         return Determination(True, c, now, reason)
     weakest = min(reversed(elected), key=lambda name: options[name])
     best = max(out, key=lambda name: (options[name], -out.index(name)))
-    if free and options[best] + c >= options[weakest]:
+    if options[best] + c >= options[weakest]:
         reason = _could("challenges_could_level", c, option=best, rival=weakest)
         return Determination(True, c, now, reason)
     return Determination(False, c, now, _could("challenges_cannot_change", c))
