@@ -107,3 +107,28 @@ async def test_reasons_that_are_not_codes_are_not_shown_as_codes(
     assert r.status_code == 200
     assert "does not follow from these counts" in text_of(r.text)
     assert reasons_of(r.text) == []
+
+
+async def test_several_seats(app: Litestar, admin: Web, web: Web) -> None:
+    """Two seats, a member marks up to two: a tie for the second seat is the committee's."""
+    election_id = await create_draft(admin)
+    board = Board(app, election_id)
+    d = {**officer_definition(election_id), "board_key": BOARD_KEY}
+    d["rule"] = {"kind": "plurality"}
+    d["questions"][0].update({"min": 0, "max": 2})
+    await board.start(d, 30)
+    await board.close(9, 0)
+    await board.result(1, result_of(d, [((6, 4, 4), 1)], eligible=30, cast=9, challenged=0))
+    r = await web.get(f"/board/{election_id}/result")
+    words = text_of(r.text)
+    assert "the choices with the most votes fill the seats" in words
+    assert (
+        "No decision yet: T. Brooks, M. Chen are tied for the last seat; the committee breaks "
+        "the tie by its rules. Elected: R. Alvarez." in words
+    )
+    assert reasons_of(r.text) == [
+        "T. Brooks, M. Chen are tied with 4 votes each for the seats left (1); the committee "
+        "breaks the tie by its rules.",
+        "Elected before the tie: R. Alvarez.",
+    ]
+    assert "does not follow" not in words
