@@ -153,7 +153,9 @@ class OutcomeRule:
             )
         return cls(
             _rule_kind(obj),
-            parse_fraction("supermajority", supermajority or "1/2"),
+            parse_fraction(
+                "supermajority", "1/2" if supermajority in (None, "") else supermajority
+            ),
             None if quorum is None else parse_fraction("quorum", quorum),
         )
 
