@@ -39,7 +39,7 @@ from litestar.template.config import TemplateConfig
 
 from ballot.config import Settings
 from ballot.election.refusal import Refused
-from ballot.i18n import translations
+from ballot.i18n import install_filters, translations
 from ballot.logs import configure_logging
 from ballot.service.schedule import schedule_loop
 from ballot.store.db import make_engine, make_session_factory
@@ -50,6 +50,7 @@ from ballot.web.auth import access_guard
 from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
+from ballot.web.committee_results import TallySheetController
 from ballot.web.count_api import COUNT_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
@@ -58,7 +59,6 @@ from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
 from ballot.web.ratelimit import RateLimits, rate_limit_middleware
-from ballot.web.reason_text import published_reason_lines
 from ballot.web.security import csrf_cookie_name, csrf_session_middleware, security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
 from ballot.web.validation import input_middleware, unexpected_error
@@ -77,7 +77,7 @@ def jinja_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations("en"), newstyle=True)  # type: ignore[attr-defined]
-    env.globals["reason_lines"] = published_reason_lines
+    install_filters(env)
     return env
 
 
@@ -161,6 +161,7 @@ def create_app(
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
+            TallySheetController,
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,

@@ -26,6 +26,7 @@ from ballot.store.roll import roll_size
 from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
+from ballot.web.committee_results import results_context
 from ballot.web.deps import Db, acting
 from ballot.web.refusals import status_for
 from ballot.web.voter import i18n_context
@@ -164,6 +165,7 @@ class CommitteePages(Controller):
                 if election.state in ("closed", "tallied", "certified")
                 else None
             ),
+            **(await results_context(db, election)),
             **extra,
         )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -32,7 +31,7 @@ UI = [
 ]  # fmt: skip
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 #: Words that really are spelled as in English in a language (else a translation is missing).
-SAME_AS_ENGLISH = {"Password", "Email"}
+SAME_AS_ENGLISH = {"Password", "Email", "Email:", "Email: %(address)s"}
 SAME_IN = {"es": {"no", "No"}}
 #: Same keywords as the extraction command in ballot/locale/babel.cfg.  ballot.i18n.gettext
 #: takes the language first, so its msgid is the second of two arguments.
@@ -44,19 +43,14 @@ KEYWORDS = {
 REPO = LOCALE_DIR.parent.parent
 
 
-def msgid(m: Any) -> str:
-    """A message's id (its singular, for a message with plural forms)."""
-    return m.id[0] if isinstance(m.id, tuple) else m.id
-
-
-def forms(value: Any) -> tuple[str, ...]:
-    """Every form of a msgid or msgstr (one, or one per plural form)."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+def singular(message_id: str | tuple[str, ...]) -> str:
+    """A message's id as the code names it: the singular of a message with plural forms."""
+    return message_id if isinstance(message_id, str) else message_id[0]
 
 
 def english_set() -> set[str]:
     with (LOCALE_DIR / "messages.pot").open("rb") as fh:
-        return {msgid(m) for m in read_po(fh) if m.id}
+        return {singular(m.id) for m in read_po(fh) if m.id}
 
 
 def catalogue(code: str):
@@ -96,24 +90,26 @@ def test_catalogue_translates_every_message_with_the_same_placeholders(code: str
     assert header["Content-Type"].lower() == "text/plain; charset=utf-8"
     assert "Plural-Forms" in header and "nplurals=" in header["Plural-Forms"]
     english = english_set()
-    ids = {msgid(m) for m in cat if m.id}
+    ids = {singular(m.id) for m in cat if m.id}
     assert english - ids == set(), f"untranslated in {code}"
     assert ids - english == set(), f"{code} has messages not in messages.pot"
-    plurals = int(re.search(r"nplurals=(\d+)", header["Plural-Forms"]).group(1))  # type: ignore[union-attr]
     for m in cat:
         if not m.id:
             continue
-        strings = forms(m.string)
-        if isinstance(m.id, tuple):
-            assert len(strings) == plurals, f"{code}: {len(strings)} forms of {m.id[0]!r}"
-        for string in strings:
-            assert string and string.strip(), f"{code}: empty translation of {m.id!r}"
-            for english_form in forms(m.id):
-                assert sorted(PLACEHOLDER.findall(english_form)) == sorted(
-                    PLACEHOLDER.findall(string)
-                ), f"{code}: placeholders differ in {english_form!r} -> {string!r}"
+        if isinstance(m.id, tuple):  # a plural entry: one form per plural of the language
+            forms = m.string if isinstance(m.string, tuple) else (m.string,)
+            assert len(forms) == cat.num_plurals, f"{code}: {len(forms)} forms for {m.id[1]!r}"
+            for form in forms:
+                assert form and form.strip(), f"{code}: empty plural form of {m.id[1]!r}"
+                assert sorted(PLACEHOLDER.findall(m.id[1])) == sorted(PLACEHOLDER.findall(form))
+            assert not m.fuzzy, f"{code}: fuzzy translation of {m.id[1]!r}"
+            continue
+        assert m.string and m.string.strip(), f"{code}: empty translation of {m.id!r}"
         assert not m.fuzzy, f"{code}: fuzzy translation of {m.id!r}"
-        if isinstance(m.id, tuple) or m.string.strip() != m.id:
+        assert sorted(PLACEHOLDER.findall(m.id)) == sorted(PLACEHOLDER.findall(m.string)), (
+            f"{code}: placeholders differ in {m.id!r} -> {m.string!r}"
+        )
+        if m.string.strip() != m.id:
             continue
         # Identical to English only where the word is the same in that language.
         assert m.id in SAME_AS_ENGLISH | SAME_IN.get(code, set()), (
@@ -157,7 +153,8 @@ def test_extraction_finds_python_and_template_strings(code_msgids: set[str]) -> 
 
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_every_string_in_the_code_is_translated(code: str, code_msgids: set[str]) -> None:
-    ids = {msgid(m) for m in catalogue(code) if m.id and all(forms(m.string)) and not m.fuzzy}
+    translated = {m.id for m in catalogue(code) if m.id and m.string and not m.fuzzy}
+    ids = {m if isinstance(m, str) else m[0] for m in translated}
     missing = sorted(code_msgids - ids)
     assert not missing, f"{code}: untranslated strings from the code: {missing}"
 

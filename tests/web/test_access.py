@@ -106,6 +106,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/tally"): "admin",
     ("POST", C + "/challenges/{challenge_id:str}"): "admin",
     ("POST", C + "/certify"): "admin",
+    ("GET", C + "/tally-sheet.pdf"): "staff",
     ("GET", "/api/audit/chain"): "staff",
 }
 
