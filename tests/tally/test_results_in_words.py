@@ -126,6 +126,7 @@ async def test_the_count_in_words_with_trustee_progress_and_a_signed_sheet(
     text = words(html)
     assert "q1-o1" not in text  # labels, never ids
     assert "Outcome: Approved" in text
+    assert "Yes has 3 of 4 valid votes, at least 2/3 (3 needed)." in text  # the reason
     assert "75.0% Yes; needed at least 2/3 = 66.7%" in text
     assert "Yes 75.0% (3 votes)" in text and "No 25.0% (1 vote)" in text
     assert "0 blank or void ballots: not valid votes, so shown apart." in text
@@ -156,6 +157,7 @@ async def test_the_count_in_words_with_trustee_progress_and_a_signed_sheet(
     whole = compact(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages))
     for line in ("For the election committee", "Observer for the union", "Signature"):
         assert compact(line) in whole
+    assert compact("Yes has 3 of 4 valid votes, at least 2/3 (3 needed).") in whole  # why
 
     # In Korean: the committee's language on paper, Korean glyphs embedded.
     r = await admin.get(f"{page}/tally-sheet.pdf?lang=ko")
