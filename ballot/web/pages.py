@@ -117,6 +117,7 @@ class CommitteePages(Controller):
             election=election,
             title=texts.get("en", {}).get("title", election.id),
             languages=[code for code in LANGUAGES if code in texts],
+            language_names=LANGUAGES,
             settings=await settings_of(db, election),
             next_states=NEXT_STATES.get(election.state, []),
             missing=await missing_translations(db, election_id),
