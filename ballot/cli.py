@@ -330,11 +330,19 @@ def verify(
     jobs: Annotated[
         int | None, typer.Option("--jobs", help="worker processes (default: all cores)")
     ] = None,
+    witness: Annotated[
+        Path | None,
+        typer.Option(
+            "--witness",
+            help="a witness's log (cosigned.jsonl, or its `ballot observe --state` folder): "
+            "the record must end on a head it cosigned and agree with all it cosigned",
+        ),
+    ] = None,
 ) -> None:
     """Verify an election record offline: chain, signatures, every proof, tally and outcome."""
     from ballot.record.verify import main as verify_main
 
-    raise typer.Exit(verify_main(record, tracker, jobs))
+    raise typer.Exit(verify_main(record, tracker, jobs, witness))
 
 
 def main() -> None:

@@ -8,8 +8,10 @@ from typing import Any
 from ballot.record.verify.run import verify_record
 
 
-def main(record: Path, tracker: str | None, jobs: int | None) -> int:
-    """``ballot verify RECORD [--tracker T] [--jobs N]``: progress bar, then PASS or FAIL."""
+def main(
+    record: Path, tracker: str | None, jobs: int | None, witness: Path | None = None
+) -> int:
+    """``ballot verify RECORD [--tracker T] [--witness LOG] [--jobs N]``: progress, PASS or FAIL."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -29,7 +31,9 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
                 tasks[step] = bar.add_task(step, total=total or None)
             bar.update(tasks[step], completed=done, total=total or None)
 
-        report = verify_record(Path(record), jobs=jobs, progress=tick, tracker=tracker)
+        report = verify_record(
+            Path(record), jobs=jobs, progress=tick, tracker=tracker, witness=witness
+        )
     for step in report.passed:
         console.print(f"  [green]ok[/green]   {step}")
     if report.ok and report.result is not None:
@@ -46,6 +50,8 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
             for q in u["questions"]:
                 counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
                 console.print(f"    {name} ({u['ballots']} ballots) {q['id']}: {counts}")
+    if report.witnessed is not None:
+        console.print(f"[green]{report.witnessed}[/green]")
     if report.tracker is not None:
         style = "green" if report.tracker.counted else "red"
         console.print(f"[{style}]{report.tracker.message}[/{style}]")
