@@ -234,9 +234,7 @@ def _parse(data: bytes, file_format: str = FORMAT) -> _Parsed:
     if not isinstance(header, dict) or set(header) != {"format", "kdf", "label"}:
         raise MalformedKeyFile("the header needs exactly 'format', 'kdf' and 'label'")
     if header["format"] != file_format:
-        raise MalformedKeyFile(
-            f"unsupported format {header['format']!r} (expected {file_format})"
-        )
+        raise MalformedKeyFile(f"unsupported format {header['format']!r} (expected {file_format})")
     if not isinstance(header["label"], str):
         raise MalformedKeyFile("the label must be a string")
     kdf = header["kdf"]

@@ -90,6 +90,7 @@ def _definition_with_trustees(manifest: dict[str, Any], n: int, k: int) -> dict[
         "quorum": manifest["outcome"]["quorum"],
         "allow_blank": manifest["allow_blank"],
         "trustees": {"n": n, "k": k},
+        "witnesses": manifest.get("witnesses", []),
         "questions": [
             {
                 "text": q["text"],

@@ -13,6 +13,7 @@ from typing import Any
 
 from ballot.election.definition_shape import shape_problems
 from ballot.election.refusal import Grounds, Refused
+from ballot.election.witnesses import Witness, witness_problems
 from ballot.i18n import LANGUAGES
 from ballot.record.units import SubtotalsError
 from ballot.record.units import subtotal_min_size as subtotal_min_size_of
@@ -58,6 +59,8 @@ class Definition:
     questions: list[QuestionDef] = field(default_factory=list)
     objection_days: int = OBJECTION_DAYS
     subtotal_min_size: int | None = None  # subtotals per unit, none below this many ballots
+    #: Observers who may cosign the board's heads (PROTOCOL.md, "Witnessed heads").
+    witnesses: list[Witness] = field(default_factory=list)
 
 
 def parse_fraction(text: str) -> Fraction:
@@ -156,6 +159,7 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             subtotal_min_size = subtotal_min_size_of(data)
         except SubtotalsError as exc:
             problems.append(f"subtotals: {exc}")
+    problems.extend(witness_problems(data.get("witnesses")))
     trustees = data.get("trustees") or {}
     n, k = trustees.get("n", 1), trustees.get("k", 1)
     if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n):
@@ -202,4 +206,5 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         questions=questions,
         objection_days=objection_days,
         subtotal_min_size=subtotal_min_size,
+        witnesses=[Witness(w["name"], w["public_key"]) for w in data.get("witnesses") or ()],
     )

@@ -30,6 +30,7 @@ from ballot.store.definition import (
     parse_fraction,
 )
 from ballot.store.models import Election, Option, Question, Translation, Voter
+from ballot.store.witness_tables import ElectionWitness
 
 #: Parsing lives in :mod:`ballot.store.definition`; its names stay importable from here.
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "roll_languages",
     "set_translations",
     "texts_by_language",
+    "witnesses_of",
 ]
 
 
@@ -80,6 +82,7 @@ async def replace_definition(
     await session.execute(delete(Option).where(Option.question_id.in_(qids)))
     await session.execute(delete(Question).where(Question.election_id == election.id))
     await session.execute(delete(Translation).where(Translation.election_id == election.id))
+    await session.execute(delete(ElectionWitness).where(ElectionWitness.election_id == election.id))
     await _write_definition(session, election, definition)
 
 
@@ -110,7 +113,26 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
     for key, by_language in texts:
         for language, text in by_language.items():
             session.add(Translation(election_id=election.id, language=language, key=key, text=text))
+    for position, witness in enumerate(d.witnesses, start=1):
+        session.add(
+            ElectionWitness(
+                election_id=election.id,
+                position=position,
+                name=witness.name,
+                public_key=witness.public_key,
+            )
+        )
     await session.flush()
+
+
+async def witnesses_of(session: AsyncSession, election_id: str) -> list[ElectionWitness]:
+    """The witnesses a (draft) election names, in the committee's order."""
+    rows = await session.scalars(
+        select(ElectionWitness)
+        .where(ElectionWitness.election_id == election_id)
+        .order_by(ElectionWitness.position)
+    )
+    return list(rows)
 
 
 async def set_translations(
@@ -269,6 +291,11 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         "trustees": {"n": election.trustees_n, "k": election.trustees_k},
         "questions": questions,
         "rule": outcome_rule(election, questions).to_json(),
+        # Who may cosign the board's heads: bound by the manifest hash like the rest.
+        "witnesses": [
+            {"name": w.name, "public_key": w.public_key}
+            for w in await witnesses_of(session, election.id)
+        ],
         # Only when asked: a definition without it keeps its old manifest hash.
         **(
             {"subtotals": {"by": "unit", "min_size": election.subtotal_min_size}}

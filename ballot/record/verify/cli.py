@@ -8,9 +8,7 @@ from typing import Any
 from ballot.record.verify.run import verify_record
 
 
-def main(
-    record: Path, tracker: str | None, jobs: int | None, witness: Path | None = None
-) -> int:
+def main(record: Path, tracker: str | None, jobs: int | None, witness: Path | None = None) -> int:
     """``ballot verify RECORD [--tracker T] [--witness LOG] [--jobs N]``: progress, PASS or FAIL."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

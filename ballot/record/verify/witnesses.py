@@ -117,9 +117,7 @@ def read_witness_log(path: Path) -> list[Cosignature]:
         raise fail(f"the witness log {where} is damaged or forged: {exc}") from exc
 
 
-def check_witness(
-    ctx: Context, log: Sequence[Cosignature], carried: Sequence[Cosignature]
-) -> str:
+def check_witness(ctx: Context, log: Sequence[Cosignature], carried: Sequence[Cosignature]) -> str:
     """Hold one witness's log against the record; the sentence to report when it passes.
 
     ``carried``: the record's own cosignatures (already verified), which count for the
