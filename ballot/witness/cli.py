@@ -149,8 +149,8 @@ def observe(
                 follower = Follower(
                     election_id, key.public_hex, stated if isinstance(stated, str) else None
                 )
-                resume(state, follower, printer)
                 console.print(f"following the board of election {election_id} at {server}")
+                resume(state, follower, printer)
                 done = follow_board(
                     client, state, follower, key, printer, once=once, interval=interval
                 )
@@ -166,8 +166,8 @@ def observe(
                 raise _Stop(str(exc)) from exc
         if not follower.key_bound and follower.definition is not None:
             console.print(
-                "[yellow]![/] the definition names no board key: heads were checked with the "
-                "key the server states (a protocol-v1 election)"
+                "[yellow]![/] the definition names no board key, so the heads were checked "
+                "with the key the server states (protocol v2 binds it in the definition)"
             )
     except KeyboardInterrupt:
         printer.note("stopped; run the same command again to continue")
