@@ -276,3 +276,39 @@ def test_a_state_folder_serves_one_election_and_one_key(tmp_path: Path) -> None:
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(StateError, match="is not empty"):
         WitnessState.open(tmp_path / "other", SERVER, "e1", WITNESS.public_hex)
+
+
+def test_the_witness_client_reads_a_hostile_server_within_bounds() -> None:
+    import httpx
+
+    from ballot.trustee.client import TrusteeError
+    from ballot.witness.client import BadAnswer, WitnessClient, parse_board_url
+
+    assert parse_board_url("https://vote.example.org/board/e123?lang=ko") == (
+        "https://vote.example.org",
+        "e123",
+    )
+    assert parse_board_url("https://example.org/ballot/board/e9/") == (
+        "https://example.org/ballot",
+        "e9",
+    )
+    for bad in ("vote.example.org/board/e1", "https://vote.example.org/e1", "ftp://x/board/e"):
+        with pytest.raises(ValueError):
+            parse_board_url(bad)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/entries"):
+            return httpx.Response(200, json={"entries": "not a list"})
+        if request.url.path.endswith("/heads"):
+            return httpx.Response(200, content=b"[" * 100 + b"]" * 100)
+        return httpx.Response(200, content=b" " * (65 * 1024**2))
+
+    with WitnessClient(
+        "https://vote.example.org", "e1", transport=httpx.MockTransport(answer)
+    ) as client:
+        with pytest.raises(BadAnswer, match="has no list 'entries'"):
+            client.entries(-1)
+        with pytest.raises(TrusteeError, match="nested deeper than 64"):
+            client.heads(0)
+        with pytest.raises(TrusteeError, match="larger than"):
+            client.public()
