@@ -126,9 +126,7 @@ def poll(
     head = follower.last_head
     last = state.last_cosigned
     if head is not None and follower.definition is None:
-        report.note(
-            "the definition was withdrawn: nothing is cosigned until a new one is in force"
-        )
+        report.note("the definition was withdrawn: nothing to cosign until a new one")
     elif head is not None and (last is None or last.signed_head != head.hash):
         name = follower.witness_name()
         if name is None:
