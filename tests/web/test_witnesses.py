@@ -80,6 +80,14 @@ async def test_a_definition_may_name_its_witnesses_and_is_checked(admin: Web) ->
     assert r.status_code == 200, r.text
     listed = (await admin.get(f"/api/elections/{election_id}/witnesses")).json()
     assert listed["witnesses"] == named(("Ben", BEN))
+    # One that does not name any (the committee's form) leaves the list as it is.
+    r = await admin.put(f"/api/elections/{election_id}", json=_definition(title={"en": "New"}))
+    assert r.status_code == 200, r.text
+    listed = (await admin.get(f"/api/elections/{election_id}/witnesses")).json()
+    assert listed["witnesses"] == named(("Ben", BEN))
+    r = await admin.put(f"/api/elections/{election_id}", json=_definition(witnesses=[]))
+    assert r.status_code == 200, r.text
+    assert (await admin.get(f"/api/elections/{election_id}/witnesses")).json()["witnesses"] == []
 
     twice = named(("Rosa", ROSA), ("Ben", ROSA))
     r = await admin.post("/api/elections", json=_definition(witnesses=twice))

@@ -1,7 +1,7 @@
 """witnessed heads: the witnesses a definition names, the cosignatures they send
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-10
 
 ``election_witnesses`` holds a draft definition's witnesses (frozen into the manifest
@@ -18,7 +18,7 @@ from alembic import op
 from ballot.store.types import UTCDateTime
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
