@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ballot.election.result import result_version
 from ballot.record.cosign import Cosignature
 from ballot.record.election_record import RecordFormatError, board_line, write_record
 from ballot.record.kinds import Kind
@@ -64,9 +65,9 @@ def final_round(entries: Sequence[Mapping[str, Any]]) -> int:
 
 
 def record_version(definition: Mapping[str, Any]) -> int:
-    """The protocol version of an election's record: 2 once its definition binds the board
-    key or names witnesses (both are set when the election is created), else 1."""
-    return 2 if "board_key" in definition or "witnesses" in definition else 1
+    """The protocol version of an election's record: its results' version, 2 once its
+    definition binds the board key (set when the election is created), else 1."""
+    return result_version(definition)
 
 
 def carried_cosignatures(

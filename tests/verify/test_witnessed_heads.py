@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from ballot.cli import app as cli_app
 from ballot.record.cosign import Cosignature, WitnessKey, cosign, log_line
 from ballot.record.election_record import read_record, write_record
-from ballot.record.signing import SignedHead
+from ballot.record.signing import ServerKey, SignedHead
 from ballot.record.synthetic import Challenge, GeneratedRecord, generate_record
 from ballot.record.synthetic import recognition_definition as base_definition
 from ballot.record.verify import verify_record
@@ -29,19 +29,22 @@ from .conftest import board, resign
 
 WITNESS = WitnessKey.from_private_bytes(bytes(range(32)))
 OTHER = WitnessKey.from_private_bytes(bytes(range(1, 33)))
+BOARD_KEY = ServerKey.from_private_bytes(bytes(range(3, 35)))
 NAME = "Rosa Lopez (observer, Local 12)"
 
 
 def witnessed_definition() -> dict[str, Any]:
+    """A protocol-v2 definition: it binds the board key and names one witness."""
     d = base_definition()
+    d["board_key"] = {"algorithm": "ed25519", "public_key": BOARD_KEY.public_hex}
     d["witnesses"] = [{"name": NAME, "public_key": WITNESS.public_hex}]
     return d
 
 
 @pytest.fixture(scope="module")
 def honest(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
-    """A certified election whose definition names one witness (the record is v1 as
-    generated; :func:`v2` rewrites it with cosignatures)."""
+    """A certified election whose definition names one witness (the record carries no
+    cosignature as generated; :func:`v2` rewrites it with some)."""
     path = tmp_path_factory.mktemp("witnessed") / "honest.zip"
     votes = [[[0]]] * 4 + [[[1]]] * 2
     return generate_record(
@@ -52,6 +55,7 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
         eligible=20,
         certify="no objections were filed",
         notes=True,
+        server_key=BOARD_KEY,
     )
 
 

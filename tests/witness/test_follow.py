@@ -312,3 +312,20 @@ def test_the_witness_client_reads_a_hostile_server_within_bounds() -> None:
             client.heads(0)
         with pytest.raises(TrusteeError, match="larger than"):
             client.public()
+
+
+def test_the_board_key_the_definition_binds_wins_over_the_servers_word(tmp_path: Path) -> None:
+    """A server that signs with a key other than the one the definition names is refused,
+    even if it states that other key."""
+    named_key, signing_key = ServerKey.generate(), ServerKey.generate()
+    d = recognition_definition()
+    d["board_key"] = {"algorithm": "ed25519", "public_key": named_key.public_hex}
+    d["witnesses"] = [{"name": "Rosa", "public_key": WITNESS.public_hex}]
+    gen = generate_record(
+        tmp_path / "r.zip", d, [[[0]]] * 2, eligible=4, server_key=signing_key, jobs=1
+    )
+    server = FakeServer(gen)
+    state, follower = witness_in(tmp_path / "w", server, signing_key.public_hex)
+    with pytest.raises(BoardProblem, match=r"signed heads: signed head 0 .*does not verify"):
+        run_poll(server, state, follower)
+    assert follower.key_bound and follower.board_key == named_key.public_hex

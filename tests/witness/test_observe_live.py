@@ -198,8 +198,13 @@ def test_a_witness_follows_cosigns_and_the_record_verifies_with_its_log(
         assert r.status_code == 200, r.text
         record = tmp_path / "record.zip"
         record.write_bytes(r.content)
-        carried = read_record(record).json("cosignatures.json")
-        assert [c["signature"] for c in carried] == [c["signature"] for c in published]
+        exported = read_record(record)
+        # A definition binding the board key makes a version-2 record, which carries the
+        # cosignatures; the log vouches for either version (PROTOCOL 11.7).
+        assert exported.version == (2 if "board_key" in manifest_json else 1)
+        if exported.version == 2:
+            carried = exported.json("cosignatures.json")
+            assert [c["signature"] for c in carried] == [c["signature"] for c in published]
         state = live.folder / "witness-state"
         checked = CliRunner().invoke(
             cli_app,
@@ -207,7 +212,7 @@ def test_a_witness_follows_cosigns_and_the_record_verifies_with_its_log(
             env={"COLUMNS": "200"},
         )
         assert checked.exit_code == 0, checked.output
-        assert "ok   cosignatures" in checked.output and "ok   witness" in checked.output
+        assert "ok   witness" in checked.output
         assert "'Rosa Lopez' cosigned the final head" in checked.output
 
         again = observe(live, url, "--once")  # nothing new: nothing cosigned twice
