@@ -1,7 +1,7 @@
 """the roll and accounts in the browser: observer kinds, temporary passwords, roll drafts
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0008
 Create Date: 2027-01-10
 
 * ``election_observers``: which observer accounts follow which election, and whether they
@@ -21,7 +21,7 @@ from alembic import op
 from ballot.store.types import UTCDateTime
 
 revision = "0011"
-down_revision = "0012"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
