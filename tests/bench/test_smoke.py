@@ -35,6 +35,11 @@ FIGURES = {
         r"all members on the roll, with a token and an invitation",
     ],
     "scale.py": [r"verify_record: PASS", r"ratio verify_record / ideal = \d"],
+    "shuffle.py": [
+        r"shuffle \+ prove +\d.* ms = .* ref/ciphertext",
+        r"verify \(parse JSON \+ every check\) +\d.* ref/ciphertext",
+        r"cpu duty",
+    ],
 }
 TIMEOUT = 300
 CHROMIUM = "/usr/bin/chromium"
