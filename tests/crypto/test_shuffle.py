@@ -308,8 +308,13 @@ def test_a_chain_needs_a_shuffle() -> None:
 
 @pytest.mark.parametrize(
     "inputs",
-    [(), (BALLOTS[0], BALLOTS[1][:2]), ((),)],
-    ids=["empty", "ragged", "no-ranks"],
+    [
+        (),
+        (BALLOTS[0], BALLOTS[1][:2]),
+        ((),),
+        (BALLOTS[0], (Ciphertext.zero(), *BALLOTS[1][1:])),
+    ],
+    ids=["empty", "ragged", "no-ranks", "identity"],
 )
 def test_the_list_entering_the_mix_must_be_a_rectangle(inputs: tuple[Item, ...]) -> None:
     error = refused(inputs, CHAIN)

@@ -115,6 +115,15 @@ def test_generators_are_the_ones_the_text_defines() -> None:
     assert [bytes(g) for g in (gens.h, *gens.hs)] == [spec_generator(FP, i) for i in range(6)]
 
 
+def test_the_check_values_of_the_text() -> None:
+    gens = derive_generators(bytes(32), 2)
+    assert [g.hex() for g in (gens.h, *gens.hs)] == [
+        "ae4f34bb1453ff60dc508a8d4d8186c954c899a1325217462c98c968d2bbff3a",
+        "69fbaa30f8ceaaacfc591aa0109e181600be2e3a46e8be6cafd50bcb9f070763",
+        "30d09f3451270201e03d1b0923cbdfe62114973aa9cbc8fd9f75835750c84a46",
+    ]
+
+
 def test_generators_are_valid_distinct_and_depend_on_election_and_index() -> None:
     gens = derive_generators(FP, 40)
     every = [gens.h, *gens.hs]

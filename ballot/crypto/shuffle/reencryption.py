@@ -47,7 +47,8 @@ class ShuffleWitness:
 
 
 def check_list(items: Sequence[Sequence[Ciphertext]], what: str) -> tuple[int, int]:
-    """(N, w) of a list of items, or ShuffleError("list") if it is empty, ragged or too large."""
+    """(N, w) of a list of items, or ShuffleError("list") if it is empty, ragged, too large
+    or holds the identity (no list of the protocol does: 16.1)."""
     n = len(items)
     if not 1 <= n <= MAX_ITEMS:
         raise ShuffleError("list", f"{what} must hold 1 to {MAX_ITEMS} items, not {n}")
@@ -61,6 +62,8 @@ def check_list(items: Sequence[Sequence[Ciphertext]], what: str) -> tuple[int, i
             raise ShuffleError(
                 "list", f"{what}: item {i + 1} has {len(item)} ciphertexts, item 1 has {w}"
             )
+        if any(ct.alpha.is_identity() or ct.beta.is_identity() for ct in item):
+            raise ShuffleError("list", f"{what}: item {i + 1} holds the identity element")
     return n, w
 
 
