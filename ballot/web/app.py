@@ -52,6 +52,7 @@ from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
 from ballot.web.committee_results import TallySheetController
 from ballot.web.count_api import COUNT_CONTROLLERS
+from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
@@ -162,6 +163,7 @@ def create_app(
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
             TallySheetController,
+            *DEFINITION_CONTROLLERS,
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,

@@ -1,7 +1,7 @@
 """outbox.reply_to: the committee's reply address on each queued message
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-08
 
 Election mail carries a Reply-To header with the committee's reply address (definition
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
