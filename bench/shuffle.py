@@ -13,12 +13,21 @@ text, parse it strictly (every element of the output validated) and run every ch
 the chain (``verify_shuffle_chain``).  "Shuffle + prove" is ``shuffle_and_prove``:
 re-encrypt every ciphertext, permute, prove.
 
-As in the other benches (docs/PERFORMANCE.md), each phase is timed between two timings
-of the reference, one libsodium variable-base multiplication
-(``crypto_scalarmult_ed25519_noclamp``), and reported in milliseconds, as a multiple of
-the reference, and per ciphertext in references; the CPU duty
+As in the other benches (docs/PERFORMANCE.md), every phase is reported beside the
+reference, one libsodium variable-base multiplication
+(``crypto_scalarmult_ed25519_noclamp``) timed in the same run: in milliseconds, as a
+multiple of the reference and per ciphertext in references; the CPU duty
 (``../shared/tools/cpu_duty.py``) is measured before and after, and wall x duty
 estimates the unthrottled time.  The run exits 1 if an honest shuffle fails to verify.
+
+Why the ratios use CPU time: a phase here lasts seconds to minutes, and with other
+jobs on the two cores the process spends most of its wall time waiting for a CPU
+(load averages of 13 were common); a short reference batch rarely waits, so wall-time
+ratios swung by 2-3x between runs of the same code.  The process's CPU time counts
+only the time it ran, for the phase and for the reference alike (throttling stalls
+that count as CPU time hit both); so each phase's figure is its CPU time over the
+reference's CPU time, with the reference timed in batches interleaved with the phase
+(:class:`Interleaved`).  Wall times are printed too.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,31 +94,88 @@ def ballots(n: int, ranks: int) -> tuple[Item, ...]:
 
 
 class Reference:
-    """One libsodium variable-base multiplication, timed in small batches."""
+    """One libsodium variable-base multiplication, timed in small batches (CPU and wall)."""
 
     def __init__(self) -> None:
         self.scalar = bytes(Scalar.hash(b"ref-s"))
         self.point = bytes(base_mul(Scalar.hash(b"ref-p")))
-        self.samples: list[float] = []
+        self.cpu: list[float] = []
+        self.wall: list[float] = []
 
-    def time_one(self, batch: int = 40) -> float:
+    def time_batch(self, batch: int) -> tuple[float, float]:
+        """(CPU seconds, wall seconds) of ``batch`` multiplications."""
         mul, s, p = sodium.crypto_scalarmult_ed25519_noclamp, self.scalar, self.point
-        t0 = time.perf_counter()
+        c0, w0 = time.process_time(), time.perf_counter()
         for _ in range(batch):
             mul(s, p)
-        one = (time.perf_counter() - t0) / batch
-        self.samples.append(one)
-        return one
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        self.cpu.append(cpu / batch)
+        self.wall.append(wall / batch)
+        return cpu, wall
 
 
-def between(ref: Reference, fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    """(wall seconds, the reference around it (mean of before and after), result)."""
-    before = statistics.median(ref.time_one() for _ in range(5))
-    t0 = time.perf_counter()
-    out = fn()
-    wall = time.perf_counter() - t0
-    after = statistics.median(ref.time_one() for _ in range(5))
-    return wall, (before + after) / 2, out
+class Interleaved:
+    """The reference timed *inside* a phase: every ``every``-th variable-base multiplication
+    the code under test makes is preceded by a batch of ``batch`` reference multiplications,
+    whose time is then subtracted from the phase's (about 5% extra work at the defaults).
+    Spread evenly over the work, the reference meets the same conditions as the phase."""
+
+    def __init__(self, ref: Reference, every: int = 200, batch: int = 10) -> None:
+        self.ref, self.every, self.batch = ref, every, batch
+        self.calls, self.mults, self.cpu, self.wall = 0, 0, 0.0, 0.0
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        name = "crypto_scalarmult_ed25519_noclamp"
+        orig = getattr(sodium, name)
+
+        def patched(*args: Any) -> Any:
+            self.calls += 1
+            if self.calls % self.every == 0:
+                setattr(sodium, name, orig)  # the reference batch calls the original
+                cpu, wall = self.ref.time_batch(self.batch)
+                setattr(sodium, name, patched)
+                self.cpu, self.wall, self.mults = (
+                    self.cpu + cpu,
+                    self.wall + wall,
+                    self.mults + self.batch,
+                )
+            return orig(*args)
+
+        setattr(sodium, name, patched)
+        try:
+            yield
+        finally:
+            setattr(sodium, name, orig)
+
+
+@dataclass
+class Phase:
+    cpu: float  # seconds of CPU, the interleaved reference batches taken out
+    wall: float  # seconds of wall time, likewise
+    ref_cpu: float  # CPU seconds of one reference multiplication during the phase
+    ref_wall: float
+
+    @property
+    def refs(self) -> float:
+        return self.cpu / self.ref_cpu
+
+
+def between(ref: Reference, fn: Callable[[], Any]) -> tuple[Phase, Any]:
+    """Time fn() with the reference interleaved; a phase too short for 5 reference batches
+    uses batches timed just before and just after it instead."""
+    before = [ref.time_batch(10) for _ in range(5)]
+    inside = Interleaved(ref)
+    with inside.active():
+        c0, w0 = time.process_time(), time.perf_counter()
+        out = fn()
+        cpu = time.process_time() - c0 - inside.cpu
+        wall = time.perf_counter() - w0 - inside.wall
+    after = [ref.time_batch(10) for _ in range(5)]
+    if inside.mults >= 5 * inside.batch:
+        return Phase(cpu, wall, inside.cpu / inside.mults, inside.wall / inside.mults), out
+    around = before + after
+    return Phase(cpu, wall, sum(c for c, _ in around) / 100, sum(w for _, w in around) / 100), out
 
 
 @contextmanager
@@ -147,41 +214,33 @@ def per_ciphertext(counts: dict[str, int], cts: int) -> str:
     return ", ".join(f"{k} {v / cts:.2f}" for k, v in counts.items() if v)
 
 
-def measure(n: int, ranks: int, ref: Reference) -> dict[str, float]:
+def measure(n: int, ranks: int, ref: Reference) -> dict[str, Phase]:
     cts = n * ranks
     inputs = ballots(n, ranks)
-    gen_wall, gen_ref, _ = between(ref, lambda: derive_generators(FP, n))
-    prove_wall, prove_ref, shuffle = between(
+    generators, _ = between(ref, lambda: derive_generators(FP, n))
+    prove, shuffle = between(
         ref, lambda: shuffle_and_prove(FP, 1, KEY, inputs, rng=seeded("prove"))
     )
     text = json.dumps(shuffle.to_json())
 
-    def verify() -> None:
-        parsed = Shuffle.from_json(json.loads(text))
-        verify_shuffle_chain(FP, KEY, inputs, [parsed])
+    def verify_text() -> None:
+        verify_shuffle_chain(FP, KEY, inputs, [Shuffle.from_json(json.loads(text))])
 
-    parse_wall, parse_ref, _ = between(ref, lambda: Shuffle.from_json(json.loads(text)))
-    verify_wall, verify_ref, _ = between(ref, verify)
-    print(
-        f"\n{n:,} ballots x {ranks} ranks = {cts:,} ciphertexts (shuffle JSON {len(text) / 1e6:.1f} MB)"
-    )
-    for label, wall, r in [
-        ("derive the N+1 generators", gen_wall, gen_ref),
-        ("shuffle + prove", prove_wall, prove_ref),
-        ("verify (parse JSON + every check)", verify_wall, verify_ref),
-        ("  of which: parse the JSON", parse_wall, parse_ref),
+    parse, _ = between(ref, lambda: Shuffle.from_json(json.loads(text)))
+    verify, _ = between(ref, verify_text)
+    print(f"\n{n:,} ballots x {ranks} ranks = {cts:,} ciphertexts (JSON {len(text) / 1e6:.1f} MB)")
+    print(f"  {'':<34} {'CPU':>11} {'x ref':>9} {'ref/ct':>7} {'wall':>11} {'ref (CPU)':>10}")
+    for label, ph in [
+        ("derive the N+1 generators", generators),
+        ("shuffle + prove", prove),
+        ("verify (parse JSON + every check)", verify),
+        ("  of which: parse the JSON", parse),
     ]:
         print(
-            f"  {label:<36} {wall * 1000:11.1f} ms = {wall / r:10.0f} x ref"
-            f" = {wall / r / cts:6.2f} ref/ciphertext   (ref {r * 1000:.4f} ms)"
+            f"  {label:<34} {ph.cpu * 1000:8.0f} ms {ph.refs:9.0f} {ph.refs / cts:7.2f}"
+            f" {ph.wall * 1000:8.0f} ms {ph.ref_cpu * 1000:7.4f} ms"
         )
-    return {
-        "prove": prove_wall,
-        "verify": verify_wall,
-        "prove_per_ct": prove_wall / prove_ref / cts,
-        "verify_per_ct": verify_wall / verify_ref / cts,
-        "cts": cts,
-    }
+    return {"prove": prove, "verify": verify}
 
 
 def count_calls(ranks: int) -> None:
@@ -207,6 +266,12 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,10000", help="numbers of ballots, comma-separated")
     ap.add_argument("--ranks", type=int, default=10, help="ciphertexts per ballot")
     ap.add_argument("--duty-seconds", type=float, default=3.0)
+    ap.add_argument(
+        "--idle-ref-ms",
+        type=float,
+        default=0.066,
+        help="the reference on an idle machine (docs/PERFORMANCE.md), for a second estimate",
+    )
     ap.add_argument("--smoke", action="store_true", help="40 ballots x 3 ranks: does it run?")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -217,7 +282,7 @@ def main() -> int:
     print(f"PyNaCl {nacl.__version__}, python {sys.version.split()[0]}")
     ref = Reference()
     for _ in range(20):
-        ref.time_one()  # warm up
+        ref.time_batch(40)  # warm up
     duty_before = cpu_duty(args.duty_seconds)
     count_calls(args.ranks)
     results = {}
@@ -232,27 +297,33 @@ def main() -> int:
 
     print()
     print(
-        f"reference: median of {len(ref.samples)} batches: {statistics.median(ref.samples) * 1000:.4f} ms"
+        f"reference (all batches, median): CPU {statistics.median(ref.cpu) * 1000:.4f} ms, "
+        f"wall {statistics.median(ref.wall) * 1000:.4f} ms"
     )
     print(f"cpu duty: before {show(duty_before)}, after {show(duty_after)}, mean {show(duty)}")
+    idle = args.idle_ref_ms / 1000
     for n, r in results.items():
-        if duty is None:
-            continue
+        p, v = r["prove"], r["verify"]
+        if duty is not None:
+            print(
+                f"wall x duty at {n:,}: shuffle + prove {p.wall * duty:.1f} s, verify {v.wall * duty:.1f} s"
+            )
+        print(f"CPU time at {n:,}: shuffle + prove {p.cpu:.1f} s, verify {v.cpu:.1f} s")
         print(
-            f"wall x duty at {n:,}: shuffle + prove {r['prove'] * duty:.1f} s, "
-            f"verify {r['verify'] * duty:.1f} s"
+            f"x ref at an idle reference of {args.idle_ref_ms} ms, at {n:,}: "
+            f"shuffle + prove {p.refs * idle:.1f} s, verify {v.refs * idle:.1f} s"
         )
     first = results[sizes[0]]
     for n in sizes[1:]:
-        r = results[n]
+        r, scale = results[n], n / sizes[0]
         print(
             f"growth {sizes[0]:,} -> {n:,} (ref per ciphertext, 1.00 = linear): "
-            f"prove {r['prove_per_ct'] / first['prove_per_ct']:.2f}, "
-            f"verify {r['verify_per_ct'] / first['verify_per_ct']:.2f}"
+            f"prove {r['prove'].refs / first['prove'].refs / scale:.2f}, "
+            f"verify {r['verify'].refs / first['verify'].refs / scale:.2f}"
         )
     if 1000 in results and duty is not None:
-        r = results[1000]
-        ok_p, ok_v = r["prove"] * duty <= 15, r["verify"] * duty <= 10
+        p, v = results[1000]["prove"], results[1000]["verify"]
+        ok_p, ok_v = p.wall * duty <= 15, v.wall * duty <= 10
         print(
             f"targets at 1,000 x {args.ranks}: prove <= 15 s x duty: {'OK' if ok_p else 'MISSED'}; "
             f"verify <= 10 s x duty: {'OK' if ok_v else 'MISSED'}"
