@@ -210,6 +210,12 @@ def test_dropping_a_rank_is_a_width_error() -> None:
     assert (error.check, error.shuffler) == ("width", 1)
 
 
+def test_an_identity_in_an_output_built_in_memory_is_refused() -> None:
+    item = (Ciphertext.zero(), *FIRST.output[1][1:])
+    error = refused(BALLOTS, [with_output(FIRST, replaced(FIRST.output, 1, item))])
+    assert (error.check, error.shuffler) == ("malformed", 1)
+
+
 def test_changing_a_cast_ballot_after_the_shuffle_is_an_input_error() -> None:
     edited = replaced(BALLOTS, 0, reencrypt_item(BALLOTS[0], KEY, [KEYS() for _ in range(3)]))
     assert refused(edited, CHAIN).check == "input"

@@ -163,6 +163,9 @@ def _verify(
             raise ShuffleError(
                 "width", f"output item {i + 1} has {len(item)} ciphertexts, input items {w}"
             )
+        if any(ct.alpha.is_identity() or ct.beta.is_identity() for ct in item):
+            # parsing refuses it already; this covers shuffles built in memory
+            raise ShuffleError("malformed", f"output item {i + 1} holds the identity element")
     seen: dict[bytes, int] = {}  # alpha -> the output item it first appeared in
     for i, item in enumerate(output):
         for ct in item:
