@@ -155,15 +155,20 @@ class Phase:
     wall: float  # seconds of wall time, likewise
     ref_cpu: float  # CPU seconds of one reference multiplication during the phase
     ref_wall: float
+    duty: float | None = None  # the duty tool's figure, mean of just before and just after
 
     @property
     def refs(self) -> float:
         return self.cpu / self.ref_cpu
 
 
-def between(ref: Reference, fn: Callable[[], Any]) -> tuple[Phase, Any]:
+def between(
+    ref: Reference, fn: Callable[[], Any], duty_seconds: float | None = None
+) -> tuple[Phase, Any]:
     """Time fn() with the reference interleaved; a phase too short for 5 reference batches
-    uses batches timed just before and just after it instead."""
+    uses batches timed just before and just after it instead.  With ``duty_seconds`` the
+    duty tool also runs just before and just after the phase."""
+    duty_before = cpu_duty(duty_seconds) if duty_seconds else None
     before = [ref.time_batch(10) for _ in range(5)]
     inside = Interleaved(ref)
     with inside.active():
@@ -172,10 +177,12 @@ def between(ref: Reference, fn: Callable[[], Any]) -> tuple[Phase, Any]:
         cpu = time.process_time() - c0 - inside.cpu
         wall = time.perf_counter() - w0 - inside.wall
     after = [ref.time_batch(10) for _ in range(5)]
+    duty = mean_duty(duty_before, cpu_duty(duty_seconds)) if duty_seconds else None
     if inside.mults >= 5 * inside.batch:
-        return Phase(cpu, wall, inside.cpu / inside.mults, inside.wall / inside.mults), out
+        return Phase(cpu, wall, inside.cpu / inside.mults, inside.wall / inside.mults, duty), out
     around = before + after
-    return Phase(cpu, wall, sum(c for c, _ in around) / 100, sum(w for _, w in around) / 100), out
+    ref_cpu, ref_wall = sum(c for c, _ in around) / 100, sum(w for _, w in around) / 100
+    return Phase(cpu, wall, ref_cpu, ref_wall, duty), out
 
 
 @contextmanager
@@ -214,12 +221,12 @@ def per_ciphertext(counts: dict[str, int], cts: int) -> str:
     return ", ".join(f"{k} {v / cts:.2f}" for k, v in counts.items() if v)
 
 
-def measure(n: int, ranks: int, ref: Reference) -> dict[str, Phase]:
+def measure(n: int, ranks: int, ref: Reference, duty_seconds: float) -> dict[str, Phase]:
     cts = n * ranks
     inputs = ballots(n, ranks)
     generators, _ = between(ref, lambda: derive_generators(FP, n))
     prove, shuffle = between(
-        ref, lambda: shuffle_and_prove(FP, 1, KEY, inputs, rng=seeded("prove"))
+        ref, lambda: shuffle_and_prove(FP, 1, KEY, inputs, rng=seeded("prove")), duty_seconds
     )
     text = json.dumps(shuffle.to_json())
 
@@ -227,7 +234,7 @@ def measure(n: int, ranks: int, ref: Reference) -> dict[str, Phase]:
         verify_shuffle_chain(FP, KEY, inputs, [Shuffle.from_json(json.loads(text))])
 
     parse, _ = between(ref, lambda: Shuffle.from_json(json.loads(text)))
-    verify, _ = between(ref, verify_text)
+    verify, _ = between(ref, verify_text, duty_seconds)
     print(f"\n{n:,} ballots x {ranks} ranks = {cts:,} ciphertexts (JSON {len(text) / 1e6:.1f} MB)")
     print(f"  {'':<34} {'CPU':>11} {'x ref':>9} {'ref/ct':>7} {'wall':>11} {'ref (CPU)':>10}")
     for label, ph in [
@@ -288,7 +295,7 @@ def main() -> int:
     results = {}
     try:
         for n in sizes:
-            results[n] = measure(n, args.ranks, ref)
+            results[n] = measure(n, args.ranks, ref, args.duty_seconds)
     except ShuffleError as exc:
         print(f"FAILED: an honest shuffle did not verify: {exc}")
         return 1
@@ -304,13 +311,18 @@ def main() -> int:
     idle = args.idle_ref_ms / 1000
     for n, r in results.items():
         p, v = r["prove"], r["verify"]
-        if duty is not None:
+        print(f"at {n:,}: duty around shuffle + prove {show(p.duty)}, around verify {show(v.duty)}")
+        if p.duty is not None and v.duty is not None:
             print(
-                f"wall x duty at {n:,}: shuffle + prove {p.wall * duty:.1f} s, verify {v.wall * duty:.1f} s"
+                f"  wall x duty: shuffle + prove {p.wall * p.duty:.1f} s, "
+                f"verify {v.wall * v.duty:.1f} s"
             )
-        print(f"CPU time at {n:,}: shuffle + prove {p.cpu:.1f} s, verify {v.cpu:.1f} s")
         print(
-            f"x ref at an idle reference of {args.idle_ref_ms} ms, at {n:,}: "
+            f"  CPU time (wall x the phase's own share of a CPU): shuffle + prove {p.cpu:.1f} s, "
+            f"verify {v.cpu:.1f} s"
+        )
+        print(
+            f"  x ref at an idle reference of {args.idle_ref_ms} ms: "
             f"shuffle + prove {p.refs * idle:.1f} s, verify {v.refs * idle:.1f} s"
         )
     first = results[sizes[0]]
@@ -321,13 +333,18 @@ def main() -> int:
             f"prove {r['prove'].refs / first['prove'].refs / scale:.2f}, "
             f"verify {r['verify'].refs / first['verify'].refs / scale:.2f}"
         )
-    if 1000 in results and duty is not None:
+    if 1000 in results:
         p, v = results[1000]["prove"], results[1000]["verify"]
-        ok_p, ok_v = p.wall * duty <= 15, v.wall * duty <= 10
-        print(
-            f"targets at 1,000 x {args.ranks}: prove <= 15 s x duty: {'OK' if ok_p else 'MISSED'}; "
-            f"verify <= 10 s x duty: {'OK' if ok_v else 'MISSED'}"
-        )
+        for label, ph, target in [("shuffle + prove", p, 15), ("verify", v, 10)]:
+            estimates = {"CPU": ph.cpu, "idle ref": ph.refs * idle}
+            if ph.duty is not None:
+                estimates["wall x duty"] = ph.wall * ph.duty
+            shown = ", ".join(f"{k} {x:.1f} s" for k, x in estimates.items())
+            verdict = "OK" if max(estimates.values()) <= target else "MISSED"
+            print(
+                f"target at 1,000 x {args.ranks}: {label} <= {target} s unthrottled: "
+                f"{verdict} ({shown})"
+            )
     return 0
 
 
