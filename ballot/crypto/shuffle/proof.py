@@ -228,9 +228,9 @@ def verify_shuffle_proof(
 
     The caller has checked the shapes (N items of w ciphertexts on both sides).
     Recomputed commitments, with C-bar = sum C_j - sum H_i, C^ = Ch_N - (prod u_j)*H,
-    C~ = sum u_j*C_j and (A_k, B_k) = sum u_j*(alpha_{j,k}, beta_{j,k}):
+    C~ = sum u_j*C_j and (Ea_k, Eb_k) = sum u_j*(alpha_{j,k}, beta_{j,k}):
     T1 = s1*B - c*C-bar, T2 = s2*B - c*C^, T3 = s3*B + sum s'_i*H_i - c*C~,
-    T4_k = (sum s'_i*alpha'_{i,k} - s4_k*B - c*A_k, sum s'_i*beta'_{i,k} - s4_k*K - c*B_k),
+    T4_k = (sum s'_i*alpha'_{i,k} - s4_k*B - c*Ea_k, sum s'_i*beta'_{i,k} - s4_k*K - c*Eb_k),
     Th_i = sh_i*B + s'_i*Ch_{i-1} - c*Ch_i (Ch_0 = H).
     """
     n, w = len(inputs), len(inputs[0])
@@ -248,7 +248,7 @@ def verify_shuffle_proof(
     statement = statement_hasher(fingerprint, position, public_key, inputs, outputs, commitments)
     u = challenge_vector(statement, n)
     minus_c = -c
-    minus_cu = [minus_c * x for x in u]  # -c*u_j: folds "- c*A_k" into one linear combination
+    minus_cu = [minus_c * x for x in u]  # -c*u_j: folds "- c*Ea_k" into one linear combination
     u_prod = 1
     for x in u:
         u_prod = u_prod * x.value % L
