@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError, RuleKind
+from ballot.election.result import result_version
 from ballot.i18n import LANGUAGES
 from ballot.store.definition import (
     APPROVAL_KINDS,
@@ -263,7 +264,7 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
                 ],
             }
         )
-    return {
+    definition: dict[str, Any] = {
         "election_id": election.id,
         "kind": election.kind,
         "title": by_language("title"),
@@ -280,7 +281,6 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         "closes_at": election.closes_at.isoformat() if election.closes_at else None,
         "trustees": {"n": election.trustees_n, "k": election.trustees_k},
         "questions": questions,
-        "rule": outcome_rule(election, questions).to_json(),
         "time_zone": election.time_zone,
         **_committee_part(election, by_language(COMMITTEE_KEY)),
         # Only when asked: a definition without it keeps its old manifest hash.
@@ -290,6 +290,11 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
             else {}
         ),
     }
+    # Last, so the rule can see the version the rest of the definition makes (a board key).
+    definition["rule"] = outcome_rule(
+        election, questions, seats=result_version(definition) >= 2
+    ).to_json()
+    return definition
 
 
 def _committee_part(election: Election, names: dict[str, str]) -> dict[str, Any]:
@@ -341,7 +346,9 @@ def current_definition(election: Election, manifest: dict[str, Any]) -> dict[str
     return out
 
 
-def outcome_rule(election: Election, questions: list[dict[str, Any]]) -> OutcomeRule:
+def outcome_rule(
+    election: Election, questions: list[dict[str, Any]], *, seats: bool = False
+) -> OutcomeRule:
     """The rule the count is decided by, recorded in the manifest so the verifier reads it.
 
     Recognition, ratification and strike votes approve the first option of their
@@ -350,14 +357,19 @@ def outcome_rule(election: Election, questions: list[dict[str, Any]]) -> Outcome
     supermajority), else send the top two to a runoff.  A custom election with one
     question is a yes/no vote like the first group; with several questions there is no
     single option to approve, so each question is decided like an officer election.
+    ``seats`` (protocol v2): a question where a member may mark several options fills
+    that many seats, so the election is decided by plurality (PROTOCOL 15.4); a share
+    of "valid votes" means nothing when one ballot is several votes.
     Raises RuleError when the stored fractions do not make a rule.
     """
+    quorum = parse_fraction(election.quorum) if election.quorum else None
+    if seats and any(q["max"] > 1 for q in questions):
+        return OutcomeRule(RuleKind.PLURALITY, quorum_fraction=quorum)
     threshold = (
         parse_fraction(election.supermajority)
         if election.rule == "supermajority" and election.supermajority
         else Fraction(1, 2)
     )
-    quorum = parse_fraction(election.quorum) if election.quorum else None
     approval = election.kind in APPROVAL_KINDS or (
         election.kind == "custom" and len(questions) == 1
     )

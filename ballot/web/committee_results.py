@@ -54,7 +54,6 @@ async def results_context(
         "results": None,
         "progress": None,
         "sheet_languages": sheet_languages(definition),
-        "language_names": LANGUAGES,
     }
     if election.state not in ("closed", "tallied", "certified"):
         return out
@@ -72,7 +71,7 @@ async def results_context(
     out["results_html"] = Markup(  # noqa: S704 (autoescaped Jinja output)
         environment(language)
         .get_template("committee/_results.html")
-        .render(lang=language, election=election, **out)
+        .render(lang=language, election=election, language_names=LANGUAGES, **out)
     )
     return out
 

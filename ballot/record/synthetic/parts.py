@@ -166,4 +166,6 @@ def rebuild_record(
         partials=docs["partials.json"],
         result=docs["result.json"],
         board_head=last.hash,
+        version=record.version,
+        cosignatures=docs.get("cosignatures.json") or (),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ballot.election.reason_words import published_english
 from ballot.record.verify.run import verify_record
 
 
@@ -55,6 +56,8 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
                 f"  {named(q['id'])}: {counted(q)}; void {q['blank']} -> {q['outcome']['result']}",
                 markup=False,
             )
+            for line in published_english(q["outcome"]["reasons"], lambda k: labels.get(k) or k):
+                console.print(f"      {line}", markup=False)
         for u in r.get("units", []):
             name = u["unit"] or "other units"
             for q in u["questions"]:
