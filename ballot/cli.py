@@ -330,11 +330,19 @@ def verify(
     jobs: Annotated[
         int | None, typer.Option("--jobs", help="worker processes (default: all cores)")
     ] = None,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option(
+            "--fingerprint",
+            help="the election fingerprint you noted when voting opened: a record of any "
+            "other election fails",
+        ),
+    ] = None,
 ) -> None:
     """Verify an election record offline: chain, signatures, every proof, tally and outcome."""
     from ballot.record.verify import main as verify_main
 
-    raise typer.Exit(verify_main(record, tracker, jobs))
+    raise typer.Exit(verify_main(record, tracker, jobs, fingerprint))
 
 
 def main() -> None:

@@ -107,6 +107,9 @@ def build_record(
     defined = entries[defined_at]["payload"]
     definition = defined["definition"]
     ceremony = entries[ceremony_at]["payload"]
+    # A definition that binds the board key makes a v2 record (PROTOCOL 11.1); its
+    # cosignatures.json holds the witnesses' cosigned heads (none are collected yet).
+    version = 2 if "board_key" in definition else 1
     write_record(
         Path(path),
         election_id=str(definition["election_id"]),
@@ -121,4 +124,6 @@ def build_record(
         partials=partials,
         result=entries[result_at]["payload"]["result"],
         board_head=str(last["hash"]),
+        version=version,
+        cosignatures=[],
     )

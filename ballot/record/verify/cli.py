@@ -8,8 +8,11 @@ from typing import Any
 from ballot.record.verify.run import verify_record
 
 
-def main(record: Path, tracker: str | None, jobs: int | None) -> int:
-    """``ballot verify RECORD [--tracker T] [--jobs N]``: progress bar, then PASS or FAIL."""
+def main(
+    record: Path, tracker: str | None, jobs: int | None, fingerprint: str | None = None
+) -> int:
+    """``ballot verify RECORD [--tracker T] [--jobs N] [--fingerprint HEX]``: progress bar,
+    then PASS or FAIL."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -29,7 +32,9 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
                 tasks[step] = bar.add_task(step, total=total or None)
             bar.update(tasks[step], completed=done, total=total or None)
 
-        report = verify_record(Path(record), jobs=jobs, progress=tick, tracker=tracker)
+        report = verify_record(
+            Path(record), jobs=jobs, progress=tick, tracker=tracker, fingerprint=fingerprint
+        )
     for step in report.passed:
         console.print(f"  [green]ok[/green]   {step}")
     if report.ok and report.result is not None:

@@ -19,7 +19,7 @@ from ballot.record.verify.ballots import (
     init_worker,
 )
 from ballot.record.verify.ceremony import Context, check_ceremony, check_definition
-from ballot.record.verify.heads import check_heads
+from ballot.record.verify.heads import check_fingerprint, check_heads
 from ballot.record.verify.lifecycle import check_lifecycle
 from ballot.record.verify.report import Progress, VerificationFailed, VerificationReport
 from ballot.record.verify.results import check_copies, check_round_result, find_tracker
@@ -37,13 +37,16 @@ def verify_record(
     jobs: int | None = None,
     progress: Progress | None = None,
     tracker: str | None = None,
+    fingerprint: str | None = None,
 ) -> VerificationReport:
     """Check a record completely; never raises for a bad record (the report says why).
 
     ``jobs``: worker processes for the ballot proofs (default: every core).
     ``progress(step, done, total)`` is called as work advances.  ``tracker``
     (full hex or the short ABCD-EFGH-... form) asks whether one voter's ballot is
-    on the board and counted; the answer is in ``report.tracker``.
+    on the board and counted; the answer is in ``report.tracker``.  ``fingerprint``
+    (64 hex, spaces allowed): the election the caller expects, noted when voting
+    opened; a record of any other election fails at once.
     """
     started = time.perf_counter()
     passed: list[str] = []
@@ -54,10 +57,15 @@ def verify_record(
         try:
             record = read_record(path)
             report.election_id = record.election_id
+            if fingerprint is not None:
+                # Before reading a possibly huge board: the wrong election is refused at once.
+                check_fingerprint(record.index, fingerprint)
             record.check_members()
         except RecordFormatError as exc:
             raise VerificationFailed("record members", str(exc)) from exc
         passed.append("record members")
+        if fingerprint is not None:
+            passed.append("election fingerprint")
         tick("record members", 1, 1)
         try:
             lines = scan_board(record.board_lines())
@@ -80,7 +88,7 @@ def verify_record(
                 break
         life: Lifecycle | None = None
         try:
-            life = check_lifecycle(lines)
+            life = check_lifecycle(lines, record.version)
         except VerificationFailed as exc:
             early["board lifecycle"] = exc
         t0 = time.perf_counter()
