@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json
+from ballot.record.kinds import ALIAS_KINDS, BALLOT_KINDS
 from ballot.record.signing import ServerKey, SignedHead, sign_head
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election
 
@@ -55,10 +56,19 @@ async def append_board(
         payload=canonical_json(entry.payload).decode("utf-8"),
         prev=entry.prev,
         hash=entry.hash,
+        alias=alias_of(kind, payload),
     )
     session.add(row)
     await session.flush()
     return row
+
+
+def alias_of(kind: str, payload: dict[str, Any]) -> str | None:
+    """The alias a ballot or link entry names (kept in its own column for the look-up)."""
+    if kind not in ALIAS_KINDS and kind not in BALLOT_KINDS:
+        return None
+    alias = payload.get("alias")
+    return alias if isinstance(alias, str) else None
 
 
 def to_head(row: BoardHeadRow) -> SignedHead:

@@ -117,6 +117,9 @@ class Election(Base):
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     #: Subtotals per unit: the minimum pool size (PROTOCOL 10.5); None asks for none.
     subtotal_min_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: The board-signing public key (64 hex) bound in the definition (PROTOCOL 5.1); None
+    #: for elections defined before protocol v2, whose records stay v1.
+    board_key: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Question(Base):
@@ -192,6 +195,7 @@ class Voter(Base):
         UniqueConstraint("election_id", "member_id", name="uq_voters_election_member"),
         UniqueConstraint("election_id", "email", name="uq_voters_election_email"),
         Index("ix_voters_election_unit", "election_id", "unit"),
+        Index("ix_voters_election_alias", "election_id", "alias", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -204,6 +208,9 @@ class Voter(Base):
     challenged: Mapped[bool] = mapped_column(Boolean, default=False)
     voted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     voted_channel: Mapped[str | None] = mapped_column(String(10), default=None)
+    #: The member's public alias on the board (PROTOCOL 11.7), drawn when voting opens
+    #: (protocol v2); linkable to the member only through their invitation, and here.
+    alias: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class VoterToken(Base):
@@ -235,6 +242,8 @@ class BoardEntryRow(Base):
         UniqueConstraint("election_id", "seq", name="uq_board_entries_election_seq"),
         # The tally reads the board by kind (ballots, decisions, partials).
         Index("ix_board_entries_election_kind", "election_id", "kind"),
+        # The public alias look-up reads an alias's ballot and link entries.
+        Index("ix_board_entries_election_alias", "election_id", "alias"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -245,6 +254,8 @@ class BoardEntryRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: The alias a ballot or link entry names (a copy of its payload's, for the look-up).
+    alias: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class BoardHeadRow(Base):

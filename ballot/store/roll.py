@@ -154,3 +154,21 @@ async def find_voter(session: AsyncSession, election_id: str, member_id: str) ->
 
 async def remove_voter(session: AsyncSession, voter: Voter) -> None:
     await session.execute(delete(Voter).where(Voter.id == voter.id))
+
+
+#: A member's row as the committee gives it, in a roll file's column order.
+ROW_FIELDS = ("member_id", "name", "email", "language", "unit", "challenged")
+
+
+def one_row_csv(data: dict[str, object]) -> str | list[RowProblem]:
+    """A roll file of one member (for :func:`import_roll`: the same checks as any import),
+    or the problems with the fields given."""
+    unknown = sorted(set(data) - set(ROW_FIELDS))
+    if unknown:
+        return [RowProblem(0, k, "is not a column of the roll") for k in unknown]
+    values = [data.get(name, "") for name in ROW_FIELDS]
+    if isinstance(values[-1], bool):
+        values[-1] = "yes" if values[-1] else ""
+    if any(not isinstance(v, str) for v in values):
+        return [RowProblem(0, None, "every field must be text (challenged: true or false)")]
+    return ",".join(ROW_FIELDS) + "\n" + ",".join(_csv_cell(v) for v in values) + "\n"
