@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.refusal import Grounds, Refused
-from ballot.service import mailing
 from ballot.record.kinds import Kind
+from ballot.service import mailing
 from ballot.service.acting import Acting, post, require_roll_editable, require_state
 from ballot.store import roll, tokens
 from ballot.store.activity import log_activity

@@ -35,9 +35,7 @@ async def assign_aliases(session: AsyncSession, election_id: str) -> list[str]:
     unique within the election.
     """
     rows = (
-        await session.execute(
-            select(Voter.id, Voter.alias).where(Voter.election_id == election_id)
-        )
+        await session.execute(select(Voter.id, Voter.alias).where(Voter.election_id == election_id))
     ).all()
     taken = {alias for _, alias in rows if alias is not None}
     missing = [voter_id for voter_id, alias in rows if alias is None]

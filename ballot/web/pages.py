@@ -19,6 +19,7 @@ from ballot.service import challenges, count, elections, lifecycle, voters
 from ballot.service.acting import get_election, invalid, require_roll_editable
 from ballot.service.mailing import delivery
 from ballot.store.activity import activity_entries
+from ballot.store.casting import election_context
 from ballot.store.definition import DefinitionError, parse_definition
 from ballot.store.elections import missing_translations, texts_by_language
 from ballot.store.models import Election
@@ -47,6 +48,16 @@ def _whole(value: Any, default: int) -> Any:
     """A form's whole number, or the text itself so validation names the problem."""
     text = str(value or "").strip()
     return int(text) if text.isdigit() else (text or default)
+
+
+def _fingerprint(election: Election) -> str | None:
+    """The election's fingerprint grouped for reading, once its key ceremony is recorded."""
+    if not election.joint_public_key:
+        return None
+    try:
+        return election_context(election).fingerprint_grouped
+    except Refused:
+        return None
 
 
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
@@ -164,6 +175,7 @@ class CommitteePages(Controller):
                 if election.state in ("closed", "tallied", "certified")
                 else None
             ),
+            fingerprint=_fingerprint(election),
             **extra,
         )
 

@@ -69,9 +69,7 @@ def _link_of(row: Any) -> Link:
         status = "expired"
     unit = (row[8] or "") if row[9] is not None else None
     alias = row[10]  # the same query: naming the alias costs the cast no statement
-    return Link(
-        token_id, status, voter_id, bool(challenged), election_id, digest, key, unit, alias
-    )
+    return Link(token_id, status, voter_id, bool(challenged), election_id, digest, key, unit, alias)
 
 
 _CONTEXTS: dict[tuple[str, str | None, str | None], ElectionContext] = {}

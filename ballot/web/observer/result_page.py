@@ -16,6 +16,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
+from ballot.election.context import fingerprint_display
 from ballot.election.outcome import Counts, RuleError
 from ballot.election.result import MIN_UNIT_SIZE
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
@@ -249,6 +250,7 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
         "unit_min_size": _min_size(facts.definition or {}),
         "sustained": sum(1 for d in decided if d["decision"] == "sustained"),
         "overruled": sum(1 for d in decided if d["decision"] == "overruled"),
+        "fingerprint": fingerprint_display(facts.fingerprint) if facts.fingerprint else None,
     }
 
 
