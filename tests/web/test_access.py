@@ -46,6 +46,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", E + "/roll"): "staff",
     ("DELETE", E + "/roll/{member_id:str}"): "admin",
     ("PUT", E + "/roll/{member_id:str}"): "admin",
+    ("POST", E + "/roll/late"): "admin",
     ("POST", E + "/voters/{member_id:str}/reissue"): "admin",
     ("POST", E + "/voters/{member_id:str}/revoke"): "admin",
     ("POST", E + "/reminders"): "admin",
@@ -83,6 +84,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", E + "/board/entries"): "public",
     ("GET", E + "/trackers"): "public",
     ("GET", E + "/trackers/{tracker:str}"): "public",
+    ("GET", E + "/aliases/{alias:str}"): "public",
     ("GET", E + "/head"): "public",
     ("GET", "/board/{election_id:str}"): "public",
     ("GET", "/audit"): "public",
@@ -95,6 +97,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Observer pages: result and how to verify (public), the audit chain (staff).
     ("GET", "/board/{election_id:str}/result"): "public",
     ("GET", "/board/{election_id:str}/verify"): "public",
+    ("GET", "/board/{election_id:str}/alias"): "public",
     # The count (issue #5): tally rounds, partial decryptions, challenges, certification.
     ("GET", E + "/tally"): "election",
     ("POST", E + "/tally"): "admin",
@@ -162,6 +165,7 @@ def fill(path: str, election_id: str) -> str:
         .replace("{token:str}", "no-such-token")
         .replace("{file_path:path}", "ballot.css")
         .replace("{challenge_id:str}", "cnope")
+        .replace("{alias:str}", "7K3QD-M9XAT")
     )
 
 
