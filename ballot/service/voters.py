@@ -114,6 +114,8 @@ async def add_late_member(
     result = await roll.import_roll(session, election.id, row)
     if not result.ok:
         return None, result.problems
+    if result.imported != 1:  # a row of empty fields reads as no row at all
+        return None, [roll.RowProblem(0, None, "give member_id, name, email and language")]
     voter = await find_voter(session, election, str(data["member_id"]))
     voter.alias = await fresh_alias(session, election.id)
     issued = await tokens.reissue_token(session, voter, ctx.now)

@@ -150,6 +150,8 @@ async def test_a_late_member_gets_a_new_public_alias_a_link_and_an_invitation(
         f"/api/elections/{cast_election.id}/roll/late", json={**member, "colour": "red"}
     )
     assert bad.status_code == 422 and "colour" in bad.text
+    empty = await admin.post(f"/api/elections/{cast_election.id}/roll/late", json={})
+    assert empty.status_code == 422 and "member_id" in empty.text
     assert len(of_kind(await board(app, cast_election.id), "roll.added")) == 1
 
 
