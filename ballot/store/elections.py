@@ -7,6 +7,7 @@ frozen into the *manifest*, whose hash the trustees' keys are bound to.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from fractions import Fraction
@@ -34,6 +35,8 @@ from ballot.store.models import Election, Option, Question, Translation, Voter
 #: Parsing lives in :mod:`ballot.store.definition`; its names stay importable from here.
 __all__ = [
     "APPROVAL_KINDS",
+    "COMMITTEE_KEY",
+    "CONTACT_FIELDS",
     "KINDS",
     "OBJECTION_DAYS",
     "REFERENCE_LANGUAGE",
@@ -43,6 +46,7 @@ __all__ = [
     "QuestionDef",
     "build_manifest",
     "create_election",
+    "current_definition",
     "describe_missing",
     "election_title",
     "key_labels",
@@ -57,6 +61,10 @@ __all__ = [
     "set_translations",
     "texts_by_language",
 ]
+
+
+#: Text key of the committee's name (a text in every language, like the title).
+COMMITTEE_KEY = "committee"
 
 
 def new_election_id() -> str:
@@ -99,10 +107,14 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
     election.trustees_n, election.trustees_k = d.trustees_n, d.trustees_k
     election.objection_days = d.objection_days
     election.subtotal_min_size = d.subtotal_min_size
+    election.time_zone = d.time_zone
+    election.committee_contact = json.dumps(d.committee.contact()) if d.committee else None
     await session.flush()
     texts: list[tuple[str, dict[str, str]]] = [("title", d.title)]
     if d.instructions:
         texts.append(("instructions", d.instructions))
+    if d.committee:
+        texts.append((COMMITTEE_KEY, d.committee.name))
     for position, qd in enumerate(d.questions, start=1):
         question = Question(
             election_id=election.id, position=position, min_selections=qd.min, max_selections=qd.max
@@ -189,7 +201,7 @@ async def questions_of(
 
 async def key_labels(session: AsyncSession, election_id: str) -> dict[str, str]:
     """Human names for text keys ('question 2 option 1'), for error messages."""
-    labels = {"title": "title", "instructions": "instructions"}
+    labels = {"title": "title", "instructions": "instructions", COMMITTEE_KEY: "committee name"}
     for q, options in await questions_of(session, election_id):
         labels[f"question:{q.id}"] = f"question {q.position}"
         for o in options:
@@ -277,6 +289,8 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         "trustees": {"n": election.trustees_n, "k": election.trustees_k},
         "questions": questions,
         "rule": outcome_rule(election, questions).to_json(),
+        "time_zone": election.time_zone,
+        **_committee_part(election, by_language(COMMITTEE_KEY)),
         # Only when asked: a definition without it keeps its old manifest hash.
         **(
             {"subtotals": {"by": "unit", "min_size": election.subtotal_min_size}}
@@ -291,6 +305,55 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
             else {}
         ),
     }
+
+
+def _committee_part(election: Election, names: dict[str, str]) -> dict[str, Any]:
+    """``{"committee": {...}}`` when the election names its committee, else nothing."""
+    if not names:
+        return {}
+    contact = json.loads(election.committee_contact or "{}")
+    return {"committee": {"name": names, **{k: contact.get(k, "") for k in CONTACT_FIELDS}}}
+
+
+#: The committee's contact fields, in the order forms and pages show them.
+CONTACT_FIELDS = ("email", "phone", "reply_to")
+
+
+def current_definition(election: Election, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The draft's definition as the committee would write it, every language included.
+
+    Read from :func:`build_manifest`'s document plus the settings the manifest does not
+    carry, so a change of one setting (the trustee numbers, the questions) rewrites the
+    definition with everything else as it was.
+    """
+    out: dict[str, Any] = {
+        "kind": manifest["kind"],
+        "title": manifest["title"],
+        "instructions": manifest["instructions"] or None,
+        "opens_at": manifest["opens_at"],
+        "closes_at": manifest["closes_at"],
+        "rule": manifest["outcome"]["rule"],
+        "supermajority": manifest["outcome"]["supermajority"],
+        "quorum": manifest["outcome"]["quorum"],
+        "allow_blank": manifest["allow_blank"],
+        "trustees": dict(manifest["trustees"]),
+        "objection_days": election.objection_days,
+        "time_zone": manifest.get("time_zone", election.time_zone),
+        "questions": [
+            {
+                "text": q["text"],
+                "min": q["min"],
+                "max": q["max"],
+                "options": [o["text"] for o in q["options"]],
+            }
+            for q in manifest["questions"]
+        ],
+    }
+    if "subtotals" in manifest:
+        out["subtotals"] = manifest["subtotals"]
+    if "committee" in manifest:
+        out["committee"] = manifest["committee"]
+    return out
 
 
 def outcome_rule(election: Election, questions: list[dict[str, Any]]) -> OutcomeRule:

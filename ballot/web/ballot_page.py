@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Response
 
+from ballot.election.identity import committee_of, time_zone_of
 from ballot.election.refusal import Refused
 from ballot.i18n import HTML_LANG, LANGUAGES, jinja_env_for, normalise, translations
 from ballot.store.casting import election_context
@@ -76,6 +77,22 @@ def data_block(value: Any) -> str:
     )
 
 
+def identity_context(definition: dict[str, Any] | None, language: str) -> dict[str, Any]:
+    """What every page of an election shows around its content: the election's time zone
+    (the ``moment`` filter reads it) and the committee's name and contact for the footer,
+    in the page's language ("the election committee" when the definition names none)."""
+    committee = committee_of(definition)
+    return {
+        "time_zone": time_zone_of(definition),
+        "committee": {
+            "name": committee.name_in(language)
+            or translations(language).gettext("the election committee"),
+            "email": committee.email,
+            "phone": committee.phone,
+        },
+    }
+
+
 def manifest_languages(definition: dict[str, Any] | None) -> list[str]:
     langs = (definition or {}).get("languages") or []
     return [code for code in LANGUAGES if code in langs] or ["en"]
@@ -121,6 +138,25 @@ def ui_strings(language: str) -> dict[str, str]:
         ),
         "audit_post_failed": _("The server did not record the audit:"),
         "refused": _("Your ballot was not accepted:"),
+        "audit_passed": _(
+            "The check passed: the encrypted ballot held exactly your choice. "
+            "You have not voted yet."
+        ),
+        "audit_failed": _(
+            "The check FAILED: this device did not encrypt your choice correctly. "
+            "Do not vote on this device; use another one and tell the election committee."
+        ),
+        "audit_mismatch": _(
+            "The check FAILED: the encrypted ballot holds a different choice from yours. "
+            "Do not vote on this device; use another one and tell the election committee."
+        ),
+        "receipt_heading": _("Receipt of your vote"),
+        "receipt_election": _("Election"),
+        "receipt_tracker": _("Your tracker"),
+        "receipt_time": _("Recorded at"),
+        "receipt_secret": _("Your vote is recorded and secret. Nobody can see how you voted."),
+        "receipt_find": _("Find your tracker on the public board:"),
+        "start_again": _("Start again"),
     }
 
 
@@ -210,7 +246,13 @@ def ballot_page(
     if found is None:
         language = normalise(requested_language or accept)
         return render(
-            language, "vote/ballot.html", 404, state="invalid", title="", languages=[], data=""
+            language,
+            "vote/ballot.html",
+            404,
+            state="invalid",
+            title="",
+            languages=list(LANGUAGES),
+            data="",
         )
     election: Election = found.election
     definition = json.loads(election.manifest) if election.manifest else None
@@ -218,6 +260,7 @@ def ballot_page(
     language = pick_language(requested_language, found, offered)
     state = STATE_OF_TOKEN.get(found.status, "invalid")
     context: dict[str, Any] = {
+        **identity_context(definition, language),
         "state": state,
         "title": text_in((definition or {}).get("title"), language),
         "instructions": text_in((definition or {}).get("instructions"), language),

@@ -21,7 +21,12 @@ from ballot.record.verify.ballots import (
 from ballot.record.verify.ceremony import Context, check_ceremony, check_definition
 from ballot.record.verify.heads import check_fingerprint, check_heads
 from ballot.record.verify.lifecycle import check_lifecycle
-from ballot.record.verify.report import Progress, VerificationFailed, VerificationReport
+from ballot.record.verify.report import (
+    Progress,
+    VerificationFailed,
+    VerificationReport,
+    definition_labels,
+)
 from ballot.record.verify.results import check_copies, check_round_result, find_tracker
 from ballot.record.verify.rounds import check_partials, check_tally
 from ballot.record.verify.scan import Lifecycle, check_links, scan_board
@@ -180,6 +185,7 @@ def verify_record(
             )
         passed.extend(["counts", "outcome"])
         report.result = expected
+        report.labels = definition_labels(ctx.definition)
         report.timings["tally and result"] = time.perf_counter() - t0
         check_copies(record, lines, life, decrypted[-1][1], published)
         passed.append("convenience copies")

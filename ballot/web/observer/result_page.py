@@ -15,14 +15,18 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.context import fingerprint_display
+from ballot.election.identity import time_zone_of
 from ballot.election.outcome import Counts, RuleError
 from ballot.election.result import MIN_UNIT_SIZE
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
 from ballot.i18n import translations
+from ballot.record.kinds import Kind
 from ballot.record.units import SubtotalsError, subtotal_min_size
-from ballot.web.ballot_page import render, text_in
+from ballot.store.board import entries_of_kind
+from ballot.web.ballot_page import identity_context, render, text_in
 from ballot.web.deps import Db
 from ballot.web.observer.board_facts import (
     BoardFacts,
@@ -32,6 +36,7 @@ from ballot.web.observer.board_facts import (
     rule_of,
 )
 from ballot.web.observer.words import outcome_words, page_title, rule_words, when
+from ballot.web.results_view import Shares, shares, trustee_progress
 
 
 @dataclass
@@ -48,6 +53,10 @@ class QuestionSheet:
     consistent: bool  # the published outcome follows from the published counts
     # subtotals per unit (pooled, PROTOCOL 10.5): label, votes in ballot order, void
     units: list[tuple[str, list[int], int]] = field(default_factory=list)
+    #: each option's share of the valid votes against the rule (results_view)
+    shares: Shares | None = None
+    #: per unit, each option's share of that unit's valid votes (same order as ``units``)
+    unit_shares: list[Shares] = field(default_factory=list)
 
 
 @dataclass
@@ -161,6 +170,11 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         def label(option: str, labels: dict[Any, str] = labels) -> str:
             return labels.get(option) or option
 
+        shown_units = [
+            u
+            for u in (sheet.units if sheet is not None else ())
+            if not u.suppressed and u.votes is not None
+        ]
         questions.append(
             QuestionSheet(
                 text=text_in(spec.get("text"), language) or str(q.get("id", "")),
@@ -174,9 +188,25 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
                 sheet=sheet,
                 consistent=consistent,
                 units=[
-                    (u.unit or _("Other units"), [u.votes[k] for k in order], u.void or 0)
-                    for u in (sheet.units if sheet is not None else ())
-                    if not u.suppressed and u.votes is not None
+                    (u.unit or _("Other units"), [(u.votes or {})[k] for k in order], u.void or 0)
+                    for u in shown_units
+                ],
+                shares=shares(
+                    rule,
+                    [(k, label(k), v) for k, v in counts.items()],
+                    void,
+                    eligible if isinstance(eligible, int) else None,
+                    language,
+                ),
+                unit_shares=[
+                    shares(
+                        None,
+                        [(k, label(k), (u.votes or {})[k]) for k in order],
+                        u.void or 0,
+                        None,
+                        language,
+                    )
+                    for u in shown_units
                 ],
             )
         )
@@ -184,7 +214,7 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         round=round_of(entry),
         seq=entry.seq,
         hash=entry.hash,
-        at=when(entry.at, language),
+        at=when(entry.at, language, time_zone_of(definition)),
         eligible=eligible if isinstance(eligible, int) else None,
         cast=_int(r.get("cast")),
         challenged=challenged,
@@ -231,7 +261,7 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
         "final": rounds[-1] if final is not None else None,
         "certified": (
             {
-                "at": when(certified.at, language),
+                "at": when(certified.at, language, time_zone_of(facts.definition)),
                 "seq": certified.seq,
                 "reason": str(certified.payload.get("reason", "")),
             }
@@ -254,6 +284,31 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
     }
 
 
+async def decryption_progress(
+    db: AsyncSession, election_id: str, definition: Mapping[str, Any] | None, language: str
+) -> str | None:
+    """ "1 of 2 trustees have decrypted", for a tally on the board still being decrypted."""
+    trustees = (definition or {}).get("trustees")
+    needed = trustees.get("k") if isinstance(trustees, Mapping) else None
+    if not isinstance(needed, int) or isinstance(needed, bool) or needed < 1:
+        return None
+    rounds: set[int] = set()
+    done: dict[int, set[object]] = {}
+    for row in await entries_of_kind(db, election_id, (Kind.TALLY, Kind.PARTIAL, Kind.RESULT)):
+        entry = Posted.from_row(row)
+        number = round_of(entry)
+        if entry.kind == Kind.TALLY:
+            rounds.add(number)
+        elif entry.kind == Kind.PARTIAL:
+            done.setdefault(number, set()).add(entry.payload.get("trustee"))
+        else:
+            rounds.discard(number)
+    if not rounds:
+        return None
+    pending = max(rounds)
+    return trustee_progress(len(done.get(pending, ())), needed, language)
+
+
 class ResultPageController(Controller):
     path = "/board/{election_id:str}"
 
@@ -267,11 +322,17 @@ class ResultPageController(Controller):
     ) -> Response[str]:
         """The tally sheet of every round, provisional until certified."""
         facts, offered, language = await page_facts(request, db, election_id, lang)
+        context = result_context(facts, language)
+        progress = None
+        if context["status"] in ("counting", "challenges"):
+            progress = await decryption_progress(db, election_id, facts.definition, language)
         return render(
             language,
             "observer/result.html",
+            progress=progress,
+            **identity_context(facts.definition, language),
             languages=offered,
             election_id=election_id,
             title=page_title(facts.definition, language, election_id),
-            **result_context(facts, language),
+            **context,
         )
