@@ -20,7 +20,7 @@ from ballot.service import mailing
 from ballot.service.acting import Acting, invalid, post
 from ballot.store import ceremony, tokens
 from ballot.store.activity import log_activity
-from ballot.store.aliases import assign_aliases, uses_aliases
+from ballot.store.aliases import assign_aliases, clear_aliases, uses_aliases
 from ballot.store.board import append_board, count_kinds
 from ballot.store.elections import build_manifest, describe_missing, missing_translations
 from ballot.store.models import Election
@@ -147,6 +147,8 @@ async def _open(session: AsyncSession, ctx: Acting, election: Election, reason: 
     if uses_aliases(election):
         roll["aliases"] = await assign_aliases(session, election.id)
         roll["eligible"] = eligible = len(roll["aliases"])
+    else:
+        await clear_aliases(session, election.id)
     election.eligible_count = eligible
     election.opened_at = ctx.now
     issued = await tokens.issue_tokens(session, election.id, ctx.now)

@@ -117,7 +117,8 @@ async def add_late_member(
     if result.imported != 1:  # a row of empty fields reads as no row at all
         return None, [roll.RowProblem(0, None, "give member_id, name, email and language")]
     voter = await find_voter(session, election, str(data["member_id"]))
-    voter.alias = await fresh_alias(session, election.id)
+    if voter.alias is None:  # the import drew one (the election is bound to the board key)
+        voter.alias = await fresh_alias(session, election.id)
     issued = await tokens.reissue_token(session, voter, ctx.now)
     election.eligible_count = (election.eligible_count or 0) + 1
     await post(session, ctx, election, Kind.ROLL_ADDED, {"alias": voter.alias})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.record.aliases import new_aliases
@@ -31,8 +31,10 @@ def uses_aliases(election: Election) -> bool:
 async def assign_aliases(session: AsyncSession, election_id: str) -> list[str]:
     """Draw an alias for every member on the roll who has none; the roll's aliases, sorted.
 
-    Done when voting opens, once eligibility is frozen: every member gets one, at random,
-    unique within the election.
+    Done when voting opens, once eligibility is frozen.  Members imported into an election
+    bound to the board key got theirs in the import's bulk insert (:mod:`.roll`), so this
+    usually only reads them; it draws for the rest (a roll imported before the key was
+    bound), every alias random and unique within the election.
     """
     rows = (
         await session.execute(select(Voter.id, Voter.alias).where(Voter.election_id == election_id))
@@ -40,8 +42,19 @@ async def assign_aliases(session: AsyncSession, election_id: str) -> list[str]:
     taken = {alias for _, alias in rows if alias is not None}
     missing = [voter_id for voter_id, alias in rows if alias is None]
     drawn = new_aliases(len(missing), taken)
-    await set_column(session, Voter, "alias", list(zip(missing, drawn, strict=True)))
+    if drawn:
+        await set_column(session, Voter, "alias", list(zip(missing, drawn, strict=True)))
     return sorted(taken.union(drawn))
+
+
+async def clear_aliases(session: AsyncSession, election_id: str) -> None:
+    """Forget aliases on a roll whose board does not commit them (a protocol-v1 election):
+    its ballots must name none."""
+    await session.execute(
+        update(Voter)
+        .where(Voter.election_id == election_id, Voter.alias.is_not(None))
+        .values(alias=None)
+    )
 
 
 async def fresh_alias(session: AsyncSession, election_id: str) -> str:

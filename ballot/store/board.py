@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.record.board import BoardEntry, append
-from ballot.record.canonical import canonical_json
+from ballot.record.canonical import canonical_json, sha256_hex
+from ballot.record.chain import record_at
 from ballot.record.kinds import ALIAS_KINDS, BALLOT_KINDS
 from ballot.record.signing import ServerKey, SignedHead, sign_head
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election
@@ -44,23 +45,53 @@ async def append_board(
     payload: dict[str, Any],
     at: datetime,
 ) -> BoardEntryRow:
-    """Append one entry to an election's board (in the caller's transaction)."""
+    """Append one entry to an election's board (in the caller's transaction).
+
+    The new entry links to the stored hash of the last one (the server's own rows: its
+    payload, which may be a roll of 260,000 aliases, is neither read nor hashed again),
+    and the entry is canonicalised once, for its hash and its stored payload alike.
+    """
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
-    last = await last_entry(session, election_id)
-    entry = append(to_entry(last) if last is not None else None, kind, payload, at)
+    last = (
+        await session.execute(
+            select(BoardEntryRow.seq, BoardEntryRow.hash)
+            .where(BoardEntryRow.election_id == election_id)
+            .order_by(BoardEntryRow.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is None:
+        entry = append(None, kind, payload, at)
+    else:
+        entry = BoardEntry(last.seq + 1, kind, record_at(at), dict(payload), last.hash)
+    body = canonical_json(entry.body())
     row = BoardEntryRow(
         election_id=election_id,
         seq=entry.seq,
         kind=entry.kind,
         at=entry.at,
-        payload=canonical_json(entry.payload).decode("utf-8"),
+        payload=_payload_text(entry, body),
         prev=entry.prev,
-        hash=entry.hash,
+        hash=sha256_hex(body),
         alias=alias_of(kind, payload),
     )
     session.add(row)
     await session.flush()
     return row
+
+
+def _payload_text(entry: BoardEntry, body: bytes) -> str:
+    """The payload's canonical text, cut from the canonical body it is part of.
+
+    The body's keys sort as at, kind, payload, prev, seq, and the others' values are plain
+    ASCII (a record time, a dotted kind, hex, a number), so the payload is what lies between
+    a known prefix and suffix; anything else is canonicalised on its own.
+    """
+    prefix = f'{{"at":"{entry.at}","kind":"{entry.kind}","payload":'.encode()
+    suffix = f',"prev":"{entry.prev}","seq":{entry.seq}}}'.encode()
+    if body.startswith(prefix) and body.endswith(suffix):
+        return body[len(prefix) : len(body) - len(suffix)].decode("utf-8")
+    return canonical_json(entry.payload).decode("utf-8")  # pragma: no cover - by construction
 
 
 def alias_of(kind: str, payload: dict[str, Any]) -> str | None:

@@ -214,8 +214,9 @@ class Voter(Base):
     challenged: Mapped[bool] = mapped_column(Boolean, default=False)
     voted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     voted_channel: Mapped[str | None] = mapped_column(String(10), default=None)
-    #: The member's public alias on the board (PROTOCOL 11.7), drawn when voting opens
-    #: (protocol v2); linkable to the member only through their invitation, and here.
+    #: The member's public alias on the board (PROTOCOL 11.7), drawn when the member is put
+    #: on the roll of a protocol-v2 election (at the latest when voting opens); linkable to
+    #: the member only through their invitation, and here.
     alias: Mapped[str | None] = mapped_column(String(16), default=None)
 
 

@@ -15,11 +15,21 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.roll import parse_roll, validate_against_existing
+from ballot.record.aliases import new_aliases
 from ballot.store.bulk import insert_rows
-from ballot.store.models import Voter
+from ballot.store.models import Election, Voter
 
 #: The columns an import writes, in the order of the rows given to the bulk insert.
-IMPORTED = ("election_id", "member_id", "name", "email", "language", "unit", "challenged")
+IMPORTED = (
+    "election_id",
+    "member_id",
+    "name",
+    "email",
+    "language",
+    "unit",
+    "challenged",
+    "alias",
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
     problems = [RowProblem(e.line, e.column, e.message) for e in clashes]
     if problems:
         return RollImport(0, problems)
+    aliases = await _aliases_for(session, election_id, len(report.rows))
     imported = await insert_rows(
         session,
         Voter,
@@ -66,11 +77,25 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
                 row.language,
                 row.unit or "",
                 bool(row.challenged),
+                alias,
             )
-            for row in report.rows
+            for row, alias in zip(report.rows, aliases, strict=True)
         ),
     )
     return RollImport(imported, [])
+
+
+async def _aliases_for(session: AsyncSession, election_id: str, count: int) -> list[str | None]:
+    """Each new member's alias (PROTOCOL 11.7), drawn as they are put on the roll of an
+    election whose board commits its roll (one bound to the board key): written in the
+    import's own bulk insert, so opening a large vote need not update every row."""
+    bound = await session.scalar(select(Election.board_key).where(Election.id == election_id))
+    if bound is None:
+        return [None] * count
+    taken = await session.scalars(
+        select(Voter.alias).where(Voter.election_id == election_id, Voter.alias.is_not(None))
+    )
+    return list(new_aliases(count, {a for a in taken if a is not None}))
 
 
 EDITABLE_FIELDS = ("name", "email", "language", "unit", "challenged")
