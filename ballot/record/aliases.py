@@ -1,4 +1,4 @@
-"""Voter aliases: the public names of the roll's members on a protocol-v2 board (PROTOCOL 11.7).
+"""Voter aliases: the public names of the roll's members on a protocol-v2 board (PROTOCOL 11.8).
 
 When voting opens the board commits the frozen roll as a sorted list of random aliases, one
 per eligible member; every ballot, and every reissue or revocation of a member's link, names

@@ -47,7 +47,7 @@ ALIAS_PLACEHOLDER = "UUUUU-UUUUU"
 
 
 def alias_lookup_link(settings: Settings, election_id: str) -> str:
-    """The public page where a member looks up their alias (PROTOCOL 11.7)."""
+    """The public page where a member looks up their alias (PROTOCOL 11.8)."""
     return f"{settings.base_url}/board/{election_id}/alias"
 
 

@@ -4,7 +4,7 @@ revoking and reminding, and a member added late.
 Eligibility is frozen when voting opens; links are only ever mailed, never stored
 (tokens are kept as hashes), so a reminder carries a fresh link that replaces the old.
 On a protocol-v2 board a reissue, a revocation and a late member are public entries naming
-the member's alias (PROTOCOL 11.7).  Reminders are not: they replace every non-voter's
+the member's alias (PROTOCOL 11.8).  Reminders are not: they replace every non-voter's
 live link alike, which the activity log records once, and revive no revoked link.
 """
 

@@ -17,10 +17,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.refusal import Refused
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json, sha256_hex
 from ballot.record.chain import record_at
-from ballot.record.kinds import ALIAS_KINDS, BALLOT_KINDS
+from ballot.record.kinds import (
+    ALIAS_KINDS,
+    BALLOT_KINDS,
+    NOTE_PREFIX,
+    Kind,
+    is_final_result,
+    is_note,
+    may_follow_final,
+)
 from ballot.record.signing import ServerKey, SignedHead, sign_head
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election
 
@@ -50,8 +59,13 @@ async def append_board(
     The new entry links to the stored hash of the last one (the server's own rows: its
     payload, which may be a roll of 260,000 aliases, is neither read nor hashed again),
     and the entry is canonicalised once, for its hash and its stored payload alike.
+
+    Refused (:class:`Refused`, ``board_closed``) for anything but the certification and
+    notes once the final result is on the board, and for anything but notes after the
+    certification: a witness that cosigned the final head must be able to count on it.
     """
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
+    await _refuse_after_final(session, election_id, kind)
     last = (
         await session.execute(
             select(BoardEntryRow.seq, BoardEntryRow.hash)
@@ -80,6 +94,46 @@ async def append_board(
     return row
 
 
+async def _refuse_after_final(session: AsyncSession, election_id: str, kind: str) -> None:
+    """Refuse ``kind`` if the last entry that is not a note is the final result or the
+    certification, and ``kind`` may not follow it."""
+    if is_note(kind):
+        return
+    # The last entry's seq and kind only: its payload (a committed roll can be megabytes)
+    # is read when it is a result.
+    last = (
+        await session.execute(
+            select(BoardEntryRow.seq, BoardEntryRow.kind)
+            .where(
+                BoardEntryRow.election_id == election_id,
+                ~BoardEntryRow.kind.startswith(NOTE_PREFIX, autoescape=True),
+            )
+            .order_by(BoardEntryRow.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is None:
+        return
+    certified = last.kind == Kind.CERTIFIED
+    final = certified or (
+        last.kind == Kind.RESULT
+        and is_final_result(json.loads(await _payload(session, election_id, last.seq)))
+    )
+    if not final or may_follow_final(kind, certified):
+        return
+    if certified:
+        raise Refused(
+            f"the result is certified (board entry {last.seq}): only notes may follow it, "
+            f"not '{kind}'",
+            code="board_closed",
+        )
+    raise Refused(
+        f"the final result is on the board (board entry {last.seq}): only its certification "
+        f"and notes may follow it, not '{kind}'",
+        code="board_closed",
+    )
+
+
 def _payload_text(entry: BoardEntry, body: bytes) -> str:
     """The payload's canonical text, cut from the canonical body it is part of.
 
@@ -100,6 +154,15 @@ def alias_of(kind: str, payload: dict[str, Any]) -> str | None:
         return None
     alias = payload.get("alias")
     return alias if isinstance(alias, str) else None
+
+
+async def _payload(session: AsyncSession, election_id: str, seq: int) -> str:
+    text = await session.scalar(
+        select(BoardEntryRow.payload).where(
+            BoardEntryRow.election_id == election_id, BoardEntryRow.seq == seq
+        )
+    )
+    return text or "{}"
 
 
 def to_head(row: BoardHeadRow) -> SignedHead:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError, RuleKind
+from ballot.election.result import result_version
 from ballot.i18n import LANGUAGES
 from ballot.store.definition import (
     APPROVAL_KINDS,
@@ -31,6 +32,7 @@ from ballot.store.definition import (
     parse_fraction,
 )
 from ballot.store.models import Election, Option, Question, Translation, Voter
+from ballot.store.witness_tables import ElectionWitness
 
 #: Parsing lives in :mod:`ballot.store.definition`; its names stay importable from here.
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "roll_languages",
     "set_translations",
     "texts_by_language",
+    "witnesses_of",
 ]
 
 
@@ -91,11 +94,19 @@ async def create_election(
 async def replace_definition(
     session: AsyncSession, election: Election, definition: Definition
 ) -> None:
-    """Rewrite a draft election's definition (callers check the state)."""
+    """Rewrite a draft election's definition (callers check the state).
+
+    Its witnesses are replaced only if the new definition names its own list: the
+    committee's form edits the rest and leaves them to their own page and API.
+    """
     qids = select(Question.id).where(Question.election_id == election.id)
     await session.execute(delete(Option).where(Option.question_id.in_(qids)))
     await session.execute(delete(Question).where(Question.election_id == election.id))
     await session.execute(delete(Translation).where(Translation.election_id == election.id))
+    if definition.witnesses is not None:  # a definition that names none keeps the list
+        await session.execute(
+            delete(ElectionWitness).where(ElectionWitness.election_id == election.id)
+        )
     await _write_definition(session, election, definition)
 
 
@@ -130,7 +141,26 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
     for key, by_language in texts:
         for language, text in by_language.items():
             session.add(Translation(election_id=election.id, language=language, key=key, text=text))
+    for position, witness in enumerate(d.witnesses or (), start=1):
+        session.add(
+            ElectionWitness(
+                election_id=election.id,
+                position=position,
+                name=witness.name,
+                public_key=witness.public_key,
+            )
+        )
     await session.flush()
+
+
+async def witnesses_of(session: AsyncSession, election_id: str) -> list[ElectionWitness]:
+    """The witnesses a (draft) election names, in the committee's order."""
+    rows = await session.scalars(
+        select(ElectionWitness)
+        .where(ElectionWitness.election_id == election_id)
+        .order_by(ElectionWitness.position)
+    )
+    return list(rows)
 
 
 async def set_translations(
@@ -271,7 +301,7 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
                 ],
             }
         )
-    return {
+    definition: dict[str, Any] = {
         "election_id": election.id,
         "kind": election.kind,
         "title": by_language("title"),
@@ -288,7 +318,11 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         "closes_at": election.closes_at.isoformat() if election.closes_at else None,
         "trustees": {"n": election.trustees_n, "k": election.trustees_k},
         "questions": questions,
-        "rule": outcome_rule(election, questions).to_json(),
+        # Who may cosign the board's heads: bound by the manifest hash like the rest.
+        "witnesses": [
+            {"name": w.name, "public_key": w.public_key}
+            for w in await witnesses_of(session, election.id)
+        ],
         "time_zone": election.time_zone,
         **_committee_part(election, by_language(COMMITTEE_KEY)),
         # Only when asked: a definition without it keeps its old manifest hash.
@@ -305,6 +339,11 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
             else {}
         ),
     }
+    # Last, so the rule can see the version the rest of the definition makes (a board key).
+    definition["rule"] = outcome_rule(
+        election, questions, seats=result_version(definition) >= 2
+    ).to_json()
+    return definition
 
 
 def _committee_part(election: Election, names: dict[str, str]) -> dict[str, Any]:
@@ -353,10 +392,14 @@ def current_definition(election: Election, manifest: dict[str, Any]) -> dict[str
         out["subtotals"] = manifest["subtotals"]
     if "committee" in manifest:
         out["committee"] = manifest["committee"]
+    if manifest.get("witnesses"):
+        out["witnesses"] = [dict(w) for w in manifest["witnesses"]]
     return out
 
 
-def outcome_rule(election: Election, questions: list[dict[str, Any]]) -> OutcomeRule:
+def outcome_rule(
+    election: Election, questions: list[dict[str, Any]], *, seats: bool = False
+) -> OutcomeRule:
     """The rule the count is decided by, recorded in the manifest so the verifier reads it.
 
     Recognition, ratification and strike votes approve the first option of their
@@ -365,14 +408,19 @@ def outcome_rule(election: Election, questions: list[dict[str, Any]]) -> Outcome
     supermajority), else send the top two to a runoff.  A custom election with one
     question is a yes/no vote like the first group; with several questions there is no
     single option to approve, so each question is decided like an officer election.
+    ``seats`` (protocol v2): a question where a member may mark several options fills
+    that many seats, so the election is decided by plurality (PROTOCOL 15.4); a share
+    of "valid votes" means nothing when one ballot is several votes.
     Raises RuleError when the stored fractions do not make a rule.
     """
+    quorum = parse_fraction(election.quorum) if election.quorum else None
+    if seats and any(q["max"] > 1 for q in questions):
+        return OutcomeRule(RuleKind.PLURALITY, quorum_fraction=quorum)
     threshold = (
         parse_fraction(election.supermajority)
         if election.rule == "supermajority" and election.supermajority
         else Fraction(1, 2)
     )
-    quorum = parse_fraction(election.quorum) if election.quorum else None
     approval = election.kind in APPROVAL_KINDS or (
         election.kind == "custom" and len(questions) == 1
     )

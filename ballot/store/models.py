@@ -30,6 +30,9 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 from ballot.store import outbox as _outbox  # noqa: F401
 from ballot.store import signoffs as _signoffs  # noqa: F401
 from ballot.store import throttle as _throttle  # noqa: F401
+
+# Witnessed heads: the witnesses a definition names, the cosignatures they send.
+from ballot.store import witness_tables as _witness_tables  # noqa: F401
 from ballot.store.base import Base
 from ballot.store.types import UTCDateTime
 
@@ -214,7 +217,7 @@ class Voter(Base):
     challenged: Mapped[bool] = mapped_column(Boolean, default=False)
     voted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     voted_channel: Mapped[str | None] = mapped_column(String(10), default=None)
-    #: The member's public alias on the board (PROTOCOL 11.7), drawn when the member is put
+    #: The member's public alias on the board (PROTOCOL 11.8), drawn when the member is put
     #: on the roll of a protocol-v2 election (at the latest when voting opens); linkable to
     #: the member only through their invitation, and here.
     alias: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -86,7 +86,7 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
 
 
 async def _aliases_for(session: AsyncSession, election_id: str, count: int) -> list[str | None]:
-    """Each new member's alias (PROTOCOL 11.7), drawn as they are put on the roll of an
+    """Each new member's alias (PROTOCOL 11.8), drawn as they are put on the roll of an
     election whose board commits its roll (one bound to the board key): written in the
     import's own bulk insert, so opening a large vote need not update every row."""
     bound = await session.scalar(select(Election.board_key).where(Election.id == election_id))

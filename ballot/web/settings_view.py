@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.languages import LANGUAGES
-from ballot.election.local_time import utc_to_local
+from ballot.i18n import format_moment
 from ballot.store.definition import parse_fraction
 from ballot.store.elections import APPROVAL_KINDS, COMMITTEE_KEY, questions_of, texts_by_language
 from ballot.store.models import Election
@@ -34,11 +34,12 @@ def _share(text: str | None) -> dict[str, str] | None:
     return {"fraction": shown, "percent": f"{percent}%"}
 
 
-def local_time(moment: datetime | None, zone: str) -> str:
-    """A stored UTC moment as the committee reads it: '2026-05-01 09:00 PDT'."""
+def local_time(moment: datetime | None, zone: str, language: str = "en") -> str:
+    """A stored UTC moment as the committee reads it, in the election's zone with its name
+    ('Fri, May 1, 2026, 9:00 AM PDT'): the one format of :func:`ballot.i18n.format_moment`."""
     if moment is None:
         return ""
-    return utc_to_local(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
+    return format_moment(moment, language, zone)
 
 
 async def settings_of(session: AsyncSession, election: Election) -> dict[str, Any]:

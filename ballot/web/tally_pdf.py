@@ -170,6 +170,8 @@ def tally_sheet_pdf(sheet: SheetText) -> bytes:
         rows.append((_("Quorum"), quorum or _("No quorum is required.")))
         _table(pdf, rows, width)
         line(_("Outcome: %(words)s") % {"words": q.outcome}, 11, "B", 6)
+        for reason in q.reasons:  # why, in the sheet's language (PROTOCOL 15.6)
+            line(reason, 10)
         if q.shares is not None and q.shares.needed:
             line(q.shares.needed, 10)
         if q.shares is not None and q.shares.quorum:

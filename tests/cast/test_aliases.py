@@ -1,4 +1,4 @@
-"""The committed roll as the service writes it (PROTOCOL 11.7): aliases drawn at opening,
+"""The committed roll as the service writes it (PROTOCOL 11.8): aliases drawn at opening,
 named by every ballot, reissue / revocation / late-member entries, invitations, the look-up."""
 
 from __future__ import annotations

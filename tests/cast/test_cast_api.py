@@ -66,7 +66,7 @@ async def test_cast_returns_a_signed_receipt_and_publishes_the_ballot(
     assert entry.kind == "ballot.cast"
     payload = json.loads(entry.payload)
     assert voter is not None and voter.alias is not None
-    # Never the voter: only the alias the roll committed for them (PROTOCOL 11.7).
+    # Never the voter: only the alias the roll committed for them (PROTOCOL 11.8).
     assert payload == {"alias": voter.alias, "ballot": ballot, "tracker": receipt["tracker"]}
     assert entry.alias == receipt["alias"] == voter.alias
     assert "K003" not in entry.payload and "ben@example.org" not in entry.payload

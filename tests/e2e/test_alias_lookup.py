@@ -1,4 +1,4 @@
-"""A ballot cast in a member's name is visible to that member (PROTOCOL 11.7), end to end.
+"""A ballot cast in a member's name is visible to that member (PROTOCOL 11.8), end to end.
 
 A real server (SQLite and PostgreSQL) opens an election and mails the invitations; a
 member who did not vote takes the alias from their own invitation and looks it up on the

@@ -23,8 +23,6 @@ from ballot.config import Settings
 from ballot.i18n import format_moment, gettext, ngettext
 from ballot.mail.sink import MailSink
 from ballot.mail.worker import run_worker
-from ballot.service import lifecycle
-from ballot.store import elections as election_store
 from tests.support.asgi import Web, create_draft, make_ready
 
 from .conftest import NO, YES, CountedElection, cast, open_counted_election
@@ -43,22 +41,11 @@ COMMITTEE = {
 KO_YES, KO_NO = "찬성", "반대"
 
 
-@pytest.fixture
-def identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Manifests carry the time zone and the committee (as the definition form will set)."""
-    original = election_store.build_manifest
-
-    async def with_identity(session: Any, election: Any) -> dict[str, Any]:
-        manifest = await original(session, election)
-        return {**manifest, "time_zone": ZONE, "committee": COMMITTEE}
-
-    monkeypatch.setattr(lifecycle, "build_manifest", with_identity)
-    monkeypatch.setattr(election_store, "build_manifest", with_identity)
-
-
 def ratification() -> dict[str, Any]:
     return {
         "kind": "ratification",
+        "time_zone": ZONE,
+        "committee": COMMITTEE,
         "title": {"en": "Contract ratification", "es": "Ratificación", "ko": "단체협약 비준"},
         "instructions": {"en": "Choose one.", "es": "Elija una.", "ko": "하나를 고르세요."},
         "rule": "supermajority",
@@ -93,7 +80,7 @@ def compact(text: str) -> str:
 
 @pytest.fixture
 async def counted(
-    app: Litestar, admin: Web, captured_tokens: dict[int, str], identity: None
+    app: Litestar, admin: Web, captured_tokens: dict[int, str]
 ) -> Iterator[CountedElection]:
     election = await open_counted_election(
         app, admin, captured_tokens, objection_days=0, **ratification()
@@ -126,6 +113,7 @@ async def test_the_count_in_words_with_trustee_progress_and_a_signed_sheet(
     text = words(html)
     assert "q1-o1" not in text  # labels, never ids
     assert "Outcome: Approved" in text
+    assert "Yes has 3 of 4 valid votes, at least 2/3 (3 needed)." in text  # the reason
     assert "75.0% Yes; needed at least 2/3 = 66.7%" in text
     assert "Yes 75.0% (3 votes)" in text and "No 25.0% (1 vote)" in text
     assert "0 blank or void ballots: not valid votes, so shown apart." in text
@@ -156,6 +144,7 @@ async def test_the_count_in_words_with_trustee_progress_and_a_signed_sheet(
     whole = compact(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages))
     for line in ("For the election committee", "Observer for the union", "Signature"):
         assert compact(line) in whole
+    assert compact("Yes has 3 of 4 valid votes, at least 2/3 (3 needed).") in whole  # why
 
     # In Korean: the committee's language on paper, Korean glyphs embedded.
     r = await admin.get(f"{page}/tally-sheet.pdf?lang=ko")
@@ -217,7 +206,7 @@ async def test_times_in_the_elections_zone_on_ballot_and_board(
 
 
 async def test_a_korean_invitation_names_the_committee_and_replies_to_it(
-    app: Litestar, settings: Settings, admin: Web, identity: None
+    app: Litestar, settings: Settings, admin: Web
 ) -> None:
     roll = (
         "member_id,name,email,language,unit,challenged\n"

@@ -158,6 +158,6 @@ def find(entries: list[Entry], kind: str, **payload: Any) -> int:
 
 def unused_alias(gen: GeneratedRecord, entries: list[Entry]) -> str:
     """A committed alias with no ballot on ``entries``: what a server stuffing a ballot, or
-    replaying one, would name to get past the roll's checks (PROTOCOL 11.7)."""
+    replaying one, would name to get past the roll's checks (PROTOCOL 11.8)."""
     voted = {e["payload"].get("alias") for e in entries}
     return next(a for a in gen.aliases if a not in voted)

@@ -1,4 +1,4 @@
-"""Protocol v2's board key and committed roll (PROTOCOL 5.1, 11.7), attacked.
+"""Protocol v2's board key and committed roll (PROTOCOL 5.1, 11.8), attacked.
 
 Each record is built by honest code, then changed as an attacker would: an outsider, who
 holds no key, re-chains and re-signs with a fresh key; a dishonest server re-signs with its
@@ -217,7 +217,7 @@ def test_fingerprint_refuses_a_record_of_another_election(
     report = verify_record(recognition.path, jobs=1, fingerprint=noted)
     assert not report.ok and report.failed_step == "election fingerprint"
     assert report.failure is not None and "this record is of another election" in report.failure
-    assert main(recognition.path, None, 1, noted) == 1
+    assert main(recognition.path, None, 1, fingerprint=noted) == 1
     assert "FAIL (election fingerprint): this record is of another election" in (
         capsys.readouterr().out
     )
@@ -450,4 +450,4 @@ def test_link_entries_in_a_v1_record_fail(tmp_path: Path) -> None:
         return entries[:i] + event + entries[i:]
 
     step, message = failure(resign(gen, tmp_path / "r.zip", revoke))
-    assert step == "board lifecycle" and "a protocol-v2 entry in a v1 record" in message
+    assert step == "board lifecycle" and "a protocol-v2 entry on a v1 board" in message

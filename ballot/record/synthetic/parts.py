@@ -170,5 +170,5 @@ def rebuild_record(
         result=docs["result.json"],
         board_head=last.hash,
         version=record.version,
-        cosignatures=docs.get("cosignatures.json", []),
+        cosignatures=docs.get("cosignatures.json") or (),
     )

@@ -14,7 +14,7 @@ in this order, and reports the FIRST failure in words that name it:
 6. the board's lifecycle (what may follow what: withdrawals, rounds, certification;
    counts in the closing entry); in a v2 record the committed roll too: every ballot's
    alias committed, one counted ballot per alias, none on a revoked link, ``eligible``
-   the number of aliases (:mod:`.roll`, PROTOCOL 11.7);
+   the number of aliases (:mod:`.roll`, PROTOCOL 11.8);
 7. every cast and challenged ballot: structure, proofs, election fingerprint,
    tracker = SHA-256 of its JSON; every audited ballot's opening (in parallel over
    all cores);

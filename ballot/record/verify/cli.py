@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ballot.election.reason_words import published_english
 from ballot.record.verify.run import verify_record
 
 
 def main(
-    record: Path, tracker: str | None, jobs: int | None, fingerprint: str | None = None
+    record: Path,
+    tracker: str | None,
+    jobs: int | None,
+    witness: Path | None = None,
+    fingerprint: str | None = None,
 ) -> int:
-    """``ballot verify RECORD [--tracker T] [--jobs N] [--fingerprint HEX]``: progress bar,
-    then PASS or FAIL."""
+    """``ballot verify RECORD [--tracker T] [--witness LOG] [--fingerprint HEX] [--jobs N]``:
+    progress, PASS or FAIL."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -33,7 +38,12 @@ def main(
             bar.update(tasks[step], completed=done, total=total or None)
 
         report = verify_record(
-            Path(record), jobs=jobs, progress=tick, tracker=tracker, fingerprint=fingerprint
+            Path(record),
+            jobs=jobs,
+            progress=tick,
+            tracker=tracker,
+            witness=witness,
+            fingerprint=fingerprint,
         )
     for step in report.passed:
         console.print(f"  [green]ok[/green]   {step}")
@@ -60,12 +70,16 @@ def main(
                 f"  {named(q['id'])}: {counted(q)}; void {q['blank']} -> {q['outcome']['result']}",
                 markup=False,
             )
+            for line in published_english(q["outcome"]["reasons"], lambda k: labels.get(k) or k):
+                console.print(f"      {line}", markup=False)
         for u in r.get("units", []):
             name = u["unit"] or "other units"
             for q in u["questions"]:
                 console.print(
                     f"    {name} ({u['ballots']} ballots) {q['id']}: {counted(q)}", markup=False
                 )
+    if report.witnessed is not None:  # a witness's name is the committee's text: no markup
+        console.print(report.witnessed, style="green", markup=False)
     if report.tracker is not None:
         style = "green" if report.tracker.counted else "red"
         console.print(f"[{style}]{report.tracker.message}[/{style}]")

@@ -7,7 +7,7 @@ One method per kind that needs more than the general rules of :mod:`ballot.recor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, cast
+from typing import Final, Protocol, cast
 
 from ballot.record.chain import is_hash
 from ballot.record.kinds import ALIAS_KINDS, KNOWN, NEEDS, ONCE, PROVEN_KINDS, Kind, is_note
@@ -30,14 +30,22 @@ from ballot.record.verify.scan import (
 DECISIONS: Final = ("sustained", "overruled")
 
 
+class _Lines(Protocol):
+    """Board lines by seq: the whole board, or (for a witness) its lifecycle entries."""
+
+    def __getitem__(self, seq: int, /) -> Line: ...
+
+
 class _Scan:
     """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
 
-    def __init__(self, lines: Sequence[Line], version: int = 1) -> None:
+    def __init__(self, lines: _Lines, version: int | None = None) -> None:
         self.lines = lines
+        #: The record's protocol version; None: each definition says (a v2 definition binds
+        #: the board key), as for a board a witness follows while it grows.
         self.version = version
-        #: The aliases of a v2 board's committed roll (PROTOCOL 11.7); None for v1.
-        self.roll = CommittedRoll() if version >= 2 else None
+        #: The aliases of a v2 board's committed roll (PROTOCOL 11.8); None for v1.
+        self.roll = CommittedRoll() if version is not None and version >= 2 else None
         self.first: dict[str, int] = {}  # kind -> seq of its first entry
         self.defined: list[int] = []
         self.live: int | None = None  # the definition in force; None once withdrawn
@@ -63,7 +71,9 @@ class _Scan:
         if kind not in KNOWN:
             raise fail(f"{where}: unknown entry kind")
         if kind in ALIAS_KINDS and self.roll is None:
-            raise fail(f"{where}: a protocol-v2 entry in a v{self.version} record")
+            raise fail(
+                f"{where}: a protocol-v2 entry on a v1 board (its definition binds no board key)"
+            )
         if seq == 0 and kind != Kind.DEFINED:
             raise fail(f"board entry 0 must be '{Kind.DEFINED}', not '{kind}'")
         if kind in ONCE and kind in self.first:
@@ -130,6 +140,10 @@ class _Scan:
             raise fail(f"{where}: its manifest_hash is not the hash of its definition")
         self.defined.append(line.seq)
         self.live = line.seq
+        if self.version is None:  # a growing board: its definition says (PROTOCOL 5.1)
+            definition = p["definition"]
+            bound = isinstance(definition, dict) and "board_key" in definition
+            self.roll = CommittedRoll() if bound else None
 
     def _election_withdrawn(self, line: Line, where: str) -> None:
         fail = failure("board lifecycle")
@@ -369,18 +383,52 @@ class _Scan:
         )
 
 
-def check_lifecycle(lines: Sequence[Line], version: int = 1) -> Lifecycle:
-    """Check what may follow what (PROTOCOL 11.2), and sort entries by role; a v2 board's
-    roll and aliases too (PROTOCOL 11.7)."""
-    scan = _Scan(lines, version)
-    previous_at = ""
-    for line in lines:
-        if line.at < previous_at:
+class LifecycleSoFar:
+    """The lifecycle checks of a board that is still growing, one entry at a time.
+
+    What ``ballot observe`` runs as entries arrive, and what :func:`check_lifecycle`
+    runs over a whole record, so both apply the same rules.  Only lifecycle entries are
+    kept (ballot entries are counted, their lines dropped): a witness follows a board of
+    any size.
+    """
+
+    def __init__(self, version: int | None = None) -> None:
+        self._kept: dict[int, Line] = {}
+        self._scan = _Scan(self._kept, version)
+        self._previous_at = ""
+
+    def add(self, line: Line) -> None:
+        """Check one more entry (the next in board order); raises VerificationFailed."""
+        if line.at < self._previous_at:
             raise VerificationFailed(
                 "board lifecycle",
                 f"board entry {line.seq} ({line.kind}): its time {line.at} is before the "
                 "previous entry's",
             )
-        previous_at = line.at
-        scan.entry(line)
+        self._previous_at = line.at
+        if line.kind not in PROVEN_KINDS:
+            self._kept[line.seq] = line
+        self._scan.entry(line)
+
+    @property
+    def certified(self) -> bool:
+        """Whether the board holds the certification (nothing but notes may follow)."""
+        return Kind.CERTIFIED in self._scan.first
+
+    def line(self, seq: int) -> Line | None:
+        """A lifecycle entry already added (None for a ballot entry or an unseen seq)."""
+        return self._kept.get(seq)
+
+    def finish(self) -> Lifecycle:
+        """The rules that need the whole board (at its end: after the final result)."""
+        return self._scan.finish()
+
+
+def check_lifecycle(lines: Sequence[Line], version: int | None = None) -> Lifecycle:
+    """Check what may follow what (PROTOCOL 11.2), and sort entries by role; a v2 board's
+    roll and aliases too (PROTOCOL 11.8).  ``version``: the record's (None: each
+    definition's)."""
+    scan = LifecycleSoFar(version)
+    for line in lines:
+        scan.add(line)
     return scan.finish()

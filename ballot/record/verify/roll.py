@@ -1,4 +1,4 @@
-"""The committed roll of a protocol-v2 board: its aliases, and what each alias did (PROTOCOL 11.7).
+"""The committed roll of a protocol-v2 board: its aliases, and what each alias did (PROTOCOL 11.8).
 
 ``roll.frozen`` commits the roll as a sorted list of aliases, one per eligible member, and
 ``roll.added`` commits a member added later; ``eligible`` is the number committed, so it is

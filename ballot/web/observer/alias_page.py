@@ -2,7 +2,7 @@
 
 A member types the alias from their invitation and sees what the public board holds under
 it: no ballot, or a ballot with its tracker, and any reissue or revocation of their link
-(PROTOCOL 11.7).  A member who did not vote can so see a ballot cast in their name, which
+(PROTOCOL 11.8).  A member who did not vote can so see a ballot cast in their name, which
 before was "detected only organisationally" (THREAT_MODEL).  Everything shown comes from
 board entries, which anyone can read; the page learns nothing about who asks.
 """

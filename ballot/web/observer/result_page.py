@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballot.election.context import fingerprint_display
 from ballot.election.identity import time_zone_of
 from ballot.election.outcome import Counts, RuleError
-from ballot.election.result import MIN_UNIT_SIZE
+from ballot.election.reasons import Reason
+from ballot.election.result import MIN_UNIT_SIZE, RESULT_FORMATS
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
 from ballot.i18n import translations
 from ballot.record.kinds import Kind
@@ -36,6 +37,7 @@ from ballot.web.observer.board_facts import (
     rule_of,
 )
 from ballot.web.observer.words import outcome_words, page_title, rule_words, when
+from ballot.web.reason_text import published_reason_lines
 from ballot.web.results_view import Shares, shares, trustee_progress
 
 
@@ -57,6 +59,7 @@ class QuestionSheet:
     shares: Shares | None = None
     #: per unit, each option's share of that unit's valid votes (same order as ``units``)
     unit_shares: list[Shares] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why, in the page's language
 
 
 @dataclass
@@ -112,6 +115,21 @@ def _unit_parts(
     return parts or None
 
 
+def _marks(spec: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The question's (min, max) marks, if the definition states them usably."""
+    low, high = spec.get("min"), spec.get("max")
+    if isinstance(low, int) and isinstance(high, int) and 0 <= low <= high and high >= 1:
+        return (low, high)
+    return None
+
+
+def _recomputed(sheet: TallySheet | None, consistent: bool) -> list[Reason] | None:
+    """The rule's reasons for what the board states (and the challenges'), as codes."""
+    if sheet is None or not consistent:
+        return None
+    return [*sheet.outcome.reasons, *([sheet.determinative_reason] if sheet.undecided else [])]
+
+
 def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) -> RoundView:
     """One ``tally.result`` as a tally sheet per question, in ``language``."""
     _ = translations(language).gettext
@@ -122,6 +140,8 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
     eligible = facts.eligible if facts.eligible is not None else r.get("eligible")
     sustained, overruled = _int(r.get("sustained")), _int(r.get("overruled"))
     challenged = _int(r.get("challenged"))
+    # A v2 result measures turnout in ballots counted (PROTOCOL 15.3).
+    ballots = _int(r.get("counted")) if r.get("format") == RESULT_FORMATS[2] else None
     questions = []
     for q in r.get("questions") or []:
         if not isinstance(q, dict):
@@ -152,7 +172,7 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
             try:
                 sheet = build_tally_sheet(
                     rule,
-                    Counts(counts, void, eligible),
+                    Counts(counts, void, eligible, ballots, _marks(spec)),
                     challenged,
                     sustained=sustained,
                     overruled=overruled,
@@ -208,6 +228,9 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
                     )
                     for u in shown_units
                 ],
+                reasons=published_reason_lines(
+                    recorded.get("reasons"), language, label, _recomputed(sheet, consistent)
+                ),
             )
         )
     return RoundView(

@@ -28,6 +28,13 @@ def rule_words(rule: OutcomeRule | None, _: Callable[[str], str]) -> list[str]:
         out = [_("Rule: more than %(share)s of the valid votes must be in favour.") % {"share": t}]
     elif rule.kind is RuleKind.SUPERMAJORITY:
         out = [_("Rule: at least %(share)s of the valid votes must be in favour.") % {"share": t}]
+    elif rule.kind is RuleKind.PLURALITY:
+        out = [
+            _(
+                "Rule: the choices with the most votes fill the seats (as many as a member may "
+                "mark); the committee breaks a tie for the last seat."
+            )
+        ]
     else:
         out = [
             _(
@@ -80,7 +87,16 @@ def outcome_words(result: str, label: Callable[[str], str], _: Callable[[str], s
     if result == "no_valid_votes":
         return _("No decision: there are no valid votes.")
     if result.startswith("elected:"):
-        return _("Elected: %(name)s.") % {"name": label(result.removeprefix("elected:"))}
+        return _("Elected: %(name)s.") % {"name": names(result.removeprefix("elected:"))}
+    if result.startswith("elected_tie:"):
+        sure, _sep, tied = result.removeprefix("elected_tie:").partition(";")
+        text = _(
+            "No decision yet: %(names)s are tied for the last seat; the committee breaks the "
+            "tie by its rules."
+        ) % {"names": names(tied)}
+        if sure:
+            text += " " + _("Elected: %(name)s.") % {"name": names(sure)}
+        return text
     if result.startswith("runoff:"):
         return _("No majority: a runoff between %(names)s follows.") % {
             "names": names(result.removeprefix("runoff:"))
