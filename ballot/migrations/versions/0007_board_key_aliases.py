@@ -1,7 +1,7 @@
 """protocol v2: the board key bound to each election, voter aliases, board entries by alias
 
 Revision ID: 0007
-Revises: 0012 (the head when this branch last merged main; the lead relinks the chain)
+Revises: 0008 (the head when this branch last merged main; the lead relinks the chain)
 Create Date: 2026-12-10
 
 ``elections.board_key``: the board-signing public key put in the definition when the
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0012"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
