@@ -338,11 +338,19 @@ def verify(
             "the record must end on a head it cosigned and agree with all it cosigned",
         ),
     ] = None,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option(
+            "--fingerprint",
+            help="the election fingerprint you noted when voting opened: a record of any "
+            "other election fails",
+        ),
+    ] = None,
 ) -> None:
     """Verify an election record offline: chain, signatures, every proof, tally and outcome."""
     from ballot.record.verify import main as verify_main
 
-    raise typer.Exit(verify_main(record, tracker, jobs, witness))
+    raise typer.Exit(verify_main(record, tracker, jobs, witness, fingerprint))
 
 
 @app.command()

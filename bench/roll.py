@@ -143,7 +143,10 @@ async def prepare(settings: Settings, members: int) -> tuple[Phases, dict[str, i
     text = roll_csv(members)
     try:
         async with factory() as db:
-            election = await create_election(db, parse_definition(definition(now)), now)
+            # As the service creates it: bound to the board key (its roll gets aliases).
+            election = await create_election(
+                db, parse_definition(definition(now)), now, board_key=ctx.board_key.public_hex
+            )
             await db.commit()
             election_id = election.id
         async with factory() as db:

@@ -18,6 +18,14 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint, manifest_hash
 
 
+def fingerprint_display(fingerprint_hex: str) -> str:
+    """A fingerprint grouped for reading aloud and comparing by eye: ``3f9a 0c12 ...``.
+
+    Sixteen groups of four hex digits; ``ballot verify --fingerprint`` takes it as shown.
+    """
+    return " ".join(fingerprint_hex[i : i + 4] for i in range(0, len(fingerprint_hex), 4))
+
+
 class ContextError(ValueError):
     """The definition or the ceremony transcript cannot give a usable election context."""
 
@@ -91,6 +99,10 @@ class ElectionContext:
     @property
     def fingerprint_hex(self) -> str:
         return self.fingerprint.hex()
+
+    @property
+    def fingerprint_grouped(self) -> str:
+        return fingerprint_display(self.fingerprint_hex)
 
     @property
     def public_key_hex(self) -> str:

@@ -114,8 +114,16 @@ def render_invitation(
     help_contact: str | None = None,
     committee: Committee | None = None,
     time_zone: str = DEFAULT_TIME_ZONE,
+    alias: str | None = None,
+    alias_lookup: str | None = None,
+    fingerprint: str | None = None,
 ) -> RenderedMessage:
-    """The invitation to vote: what, when, the personal one-time link, privacy, help."""
+    """The invitation to vote: what, when, the personal one-time link, privacy, help.
+
+    ``alias`` (protocol v2): the member's alias on the public board, with ``alias_lookup``,
+    the page where they can see whether a ballot was cast in their name.  ``fingerprint``:
+    the election's, grouped for reading, to compare with the public pages.
+    """
     language = normalise(language)
     title = _one_line(election_title, "election_title")
     subject = gettext(language, "Your ballot: %(title)s") % {"title": title}
@@ -130,6 +138,9 @@ def render_invitation(
         organisation=signature(language, committee, organisation),
         help_contact=help_contact,
         **_contact(committee),
+        alias=_one_line(alias, "alias") if alias is not None else None,
+        alias_lookup=_check_link(alias_lookup) if alias_lookup is not None else None,
+        fingerprint=_one_line(fingerprint, "fingerprint") if fingerprint is not None else None,
     )
 
 

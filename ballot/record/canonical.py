@@ -10,6 +10,7 @@ the one place where independent JCS implementations are known to disagree.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
@@ -52,8 +53,22 @@ def _check(value: object, path: str) -> None:
 
 
 def canonical_json(obj: object) -> bytes:
-    """RFC 8785 bytes of ``obj``; raises :class:`CanonicalError` for anything not protocol JSON."""
+    """RFC 8785 bytes of ``obj``; raises :class:`CanonicalError` for anything not protocol JSON.
+
+    Once :func:`_check` has passed (no floats, integers in the safe range, string keys),
+    RFC 8785 differs from the C encoder's sorted, space-free output only where a string
+    needs escaping: key order by UTF-16 code units equals Python's for ASCII, and integers,
+    booleans and null print alike.  Any escape in that output (a quote, a backslash, a
+    control or non-ASCII character) sends the value to the full canonicaliser.  A roll of
+    260,000 aliases is canonicalised in a fraction of the pure-Python time.
+    """
     _check(obj, "$")
+    try:
+        fast = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):  # a Mapping that is not a dict, say
+        fast = "\\"
+    if "\\" not in fast:
+        return fast.encode("ascii")
     try:
         return rfc8785.dumps(cast(Any, obj))  # shape checked by _check
     except rfc8785.CanonicalizationError as exc:  # e.g. lone surrogates in a string

@@ -19,8 +19,15 @@ class Kind(StrEnum):
     #: a later ``election.defined`` starts the definition over.
     WITHDRAWN = "election.withdrawn"
     CEREMONY = "ceremony.completed"
+    #: The roll frozen when voting opens; in protocol v2 it commits the voters' aliases.
     ROLL = "roll.frozen"
     OPENED = "election.opened"
+    #: A member added to the roll after it was frozen, by a new alias (protocol v2).
+    ROLL_ADDED = "roll.added"
+    #: A member's voting link replaced by a new one, named by alias (protocol v2).
+    REISSUED = "link.reissued"
+    #: A member's voting link withdrawn (e.g. they voted on paper), named by alias (v2).
+    REVOKED = "link.revoked"
     CAST = "ballot.cast"
     CHALLENGED = "ballot.challenged"
     #: A Benaloh-audited (spoiled) ballot with its opening: checked, never counted.
@@ -50,6 +57,9 @@ NEEDS: Final[dict[Kind, tuple[Kind, ...]]] = {
     Kind.CEREMONY: (Kind.DEFINED,),
     Kind.ROLL: (Kind.DEFINED,),
     Kind.OPENED: (Kind.CEREMONY, Kind.ROLL),
+    Kind.ROLL_ADDED: (Kind.OPENED,),
+    Kind.REISSUED: (Kind.OPENED,),
+    Kind.REVOKED: (Kind.OPENED,),
     Kind.CAST: (Kind.OPENED,),
     Kind.CHALLENGED: (Kind.OPENED,),
     Kind.AUDITED: (Kind.OPENED,),
@@ -68,6 +78,9 @@ KNOWN: Final = frozenset(Kind)
 BALLOT_KINDS: Final = (Kind.CAST, Kind.CHALLENGED)
 #: Entries whose ballot proofs are checked: ballots, and audited ballots with their openings.
 PROVEN_KINDS: Final = (Kind.CAST, Kind.CHALLENGED, Kind.AUDITED)
+#: Entries about one member's voting link, each naming its alias (protocol v2, PROTOCOL 11.8);
+#: like ballots, they happen only while voting is open.
+ALIAS_KINDS: Final = (Kind.ROLL_ADDED, Kind.REISSUED, Kind.REVOKED)
 #: Entries that together make a round's count.
 COUNT_KINDS: Final = (Kind.TALLY, Kind.PARTIAL, Kind.RESULT)
 

@@ -18,8 +18,10 @@ from ballot.store.signoffs import SignOff, record_sign_off, sign_off_rows, texts
 
 
 async def create_election(session: AsyncSession, ctx: Acting, definition: Definition) -> Election:
-    """A new draft election from a parsed definition."""
-    election = await elections.create_election(session, definition, ctx.now)
+    """A new draft election from a parsed definition, bound to the server's board key."""
+    election = await elections.create_election(
+        session, definition, ctx.now, board_key=ctx.board_key.public_hex
+    )
     await log_activity(session, ctx.actor, "election_created", ctx.now, election.id)
     return election
 
@@ -36,6 +38,7 @@ async def redefine(
     the new definition does not carry start over (the committee's editor carries them)."""
     require_state(election, "draft", doing=doing)
     await elections.replace_definition(session, election, definition)
+    election.board_key = ctx.board_key.public_hex  # the key that will sign this board
     await log_activity(session, ctx.actor, "election_updated", ctx.now, election.id)
 
 

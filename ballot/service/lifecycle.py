@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,7 @@ from ballot.service import mailing
 from ballot.service.acting import Acting, invalid, post
 from ballot.store import ceremony, tokens
 from ballot.store.activity import log_activity
+from ballot.store.aliases import assign_aliases, clear_aliases, uses_aliases
 from ballot.store.board import append_board, count_kinds
 from ballot.store.elections import build_manifest, describe_missing, missing_translations
 from ballot.store.models import Election
@@ -85,6 +87,10 @@ async def _start_ceremony(
 ) -> None:
     """Freeze the definition into the manifest the trustees' keys will be bound to."""
     await _check_translations(session, election)
+    # The key that signs the board is part of what the trustees' keys are bound to: the one
+    # this server signs with now (set at creation too; a draft from before protocol v2, or a
+    # server whose key was replaced since, gets it here).
+    election.board_key = ctx.board_key.public_hex
     try:
         manifest = await build_manifest(session, election)
         digest = ceremony.manifest_hash(manifest)
@@ -131,17 +137,24 @@ async def _ready(session: AsyncSession, ctx: Acting, election: Election, reason:
 
 
 async def _open(session: AsyncSession, ctx: Acting, election: Election, reason: str) -> None:
-    """Freeze eligibility, issue every voter's token, queue every invitation."""
+    """Freeze eligibility (committing the roll's aliases, protocol v2), issue every voter's
+    token, queue every invitation."""
     await _check_translations(session, election)
     eligible = await roll_size(session, election.id)
     if eligible == 0:
         raise Refused("the roll is empty: import the voter roll before opening", code="roll_empty")
+    roll: dict[str, Any] = {"eligible": eligible}
+    if uses_aliases(election):
+        roll["aliases"] = await assign_aliases(session, election.id)
+        roll["eligible"] = eligible = len(roll["aliases"])
+    else:
+        await clear_aliases(session, election.id)
     election.eligible_count = eligible
     election.opened_at = ctx.now
     issued = await tokens.issue_tokens(session, election.id, ctx.now)
     if ctx.on_issued is not None:
         ctx.on_issued(issued)
-    await append_board(session, election.id, Kind.ROLL, {"eligible": eligible}, ctx.now)
+    await append_board(session, election.id, Kind.ROLL, roll, ctx.now)
     await post(session, ctx, election, Kind.OPENED, {})
     queued = await mailing.queue_mail(session, ctx.settings, election, issued, kind="invitation")
     await log_activity(

@@ -1,8 +1,9 @@
 """Queue the election's emails through the mail layer's outbox.
 
-Invitations go out at opening, in each voter's own language; reminders carry a fresh
-token (tokens are stored only as hashes, so an old link cannot be mailed again: the
-reminder replaces it, and the old link stops working).
+Invitations go out at opening, in each voter's own language, with the member's alias and
+the election's fingerprint (protocol v2); reminders carry a fresh token (tokens are stored
+only as hashes, so an old link cannot be mailed again: the reminder replaces it, and the
+old link stops working).
 """
 
 from __future__ import annotations
@@ -40,6 +41,25 @@ def voter_link(settings: Settings, token: str) -> str:
 
 #: Stands in for the token while a language's message is rendered once (URL-safe, 43 chars).
 PLACEHOLDER = "BALLOTxLINKxPLACEHOLDERxxxxxxxxxxxxxxxxxxxx"
+#: Stands in for the member's alias likewise (an alias's length and form, never drawn: the
+#: alphabet has no U).
+ALIAS_PLACEHOLDER = "UUUUU-UUUUU"
+
+
+def alias_lookup_link(settings: Settings, election_id: str) -> str:
+    """The public page where a member looks up their alias (PROTOCOL 11.8)."""
+    return f"{settings.base_url}/board/{election_id}/alias"
+
+
+def _fingerprint(election: Any) -> str | None:
+    """The election's fingerprint, grouped for reading (None before its key ceremony)."""
+    from ballot.election.refusal import Refused
+    from ballot.store.casting import election_context
+
+    try:
+        return election_context(election).fingerprint_grouped
+    except Refused:
+        return None
 
 
 async def queue_mail(
@@ -58,35 +78,48 @@ async def queue_mail(
     """
     from ballot.mail import messages, outbox
 
-    render = messages.render_invitation if kind == "invitation" else messages.render_reminder
     texts = await texts_by_language(session, election.id)
     english = texts.get("en", {})
-    templates: dict[str, Any] = {}
+    templates: dict[tuple[str, bool], Any] = {}
     committee, time_zone = identity_of(election)
+    extra: dict[str, Any] = {}
+    if kind == "invitation":
+        extra = {
+            "alias_lookup": alias_lookup_link(settings, election.id),
+            "fingerprint": _fingerprint(election),
+        }
 
-    def template(language: str) -> Any:
-        if language not in templates:
+    def template(language: str, aliased: bool) -> Any:
+        if (language, aliased) not in templates:
             title = texts.get(language, {}).get("title") or english.get("title", "")
-            templates[language] = render(
-                language,
-                election_title=title,
-                opens_at=election.opens_at or election.opened_at,
-                closes_at=election.closes_at or "",
-                link=voter_link(settings, PLACEHOLDER),
-                committee=committee,
-                time_zone=time_zone,
-            )
-        return templates[language]
+            common = {
+                "election_title": title,
+                "opens_at": election.opens_at or election.opened_at,
+                "closes_at": election.closes_at or "",
+                "link": voter_link(settings, PLACEHOLDER),
+                "committee": committee,
+                "time_zone": time_zone,
+            }
+            if kind != "invitation":
+                message = messages.render_reminder(language, **common)
+            else:
+                alias = ALIAS_PLACEHOLDER if aliased else None
+                message = messages.render_invitation(language, **common, **extra, alias=alias)
+            templates[language, aliased] = message
+        return templates[language, aliased]
 
     def items() -> Iterator[dict[str, Any]]:
         for item in issued:
-            base = _outbox_item(election.id, item, template(item.language), kind)
+            aliased = kind == "invitation" and item.alias is not None
+            base = _outbox_item(election.id, item, template(item.language, aliased), kind)
             base["reply_to"] = committee.reply_to or None
             if PLACEHOLDER in base["subject"] or PLACEHOLDER not in base["body_text"]:
                 raise RuntimeError("mail template does not show the voting link verbatim")
-            base["body_text"] = base["body_text"].replace(PLACEHOLDER, item.token)
-            if base["body_html"]:
-                base["body_html"] = base["body_html"].replace(PLACEHOLDER, item.token)
+            for field in ("body_text", "body_html"):
+                if base[field]:
+                    base[field] = base[field].replace(PLACEHOLDER, item.token)
+                    if aliased:
+                        base[field] = base[field].replace(ALIAS_PLACEHOLDER, str(item.alias))
             yield base
 
     return await outbox.enqueue_many(session, items())

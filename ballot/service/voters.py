@@ -1,8 +1,11 @@
 """The roll and the voters' links: importing and correcting the roll, reissuing,
-revoking and reminding.
+revoking and reminding, and a member added late.
 
 Eligibility is frozen when voting opens; links are only ever mailed, never stored
 (tokens are kept as hashes), so a reminder carries a fresh link that replaces the old.
+On a protocol-v2 board a reissue, a revocation and a late member are public entries naming
+the member's alias (PROTOCOL 11.8).  Reminders are not: they replace every non-voter's
+live link alike, which the activity log records once, and revive no revoked link.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.refusal import Grounds, Refused
+from ballot.record.kinds import Kind
 from ballot.service import mailing
-from ballot.service.acting import Acting, require_roll_editable, require_state
+from ballot.service.acting import Acting, post, require_roll_editable, require_state
 from ballot.store import roll, tokens
 from ballot.store.activity import log_activity
+from ballot.store.aliases import fresh_alias, uses_aliases
 from ballot.store.models import Election, Voter, VoterToken
 
 
@@ -85,6 +90,45 @@ async def remove_voter(
     )
 
 
+async def add_late_member(
+    session: AsyncSession, ctx: Acting, election: Election, data: Mapping[str, Any]
+) -> tuple[Voter | None, list[roll.RowProblem]]:
+    """Add a member to the roll after voting opened (their eligibility was settled late).
+
+    The same checks as an import; the member gets a new alias, committed on the board by a
+    public ``roll.added`` entry (so ``eligible`` grows by one where everyone sees it), a link
+    and an invitation.  Refused for an election whose roll is not committed by aliases
+    (protocol v1): its ``eligible`` was stated once and could not grow verifiably.  With
+    problems nothing is logged and the caller rolls back.
+    """
+    require_state(election, "open", doing="add a member to the roll after voting opened")
+    if not uses_aliases(election):
+        raise Refused(
+            "this election's roll was frozen without aliases (it was defined before protocol "
+            "v2): a member cannot be added after opening",
+            code="roll_frozen",
+        )
+    row = roll.one_row_csv(dict(data))
+    if isinstance(row, list):
+        return None, row
+    result = await roll.import_roll(session, election.id, row)
+    if not result.ok:
+        return None, result.problems
+    if result.imported != 1:  # a row of empty fields reads as no row at all
+        return None, [roll.RowProblem(0, None, "give member_id, name, email and language")]
+    voter = await find_voter(session, election, str(data["member_id"]))
+    if voter.alias is None:  # the import drew one (the election is bound to the board key)
+        voter.alias = await fresh_alias(session, election.id)
+    issued = await tokens.reissue_token(session, voter, ctx.now)
+    election.eligible_count = (election.eligible_count or 0) + 1
+    await post(session, ctx, election, Kind.ROLL_ADDED, {"alias": voter.alias})
+    await mailing.queue_mail(session, ctx.settings, election, [issued], kind="invitation")
+    await log_activity(
+        session, ctx.actor, "late_member_added", ctx.now, election.id, member=voter.member_id
+    )
+    return voter, []
+
+
 def _token_refused(exc: tokens.TokenError) -> Refused:
     return Refused(str(exc), code="link_unchanged")
 
@@ -96,6 +140,8 @@ async def reissue(session: AsyncSession, ctx: Acting, election: Election, voter:
         issued = await tokens.reissue_token(session, voter, ctx.now)
     except tokens.TokenError as exc:
         raise _token_refused(exc) from exc
+    if voter.alias is not None:  # public, so the member sees that their link changed
+        await post(session, ctx, election, Kind.REISSUED, {"alias": voter.alias})
     await mailing.queue_mail(session, ctx.settings, election, [issued], kind="invitation")
     await log_activity(
         session, ctx.actor, "token_reissued", ctx.now, election.id, member=voter.member_id
@@ -111,6 +157,9 @@ async def revoke(
         await tokens.revoke_token(session, voter, ctx.now, voted_on_paper=voted_on_paper)
     except tokens.TokenError as exc:
         raise _token_refused(exc) from exc
+    if voter.alias is not None:  # public: no ballot may name the alias unless reissued
+        payload = {"alias": voter.alias, "voted_on_paper": voted_on_paper}
+        await post(session, ctx, election, Kind.REVOKED, payload)
     await log_activity(
         session,
         ctx.actor,

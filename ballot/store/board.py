@@ -19,8 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.refusal import Refused
 from ballot.record.board import BoardEntry, append
-from ballot.record.canonical import canonical_json
-from ballot.record.kinds import NOTE_PREFIX, Kind, is_final_result, is_note, may_follow_final
+from ballot.record.canonical import canonical_json, sha256_hex
+from ballot.record.chain import record_at
+from ballot.record.kinds import (
+    ALIAS_KINDS,
+    BALLOT_KINDS,
+    NOTE_PREFIX,
+    Kind,
+    is_final_result,
+    is_note,
+    may_follow_final,
+)
 from ballot.record.signing import ServerKey, SignedHead, sign_head
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election
 
@@ -47,22 +56,38 @@ async def append_board(
 ) -> BoardEntryRow:
     """Append one entry to an election's board (in the caller's transaction).
 
+    The new entry links to the stored hash of the last one (the server's own rows: its
+    payload, which may be a roll of 260,000 aliases, is neither read nor hashed again),
+    and the entry is canonicalised once, for its hash and its stored payload alike.
+
     Refused (:class:`Refused`, ``board_closed``) for anything but the certification and
     notes once the final result is on the board, and for anything but notes after the
     certification: a witness that cosigned the final head must be able to count on it.
     """
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
     await _refuse_after_final(session, election_id, kind)
-    last = await last_entry(session, election_id)
-    entry = append(to_entry(last) if last is not None else None, kind, payload, at)
+    last = (
+        await session.execute(
+            select(BoardEntryRow.seq, BoardEntryRow.hash)
+            .where(BoardEntryRow.election_id == election_id)
+            .order_by(BoardEntryRow.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is None:
+        entry = append(None, kind, payload, at)
+    else:
+        entry = BoardEntry(last.seq + 1, kind, record_at(at), dict(payload), last.hash)
+    body = canonical_json(entry.body())
     row = BoardEntryRow(
         election_id=election_id,
         seq=entry.seq,
         kind=entry.kind,
         at=entry.at,
-        payload=canonical_json(entry.payload).decode("utf-8"),
+        payload=_payload_text(entry, body),
         prev=entry.prev,
-        hash=entry.hash,
+        hash=sha256_hex(body),
+        alias=alias_of(kind, payload),
     )
     session.add(row)
     await session.flush()
@@ -74,19 +99,26 @@ async def _refuse_after_final(session: AsyncSession, election_id: str, kind: str
     certification, and ``kind`` may not follow it."""
     if is_note(kind):
         return
-    last = await session.scalar(
-        select(BoardEntryRow)
-        .where(
-            BoardEntryRow.election_id == election_id,
-            ~BoardEntryRow.kind.startswith(NOTE_PREFIX, autoescape=True),
+    # The last entry's seq and kind only: its payload (a committed roll can be megabytes)
+    # is read when it is a result.
+    last = (
+        await session.execute(
+            select(BoardEntryRow.seq, BoardEntryRow.kind)
+            .where(
+                BoardEntryRow.election_id == election_id,
+                ~BoardEntryRow.kind.startswith(NOTE_PREFIX, autoescape=True),
+            )
+            .order_by(BoardEntryRow.seq.desc())
+            .limit(1)
         )
-        .order_by(BoardEntryRow.seq.desc())
-        .limit(1)
-    )
+    ).first()
     if last is None:
         return
     certified = last.kind == Kind.CERTIFIED
-    final = certified or (last.kind == Kind.RESULT and is_final_result(json.loads(last.payload)))
+    final = certified or (
+        last.kind == Kind.RESULT
+        and is_final_result(json.loads(await _payload(session, election_id, last.seq)))
+    )
     if not final or may_follow_final(kind, certified):
         return
     if certified:
@@ -100,6 +132,37 @@ async def _refuse_after_final(session: AsyncSession, election_id: str, kind: str
         f"and notes may follow it, not '{kind}'",
         code="board_closed",
     )
+
+
+def _payload_text(entry: BoardEntry, body: bytes) -> str:
+    """The payload's canonical text, cut from the canonical body it is part of.
+
+    The body's keys sort as at, kind, payload, prev, seq, and the others' values are plain
+    ASCII (a record time, a dotted kind, hex, a number), so the payload is what lies between
+    a known prefix and suffix; anything else is canonicalised on its own.
+    """
+    prefix = f'{{"at":"{entry.at}","kind":"{entry.kind}","payload":'.encode()
+    suffix = f',"prev":"{entry.prev}","seq":{entry.seq}}}'.encode()
+    if body.startswith(prefix) and body.endswith(suffix):
+        return body[len(prefix) : len(body) - len(suffix)].decode("utf-8")
+    return canonical_json(entry.payload).decode("utf-8")  # pragma: no cover - by construction
+
+
+def alias_of(kind: str, payload: dict[str, Any]) -> str | None:
+    """The alias a ballot or link entry names (kept in its own column for the look-up)."""
+    if kind not in ALIAS_KINDS and kind not in BALLOT_KINDS:
+        return None
+    alias = payload.get("alias")
+    return alias if isinstance(alias, str) else None
+
+
+async def _payload(session: AsyncSession, election_id: str, seq: int) -> str:
+    text = await session.scalar(
+        select(BoardEntryRow.payload).where(
+            BoardEntryRow.election_id == election_id, BoardEntryRow.seq == seq
+        )
+    )
+    return text or "{}"
 
 
 def to_head(row: BoardHeadRow) -> SignedHead:

@@ -154,3 +154,41 @@ class _Counted:
         for row in self.rows:
             self.count += 1
             yield row
+
+
+async def set_column(
+    session: AsyncSession, model: type[Base], column: str, values: Sequence[tuple[int, Any]]
+) -> int:
+    """Set ``column`` of many rows of ``model`` by id, from (id, value) pairs; returns how many.
+
+    One statement on PostgreSQL (an UPDATE joined to the arrays), chunked prepared
+    statements on SQLite: drawing aliases for a 260,000-member roll when voting opens
+    costs about as much as writing its tokens.
+    """
+    table = cast(Table, model.__table__)
+    await session.flush()
+    connection = await session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    name, target = quote(table.name), quote(column)
+    if dialect.name == "postgresql":
+        driver = await _asyncpg_connection(session)
+        kind = table.c[column].type.compile(dialect=dialect)
+        await driver.execute(
+            f"UPDATE {name} SET {target} = v.value "  # noqa: S608 (names from the model)
+            f"FROM unnest($1::integer[], $2::{kind}[]) AS v(id, value) WHERE {name}.id = v.id",
+            [i for i, _ in values],
+            [v for _, v in values],
+        )
+        return len(values)
+    statement = f"UPDATE {name} SET {target} = ? WHERE id = ?"  # noqa: S608
+    if dialect.paramstyle != "qmark":
+        statement = f"UPDATE {name} SET {target} = :value WHERE id = :id"  # noqa: S608
+        for start in range(0, len(values), CHUNK):
+            named = [{"id": i, "value": v} for i, v in values[start : start + CHUNK]]
+            await session.execute(text(statement), named)
+        return len(values)
+    for start in range(0, len(values), CHUNK):
+        pairs = [(v, i) for i, v in values[start : start + CHUNK]]
+        await connection.exec_driver_sql(statement, pairs)
+    return len(values)

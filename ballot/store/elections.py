@@ -75,9 +75,17 @@ def new_election_id() -> str:
 
 
 async def create_election(
-    session: AsyncSession, definition: Definition, now: datetime, election_id: str | None = None
+    session: AsyncSession,
+    definition: Definition,
+    now: datetime,
+    election_id: str | None = None,
+    *,
+    board_key: str | None = None,
 ) -> Election:
-    election = Election(id=election_id or new_election_id(), state="draft", created_at=now)
+    """A new draft; ``board_key`` (64 hex) goes into its definition (PROTOCOL 5.1)."""
+    election = Election(
+        id=election_id or new_election_id(), state="draft", created_at=now, board_key=board_key
+    )
     session.add(election)
     await _write_definition(session, election, definition)
     return election
@@ -321,6 +329,13 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         **(
             {"subtotals": {"by": "unit", "min_size": election.subtotal_min_size}}
             if election.subtotal_min_size is not None
+            else {}
+        ),
+        # The key that signs this election's board, bound like every other word of the
+        # definition (protocol v2); elections defined before it have none.
+        **(
+            {"board_key": {"algorithm": "ed25519", "public_key": election.board_key}}
+            if election.board_key is not None
             else {}
         ),
     }

@@ -133,6 +133,9 @@ class Election(Base):
     #: The committee's contact as JSON {"email", "phone", "reply_to"}; its name is a text
     #: (key ``committee``) in every language, like the title.  NULL: none was given.
     committee_contact: Mapped[str | None] = mapped_column(Text, default=None)
+    #: The board-signing public key (64 hex) bound in the definition (PROTOCOL 5.1); None
+    #: for elections defined before protocol v2, whose records stay v1.
+    board_key: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Question(Base):
@@ -209,6 +212,7 @@ class Voter(Base):
         UniqueConstraint("election_id", "email", name="uq_voters_election_email"),
         Index("ix_voters_election_unit", "election_id", "unit"),
         Index("ix_voters_election_name", "election_id", "name"),
+        Index("ix_voters_election_alias", "election_id", "alias", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -221,6 +225,10 @@ class Voter(Base):
     challenged: Mapped[bool] = mapped_column(Boolean, default=False)
     voted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     voted_channel: Mapped[str | None] = mapped_column(String(10), default=None)
+    #: The member's public alias on the board (PROTOCOL 11.8), drawn when the member is put
+    #: on the roll of a protocol-v2 election (at the latest when voting opens); linkable to
+    #: the member only through their invitation, and here.
+    alias: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class VoterToken(Base):
@@ -252,6 +260,8 @@ class BoardEntryRow(Base):
         UniqueConstraint("election_id", "seq", name="uq_board_entries_election_seq"),
         # The tally reads the board by kind (ballots, decisions, partials).
         Index("ix_board_entries_election_kind", "election_id", "kind"),
+        # The public alias look-up reads an alias's ballot and link entries.
+        Index("ix_board_entries_election_alias", "election_id", "alias"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -262,6 +272,8 @@ class BoardEntryRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: The alias a ballot or link entry names (a copy of its payload's, for the look-up).
+    alias: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class BoardHeadRow(Base):

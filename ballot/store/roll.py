@@ -15,11 +15,21 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.roll import parse_roll, validate_against_existing
+from ballot.record.aliases import new_aliases
 from ballot.store.bulk import insert_rows
-from ballot.store.models import Voter
+from ballot.store.models import Election, Voter
 
 #: The columns an import writes, in the order of the rows given to the bulk insert.
-IMPORTED = ("election_id", "member_id", "name", "email", "language", "unit", "challenged")
+IMPORTED = (
+    "election_id",
+    "member_id",
+    "name",
+    "email",
+    "language",
+    "unit",
+    "challenged",
+    "alias",
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
     problems = [RowProblem(e.line, e.column, e.message) for e in clashes]
     if problems:
         return RollImport(0, problems)
+    aliases = await _aliases_for(session, election_id, len(report.rows))
     imported = await insert_rows(
         session,
         Voter,
@@ -66,11 +77,25 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
                 row.language,
                 row.unit or "",
                 bool(row.challenged),
+                alias,
             )
-            for row in report.rows
+            for row, alias in zip(report.rows, aliases, strict=True)
         ),
     )
     return RollImport(imported, [])
+
+
+async def _aliases_for(session: AsyncSession, election_id: str, count: int) -> list[str | None]:
+    """Each new member's alias (PROTOCOL 11.8), drawn as they are put on the roll of an
+    election whose board commits its roll (one bound to the board key): written in the
+    import's own bulk insert, so opening a large vote need not update every row."""
+    bound = await session.scalar(select(Election.board_key).where(Election.id == election_id))
+    if bound is None:
+        return [None] * count
+    taken = await session.scalars(
+        select(Voter.alias).where(Voter.election_id == election_id, Voter.alias.is_not(None))
+    )
+    return list(new_aliases(count, {a for a in taken if a is not None}))
 
 
 EDITABLE_FIELDS = ("name", "email", "language", "unit", "challenged")
@@ -154,3 +179,21 @@ async def find_voter(session: AsyncSession, election_id: str, member_id: str) ->
 
 async def remove_voter(session: AsyncSession, voter: Voter) -> None:
     await session.execute(delete(Voter).where(Voter.id == voter.id))
+
+
+#: A member's row as the committee gives it, in a roll file's column order.
+ROW_FIELDS = ("member_id", "name", "email", "language", "unit", "challenged")
+
+
+def one_row_csv(data: dict[str, object]) -> str | list[RowProblem]:
+    """A roll file of one member (for :func:`import_roll`: the same checks as any import),
+    or the problems with the fields given."""
+    unknown = sorted(set(data) - set(ROW_FIELDS))
+    if unknown:
+        return [RowProblem(0, k, "is not a column of the roll") for k in unknown]
+    values = [data.get(name, "") for name in ROW_FIELDS]
+    if isinstance(values[-1], bool):
+        values[-1] = "yes" if values[-1] else ""
+    if any(not isinstance(v, str) for v in values):
+        return [RowProblem(0, None, "every field must be text (challenged: true or false)")]
+    return ",".join(ROW_FIELDS) + "\n" + ",".join(_csv_cell(v) for v in values) + "\n"

@@ -54,6 +54,7 @@ class IssuedToken:
     email: str
     name: str
     language: str
+    alias: str | None = None  # the member's alias (protocol v2), shown in the invitation
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,14 @@ async def issue_tokens(session: AsyncSession, election_id: str, now: datetime) -
     )
     rows = (
         await session.execute(
-            select(Voter.id, Voter.email, Voter.name, Voter.language).where(
+            select(Voter.id, Voter.email, Voter.name, Voter.language, Voter.alias).where(
                 Voter.election_id == election_id,
                 Voter.voted_at.is_(None),
                 Voter.id.not_in(with_token),
             )
         )
     ).all()
-    issued = [IssuedToken(r.id, new_token(), r.email, r.name, r.language) for r in rows]
+    issued = [IssuedToken(r.id, new_token(), r.email, r.name, r.language, r.alias) for r in rows]
     await insert_rows(
         session,
         VoterToken,
@@ -117,7 +118,7 @@ async def reissue_token(session: AsyncSession, voter: Voter, now: datetime) -> I
         )
     )
     await session.flush()
-    return IssuedToken(voter.id, token, voter.email, voter.name, voter.language)
+    return IssuedToken(voter.id, token, voter.email, voter.name, voter.language, voter.alias)
 
 
 async def revoke_token(

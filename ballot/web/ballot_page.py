@@ -270,6 +270,9 @@ def ballot_page(
         "questions": [],
         "data": "",
         "problem": None,
+        # The member's alias on the public board (protocol v2): on the receipt, with the
+        # page where they can look it up.
+        "alias": found.voter.alias,
     }
     if state == "open" and definition is not None:
         try:
@@ -278,7 +281,7 @@ def ballot_page(
             context["problem"] = exc.message
         else:
             context["questions"] = question_views(definition, language)
-            context["fingerprint"] = keys.fingerprint_hex
+            context["fingerprint"] = keys.fingerprint_grouped
             context["data"] = data_block(
                 {
                     "election_id": election.id,

@@ -22,6 +22,7 @@ from sqlalchemy import literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ballots import tracker_display
+from ballot.election.context import fingerprint_display
 from ballot.election.refusal import Refused
 from ballot.i18n import normalise, translations
 from ballot.record.kinds import Kind
@@ -291,6 +292,7 @@ class BoardPageController(Controller):
             head=head_json(head) if head is not None else None,
             witnesses=witnesses,
             search=search,
+            fingerprint=fingerprint_display(data["fingerprint"]) if data["fingerprint"] else None,
         )
 
 

@@ -53,6 +53,7 @@ def election_view(e: Election) -> dict[str, Any]:
         "trustees": {"n": e.trustees_n, "k": e.trustees_k},
         "manifest_hash": e.manifest_hash,
         "joint_public_key": e.joint_public_key,
+        "board_key": e.board_key,
         "eligible": e.eligible_count,
         "subtotals": (
             {"by": "unit", "min_size": e.subtotal_min_size}

@@ -14,6 +14,7 @@ from ballot.web.observer.activity_log import (
     compare_kept_head,
     stored_json,
 )
+from ballot.web.observer.alias_page import AliasController
 from ballot.web.observer.board_facts import (
     RESULT_KINDS,
     BoardFacts,
@@ -31,7 +32,12 @@ from ballot.web.observer.verify_page import (
 )
 from ballot.web.observer.words import outcome_words, rule_words, when
 
-OBSERVER_CONTROLLERS = [ResultPageController, VerifyPageController, AuditChainController]
+OBSERVER_CONTROLLERS = [
+    ResultPageController,
+    VerifyPageController,
+    AuditChainController,
+    AliasController,
+]
 
 __all__ = [
     "INSTALL_COMMAND",

@@ -20,6 +20,7 @@ from ballot.service import challenges, count, lifecycle, voters
 from ballot.service.acting import get_election, invalid, require_roll_editable
 from ballot.service.mailing import delivery
 from ballot.store.activity import activity_entries
+from ballot.store.casting import election_context
 from ballot.store.elections import missing_translations, texts_by_language
 from ballot.store.models import Election
 from ballot.store.observers import sees_names
@@ -54,6 +55,16 @@ def page_language(request: Request[Any, Any, Any]) -> str:
     """
     asked = request.query_params.get("ui")
     return asked if asked in LANGUAGES else "en"
+
+
+def _fingerprint(election: Election) -> str | None:
+    """The election's fingerprint grouped for reading, once its key ceremony is recorded."""
+    if not election.joint_public_key:
+        return None
+    try:
+        return election_context(election).fingerprint_grouped
+    except Refused:
+        return None
 
 
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
@@ -131,6 +142,7 @@ class CommitteePages(Controller):
                 if election.state in ("closed", "tallied", "certified")
                 else None
             ),
+            fingerprint=_fingerprint(election),
             **(await results_context(db, election)),
             **{"errors": {}, "submitted_for": "", "submitted": {}, **extra},
         )

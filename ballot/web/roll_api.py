@@ -87,6 +87,29 @@ class RollController(Controller):
         ]
         return Response(rows, headers={"X-Total-Count": str(found.total)})
 
+    @post("/late", opt={"access": "admin"}, status_code=201)
+    async def add_late(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        db: Db,
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[Any]:
+        """Add a member after voting opened: a new alias on the board, a link, an invitation."""
+        election = await get_election(db, election_id, lock=True)
+        voter, problems = await voters.add_late_member(db, acting(request), election, data)
+        if voter is None:  # nothing is committed: the session ends without a commit
+            raise Refused(
+                "the member was not added: fix the fields below",
+                code="voter_invalid",
+                grounds=Grounds.UNPROCESSABLE,
+                details={"problems": [asdict(p) for p in problems]},
+            )
+        await db.commit()
+        return Response(
+            {"added": voter.member_id, "eligible": election.eligible_count}, status_code=201
+        )
+
     @put("/{member_id:str}", opt={"access": "admin"})
     async def correct(
         self,

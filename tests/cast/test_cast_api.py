@@ -65,9 +65,12 @@ async def test_cast_returns_a_signed_receipt_and_publishes_the_ballot(
     entry = rows[receipt["seq"]]
     assert entry.kind == "ballot.cast"
     payload = json.loads(entry.payload)
-    assert payload == {"ballot": ballot, "tracker": receipt["tracker"]}  # never the voter
+    assert voter is not None and voter.alias is not None
+    # Never the voter: only the alias the roll committed for them (PROTOCOL 11.8).
+    assert payload == {"alias": voter.alias, "ballot": ballot, "tracker": receipt["tracker"]}
+    assert entry.alias == receipt["alias"] == voter.alias
     assert "K003" not in entry.payload and "ben@example.org" not in entry.payload
-    assert voter is not None and voter.voted_at is not None and voter.voted_channel == "online"
+    assert voter.voted_at is not None and voter.voted_channel == "online"
     assert await token_status(app, token) == "used"
     assert await count(app, CastBallot) == 1
     assert await count(app, BallotAlpha) == 1  # a yes/no ballot is one ciphertext
@@ -276,6 +279,7 @@ async def test_challenged_voter_goes_to_the_challenged_pool(
     entry = rows[receipt["seq"]]
     assert entry.kind == "ballot.challenged"
     assert json.loads(entry.payload) == {
+        "alias": voter.alias,
         "challenge": receipt["challenge"],
         "ballot": ballot,
         "tracker": receipt["tracker"],

@@ -46,16 +46,15 @@ def test_verify_command_fails_a_damaged_record(tmp_path: Path) -> None:
 def test_verify_command_words_the_reasons(tmp_path: Path) -> None:
     """A v2 result's reasons are codes: `ballot verify` words them in English; a v1
     result's English sentences are printed as they are."""
-    v2 = {
-        **recognition_definition(),
-        "board_key": {"algorithm": "ed25519", "public_key": "11" * 32},
-    }
-    gen = generate_record(tmp_path / "v2.zip", v2, [[[0]]] * 3 + [[[1]]])
+    # The generator binds its signing key as the board key: a v2 record.
+    gen = generate_record(tmp_path / "v2.zip", recognition_definition(), [[[0]]] * 3 + [[[1]]])
     result = CliRunner().invoke(app, ["verify", str(gen.path), "--jobs", "1"])
     assert result.exit_code == 0, result.output
     assert "-> approved" in result.output
     assert "Yes has 3 of 4 valid votes, more than 1/2 (3 needed)." in result.output
-    v1 = generate_record(tmp_path / "v1.zip", recognition_definition(), [[[0]]] * 3 + [[[1]]])
+    v1 = generate_record(
+        tmp_path / "v1.zip", recognition_definition(), [[[0]]] * 3 + [[[1]]], version=1
+    )
     result = CliRunner().invoke(app, ["verify", str(v1.path), "--jobs", "1"])
     assert "3 in favour is more than 1/2 of 4 valid votes" in result.output
 

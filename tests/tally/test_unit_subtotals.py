@@ -43,7 +43,8 @@ async def test_subtotals_pooled_counted_shown_and_verified(
         entries = await board(web, election)
         ballots = [e["payload"] for e in entries if e["kind"].startswith("ballot.")]
         assert [b["unit"] for b in ballots] == ["North"] * 2 + ["South"] * 3 + ["East"] * 2
-        assert all(set(b) <= {"ballot", "tracker", "challenge", "unit"} for b in ballots)
+        # The unit and the voter's alias (PROTOCOL 11.8), never the voter.
+        assert all(set(b) <= {"alias", "ballot", "tracker", "challenge", "unit"} for b in ballots)
         await close(admin, election)
         await take(admin, election)
         pending = (await election.trustees[0].web.get(f"/api/elections/{election.id}/tally")).json()

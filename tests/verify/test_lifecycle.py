@@ -16,7 +16,7 @@ from ballot.record.election_record import read_record
 from ballot.record.synthetic import GeneratedRecord
 from ballot.record.verify import main, verify_record
 
-from .conftest import Entry, board, find, index_of
+from .conftest import Entry, board, find, index_of, unused_alias
 from .conftest import resign as resign_as_is
 
 
@@ -212,7 +212,11 @@ def test_audited_ballot_that_was_then_cast(full: GeneratedRecord, tmp_path: Path
         i = index_of(entries, "ballot.audited", 1)
         spoiled = entries[i]["payload"]["audit"]["ballot"]
         new = copy.deepcopy(entries[i + 1])
-        new["payload"] = {"ballot": spoiled, "tracker": tracker(spoiled)}
+        new["payload"] = {
+            "ballot": spoiled,
+            "tracker": tracker(spoiled),
+            "alias": unused_alias(full, entries),
+        }
         entries.insert(i + 2, new)
         entries[index_of(entries, "election.closed")]["payload"]["cast"] += 1
         return entries

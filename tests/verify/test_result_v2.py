@@ -1,7 +1,7 @@
 """Protocol v2 results: reasons as codes, recomputed whole by the verifier (PROTOCOL 15).
 
 An election whose definition binds a board key gets v2 results; the key itself is
-checked elsewhere (board-roll), so a placeholder stands in for it here.
+checked elsewhere (board-roll): the records here are signed with the key they bind.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ballot.crypto.manifest import ElectionManifest
 from ballot.crypto.tally import OptionCounts
 from ballot.election.outcome import RuleError
 from ballot.election.result import expected_result, result_version
+from ballot.record.signing import ServerKey
 from ballot.record.synthetic import (
     Challenge,
     GeneratedRecord,
@@ -26,7 +27,8 @@ from ballot.record.verify import verify_record
 
 from .conftest import resign
 
-BOARD_KEY = {"algorithm": "ed25519", "public_key": "11" * 32}
+SIGNER = ServerKey.from_private_bytes(bytes(range(32, 64)))
+BOARD_KEY = {"algorithm": "ed25519", "public_key": SIGNER.public_hex}
 
 
 def v2(definition: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +46,12 @@ def record_v2(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
     path = tmp_path_factory.mktemp("v2") / "recognition.zip"
     votes = [[[0]]] * 5 + [[[1]]] * 4
     return generate_record(
-        path, v2(recognition_definition()), votes, challenges=[Challenge([[1]])], eligible=20
+        path,
+        v2(recognition_definition()),
+        votes,
+        challenges=[Challenge([[1]])],
+        eligible=20,
+        server_key=SIGNER,
     )
 
 
@@ -135,7 +142,7 @@ def delegates() -> dict[str, Any]:
 
 def test_a_plurality_fills_its_seats(tmp_path: Path) -> None:
     votes = [[[0, 1, 2]]] * 3 + [[[0, 3]]] * 2 + [[[1]]] + [[[]]]
-    gen = generate_record(tmp_path / "d.zip", delegates(), votes, eligible=10)
+    gen = generate_record(tmp_path / "d.zip", delegates(), votes, eligible=10, server_key=SIGNER)
     report = verify_record(gen.path, jobs=1)
     assert report.ok, report.failure
     assert report.result is not None

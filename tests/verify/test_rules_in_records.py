@@ -115,7 +115,7 @@ def test_ratification_that_misses_its_quorum(tmp_path: Path) -> None:
     outcome = _verified(gen.path)["questions"][0]["outcome"]
     assert outcome["result"] == "no_quorum" and outcome["quorum_met"] is False
     assert not outcome["decided"]
-    assert "below the quorum" in outcome["reasons"][0]
+    assert outcome["reasons"][0]["code"] == "quorum_fraction_missed"  # a v2 record's codes
 
     def met(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entries[-1]["payload"]["result"]["questions"][0]["outcome"]["quorum_met"] = True

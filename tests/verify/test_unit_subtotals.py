@@ -223,7 +223,7 @@ def test_ballot_without_its_unit(by_unit: GeneratedRecord, tmp_path: Path) -> No
 
     step, message = failure(resign(by_unit, tmp_path / "r.zip", edit))
     assert step == "board lifecycle"
-    assert "payload must have ['ballot', 'tracker', 'unit']" in message
+    assert "payload must have ['alias', 'ballot', 'tracker', 'unit']" in message
 
 
 def test_unit_partial_swapped_between_units(by_unit: GeneratedRecord, tmp_path: Path) -> None:

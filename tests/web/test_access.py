@@ -46,6 +46,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", E + "/roll"): "names",
     ("DELETE", E + "/roll/{member_id:str}"): "admin",
     ("PUT", E + "/roll/{member_id:str}"): "admin",
+    ("POST", E + "/roll/late"): "admin",
     ("POST", E + "/voters/{member_id:str}/reissue"): "admin",
     ("POST", E + "/voters/{member_id:str}/revoke"): "admin",
     ("POST", E + "/reminders"): "admin",
@@ -89,6 +90,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", E + "/board/entries"): "public",
     ("GET", E + "/trackers"): "public",
     ("GET", E + "/trackers/{tracker:str}"): "public",
+    ("GET", E + "/aliases/{alias:str}"): "public",
     ("GET", E + "/head"): "public",
     # Witnessed heads: the committee names witnesses; a witness's signature is its credential.
     ("GET", E + "/witnesses"): "election",
@@ -108,6 +110,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Observer pages: result and how to verify (public), the audit chain (staff).
     ("GET", "/board/{election_id:str}/result"): "public",
     ("GET", "/board/{election_id:str}/verify"): "public",
+    ("GET", "/board/{election_id:str}/alias"): "public",
     # The count (issue #5): tally rounds, partial decryptions, challenges, certification.
     ("GET", E + "/tally"): "election",
     ("POST", E + "/tally"): "admin",
@@ -204,6 +207,7 @@ def fill(path: str, election_id: str) -> str:
         .replace("{challenge_id:str}", "cnope")
         .replace("{draft_id:int}", "1")
         .replace("{account_id:int}", "1")
+        .replace("{alias:str}", "7K3QD-M9XAT")
         .replace("{public_key:str}", "ab" * 32)
     )
 

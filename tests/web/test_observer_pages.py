@@ -625,6 +625,7 @@ async def test_a_real_two_round_election_on_the_pages(
         challenges=later,
         certify="no objections filed",
         jobs=1,
+        server_key=app.state.secrets.board_key,  # bound in the definition: the key that signs
     )
     assert source.result["questions"][0]["outcome"]["result"] == "rejected"  # 3 yes, 4 no
     lines = read_record(source.path).board_lines()

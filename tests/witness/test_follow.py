@@ -214,10 +214,13 @@ def test_a_rewritten_board_stops_the_witness(certified: GeneratedRecord, tmp_pat
     assert state.cosigned_count == 1
 
 
-def test_heads_signed_with_another_key_are_refused(
-    certified: GeneratedRecord, tmp_path: Path
-) -> None:
-    server = FakeServer(certified)
+def test_heads_signed_with_another_key_are_refused(tmp_path: Path) -> None:
+    """A protocol-v1 board (its definition binds no key): the server's stated key is the
+    one heads must verify under (a v2 board's bound key: the test below)."""
+    d = recognition_definition()
+    d["witnesses"] = [{"name": "Rosa", "public_key": WITNESS.public_hex}]
+    v1 = generate_record(tmp_path / "r.zip", d, [[[0]]] * 2, eligible=4, jobs=1, version=1)
+    server = FakeServer(v1)
     other = ServerKey.generate()
     state, follower = witness_in(tmp_path / "w", server, other.public_hex)
     with pytest.raises(BoardProblem, match=r"signed heads: signed head 0 .*does not verify"):

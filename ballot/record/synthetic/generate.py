@@ -21,6 +21,7 @@ from ballot.crypto.tally import EncryptedTally, aggregate, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, partial_decrypt_tally
 from ballot.election.context import ElectionContext, context_from_text, read_definition
 from ballot.election.result import expected_result, pool_order, result_version
+from ballot.record.aliases import new_aliases
 from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label, write_record
 from ballot.record.kinds import NOTE_STATE, Kind
@@ -56,6 +57,7 @@ def generate_record(
     certify: str | None = None,
     notes: bool = False,
     units: Sequence[str] | None = None,
+    version: int = 2,
 ) -> GeneratedRecord:
     """Build and write a complete, valid election record; return what a test needs to know.
 
@@ -67,11 +69,17 @@ def generate_record(
     reason of a ``result.certified`` entry after the final result.  ``notes``: add
     ``note.state`` entries at the transitions, as the service does.  ``units``: each
     cast vote's unit (default ``""``), published and subtotalled if the definition has
-    ``subtotals``.
+    ``subtotals``.  ``version`` 2 (the default) binds the board key in the definition and
+    commits the roll as ``eligible`` aliases, each ballot naming one (the cast votes', then
+    the challenged ones', in the order given: ``GeneratedRecord.aliases``); version 1 makes
+    the record an older server wrote.
     """
     timings: dict[str, float] = {}
     definition = dict(json.loads(json.dumps(definition)))
     definition.setdefault("trustees", {"n": n, "k": k})
+    key = server_key or ServerKey.generate()
+    if version >= 2:
+        definition.setdefault("board_key", {"algorithm": "ed25519", "public_key": key.public_hex})
     second_round = any(c.after_count for c in challenges)
     if second_round and not _decisions_valid(challenges):
         raise ValueError("a second round needs a decision for every challenge")
@@ -84,8 +92,11 @@ def generate_record(
     texts = (json.dumps(definition), json.dumps(transcript))
     election = context_from_text(*texts)
     manifest, joint, fp = election.manifest, election.joint_public_key, election.fingerprint
-    key = server_key or ServerKey.generate()
     eligible = len(votes) + len(challenges) if eligible is None else eligible
+    # Members' aliases in the order they vote (cast votes, then challenged ones).
+    drawn = new_aliases(eligible) if version >= 2 else []
+    if version >= 2 and eligible < len(votes) + len(challenges):
+        raise ValueError("a v2 record needs an alias (an eligible member) for every ballot")
 
     t0 = time.perf_counter()
     encrypted = encrypt_all(texts, [*votes, *(c.selection for c in challenges)], jobs)
@@ -100,10 +111,13 @@ def generate_record(
         raise ValueError("one unit per cast vote")
     unit_of = {t: u for (_, t), u in zip(cast, cast_units, strict=True)}
     unit_of.update({t: c.unit for (_, t), c in zip(challenged, challenges, strict=True)})
+    alias_of = {t: a for (_, t), a in zip(encrypted, drawn, strict=False)}
 
     def with_unit(payload: dict[str, Any]) -> dict[str, Any]:
         if min_size is not None:
             payload["unit"] = unit_of[payload["tracker"]]
+        if version >= 2:
+            payload["alias"] = alias_of[payload["tracker"]]
         return payload
 
     t0 = time.perf_counter()
@@ -116,6 +130,8 @@ def generate_record(
     if withdrawn is not None:
         old = dict(json.loads(json.dumps(withdrawn)))
         old.setdefault("trustees", {"n": n, "k": k})
+        if "board_key" in definition:
+            old.setdefault("board_key", definition["board_key"])
         _, old_mh = read_definition(old)
         old_transcript, _ = local_ceremony(k, n, old_mh)
         old_fingerprint = ElectionContext.from_public(old, old_transcript).fingerprint
@@ -137,7 +153,10 @@ def generate_record(
     note("draft", "key_ceremony")
     board.add(Kind.CEREMONY, {"transcript": transcript, "fingerprint": fp.hex()})
     note("key_ceremony", "ready")
-    board.add(Kind.ROLL, {"eligible": eligible})
+    roll: dict[str, Any] = {"eligible": eligible}
+    if version >= 2:
+        roll["aliases"] = sorted(drawn)
+    board.add(Kind.ROLL, roll)
     board.add(Kind.OPENED, {})
     note("ready", "open")
     board.sign()
@@ -338,4 +357,5 @@ def generate_record(
         timings,
         audit_trackers,
         rounds,
+        drawn,
     )

@@ -57,6 +57,9 @@ class GeneratedRecord:
     timings: dict[str, float] = field(default_factory=dict)
     audit_trackers: list[str] = field(default_factory=list)  # audited ballots, board order
     rounds: int = 1
+    #: v2: every committed alias, those that voted first (cast votes, then challenged ones,
+    #: in the order the votes were given); empty for a v1 record.
+    aliases: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- encryption

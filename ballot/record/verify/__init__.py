@@ -6,12 +6,15 @@ in this order, and reports the FIRST failure in words that name it:
 
 1. the record's members against the SHA-256 sums in its index;
 2. the board's hash chain (numbering, links, entry hashes);
-3. the server's signed heads, and that the final head is the last entry;
+3. the server's signed heads, and that the final head is the last entry (in a v2
+   record, under the board key bound in the definition only);
 4. the election definition in force (the last ``election.defined``; earlier ones
    were withdrawn), its manifest hash and the election fingerprint;
 5. the key-ceremony transcript bound to that definition, and the joint key it yields;
 6. the board's lifecycle (what may follow what: withdrawals, rounds, certification;
-   counts in the closing entry);
+   counts in the closing entry); in a v2 record the committed roll too: every ballot's
+   alias committed, one counted ballot per alias, none on a revoked link, ``eligible``
+   the number of aliases (:mod:`.roll`, PROTOCOL 11.8);
 7. every cast and challenged ballot: structure, proofs, election fingerprint,
    tracker = SHA-256 of its JSON; every audited ballot's opening (in parallel over
    all cores);
@@ -33,8 +36,12 @@ however, overlaps: ballot proofs run in worker processes while the main
 process checks the chain, so the whole run costs about the ballot proofs
 divided by the number of cores.
 
+With ``fingerprint`` (``ballot verify --fingerprint``) a record of any other election
+fails at once.
+
 The package, one file per part: :mod:`.scan` (board lines, links), :mod:`.lifecycle`
-(what may follow what), :mod:`.ceremony` (definition and key ceremony), :mod:`.heads`,
+(what may follow what), :mod:`.roll` (aliases), :mod:`.ceremony` (definition and key
+ceremony), :mod:`.heads`,
 :mod:`.ballots` (ballot proofs in worker processes, replays), :mod:`.rounds` (tallies,
 partial decryptions, counts), :mod:`.subtotals` (unit pools), :mod:`.results` (result,
 copies, trackers), :mod:`.report` (steps and failures), :mod:`.run` and :mod:`.cli`.

@@ -19,6 +19,7 @@ from ballot.election.context import (
     context_from_text,
     read_definition,
 )
+from ballot.record.chain import is_hash
 from ballot.record.election_record import ElectionRecord
 from ballot.record.kinds import Kind
 from ballot.record.units import SubtotalsError, subtotal_min_size
@@ -54,6 +55,27 @@ def _reason(exc: ContextError) -> str:
     return str(exc.__cause__ or exc)
 
 
+def bound_board_key(definition: Any) -> str:
+    """The board key a v2 definition binds (PROTOCOL 5.1), as 64 lower-case hex;
+    ValueError saying what is wrong."""
+    if not isinstance(definition, dict) or "board_key" not in definition:
+        raise ValueError(
+            "a v2 record's definition must bind the board key ('board_key'); without it "
+            "nothing says which key may sign this election's board"
+        )
+    key = definition["board_key"]
+    if (
+        not isinstance(key, dict)
+        or set(key) != {"algorithm", "public_key"}
+        or key["algorithm"] != "ed25519"
+        or not is_hash(key["public_key"])
+    ):
+        raise ValueError(
+            "'board_key' must be {'algorithm': 'ed25519', 'public_key': <64 lower-case hex>}"
+        )
+    return str(key["public_key"])
+
+
 def check_definition(ctx: Context) -> None:
     """definition.json against record.json and the definition in force on the board."""
     fail = failure("definition")
@@ -69,6 +91,16 @@ def check_definition(ctx: Context) -> None:
         raise fail("definition.json does not hash to the manifest hash in record.json")
     if manifest.election_id != index["election_id"]:
         raise fail("record.json names another election than definition.json")
+    if ctx.record.version >= 2:
+        try:
+            bound_board_key(definition)
+        except ValueError as exc:
+            raise fail(f"the election definition is invalid: {exc}") from exc
+    elif "board_key" in definition:
+        raise fail(
+            "the definition binds a board key, so its record is a v2 record, but record.json "
+            "says v1 (a v1 verifier would take the key from server_key.json)"
+        )
     try:
         ctx.min_size = subtotal_min_size(definition)
     except SubtotalsError as exc:

@@ -9,8 +9,15 @@ from ballot.election.reason_words import published_english
 from ballot.record.verify.run import verify_record
 
 
-def main(record: Path, tracker: str | None, jobs: int | None, witness: Path | None = None) -> int:
-    """``ballot verify RECORD [--tracker T] [--witness LOG] [--jobs N]``: progress, PASS or FAIL."""
+def main(
+    record: Path,
+    tracker: str | None,
+    jobs: int | None,
+    witness: Path | None = None,
+    fingerprint: str | None = None,
+) -> int:
+    """``ballot verify RECORD [--tracker T] [--witness LOG] [--fingerprint HEX] [--jobs N]``:
+    progress, PASS or FAIL."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -31,7 +38,12 @@ def main(record: Path, tracker: str | None, jobs: int | None, witness: Path | No
             bar.update(tasks[step], completed=done, total=total or None)
 
         report = verify_record(
-            Path(record), jobs=jobs, progress=tick, tracker=tracker, witness=witness
+            Path(record),
+            jobs=jobs,
+            progress=tick,
+            tracker=tracker,
+            witness=witness,
+            fingerprint=fingerprint,
         )
     for step in report.passed:
         console.print(f"  [green]ok[/green]   {step}")

@@ -1,11 +1,44 @@
-"""The server's signed heads: each on its board entry, the last on the last entry."""
+"""The server's signed heads: each on its board entry, the last on the last entry.
+
+Under which key: a v1 record's own ``server_key.json`` (which certifies itself: anyone can
+re-sign a doctored board with a fresh key), a v2 record's key bound in the election
+definition (``board_key``, PROTOCOL 5.1), which ``server_key.json`` must repeat.  A v2
+board re-signed with any other key fails here, naming that.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from ballot.record.chain import is_hash
 from ballot.record.election_record import RecordFormatError
 from ballot.record.signing import SignatureError, SignedHead, verify_head_sequence
-from ballot.record.verify.ceremony import Context
+from ballot.record.verify.ceremony import Context, bound_board_key
 from ballot.record.verify.report import failure
+
+
+def _public_key(ctx: Context, raw_key: Any) -> str:
+    """The key the heads must verify under (see the module's docstring)."""
+    fail = failure("signed heads")
+    if (
+        not isinstance(raw_key, dict)
+        or set(raw_key) != {"algorithm", "public_key"}
+        or raw_key["algorithm"] != "ed25519"
+        or not isinstance(raw_key["public_key"], str)
+    ):
+        raise fail("server_key.json must be {'algorithm': 'ed25519', 'public_key': hex}")
+    if ctx.record.version < 2:
+        return str(raw_key["public_key"])
+    try:
+        bound = bound_board_key(ctx.record.json("definition.json"))
+    except ValueError as exc:
+        raise fail(f"definition.json: {exc}") from exc
+    if raw_key["public_key"] != bound:
+        raise fail(
+            "server_key.json holds another key than the board key bound in the election "
+            "definition (board_key): the record was re-signed with another key"
+        )
+    return bound
 
 
 def check_heads(ctx: Context) -> None:
@@ -18,21 +51,18 @@ def check_heads(ctx: Context) -> None:
         raw_heads = ctx.record.json("heads.json")
     except RecordFormatError as exc:
         raise fail(str(exc)) from exc
-    if (
-        not isinstance(raw_key, dict)
-        or set(raw_key) != {"algorithm", "public_key"}
-        or raw_key["algorithm"] != "ed25519"
-        or not isinstance(raw_key["public_key"], str)
-    ):
-        raise fail("server_key.json must be {'algorithm': 'ed25519', 'public_key': hex}")
-    public = raw_key["public_key"]
+    public = _public_key(ctx, raw_key)
     if not isinstance(raw_heads, list) or not raw_heads:
         raise fail("heads.json must be a non-empty list of signed heads")
     try:
         heads = [SignedHead.from_json(h) for h in raw_heads]
-        verify_head_sequence(heads, public)
     except SignatureError as exc:
         raise fail(f"signature check failed: {exc}") from exc
+    try:
+        verify_head_sequence(heads, public)
+    except SignatureError as exc:
+        bound = " bound in the election definition" if ctx.record.version >= 2 else ""
+        raise fail(f"signature check failed under the board key{bound}: {exc}") from exc
     for i, head in enumerate(heads):
         if head.election_id != ctx.record.election_id:
             raise fail(f"signed head {i} is for election {head.election_id!r}")
@@ -49,3 +79,25 @@ def check_heads(ctx: Context) -> None:
         )
     if ctx.record.index["board_head"] != lines[-1].hash:
         raise fail("record.json's board_head is not the hash of the last board entry")
+
+
+def check_fingerprint(index: Any, expected: str) -> None:
+    """``--fingerprint``: the record must be of the election the caller noted.
+
+    The index's fingerprint is compared here; the key-ceremony step later proves that it is
+    the one the definition (with its board key) and the trustees' keys give, so a record
+    that only claims the fingerprint fails there.
+    """
+    fail = failure("election fingerprint")
+    wanted = "".join(str(expected).split()).lower()
+    if not is_hash(wanted):
+        raise fail(
+            f"--fingerprint must be the election fingerprint: 64 hex digits (spaces allowed), "
+            f"not {expected!r}"
+        )
+    stated = index.get("fingerprint") if isinstance(index, dict) else None
+    if stated != wanted:
+        raise fail(
+            f"this record is of another election: its fingerprint is {stated}, but you asked "
+            f"for {wanted}; do not use it to check the election you noted"
+        )

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from typing import Final, Protocol, cast
 
 from ballot.record.chain import is_hash
-from ballot.record.kinds import KNOWN, NEEDS, ONCE, PROVEN_KINDS, Kind, is_note
+from ballot.record.kinds import ALIAS_KINDS, KNOWN, NEEDS, ONCE, PROVEN_KINDS, Kind, is_note
 from ballot.record.units import SubtotalsError, subtotal_min_size
 from ballot.record.verify.report import VerificationFailed, failure
+from ballot.record.verify.roll import CommittedRoll
 from ballot.record.verify.scan import (
     Audit,
     Ballot,
@@ -38,8 +39,13 @@ class _Lines(Protocol):
 class _Scan:
     """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
 
-    def __init__(self, lines: _Lines) -> None:
+    def __init__(self, lines: _Lines, version: int | None = None) -> None:
         self.lines = lines
+        #: The record's protocol version; None: each definition says (a v2 definition binds
+        #: the board key), as for a board a witness follows while it grows.
+        self.version = version
+        #: The aliases of a v2 board's committed roll (PROTOCOL 11.8); None for v1.
+        self.roll = CommittedRoll() if version is not None and version >= 2 else None
         self.first: dict[str, int] = {}  # kind -> seq of its first entry
         self.defined: list[int] = []
         self.live: int | None = None  # the definition in force; None once withdrawn
@@ -64,6 +70,10 @@ class _Scan:
             return
         if kind not in KNOWN:
             raise fail(f"{where}: unknown entry kind")
+        if kind in ALIAS_KINDS and self.roll is None:
+            raise fail(
+                f"{where}: a protocol-v2 entry on a v1 board (its definition binds no board key)"
+            )
         if seq == 0 and kind != Kind.DEFINED:
             raise fail(f"board entry 0 must be '{Kind.DEFINED}', not '{kind}'")
         if kind in ONCE and kind in self.first:
@@ -78,6 +88,8 @@ class _Scan:
                 raise fail(f"{where}: comes before any '{before}' entry")
         if kind in PROVEN_KINDS and Kind.CLOSED in self.first:
             raise fail(f"{where}: a ballot after the election closed")
+        if kind in ALIAS_KINDS and Kind.CLOSED in self.first:
+            raise fail(f"{where}: a change to the roll or a link after the election closed")
         if kind in (Kind.DEFINED, Kind.WITHDRAWN, Kind.CEREMONY) and Kind.OPENED in self.first:
             raise fail(
                 f"{where}: the definition and its key ceremony cannot change once the "
@@ -128,6 +140,10 @@ class _Scan:
             raise fail(f"{where}: its manifest_hash is not the hash of its definition")
         self.defined.append(line.seq)
         self.live = line.seq
+        if self.version is None:  # a growing board: its definition says (PROTOCOL 5.1)
+            definition = p["definition"]
+            bound = isinstance(definition, dict) and "board_key" in definition
+            self.roll = CommittedRoll() if bound else None
 
     def _election_withdrawn(self, line: Line, where: str) -> None:
         fail = failure("board lifecycle")
@@ -164,6 +180,9 @@ class _Scan:
         self.ceremony_for[self.live] = line.seq
 
     def _roll_frozen(self, line: Line, where: str) -> None:
+        if self.roll is not None:
+            self.roll.frozen(line, where)
+            return
         p = payload_keys(line, {"eligible"})
         if not is_count(p["eligible"]):
             raise VerificationFailed(
@@ -188,8 +207,18 @@ class _Scan:
         except SubtotalsError as exc:
             raise fail(f"{where}: the definition in force: {exc}") from exc
 
+    def _roll_added(self, line: Line, where: str) -> None:
+        assert self.roll is not None  # a v1 record was refused this kind above
+        self.roll.event(line, where)
+
+    _link_reissued = _link_revoked = _roll_added
+
     def _ballot_cast(self, line: Line, where: str) -> None:
-        self.ballots.append(ballot_entry(line, self.challenges, self.min_size is not None))
+        units, roll = self.min_size is not None, self.roll
+        ballot = ballot_entry(line, self.challenges, units, aliases=roll is not None)
+        if roll is not None:
+            roll.ballot(ballot, where)
+        self.ballots.append(ballot)
 
     _ballot_challenged = _ballot_cast
 
@@ -335,7 +364,7 @@ class _Scan:
                 )
         roll = lines[self.first[Kind.ROLL]].payload
         assert roll is not None
-        eligible = roll["eligible"]
+        eligible = roll["eligible"] if self.roll is None else self.roll.eligible
         total = len(self.ballots)
         if total > eligible:
             raise fail(f"the board holds {total} ballots but only {eligible} members are eligible")
@@ -363,9 +392,9 @@ class LifecycleSoFar:
     any size.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, version: int | None = None) -> None:
         self._kept: dict[int, Line] = {}
-        self._scan = _Scan(self._kept)
+        self._scan = _Scan(self._kept, version)
         self._previous_at = ""
 
     def add(self, line: Line) -> None:
@@ -395,9 +424,11 @@ class LifecycleSoFar:
         return self._scan.finish()
 
 
-def check_lifecycle(lines: Sequence[Line]) -> Lifecycle:
-    """Check what may follow what (PROTOCOL 11.2), and sort entries by role."""
-    scan = LifecycleSoFar()
+def check_lifecycle(lines: Sequence[Line], version: int | None = None) -> Lifecycle:
+    """Check what may follow what (PROTOCOL 11.2), and sort entries by role; a v2 board's
+    roll and aliases too (PROTOCOL 11.8).  ``version``: the record's (None: each
+    definition's)."""
+    scan = LifecycleSoFar(version)
     for line in lines:
         scan.add(line)
     return scan.finish()

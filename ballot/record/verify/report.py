@@ -12,6 +12,7 @@ Progress = Callable[[str, int, int], None]
 
 STEPS: Final = (
     "record members",
+    "election fingerprint",  # only with --fingerprint
     "board chain",
     "signed heads",
     "definition",

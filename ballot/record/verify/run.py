@@ -19,7 +19,7 @@ from ballot.record.verify.ballots import (
     init_worker,
 )
 from ballot.record.verify.ceremony import Context, check_ceremony, check_definition
-from ballot.record.verify.heads import check_heads
+from ballot.record.verify.heads import check_fingerprint, check_heads
 from ballot.record.verify.lifecycle import check_lifecycle
 from ballot.record.verify.report import (
     Progress,
@@ -44,6 +44,7 @@ def verify_record(
     progress: Progress | None = None,
     tracker: str | None = None,
     witness: Path | None = None,
+    fingerprint: str | None = None,
 ) -> VerificationReport:
     """Check a record completely; never raises for a bad record (the report says why).
 
@@ -53,6 +54,8 @@ def verify_record(
     on the board and counted; the answer is in ``report.tracker``.  ``witness``: a
     witness's log (or its state folder); the record must agree with everything that
     witness cosigned and end on a head it cosigned (``report.witnessed`` says so).
+    ``fingerprint`` (64 hex, spaces allowed): the election the caller expects, noted when
+    voting opened; a record of any other election fails at once.
     """
     started = time.perf_counter()
     passed: list[str] = []
@@ -63,10 +66,15 @@ def verify_record(
         try:
             record = read_record(path)
             report.election_id = record.election_id
+            if fingerprint is not None:
+                # Before reading a possibly huge board: the wrong election is refused at once.
+                check_fingerprint(record.index, fingerprint)
             record.check_members()
         except RecordFormatError as exc:
             raise VerificationFailed("record members", str(exc)) from exc
         passed.append("record members")
+        if fingerprint is not None:
+            passed.append("election fingerprint")
         tick("record members", 1, 1)
         try:
             lines = scan_board(record.board_lines())
@@ -89,7 +97,7 @@ def verify_record(
                 break
         life: Lifecycle | None = None
         try:
-            life = check_lifecycle(lines)
+            life = check_lifecycle(lines, record.version)
         except VerificationFailed as exc:
             early["board lifecycle"] = exc
         t0 = time.perf_counter()

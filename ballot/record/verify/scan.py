@@ -37,6 +37,7 @@ class Line:
     tracker: object = None
     challenge: object = None
     unit: object = None  # a ballot's unit label, if the definition asks for subtotals
+    alias: object = None  # a ballot's voter alias (protocol v2)
 
     def body(self) -> dict[str, Any]:
         data = bounded_loads(self.raw)
@@ -82,7 +83,7 @@ def scan_board(lines: Sequence[bytes], start: int = 0) -> list[Line]:
         if kind in PROVEN_KINDS:
             line.ballot_keys = tuple(sorted(payload))
             line.tracker, line.challenge = payload.get("tracker"), payload.get("challenge")
-            line.unit = payload.get("unit")
+            line.unit, line.alias = payload.get("unit"), payload.get("alias")
         else:
             line.payload = parse_json(raw, where)["payload"]  # strict: no duplicate keys
         out.append(line)
@@ -98,6 +99,7 @@ class Ballot:
     tracker: str
     challenge: str | None
     unit: str = ""
+    alias: str | None = None  # the voter alias it names (protocol v2)
 
 
 @dataclass
@@ -182,11 +184,14 @@ def with_units(keys: set[str], min_size: int | None) -> set[str]:
     return keys | ({"units"} if "ballot" not in keys else {"unit"})
 
 
-def ballot_entry(line: Line, challenges: dict[str, int], units: bool = False) -> Ballot:
-    """A ballot entry's keys, challenge id, unit and tracker, checked; its challenge noted."""
+def ballot_entry(
+    line: Line, challenges: dict[str, int], units: bool = False, aliases: bool = False
+) -> Ballot:
+    """A ballot entry's keys, challenge id, unit, alias and tracker, checked (the alias only
+    for its form: :mod:`.roll` checks it against the roll); its challenge noted."""
     where = f"board entry {line.seq} ({line.kind})"
     keys = {"ballot", "tracker"} | ({"challenge"} if line.kind == Kind.CHALLENGED else set())
-    keys = with_units(keys, 0 if units else None)
+    keys = with_units(keys, 0 if units else None) | ({"alias"} if aliases else set())
     if set(line.ballot_keys) != keys:
         raise VerificationFailed("board lifecycle", f"{where}: payload must have {sorted(keys)}")
     if units and not isinstance(line.unit, str):
@@ -204,7 +209,8 @@ def ballot_entry(line: Line, challenges: dict[str, int], units: bool = False) ->
     if not isinstance(track, str) or not is_hash(track):
         raise VerificationFailed("board lifecycle", f"{where}: tracker must be 64 hex")
     unit = line.unit if isinstance(line.unit, str) else ""
-    return Ballot(line.seq, line.kind, track, cid if isinstance(cid, str) else None, unit)
+    alias = line.alias if isinstance(line.alias, str) else None
+    return Ballot(line.seq, line.kind, track, cid if isinstance(cid, str) else None, unit, alias)
 
 
 def check_links(lines: Sequence[Line], hashed_elsewhere: bool) -> list[tuple[int, str]]:

@@ -105,7 +105,9 @@ async def commit_group(
         v = a.verified
         if v.link.challenged:
             a.kind, a.challenge = Kind.CHALLENGED.value, new_challenge_id()
-        payload_text = payload_json(v.ballot_text, v.tracker, a.challenge, v.link.unit)
+        payload_text = payload_json(
+            v.ballot_text, v.tracker, a.challenge, v.link.unit, v.link.alias
+        )
         a.seq, a.entry_hash = seq, entry_hash_of(seq, a.kind, at, payload_text, prev)
         entries.append(
             {
@@ -116,6 +118,7 @@ async def commit_group(
                 "payload": payload_text,
                 "prev": prev,
                 "hash": a.entry_hash,
+                "alias": v.link.alias,
             }
         )
         row = {
@@ -277,6 +280,8 @@ def _receipt(
     }
     if challenge is not None:
         body["challenge"] = challenge
+    if verified.link.alias is not None:
+        body["alias"] = verified.link.alias  # the name the board gives this member's ballot
     return {**body, "signature": key.sign_hex(fast_canonical(body))}
 
 

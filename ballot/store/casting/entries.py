@@ -32,18 +32,27 @@ def fast_canonical(obj: Any) -> bytes:
 
 
 def payload_json(
-    ballot_text: str, tracker_hex: str, challenge: str | None, unit: str | None = None
+    ballot_text: str,
+    tracker_hex: str,
+    challenge: str | None,
+    unit: str | None = None,
+    alias: str | None = None,
 ) -> str:
     """RFC 8785 text of a ballot entry's payload, assembled from the ballot's canonical text.
 
-    Keys in canonical order; the tracker and challenge id are plain hex/ASCII, so no
-    escaping is involved; the unit label (only when the election publishes subtotals) is
-    encoded by the canonicaliser.  Saves re-canonicalising the ballot for every entry.
+    Keys in canonical order ("alias" first); the alias, tracker and challenge id are plain
+    ASCII (an alias is base32 and a hyphen), so no escaping is involved; the unit label
+    (only when the election publishes subtotals) is encoded by the canonicaliser.  Saves
+    re-canonicalising the ballot for every entry.
     """
+    head = "" if alias is None else f'"alias":{canonical_json(alias).decode()},'
     tail = "" if unit is None else f',"unit":{canonical_json(unit).decode()}'
     if challenge is None:
-        return f'{{"ballot":{ballot_text},"tracker":"{tracker_hex}"{tail}}}'
-    return f'{{"ballot":{ballot_text},"challenge":"{challenge}","tracker":"{tracker_hex}"{tail}}}'
+        return f'{{{head}"ballot":{ballot_text},"tracker":"{tracker_hex}"{tail}}}'
+    return (
+        f'{{{head}"ballot":{ballot_text},"challenge":"{challenge}",'
+        f'"tracker":"{tracker_hex}"{tail}}}'
+    )
 
 
 def entry_hash_of(seq: int, kind: str, at: str, payload_text: str, prev: str) -> str:

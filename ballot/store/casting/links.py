@@ -33,11 +33,12 @@ class Link:
     manifest_hash: str | None
     joint_public_key: str | None
     unit: str | None = None  # the voter's unit, only if the election publishes subtotals
+    alias: str | None = None  # the voter's alias, named on the board (protocol v2)
 
 
 _LINKS = """
     SELECT t.token_hash, t.id, t.status, v.id, v.challenged, e.id, e.state, e.manifest_hash,
-           e.joint_public_key, v.unit, e.subtotal_min_size
+           e.joint_public_key, v.unit, e.subtotal_min_size, v.alias
       FROM voter_tokens t
       JOIN voters v ON v.id = t.voter_id
       JOIN elections e ON e.id = t.election_id
@@ -67,7 +68,8 @@ def _link_of(row: Any) -> Link:
     if status == "active" and state != "open":
         status = "expired"
     unit = (row[8] or "") if row[9] is not None else None
-    return Link(token_id, status, voter_id, bool(challenged), election_id, digest, key, unit)
+    alias = row[10]  # the same query: naming the alias costs the cast no statement
+    return Link(token_id, status, voter_id, bool(challenged), election_id, digest, key, unit, alias)
 
 
 _CONTEXTS: dict[tuple[str, str | None, str | None], ElectionContext] = {}

@@ -77,9 +77,9 @@ _PG_FORGET_ALPHAS = (
 # batch, in one statement.
 _PG_APPEND = """
     WITH entries AS (
-        INSERT INTO board_entries (election_id, seq, kind, at, payload, prev, hash)
+        INSERT INTO board_entries (election_id, seq, kind, at, payload, prev, hash, alias)
         SELECT $1, * FROM unnest($2::integer[], $3::varchar[], $4::varchar[], $5::text[],
-                                 $6::varchar[], $7::varchar[])
+                                 $6::varchar[], $7::varchar[], $23::varchar[])
     ), casts AS (
         INSERT INTO cast_ballots (election_id, tracker, board_seq, ballot, cast_at)
         SELECT $1, t, s, b, $8 FROM unnest($9::varchar[], $10::integer[], $11::text[]) AS x(t, s, b)
@@ -246,4 +246,5 @@ class PgWriter(Writer):
             head.prev,
             head.signature,
             head.hash,
+            column(entries, "alias"),
         )

@@ -131,13 +131,31 @@ def facts_from(entries: Iterable[Posted]) -> BoardFacts:
     return facts
 
 
+#: The count a ``roll.frozen`` entry states, by its hash: a committed roll lists every
+#: member's alias (megabytes for a large vote), which the pages need only the count of.
+_ELIGIBLE: dict[str, dict[str, Any]] = {}
+
+
+def _posted(row: BoardEntryRow) -> Posted:
+    if row.kind != Kind.ROLL:
+        return Posted.from_row(row)
+    payload = _ELIGIBLE.get(row.hash)
+    if payload is None:
+        eligible = Posted.from_row(row).payload.get("eligible")
+        payload = {"eligible": eligible} if isinstance(eligible, int) else {}
+        if len(_ELIGIBLE) > 64:
+            _ELIGIBLE.clear()
+        _ELIGIBLE[row.hash] = payload
+    return Posted(row.seq, row.kind, row.at, row.hash, payload)
+
+
 async def board_facts(session: AsyncSession, election_id: str) -> BoardFacts:
     rows = await session.scalars(
         select(BoardEntryRow)
         .where(BoardEntryRow.election_id == election_id, BoardEntryRow.kind.in_(RESULT_KINDS))
         .order_by(BoardEntryRow.seq)
     )
-    return facts_from(Posted.from_row(r) for r in rows)
+    return facts_from(_posted(r) for r in rows)
 
 
 def rule_of(definition: Mapping[str, Any]) -> OutcomeRule | None:

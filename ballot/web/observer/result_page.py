@@ -17,6 +17,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.context import fingerprint_display
 from ballot.election.identity import time_zone_of
 from ballot.election.outcome import Counts, RuleError
 from ballot.election.reasons import Reason
@@ -302,6 +303,7 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
         "unit_min_size": _min_size(facts.definition or {}),
         "sustained": sum(1 for d in decided if d["decision"] == "sustained"),
         "overruled": sum(1 for d in decided if d["decision"] == "overruled"),
+        "fingerprint": fingerprint_display(facts.fingerprint) if facts.fingerprint else None,
     }
 
 

@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.context import fingerprint_display
 from ballot.election.identity import time_zone_of
 from ballot.store.board import head_json, last_entry, latest_head
 from ballot.store.record_export import RecordUnavailable, export_record
@@ -113,6 +114,9 @@ class VerifyPageController(Controller):
             election_id=election_id,
             title=page_title(facts.definition, language, election_id),
             fingerprint=facts.fingerprint,
+            fingerprint_grouped=fingerprint_display(facts.fingerprint)
+            if facts.fingerprint
+            else None,
             manifest_hash=facts.manifest_hash,
             head=head_json(head) if head is not None else None,
             head_at=(
