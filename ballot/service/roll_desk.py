@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.refusal import Grounds, Refused
 from ballot.election.roll_fix import corrected
-from ballot.service import mailing, voters
+from ballot.service import voters
 from ballot.service.acting import Acting, invalid, require_roll_editable, require_state
-from ballot.store import roll, tokens
+from ballot.store import roll
 from ballot.store.activity import log_activity
 from ballot.store.models import Election, Voter, VoterToken
 from ballot.store.roll_desk_tables import RollDraft
@@ -62,44 +62,23 @@ async def add_member(
     """Add one member: the same checks as a roll file.  Returns (member, problems).
 
     Before opening this is an ordinary addition.  After opening it is a *late member*:
-    the public board must commit the member's new alias (:func:`commit_late_member`)
+    the public board must commit the member's new alias (``roll.added``)
     before a link goes out, or observers would count more voters than the roll allows.
     With problems nothing is written and the caller rolls back.
     """
-    late = election.state == "open"
-    if not late:
-        require_roll_editable(election)
+    if election.state == "open":
+        # A late member: the public board commits a new alias (``roll.added``) before the
+        # link goes out, so ``eligible`` grows where everyone sees it.
+        return await voters.add_late_member(session, ctx, election, dict(fields))
+    require_roll_editable(election)
     result = await roll.import_roll(session, election.id, _one_row(fields))
     if not result.ok:
         return None, result.problems
     voter = await voters.find_voter(session, election, str(fields.get("member_id", "")).strip())
-    if not late:
-        await log_activity(
-            session, ctx.actor, "voter_added", ctx.now, election.id, member=voter.member_id
-        )
-        return voter, []
-    await commit_late_member(session, ctx, election, voter)
-    issued = await tokens.reissue_token(session, voter, ctx.now)
-    await mailing.queue_mail(session, ctx.settings, election, [issued], kind="invitation")
     await log_activity(
-        session, ctx.actor, "late_member_added", ctx.now, election.id, member=voter.member_id
+        session, ctx.actor, "voter_added", ctx.now, election.id, member=voter.member_id
     )
     return voter, []
-
-
-async def commit_late_member(
-    session: AsyncSession, ctx: Acting, election: Election, voter: Voter
-) -> None:
-    """HOOK (helper ``board-roll``): the public board entry committing a late member's alias.
-
-    Protocol v2 makes a member added after opening a public entry with a new alias; until
-    that entry can be written here, a late member is refused rather than added unseen.
-    """
-    raise Refused(
-        "a member cannot be added after voting opened yet: the public board entry for a "
-        "late member is not available in this version",
-        code="late_member_unsupported",
-    )
 
 
 async def resend(session: AsyncSession, ctx: Acting, election: Election, member_id: str) -> None:
