@@ -11,6 +11,7 @@ from ballot.record.verify.run import verify_record
 def main(record: Path, tracker: str | None, jobs: int | None) -> int:
     """``ballot verify RECORD [--tracker T] [--jobs N]``: progress bar, then PASS or FAIL."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(soft_wrap=True)
@@ -32,6 +33,8 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
         report = verify_record(Path(record), jobs=jobs, progress=tick, tracker=tracker)
     for step in report.passed:
         console.print(f"  [green]ok[/green]   {step}")
+    for note in report.notes:
+        console.print(f"  [yellow]note[/yellow] {escape(note)}", highlight=False)
     if report.ok and report.result is not None:
         r = report.result
         console.print(

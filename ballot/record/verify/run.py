@@ -21,7 +21,12 @@ from ballot.record.verify.ballots import (
 from ballot.record.verify.ceremony import Context, check_ceremony, check_definition
 from ballot.record.verify.heads import check_heads
 from ballot.record.verify.lifecycle import check_lifecycle
-from ballot.record.verify.report import Progress, VerificationFailed, VerificationReport
+from ballot.record.verify.report import (
+    V1_NOTE,
+    Progress,
+    VerificationFailed,
+    VerificationReport,
+)
 from ballot.record.verify.results import check_copies, check_round_result, find_tracker
 from ballot.record.verify.rounds import check_partials, check_tally
 from ballot.record.verify.scan import Lifecycle, check_links, scan_board
@@ -53,7 +58,9 @@ def verify_record(
     try:
         try:
             record = read_record(path)
-            report.election_id = record.election_id
+            report.election_id, report.version = record.election_id, record.version
+            if record.version == 1:
+                report.notes.append(V1_NOTE)
             record.check_members()
         except RecordFormatError as exc:
             raise VerificationFailed("record members", str(exc)) from exc
