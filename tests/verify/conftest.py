@@ -21,7 +21,7 @@ import pytest
 from ballot.crypto.ballots import encrypt_ballot
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
-from ballot.record.election_record import INDEX_NAME, MEMBER_NAMES, canonical, read_record
+from ballot.record.election_record import INDEX_NAME, canonical, read_record
 from ballot.record.synthetic import (
     Challenge,
     GeneratedRecord,
@@ -68,12 +68,13 @@ def rewrite_unsigned(source: Path, target: Path, **changed: bytes) -> Path:
     data = dict(record.members)
     data.update({_member(name): value for name, value in changed.items()})
     index = dict(record.index)
+    names = record.member_names
     index["members"] = [
         {"name": n, "sha256": hashlib.sha256(data[n]).hexdigest(), "bytes": len(data[n])}
-        for n in MEMBER_NAMES
+        for n in names
     ]
     with zipfile.ZipFile(target, "w") as zf:
-        for name in MEMBER_NAMES:
+        for name in names:
             zf.writestr(name, data[name])
         zf.writestr(INDEX_NAME, canonical(index))
     return target

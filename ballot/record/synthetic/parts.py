@@ -139,6 +139,7 @@ def rebuild_record(
     """Re-chain and re-sign a board from (kind, at, payload) triples: what a dishonest
     server holding the key could publish.  Tests use it to reach the checks that
     come after the chain and the signatures.  ``members`` overrides other JSON members.
+    The record keeps the source's protocol version.
     """
     from ballot.record.election_record import read_record
 
@@ -152,6 +153,7 @@ def rebuild_record(
     head = sign_head(key, record.election_id, last, last.at)
     docs = {name: record.json(name) for name in record.members if name != "board.jsonl"}
     docs.update(members or {})
+    version = record.version
     write_record(
         Path(target),
         election_id=record.election_id,
@@ -166,4 +168,6 @@ def rebuild_record(
         partials=docs["partials.json"],
         result=docs["result.json"],
         board_head=last.hash,
+        version=version,
+        cosignatures=docs.get("cosignatures.json", ()),
     )

@@ -363,19 +363,22 @@ def check_window(lines: Sequence[Line]) -> None:
         return  # no window at all: the lifecycle names what is missing
     end = closed.at if closed is not None else "~"  # after every valid time
     for line in lines:
-        if line.kind in PROVEN_KINDS and _TIME.fullmatch(line.at) is not None:
-            if not opened.at <= line.at <= end:
-                close = (
-                    f"election.closed at {closed.at}, board entry {closed.seq}"
-                    if closed is not None
-                    else "no election.closed"
-                )
-                raise VerificationFailed(
-                    "board lifecycle",
-                    f"board entry {line.seq} ({line.kind}) is timed {line.at}, outside the "
-                    f"voting window (election.opened at {opened.at}, board entry "
-                    f"{opened.seq}; {close})",
-                )
+        if (
+            line.kind in PROVEN_KINDS
+            and _TIME.fullmatch(line.at) is not None
+            and not opened.at <= line.at <= end
+        ):
+            close = (
+                f"election.closed at {closed.at}, board entry {closed.seq}"
+                if closed is not None
+                else "no election.closed"
+            )
+            raise VerificationFailed(
+                "board lifecycle",
+                f"board entry {line.seq} ({line.kind}) is timed {line.at}, outside the "
+                f"voting window (election.opened at {opened.at}, board entry "
+                f"{opened.seq}; {close})",
+            )
 
 
 def check_lifecycle(lines: Sequence[Line]) -> Lifecycle:
