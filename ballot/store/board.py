@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json
+from ballot.record.chain import format_at
 from ballot.record.signing import ServerKey, SignedHead, sign_head
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election
 
@@ -43,10 +44,16 @@ async def append_board(
     payload: dict[str, Any],
     at: datetime,
 ) -> BoardEntryRow:
-    """Append one entry to an election's board (in the caller's transaction)."""
+    """Append one entry to an election's board (in the caller's transaction).
+
+    Its time is ``at``, or the last entry's if that is later: an act whose clock was read
+    before a concurrent cast committed must not make the board's times go back
+    (PROTOCOL 11.7); the entry is written after that cast anyway.
+    """
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
     last = await last_entry(session, election_id)
-    entry = append(to_entry(last) if last is not None else None, kind, payload, at)
+    stamp = format_at(at) if last is None else max(format_at(at), last.at)
+    entry = append(to_entry(last) if last is not None else None, kind, payload, stamp)
     row = BoardEntryRow(
         election_id=election_id,
         seq=entry.seq,
@@ -98,8 +105,10 @@ async def sign_board_head(
     previous = await latest_head(session, election_id)
     if previous is not None and previous.seq == last.seq:
         return previous
+    # Never dated before the entry it signs, nor before the previous head (PROTOCOL 11.7).
+    stamp = max(format_at(at), last.at, previous.at if previous is not None else "")
     head = sign_head(
-        key, election_id, to_entry(last), at, to_head(previous) if previous is not None else None
+        key, election_id, to_entry(last), stamp, to_head(previous) if previous is not None else None
     )
     row = BoardHeadRow(**head_values(head))
     session.add(row)
