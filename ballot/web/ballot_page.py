@@ -121,6 +121,25 @@ def ui_strings(language: str) -> dict[str, str]:
         ),
         "audit_post_failed": _("The server did not record the audit:"),
         "refused": _("Your ballot was not accepted:"),
+        "audit_passed": _(
+            "The check passed: the encrypted ballot held exactly your choice. "
+            "You have not voted yet."
+        ),
+        "audit_failed": _(
+            "The check FAILED: this device did not encrypt your choice correctly. "
+            "Do not vote on this device; use another one and tell the election committee."
+        ),
+        "audit_mismatch": _(
+            "The check FAILED: the encrypted ballot holds a different choice from yours. "
+            "Do not vote on this device; use another one and tell the election committee."
+        ),
+        "receipt_heading": _("Receipt of your vote"),
+        "receipt_election": _("Election"),
+        "receipt_tracker": _("Your tracker"),
+        "receipt_time": _("Recorded at"),
+        "receipt_secret": _("Your vote is recorded and secret. Nobody can see how you voted."),
+        "receipt_find": _("Find your tracker on the public board:"),
+        "start_again": _("Start again"),
     }
 
 
@@ -210,7 +229,13 @@ def ballot_page(
     if found is None:
         language = normalise(requested_language or accept)
         return render(
-            language, "vote/ballot.html", 404, state="invalid", title="", languages=[], data=""
+            language,
+            "vote/ballot.html",
+            404,
+            state="invalid",
+            title="",
+            languages=list(LANGUAGES),
+            data="",
         )
     election: Election = found.election
     definition = json.loads(election.manifest) if election.manifest else None

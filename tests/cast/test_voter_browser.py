@@ -176,6 +176,10 @@ def test_korean_voter_votes_gets_a_receipt_and_finds_the_tracker(
     assert page.locator("h1").inner_text() == "노동조합 인정 투표"
     # The token left the address bar at once.
     assert page.url.endswith("/v/") and link.rsplit("/", 1)[1] not in page.url
+    # Secrecy is explained before the member votes, in their language.
+    secrecy = page.locator("section.secrecy")
+    assert secrecy.is_visible()
+    assert secrecy.locator("h2").inner_text() == translations("ko").gettext("Your vote is secret")
     page.get_by_label("예").check()
     page.get_by_role("button", name="선택 내용 확인").click()  # Review your choice
     page.wait_for_selector("#review:not([hidden])")
@@ -183,9 +187,16 @@ def test_korean_voter_votes_gets_a_receipt_and_finds_the_tracker(
     short = page.locator("#review-tracker").inner_text()
     page.get_by_role("button", name="투표하기").click()  # Cast my ballot
     page.wait_for_selector("#receipt:not([hidden])")
-    assert page.locator("#receipt-title").inner_text() == "접수증"
+    # The receipt says it in words first: recorded, secret, the tracker and the time.
+    assert page.locator("#receipt-title").inner_text() == "투표가 기록되었습니다"
+    assert "비밀" in page.locator("#receipt .notice").inner_text()
     assert page.locator("#receipt-short").inner_text() == short
-    tracker = page.locator("#receipt-tracker").inner_text()
+    assert page.locator("#receipt-time").inner_text().strip() != ""
+    assert page.locator("#receipt-save").get_attribute("href", timeout=1000).startswith("blob:")
+    # ... and no longer offers to vote.
+    assert not page.locator("#state").is_visible()
+    assert not page.locator("#cast-button").is_visible()
+    tracker = page.locator("#receipt-tracker").text_content() or ""
     listed = api(live, f"/api/elections/{live.election_id}/trackers")["trackers"]
     assert tracker in [t["tracker"] for t in listed]
     page.get_by_role("link", name="내 추적 코드 찾기").click()  # Find my tracker
@@ -215,8 +226,17 @@ def test_benaloh_audit_round_trip_then_a_fresh_ballot_is_cast(live: LiveServer, 
     page.get_by_role("button", name="Review your choice").click()
     page.wait_for_selector("#review:not([hidden])")
     audited_short = page.locator("#review-tracker").inner_text()
-    page.get_by_role("button", name="Check my ballot (audit)").click()
+    # The check is an optional, folded step apart from Cast and Change.
+    assert not page.get_by_role(
+        "button", name="Check this ballot instead of casting it"
+    ).is_visible()
+    page.locator("#audit-offer summary").click()
+    page.get_by_role("button", name="Check this ballot instead of casting it").click()
     page.wait_for_selector("#audit:not([hidden])")
+    # It says plainly that the member has not voted, and gives the check's result in words.
+    assert "You have not voted yet." in page.locator("#audit .not-yet").inner_text()
+    page.wait_for_selector("#audit-result.result-ok")
+    assert page.locator("#audit-result").inner_text().startswith("The check passed")
     expect(page.locator("#audit-status")).to_contain_text("position")
     audit = json.loads(page.locator("#audit-json").input_value())
 
@@ -363,7 +383,7 @@ def test_checkboxes_stop_at_the_maximum_and_the_ballot_verifies(
     assert "Ana, Dolores" in page.locator("#review-list").inner_text()
     page.get_by_role("button", name="Cast my ballot").click()
     page.wait_for_selector("#receipt:not([hidden])")
-    tracker = page.locator("#receipt-tracker").inner_text()
+    tracker = page.locator("#receipt-tracker").text_content() or ""
     listed = api(live, f"/api/elections/{election_id}/trackers")["trackers"]
     assert [t["tracker"] for t in listed] == [tracker]
 
@@ -417,6 +437,10 @@ def test_refusals_are_told_in_the_voters_language(live: LiveServer, page: Any) -
     assert said == refused_text("ko", "link_used")
     assert said.startswith(translations("ko").gettext("Your ballot was not accepted:"))
     assert "already been used" not in said  # not the API's English message
+    # A refused ballot leaves nothing to press and no tracker that will never appear.
+    assert not page.locator("#cast-button").is_visible()
+    assert not page.locator("#review-tracker").is_visible()
+    assert not page.locator("#change-button").is_visible()
 
     # A ballot damaged on the way is refused without using the Spanish voter's link ...
     def tamper(route: Any) -> None:
@@ -436,6 +460,11 @@ def test_refusals_are_told_in_the_voters_language(live: LiveServer, page: Any) -
     page.wait_for_selector("#alert:not([hidden])")
     assert page.locator("#alert").get_attribute("data-code") == "ballot_invalid"
     assert page.locator("#alert").inner_text() == refused_text("es", "ballot_invalid")
+    # The refused ballot's Cast button and tracker are gone; the link still works, so the
+    # page offers to start again.
+    assert not page.locator("#cast-button").is_visible()
+    assert not page.locator("#review-tracker").is_visible()
+    assert page.locator("#change-button").is_visible()
     # ... who then votes with the same link.
     page.unroute("**/api/cast")
     page.locator("#change-button").click()
@@ -444,3 +473,27 @@ def test_refusals_are_told_in_the_voters_language(live: LiveServer, page: Any) -
     page.locator("#cast-button").click()
     page.wait_for_selector("#receipt:not([hidden])")
     assert page.csp_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_invalid_link_page_has_a_heading_and_every_language(
+    live: LiveServer, browser: Any
+) -> None:
+    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        response = page.goto(f"{live.base}/v/not-a-real-link-at-all?lang=zh")
+        assert response is not None and response.status == 404
+        assert page.locator("html").get_attribute("lang", timeout=1000).startswith("zh")
+        assert page.locator("h1").inner_text() == translations("zh").gettext(
+            "This link is not valid"
+        )
+        assert page.locator("nav.languages a").count() == 6
+        inject_axe(page, live.base)
+        result = page.evaluate(
+            "async () => (await axe.run()).violations.map(v => ({id: v.id, impact: v.impact}))"
+        )
+        assert result == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()

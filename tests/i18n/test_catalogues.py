@@ -91,6 +91,14 @@ def test_catalogue_translates_every_message_with_the_same_placeholders(code: str
     for m in cat:
         if not m.id:
             continue
+        if isinstance(m.id, tuple):  # a plural entry: one form per plural of the language
+            forms = m.string if isinstance(m.string, tuple) else (m.string,)
+            assert len(forms) == cat.num_plurals, f"{code}: {len(forms)} forms for {m.id[1]!r}"
+            for form in forms:
+                assert form and form.strip(), f"{code}: empty plural form of {m.id[1]!r}"
+                assert sorted(PLACEHOLDER.findall(m.id[1])) == sorted(PLACEHOLDER.findall(form))
+            assert not m.fuzzy, f"{code}: fuzzy translation of {m.id[1]!r}"
+            continue
         assert m.string and m.string.strip(), f"{code}: empty translation of {m.id!r}"
         assert not m.fuzzy, f"{code}: fuzzy translation of {m.id!r}"
         assert sorted(PLACEHOLDER.findall(m.id)) == sorted(PLACEHOLDER.findall(m.string)), (

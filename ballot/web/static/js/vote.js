@@ -13,7 +13,7 @@
 // - A refused cast or audit is explained in the page's language: the API's stable error
 //   code picks a sentence the server translated into the data block ("refusals").
 
-import { warmUp, encryptBallot, auditData } from "/static/js/crypto/ballot.js";
+import { warmUp, encryptBallot, auditData, checkAudit } from "/static/js/crypto/ballot.js";
 import { electionFingerprint } from "/static/js/crypto/manifest.js";
 
 const TOKEN_KEY = "ballot.voter-token";
@@ -98,12 +98,47 @@ function refusalText(result, refusals) {
   return payload.error ? payload.error : String(result.status);
 }
 
-function jsonDownload(link, value) {
-  const blob = new Blob([JSON.stringify(value, null, 2) + "\n"], { type: "application/json" });
+function download(link, text, type) {
+  const blob = new Blob([text], { type });
   if (link.dataset.url) URL.revokeObjectURL(link.dataset.url);
   link.dataset.url = URL.createObjectURL(blob);
   link.href = link.dataset.url;
 }
+
+function jsonDownload(link, value) {
+  download(link, JSON.stringify(value, null, 2) + "\n", "application/json");
+}
+
+/** A board time (UTC, ISO) in the page's language and the election's time zone. */
+function localTime(iso, data) {
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return iso;
+  const zone = (data.definition && data.definition.time_zone) || "UTC";
+  const parts = { weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+  try {
+    return new Intl.DateTimeFormat(data.language, { ...parts, timeZone: zone }).format(when);
+  } catch (_) {
+    return new Intl.DateTimeFormat(data.language, { ...parts, timeZone: "UTC" }).format(when);
+  }
+}
+
+/** The receipt in words, for the voter to keep (the signed JSON is in the details). */
+function receiptText(receipt, data, when) {
+  const s = data.strings;
+  const title = document.querySelector("h1") ? document.querySelector("h1").textContent.trim() : "";
+  const board = new URL(data.board_url, window.location.href).href + "?tracker=" + encodeURIComponent(receipt.tracker_short);
+  return [
+    s.receipt_heading, "",
+    `${s.receipt_election}: ${title}`,
+    `${s.receipt_tracker}: ${receipt.tracker_short}`,
+    `${s.receipt_time}: ${when}`, "",
+    s.receipt_secret, "",
+    s.receipt_find, board, "",
+  ].join("\n");
+}
+
+/** Codes after which this link can never cast: nothing is left to press. */
+const FINAL_REFUSALS = new Set(["link_invalid", "link_used", "voting_closed", "link_revoked", "link_replaced", "election_not_ready"]);
 
 async function post(url, body) {
   const response = await fetch(url, {
@@ -206,13 +241,24 @@ async function main(data) {
   $("loading").hidden = true;
   form.hidden = false;
 
-  let pending = null; // {ballot, secrets, tracker, trackerShort}: the encrypted, uncast ballot
+  let pending = null; // {ballot, secrets, tracker, trackerShort, selections}: the encrypted, uncast ballot
+  const changeLabel = $("change-button").textContent;
   let busy = false;
 
   const setBusy = (value, message = "") => {
     busy = value;
     for (const id of ["review-button", "cast-button", "audit-button", "change-button"]) $(id).disabled = value;
     $("review-status").textContent = message;
+  };
+
+  // A review ready to cast: the tracker, Cast and the optional check are shown again.
+  const offerCast = () => {
+    $("review-tracker-line").hidden = false;
+    $("cast-button").hidden = false;
+    $("audit-offer").hidden = false;
+    $("change-button").hidden = false;
+    $("change-button").textContent = changeLabel;
+    $("audit-offer").open = false;
   };
 
   form.addEventListener("submit", async (event) => {
@@ -230,8 +276,10 @@ async function main(data) {
       return;
     }
     describeChoices(form, selections, strings);
+    pending.selections = selections;
     $("review-tracker").textContent = pending.trackerShort;
     setBusy(false);
+    offerCast();
     show("review");
   });
 
@@ -257,8 +305,20 @@ async function main(data) {
     }
     if (!result.ok) {
       setBusy(false);
+      const code = (result.payload && result.payload.code) || "";
       const alert = $("alert");
-      if (alert) alert.dataset.code = (result.payload && result.payload.code) || "";
+      if (alert) alert.dataset.code = code;
+      // A refused ballot is never cast: its tracker will never appear on the board, so
+      // neither it nor its Cast button stays on the page.
+      pending = null;
+      $("review-tracker-line").hidden = true;
+      $("cast-button").hidden = true;
+      $("audit-offer").hidden = true;
+      if (FINAL_REFUSALS.has(code)) {
+        $("change-button").hidden = true;
+      } else {
+        $("change-button").textContent = strings.start_again;
+      }
       showAlert(strings.refused + " " + refusalText(result, refusals));
       return;
     }
@@ -269,10 +329,17 @@ async function main(data) {
     $("receipt-tracker").textContent = receipt.tracker;
     $("receipt-seq").textContent = String(receipt.seq);
     $("receipt-head").textContent = receipt.head.head;
+    const when = localTime(receipt.head.at, data);
+    $("receipt-time").textContent = when;
     $("receipt-find").href = data.board_url + "?tracker=" + encodeURIComponent(receipt.tracker_short) + "&lang=" + data.language;
     jsonDownload($("receipt-download"), receipt);
+    download($("receipt-save"), receiptText(receipt, data, when), "text/plain;charset=utf-8");
     setBusy(false);
     for (const id of ["review-button", "cast-button", "audit-button", "change-button"]) $(id).disabled = true;
+    // The page now says only what is true: voted. "You can vote in ..." goes.
+    const state = $("state");
+    if (state) state.hidden = true;
+    for (const box of document.querySelectorAll(".secrecy")) box.hidden = true;
     show("receipt");
   });
 
@@ -280,11 +347,24 @@ async function main(data) {
     if (busy || !pending) return;
     clearAlert();
     const audit = auditData(pending.ballot, pending.secrets);
+    const chosen = pending.selections;
     pending = null; // this ballot is spoiled: it must never be cast
     $("audit-json").value = JSON.stringify(audit, null, 2);
     jsonDownload($("audit-download"), audit);
     $("audit-status").textContent = "";
+    $("audit-result").textContent = "";
+    $("audit-result").className = "status-line";
     show("audit");
+    // The check itself, in words: re-encrypt the opened ballot and compare with the choice.
+    try {
+      const opened = await checkAudit(data.definition, data.public_key, data.fingerprint, audit);
+      const same = JSON.stringify(opened.map((q) => [...q].sort((a, b) => a - b))) === JSON.stringify(chosen.map((q) => [...q].sort((a, b) => a - b)));
+      $("audit-result").textContent = same ? strings.audit_passed : strings.audit_mismatch;
+      $("audit-result").classList.add(same ? "result-ok" : "result-bad");
+    } catch (_) {
+      $("audit-result").textContent = strings.audit_failed;
+      $("audit-result").classList.add("result-bad");
+    }
     setBusy(true);
     try {
       const result = await post("/api/audited-ballots", { token, audit });
