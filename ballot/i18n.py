@@ -8,15 +8,21 @@ and a fresh checkout works as it is.
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from jinja2 import BaseLoader, Environment
+from jinja2 import BaseLoader, Environment, pass_context
+from jinja2.runtime import Context
 
+from ballot.election.identity import DEFAULT_TIME_ZONE, valid_time_zone
 from ballot.election.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
 from ballot.election.languages import LANGUAGES as LANGUAGES
 
@@ -74,6 +80,72 @@ HTML_LANG: dict[str, str] = {
 }
 
 
+def _zone(name: str | None) -> tzinfo:
+    return ZoneInfo(name) if name and name != "UTC" and valid_time_zone(name) else UTC
+
+
+def zone_name(moment: datetime, language: str) -> str:
+    """The zone's name as a reader of ``language`` knows it at that moment.
+
+    The locale's abbreviation where it has one ("PST", "UTC", "CET"), else the zone's
+    long name ("미 태평양 표준시"): an offset like "-0800" means little to most members.
+    """
+    locale = BABEL_LOCALES.get(normalise(language), "en")
+    short = str(get_timezone_name(moment, "short", locale=locale))
+    if short.isalpha() and short.isupper():
+        return short
+    return str(get_timezone_name(moment, "long", locale=locale))
+
+
+def format_moment(
+    when: datetime | str | None, language: str, zone: str | None = DEFAULT_TIME_ZONE
+) -> str:
+    """A moment as a person reads it: weekday, date, time and the zone's name, in the
+    reader's language and the election's time zone ("Tue, Dec 8, 2026, 5:00 PM PST").
+
+    The one place every page, message and document formats a time: no seconds, no
+    microseconds, no ISO text.  ``when`` is an aware datetime or an ISO 8601 text (a board
+    time "2026-05-01T09:00:00Z"); ``None`` or "" give "".  A naive datetime is taken as
+    UTC (the database's convention).  An unknown zone falls back to UTC, named as such.
+    """
+    if when is None or when == "":
+        return ""
+    if isinstance(when, str):
+        text = when
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    language = normalise(language)
+    locale = Locale.parse(BABEL_LOCALES[language])
+    local = when.astimezone(_zone(zone))
+    date = format_skeleton("yMMMEd", local, locale=locale)
+    time = format_time(local, "short", locale=locale)
+    # The locale's own order of date and time ("{1}, {0}" in English, "{0} {1}" in Vietnamese).
+    pattern = str(locale.datetime_formats["medium"]).replace("'", "")
+    name = zone_name(local, language)
+    text = pattern.replace("{1}", date).replace("{0}", time)
+    text += f" {name}" if name.isascii() and " " not in name else f" ({name})"
+    # CLDR puts a narrow no-break space before AM/PM, which older mail clients show as a
+    # box; the ordinary no-break space keeps "9:00 AM" together everywhere.
+    return text.replace("\u202f", "\u00a0")
+
+
+@pass_context
+def _moment_filter(context: Context, when: Any, zone: str | None = None) -> str:
+    """``{{ when | moment }}``: in the page's ``lang`` and its ``time_zone`` (else UTC)."""
+    return format_moment(
+        when, str(context.get("lang") or DEFAULT_LANGUAGE), zone or context.get("time_zone")
+    )
+
+
+def install_filters(env: Environment) -> None:
+    """The filters every template may use: ``moment`` (see :func:`format_moment`)."""
+    env.filters["moment"] = _moment_filter
+
+
 def jinja_env_for(language: str, loader: BaseLoader, **options: Any) -> Environment:
     """A Jinja2 Environment speaking one language through ``_()``, ``gettext``, ``ngettext``.
 
@@ -85,6 +157,7 @@ def jinja_env_for(language: str, loader: BaseLoader, **options: Any) -> Environm
     if "jinja2.ext.i18n" not in extensions:
         extensions.append("jinja2.ext.i18n")
     env = Environment(loader=loader, extensions=extensions, **options)  # noqa: S701
+    install_filters(env)
     env.install_gettext_translations(  # type: ignore[attr-defined]
         translations(normalise(language)), newstyle=True
     )

@@ -19,8 +19,13 @@ The test is exact and analytical, so thousands of challenged ballots cost nothin
   result changes iff the leading candidate could reach a majority with them all, or the
   third place could draw level with the second (which would change who is in the runoff,
   or make a tie of it).
+* plurality (several seats, several marks per ballot): the elected set changes iff the
+  best option left out could reach the weakest elected one with every challenged ballot
+  (each marking it and not the other), or a seat is empty, or there is a tie to break.
 * Quorum: challenged ballots count towards turnout only if overruled, so a count that
   misses its quorum is determinative exactly when the challenged ballots could lift it.
+
+PROTOCOL 15.7 states the same conditions; tests compare them with trying every resolution.
 
 "Result" means the consequence: a tie that fails is a rejection
 (:attr:`ballot.election.outcome.Outcome.verdict`).  Missing a quorum is a different result
@@ -38,10 +43,12 @@ from ballot.election.outcome import (
     Outcome,
     OutcomeRule,
     RuleError,
+    RuleKind,
     decide,
     quorum_met,
     ranking,
 )
+from ballot.election.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -49,16 +56,11 @@ class Determination:
     determinative: bool
     challenged: int
     outcome: Outcome  # the main count's outcome, challenged ballots left out
-    reason: str
+    reason: Reason  # why the challenged ballots could, or could not, change it
 
 
-def _with(counts: Counts, option: str | None, extra: int) -> Counts:
-    """``counts`` with ``extra`` more ballots for ``option`` (None: void)."""
-    if option is None:
-        return Counts(dict(counts.options), counts.void + extra, counts.eligible)
-    options = dict(counts.options)
-    options[option] += extra
-    return Counts(options, counts.void, counts.eligible)
+def _could(code: str, c: int, **params: str | int) -> Reason:
+    return Reason.of(code, undecided=c, **params)
 
 
 def determinative(rule: OutcomeRule, counts: Counts, challenged: int) -> Determination:
@@ -66,76 +68,85 @@ def determinative(rule: OutcomeRule, counts: Counts, challenged: int) -> Determi
     if isinstance(challenged, bool) or not isinstance(challenged, int) or challenged < 0:
         raise RuleError("the number of challenged ballots must be a whole number")
     now = decide(rule, counts)
-    if challenged == 0:
-        return Determination(False, 0, now, "there are no challenged ballots")
+    c = challenged
+    if c == 0:
+        return Determination(False, 0, now, _could("challenges_cannot_change", 0))
+    if now.result == "no_quorum":
+        # Every overruled ballot is one more ballot of turnout, however it is marked; once
+        # the quorum is met the result is a decision, or a runoff or a tie, never no_quorum.
+        if quorum_met(rule, counts.turnout + c, counts.eligible):
+            return Determination(True, c, now, _could("challenges_could_meet_quorum", c))
+        return Determination(False, c, now, _could("challenges_cannot_change", c))
     if rule.approval:
-        return _approval(rule, counts, challenged, now)
-    return _plurality(rule, counts, challenged, now)
+        return _approval(rule, counts, c, now)
+    if now.result == "no_valid_votes":
+        return Determination(True, c, now, _could("challenges_could_decide", c))
+    if rule.kind is RuleKind.PLURALITY:
+        return _plurality(counts, c, now)
+    return _runoff(rule, counts, c, now)
 
 
 def _approval(rule: OutcomeRule, counts: Counts, c: int, now: Outcome) -> Determination:
-    against = next((name for name in counts.options if name != rule.approve_option), None)
-    all_for = decide(rule, _with(counts, rule.approve_option, c)).verdict
-    all_against = decide(rule, _with(counts, against, c)).verdict
-    if all_for != now.verdict:
-        return Determination(
-            True, c, now, f"with all {c} challenged ballots in favour the result would be {all_for}"
-        )
-    if all_against != now.verdict:
-        return Determination(
-            True,
-            c,
-            now,
-            f"with all {c} challenged ballots against the result would be {all_against}",
-        )
-    return Determination(
-        False,
-        c,
-        now,
-        f"the result is {now.verdict} however the {c} challenged ballots are resolved",
-    )
+    option = rule.approve_option
+    against = next((name for name in counts.options if name != option), None)
+    if decide(rule, counts.adding(option, c)).verdict != now.verdict:
+        return Determination(True, c, now, _could("challenges_could_approve", c, option=option))
+    if decide(rule, counts.adding(against, c)).verdict != now.verdict:
+        return Determination(True, c, now, _could("challenges_could_reject", c, option=option))
+    return Determination(False, c, now, _could("challenges_cannot_change", c))
 
 
-def _plurality(rule: OutcomeRule, counts: Counts, c: int, now: Outcome) -> Determination:
+def _named(now: Outcome, code: str, param: str) -> tuple[str, ...]:
+    for reason in now.reasons:
+        if reason.code == code:
+            value = reason[param]
+            return value if isinstance(value, tuple) else (str(value),)
+    raise AssertionError(f"an outcome {now.result!r} without a {code!r} reason")
+
+
+def _runoff(rule: OutcomeRule, counts: Counts, c: int, now: Outcome) -> Determination:
     p, q = rule.threshold.numerator, rule.threshold.denominator
     valid = counts.valid
-    if now.result == "no_quorum":
-        if quorum_met(rule, counts.turnout + c, counts.eligible):
-            return Determination(True, c, now, f"the {c} challenged ballots could meet the quorum")
-        return Determination(
-            False, c, now, "the quorum is missed even with every challenged ballot"
-        )
-    if now.result == "no_valid_votes":
-        return Determination(True, c, now, "any challenged ballot for a candidate would decide it")
     ranked = ranking(counts.options)
     if now.result.startswith("elected:"):
-        winner = now.result.removeprefix("elected:")
+        (winner,) = _named(now, "majority_reached", "option")
         others = len(counts.options) > 1  # an uncontested candidate cannot be outvoted
         if not others or counts.options[winner] * q > p * (valid + c):
-            return Determination(
-                False,
-                c,
-                now,
-                f"{winner} keeps a majority even if every challenged ballot is for others",
-            )
-        return Determination(
-            True,
-            c,
-            now,
-            f"{winner} could lose the majority if the challenged ballots are for others",
-        )
+            return Determination(False, c, now, _could("challenges_cannot_change", c))
+        reason = _could("challenges_could_undo_majority", c, option=winner)
+        return Determination(True, c, now, reason)
     leader, top = ranked[0]
     if (top + c) * q > p * (valid + c):
-        return Determination(
-            True, c, now, f"{leader} could reach a majority with the {c} challenged ballots"
-        )
+        reason = _could("challenges_could_give_majority", c, option=leader)
+        return Determination(True, c, now, reason)
     if len(ranked) >= 3 and c >= ranked[1][1] - ranked[2][1]:
-        return Determination(
-            True, c, now, f"{ranked[2][0]} could draw level with {ranked[1][0]} for a runoff place"
-        )
-    return Determination(
-        False, c, now, "the runoff is the same however the challenges are resolved"
-    )
+        reason = _could("challenges_could_level", c, option=ranked[2][0], rival=ranked[1][0])
+        return Determination(True, c, now, reason)
+    return Determination(False, c, now, _could("challenges_cannot_change", c))
+
+
+def _plurality(counts: Counts, c: int, now: Outcome) -> Determination:
+    """Several seats, and a ballot may mark several options: the elected set changes iff
+    an option left out can reach the weakest elected one (or an empty seat, or break a
+    tie).  Whenever that is asked a ballot can mark one option and leave out another:
+    a tie or an option left out needs fewer seats (the question's ``max``) than options,
+    so ``max(min, 1) <= max < n``."""
+    options = counts.options
+    if now.result.startswith("elected_tie:"):
+        return Determination(True, c, now, _could("challenges_could_break_tie", c))
+    elected = _named(now, "plurality_elected", "options")
+    out = [name for name in options if name not in elected]
+    if not out:
+        return Determination(False, c, now, _could("challenges_cannot_change", c))
+    if len(elected) < counts.seats:
+        reason = _could("challenges_could_fill_seat", c, seats=counts.seats)
+        return Determination(True, c, now, reason)
+    weakest = min(reversed(elected), key=lambda name: options[name])
+    best = max(out, key=lambda name: (options[name], -out.index(name)))
+    if options[best] + c >= options[weakest]:
+        reason = _could("challenges_could_level", c, option=best, rival=weakest)
+        return Determination(True, c, now, reason)
+    return Determination(False, c, now, _could("challenges_cannot_change", c))
 
 
 class Ruling(StrEnum):

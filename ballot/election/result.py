@@ -3,8 +3,15 @@
 The service makes a round's result with :func:`expected_result`, the verifier recomputes
 it with the same function and the tally sheet judges each count with the same
 :func:`judge`, so what is published, what is checked and what observers are shown cannot
-drift apart.  Everything here is pure: counts and the definition in, JSON-ready data out;
-a rule that cannot be applied raises :class:`~ballot.election.outcome.RuleError`.
+drift apart.  PROTOCOL 11.3 and 15 state the same rules for other implementations.
+Everything here is pure: counts and the definition in, JSON-ready data out; a rule that
+cannot be applied raises :class:`~ballot.election.outcome.RuleError`.
+
+Two versions of the result exist.  Version 1 (elections defined before the board key was
+bound to the definition) gives its reasons as English sentences and measures turnout as
+valid + void; version 2 gives them as codes with parameters, measures turnout as the
+ballots counted, adds the challenged ballots' reason, and lets only a plurality decide a
+question where a member marks several options.
 """
 
 from __future__ import annotations
@@ -12,15 +19,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from ballot.crypto.manifest import ElectionManifest
+from ballot.crypto.manifest import ElectionManifest, QuestionSpec
 from ballot.crypto.tally import OptionCounts
 from ballot.election.challenges import Determination, determinative
-from ballot.election.outcome import Counts, Outcome, OutcomeRule, RuleError
+from ballot.election.outcome import Counts, OutcomeRule, RuleError, RuleKind, check_marks
+from ballot.election.rule import rule_from_definition
 
 __all__ = [
     "MIN_UNIT_SIZE",
     "OTHER_UNITS",
     "RESULT_FORMAT",
+    "RESULT_FORMATS",
     "challenges_determinative",
     "decide_outcome",
     "expected_result",
@@ -28,11 +37,16 @@ __all__ = [
     "outcome_json",
     "outcome_rule",
     "pool_order",
+    "question_counts",
+    "result_version",
     "unit_results",
 ]
 
-#: The format tag of a round's result (the ``tally.result`` payload and ``result.json``).
-RESULT_FORMAT: Final = "ballot/election-result/v1"
+#: The format tag of a round's result (the ``tally.result`` payload and ``result.json``),
+#: per protocol version.
+RESULT_FORMATS: Final = {1: "ballot/election-result/v1", 2: "ballot/election-result/v2"}
+#: The format this code makes for an election defined with a board key.
+RESULT_FORMAT: Final = RESULT_FORMATS[2]
 #: The fewest ballots whose figures are published apart, when the definition does not say:
 #: the pools of unit subtotals on the board and the units of the tally sheet alike.
 MIN_UNIT_SIZE: Final = 10
@@ -40,18 +54,37 @@ MIN_UNIT_SIZE: Final = 10
 OTHER_UNITS: Final = ""
 
 
+def result_version(definition: Mapping[str, Any]) -> int:
+    """The protocol version of the results an election gets: 2 iff its definition binds a
+    board key (PROTOCOL 5.1), else 1 (elections defined before that, whose records keep
+    verifying as they were written)."""
+    return 2 if "board_key" in definition else 1
+
+
 def outcome_rule(definition: Mapping[str, Any]) -> OutcomeRule:
     """The rule recorded in the definition: ``rule`` as :meth:`OutcomeRule.to_json` gives
     it, or the short form ``"majority"`` / ``"supermajority"`` (+ ``"supermajority":
-    "2/3"``, ``"quorum": "1/2"``) of the service's election form."""
+    "2/3"``, ``"quorum": "1/2"``) of the service's election form (PROTOCOL 15.1)."""
     try:
-        return OutcomeRule.from_json(
-            definition.get("rule", "majority"),
-            supermajority=definition.get("supermajority"),
-            quorum=definition.get("quorum"),
-        )
+        return rule_from_definition(definition)
     except RuleError as exc:
         raise RuleError(f"the definition's rule is unusable: {exc}") from exc
+
+
+def question_counts(
+    spec: QuestionSpec,
+    counts: Mapping[str, int],
+    void: int,
+    *,
+    eligible: int | None,
+    ballots: int | None,
+    version: int,
+) -> Counts:
+    """One question's count as the rule reads it: the ballots counted are its turnout from
+    version 2 on (version 1 took valid + void), and its ``min``/``max`` the marks."""
+    return Counts(
+        dict(counts), void, eligible, ballots if version >= 2 else None, (spec.min, spec.max)
+    )
 
 
 def judge(rule: OutcomeRule, counts: Counts, undecided: int) -> Determination:
@@ -66,37 +99,68 @@ def judge(rule: OutcomeRule, counts: Counts, undecided: int) -> Determination:
         raise RuleError(f"the rule cannot be applied: {exc}") from exc
 
 
-def outcome_json(outcome: Outcome) -> dict[str, Any]:
-    """An outcome as the result publishes it."""
+def outcome_json(verdict: Determination, version: int = 1) -> dict[str, Any]:
+    """An outcome as a result of ``version`` publishes it: English sentences (1), or
+    codes with the challenged ballots' reason last when some are undecided (2)."""
+    outcome = verdict.outcome
+    if version >= 2:
+        reasons: list[Any] = [r.to_json() for r in outcome.reasons]
+        if verdict.challenged:
+            reasons.append(verdict.reason.to_json())
+    else:
+        reasons = list(outcome.prose)
     return {
         "result": outcome.result,
         "decided": outcome.decided,
         "quorum_met": outcome.quorum_met,
         "runoff": list(outcome.runoff),
         "tied": list(outcome.tied),
-        "reasons": list(outcome.reasons),
+        "reasons": reasons,
     }
 
 
+def _judge_question(
+    rule: OutcomeRule, counts: Counts, undecided: int, version: int
+) -> Determination:
+    if version >= 2:
+        try:
+            check_marks(rule, counts)
+        except RuleError as exc:
+            raise RuleError(f"the rule cannot be applied: {exc}") from exc
+    return judge(rule, counts, undecided)
+
+
 def decide_outcome(
-    definition: Mapping[str, Any], counts: Mapping[str, int], void: int, *, eligible: int
+    definition: Mapping[str, Any],
+    spec: QuestionSpec,
+    counts: Mapping[str, int],
+    void: int,
+    *,
+    eligible: int,
+    ballots: int,
+    version: int | None = None,
 ) -> dict[str, Any]:
-    """The rule's decision for one question, as JSON for the result."""
-    verdict = judge(outcome_rule(definition), Counts(dict(counts), void, eligible), 0)
-    return outcome_json(verdict.outcome)
+    """The rule's decision for one question, as JSON for the result (no challenges)."""
+    v = result_version(definition) if version is None else version
+    c = question_counts(spec, counts, void, eligible=eligible, ballots=ballots, version=v)
+    return outcome_json(_judge_question(outcome_rule(definition), c, 0, v), v)
 
 
 def challenges_determinative(
     definition: Mapping[str, Any],
+    spec: QuestionSpec,
     counts: Mapping[str, int],
     void: int,
     undecided: int,
     *,
     eligible: int,
+    ballots: int,
+    version: int | None = None,
 ) -> bool:
     """Could the undecided challenged ballots change this question's result?"""
-    rule = outcome_rule(definition)
-    return judge(rule, Counts(dict(counts), void, eligible), undecided).determinative
+    v = result_version(definition) if version is None else version
+    c = question_counts(spec, counts, void, eligible=eligible, ballots=ballots, version=v)
+    return _judge_question(outcome_rule(definition), c, undecided, v).determinative
 
 
 def pool_order(pools: Iterable[str]) -> list[str]:
@@ -139,24 +203,36 @@ def expected_result(
     sustained: int,
     overruled: int,
     units: Mapping[str, tuple[int, Sequence[OptionCounts]]] | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
     """The result that decrypted counts imply: the tally sheet plus the rule's outcome.
 
     The same function makes the result (synthetic records, the service) and checks
     it (the verifier), so the two cannot drift apart.  ``units``: pool label ->
-    (ballots, decrypted counts) when the definition asks for subtotals.
+    (ballots, decrypted counts) when the definition asks for subtotals.  ``version``:
+    the result's protocol version (default: :func:`result_version` of the definition;
+    the verifier passes the record's).
     """
+    v = result_version(definition) if version is None else version
+    if v not in RESULT_FORMATS:
+        raise RuleError(f"no result format for protocol version {v!r}")
     rule = outcome_rule(definition)
+    if v < 2 and rule.kind is RuleKind.PLURALITY:
+        raise RuleError("the rule cannot be applied: plurality is a rule of protocol v2")
     undecided = challenged - sustained - overruled
+    counted = cast + overruled
     questions: list[dict[str, Any]] = []
     determinative_any = False
     for spec, oc in zip(manifest.questions, counts, strict=True):
         figures = _question_counts(spec.option_ids, oc)
-        verdict = judge(rule, Counts(figures["counts"], oc.blank, eligible), undecided)
-        questions.append({"id": spec.id, **figures, "outcome": outcome_json(verdict.outcome)})
+        c = question_counts(
+            spec, figures["counts"], oc.blank, eligible=eligible, ballots=counted, version=v
+        )
+        verdict = _judge_question(rule, c, undecided, v)
+        questions.append({"id": spec.id, **figures, "outcome": outcome_json(verdict, v)})
         determinative_any = determinative_any or verdict.determinative
     return {
-        "format": RESULT_FORMAT,
+        "format": RESULT_FORMATS[v],
         "election_id": manifest.election_id,
         "eligible": eligible,
         "cast": cast,
@@ -164,7 +240,7 @@ def expected_result(
         "sustained": sustained,
         "overruled": overruled,
         "undecided": undecided,
-        "counted": cast + overruled,
+        "counted": counted,
         "determinative": determinative_any,
         "questions": questions,
         **({} if units is None else {"units": unit_results(manifest, units)}),

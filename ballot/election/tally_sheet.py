@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from ballot.election.challenges import Determination
 from ballot.election.outcome import Counts, Outcome, OutcomeRule
+from ballot.election.reasons import Reason
 from ballot.election.result import MIN_UNIT_SIZE, judge
 
 
@@ -52,7 +53,7 @@ class TallySheet:
     valid: int
     challenged: int
     determinative: bool
-    determinative_reason: str
+    determinative_reason: Reason
     status: str  # "provisional" or "certified"
     outcome: Outcome
     units: tuple[UnitSubtotal, ...]
@@ -75,11 +76,11 @@ class TallySheet:
             "overruled": self.overruled,
             "undecided": self.undecided,
             "determinative": self.determinative,
-            "determinative_reason": self.determinative_reason,
+            "determinative_reason": self.determinative_reason.to_json(),
             "status": self.status,
             "result": self.outcome.result,
             "decided": self.outcome.decided,
-            "reasons": list(self.outcome.reasons),
+            "reasons": [reason.to_json() for reason in self.outcome.reasons],
             "units": [unit.to_json() for unit in self.units],
         }
 

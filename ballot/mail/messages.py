@@ -8,21 +8,23 @@ text); everything inserted into the HTML is escaped.
 
 A reminder says only that the member has not voted yet, the link and the closing time:
 the committee must not be able to slip campaigning into a reminder, so the renderer
-offers no place to put it.
+offers no place to put it.  Every message is signed with the committee's name and
+contact from the election's definition (``committee``, bound into the manifest like the
+ballot itself), in the member's language, or "the election committee" translated when
+the definition names none; times are in the election's time zone, with its name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale
-from babel.dates import format_skeleton, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ballot.i18n import BABEL_LOCALES, HTML_LANG, gettext, jinja_env_for, normalise
+from ballot.election.identity import DEFAULT_TIME_ZONE, Committee
+from ballot.i18n import HTML_LANG, format_moment, gettext, jinja_env_for, normalise
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -47,8 +49,11 @@ def _env(language: str) -> Environment:
     )
 
 
-def format_when(language: str, when: datetime | str | None) -> str:
-    """A time as members read it: localized date and time, always stated in UTC.
+def format_when(
+    language: str, when: datetime | str | None, time_zone: str = DEFAULT_TIME_ZONE
+) -> str:
+    """A time as members read it: localized date and time in the election's time zone,
+    with the zone's name (:func:`ballot.i18n.format_moment`).
 
     Strings are taken as already formatted by the caller.
     """
@@ -58,16 +63,22 @@ def format_when(language: str, when: datetime | str | None) -> str:
         return when
     if when.tzinfo is None:
         raise ValueError("naive datetime given; pass aware UTC times")
-    locale = Locale.parse(BABEL_LOCALES[normalise(language)])
-    when = when.astimezone(UTC)
-    date = format_skeleton("yMMMMEEEEd", when, tzinfo=UTC, locale=locale)
-    time = format_time(when, "short", tzinfo=UTC, locale=locale)
-    # The locale's own order of date and time ("{1}, {0}" in English, "{0} {1}" in Vietnamese).
-    pattern = str(locale.datetime_formats["medium"])
-    text = pattern.replace("{1}", date).replace("{0}", time) + " UTC"
-    # CLDR puts a narrow no-break space before AM/PM, which older mail clients show as a
-    # box; the ordinary no-break space keeps "9:00 AM" together everywhere.
-    return text.replace("\u202f", "\u00a0")
+    return format_moment(when, language, time_zone)
+
+
+def signature(language: str, committee: Committee | None, organisation: str | None) -> str:
+    """Who a message is from, in the member's language."""
+    name = committee.name_in(language) if committee is not None else ""
+    return _one_line(
+        name or organisation or gettext(language, "the election committee"), "organisation"
+    )
+
+
+def _contact(committee: Committee | None) -> dict[str, str]:
+    return {
+        "committee_email": committee.email if committee is not None else "",
+        "committee_phone": committee.phone if committee is not None else "",
+    }
 
 
 def _check_link(link: str) -> str:
@@ -99,8 +110,10 @@ def render_invitation(
     opens_at: datetime | str | None,
     closes_at: datetime | str,
     link: str,
-    organisation: str,
+    organisation: str | None = None,
     help_contact: str | None = None,
+    committee: Committee | None = None,
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> RenderedMessage:
     """The invitation to vote: what, when, the personal one-time link, privacy, help."""
     language = normalise(language)
@@ -111,11 +124,12 @@ def render_invitation(
         "invitation",
         subject,
         election_title=title,
-        opens_at=format_when(language, opens_at),
-        closes_at=format_when(language, closes_at),
+        opens_at=format_when(language, opens_at, time_zone),
+        closes_at=format_when(language, closes_at, time_zone),
         link=_check_link(link),
-        organisation=_one_line(organisation, "organisation"),
+        organisation=signature(language, committee, organisation),
         help_contact=help_contact,
+        **_contact(committee),
     )
 
 
@@ -126,14 +140,18 @@ def render_reminder(
     closes_at: datetime | str,
     link: str,
     opens_at: object = None,
-    organisation: object = None,
+    organisation: str | None = None,
+    committee: Committee | None = None,
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> RenderedMessage:
-    """A reminder: "you have not voted yet", the link and the closing time, nothing else.
+    """A reminder: "you have not voted yet", the link and the closing time, and who sent it.
 
-    ``opens_at`` and ``organisation`` are accepted so callers can pass the invitation's
-    arguments unchanged, and deliberately not shown.
+    ``opens_at`` is accepted so callers can pass the invitation's arguments unchanged, and
+    deliberately not shown.  ``organisation`` is shown only when the definition names no
+    committee (its name is bound to the election, so it cannot carry a campaign message
+    that the members' ballots do not also show).
     """
-    del opens_at, organisation
+    del opens_at
     language = normalise(language)
     title = _one_line(election_title, "election_title")
     subject = gettext(language, "Reminder: you have not voted yet (%(title)s)") % {"title": title}
@@ -142,13 +160,23 @@ def render_reminder(
         "reminder",
         subject,
         election_title=title,
-        closes_at=format_when(language, closes_at),
+        closes_at=format_when(language, closes_at, time_zone),
         link=_check_link(link),
+        organisation=signature(language, committee, None),
+        **_contact(committee),
     )
 
 
-def render_test(language: str, *, organisation: str) -> RenderedMessage:
+def render_test(
+    language: str, *, organisation: str | None = None, committee: Committee | None = None
+) -> RenderedMessage:
     """A message the committee sends itself to check the mail settings before a vote."""
     language = normalise(language)
     subject = gettext(language, "Test message from ballot")
-    return _render(language, "test", subject, organisation=_one_line(organisation, "organisation"))
+    return _render(
+        language,
+        "test",
+        subject,
+        organisation=signature(language, committee, organisation),
+        **_contact(committee),
+    )

@@ -22,7 +22,8 @@ from ballot.store.bulk import insert_rows
 from ballot.store.outbox import KINDS, STATUSES, OutboxMessage
 from ballot.store.types import utcnow
 
-#: Fields a caller provides for each message (``voter_ref`` and ``body_html`` may be None).
+#: Fields a caller provides for each message (``voter_ref``, ``body_html`` and
+#: ``reply_to`` may be None or left out).
 FIELDS = (
     "election_id",
     "voter_ref",
@@ -32,6 +33,7 @@ FIELDS = (
     "subject",
     "body_text",
     "body_html",
+    "reply_to",
 )
 #: The columns of a queued message, in the order :func:`_row` gives them.
 QUEUED = (
@@ -78,6 +80,13 @@ def _checked(fields: Mapping[str, Any]) -> tuple[Any, ...]:
     body_text = fields["body_text"]
     if not body_text:
         raise OutboxError("a message needs a plain-text body")
+    reply_to = fields.get("reply_to") or None
+    if reply_to is not None and (
+        "@" not in str(reply_to)
+        or _NOT_IN_ADDRESS.search(str(reply_to))
+        or not str(reply_to).isascii()
+    ):
+        raise OutboxError(f"reply_to is not a single email address: {reply_to!r}")
     voter_ref = fields.get("voter_ref")
     election_id = fields.get("election_id")
     return (
@@ -89,6 +98,7 @@ def _checked(fields: Mapping[str, Any]) -> tuple[Any, ...]:
         subject,
         body_text,
         fields.get("body_html"),
+        None if reply_to is None else str(reply_to),
     )
 
 
@@ -112,6 +122,7 @@ def enqueue(
     subject: str,
     body_text: str,
     body_html: str | None,
+    reply_to: str | None = None,
 ) -> OutboxMessage:
     """Add one message to the session (not committed), due immediately."""
     row = _row(
@@ -124,6 +135,7 @@ def enqueue(
             "subject": subject,
             "body_text": body_text,
             "body_html": body_html,
+            "reply_to": reply_to,
         },
         utcnow(),
     )

@@ -52,6 +52,8 @@ class Outgoing:
     body_text: str
     body_html: str | None
     attempts: int
+    #: Where replies go (the committee's reply address); None: to the From address.
+    reply_to: str | None = None
 
 
 class RelayUnavailable(Exception):
@@ -111,12 +113,13 @@ def build_message(settings: Settings, out: Outgoing) -> bytes:
     multipart/alternative, quoted-printable UTF-8 parts, RFC 2047 subject) and the tests
     parse it back with the standard library.
     """
-    if not out.to_address.isascii():
+    if not out.to_address.isascii() or not (out.reply_to or "").isascii():
         raise ValueError("internationalised (non-ASCII) addresses are not supported")
     head = b"".join(
         (
             _from_header(settings.mail_from),
             _header("To", out.to_address),
+            _header("Reply-To", out.reply_to) if out.reply_to else b"",
             _header("Subject", out.subject),
             _header("Date", formatdate(usegmt=True)),
             _header("Message-ID", f"<{secrets.token_hex(16)}@{_domain(settings.mail_from)}>"),

@@ -103,6 +103,7 @@ async def claim_due(
             TABLE.c.body_text,
             TABLE.c.body_html,
             TABLE.c.attempts,
+            TABLE.c.reply_to,
         )
     )
     rows = (await session.execute(stmt)).all()
@@ -116,6 +117,7 @@ async def claim_due(
                 body_text=r.body_text or "",
                 body_html=r.body_html,
                 attempts=r.attempts,
+                reply_to=r.reply_to,
             )
             for r in rows
         ),

@@ -7,16 +7,31 @@ reminder replaces it, and the old link stops working).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.config import Settings
+from ballot.election.identity import Committee, committee_of, time_zone_of
 from ballot.store.elections import texts_by_language
 from ballot.store.tokens import IssuedToken
 
-ORGANISATION = "the election committee"
+
+def identity_of(election: Any) -> tuple[Committee, str]:
+    """The committee and the time zone the election's mail is written with: from the
+    manifest (the definition the keys are bound to), else from the election row if it
+    holds them, else none and UTC."""
+    definition: dict[str, Any] = {}
+    if getattr(election, "manifest", None):
+        loaded = json.loads(election.manifest)
+        definition = loaded if isinstance(loaded, dict) else {}
+    else:
+        for key in ("time_zone", "committee"):
+            if getattr(election, key, None) is not None:
+                definition[key] = getattr(election, key)
+    return committee_of(definition), time_zone_of(definition)
 
 
 def voter_link(settings: Settings, token: str) -> str:
@@ -47,6 +62,7 @@ async def queue_mail(
     texts = await texts_by_language(session, election.id)
     english = texts.get("en", {})
     templates: dict[str, Any] = {}
+    committee, time_zone = identity_of(election)
 
     def template(language: str) -> Any:
         if language not in templates:
@@ -57,13 +73,15 @@ async def queue_mail(
                 opens_at=election.opens_at or election.opened_at,
                 closes_at=election.closes_at or "",
                 link=voter_link(settings, PLACEHOLDER),
-                organisation=ORGANISATION,
+                committee=committee,
+                time_zone=time_zone,
             )
         return templates[language]
 
     def items() -> Iterator[dict[str, Any]]:
         for item in issued:
             base = _outbox_item(election.id, item, template(item.language), kind)
+            base["reply_to"] = committee.reply_to or None
             if PLACEHOLDER in base["subject"] or PLACEHOLDER not in base["body_text"]:
                 raise RuntimeError("mail template does not show the voting link verbatim")
             base["body_text"] = base["body_text"].replace(PLACEHOLDER, item.token)

@@ -11,7 +11,8 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from ballot.election.definition_shape import shape_problems
+from ballot.election.definition_shape import committee_problems, shape_problems
+from ballot.election.local_time import DEFAULT_ZONE, is_zone
 from ballot.election.refusal import Grounds, Refused
 from ballot.i18n import LANGUAGES
 from ballot.record.units import SubtotalsError
@@ -43,6 +44,19 @@ class QuestionDef:
 
 
 @dataclass
+class CommitteeDef:
+    """Who runs the vote, as members are told: a name per language and how to reach them."""
+
+    name: dict[str, str]
+    email: str = ""
+    phone: str = ""
+    reply_to: str = ""
+
+    def contact(self) -> dict[str, str]:
+        return {"email": self.email, "phone": self.phone, "reply_to": self.reply_to}
+
+
+@dataclass
 class Definition:
     kind: str
     title: dict[str, str]
@@ -58,6 +72,8 @@ class Definition:
     questions: list[QuestionDef] = field(default_factory=list)
     objection_days: int = OBJECTION_DAYS
     subtotal_min_size: int | None = None  # subtotals per unit, none below this many ballots
+    time_zone: str = DEFAULT_ZONE  # IANA name: times are shown and entered in it
+    committee: CommitteeDef | None = None
 
 
 def parse_fraction(text: str) -> Fraction:
@@ -156,6 +172,10 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             subtotal_min_size = subtotal_min_size_of(data)
         except SubtotalsError as exc:
             problems.append(f"subtotals: {exc}")
+    time_zone = data.get("time_zone") or DEFAULT_ZONE
+    if not is_zone(time_zone):
+        problems.append("time_zone: not a known IANA time zone name (e.g. America/Los_Angeles)")
+    committee = _committee(data.get("committee"), problems)
     trustees = data.get("trustees") or {}
     n, k = trustees.get("n", 1), trustees.get("k", 1)
     if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n):
@@ -202,4 +222,23 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         questions=questions,
         objection_days=objection_days,
         subtotal_min_size=subtotal_min_size,
+        time_zone=str(time_zone),
+        committee=committee,
+    )
+
+
+def _committee(value: Any, problems: list[str]) -> CommitteeDef | None:
+    """The committee's identity, or None when the definition names none."""
+    if found := committee_problems(value, LANGUAGES):
+        problems.extend(found)
+        return None
+    if value is None:
+        return None
+    name = value["name"]
+    names = {REFERENCE_LANGUAGE: name} if isinstance(name, str) else name
+    return CommitteeDef(
+        name={lang: text.strip() for lang, text in names.items()},
+        email=str(value.get("email") or "").strip(),
+        phone=" ".join(str(value.get("phone") or "").split()),
+        reply_to=str(value.get("reply_to") or "").strip(),
     )

@@ -7,6 +7,7 @@ frozen into the *manifest*, whose hash the trustees' keys are bound to.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from fractions import Fraction
@@ -16,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError, RuleKind
+from ballot.election.result import result_version
 from ballot.i18n import LANGUAGES
 from ballot.store.definition import (
     APPROVAL_KINDS,
@@ -34,6 +36,8 @@ from ballot.store.models import Election, Option, Question, Translation, Voter
 #: Parsing lives in :mod:`ballot.store.definition`; its names stay importable from here.
 __all__ = [
     "APPROVAL_KINDS",
+    "COMMITTEE_KEY",
+    "CONTACT_FIELDS",
     "KINDS",
     "OBJECTION_DAYS",
     "REFERENCE_LANGUAGE",
@@ -43,6 +47,7 @@ __all__ = [
     "QuestionDef",
     "build_manifest",
     "create_election",
+    "current_definition",
     "describe_missing",
     "election_title",
     "key_labels",
@@ -57,6 +62,10 @@ __all__ = [
     "set_translations",
     "texts_by_language",
 ]
+
+
+#: Text key of the committee's name (a text in every language, like the title).
+COMMITTEE_KEY = "committee"
 
 
 def new_election_id() -> str:
@@ -91,10 +100,14 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
     election.trustees_n, election.trustees_k = d.trustees_n, d.trustees_k
     election.objection_days = d.objection_days
     election.subtotal_min_size = d.subtotal_min_size
+    election.time_zone = d.time_zone
+    election.committee_contact = json.dumps(d.committee.contact()) if d.committee else None
     await session.flush()
     texts: list[tuple[str, dict[str, str]]] = [("title", d.title)]
     if d.instructions:
         texts.append(("instructions", d.instructions))
+    if d.committee:
+        texts.append((COMMITTEE_KEY, d.committee.name))
     for position, qd in enumerate(d.questions, start=1):
         question = Question(
             election_id=election.id, position=position, min_selections=qd.min, max_selections=qd.max
@@ -181,7 +194,7 @@ async def questions_of(
 
 async def key_labels(session: AsyncSession, election_id: str) -> dict[str, str]:
     """Human names for text keys ('question 2 option 1'), for error messages."""
-    labels = {"title": "title", "instructions": "instructions"}
+    labels = {"title": "title", "instructions": "instructions", COMMITTEE_KEY: "committee name"}
     for q, options in await questions_of(session, election_id):
         labels[f"question:{q.id}"] = f"question {q.position}"
         for o in options:
@@ -251,7 +264,7 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
                 ],
             }
         )
-    return {
+    definition: dict[str, Any] = {
         "election_id": election.id,
         "kind": election.kind,
         "title": by_language("title"),
@@ -268,7 +281,8 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         "closes_at": election.closes_at.isoformat() if election.closes_at else None,
         "trustees": {"n": election.trustees_n, "k": election.trustees_k},
         "questions": questions,
-        "rule": outcome_rule(election, questions).to_json(),
+        "time_zone": election.time_zone,
+        **_committee_part(election, by_language(COMMITTEE_KEY)),
         # Only when asked: a definition without it keeps its old manifest hash.
         **(
             {"subtotals": {"by": "unit", "min_size": election.subtotal_min_size}}
@@ -276,9 +290,65 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
             else {}
         ),
     }
+    # Last, so the rule can see the version the rest of the definition makes (a board key).
+    definition["rule"] = outcome_rule(
+        election, questions, seats=result_version(definition) >= 2
+    ).to_json()
+    return definition
 
 
-def outcome_rule(election: Election, questions: list[dict[str, Any]]) -> OutcomeRule:
+def _committee_part(election: Election, names: dict[str, str]) -> dict[str, Any]:
+    """``{"committee": {...}}`` when the election names its committee, else nothing."""
+    if not names:
+        return {}
+    contact = json.loads(election.committee_contact or "{}")
+    return {"committee": {"name": names, **{k: contact.get(k, "") for k in CONTACT_FIELDS}}}
+
+
+#: The committee's contact fields, in the order forms and pages show them.
+CONTACT_FIELDS = ("email", "phone", "reply_to")
+
+
+def current_definition(election: Election, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The draft's definition as the committee would write it, every language included.
+
+    Read from :func:`build_manifest`'s document plus the settings the manifest does not
+    carry, so a change of one setting (the trustee numbers, the questions) rewrites the
+    definition with everything else as it was.
+    """
+    out: dict[str, Any] = {
+        "kind": manifest["kind"],
+        "title": manifest["title"],
+        "instructions": manifest["instructions"] or None,
+        "opens_at": manifest["opens_at"],
+        "closes_at": manifest["closes_at"],
+        "rule": manifest["outcome"]["rule"],
+        "supermajority": manifest["outcome"]["supermajority"],
+        "quorum": manifest["outcome"]["quorum"],
+        "allow_blank": manifest["allow_blank"],
+        "trustees": dict(manifest["trustees"]),
+        "objection_days": election.objection_days,
+        "time_zone": manifest.get("time_zone", election.time_zone),
+        "questions": [
+            {
+                "text": q["text"],
+                "min": q["min"],
+                "max": q["max"],
+                "options": [o["text"] for o in q["options"]],
+            }
+            for q in manifest["questions"]
+        ],
+    }
+    if "subtotals" in manifest:
+        out["subtotals"] = manifest["subtotals"]
+    if "committee" in manifest:
+        out["committee"] = manifest["committee"]
+    return out
+
+
+def outcome_rule(
+    election: Election, questions: list[dict[str, Any]], *, seats: bool = False
+) -> OutcomeRule:
     """The rule the count is decided by, recorded in the manifest so the verifier reads it.
 
     Recognition, ratification and strike votes approve the first option of their
@@ -287,14 +357,19 @@ def outcome_rule(election: Election, questions: list[dict[str, Any]]) -> Outcome
     supermajority), else send the top two to a runoff.  A custom election with one
     question is a yes/no vote like the first group; with several questions there is no
     single option to approve, so each question is decided like an officer election.
+    ``seats`` (protocol v2): a question where a member may mark several options fills
+    that many seats, so the election is decided by plurality (PROTOCOL 15.4); a share
+    of "valid votes" means nothing when one ballot is several votes.
     Raises RuleError when the stored fractions do not make a rule.
     """
+    quorum = parse_fraction(election.quorum) if election.quorum else None
+    if seats and any(q["max"] > 1 for q in questions):
+        return OutcomeRule(RuleKind.PLURALITY, quorum_fraction=quorum)
     threshold = (
         parse_fraction(election.supermajority)
         if election.rule == "supermajority" and election.supermajority
         else Fraction(1, 2)
     )
-    quorum = parse_fraction(election.quorum) if election.quorum else None
     approval = election.kind in APPROVAL_KINDS or (
         election.kind == "custom" and len(questions) == 1
     )

@@ -28,6 +28,7 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 
 # The mail layer's outbox table must be in the same metadata for migrations.
 from ballot.store import outbox as _outbox  # noqa: F401
+from ballot.store import signoffs as _signoffs  # noqa: F401
 from ballot.store import throttle as _throttle  # noqa: F401
 from ballot.store.base import Base
 from ballot.store.types import UTCDateTime
@@ -117,6 +118,11 @@ class Election(Base):
     certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     #: Subtotals per unit: the minimum pool size (PROTOCOL 10.5); None asks for none.
     subtotal_min_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: IANA zone the committee enters and members read times in (stored times are UTC).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    #: The committee's contact as JSON {"email", "phone", "reply_to"}; its name is a text
+    #: (key ``committee``) in every language, like the title.  NULL: none was given.
+    committee_contact: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Question(Base):

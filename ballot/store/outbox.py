@@ -19,6 +19,7 @@ Columns (keep stable: the Alembic migration mirrors them exactly)
 | last_error      | String(500), null     | SMTP reply or connection error; never the body         |
 | created_at      | UTCDateTime           |                                                        |
 | sent_at         | UTCDateTime, null     |                                                        |
+| reply_to        | String(320), null     | the committee's reply address (Reply-To), if it has one |
 
 Indexes: ``ix_outbox_election_id`` (election_id) and ``ix_outbox_status_due``
 (status, next_attempt_at), which is what workers scan for due messages.
@@ -74,3 +75,4 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reply_to: Mapped[str | None] = mapped_column(String(320), default=None)

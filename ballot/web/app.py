@@ -39,7 +39,7 @@ from litestar.template.config import TemplateConfig
 
 from ballot.config import Settings
 from ballot.election.refusal import Refused
-from ballot.i18n import translations
+from ballot.i18n import install_filters, translations
 from ballot.logs import configure_logging
 from ballot.service.schedule import schedule_loop
 from ballot.store.db import make_engine, make_session_factory
@@ -50,7 +50,9 @@ from ballot.web.auth import access_guard
 from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
+from ballot.web.committee_results import TallySheetController
 from ballot.web.count_api import COUNT_CONTROLLERS
+from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
@@ -76,6 +78,7 @@ def jinja_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations("en"), newstyle=True)  # type: ignore[attr-defined]
+    install_filters(env)
     return env
 
 
@@ -159,6 +162,8 @@ def create_app(
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
+            TallySheetController,
+            *DEFINITION_CONTROLLERS,
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,

@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Response
 
+from ballot.election.identity import committee_of, time_zone_of
 from ballot.election.refusal import Refused
 from ballot.i18n import HTML_LANG, LANGUAGES, jinja_env_for, normalise, translations
 from ballot.store.casting import election_context
@@ -74,6 +75,22 @@ def data_block(value: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+def identity_context(definition: dict[str, Any] | None, language: str) -> dict[str, Any]:
+    """What every page of an election shows around its content: the election's time zone
+    (the ``moment`` filter reads it) and the committee's name and contact for the footer,
+    in the page's language ("the election committee" when the definition names none)."""
+    committee = committee_of(definition)
+    return {
+        "time_zone": time_zone_of(definition),
+        "committee": {
+            "name": committee.name_in(language)
+            or translations(language).gettext("the election committee"),
+            "email": committee.email,
+            "phone": committee.phone,
+        },
+    }
 
 
 def manifest_languages(definition: dict[str, Any] | None) -> list[str]:
@@ -243,6 +260,7 @@ def ballot_page(
     language = pick_language(requested_language, found, offered)
     state = STATE_OF_TOKEN.get(found.status, "invalid")
     context: dict[str, Any] = {
+        **identity_context(definition, language),
         "state": state,
         "title": text_in((definition or {}).get("title"), language),
         "instructions": text_in((definition or {}).get("instructions"), language),

@@ -30,9 +30,9 @@ from ballot.store.board import entry_json, head_json, latest_head
 from ballot.store.cast_tables import CastBallot, ChallengedBallot
 from ballot.store.casting import election_context
 from ballot.store.models import BoardEntryRow, Election
-from ballot.web.ballot_page import data_block, manifest_languages, render
+from ballot.web.ballot_page import data_block, identity_context, manifest_languages, render
 from ballot.web.deps import Db
-from ballot.web.observer.words import page_language
+from ballot.web.observer.words import page_language, state_words
 from ballot.web.validation import PAGE_SIZE, BoardSeq, PageSize
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -268,6 +268,8 @@ class BoardPageController(Controller):
         return render(
             language,
             "board/board.html",
+            **identity_context(data["definition"], language),
+            state=state_words(election.state, translations(language).gettext),
             languages=offered,
             title=_title(data["definition"], language),
             election=data,

@@ -59,6 +59,10 @@ def election_view(e: Election) -> dict[str, Any]:
             if e.subtotal_min_size is not None
             else None
         ),
+        "objection_days": e.objection_days,
+        "time_zone": e.time_zone,
+        # The committee's name is a text (key "committee", under "texts"); its contact here.
+        "committee_contact": json.loads(e.committee_contact) if e.committee_contact else None,
     }
 
 

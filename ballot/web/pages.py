@@ -14,20 +14,22 @@ from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
+from ballot.election.languages import LANGUAGES
 from ballot.election.refusal import Refused
-from ballot.service import challenges, count, elections, lifecycle, voters
+from ballot.service import challenges, count, lifecycle, voters
 from ballot.service.acting import get_election, invalid, require_roll_editable
 from ballot.service.mailing import delivery
 from ballot.store.activity import activity_entries
-from ballot.store.definition import DefinitionError, parse_definition
 from ballot.store.elections import missing_translations, texts_by_language
 from ballot.store.models import Election
 from ballot.store.roll import roll_size
 from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
+from ballot.web.committee_results import results_context
 from ballot.web.deps import Db, acting
 from ballot.web.refusals import status_for
+from ballot.web.settings_view import settings_of
 from ballot.web.voter import i18n_context
 
 Form = URLEncodedBody[dict[str, str]]
@@ -43,17 +45,20 @@ NEXT_STATES = {
 }
 
 
-def _whole(value: Any, default: int) -> Any:
-    """A form's whole number, or the text itself so validation names the problem."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else (text or default)
+def page_language(request: Request[Any, Any, Any]) -> str:
+    """The committee page's language: English unless ``?ui=`` names another we ship.
+
+    (``?lang=`` already means the language being edited on the translations page.)
+    """
+    asked = request.query_params.get("ui")
+    return asked if asked in LANGUAGES else "en"
 
 
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
     account = request.scope.get("ballot_account")
     return Template(
         template_name=f"committee/{name}.html",
-        context={**i18n_context("en"), "account": account, **context},
+        context={**i18n_context(page_language(request)), "account": account, **context},
         status_code=status,
     )
 
@@ -92,50 +97,6 @@ class CommitteePages(Controller):
         }
         return page("dashboard", request, elections=elections, titles=titles)
 
-    @get("/elections/new", opt={"access": "admin"})
-    async def new_election(self, request: Request[Any, Any, Any]) -> Template:
-        return page("new_election", request, form={})
-
-    @post("/elections/new", opt={"access": "admin"})
-    async def create_election(
-        self, request: Request[Any, Any, Any], db: Db, data: Form
-    ) -> Response[Any]:
-        options = [line.strip() for line in data.get("options", "").splitlines() if line.strip()]
-        definition = {
-            "kind": data.get("kind"),
-            "title": {"en": data.get("title", "")},
-            "opens_at": data.get("opens_at") or None,
-            "closes_at": data.get("closes_at") or None,
-            "rule": data.get("rule", "majority"),
-            "supermajority": data.get("supermajority") or None,
-            "quorum": data.get("quorum") or None,
-            "allow_blank": data.get("allow_blank") == "on",
-            "subtotals": (
-                {"by": "unit", "min_size": _whole(data.get("subtotal_min_size"), 10)}
-                if data.get("subtotals") == "on"
-                else None
-            ),
-            "trustees": {
-                "n": int(data.get("trustees_n") or 1),
-                "k": int(data.get("trustees_k") or 1),
-            },
-            "questions": [
-                {
-                    "text": {"en": data.get("question", "")},
-                    "min": int(data.get("min") or 1),
-                    "max": int(data.get("max") or 1),
-                    "options": [{"en": o} for o in options],
-                }
-            ],
-        }
-        try:
-            parsed = parse_definition(definition)
-        except DefinitionError as exc:
-            return page("new_election", request, status=400, problems=exc.problems, form=data)
-        election = await elections.create_election(db, acting(request), parsed)
-        await db.commit()
-        return Redirect(path=f"/committee/elections/{election.id}", status_code=303)
-
     async def _election_page(
         self,
         request: Request[Any, Any, Any],
@@ -152,7 +113,9 @@ class CommitteePages(Controller):
             status=status,
             election=election,
             title=texts.get("en", {}).get("title", election.id),
-            languages=sorted(texts),
+            languages=[code for code in LANGUAGES if code in texts],
+            language_names=LANGUAGES,
+            settings=await settings_of(db, election),
             next_states=NEXT_STATES.get(election.state, []),
             missing=await missing_translations(db, election_id),
             roll_size=await roll_size(db, election_id),
@@ -164,24 +127,64 @@ class CommitteePages(Controller):
                 if election.state in ("closed", "tallied", "certified")
                 else None
             ),
-            **extra,
+            **(await results_context(db, election)),
+            **{"errors": {}, "submitted_for": "", "submitted": {}, **extra},
         )
 
     async def _count_act(
-        self, request: Request[Any, Any, Any], db: Db, election_id: str, act: Any, notice: str
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        election_id: str,
+        act: Any,
+        notice: str,
+        form: tuple[str, dict[str, str]] = ("", {}),
     ) -> Response[Any]:
-        """Run one act of the count on the locked election; show the page either way."""
+        """Run one act of the count on the locked election; show the page either way.
+
+        ``form`` names the form that was sent and its values: on a refusal they are shown
+        again in that form, with the message at the field it is about.
+        """
         election = await get_election(db, election_id, lock=True)
         try:
             outcome = await act(election)
         except Refused as exc:
             await db.rollback()
-            return await self._election_page(
-                request, db, election_id, status=status_for(exc.grounds), error=exc.message
-            )
+            return await self._refused(request, db, election_id, exc, *form)
         await db.commit()
         return await self._election_page(
             request, db, election_id, count_notice=notice, count_outcome=outcome
+        )
+
+    async def _refused(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        election_id: str,
+        exc: Refused,
+        form: str,
+        values: dict[str, str],
+    ) -> Template:
+        """The election page after a refused act: the message at the top and, when it is
+        about one field of the form sent, at that field; the form keeps what was typed."""
+        field = {
+            ("certify", "reason_needed"): "certify-reason",
+            ("state", "reason_needed"): "withdraw-reason",
+        }.get((form, exc.code))
+        if form.startswith("challenge:"):
+            which = form.split(":", 1)[1]
+            field = {"reason_needed": f"reason-{which}", "bad_decision": f"decision-{which}"}.get(
+                exc.code
+            )
+        return await self._election_page(
+            request,
+            db,
+            election_id,
+            status=status_for(exc.grounds),
+            error=exc.message,
+            errors={field: [exc.message]} if field else {},
+            submitted_for=form,
+            submitted=values,
         )
 
     @post("/elections/{election_id:str}/tally", opt={"access": "admin"})
@@ -212,7 +215,8 @@ class CommitteePages(Controller):
                 data.get("reason", ""),
             )
 
-        return await self._count_act(request, db, election_id, act, "challenge_decided")
+        form = (f"challenge:{challenge_id}", dict(data))
+        return await self._count_act(request, db, election_id, act, "challenge_decided", form)
 
     @post("/elections/{election_id:str}/certify", opt={"access": "admin"})
     async def certify(
@@ -221,7 +225,8 @@ class CommitteePages(Controller):
         async def act(election: Election) -> Any:
             return await challenges.certify(db, acting(request), election, data.get("reason", ""))
 
-        return await self._count_act(request, db, election_id, act, "certified")
+        form = ("certify", dict(data))
+        return await self._count_act(request, db, election_id, act, "certified", form)
 
     @get("/elections/{election_id:str}", opt={"access": "staff"})
     async def election(
@@ -244,9 +249,7 @@ class CommitteePages(Controller):
             )
         except Refused as exc:
             await db.rollback()
-            return await self._election_page(
-                request, db, election_id, status=status_for(exc.grounds), error=exc.message
-            )
+            return await self._refused(request, db, election_id, exc, "state", dict(data))
         await db.commit()
         return Redirect(path=f"/committee/elections/{election_id}", status_code=303)
 

@@ -25,6 +25,7 @@ from ballot.service import ceremony, elections, lifecycle
 from ballot.service.acting import get_election, invalid
 from ballot.store.definition import REFERENCE_LANGUAGE, DefinitionError
 from ballot.store.elections import (
+    COMMITTEE_KEY,
     key_labels,
     missing_translations,
     questions_of,
@@ -32,12 +33,22 @@ from ballot.store.elections import (
     texts_by_language,
 )
 from ballot.store.models import Account, Election, ElectionTrustee
-from ballot.web.deps import Db, acting
+from ballot.web.deps import Db, account_of, acting
 from ballot.web.pages import Form, page
 from ballot.web.refusals import status_for
 
 #: Prefix of the form fields that carry one text each: ``text:title``, ``text:option:7``.
 FIELD = "text:"
+#: The ceremony form field a refusal is about, by its code (the rest go to the top).
+FIELD_OF_REFUSAL = {
+    "not_whole_numbers": "trustees_k",
+    "seat_beyond_n": "trustees_n",
+    "definition_invalid": "trustees_k",
+    "not_a_trustee": "seat_email",
+    "bad_position": "seat_position",
+    "seat_taken": "seat_position",
+    "passphrase_short": "passphrase_1",
+}
 #: Shortest passphrase the form accepts for a sealed trustee key file.
 MIN_PASSPHRASE = 8
 
@@ -58,7 +69,7 @@ async def _text_rows(db: Db, election_id: str, language: str) -> list[TextRow]:
     english = texts.get(REFERENCE_LANGUAGE, {})
     mine = texts.get(language, {})
     labels = await key_labels(db, election_id)
-    keys: list[str] = [k for k in ("title", "instructions") if k in english]
+    keys: list[str] = ["title", "instructions", COMMITTEE_KEY]
     for question, options in await questions_of(db, election_id):
         keys.append(f"question:{question.id}")
         keys.extend(f"option:{o.id}" for o in options)
@@ -138,6 +149,9 @@ class SetupPages(Controller):
         if submitted is not None:
             rows = [TextRow(r.key, r.label, r.reference, submitted.get(r.key, "")) for r in rows]
         texts = await texts_by_language(db, election_id)
+        signed = await elections.sign_offs(db, election_id)
+        for row in languages:
+            row["sign_offs"] = signed.get(row["code"])
         return page(
             "setup_translations",
             request,
@@ -147,6 +161,8 @@ class SetupPages(Controller):
             languages=languages,
             language=language,
             language_name=LANGUAGES[language],
+            language_names=LANGUAGES,
+            preview_languages=[c for c in LANGUAGES if c in texts],
             rows=rows,
             field=FIELD,
             frozen=_frozen_reason(election),
@@ -154,7 +170,7 @@ class SetupPages(Controller):
             **extra,
         )
 
-    @get("/translations", opt={"access": "admin"})
+    @get("/translations", opt={"access": "staff"})
     async def translations(
         self,
         request: Request[Any, Any, Any],
@@ -210,6 +226,34 @@ class SetupPages(Controller):
             notice=f"Saved {len(texts)} texts in {LANGUAGES[language]} ({language}).",
         )
 
+    @post("/translations/{language:str}/sign-off", opt={"access": "staff"})
+    async def sign_off(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        language: FromPath[str],
+        db: Db,
+    ) -> Response[Any]:
+        """The signed-in member signs off one language's texts as they are now."""
+        election = await get_election(db, election_id, lock=True)
+        try:
+            await elections.sign_off_translations(
+                db, acting(request), election, language, account_of(request)
+            )
+        except Refused as exc:
+            await db.rollback()
+            return await self._translations_page(
+                request, db, election_id, None, status=status_for(exc.grounds), error=exc.message
+            )
+        await db.commit()
+        return await self._translations_page(
+            request,
+            db,
+            election_id,
+            language,
+            notice=f"You signed off the texts in {LANGUAGES[language]} ({language}).",
+        )
+
     # --- trustees and the key ceremony ---------------------------------------------
 
     async def _ceremony_page(
@@ -246,7 +290,7 @@ class SetupPages(Controller):
             fingerprint=_fingerprint(election),
             missing=await missing_translations(db, election_id),
             min_passphrase=MIN_PASSPHRASE,
-            **extra,
+            **{"errors": {}, "submitted": {}, **extra},
         )
 
     async def _refuse(
@@ -255,10 +299,18 @@ class SetupPages(Controller):
         db: Db,
         election_id: str,
         exc: Refused,
+        submitted: dict[str, str] | None = None,
     ) -> Template:
+        """The ceremony page again with the refusal at its field and the values as typed."""
         await db.rollback()
         return await self._ceremony_page(
-            request, db, election_id, status=status_for(exc.grounds), error=exc.message
+            request,
+            db,
+            election_id,
+            status=status_for(exc.grounds),
+            error=exc.message,
+            errors={FIELD_OF_REFUSAL.get(exc.code, ""): [exc.message]},
+            submitted=submitted or {},
         )
 
     @get("/ceremony", opt={"access": "admin"})
@@ -277,7 +329,7 @@ class SetupPages(Controller):
         try:
             await elections.set_trustee_numbers(db, acting(request), election, n, k)
         except Refused as exc:
-            return await self._refuse(request, db, election_id, exc)
+            return await self._refuse(request, db, election_id, exc, dict(data))
         await db.commit()
         return await self._ceremony_page(
             request, db, election_id, notice=f"Trustees: {k} of {n} needed to decrypt the tally."
@@ -294,7 +346,7 @@ class SetupPages(Controller):
         try:
             await ceremony.name_trustee(db, acting(request), election, email, position)
         except Refused as exc:
-            return await self._refuse(request, db, election_id, exc)
+            return await self._refuse(request, db, election_id, exc, dict(data))
         await db.commit()
         return Redirect(path=f"/committee/elections/{election_id}/ceremony", status_code=303)
 

@@ -5,6 +5,7 @@ from fractions import Fraction
 import pytest
 
 from ballot.election.outcome import Counts, OutcomeRule, RuleError, RuleKind, approves, decide
+from ballot.election.reasons import Reason
 
 MAJORITY = OutcomeRule(RuleKind.MAJORITY)
 TWO_THIRDS = OutcomeRule(RuleKind.SUPERMAJORITY, Fraction(2, 3))
@@ -48,7 +49,8 @@ def test_quorum_fraction_and_count() -> None:
     rule = OutcomeRule(RuleKind.MAJORITY, quorum_fraction=Fraction(1, 2))
     missed = decide(rule, yn(400, 99, void=0, eligible=1000))
     assert missed.result == "no_quorum" and not missed.decided and not missed.quorum_met
-    assert "below the quorum" in missed.reasons[0]
+    assert missed.prose == ("turnout 499 is below the quorum (1/2 of 1000 eligible)",)
+    assert [r.code for r in missed.reasons] == ["quorum_fraction_missed"]
     # Void ballots are turnout: 400 + 99 + 1 = 500 of 1000 meets "at least half".
     assert decide(rule, yn(400, 99, void=1, eligible=1000)).result == "approved"
     counted = OutcomeRule(RuleKind.SUPERMAJORITY, Fraction(2, 3), quorum_count=50)
@@ -72,7 +74,10 @@ def test_ties_for_runoff_places_are_reported_not_broken() -> None:
     second = decide(OFFICERS, Counts({"ana": 40, "ben": 30, "chen": 30}))
     assert second.result == "runoff_tie:ana;ben,chen"
     assert second.runoff == ("ana",) and second.tied == ("ben", "chen")
-    assert "tied" in second.reasons[1]
+    assert "tied" in second.prose[1]
+    assert second.reasons[1] == Reason.of(
+        "runoff_tie", sure=("ana",), tied=("ben", "chen"), votes=30, places=1
+    )
     first = decide(OFFICERS, Counts({"ana": 30, "ben": 30, "chen": 30}))
     assert first.runoff == () and first.tied == ("ana", "ben", "chen")
     assert first.result == "runoff_tie:;ana,ben,chen"

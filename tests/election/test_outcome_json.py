@@ -47,6 +47,14 @@ def test_short_form() -> None:
         ("majority", {"quorum": "x"}, "quorum 'x' is not a fraction"),
         ("supermajority", {"supermajority": "1/2"}, "a supermajority threshold is above 1/2"),
         ({"kind": "majority", "quorum_count": 0}, {}, "a quorum count is a positive whole"),
+        ("majority", {"supermajority": 0}, "supermajority 0 is not a fraction"),
+        ({"kind": "majority", "threshold": 0.5}, {}, "threshold 0.5 is not a fraction"),
+        ({"kind": "majority", "threshold": "0.5"}, {}, "threshold '0.5' is not a fraction"),
+        ({"kind": "majority", "threshold": " 1/2"}, {}, "threshold ' 1/2' is not a fraction"),
+        ({"kind": "majority", "quorum_fraction": "50%"}, {}, "quorum_fraction '50%' is not a"),
+        ({"kind": "majority", "extra": 1}, {}, "a rule has no key 'extra'"),
+        ({"kind": "majority", "approve_option": 1}, {}, "the approving option is an option id"),
+        ({"kind": "plurality", "threshold": "2/3"}, {}, "a plurality has no threshold"),
     ],
 )
 def test_clear_errors(obj: object, extra: dict[str, object], message: str) -> None:

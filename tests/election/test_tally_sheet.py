@@ -16,13 +16,28 @@ def test_sheet_fields() -> None:
     assert data["valid"] == 4785 and data["challenged"] == 67
     assert data["determinative"] is False and data["status"] == "provisional"
     assert data["result"] == "approved" and data["units"] == []
+    assert data["reasons"] == [
+        {
+            "code": "majority_reached",
+            "option": "yes",
+            "votes": 2654,
+            "valid": 4785,
+            "threshold": "1/2",
+            "needed": 2393,
+        }
+    ]
     certified = build_tally_sheet(MAJORITY, Counts({"yes": 3, "no": 1}), 0, certified=True)
     assert certified.status == "certified"
 
 
 def test_determinative_flag_on_the_sheet() -> None:
     sheet = build_tally_sheet(MAJORITY, Counts({"yes": 1000, "no": 900}), 416)
-    assert sheet.determinative and "against" in sheet.determinative_reason
+    assert sheet.determinative
+    assert sheet.to_json()["determinative_reason"] == {
+        "code": "challenges_could_reject",
+        "undecided": 416,
+        "option": "yes",
+    }
 
 
 def test_small_units_and_a_complement_are_suppressed() -> None:
@@ -75,7 +90,7 @@ def test_revised_tally_has_nothing_undecided() -> None:
         MAJORITY, Counts({"yes": 1100, "no": 1050}), 416, sustained=166, overruled=250
     )
     assert sheet.undecided == 0 and not sheet.determinative
-    assert sheet.determinative_reason == "there are no challenged ballots"
+    assert sheet.determinative_reason.code == "challenges_cannot_change"
 
 
 def test_rulings_cannot_exceed_the_challenges() -> None:

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from ballot.config import Settings
-from ballot.i18n import LANGUAGES
+from ballot.i18n import LANGUAGES, gettext
 from ballot.mail.messages import format_when, render_invitation, render_reminder, render_test
 from ballot.mail.sender import Outgoing, build_message, scrub
 
@@ -126,11 +126,17 @@ def test_reminder_holds_only_not_voted_link_and_closing_time(language: str) -> N
         organisation="VOTE YES: a better contract for all!",
     )
     lines = [line for line in r.text.splitlines() if line.strip()]
-    assert len(lines) == 4
+    # The reminder, then the signature: the committee the definition names, here none, so
+    # "the election committee" in the member's language (never the organisation given).
+    assert len(lines) == 6 and lines[4] == "-- "
     assert "Contract ratification 2026" in lines[0]
     assert lines[2] == LINK and "2026-05-20 17:00 UTC" in lines[3]
+    signed = gettext(language, "Sent by %(organisation)s.") % {
+        "organisation": gettext(language, "the election committee")
+    }
+    assert lines[5] == signed
     # The HTML part says the same and nothing more.
-    assert visible_text(r.html) == [*lines[:2], LINK, lines[3]]
+    assert visible_text(r.html) == [*lines[:2], LINK, lines[3], signed]
     for body in (r.text, r.html, r.subject):
         assert "YES" not in body and "2026-05-01" not in body
 
@@ -141,7 +147,9 @@ def test_english_reminder_wording() -> None:
     assert r.text == (
         "You have not voted yet in: Strike vote\n\n"
         f"To vote, open your personal link:\n{LINK}\n\n"
-        "Voting closes: Friday 5 PM UTC\n"
+        "Voting closes: Friday 5 PM UTC\n\n"
+        "-- \n"
+        "Sent by the election committee.\n"
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ballot.config import Settings
+from ballot.i18n import gettext
 from ballot.mail import outbox
 from ballot.mail.messages import render_reminder
 from ballot.mail.sink import MailSink
@@ -248,6 +249,7 @@ async def test_reminder_arrives_with_nothing_but_the_reminder(
             subject=r.subject,
             body_text=r.text,
             body_html=r.html,
+            reply_to="committee@local42.example",
         )
     assert await run_worker(session_factory, settings, once=True, policy=FAST) == 1
     (message,) = sink.messages
@@ -257,8 +259,13 @@ async def test_reminder_arrives_with_nothing_but_the_reminder(
         "Để bỏ phiếu, hãy mở đường liên kết cá nhân của bạn:",
         link,
         "Kết thúc bỏ phiếu: 2026-05-20 17:00 UTC",
+        "-- ",
+        gettext("vi", "Sent by %(organisation)s.")
+        % {"organisation": gettext("vi", "the election committee")},
     ]
     assert "YES" not in part(message, "html")
+    # Replies go to the committee, not to the sending address.
+    assert message["Reply-To"] == "committee@local42.example"
 
 
 @pytest.mark.slow

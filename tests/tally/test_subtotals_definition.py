@@ -37,8 +37,10 @@ async def test_the_committee_form_asks_for_subtotals(admin: Web) -> None:
     form = {
         "kind": "recognition",
         "title": "Recognition vote",
-        "question": "Do you want the union?",
-        "options": "Yes\nNo",
+        "committee_name": "Local 1 Election Committee",
+        "q1_text": "Do you want the union?",
+        "q1_o1": "Yes",
+        "q1_o2": "No",
         "subtotals": "on",
         "subtotal_min_size": "15",
     }

@@ -66,8 +66,14 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/roll"): "admin",
     ("POST", C + "/reminders"): "admin",
     # Set-up pages (H11): texts in every language, trustees, the key ceremony.
-    ("GET", C + "/translations"): "admin",
+    ("GET", C + "/translations"): "staff",
     ("POST", C + "/translations/{language:str}"): "admin",
+    # Issue 13: the definition editor, the ballot preview, sign-off of each language
+    # (observers of each side sign off translations too).
+    ("GET", C + "/definition"): "admin",
+    ("POST", C + "/definition"): "admin",
+    ("GET", C + "/preview"): "staff",
+    ("POST", C + "/translations/{language:str}/sign-off"): "staff",
     ("GET", C + "/ceremony"): "admin",
     ("POST", C + "/ceremony/trustees"): "admin",
     ("POST", C + "/ceremony/seats"): "admin",
@@ -106,6 +112,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/tally"): "admin",
     ("POST", C + "/challenges/{challenge_id:str}"): "admin",
     ("POST", C + "/certify"): "admin",
+    ("GET", C + "/tally-sheet.pdf"): "staff",
     ("GET", "/api/audit/chain"): "staff",
 }
 

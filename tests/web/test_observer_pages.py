@@ -196,8 +196,9 @@ async def test_certified_result_names_the_date(app: Litestar, admin: Web, web: W
     await board.certify(1, result_hash)
     words = text_of((await web.get(f"/board/{election_id}/result")).text)
     assert "PROVISIONAL" not in words
-    # The certification is the board's 7th entry: T0 + 7 minutes.
-    assert "Certified on May 1, 2026 at 09:07 (UTC)." in words
+    # The certification is the board's 7th entry: T0 + 7 minutes, in the election's
+    # time zone (UTC: this definition names none), with the zone's name.
+    assert "Certified: Fri, May 1, 2026, 9:07 AM UTC." in words
     assert "Reason given: no objections filed" in words
 
 
@@ -255,7 +256,7 @@ async def test_determinative_challenges_and_the_revised_tally(
 
     await board.certify(2, final_hash)
     words = text_of((await web.get(f"/board/{election_id}/result")).text)
-    assert "Certified on" in words and "PROVISIONAL" not in words
+    assert "Certified: " in words and "PROVISIONAL" not in words
     verify = await web.get(f"/board/{election_id}/verify")
     assert f'href="/api/elections/{election_id}/record.zip"' in verify.text
 
@@ -637,7 +638,7 @@ async def test_a_real_two_round_election_on_the_pages(
 
     r = await web.get(f"/board/{election_id}/result")
     words = text_of(r.text)
-    assert "Certified on November 2, 2026" in words and "PROVISIONAL" not in words
+    assert "Certified: Mon, Nov 2, 2026" in words and "PROVISIONAL" not in words
     assert "Revised tally (round 2): the final result" in words
     assert "Challenges resolved: 1 sustained, 2 overruled." in words
     assert sheet_row(r.text, "Votes for Yes") == "3"

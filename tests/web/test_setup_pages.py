@@ -215,9 +215,14 @@ async def test_observers_and_anonymous_are_refused(app: Litestar, admin: Web) ->
         anon, obs = Web(anon_client), Web(obs_client)
         assert (await obs.login("obs@example.org")).status_code == 200
         for path in paths:
-            assert (await obs.get(path)).status_code == 403
             r = await anon.get(path)
             assert r.status_code == 303 and r.headers["location"].startswith("/login")
+        assert (await obs.get(paths[1])).status_code == 403
+        # Observers read the texts (to sign them off) but cannot change them.
+        page = await obs.get(paths[0])
+        assert page.status_code == 200 and 'name="text:title"' not in page.text
+        save = f"/committee/elections/{election_id}/translations/es"
+        assert (await obs.post(save, data={"text:title": "x"})).status_code == 403
         post = f"/committee/elections/{election_id}/ceremony/local"
         assert (await obs.post(post, data={"passphrase_1": PASSPHRASE})).status_code == 403
         r = await anon.post(post, data={"passphrase_1": PASSPHRASE})

@@ -20,7 +20,7 @@ from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.tally import EncryptedTally, aggregate, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, partial_decrypt_tally
 from ballot.election.context import ElectionContext, context_from_text, read_definition
-from ballot.election.result import expected_result, pool_order
+from ballot.election.result import expected_result, pool_order, result_version
 from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label, write_record
 from ballot.record.kinds import NOTE_STATE, Kind
@@ -325,6 +325,7 @@ def generate_record(
         partials=partials,
         result=result,
         board_head=board.last.hash,
+        version=result_version(definition),
     )
     timings["write"] = time.perf_counter() - t0
     return GeneratedRecord(

@@ -168,6 +168,11 @@ def rebuild_record(
         partials=docs["partials.json"],
         result=docs["result.json"],
         board_head=last.hash,
+<<<<<<< HEAD
         version=version,
         cosignatures=docs.get("cosignatures.json", ()),
+=======
+        version=record.version,
+        cosignatures=docs.get("cosignatures.json") or (),
+>>>>>>> main
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ballot.election.reason_words import published_english
 from ballot.record.verify.run import verify_record
 
 
@@ -41,14 +42,31 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
             f"  eligible {r['eligible']}, cast {r['cast']}, challenged {r['challenged']} "
             f"({r['undecided']} undecided; determinative: {'yes' if r['determinative'] else 'no'})"
         )
+        labels = report.labels
+
+        def named(key: str) -> str:
+            return f"{labels[key]} ({key})" if labels.get(key) else key
+
+        def counted(q: dict[str, Any]) -> str:
+            # Ballot order (the definition's), not the record's sorted keys.
+            keys = [k for k in labels if k in q["counts"]] + [
+                k for k in q["counts"] if k not in labels
+            ]
+            return ", ".join(f"{named(k)} {q['counts'][k]}" for k in keys)
+
         for q in r["questions"]:
-            counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
-            console.print(f"  {q['id']}: {counts}; void {q['blank']} -> {q['outcome']['result']}")
+            console.print(
+                f"  {named(q['id'])}: {counted(q)}; void {q['blank']} -> {q['outcome']['result']}",
+                markup=False,
+            )
+            for line in published_english(q["outcome"]["reasons"], lambda k: labels.get(k) or k):
+                console.print(f"      {line}", markup=False)
         for u in r.get("units", []):
             name = u["unit"] or "other units"
             for q in u["questions"]:
-                counts = ", ".join(f"{k} {v}" for k, v in q["counts"].items())
-                console.print(f"    {name} ({u['ballots']} ballots) {q['id']}: {counts}")
+                console.print(
+                    f"    {name} ({u['ballots']} ballots) {q['id']}: {counted(q)}", markup=False
+                )
     if report.tracker is not None:
         style = "green" if report.tracker.counted else "red"
         console.print(f"[{style}]{report.tracker.message}[/{style}]")

@@ -82,8 +82,44 @@ class VerificationReport:
     tracker: TrackerFinding | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+<<<<<<< HEAD
     #: What a reader must know besides PASS or FAIL (e.g. that the record is protocol v1
     #: and which v2 checks it therefore cannot have); printed by ``ballot verify``.
     notes: list[str] = field(default_factory=list)
     #: The protocol version the record was written to (1 or 2; 0 if it could not be read).
     version: int = 0
+=======
+    #: Question and option ids -> their text (English, else the definition's first
+    #: language), so the result can be printed in words beside the ids.
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def definition_labels(definition: Mapping[str, Any] | None) -> dict[str, str]:
+    """Each question's and option's id -> its text in English, else the first language."""
+    if not isinstance(definition, Mapping):
+        return {}
+    langs = definition.get("languages")
+    order = ["en", *(langs if isinstance(langs, list) else [])]
+
+    def text(texts: object) -> str:
+        if isinstance(texts, str):
+            return texts
+        if not isinstance(texts, Mapping):
+            return ""
+        for lang in [*order, *texts]:
+            value = texts.get(lang)
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())
+        return ""
+
+    out: dict[str, str] = {}
+    for q in definition.get("questions") or []:
+        if not isinstance(q, Mapping):
+            continue
+        if isinstance(q.get("id"), str):
+            out[q["id"]] = text(q.get("text"))
+        for o in q.get("options") or []:
+            if isinstance(o, Mapping) and isinstance(o.get("id"), str):
+                out[o["id"]] = text(o.get("text") or o.get("label"))
+    return {k: v for k, v in out.items() if v}
+>>>>>>> main

@@ -1,7 +1,9 @@
 """Each round's result against the rule's, the convenience copies, a voter's tracker.
 
 The result is recomputed by :func:`ballot.election.result.expected_result`, the same
-function the service makes it with; a rule that cannot apply fails the "outcome" step.
+function the service makes it with, in the record's protocol version (a v1 record keeps
+its English reasons, a v2 record has codes: PROTOCOL 15.6); a rule that cannot apply
+fails the "outcome" step.
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ def _compare_result(expected: Mapping[str, Any], published: object) -> None:
         if got.get("outcome") != want["outcome"]:
             raise VerificationFailed(
                 "outcome",
-                f"outcome edited: question {want['id']!r}: the rule gives {want['outcome']!r}, "
-                f"result says {got.get('outcome')!r}",
+                f"outcome edited: question {want['id']!r}: "
+                f"{_outcome_difference(want['outcome'], got.get('outcome'))}",
             )
     if published.get("determinative") != expected["determinative"]:
         raise VerificationFailed(
@@ -82,6 +84,25 @@ def _compare_result(expected: Mapping[str, Any], published: object) -> None:
         )
     if set(published) != set(expected):
         raise VerificationFailed("counts", "result edited: it has unexpected fields")
+
+
+def _outcome_difference(want: Mapping[str, Any], got: object) -> str:
+    """The first field of a question's outcome that differs, said plainly (PROTOCOL 15.5)."""
+    if not isinstance(got, dict):
+        return f"the rule gives {want!r}, result says {got!r}"
+    for key, value in want.items():
+        said = got.get(key)
+        if said == value:
+            continue
+        if key == "reasons" and isinstance(said, list):
+            for i, reason in enumerate(value):
+                if i >= len(said):
+                    return f"the result lacks reason {i + 1}, under the rule {reason!r}"
+                if said[i] != reason:
+                    return f"reason {i + 1} under the rule is {reason!r}, result says {said[i]!r}"
+            return f"the rule gives {len(value)} reasons, the result has {len(said)}"
+        return f"the rule gives {key} {value!r}, result says {said!r}"
+    return f"result has fields the rule does not give: {sorted(set(got) - set(want))}"
 
 
 def _compare_units(expected: list[dict[str, Any]], published: object) -> None:
@@ -129,6 +150,7 @@ def check_round_result(
         ctx.definition,
         ctx.manifest,
         counts,
+        version=ctx.record.version,
         eligible=life.eligible,
         cast=sum(1 for b in life.ballots if b.kind == Kind.CAST),
         challenged=len(life.challenges),

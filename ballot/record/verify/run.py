@@ -26,6 +26,7 @@ from ballot.record.verify.report import (
     Progress,
     VerificationFailed,
     VerificationReport,
+    definition_labels,
 )
 from ballot.record.verify.results import check_copies, check_round_result, find_tracker
 from ballot.record.verify.rounds import check_partials, check_tally
@@ -179,6 +180,7 @@ def verify_record(
             )
         passed.extend(["counts", "outcome"])
         report.result = expected
+        report.labels = definition_labels(ctx.definition)
         report.timings["tally and result"] = time.perf_counter() - t0
         check_copies(record, lines, life, decrypted[-1][1], published)
         passed.append("convenience copies")

@@ -15,13 +15,18 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.identity import time_zone_of
 from ballot.election.outcome import Counts, RuleError
-from ballot.election.result import MIN_UNIT_SIZE
+from ballot.election.reasons import Reason
+from ballot.election.result import MIN_UNIT_SIZE, RESULT_FORMATS
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
 from ballot.i18n import translations
+from ballot.record.kinds import Kind
 from ballot.record.units import SubtotalsError, subtotal_min_size
-from ballot.web.ballot_page import render, text_in
+from ballot.store.board import entries_of_kind
+from ballot.web.ballot_page import identity_context, render, text_in
 from ballot.web.deps import Db
 from ballot.web.observer.board_facts import (
     BoardFacts,
@@ -31,6 +36,8 @@ from ballot.web.observer.board_facts import (
     rule_of,
 )
 from ballot.web.observer.words import outcome_words, page_title, rule_words, when
+from ballot.web.reason_text import published_reason_lines
+from ballot.web.results_view import Shares, shares, trustee_progress
 
 
 @dataclass
@@ -47,6 +54,11 @@ class QuestionSheet:
     consistent: bool  # the published outcome follows from the published counts
     # subtotals per unit (pooled, PROTOCOL 10.5): label, votes in ballot order, void
     units: list[tuple[str, list[int], int]] = field(default_factory=list)
+    #: each option's share of the valid votes against the rule (results_view)
+    shares: Shares | None = None
+    #: per unit, each option's share of that unit's valid votes (same order as ``units``)
+    unit_shares: list[Shares] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why, in the page's language
 
 
 @dataclass
@@ -102,6 +114,21 @@ def _unit_parts(
     return parts or None
 
 
+def _marks(spec: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The question's (min, max) marks, if the definition states them usably."""
+    low, high = spec.get("min"), spec.get("max")
+    if isinstance(low, int) and isinstance(high, int) and 0 <= low <= high and high >= 1:
+        return (low, high)
+    return None
+
+
+def _recomputed(sheet: TallySheet | None, consistent: bool) -> list[Reason] | None:
+    """The rule's reasons for what the board states (and the challenges'), as codes."""
+    if sheet is None or not consistent:
+        return None
+    return [*sheet.outcome.reasons, *([sheet.determinative_reason] if sheet.undecided else [])]
+
+
 def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) -> RoundView:
     """One ``tally.result`` as a tally sheet per question, in ``language``."""
     _ = translations(language).gettext
@@ -112,6 +139,8 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
     eligible = facts.eligible if facts.eligible is not None else r.get("eligible")
     sustained, overruled = _int(r.get("sustained")), _int(r.get("overruled"))
     challenged = _int(r.get("challenged"))
+    # A v2 result measures turnout in ballots counted (PROTOCOL 15.3).
+    ballots = _int(r.get("counted")) if r.get("format") == RESULT_FORMATS[2] else None
     questions = []
     for q in r.get("questions") or []:
         if not isinstance(q, dict):
@@ -142,7 +171,7 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
             try:
                 sheet = build_tally_sheet(
                     rule,
-                    Counts(counts, void, eligible),
+                    Counts(counts, void, eligible, ballots, _marks(spec)),
                     challenged,
                     sustained=sustained,
                     overruled=overruled,
@@ -160,6 +189,11 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         def label(option: str, labels: dict[Any, str] = labels) -> str:
             return labels.get(option) or option
 
+        shown_units = [
+            u
+            for u in (sheet.units if sheet is not None else ())
+            if not u.suppressed and u.votes is not None
+        ]
         questions.append(
             QuestionSheet(
                 text=text_in(spec.get("text"), language) or str(q.get("id", "")),
@@ -173,17 +207,36 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
                 sheet=sheet,
                 consistent=consistent,
                 units=[
-                    (u.unit or _("Other units"), [u.votes[k] for k in order], u.void or 0)
-                    for u in (sheet.units if sheet is not None else ())
-                    if not u.suppressed and u.votes is not None
+                    (u.unit or _("Other units"), [(u.votes or {})[k] for k in order], u.void or 0)
+                    for u in shown_units
                 ],
+                shares=shares(
+                    rule,
+                    [(k, label(k), v) for k, v in counts.items()],
+                    void,
+                    eligible if isinstance(eligible, int) else None,
+                    language,
+                ),
+                unit_shares=[
+                    shares(
+                        None,
+                        [(k, label(k), (u.votes or {})[k]) for k in order],
+                        u.void or 0,
+                        None,
+                        language,
+                    )
+                    for u in shown_units
+                ],
+                reasons=published_reason_lines(
+                    recorded.get("reasons"), language, label, _recomputed(sheet, consistent)
+                ),
             )
         )
     return RoundView(
         round=round_of(entry),
         seq=entry.seq,
         hash=entry.hash,
-        at=when(entry.at, language),
+        at=when(entry.at, language, time_zone_of(definition)),
         eligible=eligible if isinstance(eligible, int) else None,
         cast=_int(r.get("cast")),
         challenged=challenged,
@@ -230,7 +283,7 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
         "final": rounds[-1] if final is not None else None,
         "certified": (
             {
-                "at": when(certified.at, language),
+                "at": when(certified.at, language, time_zone_of(facts.definition)),
                 "seq": certified.seq,
                 "reason": str(certified.payload.get("reason", "")),
             }
@@ -252,6 +305,31 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
     }
 
 
+async def decryption_progress(
+    db: AsyncSession, election_id: str, definition: Mapping[str, Any] | None, language: str
+) -> str | None:
+    """ "1 of 2 trustees have decrypted", for a tally on the board still being decrypted."""
+    trustees = (definition or {}).get("trustees")
+    needed = trustees.get("k") if isinstance(trustees, Mapping) else None
+    if not isinstance(needed, int) or isinstance(needed, bool) or needed < 1:
+        return None
+    rounds: set[int] = set()
+    done: dict[int, set[object]] = {}
+    for row in await entries_of_kind(db, election_id, (Kind.TALLY, Kind.PARTIAL, Kind.RESULT)):
+        entry = Posted.from_row(row)
+        number = round_of(entry)
+        if entry.kind == Kind.TALLY:
+            rounds.add(number)
+        elif entry.kind == Kind.PARTIAL:
+            done.setdefault(number, set()).add(entry.payload.get("trustee"))
+        else:
+            rounds.discard(number)
+    if not rounds:
+        return None
+    pending = max(rounds)
+    return trustee_progress(len(done.get(pending, ())), needed, language)
+
+
 class ResultPageController(Controller):
     path = "/board/{election_id:str}"
 
@@ -265,11 +343,17 @@ class ResultPageController(Controller):
     ) -> Response[str]:
         """The tally sheet of every round, provisional until certified."""
         facts, offered, language = await page_facts(request, db, election_id, lang)
+        context = result_context(facts, language)
+        progress = None
+        if context["status"] in ("counting", "challenges"):
+            progress = await decryption_progress(db, election_id, facts.definition, language)
         return render(
             language,
             "observer/result.html",
+            progress=progress,
+            **identity_context(facts.definition, language),
             languages=offered,
             election_id=election_id,
             title=page_title(facts.definition, language, election_id),
-            **result_context(facts, language),
+            **context,
         )

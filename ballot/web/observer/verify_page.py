@@ -14,9 +14,10 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.identity import time_zone_of
 from ballot.store.board import head_json, last_entry, latest_head
 from ballot.store.record_export import RecordUnavailable, export_record
-from ballot.web.ballot_page import render
+from ballot.web.ballot_page import identity_context, render
 from ballot.web.deps import Db
 from ballot.web.observer.board_facts import page_facts
 from ballot.web.observer.words import page_title, when
@@ -107,13 +108,18 @@ class VerifyPageController(Controller):
         return render(
             language,
             "observer/verify.html",
+            **identity_context(facts.definition, language),
             languages=offered,
             election_id=election_id,
             title=page_title(facts.definition, language, election_id),
             fingerprint=facts.fingerprint,
             manifest_hash=facts.manifest_hash,
             head=head_json(head) if head is not None else None,
-            head_at=when(head.at, language) if head is not None else None,
+            head_at=(
+                when(head.at, language, time_zone_of(facts.definition))
+                if head is not None
+                else None
+            ),
             server_key=server_key,
             has_record=final,
             record_name=f"election-{election_id}.zip",

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from babel.dates import format_date, format_time
 from litestar import Request
 
+from ballot.election.identity import DEFAULT_TIME_ZONE
 from ballot.election.outcome import OutcomeRule, RuleKind
-from ballot.i18n import BABEL_LOCALES, normalise
+from ballot.i18n import format_moment, normalise
 from ballot.record.chain import parse_at
 from ballot.web.ballot_page import text_in
 
@@ -28,6 +28,13 @@ def rule_words(rule: OutcomeRule | None, _: Callable[[str], str]) -> list[str]:
         out = [_("Rule: more than %(share)s of the valid votes must be in favour.") % {"share": t}]
     elif rule.kind is RuleKind.SUPERMAJORITY:
         out = [_("Rule: at least %(share)s of the valid votes must be in favour.") % {"share": t}]
+    elif rule.kind is RuleKind.PLURALITY:
+        out = [
+            _(
+                "Rule: the choices with the most votes fill the seats (as many as a member may "
+                "mark); the committee breaks a tie for the last seat."
+            )
+        ]
     else:
         out = [
             _(
@@ -49,6 +56,20 @@ def rule_words(rule: OutcomeRule | None, _: Callable[[str], str]) -> list[str]:
     return out
 
 
+def state_words(state: str, _: Callable[[str], str]) -> str:
+    """An election's state as a member would say it (never the internal name)."""
+    names = {
+        "draft": _("Being prepared"),
+        "key_ceremony": _("Trustees are making the keys"),
+        "ready": _("Ready, not open yet"),
+        "open": _("Open for voting"),
+        "closed": _("Voting closed; counting"),
+        "tallied": _("Counted; result provisional"),
+        "certified": _("Result certified"),
+    }
+    return names.get(state, state)
+
+
 def outcome_words(result: str, label: Callable[[str], str], _: Callable[[str], str]) -> str:
     """An outcome key of :class:`ballot.election.outcome.Outcome` in words."""
 
@@ -66,7 +87,16 @@ def outcome_words(result: str, label: Callable[[str], str], _: Callable[[str], s
     if result == "no_valid_votes":
         return _("No decision: there are no valid votes.")
     if result.startswith("elected:"):
-        return _("Elected: %(name)s.") % {"name": label(result.removeprefix("elected:"))}
+        return _("Elected: %(name)s.") % {"name": names(result.removeprefix("elected:"))}
+    if result.startswith("elected_tie:"):
+        sure, _sep, tied = result.removeprefix("elected_tie:").partition(";")
+        text = _(
+            "No decision yet: %(names)s are tied for the last seat; the committee breaks the "
+            "tie by its rules."
+        ) % {"names": names(tied)}
+        if sure:
+            text += " " + _("Elected: %(name)s.") % {"name": names(sure)}
+        return text
     if result.startswith("runoff:"):
         return _("No majority: a runoff between %(names)s follows.") % {
             "names": names(result.removeprefix("runoff:"))
@@ -83,15 +113,10 @@ def outcome_words(result: str, label: Callable[[str], str], _: Callable[[str], s
     return result
 
 
-def when(at: str, language: str) -> dict[str, str]:
-    """A board time as a date and a time of day (UTC) in the page's language."""
-    moment = parse_at(at)
-    locale = BABEL_LOCALES.get(language, "en")
-    return {
-        "iso": at,
-        "date": format_date(moment, format="long", locale=locale),
-        "time": format_time(moment, format="HH:mm", locale=locale),
-    }
+def when(at: str, language: str, zone: str | None = DEFAULT_TIME_ZONE) -> dict[str, str]:
+    """A board time for the page: ``text`` in the page's language and the election's zone,
+    with the zone's name (:func:`ballot.i18n.format_moment`); ``iso`` for ``<time>``."""
+    return {"iso": at, "text": format_moment(parse_at(at), language, zone)}
 
 
 def page_language(request: Request[Any, Any, Any], lang: str | None, offered: list[str]) -> str:

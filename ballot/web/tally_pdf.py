@@ -1,0 +1,259 @@
+"""The tally sheet on paper: a PDF in the committee's language, with signature lines.
+
+A labour board's tally of ballots is signed by the people who watched the count; the
+committee prints this sheet, the committee and each side's observers sign it, and it is
+kept with the election's records.  Every figure comes from the same view as the public
+result page (:func:`ballot.web.observer.result_page.result_context`), so the paper and
+the screen cannot disagree.
+
+Rendered with fpdf2 (LGPL-3.0) and a font embedded in the file (subset): Noto Sans CJK
+(SIL Open Font License 1.1, which allows embedding in documents), whose one face covers
+the six languages ballot ships, Korean and Chinese included, and Vietnamese diacritics.
+Debian and Ubuntu ship it as ``fonts-noto-cjk``; ``BALLOT_PDF_FONT`` names another file
+(TrueType, OpenType or a collection) if the server keeps its fonts elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from ballot.i18n import format_moment, translations
+from ballot.web.results_view import whole
+
+#: Where the font is looked for, first match wins (regular face, bold face).
+FONT_CANDIDATES: Final = (
+    (
+        Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+        Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+    ),
+    (
+        Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
+        Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc"),
+    ),
+)
+#: The face of the Noto Sans CJK collections for each language (Han glyphs differ by
+#: region: Chinese readers get the Simplified Chinese forms, everyone else the Korean face).
+COLLECTION_FACE: Final = {"zh": 2}
+KOREAN_FACE: Final = 1
+FAMILY: Final = "sheet"
+
+
+class FontMissing(RuntimeError):
+    """No font that covers every language is installed (see the module note)."""
+
+
+@dataclass(frozen=True)
+class SheetText:
+    """What goes on the sheet: the page's context, already in ``language``."""
+
+    language: str
+    title: str
+    election_id: str
+    time_zone: str
+    committee: str
+    context: dict[str, Any]
+
+
+def font_files() -> tuple[Path, Path]:
+    """The regular and bold font files to embed (the bold falls back to the regular)."""
+    chosen = os.environ.get("BALLOT_PDF_FONT")
+    if chosen:
+        path = Path(chosen)
+        if not path.is_file():
+            raise FontMissing(f"BALLOT_PDF_FONT names no file: {chosen}")
+        return path, path
+    for regular, bold in FONT_CANDIDATES:
+        if regular.is_file():
+            return regular, bold if bold.is_file() else regular
+    raise FontMissing("no font for the tally sheet: install fonts-noto-cjk, or set BALLOT_PDF_FONT")
+
+
+class _Sheet(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(format="A4")
+        self.footer_text = footer_text
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(FAMILY, "", 8)
+        self.cell(0, 6, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
+
+
+def _new_pdf(language: str, footer_text: str) -> _Sheet:
+    regular, bold = font_files()
+    face = COLLECTION_FACE.get(language, KOREAN_FACE)
+    pdf = _Sheet(footer_text)
+    for style, path in (("", regular), ("B", bold)):
+        number = face if path.suffix.lower() == ".ttc" else 0
+        pdf.add_font(FAMILY, style, str(path), collection_font_number=number)
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_margins(16, 16, 16)
+    pdf.alias_nb_pages()
+    pdf.set_creator("ballot")
+    pdf.add_page()
+    return pdf
+
+
+def tally_sheet_pdf(sheet: SheetText) -> bytes:
+    """The tally sheet of the latest count, ready to print and sign."""
+    _ = translations(sheet.language).gettext
+    context = sheet.context
+    rounds = context["rounds"]
+    latest = rounds[-1]
+    pdf = _new_pdf(sheet.language, _("Tally sheet") + f" · {sheet.election_id}")
+    pdf.set_title(f"{_('Tally sheet')}: {sheet.title}")
+    width = pdf.epw
+
+    def line(text: str, size: float = 10, style: str = "", height: float = 5.5) -> None:
+        pdf.set_font(FAMILY, style, size)
+        pdf.multi_cell(width, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    line(_("Tally of ballots"), 16, "B", 8)
+    line(sheet.title, 13, "B", 7)
+    pdf.ln(1)
+    status = context["status"]
+    status_words = {
+        "certified": _("Certified: this result is final."),
+        "provisional": _("PROVISIONAL: not certified yet."),
+        "challenges": _("PROVISIONAL: the challenged ballots could change the result."),
+    }
+    facts = [
+        (_("Election"), f"{sheet.title} ({sheet.election_id})"),
+        (_("Election committee"), sheet.committee or _("the election committee")),
+        (_("Date of the count"), latest.at["text"]),
+        (_("Count"), _("Round %(n)s") % {"n": latest.round}),
+        (_("Status"), status_words.get(status, status)),
+        (_("Printed"), format_moment(_now(), sheet.language, sheet.time_zone)),
+    ]
+    for name, value in facts:
+        _pair(pdf, name, value, width)
+    pdf.ln(2)
+    for line_text in context.get("rule") or []:
+        line(line_text, 9)
+    for q in latest.questions:
+        pdf.ln(3)
+        line(q.text, 12, "B", 6.5)
+        rows = [
+            (
+                _("Approximate number of eligible voters"),
+                whole(latest.eligible, sheet.language) if latest.eligible is not None else "—",
+            ),
+            (_("Ballots cast"), whole(latest.cast, sheet.language)),
+            (_("Void ballots"), whole(q.void, sheet.language)),
+        ]
+        shares = q.shares.options if q.shares is not None else []
+        for i, (label, votes) in enumerate(q.options):
+            share = f" ({shares[i].percent})" if i < len(shares) and shares[i].percent else ""
+            rows.append(
+                (
+                    _("Votes for %(choice)s") % {"choice": label},
+                    whole(votes, sheet.language) + share,
+                )
+            )
+        rows += [
+            (_("Valid votes counted"), whole(q.valid, sheet.language)),
+            (_("Challenged ballots"), whole(latest.challenged, sheet.language)),
+        ]
+        if latest.sustained or latest.overruled:
+            rows.append((_("Challenges sustained (not counted)"), str(latest.sustained)))
+            rows.append((_("Challenges overruled (counted)"), str(latest.overruled)))
+        rows.append((_("Challenges are determinative"), _("Yes") if q.determinative else _("No")))
+        quorum = q.shares.quorum if q.shares is not None else None
+        rows.append((_("Quorum"), quorum or _("No quorum is required.")))
+        _table(pdf, rows, width)
+        line(_("Outcome: %(words)s") % {"words": q.outcome}, 11, "B", 6)
+        for reason in q.reasons:  # why, in the sheet's language (PROTOCOL 15.6)
+            line(reason, 10)
+        if q.shares is not None and q.shares.needed:
+            line(q.shares.needed, 10)
+        if q.shares is not None and q.shares.quorum:
+            line(q.shares.quorum, 10)
+        if not q.quorum_met:
+            line(_("The quorum was not met."), 10)
+        if q.units:
+            pdf.ln(1)
+            line(_("Results by unit"), 10, "B")
+            labels = [label for label, _votes in q.options]
+            for name, votes, void in q.units:
+                parts = [
+                    f"{label} {whole(n, sheet.language)}"
+                    for label, n in zip(labels, votes, strict=True)
+                ]
+                parts.append(f"{_('Void ballots')} {whole(void, sheet.language)}")
+                line(f"{name}: " + "; ".join(parts), 9)
+    pdf.ln(4)
+    _signatures(pdf, width, _)
+    return bytes(pdf.output())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _pair(pdf: FPDF, name: str, value: str, width: float) -> None:
+    pdf.set_font(FAMILY, "B", 10)
+    pdf.multi_cell(width * 0.35, 5.5, name, new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.set_font(FAMILY, "", 10)
+    pdf.multi_cell(width * 0.65, 5.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _table(pdf: FPDF, rows: list[tuple[str, str]], width: float) -> None:
+    pdf.set_font(FAMILY, "", 10)
+    with pdf.table(
+        width=width,
+        col_widths=(70, 30),
+        first_row_as_headings=False,
+        line_height=6,
+        text_align=("LEFT", "RIGHT"),
+    ) as table:
+        for name, value in rows:
+            row = table.row()
+            row.cell(name)
+            row.cell(value)
+    pdf.ln(1)
+
+
+def _signatures(pdf: FPDF, width: float, _: Callable[[str], str]) -> None:
+    """Lines for the committee and for each side's observers to sign."""
+    pdf.set_font(FAMILY, "B", 11)
+    pdf.multi_cell(width, 6, _("Signatures"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FAMILY, "", 9)
+    pdf.multi_cell(
+        width,
+        5,
+        _(
+            "We watched the count and agree that these figures are the ones the trustees "
+            "decrypted and the public board shows."
+        ),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    blocks = [
+        (_("For the election committee"), 2),
+        (_("Observer for the union"), 1),
+        (_("Observer for the employer or the other side"), 1),
+    ]
+    for heading, count in blocks:
+        for _i in range(count):
+            if pdf.get_y() > pdf.h - 45:
+                pdf.add_page()
+            pdf.ln(4)
+            pdf.set_font(FAMILY, "B", 10)
+            pdf.multi_cell(width, 5.5, heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_font(FAMILY, "", 9)
+            third = width / 3
+            y = pdf.get_y() + 9
+            for i, label in enumerate((_("Name"), _("Signature"), _("Date"))):
+                x = pdf.l_margin + i * third
+                pdf.line(x, y, x + third - 4, y)
+                pdf.set_xy(x, y + 0.5)
+                pdf.cell(third - 4, 4.5, label)
+            pdf.set_xy(pdf.l_margin, y + 6)

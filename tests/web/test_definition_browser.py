@@ -1,0 +1,236 @@
+"""The definition editor, the settings, sign-off and the ballot preview in Chromium.
+
+At 320 and 1280 px, in English and Korean: no horizontal scrolling, no serious or
+critical axe-core finding, and a screenshot of every page (saved under
+``BALLOT_SHOTS``, default ``/work/shots/definition-editor``, or a temporary folder).
+Without JavaScript the editor still works by keyboard alone: Enter in a field saves,
+the option buttons move options; with it, a new election starts in the browser's zone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.accounts import ADMIN, PASSWORD
+from tests.support.committee import Committee
+from tests.support.databases import require
+from tests.support.live import LiveServer, engine_database, start_server
+
+pytestmark = [pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+SIZES = (320, 1280)
+
+DRAFT: dict[str, Any] = {
+    "kind": "ratification",
+    "title": {"en": "Contract ratification 2026", "ko": "2026년 단체협약 인준 투표"},
+    "instructions": {"en": "Answer both questions.", "ko": "두 질문에 모두 답하세요."},
+    "rule": "supermajority",
+    "supermajority": "2/3",
+    "quorum": "40%",
+    "objection_days": 5,
+    "time_zone": "America/Los_Angeles",
+    "opens_at": "2026-05-04T16:00:00Z",
+    "closes_at": "2026-05-16T00:00:00Z",
+    "trustees": {"n": 3, "k": 2},
+    "subtotals": {"by": "unit", "min_size": 10},
+    "committee": {
+        "name": {"en": "Local 12 Election Committee", "ko": "12지부 선거관리위원회"},
+        "email": "vote@local12.example.org",
+        "phone": "+1 213 555 0100",
+        "reply_to": "reply@local12.example.org",
+    },
+    "questions": [
+        {
+            "text": {"en": "Do you ratify the agreement?", "ko": "협약을 인준하십니까?"},
+            "min": 1,
+            "max": 1,
+            "options": [{"en": "Yes", "ko": "예"}, {"en": "No", "ko": "아니요"}],
+        },
+        {
+            "text": {"en": "Elect up to two stewards", "ko": "대의원을 두 명까지 뽑으세요"},
+            "min": 1,
+            "max": 2,
+            "options": [
+                {"en": "Ana Lopez", "ko": "아나 로페스"},
+                {"en": "Park Ji-woo", "ko": "박지우"},
+                {"en": "Chen Wei", "ko": "천웨이"},
+            ],
+        },
+    ],
+}
+ROLL = """member_id,name,email,language,unit,challenged
+K001,Park Ji-woo,park@example.org,ko,West,
+E001,Ben Carter,ben@example.org,en,East,
+"""
+
+
+def shots_folder(tmp: Path) -> Path:
+    folder = Path(os.environ.get("BALLOT_SHOTS", "/work/shots/definition-editor"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = tmp
+    return folder
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
+    folder = tmp_path_factory.mktemp("live")
+    with engine_database(request.param, folder) as url:
+        server = start_server(url, folder, engine=request.param)
+        try:
+            with Committee(server.base) as committee:
+                server.election_id = str(committee.post("/api/elections", json=DRAFT)["id"])
+                committee.post(f"/api/elections/{server.election_id}/roll", content=ROLL.encode())
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(live: LiveServer) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def signed_in(browser: Any, live: LiveServer, **options: Any) -> Any:
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live.base}/login")
+    page.fill("#email", ADMIN)
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{live.base}/committee")
+    return page
+
+
+def check(page: Any, live: LiveServer, width: int, shot: Path) -> None:
+    """No horizontal scroll at this width, no serious axe finding; save the screenshot."""
+    page.screenshot(path=str(shot), full_page=True)
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{shot.name}: {scroll} px wide at {width} px"
+    url = f"{live.base}/static/__axe.min.js"
+    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+    page.add_script_tag(url=url)
+    found = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
+        "'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"
+    )
+    bad = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert bad == [], (shot.name, bad)
+
+
+@pytest.mark.parametrize("width", SIZES)
+@pytest.mark.parametrize("ui", ["en", "ko"])
+def test_every_page_fits_is_accessible_and_is_photographed(
+    live: LiveServer, browser: Any, width: int, ui: str, tmp_path: Path
+) -> None:
+    require(AXE.exists(), f"axe-core not found at {AXE}")
+    folder = shots_folder(tmp_path)
+    page = signed_in(browser, live, viewport={"width": width, "height": 900})
+    try:
+        e = f"/committee/elections/{live.election_id}"
+        pages = {
+            "new": f"/committee/elections/new?ui={ui}",
+            "definition": f"{e}/definition?ui={ui}",
+            "election": f"{e}?ui={ui}",
+            "translations": f"{e}/translations?lang=ko&ui={ui}",
+            "preview": f"{e}/preview?lang={ui}",
+            "preview-phone": f"{e}/preview?lang={ui}&phone=1",
+        }
+        for name, path in pages.items():
+            response = page.goto(live.base + path)
+            assert response is not None and response.status == 200, (name, response)
+            check(page, live, width, folder / f"{name}-{ui}-{width}.png")
+        # A form sent with a bad address comes back with the problem at its field.
+        page.goto(f"{live.base}/committee/elections/new?ui={ui}")
+        page.fill("#title", "Strike vote")
+        page.fill("#committee_name", "Local 12")
+        page.fill("#committee_email", "nobody")
+        page.fill("#q1_text", "Do you authorise a strike?")
+        page.fill("#q1_o1", "Yes")
+        page.fill("#q1_o2", "No")
+        page.evaluate("document.querySelector('#committee_email').type = 'text'")
+        page.locator("button[value=save]").last.click()
+        page.wait_for_selector("#committee_email-error")
+        assert page.get_attribute("#committee_email", "aria-invalid") == "true"
+        assert page.input_value("#title") == "Strike vote"
+        assert page.input_value("#q1_o2") == "No"
+        check(page, live, width, folder / f"new-error-{ui}-{width}.png")
+        if ui == "ko":
+            assert "선거관리위원회" in page.content() or "위원회" in page.content()
+    finally:
+        page.context.close()
+
+
+def test_without_javascript_the_editor_works_by_keyboard(live: LiveServer, browser: Any) -> None:
+    page = signed_in(
+        browser, live, java_script_enabled=False, viewport={"width": 320, "height": 800}
+    )
+    try:
+        page.goto(f"{live.base}/committee/elections/new")
+        page.fill("#title", "Officer election 2026")
+        page.fill("#committee_name", "Local 12 Election Committee")
+        page.fill("#q1_text", "President")
+        page.fill("#q1_o1", "Ana")
+        page.fill("#q1_o2", "Ben")
+        # Move Ben up with the keyboard: focus his "Up" button and press Enter.
+        page.focus("button[value='move_option:1:2:up']")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=Changed on this page only")
+        assert [page.input_value("#q1_o1"), page.input_value("#q1_o2")] == ["Ben", "Ana"]
+        # Enter in a text field saves (it never presses a move button).
+        page.focus("#title")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{live.base}/committee/elections/e*")
+        assert (
+            "Officer election" in page.content() and "Local 12 Election Committee" in page.content()
+        )
+    finally:
+        page.context.close()
+
+
+def test_a_new_election_starts_in_the_browsers_time_zone(live: LiveServer, browser: Any) -> None:
+    page = signed_in(browser, live, timezone_id="Asia/Seoul")
+    try:
+        page.goto(f"{live.base}/committee/elections/new")
+        page.wait_for_function("document.querySelector('#time_zone').value === 'Asia/Seoul'")
+        page.goto(f"{live.base}/committee/elections/{live.election_id}/definition")
+        assert page.input_value("#time_zone") == "America/Los_Angeles"  # a stored zone stays
+        assert page.input_value("#opens_at") == "2026-05-04T09:00"
+    finally:
+        page.context.close()
+
+
+def test_signing_off_a_language_names_the_member(live: LiveServer, browser: Any) -> None:
+    page = signed_in(browser, live, viewport={"width": 320, "height": 800})
+    try:
+        page.goto(f"{live.base}/committee/elections/{live.election_id}/translations?lang=ko")
+        page.get_by_role("button", name="I have read the 한국어 ballot and sign it off").click()
+        page.wait_for_selector("text=You signed off the texts in 한국어")
+        assert page.locator("p.signed").first.inner_text().startswith("Signed off by admin")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        page.context.close()
