@@ -153,7 +153,6 @@ def rebuild_record(
     head = sign_head(key, record.election_id, last, last.at)
     docs = {name: record.json(name) for name in record.members if name != "board.jsonl"}
     docs.update(members or {})
-    version = record.version
     write_record(
         Path(target),
         election_id=record.election_id,
@@ -168,11 +167,6 @@ def rebuild_record(
         partials=docs["partials.json"],
         result=docs["result.json"],
         board_head=last.hash,
-<<<<<<< HEAD
-        version=version,
-        cosignatures=docs.get("cosignatures.json", ()),
-=======
         version=record.version,
         cosignatures=docs.get("cosignatures.json") or (),
->>>>>>> main
     )

@@ -82,13 +82,11 @@ class VerificationReport:
     tracker: TrackerFinding | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-<<<<<<< HEAD
     #: What a reader must know besides PASS or FAIL (e.g. that the record is protocol v1
     #: and which v2 checks it therefore cannot have); printed by ``ballot verify``.
     notes: list[str] = field(default_factory=list)
     #: The protocol version the record was written to (1 or 2; 0 if it could not be read).
     version: int = 0
-=======
     #: Question and option ids -> their text (English, else the definition's first
     #: language), so the result can be printed in words beside the ids.
     labels: dict[str, str] = field(default_factory=dict)
@@ -122,4 +120,3 @@ def definition_labels(definition: Mapping[str, Any] | None) -> dict[str, str]:
             if isinstance(o, Mapping) and isinstance(o.get("id"), str):
                 out[o["id"]] = text(o.get("text") or o.get("label"))
     return {k: v for k, v in out.items() if v}
->>>>>>> main
