@@ -48,7 +48,7 @@ async def append_board(
 
     Its time is ``at``, or the last entry's if that is later: an act whose clock was read
     before a concurrent cast committed must not make the board's times go back
-    (PROTOCOL 11.7); the entry is written after that cast anyway.
+    (PROTOCOL 11.9); the entry is written after that cast anyway.
     """
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
     last = await last_entry(session, election_id)
@@ -105,7 +105,7 @@ async def sign_board_head(
     previous = await latest_head(session, election_id)
     if previous is not None and previous.seq == last.seq:
         return previous
-    # Never dated before the entry it signs, nor before the previous head (PROTOCOL 11.7).
+    # Never dated before the entry it signs, nor before the previous head (PROTOCOL 11.9).
     stamp = max(format_at(at), last.at, previous.at if previous is not None else "")
     head = sign_head(
         key, election_id, to_entry(last), stamp, to_head(previous) if previous is not None else None

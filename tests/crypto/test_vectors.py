@@ -425,7 +425,7 @@ def test_tally_partials_and_combination() -> None:
 
 
 def test_record_bytes() -> None:
-    """Board lines, entry hashes and signed heads, byte for byte (PROTOCOL 11.1, 11.7)."""
+    """Board lines, entry hashes and signed heads, byte for byte (PROTOCOL 11.1, 11.9)."""
     from ballot.record.board import BoardEntry
     from ballot.record.canonical import canonical_fault
     from ballot.record.signing import ServerKey, SignedHead, verify_head_sequence

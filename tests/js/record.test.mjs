@@ -1,6 +1,6 @@
 // Record bytes against the Python-generated vectors (record_bytes.json): board lines
 // are exactly their entry's canonical JSON plus LF, entry hashes and links, and signed
-// heads' signed bytes, hashes and chain (PROTOCOL 11.1, 11.2, 11.7).
+// heads' signed bytes, hashes and chain (PROTOCOL 11.1, 11.2, 11.9).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { webcrypto } from "node:crypto";

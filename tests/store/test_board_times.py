@@ -1,5 +1,5 @@
 """The board's times never go back, even when an act's clock was read before a cast
-committed: entries and signed heads take the later time (PROTOCOL 11.7), on both engines."""
+committed: entries and signed heads take the later time (PROTOCOL 11.9), on both engines."""
 
 from __future__ import annotations
 

@@ -787,7 +787,7 @@ def _spellings(entry: Json) -> list[Json]:
 
 
 def record_bytes() -> Json:
-    """Board lines, entry hashes and signed heads, byte for byte (PROTOCOL 11.1, 11.2, 11.7)."""
+    """Board lines, entry hashes and signed heads, byte for byte (PROTOCOL 11.1, 11.2, 11.9)."""
     from ballot.crypto.manifest import manifest_hash
     from ballot.record.board import BoardEntry, append
     from ballot.record.signing import ServerKey, SignedHead, sign_head
@@ -835,7 +835,7 @@ def record_bytes() -> Json:
         for h in heads
     ]
     return {
-        "description": "Record bytes (PROTOCOL 11.1, 11.2, 11.7). Board: each entry's "
+        "description": "Record bytes (PROTOCOL 11.1, 11.2, 11.9). Board: each entry's "
         "body_jcs = JCS of {seq, kind, at, payload, prev}, hash = SHA-256(body_jcs); "
         "spellings = lines of the same entry (hash included), canonical iff exactly "
         "JCS(entry) + LF. Heads: message = JCS of the head without 'signature' (what "

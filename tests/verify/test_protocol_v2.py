@@ -12,56 +12,62 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ballot.record.election_record import INDEX_NAME, canonical, read_record, write_record
+from ballot.record.election_record import INDEX_NAME, canonical, read_record
 from ballot.record.signing import ServerKey, SignedHead
-from ballot.record.synthetic import GeneratedRecord
+from ballot.record.synthetic import (
+    Challenge,
+    GeneratedRecord,
+    generate_record,
+    recognition_definition,
+)
 from ballot.record.verify import VerificationReport, main, verify_record
 
 from .conftest import Entry, board, index_of, lines_of, members, resign, rewrite_unsigned
 
+VOTES = [[[0]]] * 5 + [[[1]]] * 3
+CHALLENGES = [Challenge([[1]], "overruled"), Challenge([[0]], "sustained")]
 
-def as_v2(gen: GeneratedRecord, target: Path) -> GeneratedRecord:
-    """The same election written as a protocol-v2 record (until the generator writes v2
-    itself, with the board key in the definition)."""
-    record = read_record(gen.path)
-    doc = {name: record.json(name) for name in record.member_names if name != "board.jsonl"}
-    write_record(
-        target,
-        election_id=record.election_id,
-        manifest_hash=record.index["manifest_hash"],
-        fingerprint=record.index["fingerprint"],
-        definition=doc["definition.json"],
-        ceremony=doc["ceremony.json"],
-        board=[line + b"\n" for line in record.board_lines()],
-        heads=doc["heads.json"],
-        server_key=doc["server_key.json"],
-        tally=doc["tally.json"],
-        partials=doc["partials.json"],
-        result=doc["result.json"],
-        board_head=record.index["board_head"],
-        version=2,
-        cosignatures=[],
+
+def _generate(path: Path, version: int) -> GeneratedRecord:
+    """An honest record of either version: v2 binds the board key in the definition."""
+    key = ServerKey.generate()
+    definition = recognition_definition()
+    options: dict[str, Any] = {}
+    if "version" in inspect.signature(generate_record).parameters:
+        options["version"] = version
+    if version >= 2:
+        definition["board_key"] = {"algorithm": "ed25519", "public_key": key.public_hex}
+    gen = generate_record(
+        path, definition, VOTES, challenges=CHALLENGES, eligible=30, server_key=key, **options
     )
-    return dataclasses.replace(gen, path=target)
+    assert read_record(gen.path).version == version
+    return gen
 
 
 @pytest.fixture(scope="module")
-def v2(recognition: GeneratedRecord, tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
-    return as_v2(recognition, tmp_path_factory.mktemp("v2") / "recognition-v2.zip")
+def v1(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
+    return _generate(tmp_path_factory.mktemp("v1") / "recognition-v1.zip", 1)
+
+
+@pytest.fixture(scope="module")
+def v2(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
+    return _generate(tmp_path_factory.mktemp("v2") / "recognition-v2.zip", 2)
 
 
 @pytest.fixture(params=[1, 2], ids=["v1", "v2"])
 def either(
-    request: pytest.FixtureRequest, recognition: GeneratedRecord, v2: GeneratedRecord
+    request: pytest.FixtureRequest, v1: GeneratedRecord, v2: GeneratedRecord
 ) -> GeneratedRecord:
     """Rules v1 already stated apply to both versions."""
-    return recognition if request.param == 1 else v2
+    return v1 if request.param == 1 else v2
 
 
 def failed(path: Path) -> VerificationReport:
@@ -223,7 +229,7 @@ def test_a_head_going_back_in_time_fails(either: GeneratedRecord, tmp_path: Path
 
 
 def test_a_head_repeating_an_entry_fails_in_v2_only(
-    recognition: GeneratedRecord, v2: GeneratedRecord, tmp_path: Path
+    v1: GeneratedRecord, v2: GeneratedRecord, tmp_path: Path
 ) -> None:
     entries = board(v2.path)
     last = len(entries) - 1
@@ -234,7 +240,7 @@ def test_a_head_repeating_an_entry_fails_in_v2_only(
     assert "signed head 1 signs board entry" in report.failure  # type: ignore[operator]
     assert "each head must sign a later entry" in report.failure  # type: ignore[operator]
     # Protocol v1 did not forbid it: a v1 record that repeats a head still verifies.
-    assert verify_record(_with_heads(recognition, tmp_path / "v1.zip", plan), jobs=1).ok
+    assert verify_record(_with_heads(v1, tmp_path / "v1.zip", plan), jobs=1).ok
 
 
 def test_a_head_dated_before_its_entry_fails_in_v2(v2: GeneratedRecord, tmp_path: Path) -> None:
@@ -250,14 +256,14 @@ def test_a_head_dated_before_its_entry_fails_in_v2(v2: GeneratedRecord, tmp_path
 
 
 def test_a_v1_record_says_what_it_cannot_have(
-    recognition: GeneratedRecord, capsys: pytest.CaptureFixture[str]
+    v1: GeneratedRecord, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report = verify_record(recognition.path, jobs=1)
+    report = verify_record(v1.path, jobs=1)
     assert report.ok and report.version == 1
     [note] = report.notes
     assert note.startswith("this is a protocol v1 record; it cannot have: the board key bound")
     assert "a committed roll" in note and "witnessed heads" in note
-    assert main(recognition.path, None, 1) == 0
+    assert main(v1.path, None, 1) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "note this is a protocol v1 record; it cannot have:" in out and "PASS" in out
 
@@ -267,13 +273,13 @@ def _sha(data: bytes) -> str:
 
 
 def test_the_note_is_printed_on_failure_too(
-    recognition: GeneratedRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    v1: GeneratedRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def extra(entries: list[Entry]) -> list[Entry]:
         entries[index_of(entries, "election.opened")]["payload"] = {"x": _sha(b"x")}
         return entries
 
-    path = resign(recognition, tmp_path / "r.zip", extra)
+    path = resign(v1, tmp_path / "r.zip", extra)
     assert main(path, None, 1) == 1
     out = " ".join(capsys.readouterr().out.split())
     assert "protocol v1 record" in out and "FAIL (board lifecycle)" in out

@@ -54,7 +54,7 @@ def check_heads(ctx: Context) -> None:
 
 
 def _check_order(ctx: Context, heads: list[SignedHead]) -> None:
-    """Protocol v2 (PROTOCOL 11.7): each head signs a later entry than the head before it
+    """Protocol v2 (PROTOCOL 11.9): each head signs a later entry than the head before it
     (no entry is signed twice), and no head is dated before the entry it signs (a time
     that goes back is checked for every version with the signatures)."""
     fail = failure("signed heads")

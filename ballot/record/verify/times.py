@@ -1,4 +1,4 @@
-"""The voting window (PROTOCOL 11.7): every ballot entry timed between the opening and
+"""The voting window (PROTOCOL 11.9): every ballot entry timed between the opening and
 the closing entries.
 
 On an honest board this follows from the order of times and of entries; it is checked on
@@ -22,7 +22,7 @@ _TIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 def check_window(lines: Sequence[Line]) -> None:
     """Every ballot entry (cast, challenged, audited) is timed within the voting window:
     not before the ``election.opened`` entry's time, not after the ``election.closed``
-    entry's (PROTOCOL 11.7).  Checked before the order of times, so that a ballot dated
+    entry's (PROTOCOL 11.9).  Checked before the order of times, so that a ballot dated
     outside the window is named as such rather than as the entry after it going back."""
     opened = next((x for x in lines if x.kind == Kind.OPENED), None)
     closed = next((x for x in lines if x.kind == Kind.CLOSED), None)
