@@ -330,11 +330,78 @@ def verify(
     jobs: Annotated[
         int | None, typer.Option("--jobs", help="worker processes (default: all cores)")
     ] = None,
+    witness: Annotated[
+        Path | None,
+        typer.Option(
+            "--witness",
+            help="a witness's log (cosigned.jsonl, or its `ballot observe --state` folder): "
+            "the record must end on a head it cosigned and agree with all it cosigned",
+        ),
+    ] = None,
 ) -> None:
     """Verify an election record offline: chain, signatures, every proof, tally and outcome."""
     from ballot.record.verify import main as verify_main
 
-    raise typer.Exit(verify_main(record, tracker, jobs))
+    raise typer.Exit(verify_main(record, tracker, jobs, witness))
+
+
+@app.command()
+def observe(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="the election's board page (https://host/board/ID) to follow, or 'new-key'"
+        ),
+    ],
+    file: Annotated[
+        Path | None, typer.Argument(help="with new-key: where to write the new key file")
+    ] = None,
+    key: Annotated[Path | None, typer.Option("--key", help="your sealed witness key file")] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="your folder for this election: verified board, log"),
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="poll once (verify, cosign), then exit")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=1.0, help="seconds between polls")
+    ] = 30.0,
+    label: Annotated[
+        str, typer.Option("--label", help="with new-key: a clear label stored in the file")
+    ] = "",
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--passphrase-file",
+            help="read the key passphrase from this file (BALLOT_WITNESS_PASSPHRASE also works)",
+        ),
+    ] = None,
+) -> None:
+    """Witness an election: follow its board, verify each entry, cosign the server's heads.
+
+    `ballot observe new-key FILE` makes your signing key (the committee names its public
+    key as a witness before the key ceremony); `ballot observe URL --key FILE --state DIR`
+    follows the board until the election is certified (Ctrl-C stops; run it again to
+    continue).  Your log of cosignatures is DIR/cosigned.jsonl: `ballot verify --witness`.
+    """
+    from ballot.witness import cli as witness_cli
+
+    if target == "new-key":
+        if file is None:
+            _fail("give the file to write: ballot observe new-key FILE")
+        assert file is not None
+        raise typer.Exit(witness_cli.new_key(file, label, passphrase_file))
+    if file is not None:
+        _fail(f"unexpected argument {str(file)!r} (only new-key takes a file)")
+    if key is None or state is None:
+        _fail("give --key FILE (your witness key) and --state DIR (your folder for it)")
+    assert key is not None and state is not None
+    raise typer.Exit(
+        witness_cli.observe(
+            target, key, state, once=once, interval=interval, passphrase_file=passphrase_file
+        )
+    )
 
 
 def main() -> None:

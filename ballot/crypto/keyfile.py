@@ -131,10 +131,12 @@ def _canonical(obj: object) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
-def _header(params: Argon2Params, salt: bytes, label: str) -> dict[str, object]:
+def _header(
+    params: Argon2Params, salt: bytes, label: str, file_format: str = FORMAT
+) -> dict[str, object]:
     """The authenticated header, built from values (so parsing can rebuild it exactly)."""
     return {
-        "format": FORMAT,
+        "format": file_format,
         "kdf": {
             "name": "argon2id",
             "time_cost": params.time_cost,
@@ -171,12 +173,15 @@ def seal_key(
     *,
     label: str = "",
     params: Argon2Params | None = None,
+    file_format: str = FORMAT,
 ) -> bytes:
     """Encrypt ``secret`` under ``passphrase``; returns the whole file's bytes.
 
     ``label`` is stored in clear (authenticated), e.g. "Trustee 2, Branch 7
     ballot 2026", so a trustee can tell files apart without the passphrase.
     Without ``params`` the configured profile's cost is used (production: the defaults).
+    ``file_format`` names what the secret is (a witness's signing key is sealed the same
+    way under ``ballot/witness-key/v1``), so one kind of file never opens as the other.
     """
     if not passphrase:
         raise ValueError("the passphrase must not be empty")
@@ -186,7 +191,7 @@ def seal_key(
     params.check()
     salt = secrets.token_bytes(SALT_LEN)
     nonce = secrets.token_bytes(NONCE_LEN)
-    header = _header(params, salt, label)
+    header = _header(params, salt, label, file_format)
     key = _derive(passphrase, salt, params)
     ct = AESGCM(key).encrypt(nonce, bytes(secret), _canonical(header))
     data = _canonical({"header": header, "nonce": nonce.hex(), "ciphertext": ct.hex()}) + b"\n"
@@ -213,7 +218,7 @@ def _hex_field(value: object, name: str, length: int | None = None) -> bytes:
         raise MalformedKeyFile(str(exc)) from exc
 
 
-def _parse(data: bytes) -> _Parsed:
+def _parse(data: bytes, file_format: str = FORMAT) -> _Parsed:
     if not isinstance(data, bytes | bytearray):
         raise MalformedKeyFile("expected the file's bytes")
     data = bytes(data)
@@ -228,8 +233,8 @@ def _parse(data: bytes) -> _Parsed:
     header = obj["header"]
     if not isinstance(header, dict) or set(header) != {"format", "kdf", "label"}:
         raise MalformedKeyFile("the header needs exactly 'format', 'kdf' and 'label'")
-    if header["format"] != FORMAT:
-        raise MalformedKeyFile(f"unsupported format {header['format']!r} (expected {FORMAT})")
+    if header["format"] != file_format:
+        raise MalformedKeyFile(f"unsupported format {header['format']!r} (expected {file_format})")
     if not isinstance(header["label"], str):
         raise MalformedKeyFile("the label must be a string")
     kdf = header["kdf"]
@@ -243,7 +248,7 @@ def _parse(data: bytes) -> _Parsed:
     ct = _hex_field(obj["ciphertext"], "ciphertext")
     if len(ct) < 16:
         raise MalformedKeyFile("the ciphertext is shorter than its authentication tag")
-    header = _header(params, salt, header["label"])
+    header = _header(params, salt, header["label"], file_format)
     rebuilt = {"header": header, "nonce": nonce.hex(), "ciphertext": ct.hex()}
     if _canonical(rebuilt) + b"\n" != data:
         # Catches any byte change that still parses to the same values (case of
@@ -252,16 +257,16 @@ def _parse(data: bytes) -> _Parsed:
     return _Parsed(header, params, salt, nonce, ct)
 
 
-def read_label(data: bytes) -> str:
+def read_label(data: bytes, file_format: str = FORMAT) -> str:
     """The file's clear label (not authenticated until the file is opened)."""
-    label = _parse(data).header["label"]
+    label = _parse(data, file_format).header["label"]
     assert isinstance(label, str)
     return label
 
 
-def open_key(data: bytes, passphrase: str) -> bytes:
+def open_key(data: bytes, passphrase: str, file_format: str = FORMAT) -> bytes:
     """Decrypt a key file.  Raises a :class:`KeyFileError` with a clear message."""
-    parsed = _parse(data)
+    parsed = _parse(data, file_format)
     key = _derive(passphrase, parsed.salt, parsed.params)
     try:
         return AESGCM(key).decrypt(parsed.nonce, parsed.ciphertext, _canonical(parsed.header))

@@ -46,6 +46,14 @@ def shape_problems(data: Any) -> list[str]:
     for name in _TEXTS:
         if (problem := _text_problem(data.get(name), name)) is not None:
             problems.append(problem)
+    witnesses = data.get("witnesses")
+    if witnesses is not None and (
+        not isinstance(witnesses, list) or not all(isinstance(w, dict) for w in witnesses)
+    ):
+        problems.append(
+            'witnesses: must be a list of {"name": ..., "public_key": ...}, '
+            f"not {_kind(witnesses)}"
+        )
     questions = data.get("questions")
     if questions is None:
         return problems

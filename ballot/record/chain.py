@@ -169,7 +169,11 @@ def check_stated_hash(data: Mapping[str, Any], entry: Linked) -> None:
 
 
 def verify_links(
-    entries: Sequence[Linked], head: str | None = None, *, hashes: Sequence[str] | None = None
+    entries: Sequence[Linked],
+    head: str | None = None,
+    *,
+    hashes: Sequence[str] | None = None,
+    after: tuple[int, str] | None = None,
 ) -> None:
     """Check numbering and links of a whole chain, from entry 0.
 
@@ -180,11 +184,15 @@ def verify_links(
     ``hashes``, when given, are the entries' hashes already computed elsewhere (one per
     entry, in order): the verifier hashes ballot entries in worker processes, and must
     not pay for hashing them twice.  The caller then answers for those hashes being right.
+
+    ``after``, when given, is ``(seq, hash)`` of the entry already checked before these:
+    a witness following a growing board checks each new page as it arrives.
     """
     if hashes is not None and len(hashes) != len(entries):
         raise ValueError(f"{len(hashes)} hashes given for {len(entries)} entries")
-    expected_prev = GENESIS
-    for position, entry in enumerate(entries):
+    first, expected_prev = (0, GENESIS) if after is None else (after[0] + 1, after[1])
+    for index, entry in enumerate(entries):
+        position = first + index
         if entry.seq != position:
             if entry.seq > position:
                 raise ChainError(
@@ -205,12 +213,12 @@ def verify_links(
                 f"(seq {position - 1} was altered, or seq {position} does not belong after it)",
                 position,
             )
-        expected_prev = entry_hash(entry) if hashes is None else hashes[position]
+        expected_prev = entry_hash(entry) if hashes is None else hashes[index]
     if head is not None:
         if not entries:
             raise ChainError("seq 0: the chain is empty but a head was expected", 0)
         if expected_prev != head:
-            last = len(entries) - 1
+            last = first + len(entries) - 1
             raise ChainError(
                 f"seq {last}: its hash does not match the signed head "
                 f"(seq {last} was altered, or entries after it were removed)",

@@ -18,10 +18,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ballot.election.result import result_version
+from ballot.record.cosign import Cosignature
 from ballot.record.election_record import RecordFormatError, board_line, write_record
 from ballot.record.kinds import Kind
+from ballot.record.signing import SignedHead
 
-__all__ = ["build_record", "final_round"]
+__all__ = ["build_record", "carried_cosignatures", "final_round", "record_version"]
 
 
 def _last(entries: Sequence[Mapping[str, Any]], kind: str) -> int | None:
@@ -61,16 +64,44 @@ def final_round(entries: Sequence[Mapping[str, Any]]) -> int:
     return result
 
 
+def record_version(definition: Mapping[str, Any]) -> int:
+    """The protocol version of an election's record: its results' version, 2 once its
+    definition binds the board key (set when the election is created), else 1."""
+    return result_version(definition)
+
+
+def carried_cosignatures(
+    definition: Mapping[str, Any],
+    heads: Sequence[Mapping[str, Any]],
+    cosignatures: Sequence[Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """The cosignatures a record carries: those by a witness of the definition in force,
+    on a signed head the record holds, in record order (board seq, witness key, time,
+    signature), each once.  A witness named only in a withdrawn definition is dropped:
+    the verifier knows the witnesses of the definition in force alone."""
+    named = {w.get("public_key") for w in definition.get("witnesses") or () if isinstance(w, dict)}
+    held = {SignedHead.from_json(h).hash for h in heads}
+    kept: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+    for data in cosignatures:
+        c = Cosignature.from_json(data)
+        if c.witness in named and c.signed_head in held:
+            kept[c.sort_key] = c.to_json()
+    return [kept[k] for k in sorted(kept)]
+
+
 def build_record(
     entries: Sequence[Mapping[str, Any]],
     heads: Sequence[Mapping[str, Any]],
     server_public_key: str,
     path: Path,
+    cosignatures: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Write the election record ZIP of a finished board to ``path`` (PROTOCOL 11.1).
 
     ``entries``: every board entry in seq order, published form; ``heads``: every
-    signed head, oldest first; ``server_public_key``: the Ed25519 key, 64 hex.
+    signed head, oldest first; ``server_public_key``: the Ed25519 key, 64 hex;
+    ``cosignatures``: the witnesses' cosignatures the server accepted (a version-2
+    record carries those :func:`carried_cosignatures` keeps).
     Raises :class:`RecordFormatError` with a clear message when the board has no final
     result yet, lacks the definition or ceremony, or its last entry is not signed.
     """
@@ -107,6 +138,7 @@ def build_record(
     defined = entries[defined_at]["payload"]
     definition = defined["definition"]
     ceremony = entries[ceremony_at]["payload"]
+    version = record_version(definition)
     write_record(
         Path(path),
         election_id=str(definition["election_id"]),
@@ -121,4 +153,6 @@ def build_record(
         partials=partials,
         result=entries[result_at]["payload"]["result"],
         board_head=str(last["hash"]),
+        version=version,
+        cosignatures=carried_cosignatures(definition, heads, cosignatures) if version > 1 else (),
     )

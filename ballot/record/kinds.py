@@ -6,8 +6,9 @@ the verifier and the synthetic records all name kinds through :class:`Kind`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 
 class Kind(StrEnum):
@@ -74,3 +75,17 @@ COUNT_KINDS: Final = (Kind.TALLY, Kind.PARTIAL, Kind.RESULT)
 def is_note(kind: str) -> bool:
     """True for an informational ``note.*`` entry."""
     return kind.startswith(NOTE_PREFIX)
+
+
+def is_final_result(payload: Mapping[str, Any]) -> bool:
+    """Whether a ``tally.result`` payload is the election's final result: round 2, or a
+    round 1 whose result does not say the challenges are determinative (PROTOCOL 11.2)."""
+    result = payload.get("result")
+    determinative = isinstance(result, Mapping) and result.get("determinative") is True
+    return payload.get("round") == 2 or not determinative
+
+
+def may_follow_final(kind: str, certified: bool) -> bool:
+    """What the board still takes once its final result is on it: the certification
+    (once) and notes; after the certification, notes only (PROTOCOL 11.2)."""
+    return is_note(kind) or (kind == Kind.CERTIFIED and not certified)

@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.refusal import Refused
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json
 from ballot.record.chain import format_at
+from ballot.record.kinds import NOTE_PREFIX, Kind, is_final_result, is_note, may_follow_final
 from ballot.record.signing import ServerKey, SignedHead, sign_head
 from ballot.store.models import BoardEntryRow, BoardHeadRow, Election
 
@@ -46,11 +48,16 @@ async def append_board(
 ) -> BoardEntryRow:
     """Append one entry to an election's board (in the caller's transaction).
 
+    Refused (:class:`Refused`, ``board_closed``) for anything but the certification and
+    notes once the final result is on the board, and for anything but notes after the
+    certification: a witness that cosigned the final head must be able to count on it.
+
     Its time is ``at``, or the last entry's if that is later: an act whose clock was read
     before a concurrent cast committed must not make the board's times go back
     (PROTOCOL 11.9); the entry is written after that cast anyway.
     """
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
+    await _refuse_after_final(session, election_id, kind)
     last = await last_entry(session, election_id)
     stamp = format_at(at) if last is None else max(format_at(at), last.at)
     entry = append(to_entry(last) if last is not None else None, kind, payload, stamp)
@@ -66,6 +73,39 @@ async def append_board(
     session.add(row)
     await session.flush()
     return row
+
+
+async def _refuse_after_final(session: AsyncSession, election_id: str, kind: str) -> None:
+    """Refuse ``kind`` if the last entry that is not a note is the final result or the
+    certification, and ``kind`` may not follow it."""
+    if is_note(kind):
+        return
+    last = await session.scalar(
+        select(BoardEntryRow)
+        .where(
+            BoardEntryRow.election_id == election_id,
+            ~BoardEntryRow.kind.startswith(NOTE_PREFIX, autoescape=True),
+        )
+        .order_by(BoardEntryRow.seq.desc())
+        .limit(1)
+    )
+    if last is None:
+        return
+    certified = last.kind == Kind.CERTIFIED
+    final = certified or (last.kind == Kind.RESULT and is_final_result(json.loads(last.payload)))
+    if not final or may_follow_final(kind, certified):
+        return
+    if certified:
+        raise Refused(
+            f"the result is certified (board entry {last.seq}): only notes may follow it, "
+            f"not '{kind}'",
+            code="board_closed",
+        )
+    raise Refused(
+        f"the final result is on the board (board entry {last.seq}): only its certification "
+        f"and notes may follow it, not '{kind}'",
+        code="board_closed",
+    )
 
 
 def to_head(row: BoardHeadRow) -> SignedHead:

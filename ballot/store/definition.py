@@ -14,6 +14,7 @@ from typing import Any
 from ballot.election.definition_shape import committee_problems, shape_problems
 from ballot.election.local_time import DEFAULT_ZONE, is_zone
 from ballot.election.refusal import Grounds, Refused
+from ballot.election.witnesses import Witness, witness_problems
 from ballot.i18n import LANGUAGES
 from ballot.record.units import SubtotalsError
 from ballot.record.units import subtotal_min_size as subtotal_min_size_of
@@ -72,6 +73,9 @@ class Definition:
     questions: list[QuestionDef] = field(default_factory=list)
     objection_days: int = OBJECTION_DAYS
     subtotal_min_size: int | None = None  # subtotals per unit, none below this many ballots
+    #: Observers who may cosign the board's heads (PROTOCOL.md, "Witnessed heads"); None:
+    #: the definition does not say (a draft rewritten without them keeps its list).
+    witnesses: list[Witness] | None = None
     time_zone: str = DEFAULT_ZONE  # IANA name: times are shown and entered in it
     committee: CommitteeDef | None = None
 
@@ -172,6 +176,7 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             subtotal_min_size = subtotal_min_size_of(data)
         except SubtotalsError as exc:
             problems.append(f"subtotals: {exc}")
+    problems.extend(witness_problems(data.get("witnesses")))
     time_zone = data.get("time_zone") or DEFAULT_ZONE
     if not is_zone(time_zone):
         problems.append("time_zone: not a known IANA time zone name (e.g. America/Los_Angeles)")
@@ -222,6 +227,11 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         questions=questions,
         objection_days=objection_days,
         subtotal_min_size=subtotal_min_size,
+        witnesses=(
+            None
+            if data.get("witnesses") is None
+            else [Witness(w["name"], w["public_key"]) for w in data["witnesses"]]
+        ),
         time_zone=str(time_zone),
         committee=committee,
     )

@@ -32,6 +32,7 @@ from ballot.store.definition import (
     parse_fraction,
 )
 from ballot.store.models import Election, Option, Question, Translation, Voter
+from ballot.store.witness_tables import ElectionWitness
 
 #: Parsing lives in :mod:`ballot.store.definition`; its names stay importable from here.
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "roll_languages",
     "set_translations",
     "texts_by_language",
+    "witnesses_of",
 ]
 
 
@@ -84,11 +86,19 @@ async def create_election(
 async def replace_definition(
     session: AsyncSession, election: Election, definition: Definition
 ) -> None:
-    """Rewrite a draft election's definition (callers check the state)."""
+    """Rewrite a draft election's definition (callers check the state).
+
+    Its witnesses are replaced only if the new definition names its own list: the
+    committee's form edits the rest and leaves them to their own page and API.
+    """
     qids = select(Question.id).where(Question.election_id == election.id)
     await session.execute(delete(Option).where(Option.question_id.in_(qids)))
     await session.execute(delete(Question).where(Question.election_id == election.id))
     await session.execute(delete(Translation).where(Translation.election_id == election.id))
+    if definition.witnesses is not None:  # a definition that names none keeps the list
+        await session.execute(
+            delete(ElectionWitness).where(ElectionWitness.election_id == election.id)
+        )
     await _write_definition(session, election, definition)
 
 
@@ -123,7 +133,26 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
     for key, by_language in texts:
         for language, text in by_language.items():
             session.add(Translation(election_id=election.id, language=language, key=key, text=text))
+    for position, witness in enumerate(d.witnesses or (), start=1):
+        session.add(
+            ElectionWitness(
+                election_id=election.id,
+                position=position,
+                name=witness.name,
+                public_key=witness.public_key,
+            )
+        )
     await session.flush()
+
+
+async def witnesses_of(session: AsyncSession, election_id: str) -> list[ElectionWitness]:
+    """The witnesses a (draft) election names, in the committee's order."""
+    rows = await session.scalars(
+        select(ElectionWitness)
+        .where(ElectionWitness.election_id == election_id)
+        .order_by(ElectionWitness.position)
+    )
+    return list(rows)
 
 
 async def set_translations(
@@ -281,6 +310,11 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
         "closes_at": election.closes_at.isoformat() if election.closes_at else None,
         "trustees": {"n": election.trustees_n, "k": election.trustees_k},
         "questions": questions,
+        # Who may cosign the board's heads: bound by the manifest hash like the rest.
+        "witnesses": [
+            {"name": w.name, "public_key": w.public_key}
+            for w in await witnesses_of(session, election.id)
+        ],
         "time_zone": election.time_zone,
         **_committee_part(election, by_language(COMMITTEE_KEY)),
         # Only when asked: a definition without it keeps its old manifest hash.
@@ -343,6 +377,8 @@ def current_definition(election: Election, manifest: dict[str, Any]) -> dict[str
         out["subtotals"] = manifest["subtotals"]
     if "committee" in manifest:
         out["committee"] = manifest["committee"]
+    if manifest.get("witnesses"):
+        out["witnesses"] = [dict(w) for w in manifest["witnesses"]]
     return out
 
 

@@ -30,6 +30,9 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 from ballot.store import outbox as _outbox  # noqa: F401
 from ballot.store import signoffs as _signoffs  # noqa: F401
 from ballot.store import throttle as _throttle  # noqa: F401
+
+# Witnessed heads: the witnesses a definition names, the cosignatures they send.
+from ballot.store import witness_tables as _witness_tables  # noqa: F401
 from ballot.store.base import Base
 from ballot.store.types import UTCDateTime
 

@@ -1,7 +1,7 @@
 """Write an election's record (the downloadable ZIP) from the stored board.
 
-The record is made only from what the board and its signed heads say, in their
-published form: :func:`ballot.record.export.build_record` lays it out, so the server
+The record is made only from what the board, its signed heads and the witnesses'
+cosignatures say, in their published form: :func:`ballot.record.export.build_record` lays it out, so the server
 and any re-implementation agree on what a record is.  It refuses a board without a
 final result.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.store.board import board_entries, board_heads, entry_json, head_json
+from ballot.store.witnesses import cosignatures
 
 
 class RecordUnavailable(RuntimeError):
@@ -34,7 +35,8 @@ async def export_record(
         raise RecordUnavailable(f"this build cannot write election records: {exc}") from exc
     entries = [entry_json(row) for row in await board_entries(session, election_id)]
     heads = [head_json(row) for row in await board_heads(session, election_id)]
+    cosigned = [c.to_json() for c in await cosignatures(session, election_id)]
     try:
-        build_record(entries, heads, server_key_public_hex, path)
+        build_record(entries, heads, server_key_public_hex, path, cosigned)
     except RecordFormatError as exc:
         raise RecordUnavailable(str(exc)) from exc

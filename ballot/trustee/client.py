@@ -13,7 +13,7 @@ answer is a :class:`TrusteeError` before anything is posted in reply.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -43,8 +43,12 @@ class Unreachable(TrusteeError):
     """The server could not be reached (the caller may retry)."""
 
 
-class TrusteeClient:
-    """A signed-in session with the ballot server."""
+class ServerClient:
+    """A session with the ballot server whose every answer is read as hostile input.
+
+    The trustee tool signs in on it (:class:`TrusteeClient`); the witness's tool
+    (``ballot observe``) reads the public board through it with the same bounds.
+    """
 
     def __init__(self, server: str, *, timeout: float = 60.0, transport: Any = None) -> None:
         kwargs: dict[str, Any] = {"base_url": server.rstrip("/"), "timeout": timeout}
@@ -55,7 +59,7 @@ class TrusteeClient:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> TrusteeClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -79,9 +83,10 @@ class TrusteeClient:
         *,
         expect_json: bool = True,
         limit: int = MAX_MEMBER_BYTES,
+        csrf: bool = True,
         **kwargs: Any,
     ) -> Any:
-        if method not in ("GET", "HEAD"):
+        if csrf and method not in ("GET", "HEAD"):
             headers = dict(kwargs.pop("headers", {}) or {})
             headers[CSRF_HEADER] = self._csrf()
             kwargs["headers"] = headers
@@ -108,8 +113,13 @@ class TrusteeClient:
     def get(self, path: str, *, limit: int = MAX_MEMBER_BYTES) -> Any:
         return self._send("GET", path, limit=limit)
 
-    def post(self, path: str, body: Any) -> Any:
-        return self._send("POST", path, json=body)
+    def post(self, path: str, body: Any, *, csrf: bool = True) -> Any:
+        """POST JSON; ``csrf=False`` for public routes that need no session (no cookie)."""
+        return self._send("POST", path, json=body, csrf=csrf)
+
+
+class TrusteeClient(ServerClient):
+    """A signed-in trustee's session with the ballot server."""
 
     # -- the acts
 
@@ -121,19 +131,19 @@ class TrusteeClient:
 
     def ceremony(self, election_id: str) -> dict[str, Any]:
         path = f"/api/elections/{election_id}/ceremony/remote"
-        return _object(self.get(path), path)
+        return json_object(self.get(path), path)
 
     def post_round(self, election_id: str, round_name: str, body: Any) -> dict[str, Any]:
         path = f"/api/elections/{election_id}/ceremony/remote/rounds/{round_name}"
-        return _object(self.post(path, body), path)
+        return json_object(self.post(path, body), path)
 
     def board(self, election_id: str) -> dict[str, Any]:
         path = f"/api/elections/{election_id}/board"
-        return _object(self.get(path, limit=MAX_BOARD_BYTES), path)
+        return json_object(self.get(path, limit=MAX_BOARD_BYTES), path)
 
     def tally(self, election_id: str) -> dict[str, Any]:
         path = f"/api/elections/{election_id}/tally"
-        return _object(self.get(path), path)
+        return json_object(self.get(path), path)
 
     def post_partials(
         self,
@@ -146,7 +156,7 @@ class TrusteeClient:
         if units is not None:  # per pooled unit subtotal, when the election has them
             body["units"] = units
         path = f"/api/elections/{election_id}/tally/partials"
-        return _object(self.post(path, body), path)
+        return json_object(self.post(path, body), path)
 
 
 def _bounded_body(response: httpx.Response, path: str, limit: int) -> bytes:
@@ -182,7 +192,7 @@ def _parse(body: bytes, path: str) -> Any:
         raise TrusteeError(f"the server's answer to {path} is not JSON: {exc}") from exc
 
 
-def _object(value: Any, path: str) -> dict[str, Any]:
+def json_object(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TrusteeError(f"the server's answer to {path} is not a JSON object")
     return value

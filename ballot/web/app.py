@@ -64,6 +64,7 @@ from ballot.web.security import csrf_cookie_name, csrf_session_middleware, secur
 from ballot.web.setup_pages import SETUP_CONTROLLERS
 from ballot.web.validation import input_middleware, unexpected_error
 from ballot.web.voter import VoterController
+from ballot.web.witness_api import WITNESS_CONTROLLERS
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -167,6 +168,7 @@ def create_app(
             VoterController,
             CastController,
             *BOARD_CONTROLLERS,
+            *WITNESS_CONTROLLERS,
             *OBSERVER_CONTROLLERS,
             create_static_files_router(
                 path="/static",

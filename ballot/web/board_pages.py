@@ -26,10 +26,12 @@ from ballot.election.refusal import Refused
 from ballot.i18n import normalise, translations
 from ballot.record.kinds import Kind
 from ballot.service.acting import get_election
+from ballot.service.witnesses import named_witnesses
 from ballot.store.board import entry_json, head_json, latest_head
 from ballot.store.cast_tables import CastBallot, ChallengedBallot
 from ballot.store.casting import election_context
 from ballot.store.models import BoardEntryRow, Election
+from ballot.store.witnesses import latest_by_witness
 from ballot.web.ballot_page import data_block, identity_context, manifest_languages, render
 from ballot.web.deps import Db
 from ballot.web.observer.words import page_language, state_words
@@ -153,6 +155,16 @@ def public_data(election: Election, server_key: str) -> dict[str, Any]:
     return out
 
 
+async def witness_rows(session: AsyncSession, election: Election) -> list[dict[str, Any]]:
+    """The definition in force's witnesses, each with the furthest entry it cosigned."""
+    named = named_witnesses(election)
+    latest = await latest_by_witness(session, election.id) if named else {}
+    return [
+        {"name": name, "public_key": key, **latest.get(key, {"seq": None, "at": None})}
+        for key, name in named.items()
+    ]
+
+
 def _next_after(rows: list[Any], n: int) -> int | None:
     """Where the next page starts, or None when this page was the last."""
     return rows[-1].seq if len(rows) == n else None
@@ -257,6 +269,7 @@ class BoardPageController(Controller):
         language = page_language(request, lang, offered)
         rows = await trackers(db, election_id, after, PAGE_SIZE)
         head = await latest_head(db, election_id)
+        witnesses = await witness_rows(db, election)
         search: dict[str, Any] | None = None
         if tracker:
             found = await find_tracker(db, election_id, tracker)
@@ -276,6 +289,7 @@ class BoardPageController(Controller):
             trackers=[{**r.to_json(), "challenged": r.kind == Kind.CHALLENGED} for r in rows],
             next_after=rows[-1].seq if len(rows) == PAGE_SIZE else None,
             head=head_json(head) if head is not None else None,
+            witnesses=witnesses,
             search=search,
         )
 

@@ -12,6 +12,8 @@ What is limited, and why:
   ``POST /api/elections/<id>/audit-check``: each looks a voter token up or verifies
   zero-knowledge proofs (the most expensive work a stranger can ask for).  Tokens have
   256 bits, so guessing is hopeless anyway; the limit bounds the CPU a flood can burn.
+  ``POST /api/elections/<id>/cosignatures`` (a witness's signature, checked for anyone
+  who posts one) counts against the same limit.
 * ``login`` — ``POST /login`` and ``POST /api/login``: Argon2id is deliberately slow.
   The per-account-and-address, per-address and per-account *failure* throttle in
   ``ballot.store.throttle`` still applies on top (it lives in the database, so it
@@ -47,6 +49,7 @@ _TOKEN_PATHS = (
     ("POST", re.compile(r"^/api/cast/?$")),
     ("POST", re.compile(r"^/api/audited-ballots/?$")),
     ("POST", re.compile(r"^/api/elections/[^/]+/audit-check/?$")),
+    ("POST", re.compile(r"^/api/elections/[^/]+/cosignatures/?$")),
 )
 _LOGIN_PATHS = (
     ("POST", re.compile(r"^/login/?$")),

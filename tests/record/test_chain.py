@@ -50,3 +50,16 @@ def test_chain_error_names_the_position() -> None:
 def test_hashes_must_match_the_entries() -> None:
     with pytest.raises(ValueError, match="3 hashes given for 4 entries"):
         verify_links(chain(4), hashes=["0" * 64] * 3)
+
+
+def test_a_growing_chain_is_checked_page_by_page_from_the_last_checked_entry() -> None:
+    entries = chain(6)
+    verify_links(entries[:3])
+    verify_links(entries[3:], after=(2, entry_hash(entries[2])), head=entry_hash(entries[5]))
+    with pytest.raises(ChainError, match="seq 3: prev does not match the hash of seq 2") as info:
+        verify_links(entries[3:], after=(2, "e" * 64))
+    assert info.value.seq == 3
+    with pytest.raises(ChainError, match="seq 3: missing \\(found seq 4"):
+        verify_links(entries[4:], after=(2, entry_hash(entries[2])))
+    with pytest.raises(ChainError, match="seq 5: its hash does not match the signed head"):
+        verify_links(entries[3:], after=(2, entry_hash(entries[2])), head="d" * 64)

@@ -126,3 +126,45 @@ def test_unsigned_tail_is_refused(full: GeneratedRecord, tmp_path: Path) -> None
 def test_empty_board_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RecordFormatError, match="the board is empty"):
         build_record([], [], "00" * 32, tmp_path / "out.zip")
+
+
+def test_a_v2_record_carries_the_cosignatures_of_named_witnesses_on_held_heads(
+    tmp_path: Path,
+) -> None:
+    from ballot.record.cosign import WitnessKey, cosign
+    from ballot.record.signing import ServerKey
+
+    board_key = ServerKey.generate()
+    rosa, stranger = WitnessKey.generate(), WitnessKey.generate()
+    definition = recognition_definition()
+    definition["board_key"] = {"algorithm": "ed25519", "public_key": board_key.public_hex}
+    definition["witnesses"] = [{"name": "Rosa", "public_key": rosa.public_hex}]
+    gen = generate_record(
+        tmp_path / "src.zip",
+        definition,
+        [[[0]]] * 2 + [[[1]]],
+        eligible=5,
+        server_key=board_key,
+        certify="no objections",
+    )
+    entries, heads, key = published(gen)
+    signed = [SignedHead.from_json(h) for h in heads]
+    mine = [cosign(rosa, h, h.at) for h in reversed(signed)]  # any order, one twice
+    first = signed[0]
+    unsigned_head = SignedHead(
+        first.election_id, first.seq, first.head_hash, first.at, first.prev, "00" * 64
+    )
+    offered = [
+        *(c.to_json() for c in mine),
+        mine[0].to_json(),
+        cosign(stranger, signed[-1], signed[-1].at).to_json(),  # not a named witness
+        cosign(rosa, unsigned_head, signed[0].at).to_json(),  # not a head the server signed
+    ]
+    build_record(entries, heads, key, tmp_path / "out.zip", offered)
+    record = read_record(tmp_path / "out.zip")
+    assert record.version == 2
+    carried = record.json("cosignatures.json")
+    assert carried == [c.to_json() for c in sorted(mine, key=lambda c: c.sort_key)]
+    report = verify_record(tmp_path / "out.zip", jobs=1)
+    assert report.ok, report.failure
+    assert "cosignatures" in report.passed

@@ -1,7 +1,9 @@
-"""The verifier and the trustee tool install without the server (pyproject's base dependencies).
+"""The verifier, the trustee tool and the witness's tool install without the server
+(pyproject's base dependencies).
 
-An observer on a laptop runs ``pip install ballot`` and ``ballot verify``; none of the
-server's packages (Litestar, SQLAlchemy, asyncpg, uvicorn, SMTP) may be needed for that.
+An observer on a laptop runs ``pip install ballot``, then ``ballot verify`` and ``ballot
+observe``; none of the server's packages (Litestar, SQLAlchemy, asyncpg, uvicorn, SMTP)
+may be needed for that.
 """
 
 from __future__ import annotations
@@ -79,3 +81,59 @@ def test_ballot_verify_and_trustee_work_in_the_base_install(
         cwd=tmp_path,
     )
     assert trustee.returncode == 0, trustee.stdout + trustee.stderr
+
+
+@pytest.mark.slow
+def test_ballot_observe_works_in_the_base_install(base_install: Path, tmp_path: Path) -> None:
+    """A witness makes its key and reaches its command (and every module behind it)."""
+    (tmp_path / "phrase").write_text("witness passphrase, long enough")
+    env = {**os.environ, "BALLOT_ARGON2_PROFILE": "test"}
+    made = subprocess.run(
+        [
+            base_install / "bin" / "ballot",
+            "observe",
+            "new-key",
+            str(tmp_path / "witness.key"),
+            "--passphrase-file",
+            str(tmp_path / "phrase"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "public key:" in made.stdout
+    probe = subprocess.run(
+        [
+            base_install / "bin" / "python",
+            "-c",
+            "import ballot.witness.cli, ballot.witness.run, ballot.witness.follow",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert probe.returncode == 0, probe.stderr
+    unreachable = subprocess.run(
+        [
+            base_install / "bin" / "ballot",
+            "observe",
+            "http://127.0.0.1:9/board/e1",
+            "--key",
+            str(tmp_path / "witness.key"),
+            "--state",
+            str(tmp_path / "state"),
+            "--passphrase-file",
+            str(tmp_path / "phrase"),
+            "--once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert unreachable.returncode == 1, unreachable.stdout + unreachable.stderr
+    assert "cannot reach" in unreachable.stdout + unreachable.stderr

@@ -274,5 +274,5 @@ def test_cli_prints_the_subtotals(
 
     assert main(by_unit.path, None, 1) == 0
     out = capsys.readouterr().out
-    assert "Local 12 (5 ballots) represent: yes 4, no 1" in out
-    assert "other units (4 ballots) represent: yes 1, no 3" in out
+    assert "Local 12 (5 ballots) represent: Yes (yes) 4, No (no) 1" in out
+    assert "other units (4 ballots) represent: Yes (yes) 1, No (no) 3" in out

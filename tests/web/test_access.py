@@ -90,6 +90,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", E + "/trackers"): "public",
     ("GET", E + "/trackers/{tracker:str}"): "public",
     ("GET", E + "/head"): "public",
+    # Witnessed heads: the committee names witnesses; a witness's signature is its credential.
+    ("GET", E + "/witnesses"): "election",
+    ("POST", E + "/witnesses"): "admin",
+    ("DELETE", E + "/witnesses/{public_key:str}"): "admin",
+    ("GET", E + "/board/heads"): "public",
+    ("GET", E + "/cosignatures"): "public",
+    ("POST", E + "/cosignatures"): "public",
     ("GET", "/board/{election_id:str}"): "public",
     ("GET", "/audit"): "public",
     # Operations (issue #6): health checks and the JSON API's OpenAPI schema.
@@ -169,6 +176,7 @@ def fill(path: str, election_id: str) -> str:
         .replace("{token:str}", "no-such-token")
         .replace("{file_path:path}", "ballot.css")
         .replace("{challenge_id:str}", "cnope")
+        .replace("{public_key:str}", "ab" * 32)
     )
 
 

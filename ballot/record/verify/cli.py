@@ -9,8 +9,8 @@ from ballot.election.reason_words import published_english
 from ballot.record.verify.run import verify_record
 
 
-def main(record: Path, tracker: str | None, jobs: int | None) -> int:
-    """``ballot verify RECORD [--tracker T] [--jobs N]``: progress bar, then PASS or FAIL."""
+def main(record: Path, tracker: str | None, jobs: int | None, witness: Path | None = None) -> int:
+    """``ballot verify RECORD [--tracker T] [--witness LOG] [--jobs N]``: progress, PASS or FAIL."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -31,7 +31,9 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
                 tasks[step] = bar.add_task(step, total=total or None)
             bar.update(tasks[step], completed=done, total=total or None)
 
-        report = verify_record(Path(record), jobs=jobs, progress=tick, tracker=tracker)
+        report = verify_record(
+            Path(record), jobs=jobs, progress=tick, tracker=tracker, witness=witness
+        )
     for step in report.passed:
         console.print(f"  [green]ok[/green]   {step}")
     for note in report.notes:
@@ -67,6 +69,8 @@ def main(record: Path, tracker: str | None, jobs: int | None) -> int:
                 console.print(
                     f"    {name} ({u['ballots']} ballots) {q['id']}: {counted(q)}", markup=False
                 )
+    if report.witnessed is not None:  # a witness's name is the committee's text: no markup
+        console.print(report.witnessed, style="green", markup=False)
     if report.tracker is not None:
         style = "green" if report.tracker.counted else "red"
         console.print(f"[{style}]{report.tracker.message}[/{style}]")

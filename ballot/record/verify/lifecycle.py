@@ -7,7 +7,7 @@ One method per kind that needs more than the general rules of :mod:`ballot.recor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, cast
+from typing import Final, Protocol, cast
 
 from ballot.record.chain import is_hash
 from ballot.record.kinds import KNOWN, NEEDS, ONCE, PROVEN_KINDS, Kind, is_note
@@ -30,10 +30,16 @@ from ballot.record.verify.times import check_window
 DECISIONS: Final = ("sustained", "overruled")
 
 
+class _Lines(Protocol):
+    """Board lines by seq: the whole board, or (for a witness) its lifecycle entries."""
+
+    def __getitem__(self, seq: int, /) -> Line: ...
+
+
 class _Scan:
     """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
 
-    def __init__(self, lines: Sequence[Line]) -> None:
+    def __init__(self, lines: _Lines) -> None:
         self.lines = lines
         self.first: dict[str, int] = {}  # kind -> seq of its first entry
         self.defined: list[int] = []
@@ -350,18 +356,52 @@ class _Scan:
         )
 
 
-def check_lifecycle(lines: Sequence[Line]) -> Lifecycle:
-    """Check what may follow what (PROTOCOL 11.2), and sort entries by role."""
-    check_window(lines)
-    scan = _Scan(lines)
-    previous_at = ""
-    for line in lines:
-        if line.at < previous_at:
+class LifecycleSoFar:
+    """The lifecycle checks of a board that is still growing, one entry at a time.
+
+    What ``ballot observe`` runs as entries arrive, and what :func:`check_lifecycle`
+    runs over a whole record, so both apply the same rules.  Only lifecycle entries are
+    kept (ballot entries are counted, their lines dropped): a witness follows a board of
+    any size.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[int, Line] = {}
+        self._scan = _Scan(self._kept)
+        self._previous_at = ""
+
+    def add(self, line: Line) -> None:
+        """Check one more entry (the next in board order); raises VerificationFailed."""
+        if line.at < self._previous_at:
             raise VerificationFailed(
                 "board lifecycle",
                 f"board entry {line.seq} ({line.kind}): its time {line.at} is before the "
                 "previous entry's",
             )
-        previous_at = line.at
-        scan.entry(line)
+        self._previous_at = line.at
+        if line.kind not in PROVEN_KINDS:
+            self._kept[line.seq] = line
+        self._scan.entry(line)
+
+    @property
+    def certified(self) -> bool:
+        """Whether the board holds the certification (nothing but notes may follow)."""
+        return Kind.CERTIFIED in self._scan.first
+
+    def line(self, seq: int) -> Line | None:
+        """A lifecycle entry already added (None for a ballot entry or an unseen seq)."""
+        return self._kept.get(seq)
+
+    def finish(self) -> Lifecycle:
+        """The rules that need the whole board (at its end: after the final result)."""
+        return self._scan.finish()
+
+
+def check_lifecycle(lines: Sequence[Line]) -> Lifecycle:
+    """Check what may follow what (PROTOCOL 11.2), and sort entries by role; first, that
+    every ballot is timed within the voting window (PROTOCOL 11.9)."""
+    check_window(lines)
+    scan = LifecycleSoFar()
+    for line in lines:
+        scan.add(line)
     return scan.finish()

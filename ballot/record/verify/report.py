@@ -15,6 +15,8 @@ STEPS: Final = (
     "board chain",
     "signed heads",
     "definition",
+    "cosignatures",
+    "witness",
     "key ceremony",
     "board lifecycle",
     "ballots",
@@ -80,6 +82,8 @@ class VerificationReport:
     ballots: int = 0
     result: Mapping[str, Any] | None = None
     tracker: TrackerFinding | None = None
+    #: With a witness's log: the sentence saying it cosigned the final head.
+    witnessed: str | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     #: What a reader must know besides PASS or FAIL (e.g. that the record is protocol v1

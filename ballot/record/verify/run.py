@@ -32,6 +32,7 @@ from ballot.record.verify.results import check_copies, check_round_result, find_
 from ballot.record.verify.rounds import check_partials, check_tally
 from ballot.record.verify.scan import Lifecycle, check_links, scan_board
 from ballot.record.verify.subtotals import check_unit_partials, check_unit_tallies, pool_counts
+from ballot.record.verify.witnesses import check_cosignatures, check_witness, read_witness_log
 
 #: Below this many ballots a process pool costs more than it saves.
 POOL_THRESHOLD: Final = 200
@@ -43,13 +44,16 @@ def verify_record(
     jobs: int | None = None,
     progress: Progress | None = None,
     tracker: str | None = None,
+    witness: Path | None = None,
 ) -> VerificationReport:
     """Check a record completely; never raises for a bad record (the report says why).
 
     ``jobs``: worker processes for the ballot proofs (default: every core).
     ``progress(step, done, total)`` is called as work advances.  ``tracker``
     (full hex or the short ABCD-EFGH-... form) asks whether one voter's ballot is
-    on the board and counted; the answer is in ``report.tracker``.
+    on the board and counted; the answer is in ``report.tracker``.  ``witness``: a
+    witness's log (or its state folder); the record must agree with everything that
+    witness cosigned and end on a head it cosigned (``report.witnessed`` says so).
     """
     started = time.perf_counter()
     passed: list[str] = []
@@ -139,7 +143,15 @@ def verify_record(
         passed.append("board chain")
         check_heads(ctx)
         passed.append("signed heads")
-        for step in ("definition", "key ceremony", "board lifecycle"):
+        if "definition" in early:
+            raise early["definition"]
+        passed.append("definition")
+        carried = check_cosignatures(ctx)
+        passed.append("cosignatures")
+        if witness is not None:
+            report.witnessed = check_witness(ctx, read_witness_log(witness), carried)
+            passed.append("witness")
+        for step in ("key ceremony", "board lifecycle"):
             if step in early:
                 raise early[step]
             passed.append(step)

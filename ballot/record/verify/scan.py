@@ -56,10 +56,13 @@ def _valid_at(at: str) -> bool:
 _ENTRY_KEYS: Final = {"seq", "kind", "at", "payload", "prev", "hash"}
 
 
-def scan_board(lines: Sequence[bytes]) -> list[Line]:
-    """Parse every line's envelope; keep payloads of all but ballot entries."""
+def scan_board(lines: Sequence[bytes], start: int = 0) -> list[Line]:
+    """Parse every line's envelope; keep payloads of all but ballot entries.
+
+    ``start``: the position of the first line (a witness scans a growing board by pages).
+    """
     out: list[Line] = []
-    for i, raw in enumerate(lines):
+    for i, raw in enumerate(lines, start=start):
         where = f"board entry {i} (board.jsonl line {i + 1})"
         try:
             data = bounded_loads(raw)
