@@ -49,3 +49,44 @@ def fiat_shamir_challenge(tag: str, fingerprint: bytes, parts: Iterable[Part]) -
     for part in parts:
         h.update(encode_part(part))
     return Scalar.reduce64(h.digest())
+
+
+class ChallengeHasher:
+    """The hash of :func:`fiat_shamir_challenge`, fed one part at a time.
+
+    Same bytes, same result: ``ChallengeHasher(tag, fp)`` then ``extend(parts)``
+    then ``challenge()`` equals ``fiat_shamir_challenge(tag, fp, parts)``.
+    Why it exists: a proof of shuffle hashes two lists of thousands of
+    ciphertexts, and several of its challenges (one per item, then the final
+    one) begin with exactly those frames; :meth:`copy` lets the long common
+    beginning be hashed once instead of once per challenge.
+    """
+
+    __slots__ = ("_h",)
+
+    def __init__(self, tag: str, fingerprint: bytes) -> None:
+        self._h = hashlib.sha512()
+        self._h.update(encode_part(DOMAIN_PREFIX + tag))
+        self._h.update(encode_part(fingerprint))
+
+    def append(self, part: Part) -> None:
+        self._h.update(encode_part(part))
+
+    def extend(self, parts: Iterable[Part]) -> None:
+        update = self._h.update
+        for part in parts:
+            update(encode_part(part))
+
+    def copy(self) -> ChallengeHasher:
+        """An independent hasher holding the same frames so far."""
+        twin = ChallengeHasher.__new__(ChallengeHasher)
+        twin._h = self._h.copy()
+        return twin
+
+    def digest(self) -> bytes:
+        """The 64 bytes of SHA-512 over the frames so far (the hasher stays usable)."""
+        return self._h.digest()
+
+    def challenge(self) -> Scalar:
+        """The digest read as a little-endian integer, mod L."""
+        return Scalar.reduce64(self._h.digest())

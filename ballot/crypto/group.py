@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 from nacl import bindings as _nacl
@@ -30,7 +30,9 @@ __all__ = [
     "L",
     "Scalar",
     "base_mul",
+    "element_from_uniform",
     "hex_bytes",
+    "linear_combination",
 ]
 
 #: Order of the prime-order subgroup of edwards25519.
@@ -241,6 +243,45 @@ def base_mul(scalar: Scalar) -> Element:
     if scalar.is_zero():
         return IDENTITY
     return Element(_nacl.crypto_scalarmult_ed25519_base_noclamp(bytes(scalar)), _trusted=True)
+
+
+def linear_combination(scalars: Sequence[Scalar], elements: Sequence[Element]) -> Element:
+    """The sum of s_i * P_i, with the same edges as ``*`` and ``+`` (zero terms dropped).
+
+    The hot loop of a proof of shuffle (thousands of terms): it works on the
+    encodings directly, one FFI call per product and per sum, instead of
+    building an :class:`Element` per step.  libsodium has no multi-scalar
+    multiplication, so this is the plain sum of products.
+    """
+    if len(scalars) != len(elements):
+        raise ValueError("a linear combination needs one scalar per element")
+    mul, add = _nacl.crypto_scalarmult_ed25519_noclamp, _nacl.crypto_core_ed25519_add
+    base = _nacl.crypto_scalarmult_ed25519_base_noclamp
+    acc = _IDENTITY_BYTES
+    for s, p in zip(scalars, elements, strict=True):
+        if s._v == 0 or p._b == _IDENTITY_BYTES:
+            continue
+        acc = add(acc, base(s._b) if p._b == _BASE_BYTES else mul(s._b, p._b))
+    return Element(acc, _trusted=True)
+
+
+def element_from_uniform(data: bytes) -> Element:
+    """libsodium's ``crypto_core_ed25519_from_uniform``: 32 bytes to an element.
+
+    Elligator 2 onto the curve, then multiplication by the cofactor 8, so the
+    result is in the prime-order subgroup: either of order L or the identity
+    (for a few inputs, e.g. 32 zero bytes).  The identity is refused here
+    (:class:`GroupError`); callers that derive generators move on to the next
+    counter.  Nobody knows the discrete logarithm of the result to any base,
+    which is what makes it an independent generator (``docs/PROTOCOL.md``,
+    "Mix-net", gives the map step by step).
+    """
+    if not isinstance(data, bytes | bytearray) or len(data) != 32:
+        raise GroupError("from_uniform needs exactly 32 bytes")
+    point = _nacl.crypto_core_ed25519_from_uniform(bytes(data))
+    if point == _IDENTITY_BYTES:
+        raise GroupError("the identity element is not allowed here")
+    return Element(point, _trusted=True)
 
 
 _P: Final = 2**255 - 19

@@ -35,6 +35,11 @@ FIGURES = {
         r"all members on the roll, with a token and an invitation",
     ],
     "scale.py": [r"verify_record: PASS", r"ratio verify_record / ideal = \d"],
+    "shuffle.py": [
+        r"shuffle \+ prove +\d+ ms +\d+ +\d+\.\d\d ",
+        r"verify \(parse JSON \+ every check\) +\d+ ms +\d+ +\d+\.\d\d ",
+        r"cpu duty",
+    ],
 }
 TIMEOUT = 300
 CHROMIUM = "/usr/bin/chromium"
