@@ -40,7 +40,7 @@ import rfc8785
 
 from ballot.election.result import RESULT_FORMAT as _RESULT_FORMAT
 from ballot.record.bounded_json import JSONBoundsError
-from ballot.record.canonical import strict_loads
+from ballot.record.canonical import canonical_fault, strict_loads
 from ballot.record.kinds import NOTE_PREFIX as NOTE_PREFIX
 from ballot.record.kinds import Kind
 from ballot.record.reader import BoardRead, RecordFormatError, RecordZip, ceiling
@@ -208,8 +208,11 @@ class ElectionRecord:
     it (the board as its lines); the verifier checks everything else.
     """
 
-    def __init__(self, index: Mapping[str, Any], container: RecordZip) -> None:
+    def __init__(
+        self, index: Mapping[str, Any], container: RecordZip, index_bytes: bytes = b""
+    ) -> None:
         self.index = index
+        self._index_bytes = index_bytes
         self._zip = container
         self._data: dict[str, bytes] = {}
         self._board: BoardRead | None = None
@@ -248,7 +251,9 @@ class ElectionRecord:
 
     def check_members(self) -> None:
         """Every member within its bounds, with the right size and SHA-256, its JSON
-        within the depth and number bounds; read once and kept."""
+        within the depth and number bounds and written canonically (RFC 8785, PROTOCOL
+        11.1; the board's lines are checked as the board is read); read once and kept."""
+        _check_canonical(self._index_bytes, self.index, INDEX_NAME)
         for item in self.index["members"]:
             name = item["name"]
             if name == BOARD_NAME:
@@ -290,13 +295,24 @@ class ElectionRecord:
 
 
 def _check_bounds(data: bytes, where: str) -> None:
-    """Refuse a member beyond the JSON bounds at once (its syntax is checked where it is used)."""
+    """Refuse a member beyond the JSON bounds, or not written canonically, at once (its
+    syntax is checked where it is used, so a member that does not parse passes here)."""
     try:
-        strict_loads(data)
+        value = strict_loads(data)
     except JSONBoundsError as exc:
         raise RecordFormatError(f"{where}: {exc} (PROTOCOL 11.6)") from exc
     except ValueError:
-        pass
+        return
+    _check_canonical(data, value, where)
+
+
+def _check_canonical(data: bytes, value: object, where: str) -> None:
+    fault = canonical_fault(data, value)
+    if fault is not None:
+        raise RecordFormatError(
+            f"member {where} is not written canonically: {fault} (PROTOCOL 11.1: every JSON "
+            "member is exactly the RFC 8785 bytes of its value)"
+        )
 
 
 def parse_json(data: bytes | str, where: str) -> Any:
@@ -333,7 +349,7 @@ def read_record(path: Path) -> ElectionRecord:
             raise RecordFormatError(
                 f"unexpected file in the record: {name!r} (not a member of a v{version} record)"
             )
-    return ElectionRecord(index, container)
+    return ElectionRecord(index, container, raw)
 
 
 def _check_index(index: Any) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballot.election.refusal import Refused
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json, sha256_hex
-from ballot.record.chain import record_at
+from ballot.record.chain import format_at, record_at
 from ballot.record.kinds import (
     ALIAS_KINDS,
     BALLOT_KINDS,
@@ -63,21 +63,28 @@ async def append_board(
     Refused (:class:`Refused`, ``board_closed``) for anything but the certification and
     notes once the final result is on the board, and for anything but notes after the
     certification: a witness that cosigned the final head must be able to count on it.
+
+    Its time is ``at``, or the last entry's if that is later: an act whose clock was read
+    before a concurrent cast committed must not make the board's times go back
+    (PROTOCOL 11.9); the entry is written after that cast anyway.
     """
     await session.execute(select(Election.id).where(Election.id == election_id).with_for_update())
     await _refuse_after_final(session, election_id, kind)
     last = (
         await session.execute(
-            select(BoardEntryRow.seq, BoardEntryRow.hash)
+            select(BoardEntryRow.seq, BoardEntryRow.hash, BoardEntryRow.at)
             .where(BoardEntryRow.election_id == election_id)
             .order_by(BoardEntryRow.seq.desc())
             .limit(1)
         )
     ).first()
     if last is None:
-        entry = append(None, kind, payload, at)
+        entry = append(None, kind, payload, record_at(at))
     else:
-        entry = BoardEntry(last.seq + 1, kind, record_at(at), dict(payload), last.hash)
+        # Never dated before the entry it follows (PROTOCOL 11.9): an act's clock may have
+        # been read before a cast that committed first.
+        stamp = max(record_at(at), last.at)
+        entry = BoardEntry(last.seq + 1, kind, stamp, dict(payload), last.hash)
     body = canonical_json(entry.body())
     row = BoardEntryRow(
         election_id=election_id,
@@ -202,8 +209,10 @@ async def sign_board_head(
     previous = await latest_head(session, election_id)
     if previous is not None and previous.seq == last.seq:
         return previous
+    # Never dated before the entry it signs, nor before the previous head (PROTOCOL 11.9).
+    stamp = max(format_at(at), last.at, previous.at if previous is not None else "")
     head = sign_head(
-        key, election_id, to_entry(last), at, to_head(previous) if previous is not None else None
+        key, election_id, to_entry(last), stamp, to_head(previous) if previous is not None else None
     )
     row = BoardHeadRow(**head_values(head))
     session.add(row)

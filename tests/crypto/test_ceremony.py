@@ -9,7 +9,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -174,6 +174,7 @@ def test_missing_encrypted_share_is_named() -> None:
         lambda t: t.update(qualified=[True, 2, 3]),
         lambda t: t.update(qualified=[1, 2, 3, 4]),
         lambda t: t.update(disqualified={"1": "made up"}),
+        lambda t: t["dealers"].reverse(),  # one order only (PROTOCOL 6.5)
     ],
 )
 def test_malformed_or_false_transcripts_are_refused(change: Callable[[dict], None]) -> None:  # type: ignore[type-arg]
@@ -436,3 +437,80 @@ def test_malformed_dealer_message_names_the_dealer() -> None:
     with pytest.raises(CeremonyError, match="identity") as err:
         DealerMessage.from_json(obj)
     assert err.value.trustee == 2
+
+
+def test_dealers_out_of_order_are_named() -> None:
+    t = _tampered(lambda t: t["dealers"].reverse())
+    with pytest.raises(CeremonyError, match=r"ascending index \(it lists \[3, 2, 1\]\)"):
+        verify_transcript(t, MANIFEST)
+
+
+def _absent_dealer_transcript() -> dict[str, Any]:
+    r = rounds(1, 3)
+    r.messages = r.messages[:2]
+    r.boxes = [b for b in r.boxes if b.dealer != 3]
+    result = settle(1, 3, MANIFEST, r.messages, r.boxes, [])
+    transcript = build_transcript(result, MANIFEST, r.messages, r.boxes, [])
+    return cast(dict[str, Any], json.loads(json.dumps(transcript)))
+
+
+def test_a_disqualification_reason_is_text_whose_wording_is_not_compared() -> None:
+    transcript = _absent_dealer_transcript()
+    assert transcript["disqualified"] == {"3": "sent no dealer message"}
+    transcript["disqualified"]["3"] = "absent on the day"
+    assert set(verify_transcript(transcript, MANIFEST).disqualified) == {3}
+    for bad in (7, "", None):
+        transcript["disqualified"]["3"] = bad
+        with pytest.raises(CeremonyError, match="must be non-empty text"):
+            verify_transcript(transcript, MANIFEST)
+
+
+def test_a_complaint_from_a_trustee_without_a_receiving_key_is_refused_whatever_its_dealer() -> (
+    None
+):
+    """Trustee 3 dealt nothing (so published no receiving key) yet complains about dealer 2,
+    who is disqualified anyway: the complaint is refused all the same, so the verdict does
+    not depend on the order complaints are listed in (PROTOCOL 6.4)."""
+    r = rounds(1, 3)
+    m = r.messages[1]
+    forged = SchnorrProof(m.proofs[0].challenge, m.proofs[0].response + Scalar(1))
+    r.messages[1] = dataclasses.replace(m, proofs=(forged,))
+    r.messages = r.messages[:2]
+    r.boxes = [b for b in r.boxes if b.dealer != 3]
+    with pytest.raises(CeremonyError, match="published no receiving key") as err:
+        settle(1, 3, MANIFEST, r.messages, r.boxes, [(Complaint(2, 3, "inconsistent"), None)])
+    assert err.value.trustee == 3
+
+
+@pytest.mark.parametrize(
+    ("complaints", "match"),
+    [
+        ([Complaint(1, 2, "missing"), Complaint(1, 2, "inconsistent")], "complained twice"),
+        ([Complaint(2, 2, "inconsistent")], "not about another dealer"),
+        ([Complaint(1, 4, "missing")], "not about another dealer"),
+    ],
+)
+def test_double_self_and_out_of_range_complaints_void_the_transcript(
+    complaints: list[Complaint], match: str
+) -> None:
+    r = rounds(1, 3)
+    with pytest.raises(CeremonyError, match=match):
+        settle(1, 3, MANIFEST, r.messages, r.boxes, [(c, None) for c in complaints])
+
+
+def test_a_malformed_dealer_message_voids_the_transcript_but_a_wrong_one_disqualifies() -> None:
+    """Parsing comes first: a message that is not well-formed (here an identity commitment)
+    makes the transcript invalid; a well-formed one that does not verify (here k + 1
+    commitments) disqualifies its dealer only (PROTOCOL 6.4)."""
+    identity = "01" + "00" * 31
+    t = _tampered(lambda t: t["dealers"][1]["commitments"].__setitem__(0, identity))
+    with pytest.raises(CeremonyError, match="malformed dealer message") as err:
+        verify_transcript(t, MANIFEST)
+    assert err.value.trustee == 2
+    r = rounds(2, 3)
+    m = r.messages[2]
+    r.messages[2] = dataclasses.replace(
+        m, commitments=(*m.commitments, m.commitments[0]), proofs=(*m.proofs, m.proofs[0])
+    )
+    _, bad = qualify_dealers(r.messages, 2, 3, MANIFEST)
+    assert bad == {3: "must commit to exactly 2 coefficients"}

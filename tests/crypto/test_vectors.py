@@ -419,3 +419,39 @@ def test_tally_partials_and_combination() -> None:
         counts = [slot_counts[f"q{qi}/s{si}"] for si in range(len(q))]
         oc = counts_from_slots(manifest, qi, counts, parsed.ballots)
         assert {"options": list(oc.options), "blank": oc.blank} == expected
+
+
+# --------------------------------------------------------------------------- record bytes
+
+
+def test_record_bytes() -> None:
+    """Board lines, entry hashes and signed heads, byte for byte (PROTOCOL 11.1, 11.9)."""
+    from ballot.record.board import BoardEntry
+    from ballot.record.canonical import canonical_fault
+    from ballot.record.signing import ServerKey, SignedHead, verify_head_sequence
+
+    (case,) = load("record_bytes")
+    key = ServerKey.from_private_bytes(bytes.fromhex(case["private_key"]))
+    assert key.public_hex == case["public_key"]
+    prev = "0" * 64
+    for item in case["board"]:
+        entry = BoardEntry.from_json(item["entry"])  # the stated hash must be the content's
+        assert entry.prev == prev and entry.hash == item["hash"]
+        body = item["body_jcs"].encode()
+        assert hashlib.sha256(body).hexdigest() == item["hash"]
+        assert json.loads(body) == entry.body()
+        for spelling in item["spellings"]:
+            raw = spelling["line"].encode()
+            assert raw.endswith(b"\n")
+            line = raw[:-1]
+            fault = canonical_fault(line, json.loads(line))
+            assert (fault is None) == spelling["canonical"], spelling["why"]
+        prev = item["hash"]
+    heads = [SignedHead.from_json(h["head"]) for h in case["heads"]]
+    for head, item in zip(heads, case["heads"], strict=True):
+        assert head.message() == item["message"].encode() and head.hash == item["hash"]
+        assert json.loads(item["message"]) == {
+            k: v for k, v in item["head"].items() if k != "signature"
+        }
+    verify_head_sequence(heads, case["public_key"])
+    assert heads[1].prev == heads[0].hash and heads[0].prev == "0" * 64

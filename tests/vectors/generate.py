@@ -724,8 +724,8 @@ def tally_vectors() -> Json:
     return {
         "description": f"Tally of the {len(ballots)} ballots of ballots.json under a "
         f"{THRESHOLD_K}-of-{THRESHOLD_N} key: secret_shares x_l = f(l) for a seeded polynomial "
-        "f, verification_keys V_l = x_l*B. Labels 'q<question>/s<slot>' are this file's choice "
-        "(the protocol only binds the label string into the partial-decryption proof context). "
+        "f, verification_keys V_l = x_l*B. Labels 'q<question>/s<slot>' as PROTOCOL 10.2 fixes "
+        "them (the label string is bound into the partial-decryption proof context). "
         "Each combination recombines with the given trustees; results apply the "
         "implied-option and blank rules.",
         "cases": [
@@ -741,6 +741,112 @@ def tally_vectors() -> Json:
                 "partials": partials,
                 "combinations": combinations,
                 "results": results,
+            }
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- record bytes
+
+RECORD_DEFINITION: Json = {
+    "election_id": "e",
+    "title": {"en": "Recognition vote", "ko": "노동조합 인정 투표", "x-emoji": "✊🏽"},
+    "questions": [
+        {"id": "q", "min": 1, "max": 1, "options": [{"id": "yes"}, {"id": "no"}]},
+    ],
+}
+
+
+def _spellings(entry: Json) -> list[Json]:
+    """The canonical line of ``entry`` and wrong spellings of the same JSON value."""
+    canonical = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    from ballot.record.election_record import canonical as jcs
+
+    assert canonical.encode() == jcs(entry)
+    spellings = [
+        {"line": canonical + "\n", "canonical": True, "why": "RFC 8785 bytes, then LF"},
+        {
+            "line": json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n",
+            "canonical": False,
+            "why": "whitespace after ',' and ':'",
+        },
+        {
+            "line": json.dumps(entry, separators=(",", ":"), ensure_ascii=False) + "\n",
+            "canonical": False,
+            "why": "keys not sorted",
+        },
+        {
+            "line": json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n",
+            "canonical": False,
+            "why": "non-ASCII characters escaped as \\uXXXX",
+        },
+        {"line": canonical + "\r\n", "canonical": False, "why": "CR LF line end"},
+    ]
+    # A wrong spelling that happens to be the right one (no non-ASCII to escape) is left out.
+    return [spellings[0]] + [x for x in spellings[1:] if x["line"] != spellings[0]["line"]]
+
+
+def record_bytes() -> Json:
+    """Board lines, entry hashes and signed heads, byte for byte (PROTOCOL 11.1, 11.2, 11.9)."""
+    from ballot.crypto.manifest import manifest_hash
+    from ballot.record.board import BoardEntry, append
+    from ballot.record.signing import ServerKey, SignedHead, sign_head
+
+    seed = hashlib.sha256(b"vectors/record/board-key").digest()
+    key = ServerKey.from_private_bytes(seed)
+    plan: list[tuple[str, Json, str]] = [
+        (
+            "election.defined",
+            {
+                "definition": RECORD_DEFINITION,
+                "manifest_hash": manifest_hash(RECORD_DEFINITION).hex(),
+            },
+            "2026-11-02T09:00:00Z",
+        ),
+        ("note.state", {"from": "draft", "to": "key_ceremony"}, "2026-11-02T09:00:00Z"),
+        ("election.opened", {}, "2026-11-02T09:00:01Z"),
+        ("election.closed", {"cast": 0, "challenged": 0}, "2026-11-09T18:00:00Z"),
+    ]
+    entries: list[BoardEntry] = []
+    lines = []
+    for kind, payload, at in plan:
+        entry = append(entries[-1] if entries else None, kind, payload, at)
+        entries.append(entry)
+        published = entry.to_json()
+        lines.append(
+            {
+                "entry": published,
+                "body_jcs": json.dumps(
+                    entry.body(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+                ),
+                "hash": entry.hash,
+                "spellings": _spellings(published),
+            }
+        )
+    heads: list[SignedHead] = []
+    for position, at in ((2, "2026-11-02T09:00:01Z"), (3, "2026-11-09T18:00:05Z")):
+        heads.append(sign_head(key, "e", entries[position], at, heads[-1] if heads else None))
+    head_cases = [
+        {
+            "head": h.to_json(),
+            "message": h.message().decode(),
+            "hash": h.hash,
+        }
+        for h in heads
+    ]
+    return {
+        "description": "Record bytes (PROTOCOL 11.1, 11.2, 11.9). Board: each entry's "
+        "body_jcs = JCS of {seq, kind, at, payload, prev}, hash = SHA-256(body_jcs); "
+        "spellings = lines of the same entry (hash included), canonical iff exactly "
+        "JCS(entry) + LF. Heads: message = JCS of the head without 'signature' (what "
+        "Ed25519 signs, with the private key private_key = SHA-256('vectors/record/"
+        "board-key')), hash = SHA-256(JCS(whole head)), the next head's prev.",
+        "cases": [
+            {
+                "private_key": seed.hex(),
+                "public_key": key.public_hex,
+                "board": lines,
+                "heads": head_cases,
             }
         ],
     }
@@ -765,6 +871,7 @@ BUILDERS: dict[str, Callable[[], Json]] = {
     "manifest": manifest_vectors,
     "ballots": ballot_vectors,
     "tally": tally_vectors,
+    "record_bytes": record_bytes,
 }
 
 

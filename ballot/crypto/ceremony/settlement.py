@@ -69,11 +69,11 @@ def settle(
             raise CeremonyError(
                 complaint.recipient, f"complaint {pair} is not about another dealer"
             )
+        if complaint.recipient not in keys:
+            raise CeremonyError(complaint.recipient, "complains but published no receiving key")
         message = valid.get(complaint.dealer)
         if message is None:
             continue  # the dealer is out already; nothing to decide
-        if complaint.recipient not in keys:
-            raise CeremonyError(complaint.recipient, "complains but published no receiving key")
         verdict = judge_complaint(
             complaint,
             resolution,

@@ -71,6 +71,12 @@ def verify_transcript(transcript: object, manifest_hash: bytes) -> CeremonyResul
     n = _int(d, "n", what)
     k = _int(d, "k", what, 1, n)
     messages = [DealerMessage.from_json(m) for m in _list(d, "dealers", what)]
+    order = [m.dealer for m in messages]
+    if order != sorted(order):
+        # One transcript, one byte string: the order is fixed so no two spellings exist.
+        raise CeremonyError(
+            None, f"{what} must list its dealers by ascending index (it lists {order})"
+        )
     try:
         boxes = [EncryptedShare.from_json(b) for b in _list(d, "encrypted_shares", what)]
     except ShareboxError as exc:
@@ -118,4 +124,6 @@ def verify_transcript(transcript: object, manifest_hash: bytes) -> CeremonyResul
     claimed_dq = d["disqualified"]
     if not isinstance(claimed_dq, dict) or set(claimed_dq) != {str(i) for i in result.disqualified}:
         raise CeremonyError(None, "the transcript's list of disqualified dealers is wrong")
+    if not all(isinstance(why, str) and why for why in claimed_dq.values()):
+        raise CeremonyError(None, "the reason a dealer was disqualified must be non-empty text")
     return result

@@ -142,6 +142,7 @@ def rebuild_record(
     """Re-chain and re-sign a board from (kind, at, payload) triples: what a dishonest
     server holding the key could publish.  Tests use it to reach the checks that
     come after the chain and the signatures.  ``members`` overrides other JSON members.
+    The record keeps the source's protocol version.
     """
     from ballot.record.election_record import read_record
 

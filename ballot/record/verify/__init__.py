@@ -51,10 +51,10 @@ The result rule itself is :mod:`ballot.election.result`.
 from __future__ import annotations
 
 from ballot.election.result import challenges_determinative, decide_outcome, unit_results
+from ballot.record.canonical import compact as _compact
+from ballot.record.canonical import plain as _plain
 from ballot.record.verify.ballots import CHUNK
-from ballot.record.verify.ballots import compact as _compact
 from ballot.record.verify.ballots import entry_hash as _entry_hash
-from ballot.record.verify.ballots import plain as _plain
 from ballot.record.verify.cli import main
 from ballot.record.verify.report import (
     STEPS,

@@ -8,7 +8,6 @@ recomputes its entries' chain hashes, so the main process only compares links.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -26,6 +25,7 @@ from ballot.crypto.ballots import (
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
 from ballot.election.context import context_from_text
+from ballot.record.canonical import canonical_fault, canonical_json, compact, plain
 from ballot.record.chain import body_hash, check_at
 from ballot.record.election_record import RecordFormatError, parse_json
 from ballot.record.kinds import Kind
@@ -69,17 +69,8 @@ class ChunkResult:
     unit_counts: dict[str, int] = field(default_factory=dict)
 
 
-def compact(value: object) -> bytes:
-    """Sorted compact JSON bytes: RFC 8785 for the plain entries :func:`plain` admits."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-
-
-def plain(raw: bytes) -> bool:
-    """ASCII without escapes: then every string is printable ASCII, and for the
-    integers, strings, nulls, lists and objects of a strictly parsed ballot entry
-    sorted compact ``json.dumps`` is byte for byte RFC 8785 (same key order, same
-    string and integer spelling).  About 5x faster than the general encoder."""
-    return raw.isascii() and b"\\" not in raw
+#: ``"hash":"<64 hex>",`` in a canonical board line: cut out, the rest is the hashed body.
+_HASH_MEMBER: Final = len(b'"hash":"",') + 64
 
 
 def entry_hash(entry: dict[str, Any], fast: bool) -> str:
@@ -90,17 +81,40 @@ def entry_hash(entry: dict[str, Any], fast: bool) -> str:
     return body_hash(body)
 
 
-def _check_audit_entry(seq: int, entry: dict[str, Any], out: ChunkResult) -> None:
+def line_hash(raw: bytes, entry: dict[str, Any], fast: bool) -> str:
+    """The chain hash of a board line, which must be its entry's canonical JSON (PROTOCOL
+    11.1); raises ``ValueError`` naming the fault otherwise.
+
+    The canonical line is serialised once, to compare it with the line; the hashed body
+    is then the same bytes without the ``hash`` member, which comes second (keys sort
+    ``at``, ``hash``, ``kind``, ...; ``at`` was checked, so it holds no quote), so
+    the check costs no second serialisation.
+    """
+    expected = compact(entry) if fast else canonical_json(entry)  # CanonicalError: a ValueError
+    if expected != raw:
+        fault = canonical_fault(raw, entry)  # the exact encoder decides
+        if fault is not None:
+            raise ValueError(f"its line in board.jsonl is not written canonically: {fault}")
+    cut = raw.find(b',"hash":"') + 1
+    stated = entry["hash"] if isinstance(entry["hash"], str) else ""
+    if cut <= 0 or raw[cut : cut + _HASH_MEMBER] != b'"hash":"' + stated.encode() + b'",':
+        return entry_hash(entry, fast)  # pragma: no cover - a canonical line always has it
+    digest = hashlib.sha256(raw[:cut])
+    digest.update(raw[cut + _HASH_MEMBER :])
+    return digest.hexdigest()
+
+
+def _check_audit_entry(seq: int, raw: bytes, entry: dict[str, Any], out: ChunkResult) -> None:
     """One ``ballot.audited`` entry: its chain hash, its opening (PROTOCOL 9.3), its tracker.
 
     Audits are few (a voter's spot check) and cost about two ballots each, so they run
-    with the ballots; the general RFC 8785 encoder hashes them (no fast path needed).
+    with the ballots; the general RFC 8785 encoder checks and hashes them (no fast path).
     """
     manifest: ElectionManifest = _W["manifest"]
     where = f"board entry {seq} ({Kind.AUDITED})"
     try:
         check_at(entry["at"])
-        if entry_hash(entry, False) != entry["hash"]:
+        if line_hash(raw, entry, False) != entry["hash"]:
             out.chain_errors.append(
                 (seq, f"seq {seq}: its content does not match its hash (the entry was altered)")
             )
@@ -124,8 +138,8 @@ def _check_audit_entry(seq: int, entry: dict[str, Any], out: ChunkResult) -> Non
 def check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> ChunkResult:
     """Verify a chunk of worker entries: (seq, kind, raw line, counted in round 1?).
 
-    Also recomputes each entry's chain hash and time stamp here, in parallel,
-    so the main process only compares links.
+    Also checks each line's canonical form and recomputes its chain hash and time stamp
+    here, in parallel, so the main process only compares links.
     """
     manifest: ElectionManifest = _W["manifest"]
     key: Element = _W["key"]
@@ -150,7 +164,7 @@ def check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> ChunkResult:
             chain_errors.append((seq, f"seq {seq}: {exc}"))
             continue
         if kind == Kind.AUDITED:
-            _check_audit_entry(seq, entry, out)
+            _check_audit_entry(seq, raw, entry, out)
             continue
         payload = entry["payload"]
         ballot_json = payload.get("ballot")
@@ -166,7 +180,7 @@ def check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> ChunkResult:
         )
         try:
             check_at(entry["at"])
-            if entry_hash(entry, fast) != entry["hash"]:
+            if line_hash(raw, entry, fast) != entry["hash"]:
                 chain_errors.append(
                     (seq, f"seq {seq}: its content does not match its hash (the entry was altered)")
                 )

@@ -19,6 +19,7 @@ def main(
     """``ballot verify RECORD [--tracker T] [--witness LOG] [--fingerprint HEX] [--jobs N]``:
     progress, PASS or FAIL."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(soft_wrap=True)
@@ -47,6 +48,8 @@ def main(
         )
     for step in report.passed:
         console.print(f"  [green]ok[/green]   {step}")
+    for note in report.notes:
+        console.print(f"  [yellow]note[/yellow] {escape(note)}", highlight=False)
     if report.ok and report.result is not None:
         r = report.result
         console.print(

@@ -63,6 +63,8 @@ def check_heads(ctx: Context) -> None:
     except SignatureError as exc:
         bound = " bound in the election definition" if ctx.record.version >= 2 else ""
         raise fail(f"signature check failed under the board key{bound}: {exc}") from exc
+    if ctx.record.version >= 2:
+        _check_order(ctx, heads)
     for i, head in enumerate(heads):
         if head.election_id != ctx.record.election_id:
             raise fail(f"signed head {i} is for election {head.election_id!r}")
@@ -101,3 +103,22 @@ def check_fingerprint(index: Any, expected: str) -> None:
             f"this record is of another election: its fingerprint is {stated}, but you asked "
             f"for {wanted}; do not use it to check the election you noted"
         )
+
+
+def _check_order(ctx: Context, heads: list[SignedHead]) -> None:
+    """Protocol v2 (PROTOCOL 11.9): each head signs a later entry than the head before it
+    (no entry is signed twice), and no head is dated before the entry it signs (a time
+    that goes back is checked for every version with the signatures)."""
+    fail = failure("signed heads")
+    for i, head in enumerate(heads):
+        if i > 0 and head.seq <= heads[i - 1].seq:
+            raise fail(
+                f"signed head {i} signs board entry {head.seq}, but signed head {i - 1} already "
+                f"signed entry {heads[i - 1].seq}: each head must sign a later entry"
+            )
+        if head.seq < len(ctx.lines) and head.at < ctx.lines[head.seq].at:
+            raise fail(
+                f"signed head {i} is dated {head.at}, before the board entry it signs "
+                f"(entry {head.seq}, at {ctx.lines[head.seq].at}): a head cannot precede "
+                "what it signs"
+            )

@@ -26,6 +26,7 @@ from ballot.record.verify.scan import (
     stated_manifest_hash,
     with_units,
 )
+from ballot.record.verify.times import check_window
 
 DECISIONS: Final = ("sustained", "overruled")
 
@@ -191,6 +192,7 @@ class _Scan:
 
     def _election_opened(self, line: Line, where: str) -> None:
         fail = failure("board lifecycle")
+        payload_keys(line, set())
         if self.live is None:
             raise fail(
                 f"{where}: the election opens while its definition is withdrawn (board entry "
@@ -426,8 +428,9 @@ class LifecycleSoFar:
 
 def check_lifecycle(lines: Sequence[Line], version: int | None = None) -> Lifecycle:
     """Check what may follow what (PROTOCOL 11.2), and sort entries by role; a v2 board's
-    roll and aliases too (PROTOCOL 11.8).  ``version``: the record's (None: each
-    definition's)."""
+    roll and aliases too (PROTOCOL 11.8); first, that every ballot is timed within the
+    voting window (PROTOCOL 11.9).  ``version``: the record's (None: each definition's)."""
+    check_window(lines)
     scan = LifecycleSoFar(version)
     for line in lines:
         scan.add(line)

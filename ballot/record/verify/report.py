@@ -30,6 +30,18 @@ STEPS: Final = (
 )
 
 
+#: What a verifier must say of every record written to protocol version 1 (PROTOCOL,
+#: "Versions and compatibility"): it still verifies, but it cannot prove as much.
+V1_NOTE: Final = (
+    "this is a protocol v1 record; it cannot have: the board key bound to the election "
+    "(its server_key.json certifies itself, so anyone holding any key could re-sign a "
+    "rewritten board), a committed roll (the number eligible is the server's word, and "
+    "ballots name no voter alias), witnessed heads (a record cut short or forked is caught "
+    "only against signed heads you kept yourself), outcome reasons as codes. Every check "
+    "that protocol v1 states was applied."
+)
+
+
 def failure(step: str) -> Callable[[str], VerificationFailed]:
     """A maker of :class:`VerificationFailed` for one step, so each check names its step once."""
 
@@ -75,6 +87,11 @@ class VerificationReport:
     witnessed: str | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    #: What a reader must know besides PASS or FAIL (e.g. that the record is protocol v1
+    #: and which v2 checks it therefore cannot have); printed by ``ballot verify``.
+    notes: list[str] = field(default_factory=list)
+    #: The protocol version the record was written to (1 or 2; 0 if it could not be read).
+    version: int = 0
     #: Question and option ids -> their text (English, else the definition's first
     #: language), so the result can be printed in words beside the ids.
     labels: dict[str, str] = field(default_factory=dict)

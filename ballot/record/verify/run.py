@@ -22,6 +22,7 @@ from ballot.record.verify.ceremony import Context, check_ceremony, check_definit
 from ballot.record.verify.heads import check_fingerprint, check_heads
 from ballot.record.verify.lifecycle import check_lifecycle
 from ballot.record.verify.report import (
+    V1_NOTE,
     Progress,
     VerificationFailed,
     VerificationReport,
@@ -65,7 +66,9 @@ def verify_record(
     try:
         try:
             record = read_record(path)
-            report.election_id = record.election_id
+            report.election_id, report.version = record.election_id, record.version
+            if record.version == 1:
+                report.notes.append(V1_NOTE)
             if fingerprint is not None:
                 # Before reading a possibly huge board: the wrong election is refused at once.
                 check_fingerprint(record.index, fingerprint)

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from ballot.crypto.manifest import ManifestError, manifest_hash
 from ballot.record.bounded_json import bounded_loads
+from ballot.record.canonical import canonical_fault
 from ballot.record.chain import ChainError, body_hash, check_at, is_hash, verify_links
 from ballot.record.election_record import parse_json
 from ballot.record.kinds import PROVEN_KINDS, Kind
@@ -154,9 +155,14 @@ def payload_keys(line: Line, keys: set[str]) -> dict[str, Any]:
     payload = line.payload
     assert payload is not None
     if set(payload) != keys:
+        extra, missing = sorted(set(payload) - keys), sorted(keys - set(payload))
+        why = (f"unexpected key(s) {extra}" if extra else "") + (
+            f"{'; ' if extra else ''}missing key(s) {missing}" if missing else ""
+        )
         raise VerificationFailed(
             "board lifecycle",
-            f"board entry {line.seq} ({line.kind}): payload must have exactly {sorted(keys)}",
+            f"board entry {line.seq} ({line.kind}): payload must have exactly {sorted(keys)} "
+            f"({why}; PROTOCOL 2.4)",
         )
     return payload
 
@@ -214,28 +220,50 @@ def ballot_entry(
 
 
 def check_links(lines: Sequence[Line], hashed_elsewhere: bool) -> list[tuple[int, str]]:
-    """Numbering and links of the whole board, from the stated hashes.
+    """Numbering and links of the whole board, from the stated hashes; every line canonical.
 
-    The stated hash of every entry is recomputed too: here for lifecycle entries,
-    and in the ballot workers for ballot entries (``hashed_elsewhere``), so that
-    the chain costs the main process almost nothing.  Either way the links are
-    checked by :func:`ballot.record.chain.verify_links`, so the messages are the same.
+    The stated hash of every entry is recomputed too, and each line compared with its
+    entry's canonical JSON (PROTOCOL 11.1): here for lifecycle entries, and in the ballot
+    workers for ballot entries (``hashed_elsewhere``), so that the chain costs the main
+    process almost nothing.  Either way the links are checked by
+    :func:`ballot.record.chain.verify_links`, so the messages are the same.
     """
     if not hashed_elsewhere:
+        found: list[tuple[int, str]] = []
         try:
             verify_links(lines, lines[-1].hash if lines else None)
         except ChainError as exc:
-            return [(-1, str(exc))]
-        return []
+            found = [(-1, str(exc))]
+        return _not_canonical(lines, len(lines), every=True) + found
     stop = len(lines)
-    found: list[tuple[int, str]] = []
+    found = []
     try:
         verify_links(lines, hashes=[line.hash for line in lines])
     except ChainError as exc:
         stop = len(lines) if exc.seq is None else exc.seq
         found = [(stop, str(exc))]
     # Only entries before a broken link: at the same seq a broken link is the finding.
+    unwritten = _not_canonical(lines, stop, every=False)
+    if unwritten:
+        return unwritten
     for position, line in enumerate(lines[:stop]):
         if line.kind not in PROVEN_KINDS and body_hash(line.body()) != line.hash:
             return [(position, f"seq {position}: its content does not match its hash")]
     return found
+
+
+def _not_canonical(lines: Sequence[Line], stop: int, every: bool) -> list[tuple[int, str]]:
+    """The first line before ``stop`` that is not its entry's canonical JSON (ballot
+    entries only with ``every``: the workers check them otherwise)."""
+    for position, line in enumerate(lines[:stop]):
+        if every or line.kind not in PROVEN_KINDS:
+            fault = canonical_fault(line.raw, bounded_loads(line.raw))
+            if fault is not None:
+                return [
+                    (
+                        position,
+                        f"seq {position}: its line in board.jsonl is not written canonically: "
+                        f"{fault}",
+                    )
+                ]
+    return []
