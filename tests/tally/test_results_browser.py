@@ -28,7 +28,7 @@ from tests.support.databases import require
 from tests.support.live import free_port
 
 from .conftest import NO, YES, CountedElection, cast
-from .test_results_in_words import counted, identity  # noqa: F401 (fixtures)
+from .test_results_in_words import counted  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser]
 
