@@ -87,7 +87,7 @@ def determinative(rule: OutcomeRule, counts: Counts, challenged: int) -> Determi
 
 
 def _approval(rule: OutcomeRule, counts: Counts, c: int, now: Outcome) -> Determination:
-    option = rule.approve_option
+    option = rule.approving()
     against = next((name for name in counts.options if name != option), None)
     if decide(rule, counts.adding(option, c)).verdict != now.verdict:
         return Determination(True, c, now, _could("challenges_could_approve", c, option=option))

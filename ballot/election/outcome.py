@@ -230,7 +230,7 @@ def decide(rule: OutcomeRule, counts: Counts) -> Outcome:
 
 
 def _decide_approval(rule: OutcomeRule, counts: Counts, base: _Base) -> Outcome:
-    option = rule.approve_option
+    option = rule.approving()
     if option not in counts.options:
         raise RuleError(f"the count has no {option!r} option to approve with")
     yes, valid = counts.options[option], counts.valid

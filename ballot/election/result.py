@@ -143,7 +143,8 @@ def decide_outcome(
     """The rule's decision for one question, as JSON for the result (no challenges)."""
     v = result_version(definition) if version is None else version
     c = question_counts(spec, counts, void, eligible=eligible, ballots=ballots, version=v)
-    return outcome_json(_judge_question(outcome_rule(definition), c, 0, v), v)
+    rule = outcome_rule(definition).for_question(spec.id)
+    return outcome_json(_judge_question(rule, c, 0, v), v)
 
 
 def challenges_determinative(
@@ -160,7 +161,8 @@ def challenges_determinative(
     """Could the undecided challenged ballots change this question's result?"""
     v = result_version(definition) if version is None else version
     c = question_counts(spec, counts, void, eligible=eligible, ballots=ballots, version=v)
-    return _judge_question(outcome_rule(definition), c, undecided, v).determinative
+    rule = outcome_rule(definition).for_question(spec.id)
+    return _judge_question(rule, c, undecided, v).determinative
 
 
 def pool_order(pools: Iterable[str]) -> list[str]:
@@ -219,6 +221,13 @@ def expected_result(
     rule = outcome_rule(definition)
     if v < 2 and rule.kind is RuleKind.PLURALITY:
         raise RuleError("the rule cannot be applied: plurality is a rule of protocol v2")
+    if not isinstance(rule.approve_option, str):
+        ids = {spec.id for spec in manifest.questions}
+        if v < 2 or set(rule.approve_option) != ids:
+            raise RuleError(
+                "the rule cannot be applied: approving options per question are a rule of "
+                "protocol v2 and name exactly the definition's questions"
+            )
     undecided = challenged - sustained - overruled
     counted = cast + overruled
     questions: list[dict[str, Any]] = []
@@ -228,7 +237,7 @@ def expected_result(
         c = question_counts(
             spec, figures["counts"], oc.blank, eligible=eligible, ballots=counted, version=v
         )
-        verdict = _judge_question(rule, c, undecided, v)
+        verdict = _judge_question(rule.for_question(spec.id), c, undecided, v)
         questions.append({"id": spec.id, **figures, "outcome": outcome_json(verdict, v)})
         determinative_any = determinative_any or verdict.determinative
     return {
@@ -245,3 +254,18 @@ def expected_result(
         "questions": questions,
         **({} if units is None else {"units": unit_results(manifest, units)}),
     }
+
+
+def check_rule(definition: Mapping[str, Any], manifest: ElectionManifest) -> None:
+    """Refuse, before any key is made, a rule that could not decide every question.
+
+    The rule is applied to an empty count of each question (what :func:`expected_result`
+    does when the trustees have decrypted), so a rule that names no approving option for
+    a question, or a majority over a question of several marks, is found while the
+    definition can still be changed rather than when the last trustee decrypts.
+    Raises RuleError saying why.
+    """
+    empty = [OptionCounts((0,) * len(spec.option_ids), 0) for spec in manifest.questions]
+    expected_result(
+        definition, manifest, empty, eligible=1, cast=0, challenged=0, sustained=0, overruled=0
+    )

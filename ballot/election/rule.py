@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
 from typing import Final
@@ -72,8 +72,9 @@ class OutcomeRule:
     quorum_fraction: Fraction | None = None
     #: Minimum turnout as a number of ballots (None: no such quorum).
     quorum_count: int | None = None
-    #: For majority and supermajority votes: the option that approves.
-    approve_option: str = "yes"
+    #: For majority and supermajority votes: the option that approves, one id for every
+    #: question, or (protocol v2) each question's id mapped to its approving option.
+    approve_option: str | Mapping[str, str] = "yes"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", RuleKind(self.kind))
@@ -98,8 +99,39 @@ class OutcomeRule:
             or self.quorum_count < 1
         ):
             raise RuleError("a quorum count is a positive whole number")
-        if not isinstance(self.approve_option, str):
+        option = self.approve_option
+        if isinstance(option, Mapping):
+            if not option or not all(
+                isinstance(q, str) and isinstance(o, str) for q, o in option.items()
+            ):
+                raise RuleError(
+                    "the approving options map each question id to an option id (strings)"
+                )
+            object.__setattr__(self, "approve_option", dict(option))
+        elif not isinstance(option, str):
             raise RuleError("the approving option is an option id (a string)")
+
+    def approving(self, question: str | None = None) -> str:
+        """The option that approves in ``question`` (PROTOCOL 15.1); without a question,
+        the one option of a rule that names a single one."""
+        option = self.approve_option
+        if isinstance(option, str):
+            return option
+        if question is None:
+            raise RuleError(
+                "the rule names an approving option per question; decide one question at a time"
+            )
+        if question not in option:
+            raise RuleError(f"the rule names no approving option for question {question!r}")
+        return option[question]
+
+    def for_question(self, question: str) -> OutcomeRule:
+        """This rule as it decides ``question``: its approving option is one id.
+
+        A rule of a kind that approves nothing (the pluralities) is returned unchanged."""
+        if not self.approval or isinstance(self.approve_option, str):
+            return self
+        return replace(self, approve_option=self.approving(question))
 
     @property
     def approval(self) -> bool:
@@ -117,7 +149,11 @@ class OutcomeRule:
             "threshold": str(self.threshold),
             "quorum_fraction": None if self.quorum_fraction is None else str(self.quorum_fraction),
             "quorum_count": self.quorum_count,
-            "approve_option": self.approve_option,
+            "approve_option": (
+                self.approve_option
+                if isinstance(self.approve_option, str)
+                else dict(self.approve_option)
+            ),
         }
 
     @classmethod
@@ -149,7 +185,7 @@ class OutcomeRule:
                     else parse_fraction("quorum_fraction", quorum_fraction)
                 ),
                 obj.get("quorum_count"),
-                obj.get("approve_option", "yes"),  # a string: checked on creation
+                obj.get("approve_option", "yes"),  # checked on creation
             )
         return cls(
             _rule_kind(obj),

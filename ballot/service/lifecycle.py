@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.crypto.manifest import ElectionManifest
 from ballot.election.lifecycle import IllegalTransition, State, check_transition
 from ballot.election.refusal import Refused
+from ballot.election.result import check_rule
 from ballot.record.kinds import NOTE_STATE, Kind
 from ballot.service import mailing
 from ballot.service.acting import Acting, invalid, post
@@ -93,6 +95,7 @@ async def _start_ceremony(
     election.board_key = ctx.board_key.public_hex
     try:
         manifest = await build_manifest(session, election)
+        check_rule(manifest, ElectionManifest.from_definition(manifest))
         digest = ceremony.manifest_hash(manifest)
     except ValueError as exc:  # ManifestError, RuleError
         raise invalid(

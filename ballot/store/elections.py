@@ -429,5 +429,9 @@ def outcome_rule(
             raise RuleError("an election of candidates cannot require all valid votes")
         return OutcomeRule(RuleKind.PLURALITY_WITH_RUNOFF, threshold, quorum)
     kind = RuleKind.SUPERMAJORITY if election.rule == "supermajority" else RuleKind.MAJORITY
-    first = questions[0]["options"][0]["id"] if questions and questions[0]["options"] else "yes"
-    return OutcomeRule(kind, threshold, quorum, approve_option=first)
+    # Each question approves its first option ("Yes", in the member's language).  One
+    # question names it alone, as protocol v1 did; several name theirs per question.
+    firsts = {q["id"]: q["options"][0]["id"] for q in questions if q["options"]}
+    if len(firsts) > 1:
+        return OutcomeRule(kind, threshold, quorum, approve_option=firsts)
+    return OutcomeRule(kind, threshold, quorum, approve_option=next(iter(firsts.values()), "yes"))

@@ -85,7 +85,7 @@ def shares(
     """``options``: (id, label, votes) in ballot order; shares are of the valid votes."""
     _ = translations(normalise(language)).gettext
     valid = sum(votes for _id, _label, votes in options)
-    approve = rule.approve_option if rule is not None and rule.approval else None
+    approve = _approving(rule)
     lines = []
     for option_id, label, votes in options:
         share = Fraction(votes, valid) if valid else Fraction(0)
@@ -100,6 +100,13 @@ def shares(
         )
     needed, marker = _needed(rule, options, valid, language, _)
     return Shares(lines, needed, marker, _quorum(rule, valid + void, eligible, language, _))
+
+
+def _approving(rule: OutcomeRule | None) -> str | None:
+    """The approving option of a rule already narrowed to one question (None: none)."""
+    if rule is None or not rule.approval or not isinstance(rule.approve_option, str):
+        return None
+    return rule.approve_option
 
 
 def _needed(
@@ -121,9 +128,7 @@ def _needed(
             % {"threshold": str(threshold), "percent": percent(threshold, language)},
             marker,
         )
-    found = [
-        (label, votes) for option_id, label, votes in options if option_id == rule.approve_option
-    ]
+    found = [(label, votes) for option_id, label, votes in options if option_id == _approving(rule)]
     if not found:
         return "", marker
     label, votes = found[0]

@@ -74,8 +74,21 @@ OFFICER = {
     ],
 }
 
-# kind -> (definition, each member's choice (option index), expected outcome of question 1)
-CASES: dict[str, tuple[dict[str, Any], list[int], str]] = {
+
+def _two_questions() -> dict[str, Any]:
+    """A ratification asking two yes/no questions: each approves its own "Yes"."""
+    definition = _yes_no(
+        "ratification", "Contract and dues", "Do you ratify the agreement?", rule="supermajority"
+    )
+    definition["supermajority"] = "2/3"
+    second = dict(definition["questions"][0], text={"en": "Do you approve the new dues?"})
+    definition["questions"] = [definition["questions"][0], second]
+    return definition
+
+
+# kind -> (definition, each member's choice (an option index, or one per question),
+# expected outcome of each question)
+CASES: dict[str, tuple[dict[str, Any], list[Any], str | tuple[str, ...]]] = {
     "recognition": (
         _yes_no("recognition", "Union recognition", "Do you want the union to represent you?"),
         [0, 0, 0, 0, 1, 1, 0],
@@ -98,6 +111,13 @@ CASES: dict[str, tuple[dict[str, Any], list[int], str]] = {
         "approved",
     ),
     "officer": (OFFICER, [0, 0, 0, 0, 1, 2, 1], "elected:"),
+    # Two questions under one rule (a 500 on the last trustee's decryption until each
+    # question named its own approving option): 5 of 7 ratify, 3 of 7 approve the dues.
+    "ratification_two_questions": (
+        _two_questions(),
+        [(0, 0), (0, 1), (0, 0), (0, 1), (0, 0), (1, 1), (1, 1)],
+        ("approved", "rejected"),
+    ),
 }
 
 
@@ -151,7 +171,8 @@ def test_an_election_of_each_kind_runs_end_to_end_and_its_record_verifies(
         trackers = []
         with httpx.Client(base_url=live.base, timeout=60) as voter:
             for member, choice in zip(MEMBERS, choices, strict=True):
-                ballot = encrypt_ballot(manifest, key, fingerprint, [[choice]])[0].to_json()
+                marks = [[c] for c in choice] if isinstance(choice, tuple) else [[choice]]
+                ballot = encrypt_ballot(manifest, key, fingerprint, marks)[0].to_json()
                 token = tokens[f"{member}@example.org"]
                 r = voter.post("/api/cast", json={"token": token, "ballot": ballot})
                 assert r.status_code == 201, r.text
@@ -167,15 +188,15 @@ def test_an_election_of_each_kind_runs_end_to_end_and_its_record_verifies(
         entries = admin.get(f"/api/elections/{election_id}/board")["entries"]
         result = next(e for e in entries if e["kind"] == "tally.result")["payload"]["result"]
         assert result["cast"] == len(MEMBERS) and not result["determinative"]
-        question = result["questions"][0]
-        options = [o["id"] for o in manifest_json["questions"][0]["options"]]
-        expected_counts = {o: choices.count(i) for i, o in enumerate(options)}
-        assert question["counts"] == expected_counts, question
-        outcome = question["outcome"]["result"]
-        if expected == "elected:":
-            assert outcome == f"elected:{options[0]}", question
-        else:
-            assert outcome == expected, question
+        outcomes = expected if isinstance(expected, tuple) else (expected,)
+        for number, want in enumerate(outcomes):
+            question = result["questions"][number]
+            options = [o["id"] for o in manifest_json["questions"][number]["options"]]
+            picked = [c[number] if isinstance(c, tuple) else c for c in choices]
+            expected_counts = {o: picked.count(i) for i, o in enumerate(options)}
+            assert question["counts"] == expected_counts, question
+            outcome = question["outcome"]["result"]
+            assert outcome == (f"elected:{options[0]}" if want == "elected:" else want), question
 
         r = httpx.get(f"{live.base}/api/elections/{election_id}/record.zip", timeout=60)
         assert r.status_code == 200, r.text

@@ -14,6 +14,7 @@ from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.tally import EncryptedTally, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, verify_partials
 from ballot.election.context import ElectionContext
+from ballot.election.outcome import RuleError
 from ballot.election.refusal import Grounds, Refused
 from ballot.election.result import expected_result
 from ballot.record.election_record import slot_label
@@ -163,17 +164,22 @@ def combine_result(
         ]
     except ValueError as exc:
         raise CountBroken(f"the partial decryptions do not combine: {exc}") from exc
-    return expected_result(
-        keys.definition,
-        keys.manifest,
-        counts,
-        eligible=eligible,
-        cast=cast,
-        challenged=challenged,
-        sustained=sustained,
-        overruled=overruled,
-        units=units,
-    )
+    try:
+        return expected_result(
+            keys.definition,
+            keys.manifest,
+            counts,
+            eligible=eligible,
+            cast=cast,
+            challenged=challenged,
+            sustained=sustained,
+            overruled=overruled,
+            units=units,
+        )
+    except RuleError as exc:  # refused when the ceremony began; an older election may not be
+        raise Refused(
+            f"the election's rule cannot decide this count: {exc}", code="rule_unusable"
+        ) from exc
 
 
 def parse_partials(row: BoardEntryRow) -> list[PartialDecryption]:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.context import fingerprint_display
 from ballot.election.identity import time_zone_of
-from ballot.election.outcome import Counts, RuleError
+from ballot.election.outcome import Counts, OutcomeRule, RuleError
 from ballot.election.reasons import Reason
 from ballot.election.result import MIN_UNIT_SIZE, RESULT_FORMATS
 from ballot.election.tally_sheet import TallySheet, build_tally_sheet
@@ -115,6 +115,16 @@ def _unit_parts(
     return parts or None
 
 
+def _rule_for(rule: OutcomeRule | None, question: object) -> OutcomeRule | None:
+    """``rule`` as it decides ``question`` (None: no rule, or none for this question)."""
+    if rule is None or not isinstance(question, str):
+        return None
+    try:
+        return rule.for_question(question)
+    except RuleError:
+        return None
+
+
 def _marks(spec: Mapping[str, Any]) -> tuple[int, int] | None:
     """The question's (min, max) marks, if the definition states them usably."""
     low, high = spec.get("min"), spec.get("max")
@@ -147,6 +157,8 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         if not isinstance(q, dict):
             continue
         spec = specs.get(q.get("id"), {})
+        # The rule as it decides this question (its own approving option, PROTOCOL 15.1).
+        question_rule = _rule_for(rule, q.get("id"))
         labels = {
             o.get("id"): text_in(o.get("text") or o.get("label"), language)
             for o in spec.get("options") or []
@@ -168,10 +180,10 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         result = str(recorded.get("result", ""))
         sheet: TallySheet | None = None
         parts = _unit_parts(r, q.get("id"), order)
-        if rule is not None and counts:
+        if question_rule is not None and counts:
             try:
                 sheet = build_tally_sheet(
-                    rule,
+                    question_rule,
                     Counts(counts, void, eligible, ballots, _marks(spec)),
                     challenged,
                     sustained=sustained,
@@ -212,7 +224,7 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
                     for u in shown_units
                 ],
                 shares=shares(
-                    rule,
+                    question_rule,
                     [(k, label(k), v) for k, v in counts.items()],
                     void,
                     eligible if isinstance(eligible, int) else None,
