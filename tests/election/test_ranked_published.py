@@ -25,14 +25,14 @@ KIRRIEMUIR = {
         "petrie": "206",
         "proctor": "1397",
         "watson": "203",
-    },  # noqa: E501
+    },
     2: {
         "douglas": "200.58256",
         "gaul": "8.29748",
         "petrie": "12.98736",
         "proctor": "-252",
         "watson": "7.93672",
-    },  # noqa: E501
+    },
 }
 
 # Comhairle nan Eilean Siar, ward 6 Steòrnabhagh a Deas, 4 May 2017: 1,533 valid, 4 seats,
