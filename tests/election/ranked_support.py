@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 DATA = Path(__file__).parent / "data" / "ranked"
 SEED = bytes(range(32))
+NAMES = ["ana", "ben", "cy", "dee", "eve", "fay"]
 
 
 def ballots(text: str, width: int | None = None) -> list[list[str | None]]:
@@ -37,3 +40,19 @@ def load_blt(name: str) -> tuple[list[str], int, list[list[str | None]]]:
         entries: list[str | None] = [ids[p - 1] for p in prefs[:-1]]
         out.extend([entries + [None] * (n - len(entries))] * weight)
     return ids, seats, out
+
+
+@st.composite
+def races(draw: st.DrawFn, max_ballots: int = 40) -> tuple[list[str], list[list[str | None]]]:
+    """A race (1 to 6 candidates) and its decrypted ballots, a quarter of them drawn freely
+    (gaps, repeats and an unknown id included), the rest regular rankings."""
+    n = draw(st.integers(1, len(NAMES)))
+    ids = NAMES[:n]
+    width = n
+    entry = st.one_of(st.sampled_from(ids), st.none(), st.just("zed"))
+    regular = st.permutations(ids).flatmap(
+        lambda p: st.integers(0, width).map(lambda k: [*p[:k], *[None] * (width - k)])
+    )
+    irregular = st.lists(entry, min_size=width, max_size=width)
+    ballot = st.one_of(regular, regular, regular, irregular)
+    return ids, draw(st.lists(ballot, max_size=max_ballots))

@@ -6,27 +6,14 @@ exercised along with the counts.
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballot.election.ranked import RankedCount, instant_runoff, scottish_stv
 
-NAMES = ["ana", "ben", "cy", "dee", "eve", "fay"]
-
-
-@st.composite
-def races(draw: st.DrawFn, max_ballots: int = 40) -> tuple[list[str], list[list[str | None]]]:
-    n = draw(st.integers(1, len(NAMES)))
-    ids = NAMES[:n]
-    width = n
-    entry = st.one_of(st.sampled_from(ids), st.none(), st.just("zed"))
-    regular = st.permutations(ids).flatmap(
-        lambda p: st.integers(0, width).map(lambda k: [*p[:k], *[None] * (width - k)])
-    )
-    irregular = st.lists(entry, min_size=width, max_size=width)
-    ballot = st.one_of(regular, regular, regular, irregular)
-    return ids, draw(st.lists(ballot, max_size=max_ballots))
-
+from .ranked_support import NAMES, races
 
 seeds = st.binary(min_size=32, max_size=32)
 
@@ -55,11 +42,11 @@ def test_a_majority_of_first_preferences_wins_round_one(
 @settings(max_examples=150, deadline=None)
 @given(races(), st.randoms(use_true_random=False), seeds)
 def test_irv_ignores_the_order_of_ballots(
-    race: tuple[list[str], list[list[str | None]]], rnd: object, seed: bytes
+    race: tuple[list[str], list[list[str | None]]], rnd: random.Random, seed: bytes
 ) -> None:
     ids, ballots = race
     shuffled = list(ballots)
-    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    rnd.shuffle(shuffled)
     one = instant_runoff(ballots, ids, seed=seed, race="p")
     assert one.to_json() == instant_runoff(shuffled, ids, seed=seed, race="p").to_json()
     conserved(one)
@@ -69,11 +56,11 @@ def test_irv_ignores_the_order_of_ballots(
 @settings(max_examples=150, deadline=None)
 @given(races(), st.integers(1, 4), st.randoms(use_true_random=False), seeds)
 def test_stv_ignores_the_order_of_ballots_and_conserves_votes(
-    race: tuple[list[str], list[list[str | None]]], seats: int, rnd: object, seed: bytes
+    race: tuple[list[str], list[list[str | None]]], seats: int, rnd: random.Random, seed: bytes
 ) -> None:
     ids, ballots = race
     shuffled = list(ballots)
-    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    rnd.shuffle(shuffled)
     one = scottish_stv(ballots, ids, seats=seats, seed=seed, race="d")
     assert one.to_json() == scottish_stv(shuffled, ids, seats=seats, seed=seed, race="d").to_json()
     conserved(one)
