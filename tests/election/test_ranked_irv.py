@@ -137,3 +137,9 @@ def test_one_candidate_with_a_vote_is_elected() -> None:
 def test_the_seed_is_32_bytes(seed: bytes) -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         instant_runoff([], IDS, seed=seed, race="r")
+
+
+@pytest.mark.parametrize("race", ["", 3])
+def test_the_race_id_is_a_non_empty_string(race: object) -> None:
+    with pytest.raises(ValueError, match="race id"):
+        instant_runoff([], IDS, seed=SEED, race=race)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from ballot.election.ranked.count import RankedCount, Round, Transfer
 from ballot.election.ranked.piles import Piles
 from ballot.election.ranked.reading import BallotReadings, Entry, read_ballots
-from ballot.election.ranked.ties import Tie, break_tie, check_seed
+from ballot.election.ranked.ties import Tie, break_tie, check_race, check_seed
 
 __all__ = ["count_instant_runoff", "instant_runoff"]
 
@@ -29,6 +29,7 @@ def instant_runoff(
 def count_instant_runoff(readings: BallotReadings, *, seed: bytes, race: str) -> RankedCount:
     """Count ballots already read under the ranking rule by instant runoff."""
     check_seed(seed)
+    check_race(race)
     ids = readings.candidates
     rounds: list[Round] = []
     elected: tuple[str, ...] = ()

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from ballot.election.ranked.count import STV_SCALE, Action, RankedCount, Round, Transfer
 from ballot.election.ranked.piles import Piles
 from ballot.election.ranked.reading import BallotReadings, Entry, RankedError, read_ballots
-from ballot.election.ranked.ties import Tie, break_tie, check_seed
+from ballot.election.ranked.ties import Tie, break_tie, check_race, check_seed
 
 __all__ = ["count_scottish_stv", "droop_quota", "scottish_stv"]
 
@@ -49,6 +49,7 @@ def count_scottish_stv(
 ) -> RankedCount:
     """Count ballots already read under the ranking rule by Scottish STV."""
     check_seed(seed)
+    check_race(race)
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
         raise RankedError(f"seats must be a whole number of at least 1, not {seats!r}")
     ids = readings.candidates

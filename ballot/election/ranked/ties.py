@@ -19,7 +19,7 @@ from typing import Final, Literal
 
 from ballot.crypto.fiat_shamir import encode_part
 
-__all__ = ["LOT_TAG", "SEED_BYTES", "Tie", "break_tie", "check_seed", "lot_key"]
+__all__ = ["LOT_TAG", "SEED_BYTES", "Tie", "break_tie", "check_race", "check_seed", "lot_key"]
 
 #: The domain tag of the lot.
 LOT_TAG: Final = "ballot/v1/ranked-lot"
@@ -45,6 +45,13 @@ def check_seed(seed: bytes) -> bytes:
     if not isinstance(seed, bytes) or len(seed) != SEED_BYTES:
         raise ValueError(f"the tie-break seed is {SEED_BYTES} bytes")
     return seed
+
+
+def check_race(race: str) -> str:
+    """A race id is a non-empty string (the lot hashes it)."""
+    if not isinstance(race, str) or not race:
+        raise ValueError("the race id is a non-empty string")
+    return race
 
 
 def lot_key(seed: bytes, race: str, candidate: str) -> bytes:
