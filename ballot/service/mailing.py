@@ -87,6 +87,7 @@ async def queue_mail(
         extra = {
             "alias_lookup": alias_lookup_link(settings, election.id),
             "fingerprint": _fingerprint(election),
+            "revoting": election.revoting,  # the link then works until close
         }
 
     def template(language: str, aliased: bool) -> Any:
