@@ -194,3 +194,20 @@ def test_without_revoting_a_second_ballot_of_an_alias_fails(
     assert step == "board lifecycle"
     assert "a second counted ballot for alias" in message
     assert "does not allow revoting" in message
+
+
+def test_unit_subtotals_count_each_members_last_ballot(tmp_path: Path) -> None:
+    """Pools (PROTOCOL 10.5) are made of the counted ballots: a replaced one is in none."""
+    definition = {**recognition(True), "subtotals": {"by": "unit", "min_size": 2}}
+    gen = generate_record(
+        tmp_path / "units.zip",
+        definition,
+        [YES, YES, NO, NO],
+        units=["North", "North", "South", "South"],
+        revotes=[(0, NO), (2, YES)],
+    )
+    report = verify_record(gen.path, jobs=1)
+    assert report.ok, report.failure
+    assert report.result is not None
+    units = {u["unit"]: u["questions"][0]["counts"] for u in report.result["units"]}
+    assert units == {"North": {"yes": 1, "no": 1}, "South": {"yes": 1, "no": 1}}
