@@ -6,6 +6,8 @@ the link a member already has: printing one *reissues* the link, exactly as a re
 e-mail does (the old link dies; on a protocol-v2 board a public ``link.reissued`` entry
 names the member's alias, PROTOCOL 11.8), and no mail is queued.  The fresh tokens are
 handed back to the caller, which puts them into the document it returns and nowhere else.
+The document is made from a plan (:func:`plan_letters`) before anything is written or
+locked, then the reissues are written at once (:func:`issue_letters`).
 
 A selection is every member who can still vote online ("all"), those of them the
 committee cannot reach by e-mail or text message ("unreachable"), or one member.  The
@@ -25,19 +27,18 @@ from ballot.config import Settings
 from ballot.election.refusal import Grounds, Refused
 from ballot.record.kinds import Kind
 from ballot.service import voters
-from ballot.service.mailing import voter_link
 from ballot.service.acting import Acting, invalid, require_state
+from ballot.service.mailing import voter_link
 from ballot.store import tokens
 from ballot.store.activity import log_activity
 from ballot.store.board import append_board, sign_board_head
 from ballot.store.models import Election, Voter, VoterToken
-from ballot.store.tokens import IssuedToken
 
 #: The kinds of selection the committee may print letters for.
 SELECTIONS: Final = ("unreachable", "all", "member")
-#: The most letters in one document: a printer's day, and a download that stays quick.
-#: A larger roll is printed unit by unit.
-MAX_LETTERS: Final = 2000
+#: The most letters in one document: a download made in about half a minute (each
+#: letter's QR code and page take some 0.1 s).  A larger roll is printed unit by unit.
+MAX_LETTERS: Final = 500
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ class Selection:
 
 @dataclass(frozen=True)
 class PrintedLink:
-    """One member's letter: who they are and their fresh link (in memory only)."""
+    """One member's letter: who they are and their fresh token (in memory only)."""
 
+    voter_id: int
     member_id: str
     name: str
     language: str
@@ -127,9 +129,7 @@ async def count_letters(session: AsyncSession, election: Election, selection: Se
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
 
 
-async def preview_letters(
-    session: AsyncSession, election: Election, selection: Selection
-) -> int:
+async def preview_letters(session: AsyncSession, election: Election, selection: Selection) -> int:
     """How many links printing the selection reissues; refused when it would print none."""
     count = await count_letters(session, election, selection)
     if not count:
@@ -141,16 +141,15 @@ def _nobody() -> Refused:
     return Refused("no member in this selection needs a letter", code="no_letters")
 
 
-async def issue_letters(
-    session: AsyncSession, ctx: Acting, election: Election, selection: Selection
+async def plan_letters(
+    session: AsyncSession, election: Election, selection: Selection
 ) -> list[PrintedLink]:
-    """Reissue the link of every member in the selection, for printing.
+    """The members of the selection, each with a fresh token drawn for their letter.
 
-    Every old link stops working; each reissue goes on the board by alias, and the
-    activity log records each member's letter and the print run.  Refused (and nothing
-    changed) for an election that is not open, an empty selection, or one larger than
-    :data:`MAX_LETTERS`.  ``election`` should be locked by the caller, who commits only
-    once the document is made.
+    Nothing is written: the letters are made from this plan while no lock is held, and
+    :func:`issue_letters` then writes the reissues, or refuses if the selection changed
+    meanwhile.  Refused (and nothing changed) for an election that is not open, an empty
+    selection, or one larger than :data:`MAX_LETTERS`.
     """
     require_state(election, "open", doing="print letters")
     if selection.kind == "member":
@@ -168,19 +167,51 @@ async def issue_letters(
         chosen = list(await session.scalars(query))
     if not chosen:
         raise _nobody()
-    printed: list[PrintedLink] = []
-    for voter in chosen:
+    return [
+        PrintedLink(v.id, v.member_id, v.name, v.language, v.alias, tokens.new_token())
+        for v in chosen
+    ]
+
+
+async def issue_letters(
+    session: AsyncSession,
+    ctx: Acting,
+    election: Election,
+    selection: Selection,
+    plan: list[PrintedLink],
+) -> None:
+    """Reissue the link of every member in ``plan`` with the token drawn for their letter.
+
+    Every old link stops working; each reissue goes on the board by alias, and the
+    activity log records each member's letter and the print run.  ``election`` is locked
+    by the caller, who commits.  Refused (``letters_stale``, nothing written) if the
+    election closed or a member no longer belongs to the selection (they voted, or their
+    link was withdrawn) since the plan was made: the letters must then be made again.
+    """
+    require_state(election, "open", doing="print letters")
+    if selection.kind == "member":
+        still = {(await _one_member(session, election, selection.member_id)).id}
+    else:
+        planned = [p.voter_id for p in plan]
+        query = _bulk_query(election, selection).where(Voter.id.in_(planned))
+        still = set(await session.scalars(query.with_only_columns(Voter.id)))
+    if still != {p.voter_id for p in plan}:
+        raise Refused(
+            "the selection changed while the letters were made (a member voted, or a link "
+            "was withdrawn): make them again",
+            code="letters_stale",
+        )
+    for member in plan:
+        voter = await session.get(Voter, member.voter_id)
+        assert voter is not None  # just found in the selection, inside this transaction
         try:
-            issued: IssuedToken = await tokens.reissue_token(session, voter, ctx.now)
+            await tokens.reissue_token(session, voter, ctx.now, token=member.token)
         except tokens.TokenError as exc:
             raise Refused(str(exc), code="link_unchanged") from exc
         if voter.alias is not None:  # public, so the member sees that their link changed
             await append_board(session, election.id, Kind.REISSUED, {"alias": voter.alias}, ctx.now)
         await log_activity(
             session, ctx.actor, "letter_printed", ctx.now, election.id, member=voter.member_id
-        )
-        printed.append(
-            PrintedLink(voter.member_id, voter.name, voter.language, voter.alias, issued.token)
         )
     await sign_board_head(session, election.id, ctx.board_key, ctx.now)
     await log_activity(
@@ -191,6 +222,5 @@ async def issue_letters(
         election.id,
         selection=selection.kind,
         unit=selection.unit,
-        count=len(printed),
+        count=len(plan),
     )
-    return printed

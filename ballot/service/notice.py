@@ -11,7 +11,7 @@ that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,17 +45,14 @@ class NoticeFacts:
     channels: Channels
 
 
-async def _members_with(session: AsyncSession, election_id: str, column: object) -> int:
+async def _members_with(session: AsyncSession, election_id: str, column: Any) -> int:
+    """How many members have a value in ``column`` (none when the roll has no such column)."""
     if column is None:
         return 0
-    found = await session.scalar(
-        select(func.count()).where(
-            Voter.election_id == election_id,
-            column.isnot(None),  # type: ignore[attr-defined]
-            column != "",
-        )
+    query = select(func.count()).where(
+        Voter.election_id == election_id, column.is_not(None), column != ""
     )
-    return int(found or 0)
+    return int(await session.scalar(query) or 0)
 
 
 async def offered_channels(session: AsyncSession, election: Election) -> Channels:

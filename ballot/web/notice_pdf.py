@@ -51,11 +51,12 @@ class NoticeText:
 
 def notice_pdf(notice: NoticeText) -> bytes:
     tr = translations(notice.language)
-    _ = tr.gettext
+    _, ngettext = tr.gettext, tr.ngettext
     family = family_of(notice.language)
-    pdf = new_document(f"{_('Notice of election')} · {notice.title}", family)
+    name = _("Notice of election")
+    pdf = new_document(f"{name} · {notice.title}", family)
     add_language(pdf, notice.language)
-    pdf.set_title(f"{_('Notice of election')}: {notice.title}")
+    pdf.set_title(f"{name}: {notice.title}")
     pdf.add_page()
     width = pdf.epw
 
@@ -79,14 +80,8 @@ def notice_pdf(notice: NoticeText) -> bytes:
         text(_("Voting closes: %(time)s") % {"time": notice.closes}, 12.5, "B")
 
     heading(_("Who may vote"))
-    text(
-        tr.ngettext(
-            "Every member on the election roll may vote: %(count)s member.",
-            "Every member on the election roll may vote: %(count)s members.",
-            notice.eligible,
-        )
-        % {"count": whole(notice.eligible, notice.language)}
-    )
+    who = ngettext("Every member on the election roll may vote: %(count)s member.", "Every member on the election roll may vote: %(count)s members.", notice.eligible)  # fmt: skip
+    text(who % {"count": whole(notice.eligible, notice.language)})
     if notice.units:
         text(_("Units: %(units)s") % {"units": ", ".join(notice.units)})
     text(_("Each member votes once, whichever way they vote. The vote is secret."))
@@ -112,7 +107,8 @@ def notice_pdf(notice: NoticeText) -> bytes:
 
     heading(_("For observers"))
     if notice.fingerprint:
-        text(f"{_('Election fingerprint:')} {notice.fingerprint}", 10.5, "B", 5.5)
+        label = _("Election fingerprint:")
+        text(f"{label} {notice.fingerprint}", 10.5, "B", 5.5)
         text(_("It is the same on every public page of this election."), 10.5)
     else:
         text(
@@ -151,9 +147,7 @@ def _ways(channels: Channels, _: Callable[[str], str]) -> list[str]:
             )
         )
     if channels.in_person:
-        ways.append(
-            _("In person: come to the polling place, where the committee checks you in.")
-        )
+        ways.append(_("In person: come to the polling place, where the committee checks you in."))
     if channels.paper:
         ways.append(
             _("On paper: ask the committee for a paper ballot and return it before voting closes.")
@@ -187,7 +181,9 @@ def _sample(
     if notice.instructions:
         pdf.set_x(pdf.l_margin + 5)
         pdf.set_font(family, "", 10.5)
-        pdf.multi_cell(inner, 5.5, notice.instructions, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            inner, 5.5, notice.instructions, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
     for number, question in enumerate(notice.questions, start=1):
         pdf.ln(2)
         pdf.set_x(pdf.l_margin + 5)

@@ -5,8 +5,9 @@ languages ballot ships.  One font covers them all: Noto Sans CJK (SIL Open Font 
 1.1, which allows embedding in documents), whose faces cover Korean, Chinese, the Latin
 script with Vietnamese diacritics, and Tagalog.  Debian and Ubuntu ship it as
 ``fonts-noto-cjk``; ``BALLOT_PDF_FONT`` names another file (TrueType, OpenType or a
-collection) if the server keeps its fonts elsewhere.  The collection also holds a
-monospaced face, used for links a member may have to type letter by letter.
+collection) if the server keeps its fonts elsewhere.  Its Latin letters tell apart the
+characters a member typing a link could confuse (l has a tail, O is rounder than 0),
+better than the collection's monospaced face, so links are printed in it too.
 
 Han characters are drawn differently in each region, so a Chinese text gets the
 Simplified Chinese face and every other language the Korean one; a merged document with
@@ -17,9 +18,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 #: Where the font is looked for, first match wins (regular face, bold face).
 FONT_CANDIDATES: Final = (
@@ -36,8 +38,6 @@ FONT_CANDIDATES: Final = (
 #: region: Chinese readers get the Simplified Chinese forms, everyone else the Korean face).
 COLLECTION_FACE: Final = {"zh": 2}
 KOREAN_FACE: Final = 1
-#: The monospaced faces sit five places after the proportional ones in the collection.
-MONO_OFFSET: Final = 5
 #: The proportional family of a document with one language (the tally sheet's).
 FAMILY: Final = "sheet"
 
@@ -57,7 +57,9 @@ def font_files() -> tuple[Path, Path]:
     for regular, bold in FONT_CANDIDATES:
         if regular.is_file():
             return regular, bold if bold.is_file() else regular
-    raise FontMissing("no font for printed documents: install fonts-noto-cjk, or set BALLOT_PDF_FONT")
+    raise FontMissing(
+        "no font for printed documents: install fonts-noto-cjk, or set BALLOT_PDF_FONT"
+    )
 
 
 def face_of(language: str) -> int:
@@ -69,11 +71,6 @@ def family_of(language: str) -> str:
     return f"text{face_of(language)}"
 
 
-def mono_family_of(language: str) -> str:
-    """The monospaced family registered for ``language`` by :func:`add_language`."""
-    return f"mono{face_of(language)}"
-
-
 def _add(pdf: FPDF, family: str, style: str, path: Path, face: int) -> None:
     if family.lower() + style in pdf.fonts:
         return
@@ -82,13 +79,12 @@ def _add(pdf: FPDF, family: str, style: str, path: Path, face: int) -> None:
 
 
 def add_language(pdf: FPDF, language: str) -> None:
-    """Register the regular, bold and monospaced families ``language`` is printed with
-    (once per document, whatever the number of pages in that language)."""
+    """Register the regular and bold faces ``language`` is printed with (once per
+    document, whatever the number of pages in that language)."""
     regular, bold = font_files()
     face = face_of(language)
     _add(pdf, family_of(language), "", regular, face)
     _add(pdf, family_of(language), "B", bold, face)
-    _add(pdf, mono_family_of(language), "", regular, face + MONO_OFFSET)
 
 
 def add_sheet_family(pdf: FPDF, language: str) -> None:
@@ -105,6 +101,27 @@ class PrintedDocument(FPDF):
         super().__init__(format="A4")
         self.footer_text = footer_text
         self.footer_family = footer_family
+        self._wrapped: dict[tuple[str, str, float, float, str], list[str]] = {}
+
+    def paragraph(self, width: float, height: float, text: str, x: float | None = None) -> None:
+        """``text`` left-aligned in lines of ``width`` at ``x`` (the left margin by default),
+        the cursor then below it at the left margin.
+
+        A merged document repeats the same sentences on every page; breaking them into
+        lines is most of fpdf2's work, so each sentence is broken once per font and width.
+        """
+        key = (self.font_family, self.font_style, self.font_size_pt, width, text)
+        if key not in self._wrapped:
+            broken = self.multi_cell(
+                width, height, text, align="L", dry_run=True, output=MethodReturnValue.LINES
+            )
+            self._wrapped[key] = [str(line) for line in cast(list[str], broken)]
+        lines = self._wrapped[key]
+        left = self.l_margin if x is None else x
+        for line in lines:
+            self.set_x(left)
+            self.cell(width, height, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_x(self.l_margin)
 
     def footer(self) -> None:
         if not self.footer_text:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from anyio import to_thread
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
@@ -51,8 +52,7 @@ LETTER_REFUSALS = {
     "selection_too_long": _("The member number or the unit is too long."),
     "link_unchanged": _("This member has already voted: no letter is needed."),
     "no_letters": _(
-        "No member in this selection needs a letter: they have voted, or their link was "
-        "withdrawn."
+        "No member in this selection needs a letter: they have voted, or their link was withdrawn."
     ),
     "too_many_letters": _("Too many letters at once: print them one unit at a time."),
 }
@@ -129,9 +129,7 @@ class PrintPages(Controller):
         units: list[str] = []
         if election.state == "open":
             for kind in ("unreachable", "all"):
-                counts[kind] = await letters.count_letters(
-                    db, election, letters.selection_of(kind)
-                )
+                counts[kind] = await letters.count_letters(db, election, letters.selection_of(kind))
             units = await roll_units(db, election.id)
         return committee_page(
             request,
@@ -190,15 +188,19 @@ class PrintPages(Controller):
     async def print_letters(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
-        """Reissue the selection's links and answer with their letters (one PDF)."""
+        """Reissue the selection's links and answer with their letters (one PDF).
+
+        The letters are made first, with tokens drawn for them, while nothing is locked
+        (a few hundred pages take seconds, and casting must not wait); then the election
+        is locked and the reissues written, or refused if the selection changed meanwhile.
+        The document is made in a worker thread so that other requests go on.
+        """
         _ = gettext_of(request)
-        election = await get_election(db, election_id, lock=True)
+        election = await get_election(db, election_id)
         form = {k: data.get(k, "") for k in ("selection", "member", "unit")}
         try:
             chosen = letters.selection_of(form["selection"], form["member"], form["unit"])
             if not confirmed(data):
-                await db.rollback()
-                election = await get_election(db, election_id)
                 count = await letters.preview_letters(db, election, chosen)
                 return await self._letters_page(
                     request,
@@ -210,8 +212,12 @@ class PrintPages(Controller):
                     chosen=chosen,
                     form=form,
                 )
-            printed = await letters.issue_letters(db, acting(request), election, chosen)
-            body = letters_pdf(member_letters(request, election, printed))
+            plan = await letters.plan_letters(db, election, chosen)
+            words = member_letters(request, election, plan)
+            await db.rollback()  # hold no transaction while the document is made
+            body = await to_thread.run_sync(letters_pdf, words)
+            election = await get_election(db, election_id, lock=True)
+            await letters.issue_letters(db, acting(request), election, chosen, plan)
         except Refused as exc:
             await db.rollback()
             election = await get_election(db, election_id)
@@ -251,7 +257,8 @@ class PrintPages(Controller):
             return Response(
                 exc.message.encode(), status_code=status_for(exc.grounds), media_type=MediaType.TEXT
             )
-        body = notice_pdf(notice_text(request, election, definition, asked, facts))
+        words = notice_text(request, election, definition, asked, facts)
+        body = await to_thread.run_sync(notice_pdf, words)
         return _pdf(body, f"notice-{election.id}-{asked}.pdf")
 
 
@@ -290,4 +297,3 @@ def notice_text(
         fingerprint=_fingerprint(election),
         questions=questions,
     )
-

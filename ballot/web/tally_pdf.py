@@ -33,6 +33,7 @@ from ballot.web.results_view import whole
 
 __all__ = ["FontMissing", "SheetText", "tally_sheet_pdf"]
 
+
 @dataclass(frozen=True)
 class SheetText:
     """What goes on the sheet: the page's context, already in ``language``."""

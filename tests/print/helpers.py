@@ -35,7 +35,11 @@ DEFINITION: dict[str, Any] = {
     "kind": "recognition",
     "time_zone": ZONE,
     "committee": COMMITTEE,
-    "title": {"en": "Recognition vote", "es": "Votación de reconocimiento", "ko": "노동조합 인정 투표"},
+    "title": {
+        "en": "Recognition vote",
+        "es": "Votación de reconocimiento",
+        "ko": "노동조합 인정 투표",
+    },
     "instructions": {"en": "Choose one.", "es": "Elija una.", "ko": "하나를 선택하십시오."},
     "opens_at": "2026-05-02T09:00:00Z",
     "closes_at": "2026-05-09T17:00:00Z",

@@ -101,7 +101,9 @@ async def test_a_members_letter_in_their_language_reissues_their_link(
         "+12135550100",
     ):
         assert compact(expected) in text, expected
-    assert {"ko": "미 태평양 하계 표준시", "es": "hora de verano del Pacífico"}[language] in closes  # the zone's name
+    assert {"ko": "미 태평양 하계 표준시", "es": "hora de verano del Pacífico"}[
+        language
+    ] in closes  # the zone's name
     assert qr_codes(r.content) == [[link]]  # the code a phone scans is the same link
 
     # The old link is dead (casting with it is refused); the printed one votes.

@@ -38,7 +38,11 @@ async def test_the_notice_in_each_language_says_what_when_who_and_how(
     admin: Web, election: CastElection, language: str
 ) -> None:
     text = await notice_text(admin, election.id, language)
-    title = {"ko": "노동조합 인정 투표", "es": "Votación de reconocimiento", "en": "Recognition vote"}
+    title = {
+        "ko": "노동조합 인정 투표",
+        "es": "Votación de reconocimiento",
+        "en": "Recognition vote",
+    }
     question = {
         "ko": "노동조합을 원하십니까?",
         "es": "¿Quiere el sindicato?",
@@ -56,7 +60,8 @@ async def test_the_notice_in_each_language_says_what_when_who_and_how(
         question[language],
         *options[language],
         gettext(language, "SAMPLE BALLOT: do not use it to vote"),
-        gettext(language, "Voting opens: %(time)s") % {"time": format_moment(OPENS, language, ZONE)},
+        gettext(language, "Voting opens: %(time)s")
+        % {"time": format_moment(OPENS, language, ZONE)},
         gettext(language, "Voting closes: %(time)s")
         % {"time": format_moment(CLOSES, language, ZONE)},
         ngettext(
