@@ -15,8 +15,11 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select, update
 
+from ballot.election.refusal import Refused
 from ballot.i18n import format_moment, gettext
 from ballot.record.board import BoardEntry
+from ballot.service import letters
+from ballot.service.acting import Acting, get_election
 from ballot.store.activity import activity_entries
 from ballot.store.board import board_entries, to_entry
 from ballot.store.models import Voter, VoterToken
@@ -207,3 +210,28 @@ async def test_letters_are_for_admins(app: Litestar, web: Web, election: CastEle
     assert (await web.get(f"{C}/{election.id}/letters")).status_code in (302, 303, 401, 403)
     r = await web.post(f"{C}/{election.id}/letters", data={"selection": "all", "confirm": "yes"})
     assert r.status_code in (302, 303, 401, 403)
+
+
+async def test_a_selection_that_changes_while_the_letters_are_made_is_refused(
+    app: Litestar, web: Web, election: CastElection
+) -> None:
+    """The letters are made before the reissues are written; a member who votes meanwhile
+    makes the run refused whole (their letter would hold a link that can never work)."""
+    eid = election.id
+    chosen = letters.selection_of("all")
+    async with app.state.session_factory() as db:
+        plan = await letters.plan_letters(db, await get_election(db, eid), chosen)
+    assert len(plan) == 5 and len({p.token for p in plan}) == 5
+    assert (await cast(web, election, election.links["K003"])).status_code == 201
+    before = await snapshot(app, eid)
+    state = app.state
+    ctx = Acting(state.settings, state.secrets.board_key, "test", state.clock())
+    async with app.state.session_factory() as db:
+        with pytest.raises(Refused) as refused:
+            await letters.issue_letters(
+                db, ctx, await get_election(db, eid, lock=True), chosen, plan
+            )
+        assert refused.value.code == "letters_stale"
+        await db.rollback()
+    assert await snapshot(app, eid) == before
+    assert (await cast(web, election, election.links["K004"])).status_code == 201  # old link
