@@ -103,7 +103,7 @@ async def _end_active(session: AsyncSession, voter_id: int, status: str, now: da
 
 
 async def reissue_token(
-    session: AsyncSession, voter: Voter, now: datetime, token: str | None = None
+    session: AsyncSession, voter: Voter, now: datetime, *, token: str | None = None
 ) -> IssuedToken:
     """Replace the voter's token: the old link stops working at once.
 
