@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.support.accounts import ADMIN, PASSWORD
+from tests.support.browser import AXE, AXE_RULES, CHROMIUM, chromium, inject_axe, serious
 from tests.support.databases import require
 from tests.support.inbox import Inbox
 from tests.support.live import LiveServer, engine_database, open_election, start_server
@@ -29,11 +30,7 @@ from .helpers import DEFINITION, ROLL, compact, pdf_pages, qr_codes
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
 SHOTS = Path(os.environ.get("BALLOT_SHOTS", "/work/shots/print"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
 @pytest.fixture(
@@ -57,37 +54,31 @@ def live(
 @pytest.fixture(scope="module")
 def page(live: LiveServer) -> Iterator[Any]:
     """A committee member signed in through the sign-in form."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            signed_in = context.new_page()
-            signed_in.set_default_timeout(20_000)
-            signed_in.goto(f"{live.base}/login")
-            signed_in.get_by_label("Email").fill(ADMIN)
-            signed_in.get_by_label("Password", exact=True).fill(PASSWORD)
-            signed_in.get_by_role("button", name="Sign in").click()
-            signed_in.wait_for_load_state()
-            yield signed_in
-        finally:
-            browser.close()
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        signed_in = context.new_page()
+        signed_in.set_default_timeout(20_000)
+        signed_in.goto(f"{live.base}/login")
+        signed_in.get_by_label("Email").fill(ADMIN)
+        signed_in.get_by_label("Password", exact=True).fill(PASSWORD)
+        signed_in.get_by_role("button", name="Sign in").click()
+        signed_in.wait_for_load_state()
+        yield signed_in
 
 
-def axe_clean(page: Any, live: LiveServer, where: Any, selector: str = "document") -> None:
-    url = f"{live.base}/static/__axe.min.js"
-    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
-    page.add_script_tag(url=url)
+def axe_clean(page: Any, live: LiveServer, where: Any, selector: str | None = None) -> None:
+    """No serious or critical axe-core finding on the page, or in the part ``selector``
+    names (the election page's other sections are other people's)."""
+    inject_axe(page, live.base)
     found = page.evaluate(
-        f"async () => (await axe.run({selector}, {{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"
+        "async ([context, rules]) => (await axe.run(context || document, {runOnly: rules}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))",
+        [selector, AXE_RULES],
     )
-    assert [v for v in found if v["impact"] in ("serious", "critical")] == [], (where, found)
+    assert serious(found) == [], (where, found)
 
 
-def check_page(page: Any, live: LiveServer, name: str, selector: str = "document") -> None:
+def check_page(page: Any, live: LiveServer, name: str, selector: str | None = None) -> None:
     """axe-core clean, no sideways scrolling at 320 px, screenshots (en, ko; 320, 1280)."""
     parts = urlsplit(page.url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k != "ui"]
@@ -102,11 +93,11 @@ def check_page(page: Any, live: LiveServer, name: str, selector: str = "document
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 assert scroll <= 320, (name, lang, scroll)
             shot = SHOTS / f"{live.engine}-{name}-{lang}-{width}.png"
-            if selector == "document":
+            if selector is None:
                 page.screenshot(path=str(shot), full_page=True)
             else:
                 page.locator(selector).screenshot(path=str(shot))
-        axe_clean(page, live, (name, lang), selector if selector == "document" else f"'{selector}'")
+        axe_clean(page, live, (name, lang), selector)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{url}{sep}ui=en")
 
