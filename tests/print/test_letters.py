@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from ballot.store.activity import activity_entries
 from ballot.store.board import board_entries, to_entry
 from ballot.store.models import Voter, VoterToken
 from ballot.store.outbox import OutboxMessage
+from ballot.store.tokens import hash_token
 from tests.support.asgi import BASE, Web, member_links
 from tests.support.elections import CastElection
 
@@ -128,6 +130,16 @@ async def test_a_members_letter_in_their_language_reissues_their_link(
     ) in log
     logged = caplog.text + json.dumps(log)
     assert new not in logged and old not in logged
+    # Nothing on the server's disk holds the link: not the database (its hash only), not
+    # any file in the server's folder.
+    url = app.state.settings.database_url
+    if url.startswith("sqlite"):
+        database = Path(url.split("///", 1)[1])
+        stored = b"".join(f.read_bytes() for f in database.parent.glob(database.name + "*"))
+        assert new.encode() not in stored and hash_token(new).encode() in stored
+    folder = app.state.settings.secret_key_file.parent
+    for path in folder.rglob("*"):
+        assert not path.is_file() or new.encode() not in path.read_bytes(), path
 
 
 async def test_a_selection_is_previewed_then_printed_as_one_document(
