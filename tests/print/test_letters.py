@@ -181,6 +181,11 @@ async def test_a_selection_is_previewed_then_printed_as_one_document(
 
     r = await print_letters(admin, eid, selection="all")
     assert len(pdf_pages(r.content)) == 4  # everyone who can still vote (K005 has voted)
+    # Printing again kills the previous letter's link too; the newest one votes.
+    refused = await cast(web, election, links["K004"])
+    assert refused.status_code == 410 and refused.json()["code"] == "link_replaced"
+    newest = (await member_links(app, eid, captured_tokens))["K004"]
+    assert (await cast(web, election, newest)).status_code == 201
     reissued = [e for e in await board(app, eid) if e.kind == "link.reissued"]
     assert len(reissued) == 1 + 2 + 4
 
