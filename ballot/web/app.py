@@ -59,6 +59,7 @@ from ballot.web.health import HealthController
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
+from ballot.web.print_pages import PrintPages
 from ballot.web.ratelimit import RateLimits, rate_limit_middleware
 from ballot.web.roll_desk_routes import ROLL_ACCOUNT_PAGES
 from ballot.web.security import csrf_cookie_name, csrf_session_middleware, security_headers_hook
@@ -173,6 +174,7 @@ def create_app(
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
             TallySheetController,
+            PrintPages,
             *DEFINITION_CONTROLLERS,
             *ROLL_ACCOUNT_PAGES,
             VoterController,

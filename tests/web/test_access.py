@@ -123,6 +123,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/challenges/{challenge_id:str}"): "admin",
     ("POST", C + "/certify"): "admin",
     ("GET", C + "/tally-sheet.pdf"): "staff",
+    # What the committee prints (issue 14): the notice is public knowledge; the letters
+    # hold live voting links, so only admins make them.
+    ("GET", C + "/notice.pdf"): "staff",
+    ("GET", C + "/letters"): "admin",
+    ("POST", C + "/letters"): "admin",
     ("GET", "/api/audit/chain"): "staff",
     # The roll and accounts in the browser (issue 13): who voted is "names" (admins and
     # observers with that right in the election), every change is an admin's.
