@@ -78,9 +78,7 @@ class Settings:
     log_level: str = "INFO"
     #: Read from the environment even when Settings() is built directly, so a test run can
     #: turn it off for every server it starts (tests/support/plugin.py); on everywhere else.
-    setup_checklist: bool = field(
-        default_factory=lambda: _bool(_env("SETUP_CHECKLIST", "true"))
-    )
+    setup_checklist: bool = field(default_factory=lambda: _bool(_env("SETUP_CHECKLIST", "true")))
 
     @classmethod
     def from_env(cls) -> Settings:

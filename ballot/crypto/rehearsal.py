@@ -169,7 +169,11 @@ def check_rehearsal(
         raise wrong_key
     try:
         response.proof.verify(
-            BASE, verification_key, base_mul(r), response.share, fingerprint,
+            BASE,
+            verification_key,
+            base_mul(r),
+            response.share,
+            fingerprint,
             _context(trustee, nonce),
         )
     except ProofError as exc:

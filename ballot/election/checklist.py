@@ -26,9 +26,9 @@ __all__ = [
     "ACTORS",
     "STEPS",
     "Missing",
+    "SentTestMessage",
     "SetupFacts",
     "Step",
-    "TestMessage",
     "checklist",
     "incomplete",
 ]
@@ -82,7 +82,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class TestMessage:
+class SentTestMessage:
     """The latest test message: where it went, and whether the committee saw it arrive."""
 
     to_address: str
@@ -118,7 +118,7 @@ class SetupFacts:
     ceremony_done: bool
     #: Positions whose key a rehearsal proved for the current joint key: position -> when.
     rehearsed: Mapping[int, datetime]
-    test_message: TestMessage | None
+    test_message: SentTestMessage | None
     #: The notice of election: (date posted, where), or None.
     notice: tuple[date, str] | None
 
@@ -225,8 +225,10 @@ def _test_message(f: SetupFacts) -> list[Missing]:
     if sent.status == "failed":
         return [
             Missing(
-                _("The test message to %(address)s could not be delivered: check the mail "
-                  "settings and send another."),
+                _(
+                    "The test message to %(address)s could not be delivered: check the mail "
+                    "settings and send another."
+                ),
                 {"address": sent.to_address},
             )
         ]

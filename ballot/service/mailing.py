@@ -63,7 +63,7 @@ def _fingerprint(election: Any) -> str | None:
 
 
 #: The link a preview or a test message shows instead of a member's own: it opens no ballot.
-EXAMPLE_TOKEN = "EXAMPLE-not-a-voting-link"
+EXAMPLE_TOKEN = "EXAMPLE-not-a-voting-link"  # noqa: S105 (opens nothing)
 
 
 def invitation_message(

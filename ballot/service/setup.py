@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.manifest import ElectionManifest
-from ballot.election.checklist import SetupFacts, Step, TestMessage, checklist, incomplete
+from ballot.election.checklist import SentTestMessage, SetupFacts, Step, checklist, incomplete
 from ballot.election.languages import LANGUAGES
 from ballot.election.local_time import utc_to_local
 from ballot.election.refusal import Refused
@@ -83,7 +83,7 @@ async def rehearsed(session: AsyncSession, election: Election) -> dict[int, date
     return {position: at for position, at in rows.all() if at is not None}
 
 
-async def latest_test_message(session: AsyncSession, election_id: str) -> TestMessage | None:
+async def latest_test_message(session: AsyncSession, election_id: str) -> SentTestMessage | None:
     row = (
         await session.execute(
             select(SetupTestMessage, OutboxMessage.status)
@@ -96,7 +96,7 @@ async def latest_test_message(session: AsyncSession, election_id: str) -> TestMe
     if row is None:
         return None
     sent, status = row
-    return TestMessage(
+    return SentTestMessage(
         sent.to_address, sent.language, sent.queued_at, status or "sent", sent.confirmed_at
     )
 

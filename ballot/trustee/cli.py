@@ -221,9 +221,7 @@ def rehearse(
     server: Server,
     election: ElectionId,
     email: Email,
-    trustee: Annotated[
-        int, typer.Option("--trustee", help="your trustee number in this election")
-    ],
+    trustee: Annotated[int, typer.Option("--trustee", help="your trustee number in this election")],
     key_file: Annotated[Path, typer.Option("--key-file", help="your sealed key file")],
     password_file: PasswordFile = None,
     passphrase_file: PassphraseFile = None,

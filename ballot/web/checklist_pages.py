@@ -91,7 +91,7 @@ class ChecklistPages(Controller):
     ) -> Response[str]:
         await db.rollback()
         field = FIELD_OF.get(exc.code, "")
-        return await render(
+        page: Response[str] = await render(
             request,
             db,
             election_id,
@@ -100,6 +100,7 @@ class ChecklistPages(Controller):
             errors={field: [exc.message]} if field else {},
             submitted=submitted or {},
         )
+        return page
 
     @get("/test-message", opt={"access": "admin"})
     async def test_message(
@@ -123,9 +124,7 @@ class ChecklistPages(Controller):
             request,
             db,
             election_id,
-            notice=_(
-                "The test message is queued. When it arrives, come back and confirm it here."
-            ),
+            notice=_("The test message is queued. When it arrives, come back and confirm it here."),
         )
 
     @post("/test-message/arrived", opt={"access": "admin"})
@@ -209,9 +208,7 @@ class ChecklistPages(Controller):
                 db, acting(request), election, data.get("posted_on", ""), data.get("place", "")
             )
         except Refused as exc:
-            return await self._refused(
-                request, db, election_id, exc, self._notice_page, dict(data)
-            )
+            return await self._refused(request, db, election_id, exc, self._notice_page, dict(data))
         await db.commit()
         _ = gettext_of(request)
         return await self._notice_page(

@@ -182,7 +182,9 @@ async def test_opening_is_refused_until_every_step_is_done(
         assert r.status_code == 200 and r.json()["proved"] is True, r.text
     assert await missing(admin, election_id) == ["test_message", "notice"]
     # The test message must be sent before it can be confirmed.
-    r = await admin.post(url + "/test-message", data={"address": "me@example.org", "language": "ko"})
+    r = await admin.post(
+        url + "/test-message", data={"address": "me@example.org", "language": "ko"}
+    )
     assert r.status_code == 200
     r = await admin.post(url + "/test-message/arrived")
     assert r.status_code == 409 and "not been sent yet" in r.text
@@ -254,7 +256,9 @@ async def test_the_test_message_is_an_invitation_with_no_usable_token(
     assert await deliver(app, settings, inbox) == 1
     message = inbox.wait_for(1)[0]
     assert message["To"] == "committee@example.org"
-    assert message["Subject"].startswith("[") and "투표 안내: 노동조합 인정 투표" in message["Subject"]
+    assert (
+        message["Subject"].startswith("[") and "투표 안내: 노동조합 인정 투표" in message["Subject"]
+    )
     body = plain_text(message)
     assert "노동조합 인정 투표" in body
     token = re.search(r"/v/([A-Za-z0-9_\-]+)", body)
@@ -266,7 +270,10 @@ async def test_the_test_message_is_an_invitation_with_no_usable_token(
 
         assert list(await db.scalars(select(VoterToken))) == []
     # Bad input is refused and queues nothing.
-    for bad in ({"address": "not an address", "language": "en"}, {"address": "a@b.org", "language": "xx"}):
+    for bad in (
+        {"address": "not an address", "language": "en"},
+        {"address": "a@b.org", "language": "xx"},
+    ):
         r = await admin.post(f"/api/elections/{election_id}/test-message", json=bad)
         assert r.status_code == 400, r.text
     assert await deliver(app, settings, inbox) == 0
@@ -290,4 +297,3 @@ async def test_the_notice_form_refuses_a_future_date_and_keeps_the_values(admin:
     assert r.status_code == 400 and "after today" in r.text
     assert 'value="2026-06-01"' in r.text and "Gate 3</textarea>" in r.text
     assert "notice" in await missing(admin, election_id)
-

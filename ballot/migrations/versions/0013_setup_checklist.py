@@ -62,9 +62,7 @@ def upgrade() -> None:
         _election_fk("setup_test_messages"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_setup_test_messages")),
     )
-    op.create_index(
-        "ix_setup_test_messages_election_id", "setup_test_messages", ["election_id"]
-    )
+    op.create_index("ix_setup_test_messages_election_id", "setup_test_messages", ["election_id"])
     op.create_table(
         "election_notices",
         sa.Column("id", sa.Integer(), nullable=False),
