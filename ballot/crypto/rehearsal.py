@@ -8,7 +8,7 @@ from it, with the same Chaum-Pedersen proof a tally partial decryption carries.
 
 Why it reveals nothing: the rehearsal ciphertext is (r*B, r*K) -- an encryption of 0
 under the joint key K -- whose randomness r is *derived in public* from the election
-fingerprint, the trustee's index and the nonce (PROTOCOL 14).  The trustee's tool
+fingerprint, the trustee's index and the nonce (PROTOCOL 10.6).  The trustee's tool
 recomputes the ciphertext from the nonce itself and never decrypts a ciphertext it is
 sent, so a server cannot slip a voter's ballot or a tally into a rehearsal: it would need
 the ballot's randomness, and with that it could decrypt the ballot without anyone's help.
