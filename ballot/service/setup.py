@@ -153,7 +153,7 @@ async def require_setup_complete(session: AsyncSession, ctx: Acting, election: E
             "the set-up checklist is not complete: "
             + "; ".join(f"{s.title} ({' '.join(m.english() for m in s.missing)})" for s in todo),
             code="setup_incomplete",
-            details={"missing": [s.key for s in todo]},
+            details={"code": "setup_incomplete", "missing": [s.key for s in todo]},
         )
 
 

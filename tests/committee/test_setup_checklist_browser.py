@@ -11,10 +11,10 @@ default ``/work/shots/setup-checklist``).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
