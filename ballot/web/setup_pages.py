@@ -354,8 +354,8 @@ class SetupPages(Controller):
     async def local_ceremony(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
-        """Run the local key ceremony and move the election to ready, all or nothing (with the
-        set-up checklist on, it stays in the ceremony until the trustees' rehearsals).
+        """Run the local key ceremony and move the election to ready (with the set-up
+        checklist on: not until the trustees' rehearsals), all or nothing.
 
         From draft this first starts the ceremony (freezing the texts into the manifest),
         exactly as the state button would.  The sealed key files are handed back in this
@@ -375,7 +375,6 @@ class SetupPages(Controller):
             if election.state == "draft":
                 await lifecycle.transition(db, ctx, election, "key_ceremony")
             sealed = await ceremony.run_local_ceremony(db, ctx, election, passphrases)
-            # With the set-up checklist on, "ready" waits for the trustees' rehearsals.
             if not ctx.settings.setup_checklist:
                 await lifecycle.transition(db, ctx, election, "ready")
         except Refused as exc:
@@ -393,12 +392,7 @@ class SetupPages(Controller):
             request,
             db,
             election_id,
-            notice=(
-                "The key ceremony is recorded. Give each trustee their key file; each proves "
-                "it works with a rehearsal (see the set-up checklist)."
-                if ctx.settings.setup_checklist
-                else "The key ceremony is recorded and the election is ready."
-            ),
+            notice=f"The key ceremony is recorded; the election is {election.state}.",
             key_files=key_files,
         )
         response.headers["Cache-Control"] = "no-store"
