@@ -50,6 +50,8 @@ from ballot.web.auth import PasswordChangeRequired, access_guard
 from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
+from ballot.web.checklist_api import ChecklistApi
+from ballot.web.checklist_pages import CHECKLIST_CONTROLLERS
 from ballot.web.committee_results import TallySheetController
 from ballot.web.count_api import COUNT_CONTROLLERS
 from ballot.web.definition_pages import DEFINITION_CONTROLLERS
@@ -173,6 +175,8 @@ def create_app(
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
+            ChecklistApi,
+            *CHECKLIST_CONTROLLERS,
             TallySheetController,
             PrintPages,
             *DEFINITION_CONTROLLERS,
