@@ -51,6 +51,7 @@ from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
 from ballot.web.committee_results import TallySheetController
+from ballot.web.confirm_pages import CONFIRM_CONTROLLERS
 from ballot.web.count_api import COUNT_CONTROLLERS
 from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
@@ -172,6 +173,7 @@ def create_app(
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
+            *CONFIRM_CONTROLLERS,
             TallySheetController,
             *DEFINITION_CONTROLLERS,
             *ROLL_ACCOUNT_PAGES,

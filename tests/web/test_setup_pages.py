@@ -130,9 +130,10 @@ async def test_a_missing_text_blocks_the_ceremony_and_opening(admin: Web) -> Non
     korean = ROLL.splitlines()[0] + "\nM007,Kim Min,kim@example.org,ko,East,\n"
     r = await admin.post(f"/api/elections/{election_id}/roll", content=korean.encode())
     assert r.status_code == 200, r.text
-    r = await admin.post(f"/committee/elections/{election_id}/state", data={"target": "open"})
+    sent = {"target": "open", "members": "7", "understood": "yes"}
+    r = await admin.post(f"/committee/elections/{election_id}/state", data=sent)
     assert r.status_code == 409
-    assert "한국어 (ko) lacks: instructions, question 1" in html.unescape(r.text)
+    assert "Texts are missing for languages on the roll: 한국어." in html.unescape(r.text)
     assert (await state(admin, election_id))["state"] == "ready"
     # The texts are frozen now; the page says why and refuses a save.
     page = await admin.get(f"/committee/elections/{election_id}/translations?lang=ko")
