@@ -72,10 +72,17 @@ def _fingerprint(election: Election) -> str | None:
 
 
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
+    """A committee page; an election's state comes in words (``state_name``), translated."""
     account = reader_of(request)
+    language = page_language(request)
+    election = context.get("election")
+    if isinstance(election, Election):
+        context.setdefault(
+            "state_name", state_words(election.state, translations(language).gettext)
+        )
     return Template(
         template_name=f"committee/{name}.html",
-        context={**i18n_context(page_language(request)), "account": account, **context},
+        context={**i18n_context(language), "account": account, **context},
         status_code=status,
     )
 
@@ -136,7 +143,6 @@ class CommitteePages(Controller):
             settings=await settings_of(db, election),
             next_states=NEXT_STATES.get(election.state, []),
             irreversible=OFFERED.get(election.state, ()),
-            state_name=state_words(election.state, translations(page_language(request)).gettext),
             missing=await missing_translations(db, election_id),
             roll_size=await roll_size(db, election_id),
             tokens=await token_counts(db, election_id),
