@@ -134,6 +134,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/members/{member_id:str}/resend"): "admin",
     ("POST", C + "/members/{member_id:str}/reissue"): "admin",
     ("POST", C + "/members/{member_id:str}/withdraw"): "admin",
+    ("GET", C + "/members/{member_id:str}/withdraw"): "admin",
     ("GET", C + "/add-member"): "admin",
     ("POST", C + "/add-member"): "admin",
     ("GET", C + "/roll-import"): "admin",

@@ -259,3 +259,32 @@ async def test_the_election_page_keeps_irreversible_steps_apart(admin: Web) -> N
     for public in ("", "/result", "/alias", "/verify"):
         link = f'href="/board/{election_id}{public}"'
         assert link in body and 'target="_blank"' not in body
+
+
+async def test_withdrawing_a_link_confirms_on_its_own_page(
+    app: Litestar, admin: Web, web: Web, counted: CountedElection
+) -> None:
+    page = f"/committee/elections/{counted.id}/members"
+    await cast(web, counted, "C001", YES)
+    member = (await admin.get(page + "/C003")).text
+    assert f'href="/committee/elections/{counted.id}/members/C003/withdraw"' in member
+    assert 'action="/committee/elections/' + counted.id + '/members/C003/withdraw"' not in member
+    r = await admin.get(page + "/C003/withdraw")
+    assert r.status_code == 200
+    words = text_of(r.text)
+    assert "Chen Wei can no longer vote online with any link they have." in words
+    assert "members who have voted go from 1 to 2 of 9" in words
+    r = await admin.post(page + "/C003/withdraw", data={"paper": "yes"})
+    assert r.status_code == 400 and "tick the box" in r.text
+    assert 'id="paper" name="paper" value="yes" checked' in r.text  # kept as sent
+    assert (await web.get(f"/v/{counted.links['C003']}")).status_code == 200  # still works
+    r = await admin.post(page + "/C003/withdraw", data={"paper": "yes", "confirm": "yes"})
+    assert r.status_code == 200 and "withdrawn" in r.text
+    assert (await web.get(f"/v/{counted.links['C003']}")).status_code == 404
+    async with app.state.session_factory() as db:
+        rows = await activity_entries(db)
+    (revoked,) = [r for r in rows if r.action == "token_revoked"]
+    assert revoked.actor == "account:admin@example.org"
+    r = await admin.get(page + "/C003/withdraw")
+    assert r.status_code == 409 and "already voted" in r.text
+    assert "Withdraw the link</button>" not in r.text
