@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-
 from litestar import Litestar
 
 from ballot.store.activity import activity_entries
@@ -251,8 +250,8 @@ async def test_the_election_page_keeps_irreversible_steps_apart(admin: Web) -> N
     body = r.text
     region = body[body.index('<section class="irreversible"') :]
     region = region[: region.index("</section>")]
-    assert f'href="/committee/elections/{election_id}/confirm/open"' in region
-    assert f'href="/committee/elections/{election_id}/confirm/back-to-draft"' in region
+    assert f'href="/committee/elections/{election_id}/confirm/open?ui=en"' in region
+    assert f'href="/committee/elections/{election_id}/confirm/back-to-draft?ui=en"' in region
     assert "<button" not in region and "<form" not in region  # links to pages, no acts
     assert "Move to" not in body and ">open<" not in body
     assert "Ready, not open yet" in body  # the state in words
