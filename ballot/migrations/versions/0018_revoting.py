@@ -1,7 +1,7 @@
 """elections.revoting: whether a member may cast again until voting closes
 
 Revision ID: 0018
-Revises: 0007
+Revises: 0013
 Create Date: 2027-01-12
 
 Revoting is a per-election setting of protocol v2 (PROTOCOL 11.10), off by default: with
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0007"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
