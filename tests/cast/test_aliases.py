@@ -3,9 +3,8 @@ named by every ballot, reissue / revocation / late-member entries, invitations, 
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from typing import Any
 
 from litestar import Litestar
