@@ -34,6 +34,7 @@ class CommittedRoll:
         self.committed: dict[str, int] = {}  # alias -> seq of the entry that committed it
         self.ballot_of: dict[str, int] = {}  # alias -> seq of its cast or challenged ballot
         self.revoked: dict[str, tuple[int, bool]] = {}  # alias -> (seq, voted on paper)
+        self.paper: dict[str, int] = {}  # alias -> seq of its paper.received (PROTOCOL 11.10)
 
     @property
     def eligible(self) -> int:
@@ -78,11 +79,16 @@ class CommittedRoll:
                 )
             self.committed[alias] = line.seq
             return
-        self._known(alias, where)
+        self.known(alias, where)
         if alias in self.ballot_of:
             raise _fail(
                 f"{where}: alias {alias} already voted (board entry {self.ballot_of[alias]}); "
                 "its link cannot change after that"
+            )
+        if alias in self.paper:
+            raise _fail(
+                f"{where}: alias {alias}'s paper envelope was received (board entry "
+                f"{self.paper[alias]}); it cannot get another link"
             )
         paper = self.revoked.get(alias, (0, False))
         if paper[1]:
@@ -102,11 +108,16 @@ class CommittedRoll:
         alias = ballot.alias
         if alias is None or not is_alias(alias):
             raise _fail(f"{where}: {_shown(alias)} is not an alias (XXXXX-XXXXX)")
-        self._known(alias, where)
+        self.known(alias, where)
         if alias in self.ballot_of:
             raise _fail(
                 f"{where}: a second counted ballot for alias {alias} (its first is board entry "
                 f"{self.ballot_of[alias]}); each member has one ballot"
+            )
+        if alias in self.paper:
+            raise _fail(
+                f"{where}: alias {alias}'s paper envelope was received at board entry "
+                f"{self.paper[alias]}; no online ballot may be cast on it after that"
             )
         if alias in self.revoked:
             seq, paper = self.revoked[alias]
@@ -117,7 +128,7 @@ class CommittedRoll:
             )
         self.ballot_of[alias] = ballot.seq
 
-    def _known(self, alias: str, where: str) -> None:
+    def known(self, alias: str, where: str) -> None:
         if alias not in self.committed:
             raise _fail(
                 f"{where}: alias {alias} is not on the committed roll (neither in "

@@ -137,6 +137,8 @@ class Lifecycle:
     rounds: list[Round]  # one or two; the last is the final result
     certified_seq: int | None = None
     min_size: int | None = None  # subtotals per unit: the minimum pool size
+    #: Paper envelopes and their hand counts (protocol v2; None when the board has none).
+    paper: Any = None
 
     @property
     def final(self) -> Round:
