@@ -240,9 +240,16 @@ def question_views(definition: dict[str, Any], language: str) -> list[dict[str, 
 
 
 def ballot_page(
-    found: TokenLookup | None, requested_language: str | None, accept: str | None
+    found: TokenLookup | None,
+    requested_language: str | None,
+    accept: str | None,
+    device: dict[str, str] | None = None,
 ) -> Response[str]:
-    """The voter's page for a token (found or not); a GET never changes anything."""
+    """The voter's page for a token (found or not); a GET never changes anything.
+
+    ``device``: the polling place's page (:mod:`ballot.web.polling_pages`), with the
+    check-in's credential (``token``) and the check-in screen to return to
+    (``return_url``); the script forgets the credential when the page returns there."""
     if found is None:
         language = normalise(requested_language or accept)
         return render(
@@ -273,6 +280,7 @@ def ballot_page(
         # The member's alias on the public board (protocol v2): on the receipt, with the
         # page where they can look it up.
         "alias": found.voter.alias,
+        "device": device is not None,
     }
     if state == "open" and definition is not None:
         try:
@@ -294,6 +302,7 @@ def ballot_page(
                     "audit_url": f"/audit?election={election.id}&lang={language}",
                     "strings": ui_strings(language),
                     "refusals": refusal_strings(language),
+                    **({"device": device} if device is not None else {}),
                 }
             )
     code = 404 if state == "invalid" else 200

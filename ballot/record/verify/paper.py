@@ -21,7 +21,7 @@ from ballot.election.paper import PaperCountError, PaperTotals, check_questions,
 from ballot.election.paper import option_counts as paper_option_counts
 from ballot.record.aliases import is_alias
 from ballot.record.kinds import Kind
-from ballot.record.units import OTHER_UNITS, pool_units
+from ballot.record.units import OTHER_UNITS, envelope_pools
 from ballot.record.verify.report import failure
 from ballot.record.verify.roll import CommittedRoll
 from ballot.record.verify.scan import Line, payload_keys
@@ -143,11 +143,7 @@ class PaperLedger:
         """Each received envelope's pool: its unit's, by the rule of 10.5 over the envelopes'
         own units (all received before the close, so fixed by the first count)."""
         if self._pools is None:
-            labels: dict[str, int] = {}
-            for unit in self.unit_of.values():
-                labels[unit] = labels.get(unit, 0) + 1
-            mapping = pool_units(labels, labels, min_size) if min_size is not None else {}
-            self._pools = {a: mapping.get(u, OTHER_UNITS) for a, u in self.unit_of.items()}
+            self._pools = envelope_pools(self.unit_of, min_size)
         return self._pools
 
     def before_tally(self, where: str) -> None:
