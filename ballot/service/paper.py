@@ -22,6 +22,7 @@ from ballot.crypto.manifest import ElectionManifest
 from ballot.election.paper import PaperCountError, check_questions
 from ballot.election.refusal import Grounds, Refused
 from ballot.record.kinds import Kind
+from ballot.record.units import subtotal_min_size
 from ballot.service.acting import Acting, invalid, post, require_state
 from ballot.service.voters import find_voter
 from ballot.store import count, tokens
