@@ -60,7 +60,7 @@ class PaperController(Controller):
         await db.commit()
         body = {"pool": data.pool, "status": done.status, "differences": done.differences}
         if done.status == "differs":
-            body |= {"code": "hand_count_differs", "error": "the two entries differ: count again"}
+            body |= {"reason": "hand_count_differs", "error": "the two entries differ: count again"}
             return Response(body, status_code=409)
         return Response(body)
 
