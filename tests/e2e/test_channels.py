@@ -42,7 +42,7 @@ from ballot.store.serverkey import load_or_create
 from tests.support.accounts import PASSWORD
 from tests.support.committee import Committee
 from tests.support.elections import DEFINITION
-from tests.support.live import LiveServer, start_server
+from tests.support.live import start_server
 
 TRUSTEE = "trustee-c@example.org"
 TRUSTEE_PHRASE = "the channel trustee's phrase"
