@@ -244,6 +244,7 @@ def test_online_in_person_and_paper_count_once_each_and_the_record_verifies(
         assert len(kinds(entries, "paper.set_aside")) == 1
         roll = admin.get(f"/api/elections/{election_id}/roll?q=Dolores")
         assert roll[0]["channel"] == "paper"
+        assert roll[0]["link"] == "revoked"  # the refused try used nothing: still withdrawn
 
         # The close, then the hand count before the tally.
         admin.post(f"/api/elections/{election_id}/state", json={"target": "closed"})

@@ -19,7 +19,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_channels import SECOND, device_credential, hand_count, open_channel_election
+from tests.e2e.test_channels import (
+    SECOND,
+    decrypt,
+    device_credential,
+    hand_count,
+    open_channel_election,
+)
 from tests.support.accounts import ADMIN, PASSWORD
 from tests.support.committee import Committee
 from tests.support.databases import require
@@ -43,7 +49,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         server = start_server(url, folder, engine="sqlite")
         try:
             with Committee(server.base) as admin:
-                server.election_id, _ = open_channel_election(admin)
+                server.election_id, sealed = open_channel_election(admin)
+            (folder / "trustee.key").write_bytes(sealed)
             yield server
         finally:
             server.stop()
@@ -123,17 +130,17 @@ def test_the_device_shows_the_members_ballot_then_returns_keeping_nothing(
                 desk(page, live, lang, "Kim")
                 assert page.locator(".voted-by").first.is_visible()
                 looked_at(page, live, f"checkin-{lang}")
-            # A member who leaves without voting: nothing kept, back at the desk.
-            member, lang = ("Ben Carter", "en") if width == 320 else ("Hana Kim", "ko")
-            desk(page, live, "en", member.split()[0])
-            credential = check_in(page, member)
-            assert page.locator("html").get_attribute("lang") == lang
-            assert page.locator("nav.languages").count() == 0  # no switcher: no token in a URL
-            looked_at(page, live, f"device-ballot-{lang}")
-            assert credential not in kept_anywhere(page)  # not in the address, storage, page
-            page.locator("#device-leave").click()
-            page.wait_for_url(re.compile(r"/polling-place$"))
-            assert credential not in kept_anywhere(page)
+            # Members who leave without voting: nothing kept, back at the desk.
+            for member, lang in (("Ben Carter", "en"), ("Hana Kim", "ko")):
+                desk(page, live, "en", member.split()[0])
+                credential = check_in(page, member)
+                assert page.locator("html").get_attribute("lang") == lang
+                assert page.locator("nav.languages").count() == 0  # no token in a URL
+                looked_at(page, live, f"device-ballot-{lang}")
+                assert credential not in kept_anywhere(page)  # not in address, storage, page
+                page.locator("#device-leave").click()
+                page.wait_for_url(re.compile(r"/polling-place$"))
+                assert credential not in kept_anywhere(page)
         finally:
             page.context.close()
 
@@ -204,4 +211,24 @@ def test_the_envelope_desk_and_the_hand_count_pages(live: LiveServer, browser: A
                 looked_at(page, live, "hand-count-refused-en")
         finally:
             page.context.close()
-    assert SECOND  # the second member's entry is the HTTP test's (test_channels.py)
+
+
+def test_the_result_pages_show_the_channels(live: LiveServer, browser: Any) -> None:
+    """After the second entry, the tally and the decryption: online, paper and the sum."""
+    election_id = live.election_id
+    with Committee(live.base, SECOND) as second, Committee(live.base) as admin:
+        second.post(f"/api/elections/{election_id}/hand-counts", json=hand_count(1, 0))
+        admin.post(f"/api/elections/{election_id}/tally")
+        decrypt(live.base, election_id, (live.folder / "trustee.key").read_bytes())
+    for width in (320, 1280):
+        page = signed_in(browser, live, width)
+        try:
+            for lang in ("en", "ko"):
+                page.goto(f"{live.base}/board/{election_id}/result?lang={lang}")
+                assert page.locator(".channels-table").count() == 1
+                looked_at(page, live, f"result-{lang}")
+                page.goto(f"{live.base}/committee/elections/{election_id}?ui={lang}")
+                assert page.locator(".channels-table").count() >= 1
+                looked_at(page, live, f"committee-result-{lang}")
+        finally:
+            page.context.close()
