@@ -19,6 +19,7 @@ from ballot.election.paper import PaperCountError, check_question
 from ballot.record.election_record import read_record
 from ballot.record.kinds import Kind
 from ballot.record.synthetic import GeneratedRecord
+from ballot.record.units import envelope_pools
 from ballot.record.verify import verify_record
 
 from .conftest import Entry, index_of, resign, unused_alias
@@ -166,3 +167,20 @@ def test_a_hand_count_of_several_marks_per_ballot() -> None:
         check_question(seats, {"a": 2, "b": 2, "c": 1}, 1, 3)
     with pytest.raises(PaperCountError, match="option 'a' has 3 votes from 2 marked ballots"):
         check_question(seats, {"a": 3, "b": 0, "c": 0}, 1, 3)
+
+
+def test_envelopes_are_pooled_by_their_units_as_subtotals_are() -> None:
+    """PROTOCOL 11.10: 10.5's pooling over the envelopes' own units; no subtotals, one pool."""
+    units = {"A": "North", "B": "North", "C": "North", "D": "South", "E": "South", "F": ""}
+    assert envelope_pools(units, None) == dict.fromkeys(units, "")
+    # North (3) and South (2) reach 2; the other pool ("" only) has 1 < 2, so the smallest
+    # named unit, South, joins it.
+    assert envelope_pools(units, 2) == {
+        "A": "North",
+        "B": "North",
+        "C": "North",
+        "D": "",
+        "E": "",
+        "F": "",
+    }
+    assert envelope_pools(units, 4) == dict.fromkeys(units, "")  # no unit reaches 4
