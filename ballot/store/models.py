@@ -31,6 +31,9 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 from ballot.store import outbox as _outbox  # noqa: F401
 from ballot.store import paper_tables as _paper_tables  # noqa: F401
 from ballot.store import roll_desk_tables as _roll_desk_tables  # noqa: F401
+
+# The set-up checklist: rehearsals, test messages, the posted notice.
+from ballot.store import setup_tables as _setup_tables  # noqa: F401
 from ballot.store import signoffs as _signoffs  # noqa: F401
 from ballot.store import throttle as _throttle  # noqa: F401
 
@@ -112,8 +115,8 @@ class Election(Base):
     allow_blank: Mapped[bool] = mapped_column(Boolean, default=False)
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    trustees_n: Mapped[int] = mapped_column(Integer, default=1)
-    trustees_k: Mapped[int] = mapped_column(Integer, default=1)
+    trustees_n: Mapped[int] = mapped_column(Integer, default=3)
+    trustees_k: Mapped[int] = mapped_column(Integer, default=2)
     manifest: Mapped[str | None] = mapped_column(Text, default=None)
     manifest_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     ceremony: Mapped[str | None] = mapped_column(Text, default=None)

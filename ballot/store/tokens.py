@@ -103,15 +103,24 @@ async def _end_active(session: AsyncSession, voter_id: int, status: str, now: da
 
 
 async def reissue_token(
-    session: AsyncSession, voter: Voter, now: datetime, *, channel: str = "online"
+    session: AsyncSession,
+    voter: Voter,
+    now: datetime,
+    *,
+    token: str | None = None,
+    channel: str = "online",
 ) -> IssuedToken:
-    """Replace the voter's token: the old link stops working at once.  ``channel``:
-    ``in_person`` for a credential minted at a polling-place check-in (the roll then says
-    the member voted in person)."""
+    """Replace the voter's token: the old link stops working at once.
+
+    ``token`` is a fresh one drawn by :func:`new_token` beforehand (printed letters are
+    made before the reissue is written, so that no lock is held while they are); by
+    default one is drawn here.  ``channel``: ``in_person`` for a credential minted at a
+    polling-place check-in (the roll then says the member voted in person).
+    """
     if voter.voted_at is not None:
         raise TokenError(f"member {voter.member_id} has already voted")
     await _end_active(session, voter.id, "replaced", now)
-    token = new_token()
+    token = token or new_token()
     session.add(
         VoterToken(
             election_id=voter.election_id,
