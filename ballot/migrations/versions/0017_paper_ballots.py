@@ -1,7 +1,7 @@
 """paper ballots and the polling place: each credential's channel, hand counts awaiting a second entry
 
 Revision ID: 0017
-Revises: 0007 (the head when this branch started; the lead relinks the chain)
+Revises: 0013 (the head when this branch last merged main; the lead relinks the chain)
 Create Date: 2026-12-14
 
 ``voter_tokens.channel``: ``online`` (a link sent to the member) or ``in_person`` (minted
@@ -18,7 +18,7 @@ from alembic import op
 from ballot.store.types import UTCDateTime
 
 revision = "0017"
-down_revision = "0007"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
