@@ -23,6 +23,7 @@ from ballot.crypto.manifest import ElectionManifest, QuestionSpec
 from ballot.crypto.tally import OptionCounts
 from ballot.election.challenges import Determination, determinative
 from ballot.election.outcome import Counts, OutcomeRule, RuleError, RuleKind, check_marks
+from ballot.election.paper import PaperTotals, add_counts
 from ballot.election.revoting import RevotingError, revoting_of
 from ballot.election.rule import rule_from_definition
 
@@ -208,6 +209,7 @@ def expected_result(
     units: Mapping[str, tuple[int, Sequence[OptionCounts]]] | None = None,
     version: int | None = None,
     replaced: int = 0,
+    paper: PaperTotals | None = None,
 ) -> dict[str, Any]:
     """The result that decrypted counts imply: the tally sheet plus the rule's outcome.
 
@@ -219,7 +221,9 @@ def expected_result(
     it (the verifier), so the two cannot drift apart.  ``units``: pool label ->
     (ballots, decrypted counts) when the definition asks for subtotals.  ``version``:
     the result's protocol version (default: :func:`result_version` of the definition;
-    the verifier passes the record's).
+    the verifier passes the record's).  ``paper``: the hand counts of the paper ballots
+    (protocol v2): each question's figures are then the sum of both channels, with each
+    channel's own figures beside them, and the rule applies to the sum (PROTOCOL 11.11).
     """
     v = result_version(definition) if version is None else version
     if v not in RESULT_FORMATS:
@@ -240,12 +244,18 @@ def expected_result(
         raise RuleError(f"the definition cannot be counted: {exc}") from exc
     if replaced and not revoting:
         raise RuleError("ballots were replaced, but the definition does not allow revoting")
+    if paper is not None and v < 2:
+        raise RuleError("paper ballots are counted with the online ones from protocol v2 on")
     undecided = challenged - sustained - overruled
-    counted = cast - replaced + overruled
+    counted = cast - replaced + overruled + (paper.ballots if paper is not None else 0)
     questions: list[dict[str, Any]] = []
     determinative_any = False
-    for spec, oc in zip(manifest.questions, counts, strict=True):
+    totals = list(counts) if paper is None else add_counts(counts, paper.questions)
+    for qi, (spec, oc) in enumerate(zip(manifest.questions, totals, strict=True)):
         figures = _question_counts(spec.option_ids, oc)
+        if paper is not None:
+            figures["online"] = _question_counts(spec.option_ids, counts[qi])
+            figures["paper"] = _question_counts(spec.option_ids, paper.questions[qi])
         c = question_counts(
             spec, figures["counts"], oc.blank, eligible=eligible, ballots=counted, version=v
         )
@@ -266,6 +276,7 @@ def expected_result(
         "determinative": determinative_any,
         "questions": questions,
         **({} if units is None else {"units": unit_results(manifest, units)}),
+        **({} if paper is None else {"paper": paper.ballots}),
     }
 
 

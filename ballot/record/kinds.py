@@ -28,12 +28,20 @@ class Kind(StrEnum):
     REISSUED = "link.reissued"
     #: A member's voting link withdrawn (e.g. they voted on paper), named by alias (v2).
     REVOKED = "link.revoked"
+    #: A member's returned paper ballot envelope, recorded unopened on their alias (v2): their
+    #: online link dies, and the envelope is counted by hand after the close (PROTOCOL 11.11).
+    PAPER_RECEIVED = "paper.received"
+    #: An envelope from a member who had already voted (online, in person or by an earlier
+    #: envelope): kept aside unopened and never counted (v2).
+    PAPER_SET_ASIDE = "paper.set_aside"
     CAST = "ballot.cast"
     CHALLENGED = "ballot.challenged"
     #: A Benaloh-audited (spoiled) ballot with its opening: checked, never counted.
     AUDITED = "ballot.audited"
     CLOSED = "election.closed"
     DECIDED = "challenge.decided"
+    #: The hand count of one pool of paper envelopes, agreed by two committee members (v2).
+    PAPER_COUNT = "paper.count"
     TALLY = "tally.encrypted"
     PARTIAL = "tally.partial"
     RESULT = "tally.result"
@@ -60,11 +68,14 @@ NEEDS: Final[dict[Kind, tuple[Kind, ...]]] = {
     Kind.ROLL_ADDED: (Kind.OPENED,),
     Kind.REISSUED: (Kind.OPENED,),
     Kind.REVOKED: (Kind.OPENED,),
+    Kind.PAPER_RECEIVED: (Kind.OPENED,),
+    Kind.PAPER_SET_ASIDE: (Kind.OPENED,),
     Kind.CAST: (Kind.OPENED,),
     Kind.CHALLENGED: (Kind.OPENED,),
     Kind.AUDITED: (Kind.OPENED,),
     Kind.CLOSED: (Kind.OPENED,),
     Kind.DECIDED: (Kind.CLOSED,),
+    Kind.PAPER_COUNT: (Kind.CLOSED,),
     Kind.TALLY: (Kind.CLOSED,),
     Kind.PARTIAL: (Kind.TALLY,),
     Kind.RESULT: (Kind.TALLY,),
@@ -80,7 +91,15 @@ BALLOT_KINDS: Final = (Kind.CAST, Kind.CHALLENGED)
 PROVEN_KINDS: Final = (Kind.CAST, Kind.CHALLENGED, Kind.AUDITED)
 #: Entries about one member's voting link, each naming its alias (protocol v2, PROTOCOL 11.8);
 #: like ballots, they happen only while voting is open.
-ALIAS_KINDS: Final = (Kind.ROLL_ADDED, Kind.REISSUED, Kind.REVOKED)
+ALIAS_KINDS: Final = (
+    Kind.ROLL_ADDED,
+    Kind.REISSUED,
+    Kind.REVOKED,
+    Kind.PAPER_RECEIVED,
+    Kind.PAPER_SET_ASIDE,
+)
+#: Paper ballots: envelopes received or set aside (alias entries), and the hand counts.
+PAPER_KINDS: Final = (Kind.PAPER_RECEIVED, Kind.PAPER_SET_ASIDE, Kind.PAPER_COUNT)
 #: Entries that together make a round's count.
 COUNT_KINDS: Final = (Kind.TALLY, Kind.PARTIAL, Kind.RESULT)
 

@@ -35,6 +35,7 @@ from ballot.election.result import MIN_UNIT_SIZE, OTHER_UNITS, pool_order
 __all__ = [
     "OTHER_UNITS",
     "SubtotalsError",
+    "envelope_pools",
     "pool_order",
     "pool_units",
     "subtotal_min_size",
@@ -84,6 +85,17 @@ def pool_units(
     if not named:
         return {}
     return {u: (u if u in named else OTHER_UNITS) for u in every}
+
+
+def envelope_pools(unit_of: Mapping[str, str], min_size: int | None) -> dict[str, str]:
+    """Alias -> pool of its paper envelope (PROTOCOL 11.11): the pooling rule above over the
+    envelopes' own unit labels, every envelope in ``""`` when it names no pool or when the
+    definition asks for no subtotals (one count for all the paper ballots)."""
+    labels: dict[str, int] = {}
+    for unit in unit_of.values():
+        labels[unit] = labels.get(unit, 0) + 1
+    mapping = pool_units(labels, labels, min_size) if min_size is not None else {}
+    return {alias: mapping.get(unit, OTHER_UNITS) for alias, unit in unit_of.items()}
 
 
 def unit_slot_label(pool: str, question: int, slot: int) -> str:

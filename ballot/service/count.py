@@ -18,12 +18,14 @@ from ballot.election.refusal import Refused
 from ballot.election.revoting import revoting_of
 from ballot.record.kinds import Kind
 from ballot.record.units import subtotal_min_size
+from ballot.service import paper
 from ballot.service.acting import Acting, require_state
 from ballot.service.lifecycle import set_state
 from ballot.store import count
 from ballot.store.activity import log_activity
 from ballot.store.board import append_board, sign_board_head
 from ballot.store.models import Election
+from ballot.store.paper import envelopes
 from ballot.store.revotes import count_replaced
 
 #: What the committee is told when round 2 would reveal one ballot's vote.
@@ -61,6 +63,7 @@ async def take_tally(session: AsyncSession, ctx: Acting, election: Election) -> 
             code="tally_pending",
         )
     if not state.tallies:
+        await paper.require_counted(session, election)
         round_ = 1
     elif 1 in state.results and 2 not in state.tallies and state.result(1)["determinative"]:
         undecided = state.undecided()
@@ -222,6 +225,7 @@ async def accept_partials(
             sustained=len(state.sustained()),
             overruled=len(counted["overruled"]),
             units=unit_counts,
+            paper=(await envelopes(session, election.id)).totals(keys.manifest),
         )
         await append_board(
             session, election.id, Kind.RESULT, {"round": pending, "result": result}, ctx.now

@@ -29,6 +29,7 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 
 # The mail layer's outbox table must be in the same metadata for migrations.
 from ballot.store import outbox as _outbox  # noqa: F401
+from ballot.store import paper_tables as _paper_tables  # noqa: F401
 from ballot.store import roll_desk_tables as _roll_desk_tables  # noqa: F401
 
 # The set-up checklist: rehearsals, test messages, the posted notice.
@@ -254,6 +255,9 @@ class VoterToken(Base):
     voter_id: Mapped[int] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="active")
+    #: Where the credential is used: ``online`` (a link sent to the member) or
+    #: ``in_person`` (minted at a polling-place check-in, used on the committee's device).
+    channel: Mapped[str] = mapped_column(String(10), default="online", server_default="online")
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

@@ -103,13 +103,19 @@ async def _end_active(session: AsyncSession, voter_id: int, status: str, now: da
 
 
 async def reissue_token(
-    session: AsyncSession, voter: Voter, now: datetime, *, token: str | None = None
+    session: AsyncSession,
+    voter: Voter,
+    now: datetime,
+    *,
+    token: str | None = None,
+    channel: str = "online",
 ) -> IssuedToken:
     """Replace the voter's token: the old link stops working at once.
 
     ``token`` is a fresh one drawn by :func:`new_token` beforehand (printed letters are
     made before the reissue is written, so that no lock is held while they are); by
-    default one is drawn here.
+    default one is drawn here.  ``channel``: ``in_person`` for a credential minted at a
+    polling-place check-in (the roll then says the member voted in person).
     """
     if voter.voted_at is not None:
         raise TokenError(f"member {voter.member_id} has already voted")
@@ -121,6 +127,7 @@ async def reissue_token(
             voter_id=voter.id,
             token_hash=hash_token(token),
             status="active",
+            channel=channel,
             issued_at=now,
         )
     )
@@ -140,6 +147,15 @@ async def revoke_token(
     if voted_on_paper:
         voter.voted_at = now
         voter.voted_channel = "paper"
+    await session.flush()
+
+
+async def end_for_paper(session: AsyncSession, voter: Voter, now: datetime) -> None:
+    """The member's paper envelope was received: any live link dies (revoked) and the member
+    is recorded as having voted on paper."""
+    await _end_active(session, voter.id, "revoked", now)
+    voter.voted_at = now
+    voter.voted_channel = "paper"
     await session.flush()
 
 
@@ -188,13 +204,13 @@ async def consume_token(session: AsyncSession, lookup: TokenLookup, now: datetim
         update(VoterToken)
         .where(VoterToken.id == lookup.token_id, VoterToken.status == "active")
         .values(status="used", ended_at=now)
+        .returning(VoterToken.channel)
     )
-    if (result.rowcount or 0) != 1:  # type: ignore[attr-defined]
+    channel = result.scalar()
+    if channel is None:
         return False
     await session.execute(
-        update(Voter)
-        .where(Voter.id == lookup.voter.id)
-        .values(voted_at=now, voted_channel="online")
+        update(Voter).where(Voter.id == lookup.voter.id).values(voted_at=now, voted_channel=channel)
     )
     return True
 

@@ -62,6 +62,9 @@ from ballot.web.health import HealthController
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
+from ballot.web.paper_api import PAPER_API_CONTROLLERS
+from ballot.web.paper_pages import PAPER_CONTROLLERS
+from ballot.web.polling_pages import POLLING_CONTROLLERS
 from ballot.web.print_pages import PrintPages
 from ballot.web.ratelimit import RateLimits, rate_limit_middleware
 from ballot.web.roll_desk_routes import ROLL_ACCOUNT_PAGES
@@ -188,6 +191,9 @@ def create_app(
             *BOARD_CONTROLLERS,
             *WITNESS_CONTROLLERS,
             *OBSERVER_CONTROLLERS,
+            *PAPER_API_CONTROLLERS,
+            *PAPER_CONTROLLERS,
+            *POLLING_CONTROLLERS,
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],

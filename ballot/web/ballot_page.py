@@ -272,11 +272,15 @@ def ballot_page(
     requested_language: str | None,
     accept: str | None,
     last: dict[str, Any] | None = None,
+    device: dict[str, str] | None = None,
 ) -> Response[str]:
     """The voter's page for a token (found or not); a GET never changes anything.
 
     ``last`` (revoting): the member's last ballot on the board (tracker, time): the page
-    shows it and offers the ballot again.
+    shows it and offers the ballot again.  ``device``: the polling place's page
+    (:mod:`ballot.web.polling_pages`), with the check-in's credential (``token``) and the
+    check-in screen to return to (``return_url``); the script forgets the credential when
+    the page returns there.
     """
     if found is None:
         language = normalise(requested_language or accept)
@@ -316,6 +320,7 @@ def ballot_page(
         "last": (
             {**last, "tracker_short": tracker_display(last["tracker"])} if again and last else None
         ),
+        "device": device is not None,
     }
     if state == "open" and definition is not None:
         try:
@@ -337,6 +342,7 @@ def ballot_page(
                     "audit_url": f"/audit?election={election.id}&lang={language}",
                     "strings": ui_strings(language, context["revoting"]),
                     "refusals": refusal_strings(language),
+                    **({"device": device} if device is not None else {}),
                 }
             )
     code = 404 if state == "invalid" else 200

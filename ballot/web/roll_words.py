@@ -34,6 +34,15 @@ REFUSALS = {
     "observer_kind": _("Choose what the observer sees."),
     "no_account": _("There is no such account."),
     "no_election": _("There is no such election."),
+    "already_voted": _("This member has already voted, so they cannot be checked in."),
+    "no_aliases": _("This election cannot take paper ballots: it was defined before protocol v2."),
+    "tally_taken": _("The tally is taken: paper ballots are counted before it."),
+    "no_envelopes": _("No envelope is waiting to be counted in this pool."),
+    "hand_count_posted": _("This pool's hand count is already on the board."),
+    "same_member": _("You entered the first count: a second committee member must enter it."),
+    "paper_uncounted": _(
+        "Paper envelopes are waiting for their hand count: enter it before the tally."
+    ),
 }
 
 LINK_STATES = {
@@ -42,6 +51,13 @@ LINK_STATES = {
     "used": _("Voted online"),
     "revoked": _("Link withdrawn"),
     "expired": _("Link expired"),
+}
+
+#: How a member voted (the roll's "voted by" indicator).
+VOTED_BY = {
+    "online": _("Yes, online"),
+    "in_person": _("Yes, in person"),
+    "paper": _("Yes, on paper"),
 }
 
 ROLES = {

@@ -58,6 +58,14 @@ def main(
             + f"challenged {r['challenged']} "
             f"({r['undecided']} undecided; determinative: {'yes' if r['determinative'] else 'no'})"
         )
+        ch = report.channels
+        if ch:
+            console.print(
+                f"  channels: online {ch['online']} (in person at a polling place included: the "
+                f"board does not tell them apart), paper {ch['paper']} ({ch['set_aside']} "
+                f"envelope(s) set aside unopened); counted {r['counted']}",
+                markup=False,
+            )
         labels = report.labels
 
         def named(key: str) -> str:
@@ -75,6 +83,9 @@ def main(
                 f"  {named(q['id'])}: {counted(q)}; void {q['blank']} -> {q['outcome']['result']}",
                 markup=False,
             )
+            for channel in ("online", "paper"):
+                if channel in q:
+                    console.print(f"      {channel}: {counted(q[channel])}", markup=False)
             for line in published_english(q["outcome"]["reasons"], lambda k: labels.get(k) or k):
                 console.print(f"      {line}", markup=False)
         for u in r.get("units", []):

@@ -7,12 +7,23 @@ One method per kind that needs more than the general rules of :mod:`ballot.recor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, Protocol, cast
+from typing import Protocol, cast
 
 from ballot.election.revoting import RevotingError, revoting_of
 from ballot.record.chain import is_hash
-from ballot.record.kinds import ALIAS_KINDS, KNOWN, NEEDS, ONCE, PROVEN_KINDS, Kind, is_note
+from ballot.record.kinds import (
+    ALIAS_KINDS,
+    KNOWN,
+    NEEDS,
+    ONCE,
+    PAPER_KINDS,
+    PROVEN_KINDS,
+    Kind,
+    is_note,
+)
 from ballot.record.units import SubtotalsError, subtotal_min_size
+from ballot.record.verify.count_entries import CountEntries
+from ballot.record.verify.paper import PaperLedger
 from ballot.record.verify.report import VerificationFailed, failure
 from ballot.record.verify.revotes import check_closed_revoting, replaced_by
 from ballot.record.verify.roll import CommittedRoll
@@ -30,8 +41,6 @@ from ballot.record.verify.scan import (
 )
 from ballot.record.verify.times import check_window
 
-DECISIONS: Final = ("sustained", "overruled")
-
 
 class _Lines(Protocol):
     """Board lines by seq: the whole board, or (for a witness) its lifecycle entries."""
@@ -39,7 +48,7 @@ class _Lines(Protocol):
     def __getitem__(self, seq: int, /) -> Line: ...
 
 
-class _Scan:
+class _Scan(CountEntries):
     """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
 
     def __init__(self, lines: _Lines, version: int | None = None) -> None:
@@ -62,6 +71,7 @@ class _Scan:
         self.rounds: list[Round] = []
         self.final_result: int | None = None  # seq of the final result, once known
         self.min_size: int | None = None  # subtotals per unit, from the opened definition
+        self.paper: PaperLedger | None = None  # paper envelopes and hand counts (v2)
 
     def entry(self, line: Line) -> None:
         fail = failure("board lifecycle")
@@ -73,7 +83,7 @@ class _Scan:
             return
         if kind not in KNOWN:
             raise fail(f"{where}: unknown entry kind")
-        if kind in ALIAS_KINDS and self.roll is None:
+        if kind in (*ALIAS_KINDS, *PAPER_KINDS) and self.roll is None:
             raise fail(
                 f"{where}: a protocol-v2 entry on a v1 board (its definition binds no board key)"
             )
@@ -220,6 +230,22 @@ class _Scan:
 
     _link_reissued = _link_revoked = _roll_added
 
+    def _paper_received(self, line: Line, where: str) -> None:
+        self._paper.envelope(line, where, self.min_size)
+
+    _paper_set_aside = _paper_received
+
+    def _paper_count(self, line: Line, where: str) -> None:
+        definition = (self.lines[self.defined[-1]].payload or {}).get("definition")
+        self._paper.count(line, where, definition, self.min_size, bool(self.rounds))
+
+    @property
+    def _paper(self) -> PaperLedger:
+        assert self.roll is not None  # a v1 record was refused these kinds above
+        if self.paper is None:
+            self.paper = PaperLedger(self.roll)
+        return self.paper
+
     def _ballot_cast(self, line: Line, where: str) -> None:
         units, roll = self.min_size is not None, self.roll
         ballot = ballot_entry(line, self.challenges, units, aliases=roll is not None)
@@ -250,19 +276,6 @@ class _Scan:
                 f"{where}: says {p['cast']} cast and {p['challenged']} challenged ballots, "
                 f"the board holds {cast} cast and {len(self.challenges)} challenged",
             )
-
-    def _challenge_decided(self, line: Line, where: str) -> None:
-        fail = failure("board lifecycle")
-        p = payload_keys(line, {"challenge", "decision", "reason"})
-        cid = p["challenge"]
-        if not isinstance(cid, str) or cid not in self.challenges:
-            raise fail(f"{where}: decides challenge {cid!r}, which is not on the board")
-        if cid in self.decisions:
-            raise fail(f"{where}: challenge {cid!r} is decided twice")
-        if p["decision"] not in DECISIONS or not isinstance(p["reason"], str):
-            raise fail(f"{where}: decision must be 'sustained' or 'overruled', with a reason")
-        self.decisions[cid] = p["decision"]
-        self.decided_at[cid] = line.seq
 
     def _tally(self, line: Line, where: str) -> None:
         fail = failure("board lifecycle")
@@ -297,45 +310,9 @@ class _Scan:
                 )
         elif self.final_result is not None:  # pragma: no cover - a round-1 tally is first
             raise fail(f"{where}: a tally after the final result")
+        elif self.roll is not None:
+            self._paper.before_tally(where)
         self.rounds.append(Round(number, line.seq, dict(self.decisions)))
-
-    def _tally_partial(self, line: Line, where: str) -> None:
-        fail = failure("board lifecycle")
-        p = payload_keys(line, with_units({"round", "trustee", "partials"}, self.min_size))
-        current = self.rounds[-1]
-        if current.result_seq >= 0:
-            raise fail(f"{where}: a partial decryption after the result")
-        if p["round"] != current.number:
-            raise fail(
-                f"{where}: a partial decryption for round {p['round']!r}, but the tally "
-                f"awaiting decryption is round {current.number} (board entry {current.tally_seq})"
-            )
-        current.partial_seqs.append(line.seq)
-
-    def _tally_result(self, line: Line, where: str) -> None:
-        fail = failure("board lifecycle")
-        p = payload_keys(line, {"round", "result"})
-        current = self.rounds[-1]
-        if current.result_seq >= 0:
-            raise fail(
-                f"{where}: a second result for round {current.number} (the first is "
-                f"{current.result_seq})"
-            )
-        if p["round"] != current.number:
-            raise fail(
-                f"{where}: says round {p['round']!r}, but the tally it decrypts is round "
-                f"{current.number} (board entry {current.tally_seq})"
-            )
-        current.result_seq = line.seq
-        result = p["result"]
-        determinative = isinstance(result, dict) and result.get("determinative") is True
-        if current.number == 2 or not determinative:
-            self.final_result = line.seq
-
-    def _result_certified(self, line: Line, where: str) -> None:
-        p = payload_keys(line, {"round", "result_hash", "reason"})
-        if not isinstance(p["reason"], str):
-            raise VerificationFailed("board lifecycle", f"{where}: the reason must be text")
 
     def finish(self) -> Lifecycle:
         """The rules that need the whole board."""
@@ -392,6 +369,7 @@ class _Scan:
             certified_seq=certified,
             min_size=self.min_size,
             replaced=replaced,
+            paper=self.paper,
         )
 
 

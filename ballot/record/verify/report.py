@@ -98,6 +98,9 @@ class VerificationReport:
     #: Question and option ids -> their text (English, else the definition's first
     #: language), so the result can be printed in words beside the ids.
     labels: dict[str, str] = field(default_factory=dict)
+    #: Ballots counted by channel (PROTOCOL 11.11): ``online`` (at a polling place
+    #: included: the board does not tell them apart), ``paper`` and ``set_aside`` envelopes.
+    channels: dict[str, int] = field(default_factory=dict)
 
 
 def definition_labels(definition: Mapping[str, Any] | None) -> dict[str, str]:

@@ -46,9 +46,16 @@ def _compare_result(expected: Mapping[str, Any], published: object) -> None:
                 else None
             )
             if said != count:
+                what = "decrypted count"
+                if "paper" in want:
+                    online, paper = (
+                        want["online"]["counts"][option],
+                        want["paper"]["counts"][option],
+                    )
+                    what = f"sum of the online ({online}) and paper ({paper}) counts"
                 raise VerificationFailed(
                     "counts",
-                    f"result edited: decrypted count for {option!r} (question {qid!r}) is "
+                    f"result edited: {what} for {option!r} (question {qid!r}) is "
                     f"{count}, result says {said}",
                 )
         for key in want:
@@ -158,6 +165,7 @@ def check_round_result(
         sustained=decided.count("sustained"),
         overruled=decided.count("overruled"),
         units=units,
+        paper=None if life.paper is None else life.paper.totals(ctx.manifest),
     )
     try:
         _compare_result(expected, published)

@@ -40,6 +40,7 @@ class CommittedRoll:
         self.revoting = False
         self.replaced: dict[int, str] = {}
         self.challenged: set[int] = set()  # seqs of challenged ballots
+        self.paper: dict[str, int] = {}  # alias -> seq of its paper.received (PROTOCOL 11.11)
 
     @property
     def eligible(self) -> int:
@@ -84,11 +85,16 @@ class CommittedRoll:
                 )
             self.committed[alias] = line.seq
             return
-        self._known(alias, where)
+        self.known(alias, where)
         if alias in self.ballot_of:
             raise _fail(
                 f"{where}: alias {alias} already voted (board entry {self.ballot_of[alias]}); "
                 "its link cannot change after that"
+            )
+        if alias in self.paper:
+            raise _fail(
+                f"{where}: alias {alias}'s paper envelope was received (board entry "
+                f"{self.paper[alias]}); it cannot get another link"
             )
         paper = self.revoked.get(alias, (0, False))
         if paper[1]:
@@ -108,9 +114,14 @@ class CommittedRoll:
         alias = ballot.alias
         if alias is None or not is_alias(alias):
             raise _fail(f"{where}: {_shown(alias)} is not an alias (XXXXX-XXXXX)")
-        self._known(alias, where)
+        self.known(alias, where)
         if alias in self.ballot_of:
             self._again(ballot, alias, where)
+        if alias in self.paper:
+            raise _fail(
+                f"{where}: alias {alias}'s paper envelope was received at board entry "
+                f"{self.paper[alias]}; no online ballot may be cast on it after that"
+            )
         if alias in self.revoked:
             seq, paper = self.revoked[alias]
             why = "voted on paper" if paper else "its link was revoked"
@@ -137,7 +148,7 @@ class CommittedRoll:
             )
         self.replaced[first] = alias
 
-    def _known(self, alias: str, where: str) -> None:
+    def known(self, alias: str, where: str) -> None:
         if alias not in self.committed:
             raise _fail(
                 f"{where}: alias {alias} is not on the committed roll (neither in "

@@ -200,6 +200,11 @@ def verify_record(
             )
         passed.extend(["counts", "outcome"])
         report.result = expected
+        report.channels = {
+            "online": sum(1 for b in life.ballots if life.counted(b)),
+            "paper": sum(n for n, _ in life.paper.counts) if life.paper is not None else 0,
+            "set_aside": len(life.paper.set_aside) if life.paper is not None else 0,
+        }
         report.labels = definition_labels(ctx.definition)
         report.timings["tally and result"] = time.perf_counter() - t0
         check_copies(record, lines, life, decrypted[-1][1], published)

@@ -140,6 +140,8 @@ class Lifecycle:
     #: Revoting (PROTOCOL 11.10): replaced cast ballot's seq -> the seq of its alias's last
     #: ballot, which counts instead.  Empty when the election does not allow revoting.
     replaced: dict[int, int] = field(default_factory=dict)
+    #: Paper envelopes and their hand counts (protocol v2; None when the board has none).
+    paper: Any = None
 
     @property
     def final(self) -> Round:

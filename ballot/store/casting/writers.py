@@ -63,9 +63,9 @@ _PG_USE_TOKENS = """
     WITH used AS (
         UPDATE voter_tokens SET status = 'used', ended_at = $2
          WHERE id = ANY($1::integer[]) AND status = 'active'
-        RETURNING id, voter_id
+        RETURNING id, voter_id, channel
     ), voted AS (
-        UPDATE voters SET voted_at = $2, voted_channel = 'online'
+        UPDATE voters SET voted_at = $2, voted_channel = used.channel
           FROM used WHERE voters.id = used.voter_id
     )
     SELECT id FROM used
@@ -178,16 +178,18 @@ class CoreWriter(Writer):
             update(_T_TOKEN)
             .where(_T_TOKEN.c.id.in_(ids), usable)
             .values(status="used", ended_at=now)
-            .returning(_T_TOKEN.c.id)
+            .returning(_T_TOKEN.c.id, _T_TOKEN.c.channel)
         )
-        used = {r[0] for r in result}
-        if used:
+        by_channel: dict[str, list[int]] = {}
+        for token_id, channel in result:
+            by_channel.setdefault(channel, []).append(token_id)
+        for channel, tokens in by_channel.items():  # online, in person: one update each
             await self.conn.execute(
                 update(_T_VOTER)
-                .where(_T_VOTER.c.id.in_([voter_ids[t] for t in used]))
-                .values(voted_at=now, voted_channel="online")
+                .where(_T_VOTER.c.id.in_([voter_ids[t] for t in tokens]))
+                .values(voted_at=now, voted_channel=channel)
             )
-        return used
+        return {t for tokens in by_channel.values() for t in tokens}
 
     async def forget_alphas(self, election_id: str, alphas: list[str]) -> None:
         await self.conn.execute(

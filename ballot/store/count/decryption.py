@@ -15,6 +15,7 @@ from ballot.crypto.tally import EncryptedTally, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, verify_partials
 from ballot.election.context import ElectionContext
 from ballot.election.outcome import RuleError
+from ballot.election.paper import PaperTotals
 from ballot.election.refusal import Grounds, Refused
 from ballot.election.result import expected_result
 from ballot.record.election_record import slot_label
@@ -146,6 +147,7 @@ def combine_result(
     overruled: int,
     units: Mapping[str, tuple[int, Sequence[Any]]] | None = None,
     replaced: int = 0,
+    paper: PaperTotals | None = None,
 ) -> dict[str, Any]:
     """Decrypt the tally from k trustees' partials and make the result the verifier
     expects (:func:`ballot.election.result.expected_result`, never a second copy)."""
@@ -177,6 +179,7 @@ def combine_result(
             overruled=overruled,
             units=units,
             replaced=replaced,
+            paper=paper,
         )
     except RuleError as exc:  # refused when the ceremony began; an older election may not be
         raise Refused(

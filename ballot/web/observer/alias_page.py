@@ -30,7 +30,13 @@ from ballot.web.deps import Db
 from ballot.web.observer.words import page_language, page_title, when
 
 #: How the page names each link event (templates get these codes, never board kinds).
-_EVENTS = {Kind.ROLL_ADDED: "added", Kind.REISSUED: "reissued", Kind.REVOKED: "revoked"}
+_EVENTS = {
+    Kind.ROLL_ADDED: "added",
+    Kind.REISSUED: "reissued",
+    Kind.REVOKED: "revoked",
+    Kind.PAPER_RECEIVED: "paper",
+    Kind.PAPER_SET_ASIDE: "set_aside",
+}
 
 
 @dataclass

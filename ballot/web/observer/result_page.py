@@ -66,6 +66,9 @@ class QuestionSheet:
     #: per unit, each option's share of that unit's valid votes (same order as ``units``)
     unit_shares: list[Shares] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)  # why, in the page's language
+    #: with paper ballots (PROTOCOL 11.11): online, paper and total rows of
+    #: (channel in words, votes in ballot order, void)
+    channels: list[tuple[str, list[int], int]] = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +88,7 @@ class RoundView:
     final: bool
     questions: list[QuestionSheet]
     replaced: int = 0  # revoting: earlier ballots a member's later one replaced
+    paper: int | None = None  # paper ballots counted (None: the vote had no paper channel)
 
 
 def _int(value: Any) -> int:
@@ -250,6 +254,7 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
                 reasons=published_reason_lines(
                     recorded.get("reasons"), language, label, _recomputed(sheet, consistent)
                 ),
+                channels=_channels(q, order, counts, void, _),
             )
         )
     return RoundView(
@@ -268,7 +273,21 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         final=final,
         questions=questions,
         replaced=_int(r.get("replaced")),
+        paper=_int(r.get("paper")) if "paper" in r else None,
     )
+
+
+def _channels(
+    q: Mapping[str, Any], order: list[str], counts: Mapping[str, int], void: int, _: Any
+) -> list[tuple[str, list[int], int]]:
+    """The online and paper figures of a question and their sum, when it has both."""
+    rows = []
+    for key, words in (("online", _("Online and in person")), ("paper", _("Paper ballots"))):
+        part = q.get(key)
+        if not isinstance(part, dict) or not isinstance(part.get("counts"), dict):
+            return []
+        rows.append((words, [_int(part["counts"].get(k)) for k in order], _int(part.get("blank"))))
+    return [*rows, (_("Total"), [counts[k] for k in order], void)]
 
 
 def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:

@@ -37,7 +37,23 @@ function forgetToken() {
   try { sessionStorage.removeItem(TOKEN_KEY); } catch (_) { /* nothing kept */ }
 }
 
-const token = takeToken();
+// At a polling place (a committee-run device) the check-in's credential comes in the
+// data block, never in the address: it is taken out of the page at once, kept in this
+// script's memory only (no sessionStorage, no history), and forgotten when the device
+// goes back to the check-in screen (location.replace: the ballot leaves no history entry).
+const dataBlock = $("election-data");
+const electionData = dataBlock ? JSON.parse(dataBlock.textContent) : null;
+const device = electionData && electionData.device ? electionData.device : null;
+if (device) {
+  dataBlock.textContent = "";
+  delete electionData.device;
+}
+let token = device ? device.token : takeToken();
+
+function returnDevice() {
+  token = null;
+  location.replace(device.return_url);
+}
 
 // The language switcher needs the token in the URL to reach the page again.
 for (const link of document.querySelectorAll("a[data-lang]")) {
@@ -48,9 +64,8 @@ for (const link of document.querySelectorAll("a[data-lang]")) {
   });
 }
 
-const dataBlock = $("election-data");
-if (dataBlock) {
-  main(JSON.parse(dataBlock.textContent)).catch((error) => {
+if (electionData) {
+  main(electionData).catch((error) => {
     showAlert(String(error && error.message ? error.message : error));
   });
 } else {
@@ -227,6 +242,10 @@ async function main(data) {
   const refusals = data.refusals || {};
   const form = $("ballot-form");
   if (!token) { showAlert(strings.no_token); return; }
+  if (device) {
+    $("device-leave").addEventListener("click", returnDevice);
+    $("device-done").addEventListener("click", returnDevice);
+  }
 
   // Trust nothing the server says about the fingerprint: recompute it.
   const fingerprint = await electionFingerprint(data.definition, data.public_key, data.verification_keys);
@@ -325,7 +344,7 @@ async function main(data) {
     }
     const receipt = result.payload;
     pending = null;
-    forgetToken();
+    if (device) token = null; else forgetToken();
     $("receipt-short").textContent = receipt.tracker_short;
     $("receipt-tracker").textContent = receipt.tracker;
     $("receipt-seq").textContent = String(receipt.seq);
@@ -333,8 +352,10 @@ async function main(data) {
     const when = localTime(receipt.head.at, data);
     $("receipt-time").textContent = when;
     $("receipt-find").href = data.board_url + "?tracker=" + encodeURIComponent(receipt.tracker_short) + "&lang=" + data.language;
-    jsonDownload($("receipt-download"), receipt);
-    download($("receipt-save"), receiptText(receipt, data, when), "text/plain;charset=utf-8");
+    if (!device) {
+      jsonDownload($("receipt-download"), receipt);
+      download($("receipt-save"), receiptText(receipt, data, when), "text/plain;charset=utf-8");
+    }
     setBusy(false);
     for (const id of ["review-button", "cast-button", "audit-button", "change-button"]) $(id).disabled = true;
     // The page now says only what is true: voted. "You can vote in ..." goes.
@@ -351,7 +372,7 @@ async function main(data) {
     const chosen = pending.selections;
     pending = null; // this ballot is spoiled: it must never be cast
     $("audit-json").value = JSON.stringify(audit, null, 2);
-    jsonDownload($("audit-download"), audit);
+    if (!device) jsonDownload($("audit-download"), audit);
     $("audit-status").textContent = "";
     $("audit-result").textContent = "";
     $("audit-result").className = "status-line";
