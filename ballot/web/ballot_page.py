@@ -271,6 +271,7 @@ def ballot_page(
     found: TokenLookup | None,
     requested_language: str | None,
     accept: str | None,
+    *,
     last: dict[str, Any] | None = None,
     device: dict[str, str] | None = None,
 ) -> Response[str]:

@@ -130,7 +130,7 @@ class PollingPages(Controller):
             "return_url": f"/committee/elections/{election_id}/polling-place",
         }
         language = data.get("language", "")
-        return ballot_page(found, language if language in LANGUAGES else None, None, device)
+        return ballot_page(found, language if language in LANGUAGES else None, None, device=device)
 
 
 POLLING_CONTROLLERS = [PollingPages]

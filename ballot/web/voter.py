@@ -49,7 +49,7 @@ class VoterController(Controller):
         if found is not None and can_vote_again(found) and found.voter.alias:
             # Revoting: the member's last ballot, as the public board names it.
             last = await last_ballot(db, found.election.id, found.voter.alias)
-        return ballot_page(found, lang, request.headers.get("accept-language"), last)
+        return ballot_page(found, lang, request.headers.get("accept-language"), last=last)
 
     @get("/", opt={"access": "public"}, cache_control=None)
     async def resume(
