@@ -24,6 +24,7 @@ from ballot.config import Settings
 from ballot.web.app import create_app
 from tests.support.accounts import PASSWORD
 from tests.support.asgi import Web
+from tests.support.browser import ARGS, CHROMIUM
 from tests.support.databases import require
 from tests.support.live import free_port
 
@@ -31,9 +32,6 @@ from .conftest import NO, YES, CountedElection, cast
 from .test_results_in_words import counted  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 def serve(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
