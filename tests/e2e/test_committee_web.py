@@ -27,10 +27,18 @@ import pytest
 from pypdf import PdfReader
 
 from tests.support.accounts import ADMIN, PASSWORD
-from tests.support.tour import Tour, chromium, off_thread, press, require_browser, shots_folder
-from tests.support.tour import sign_in, text_of
 from tests.support.inbox import Inbox
 from tests.support.live import LiveServer, ShiftedClock, engine_database, start_server
+from tests.support.tour import (
+    Tour,
+    chromium,
+    off_thread,
+    press,
+    require_browser,
+    shots_folder,
+    sign_in,
+    text_of,
+)
 from tests.support.trustees import ceremony_cli, finish, tally_cli
 from tests.support.web_steps import (
     QUESTIONS,
@@ -153,7 +161,7 @@ def change_state(tour: Tour, admin: Any, election: str, target: str) -> None:
     admin.goto(f"{tour.base}/committee/elections/{election}")
     press(admin, f"Move to {target}")
     assert admin.url.endswith(f"/committee/elections/{election}"), admin.url
-    assert "role=\"alert\"" not in admin.content(), text_of(admin)
+    assert 'role="alert"' not in admin.content(), text_of(admin)
     tour.look(admin, f"election-{target}")
 
 

@@ -12,35 +12,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from .browser import AXE, CHROMIUM, axe_violations, chromium
 from .databases import require
 
-T = TypeVar("T")
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-#: The rules a page must pass: WCAG 2.x A and AA, and axe's best practices.
-AXE_RUN = (
-    "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-    "'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
-    ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target).slice(0, 3)}))"
-)
-AXE_PATH = "/static/__axe.min.js"
+__all__ = ["Tour", "chromium", "off_thread", "press", "require_browser", "shots_folder", "sign_in"]
 
 
 def require_browser() -> None:
@@ -55,19 +35,6 @@ def shots_folder(fallback: Path, *parts: str) -> Path:
     folder = folder.joinpath(*parts)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Debian Chromium for the duration of the block."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def off_thread(work: Any, *args: Any) -> Any:
@@ -91,10 +58,6 @@ class Tour:
     def context(self, browser: Any, **options: Any) -> Any:
         """A new browser context at this tour's width (axe-core served from its file)."""
         context = browser.new_context(viewport={"width": self.width, "height": 900}, **options)
-        context.route(
-            self.base + AXE_PATH,
-            lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"),
-        )
         context.set_default_timeout(20_000)
         return context
 
@@ -111,9 +74,9 @@ class Tour:
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > self.width:
             self.problems.append(f"{number:02} {name}: {wide} px wide at {self.width} px")
-        page.add_script_tag(url=self.base + AXE_PATH)
-        for v in page.evaluate(AXE_RUN):
-            self.problems.append(f"{number:02} {name}: axe {v['id']} ({v['impact']}) {v['nodes']}")
+        for v in axe_violations(page, self.base):
+            nodes = v["nodes"][:3]
+            self.problems.append(f"{number:02} {name}: axe {v['id']} ({v['impact']}) {nodes}")
 
     def visit(self, page: Any, path: str, name: str) -> Any:
         """Open ``path`` (expecting 200) and look at it."""

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from ballot.store.types import utcnow
 
 from .accounts import ADMIN, PASSWORD
-from .tour import Tour, press, sign_in, text_of, tour_once
 from .live import LiveServer, ShiftedClock
+from .tour import Tour, press, sign_in, text_of, tour_once
 from .trustees import TRUSTEES
 
 ZONE = "America/Los_Angeles"
@@ -183,7 +183,9 @@ def preview(tour: Tour, admin: Any, election: str) -> None:
     admin.wait_for_load_state()
     tour.look(admin, "preview-es")
     assert QUESTIONS[1].text["es"] in text_of(admin, "body")
-    tour.visit(admin, f"/committee/elections/{election}/preview?lang=ko&phone=1", "preview-ko-phone")
+    tour.visit(
+        admin, f"/committee/elections/{election}/preview?lang=ko&phone=1", "preview-ko-phone"
+    )
 
 
 def import_roll(tour: Tour, admin: Any, election: str, roll: str, bad: str, good: str) -> None:
