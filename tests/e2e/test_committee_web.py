@@ -70,6 +70,7 @@ K002,Park Ji-woo,park@example.org,ko,North,
 BEFORE_RESEND = {"ben": (0, 0), "ana": (0, 1), "kim": (0, 0)}
 RESENT = "park"  # K002: sent a new link, votes with it
 AFTER_REMINDERS = {"fay": (0, 0)}  # lucia@ never votes
+LANGUAGE = {"ben": "en", "fay": "en", "ana": "es", "lucia": "es", "kim": "ko", "park": "ko"}
 RUNS = [
     pytest.param("sqlite", 320, id="sqlite-320"),
     pytest.param("sqlite", 1280, id="sqlite-1280"),
@@ -110,7 +111,7 @@ def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> No
     change_state(tour, admin, election, "open")
     links = deliver(live, expect=6)
     for who, choice in BEFORE_RESEND.items():
-        vote(tour, browser, links[f"{who}@example.org"], choice, who)
+        vote(tour, browser, links[f"{who}@example.org"], choice, who, LANGUAGE[who])
     tour.visit(admin, f"/committee/elections/{election}", "election-open")
 
     resend(tour, admin, live, election, "K002")
@@ -122,7 +123,7 @@ def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> No
     assert refused.locator("#state").get_attribute("data-state") == "invalid"
     tour.look(refused, "ballot-old-link")
     refused.context.close()
-    vote(tour, browser, new, (1, 1), RESENT)
+    vote(tour, browser, new, (1, 1), RESENT, LANGUAGE[RESENT])
 
     admin.goto(f"{tour.base}/committee/elections/{election}")
     press(admin, "Send reminders to members who have not voted")
@@ -131,7 +132,8 @@ def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> No
     reminded = deliver(live, expect=2)
     assert set(reminded) == {"fay@example.org", "lucia@example.org"}
     for who, choice in AFTER_REMINDERS.items():
-        vote(tour, browser, reminded[f"{who}@example.org"], choice, f"{who}-reminded")
+        link = reminded[f"{who}@example.org"]
+        vote(tour, browser, link, choice, f"{who}-reminded", LANGUAGE[who])
 
     change_state(tour, admin, election, "closed")
     press(admin, "Take the tally for round 1")
@@ -191,7 +193,14 @@ def results(tour: Tour, admin: Any, election: str) -> None:
     words = text_of(admin)
     for question in QUESTIONS:
         assert question.text["en"] in words, question.text["en"]
-    assert "80" in words and "60" in words, words
+    for expected in (
+        "Outcome: Approved",
+        "80.0% Yes; needed at least 2/3 = 66.7%",
+        "Outcome: Rejected",
+        "60.0% Yes; needed at least 2/3 = 66.7%",
+        "Turnout 83.3% of 6 eligible; quorum 1/2 = 50.0%",
+    ):
+        assert expected in words, expected
     assert "q1-o1" not in words  # labels, not ids
 
 
@@ -202,7 +211,20 @@ def tally_sheet(admin: Any) -> None:
     data = Path(got.value.path()).read_bytes()
     assert data.startswith(b"%PDF")
     text = compact(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
-    for expected in (TITLE["en"], QUESTIONS[0].text["en"], QUESTIONS[1].text["en"], "Yes", "No"):
+    for expected in (
+        "Tally of ballots",
+        TITLE["en"],
+        QUESTIONS[0].text["en"],
+        "Ballots cast 5",
+        "Votes for Yes 4 (80.0%)",
+        "Votes for No 1 (20.0%)",
+        QUESTIONS[1].text["en"],
+        "Votes for Yes 3 (60.0%)",
+        "Outcome: Rejected",
+        "For the election committee",
+        "Observer for the union",
+        "Signature",
+    ):
         assert compact(expected) in text, (expected, text)
 
 

@@ -216,12 +216,17 @@ def name_trustees(tour: Tour, admin: Any, election: str) -> None:
     tour.look(admin, "trustees-named")
 
 
-def vote(tour: Tour, browser: Any, link: str, choices: tuple[int, ...], name: str) -> str:
-    """A member opens their link, chooses, reviews and casts; returns the short tracker."""
+def vote(
+    tour: Tour, browser: Any, link: str, choices: tuple[int, ...], name: str, lang: str
+) -> str:
+    """A member opens their link, chooses, reviews and casts in their own language (the
+    ballot is encrypted in the browser); returns the short tracker."""
     page = tour.page(browser)
     try:
         page.goto(link)
         page.wait_for_selector("#ballot-form:not([hidden])")
+        assert page.locator("html").get_attribute("lang") == lang
+        assert QUESTIONS[1].text[lang] in text_of(page), text_of(page)
         tour.look(page, f"ballot-{name}")
         for question, option in enumerate(choices):
             page.check(f"#q{question}-o{option}")
