@@ -16,7 +16,7 @@ from litestar import Litestar
 from ballot.crypto.keyfile import open_key
 
 from .conftest import client_for
-from .helpers import ROLL, Web, create_draft, make_account, record_local_transcript
+from .helpers import ROLL, Web, create_draft, make_account
 
 ENGLISH_ONLY: dict[str, Any] = {
     "title": {"en": "Recognition vote"},
@@ -245,21 +245,3 @@ async def test_a_post_without_the_csrf_token_is_refused(admin: Web) -> None:
     assert r.status_code == 403
     view = await state(admin, election_id)
     assert "es" not in view["texts"] and view["state"] == "draft"
-
-
-async def test_after_a_remote_ceremony_the_page_offers_no_second_ceremony(admin: Web) -> None:
-    """Trustees' own tool recorded the key (the election stays in key_ceremony until the
-    committee moves it on): the page says so and no longer offers to name trustees or to
-    run a ceremony here, which the server would refuse."""
-    election_id = await create_draft(admin)
-    assert (
-        await admin.post(f"/api/elections/{election_id}/roll", content=ROLL.encode())
-    ).is_success
-    r = await admin.post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
-    assert r.status_code == 200
-    page = (await admin.get(f"/committee/elections/{election_id}/ceremony")).text
-    assert 'id="passphrase_1"' in page and 'id="ceremony-complete"' not in page
-    assert (await record_local_transcript(admin, election_id)).status_code == 200
-    page = (await admin.get(f"/committee/elections/{election_id}/ceremony")).text
-    assert 'id="ceremony-complete"' in page
-    assert 'id="passphrase_1"' not in page and 'id="seat_email"' not in page
