@@ -132,6 +132,7 @@ def create_election(tour: Tour, admin: Any) -> str:
     admin.fill("#trustees_n", "3")
     admin.fill("#trustees_k", "2")
     admin.select_option("#time_zone", ZONE)
+    admin.fill("#opens_at", local_input(timedelta(minutes=-1)))  # the committee opens it now
     admin.fill("#closes_at", local_input(timedelta(days=10)))
     admin.fill("#committee_name", COMMITTEE["en"])
     admin.fill("#committee_email", "vote@local12.example.org")
