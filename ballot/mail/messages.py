@@ -117,16 +117,21 @@ def render_invitation(
     alias: str | None = None,
     alias_lookup: str | None = None,
     fingerprint: str | None = None,
+    test: bool = False,
 ) -> RenderedMessage:
     """The invitation to vote: what, when, the personal one-time link, privacy, help.
 
     ``alias`` (protocol v2): the member's alias on the public board, with ``alias_lookup``,
     the page where they can see whether a ballot was cast in their name.  ``fingerprint``:
-    the election's, grouped for reading, to compare with the public pages.
+    the election's, grouped for reading, to compare with the public pages.  ``test``: the
+    committee's test message, marked as such in its subject and first lines (its link and
+    alias are examples that open nothing).
     """
     language = normalise(language)
     title = _one_line(election_title, "election_title")
     subject = gettext(language, "Your ballot: %(title)s") % {"title": title}
+    if test:
+        subject = gettext(language, "[Test] %(subject)s") % {"subject": subject}
     return _render(
         language,
         "invitation",
@@ -141,6 +146,7 @@ def render_invitation(
         alias=_one_line(alias, "alias") if alias is not None else None,
         alias_lookup=_check_link(alias_lookup) if alias_lookup is not None else None,
         fingerprint=_one_line(fingerprint, "fingerprint") if fingerprint is not None else None,
+        test=test,
     )
 
 

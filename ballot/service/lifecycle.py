@@ -20,6 +20,7 @@ from ballot.election.result import check_rule
 from ballot.record.kinds import NOTE_STATE, Kind
 from ballot.service import mailing
 from ballot.service.acting import Acting, invalid, post
+from ballot.service.setup import require_setup_complete
 from ballot.store import ceremony, tokens
 from ballot.store.activity import log_activity
 from ballot.store.aliases import assign_aliases, clear_aliases, uses_aliases
@@ -136,13 +137,16 @@ async def _ready(session: AsyncSession, ctx: Acting, election: Election, reason:
         raise Refused(
             "the key ceremony is not finished: no joint public key yet", code="no_joint_key"
         )
+    await require_setup_complete(session, ctx, election)
     await post(session, ctx, election, NOTE_STATE, {"from": election.state, "to": "ready"})
 
 
 async def _open(session: AsyncSession, ctx: Acting, election: Election, reason: str) -> None:
     """Freeze eligibility (committing the roll's aliases, protocol v2), issue every voter's
-    token, queue every invitation."""
+    token, queue every invitation.  Refused until the set-up checklist is complete (checked
+    again here: the scheduler opens a ready election, and a step may have come undone)."""
     await _check_translations(session, election)
+    await require_setup_complete(session, ctx, election)
     eligible = await roll_size(session, election.id)
     if eligible == 0:
         raise Refused("the roll is empty: import the voter roll before opening", code="roll_empty")

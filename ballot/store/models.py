@@ -30,6 +30,9 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 # The mail layer's outbox table must be in the same metadata for migrations.
 from ballot.store import outbox as _outbox  # noqa: F401
 from ballot.store import roll_desk_tables as _roll_desk_tables  # noqa: F401
+
+# The set-up checklist: rehearsals, test messages, the posted notice.
+from ballot.store import setup_tables as _setup_tables  # noqa: F401
 from ballot.store import signoffs as _signoffs  # noqa: F401
 from ballot.store import throttle as _throttle  # noqa: F401
 

@@ -118,6 +118,8 @@ class CommitteePages(Controller):
         status: int = 200,
         **extra: Any,
     ) -> Template:
+        from ballot.web.checklist_pages import checklist_context
+
         election = await get_election(db, election_id)
         texts = await texts_by_language(db, election_id)
         account = reader_of(request)
@@ -143,6 +145,7 @@ class CommitteePages(Controller):
                 else None
             ),
             fingerprint=_fingerprint(election),
+            **(await checklist_context(db, election, acting(request).now, page_language(request))),
             **(await results_context(db, election)),
             **{"errors": {}, "submitted_for": "", "submitted": {}, **extra},
         )

@@ -354,7 +354,8 @@ class SetupPages(Controller):
     async def local_ceremony(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
-        """Run the local key ceremony and move the election to ready, all or nothing.
+        """Run the local key ceremony and move the election to ready (with the set-up
+        checklist on: not until the trustees' rehearsals), all or nothing.
 
         From draft this first starts the ceremony (freezing the texts into the manifest),
         exactly as the state button would.  The sealed key files are handed back in this
@@ -374,7 +375,8 @@ class SetupPages(Controller):
             if election.state == "draft":
                 await lifecycle.transition(db, ctx, election, "key_ceremony")
             sealed = await ceremony.run_local_ceremony(db, ctx, election, passphrases)
-            await lifecycle.transition(db, ctx, election, "ready")
+            if not ctx.settings.setup_checklist:
+                await lifecycle.transition(db, ctx, election, "ready")
         except Refused as exc:
             return await self._refuse(request, db, election_id, exc)
         await db.commit()
@@ -390,7 +392,7 @@ class SetupPages(Controller):
             request,
             db,
             election_id,
-            notice="The key ceremony is recorded and the election is ready.",
+            notice=f"The key ceremony is recorded; the election is {election.state}.",
             key_files=key_files,
         )
         response.headers["Cache-Control"] = "no-store"

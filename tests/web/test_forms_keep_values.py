@@ -6,7 +6,7 @@ here is filled in completely, one field is made invalid, and the page that comes
 must hold every other value as typed, with the problem at the invalid field
 (``aria-invalid`` and ``aria-describedby`` pointing at the message).
 
-Forms left out, and why: the roll import (a browser never refills a file input; the
+Forms left out, and why: the test message's "it arrived" (no fields), the roll import (a browser never refills a file input; the
 rows at fault are listed instead), the local key ceremony (its only fields are the
 trustees' passphrases, which are never sent back in a page), sign-off and reminders
 (no fields), certification (one field: the invalid one).
@@ -172,3 +172,23 @@ async def test_challenge_decision_keeps_its_values(
     finally:
         for t in counted.trustees:
             await t.web.client.aclose()
+
+
+async def test_set_up_checklist_forms_keep_their_values(admin: Web) -> None:
+    """The test-message and notice forms (issue 13's set-up checklist)."""
+    election_id = await create_draft(admin)
+    url = f"/committee/elections/{election_id}"
+    sent = {"address": "nobody", "language": "ko"}
+    r = await admin.post(url + "/test-message", data=sent)
+    assert r.status_code == 400, r.text[:300]
+    assert_kept(r.text, sent, "test-address")
+    notice = {"posted_on": "2026-04-30", "place": "Break-room board, Gate 3"}
+    for field, name, bad in (
+        ("notice-date", "posted_on", "2026-13-40"),
+        ("notice-date", "posted_on", "2099-01-01"),
+        ("notice-place", "place", " "),
+    ):
+        sent = {**notice, name: bad}
+        r = await admin.post(url + "/notice", data=sent)
+        assert r.status_code == 400, (name, r.text[:300])
+        assert_kept(r.text, sent, field)
