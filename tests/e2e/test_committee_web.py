@@ -3,9 +3,11 @@
 In Debian's Chromium against a real server with a real SMTP inbox: the committee signs
 in and does everything through pages (accounts, the definition editor with two
 questions, the preview, a roll file with a bad row corrected in the browser, the texts in
-Spanish and Korean, naming the trustees, opening, one resend, reminders, closing, the
-tally, certification after the objection period set in the form); the trustees run the
-real ``ballot trustee`` tool for the key ceremony and the decryption; members open the
+Spanish and Korean, naming the trustees, the set-up checklist (a test message, the
+notice; making the election ready is refused while one trustee's key is unproven),
+opening, one resend, reminders, closing, the tally, certification after the objection
+period set in the form); the trustees run the real ``ballot trustee`` tool for the key
+ceremony, the rehearsal of their keys and the decryption; members open the
 links from their e-mail and vote in English, Spanish and Korean on the ballot page,
 which encrypts in the browser.  The result is read in words, the PDF tally sheet is
 downloaded and its text checked.
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.support.accounts import ADMIN, PASSWORD
-from tests.support.inbox import Inbox
+from tests.support.inbox import Inbox, plain_text
 from tests.support.live import LiveServer, ShiftedClock, engine_database, start_server
 from tests.support.tour import (
     Tour,
@@ -39,7 +43,7 @@ from tests.support.tour import (
     sign_in,
     text_of,
 )
-from tests.support.trustees import ceremony_cli, finish, tally_cli
+from tests.support.trustees import ceremony_cli, finish, rehearse_cli, tally_cli
 from tests.support.web_steps import (
     QUESTIONS,
     TITLE,
@@ -85,7 +89,9 @@ def test_a_committee_runs_a_two_question_ratification_from_the_web_pages(
     require_browser()
     clock = ShiftedClock()
     with engine_database(engine, tmp_path) as url:
-        live = start_server(url, tmp_path, inbox=Inbox().start(), engine=engine, clock=clock)
+        live = start_server(
+            url, tmp_path, inbox=Inbox().start(), engine=engine, clock=clock, setup_checklist=True
+        )
         tour = Tour(live.base, width, shots_folder(tmp_path / "shots", "committee-web", engine))
         try:
             with chromium() as browser:
@@ -107,7 +113,6 @@ def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> No
     name_trustees(tour, admin, election)
     key_ceremony(tour, admin, live, election)
     prove_keys_and_send_test_message(tour, admin, live, election)
-    change_state(tour, admin, election, "ready")
     change_state(tour, admin, election, "open")
     links = deliver(live, expect=6)
     for who, choice in BEFORE_RESEND.items():
@@ -153,10 +158,15 @@ def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> No
 def deliver(live: LiveServer, expect: int) -> dict[str, str]:
     """Send the queued mail through the real worker; the links that arrived (email -> link)."""
     assert live.inbox is not None
+    return live.inbox.links(live.base, delivered(live, expect))
+
+
+def delivered(live: LiveServer, expect: int) -> list[EmailMessage]:
+    """Send the queued mail through the real worker; the ``expect`` messages that arrived."""
+    assert live.inbox is not None
     before = len(live.inbox.messages)
     assert off_thread(live.deliver) == expect
-    arrived = live.inbox.wait_for(before + expect)[before:]
-    return live.inbox.links(live.base, arrived)
+    return live.inbox.wait_for(before + expect)[before:]
 
 
 def change_state(tour: Tour, admin: Any, election: str, target: str) -> None:
@@ -182,10 +192,44 @@ def key_ceremony(tour: Tour, admin: Any, live: LiveServer, election: str) -> Non
 def prove_keys_and_send_test_message(
     tour: Tour, admin: Any, live: LiveServer, election: str
 ) -> None:
-    """The set-up checklist's last items: each trustee proves their key (``ballot trustee
-    rehearse``), a test message goes out, the notice is recorded; opening is refused until
-    then.  Main has no set-up checklist yet (branch ``setup-checklist``), so there is
-    nothing here to drive; the steps are written for it on branch ``acc13-try``."""
+    """The set-up checklist's last items: each trustee proves their key with ``ballot
+    trustee rehearse``, a test message goes out and arrives, the notice is recorded; the
+    election cannot be made ready to open while one key is unproven."""
+    page = f"/committee/elections/{election}"
+    tour.visit(admin, page, "checklist")
+    assert admin.locator("#step-rehearsals").get_attribute("data-state") == "missing"
+    tour.visit(admin, f"{page}/rehearsals", "rehearsals")
+    for position in (1, 2):
+        rc, out, err = finish(rehearse_cli(live, election, position))
+        assert rc == 0, out + err
+
+    tour.visit(admin, f"{page}/test-message", "test-message")
+    admin.fill("#test-address", "committee@local12.example.org")
+    admin.select_option("#test-language", "es")
+    press(admin, "Send the test message")
+    (test,) = delivered(live, 1)
+    assert test["To"] == "committee@local12.example.org"
+    assert TITLE["es"] in plain_text(test), plain_text(test)
+    admin.goto(f"{tour.base}{page}/test-message")
+    press(admin, "It arrived")
+    tour.look(admin, "test-message-arrived")
+
+    tour.visit(admin, f"{page}/notice", "notice")
+    admin.fill("#notice-date", date.today().isoformat())
+    admin.fill("#notice-place", "Break-room notice board, in English, Spanish and Korean")
+    press(admin, "Record the notice")
+    tour.look(admin, "notice-recorded")
+
+    admin.goto(f"{tour.base}{page}")
+    press(admin, "Move to ready")
+    refusal = text_of(admin, '[role="alert"]')
+    assert "Trustee 3 (t3@example.org) has not yet proved their key" in refusal, refusal
+    tour.look(admin, "ready-refused")
+    rc, out, err = finish(rehearse_cli(live, election, 3))
+    assert rc == 0, out + err
+    tour.visit(admin, page, "checklist-done")
+    assert admin.locator("#setup-checklist-summary").inner_text().startswith("Every step is done")
+    change_state(tour, admin, election, "ready")
 
 
 def results(tour: Tour, admin: Any, election: str) -> None:
