@@ -55,6 +55,11 @@ class Tour:
     seen: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Screenshots of an earlier run at this width would mix with this run's."""
+        for old in self.folder.glob(f"{self.prefix}{self.width}-*.png"):
+            old.unlink()
+
     def context(self, browser: Any, **options: Any) -> Any:
         """A new browser context at this tour's width (axe-core served from its file)."""
         context = browser.new_context(viewport={"width": self.width, "height": 900}, **options)
