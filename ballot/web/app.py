@@ -53,6 +53,7 @@ from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
 from ballot.web.checklist_api import ChecklistApi
 from ballot.web.checklist_pages import CHECKLIST_CONTROLLERS
 from ballot.web.committee_results import TallySheetController
+from ballot.web.confirm_pages import CONFIRM_CONTROLLERS
 from ballot.web.count_api import COUNT_CONTROLLERS
 from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
@@ -177,6 +178,7 @@ def create_app(
             *SETUP_CONTROLLERS,
             ChecklistApi,
             *CHECKLIST_CONTROLLERS,
+            *CONFIRM_CONTROLLERS,
             TallySheetController,
             PrintPages,
             *DEFINITION_CONTROLLERS,

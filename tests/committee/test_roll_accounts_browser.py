@@ -210,6 +210,7 @@ def test_an_observer_of_each_kind_sees_what_it_may(live: LiveServer, browser: An
     admin = signed_in(browser, live, ADMIN, PASSWORD)
     try:
         admin.goto(f"{live.base}/committee/elections/{live.election_id}/members/K003")
+        admin.get_by_role("link", name="Withdraw the link…").click()
         admin.get_by_label("The member voted on paper").check()
         admin.get_by_label("Yes, withdraw this member's link").check()
         admin.get_by_role("button", name="Withdraw the link").click()

@@ -117,8 +117,9 @@ async def test_result_pages_fit_a_phone_in_english_and_korean(
     page = f"/committee/elections/{counted.id}"
     for member, choice in (("C001", YES), ("C002", YES), ("C003", YES), ("C004", NO)):
         await cast(web, counted, member, choice)
-    await admin.post(page + "/state", data={"target": "closed"})
-    await admin.post(page + "/tally")
+    closing = {"target": "closed", "members": "9", "understood": "yes"}
+    assert (await admin.post(page + "/state", data=closing)).status_code == 303
+    assert (await admin.post(page + "/tally", data={"understood": "yes"})).status_code == 200
     for trustee in counted.trustees[:2]:
         assert (await trustee.decrypt(counted)).status_code == 200
     shots = os.environ.get("BALLOT_SHOTS")

@@ -64,6 +64,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/committee/elections/new"): "admin",
     ("GET", C): "staff",
     ("POST", C + "/state"): "admin",
+    # Issue 13: each irreversible step's own confirmation page.
+    ("GET", C + "/confirm/{step:str}"): "admin",
     ("POST", C + "/roll"): "admin",
     ("POST", C + "/reminders"): "admin",
     # Set-up pages (H11): texts in every language, trustees, the key ceremony.
@@ -151,6 +153,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/members/{member_id:str}/resend"): "admin",
     ("POST", C + "/members/{member_id:str}/reissue"): "admin",
     ("POST", C + "/members/{member_id:str}/withdraw"): "admin",
+    ("GET", C + "/members/{member_id:str}/withdraw"): "admin",
     ("GET", C + "/add-member"): "admin",
     ("POST", C + "/add-member"): "admin",
     ("GET", C + "/roll-import"): "admin",
@@ -228,6 +231,7 @@ def fill(path: str, election_id: str) -> str:
         .replace("{account_id:int}", "1")
         .replace("{alias:str}", "7K3QD-M9XAT")
         .replace("{public_key:str}", "ab" * 32)
+        .replace("{step:str}", "open")
     )
 
 
