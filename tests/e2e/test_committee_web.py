@@ -6,7 +6,8 @@ questions, the preview, a roll file with a bad row corrected in the browser, the
 Spanish and Korean, naming the trustees, the set-up checklist (a test message, the
 notice; making the election ready is refused while one trustee's key is unproven),
 opening, one resend, reminders, closing, the tally, certification after the objection
-period set in the form); the trustees run the real ``ballot trustee`` tool for the key
+period set in the form; each irreversible step confirmed on its own page, its figures
+checked); the trustees run the real ``ballot trustee`` tool for the key
 ceremony, the rehearsal of their keys and the decryption; members open the
 links from their e-mail and vote in English, Spanish and Korean on the ballot page,
 which encrypts in the browser.  The result is read in words, the PDF tally sheet is
@@ -48,6 +49,7 @@ from tests.support.web_steps import (
     QUESTIONS,
     TITLE,
     certify_after_objections,
+    confirm_step,
     create_election,
     import_roll,
     make_trustee_accounts,
@@ -113,7 +115,8 @@ def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> No
     name_trustees(tour, admin, election)
     key_ceremony(tour, admin, live, election)
     prove_keys_and_send_test_message(tour, admin, live, election)
-    change_state(tour, admin, election, "open")
+    opening = ("This e-mails 6 members their voting links now.", "Español: 2", "한국어: 2")
+    confirm_step(tour, admin, election, "open", opening, members=6)
     links = deliver(live, expect=6)
     for who, choice in BEFORE_RESEND.items():
         vote(tour, browser, links[f"{who}@example.org"], choice, who, LANGUAGE[who])
@@ -140,10 +143,9 @@ def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> No
         link = reminded[f"{who}@example.org"]
         vote(tour, browser, link, choice, f"{who}-reminded", LANGUAGE[who])
 
-    change_state(tour, admin, election, "closed")
-    press(admin, "Take the tally for round 1")
-    assert "The trustees can now decrypt it." in text_of(admin), text_of(admin)
-    tour.look(admin, "tally-taken")
+    closing = ("Voting ends for everyone now", "1 of 6 members has not voted.")
+    confirm_step(tour, admin, election, "close", closing, members=6)
+    confirm_step(tour, admin, election, "tally", ("The tally for round 1 adds up 5 ballots.",))
     decrypting = [tally_cli(live, election, position) for position in (1, 3)]  # at once
     for process in decrypting:
         rc, out, err = finish(process)
@@ -169,18 +171,9 @@ def delivered(live: LiveServer, expect: int) -> list[EmailMessage]:
     return live.inbox.wait_for(before + expect)[before:]
 
 
-def change_state(tour: Tour, admin: Any, election: str, target: str) -> None:
-    """Move the election on from its page (the confirmation step, where there is one)."""
-    admin.goto(f"{tour.base}/committee/elections/{election}")
-    press(admin, f"Move to {target}")
-    assert admin.url.endswith(f"/committee/elections/{election}"), admin.url
-    assert 'role="alert"' not in admin.content(), text_of(admin)
-    tour.look(admin, f"election-{target}")
-
-
 def key_ceremony(tour: Tour, admin: Any, live: LiveServer, election: str) -> None:
     """The committee starts the ceremony; the three trustees run ``ballot trustee ceremony``."""
-    change_state(tour, admin, election, "key_ceremony")
+    confirm_step(tour, admin, election, "start-ceremony", ("2 of them will be needed",))
     running = [ceremony_cli(live, election, position) for position in (1, 2, 3)]
     for process in running:
         rc, out, err = finish(process)
@@ -221,7 +214,7 @@ def prove_keys_and_send_test_message(
     tour.look(admin, "notice-recorded")
 
     admin.goto(f"{tour.base}{page}")
-    press(admin, "Move to ready")
+    press(admin, "Mark the election ready to open")
     refusal = text_of(admin, '[role="alert"]')
     assert "Trustee 3 (t3@example.org) has not yet proved their key" in refusal, refusal
     tour.look(admin, "ready-refused")
@@ -229,7 +222,9 @@ def prove_keys_and_send_test_message(
     assert rc == 0, out + err
     tour.visit(admin, page, "checklist-done")
     assert admin.locator("#setup-checklist-summary").inner_text().startswith("Every step is done")
-    change_state(tour, admin, election, "ready")
+    press(admin, "Mark the election ready to open")
+    assert 'role="alert"' not in admin.content(), text_of(admin)
+    tour.look(admin, "election-ready")
 
 
 def results(tour: Tour, admin: Any, election: str) -> None:

@@ -257,16 +257,55 @@ def certify_after_objections(
     """Certification is refused during the objection period set in the form; a day later
     (the committee signs in again) it is allowed.  Returns the new signed-in page."""
     admin.goto(f"{tour.base}/committee/elections/{election}")
-    admin.fill("#certify-reason", "No objections were filed.")
-    press(admin, "Certify")
-    assert "objection period runs until" in text_of(admin), text_of(admin)
+    admin.get_by_role("link", name=STEP_LINKS["certify"]).click()
+    admin.wait_for_load_state()
+    assert "The objection period runs until" in text_of(admin), text_of(admin)
+    assert admin.locator("#understood").count() == 0  # nothing to confirm yet
     tour.look(admin, "certify-refused")
     admin.context.close()
     clock.advance(days=1, minutes=1)
     admin = sign_in(tour, browser, ADMIN, PASSWORD)
-    admin.goto(f"{tour.base}/committee/elections/{election}")
-    admin.fill("#certify-reason", "No objections were filed.")
-    press(admin, "Certify")
+    ended = ("The result becomes final",)
+    confirm_step(tour, admin, election, "certify", ended, reason="No objections were filed.")
     assert "The result is certified. It is final." in text_of(admin), text_of(admin)
-    tour.look(admin, "certified")
     return admin
+
+
+#: The link on the election page to each irreversible step's confirmation page.
+STEP_LINKS = {
+    "start-ceremony": "Start the key ceremony…",
+    "open": "Open voting…",
+    "close": "Close voting…",
+    "tally": "Take the tally for round 1…",
+    "certify": "Certify the result…",
+}
+
+
+def confirm_step(
+    tour: Tour,
+    admin: Any,
+    election: str,
+    step: str,
+    facts: tuple[str, ...] = (),
+    members: int | None = None,
+    reason: str = "",
+) -> None:
+    """An irreversible step on its own page: its consequences in figures (``facts``), then
+    a deliberate act (the box ticked, the roll's size typed to open or close)."""
+    admin.goto(f"{tour.base}/committee/elections/{election}")
+    admin.get_by_role("link", name=STEP_LINKS[step]).click()
+    admin.wait_for_load_state()
+    words = text_of(admin)
+    for fact in facts:
+        assert fact in words, (fact, words)
+    tour.look(admin, f"confirm-{step}")
+    if members is not None:
+        admin.fill("#members", str(members))
+    if reason:
+        admin.fill("#certify-reason", reason)
+    admin.check("#understood")
+    admin.locator("form.confirm-form button[type=submit]").click()
+    admin.wait_for_load_state()
+    assert f"/committee/elections/{election}" in admin.url, admin.url
+    assert 'role="alert"' not in admin.content(), text_of(admin)
+    tour.look(admin, f"election-after-{step}")
