@@ -27,6 +27,7 @@ from ballot.store.aliases import assign_aliases, clear_aliases, uses_aliases
 from ballot.store.board import append_board, count_kinds
 from ballot.store.elections import build_manifest, describe_missing, missing_translations
 from ballot.store.models import Election
+from ballot.store.revotes import count_replaced
 from ballot.store.roll import roll_size
 
 #: States reached only through the count (the result entry) or certification, never by
@@ -180,13 +181,11 @@ async def _close(session: AsyncSession, ctx: Acting, election: Election, reason:
     election.closed_at = ctx.now
     expired = await tokens.expire_tokens(session, election.id, ctx.now)
     counts = await count_kinds(session, election.id, (Kind.CAST, Kind.CHALLENGED))
-    await post(
-        session,
-        ctx,
-        election,
-        Kind.CLOSED,
-        {"cast": counts[Kind.CAST], "challenged": counts[Kind.CHALLENGED]},
-    )
+    closed = {"cast": counts[Kind.CAST], "challenged": counts[Kind.CHALLENGED]}
+    if election.revoting:  # PROTOCOL 11.10: the last ballot of each member counts
+        replaced = await count_replaced(session, election.id)
+        closed.update(counted=counts[Kind.CAST] - replaced, replaced=replaced)
+    await post(session, ctx, election, Kind.CLOSED, closed)
     await log_activity(session, ctx.actor, "tokens_expired", ctx.now, election.id, tokens=expired)
 
 

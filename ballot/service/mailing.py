@@ -105,6 +105,7 @@ def invitation_message(
         fingerprint=_fingerprint(election),
         alias=alias,
         test=test,
+        revoting=bool(election.revoting),  # the link then works until voting closes
     )
 
 

@@ -81,6 +81,8 @@ class Definition:
     witnesses: list[Witness] | None = None
     time_zone: str = DEFAULT_ZONE  # IANA name: times are shown and entered in it
     committee: CommitteeDef | None = None
+    #: A member may cast again until voting closes; the last ballot counts (protocol v2).
+    revoting: bool = False
 
 
 def parse_fraction(text: str) -> Fraction:
@@ -145,6 +147,11 @@ def parse_definition(data: dict[str, Any]) -> Definition:
     if opens_at and closes_at and opens_at >= closes_at:
         problems.append("closes_at must be after opens_at")
     allow_blank = bool(data.get("allow_blank", False))
+    revoting = data.get("revoting", False)
+    if revoting is None:
+        revoting = False
+    if type(revoting) is not bool:
+        problems.append("revoting: must be true or false")
     rule = data.get("rule", "majority")
     supermajority = data.get("supermajority") or None
     if rule not in RULES:
@@ -237,6 +244,7 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         ),
         time_zone=str(time_zone),
         committee=committee,
+        revoting=revoting,
     )
 
 

@@ -139,6 +139,9 @@ class Election(Base):
     #: The board-signing public key (64 hex) bound in the definition (PROTOCOL 5.1); None
     #: for elections defined before protocol v2, whose records stay v1.
     board_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: A member may cast again until voting closes, the last ballot counting (PROTOCOL
+    #: 11.10); bound in the definition (protocol v2 only), so fixed from the key ceremony.
+    revoting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Question(Base):

@@ -113,6 +113,14 @@ def tally_sheet_pdf(sheet: SheetText) -> bytes:
             (_("Valid votes counted"), whole(q.valid, sheet.language)),
             (_("Challenged ballots"), whole(latest.challenged, sheet.language)),
         ]
+        if latest.replaced:  # revoting: earlier ballots of members who voted again
+            rows.insert(
+                2,  # after "Ballots cast"
+                (
+                    _("Replaced by the same member's later ballot (not counted)"),
+                    whole(latest.replaced, sheet.language),
+                ),
+            )
         if latest.sustained or latest.overruled:
             rows.append((_("Challenges sustained (not counted)"), str(latest.sustained)))
             rows.append((_("Challenges overruled (counted)"), str(latest.overruled)))
