@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.config import Settings
@@ -32,10 +32,20 @@ class Acting:
 
 
 async def get_election(session: AsyncSession, election_id: str, *, lock: bool = False) -> Election:
-    """The election row (locked for update when the act will change it)."""
+    """The election row; with ``lock``, held by this transaction until it ends.
+
+    PostgreSQL locks the row (``SELECT ... FOR UPDATE``).  SQLite has no row locks and
+    begins a transaction only at its first write, so a no-op UPDATE comes first: it takes
+    the database's write lock before the row is read.  Without it two acts on one election
+    at once (two trustees' partial decryptions) both read the same board and both append
+    at the same position, and the second fails.
+    """
     query = select(Election).where(Election.id == election_id)
     if lock:
-        query = query.with_for_update()
+        await session.execute(
+            update(Election).where(Election.id == election_id).values(state=Election.state)
+        )
+        query = query.with_for_update().execution_options(populate_existing=True)
     election = await session.scalar(query)
     if election is None:
         raise Refused(f"no election {election_id}", code="no_election", grounds=Grounds.NOT_FOUND)

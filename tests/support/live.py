@@ -12,8 +12,9 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from ballot.config import Settings
 from ballot.mail.worker import run_worker
 from ballot.migrations import upgrade
 from ballot.store.db import make_engine, make_session_factory
+from ballot.store.types import utcnow
 from ballot.web.app import create_app
 
 from . import postgres
@@ -32,6 +34,24 @@ from .databases import require, sqlite_url
 from .inbox import Inbox
 
 PASSPHRASE = "trustee passphrase, long enough"
+
+
+class ShiftedClock:
+    """The real time plus an offset a test moves forward (an objection period passes at once).
+
+    Real time, not a frozen one: the trustee tool, the browser and the mail worker in other
+    processes keep their own clocks, and these must not disagree with the server's by more
+    than the test means them to.
+    """
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
 
 
 def free_port() -> int:
@@ -91,11 +111,13 @@ def start_server(
     inbox: Inbox | None = None,
     engine: str = "sqlite",
     migrate: bool = True,
+    clock: Callable[[], datetime] = utcnow,
     **settings: Any,
 ) -> LiveServer:
     """Serve ``database_url`` (migrated unless ``migrate`` is false) with an admin account.
 
-    With an ``inbox`` the server's mail goes to it; ``settings`` override the rest.
+    With an ``inbox`` the server's mail goes to it; ``clock`` is the server's time (a
+    :class:`ShiftedClock` lets a test move it); ``settings`` override the rest.
     """
     port = free_port()
     if inbox is not None:
@@ -111,7 +133,7 @@ def start_server(
     if migrate:
         upgrade(database_url)
     create_account(database_url)
-    app = create_app(config, schedule=False)
+    app = create_app(config, clock=clock, schedule=False)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

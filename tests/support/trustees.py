@@ -107,3 +107,18 @@ def key_path(live: LiveServer, election_id: str, position: int) -> Path:
 def finish(process: subprocess.Popen[str], timeout: float = 300) -> tuple[int, str, str]:
     out, err = process.communicate(timeout=timeout)
     return process.returncode, out, err
+
+
+def rehearse_cli(live: LiveServer, election_id: str, position: int) -> subprocess.Popen[str]:
+    """``ballot trustee rehearse``: the trustee proves their key file works (reveals nothing)."""
+    return trustee_cli(
+        live,
+        "rehearse",
+        *_secrets(live, position),
+        "--election",
+        election_id,
+        "--trustee",
+        str(position),
+        "--key-file",
+        str(key_path(live, election_id, position)),
+    )

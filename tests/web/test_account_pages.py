@@ -254,3 +254,11 @@ async def test_observer_kinds_are_enforced(
     admin_id = await account_id(app, "admin@example.org")
     r = await admin.post(f"{A}/{admin_id}/elections", data={"election": eid, "kind": "names"})
     assert r.status_code == 400  # only observers follow an election this way
+
+
+async def test_the_signed_in_line_names_the_role_in_words(admin: Web) -> None:
+    """The committee pages say who is signed in with the role in words, translated."""
+    page = (await admin.get("/committee")).text
+    assert "(Committee member)</p>" in page and "(admin)</p>" not in page
+    page = (await admin.get("/committee?ui=ko")).text
+    assert "(admin)</p>" not in page and "(Committee member)</p>" not in page

@@ -231,6 +231,13 @@ async def test_bad_row_never_half_imports_and_is_fixed_in_the_browser(
     r = await upload(admin, election_id, bad)
     assert r.status_code == 422 and "Nothing was imported" in r.text
     assert 'value="chen at example"' in r.text and "Line 4" in r.text and "Line 7" in r.text
+    # The wrong cell says so at the field (the others do not).
+    assert (
+        'id="cell-4-2" name="cell-4-2" value="chen at example" aria-invalid="true" '
+        'aria-describedby="cell-4-2-error"' in r.text
+    )
+    assert "is not an email address" in r.text.split('id="cell-4-2-error">')[1].split("</p>")[0]
+    assert 'id="cell-4-1" name="cell-4-1" value="Chen Wei">' in r.text
     async with app.state.session_factory() as db:
         assert await db.scalar(select(func.count()).select_from(Voter)) == 0
     draft = int(r.text.split("/roll-import/")[1].split('"')[0])
