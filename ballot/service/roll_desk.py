@@ -29,7 +29,7 @@ from ballot.store.roll_search import not_voted
 #: The columns of a member as the add form gives them (the roll file's, without challenged).
 MEMBER_FIELDS = ("member_id", "name", "email", "language", "unit")
 #: Columns of the not-voted list.
-NOT_VOTED_COLUMNS = ("member_id", "name", "email", "language", "unit")
+NOT_VOTED_COLUMNS = ("member_id", "name", "email", "phone", "language", "unit")
 #: A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -190,4 +190,7 @@ async def not_voted_csv(session: AsyncSession, election_id: str) -> AsyncIterato
     """The not-voted list as CSV text, in pieces (header first), safe from formula injection."""
     yield csv_line(list(NOT_VOTED_COLUMNS))
     async for batch in not_voted(session, election_id):
-        yield "".join(csv_line([v.member_id, v.name, v.email, v.language, v.unit]) for v in batch)
+        yield "".join(
+            csv_line([v.member_id, v.name, v.email or "", v.phone or "", v.language, v.unit])
+            for v in batch
+        )
