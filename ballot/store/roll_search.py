@@ -59,6 +59,7 @@ class MemberRow:
     link: str
     phone: str = ""  # E.164, "" when none
     send_by: str = "email"  # how invitations go: "email" or "sms"
+    voter_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ async def search_roll(session: AsyncSession, election_id: str, query: RollQuery)
             states[v.id],
             v.phone or "",
             v.channel,
+            v.id,
         )
         for v in voters
     ]

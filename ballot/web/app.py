@@ -56,6 +56,7 @@ from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
+from ballot.web.sms_receipts import SmsReceipts
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
@@ -187,6 +188,7 @@ def create_app(
                 include_in_schema=False,
             ),
             HealthController,
+            SmsReceipts,
         ],
         guards=[access_guard],
         dependencies={"db": Provide(provide_db)},

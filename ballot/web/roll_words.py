@@ -34,6 +34,23 @@ REFUSALS = {
     "observer_kind": _("Choose what the observer sees."),
     "no_account": _("There is no such account."),
     "no_election": _("There is no such election."),
+    "no_contact": _("This member has no address for that way of sending on the roll."),
+    "channel_invalid": _("Choose e-mail or text message."),
+}
+
+#: How a link is sent (the roll's ``channel``).
+CHANNELS = {
+    "email": _("E-mail"),
+    "sms": _("Text message"),
+}
+
+#: What became of the newest message with a member's link, per channel.
+DELIVERY = {
+    "queued": _("Waiting to be sent"),
+    "sent": _("Sent"),
+    "delivered": _("Delivered"),
+    "bounced": _("Bounced"),
+    "failed": _("Failed"),
 }
 
 LINK_STATES = {
@@ -59,6 +76,8 @@ COLUMNS = {
     "member_id": _("Member number"),
     "name": _("Name"),
     "email": _("E-mail"),
+    "phone": _("Phone"),
+    "channel": _("Send links by"),
     "language": _("Language"),
     "unit": _("Unit"),
     "local": _("Unit"),

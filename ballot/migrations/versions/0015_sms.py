@@ -93,7 +93,8 @@ def _rebuild_voters_on_sqlite() -> None:
     _foreign_keys(False)
     try:
         _voters_table(_NEW)
-        op.execute(f"INSERT INTO {_NEW} ({_OLD_COLUMNS}) SELECT {_OLD_COLUMNS} FROM voters")
+        # Constant names only, no input.
+        op.execute(f"INSERT INTO {_NEW} ({_OLD_COLUMNS}) SELECT {_OLD_COLUMNS} FROM voters")  # noqa: S608
         op.drop_table("voters")  # its indexes go with it
         op.rename_table(_NEW, "voters")
         for name, columns, unique in _INDEXES:
