@@ -101,7 +101,7 @@ class FakeGateway:
         if path == "/generic":
             return self._generic(headers, body)
         parts = urlsplit(path).path.split("/")
-        if len(parts) != 6 or parts[1:4] != ["2010-04-01", "Accounts", ACCOUNT_SID]:
+        if parts[1:] != ["2010-04-01", "Accounts", ACCOUNT_SID, "Messages.json"]:
             return 404, {"code": 20404, "message": "not found"}
         expected = base64.b64encode(f"{ACCOUNT_SID}:{self.auth_token}".encode()).decode()
         if {k.lower(): v for k, v in headers.items()}.get("authorization") != f"Basic {expected}":
