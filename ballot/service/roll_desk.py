@@ -31,7 +31,7 @@ MEMBER_FIELDS = ("member_id", "name", "email", "phone", "channel", "language", "
 #: The ways a link can be sent (the roll file's ``channel`` values).
 CHANNELS = ("email", "sms")
 #: Columns of the not-voted list.
-NOT_VOTED_COLUMNS = ("member_id", "name", "email", "phone", "language", "unit")
+NOT_VOTED_COLUMNS = ("member_id", "name", "email", "language", "unit", "phone")
 #: A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -237,6 +237,6 @@ async def not_voted_csv(session: AsyncSession, election_id: str) -> AsyncIterato
     yield csv_line(list(NOT_VOTED_COLUMNS))
     async for batch in not_voted(session, election_id):
         yield "".join(
-            csv_line([v.member_id, v.name, v.email or "", v.phone or "", v.language, v.unit])
+            csv_line([v.member_id, v.name, v.email or "", v.language, v.unit, v.phone or ""])
             for v in batch
         )

@@ -204,8 +204,8 @@ class RollPages(Controller):
     ) -> Response[Any]:
         """Correct a member's name, address, phone, channel, language or unit (until voting
         opens)."""
-        fields = ("name", "email", "phone", "channel", "language", "unit")
-        changes = {k: data.get(k, "") for k in fields}
+        changes = {k: data.get(k, "") for k in ("name", "email", "language", "unit")}
+        changes.update({k: data[k] for k in ("phone", "channel") if k in data})
 
         async def act(election: Election) -> Any:
             _voter, problems = await voters.correct_voter(

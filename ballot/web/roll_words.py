@@ -48,7 +48,7 @@ CHANNELS = {
 DELIVERY = {
     "queued": _("Waiting to be sent"),
     "sent": _("Sent"),
-    "delivered": _("Delivered"),
+    "delivered": _("Delivered to the phone"),
     "bounced": _("Bounced"),
     "failed": _("Failed"),
 }
