@@ -56,7 +56,6 @@ from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
-from ballot.web.sms_receipts import SmsReceipts
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
@@ -64,6 +63,7 @@ from ballot.web.ratelimit import RateLimits, rate_limit_middleware
 from ballot.web.roll_desk_routes import ROLL_ACCOUNT_PAGES
 from ballot.web.security import csrf_cookie_name, csrf_session_middleware, security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
+from ballot.web.sms_receipts import SmsReceipts
 from ballot.web.validation import input_middleware, unexpected_error
 from ballot.web.voter import VoterController
 from ballot.web.witness_api import WITNESS_CONTROLLERS

@@ -132,7 +132,13 @@ class FakeGateway:
         ):
             return 403, {"message": "bad signature"}
         data = json.loads(body)
-        sent = Sent("G" + secrets.token_hex(8), data["to"], data["from"], data["body"], data["status_callback"])
+        sent = Sent(
+            "G" + secrets.token_hex(8),
+            data["to"],
+            data["from"],
+            data["body"],
+            data["status_callback"],
+        )
         self._record(sent)
         return 202, {"id": sent.sid, "status": "accepted"}
 
