@@ -337,3 +337,28 @@ async def test_the_committee_corrects_a_phone_before_opening(app: Litestar, admi
     assert r.status_code == 422
     api = (await admin.get(f"/api/elections/{election_id}/roll?q=S1")).json()
     assert api[0]["phone"] == "+14155552699" and api[0]["channel"] == "sms"
+
+
+async def test_a_late_member_with_only_a_phone_is_invited_by_text(
+    app: Litestar, admin: Web, gateway: FakeGateway
+) -> None:
+    election_id = await open_election(admin)
+    await deliver(app)
+    gateway.wait_for(2)
+    r = await admin.post(
+        f"/api/elections/{election_id}/roll/late",
+        json={"member_id": "S9", "name": "Tran Thi Mai", "phone": "415 555 2690", "language": "vi"},
+    )
+    assert r.status_code == 201, r.text
+    r = await admin.post(
+        f"/api/elections/{election_id}/roll/late",
+        json={"member_id": "S10", "name": "Nobody", "language": "vi"},
+    )
+    assert r.status_code == 422
+    problems = r.json()["details"]["problems"]
+    assert problems[0]["message"].startswith("has neither an email address nor a phone number")
+    await deliver(app)
+    late = by_number(gateway.wait_for(3))["+14155552690"]
+    assert "bỏ phiếu" in late.body and within_budget(late.body)
+    page = (await admin.get(f"{C}/{election_id}/add-member")).text
+    assert 'name="phone"' in page and 'type="tel"' in page
