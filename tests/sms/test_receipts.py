@@ -355,7 +355,7 @@ async def test_a_late_member_with_only_a_phone_is_invited_by_text(
         json={"member_id": "S10", "name": "Nobody", "language": "vi"},
     )
     assert r.status_code == 422
-    problems = r.json()["details"]["problems"]
+    problems = r.json()["problems"]
     assert problems[0]["message"].startswith("has neither an email address nor a phone number")
     await deliver(app)
     late = by_number(gateway.wait_for(3))["+14155552690"]
