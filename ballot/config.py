@@ -25,6 +25,7 @@
 | BALLOT_TWILIO_ACCOUNT_SID / _AUTH_TOKEN | (none) | Twilio's account and its auth token (HTTP basic auth; it also signs receipts) |
 | BALLOT_TWILIO_API_URL | https://api.twilio.com | Twilio's API address (tests point it at a local fake) |
 | BALLOT_SMS_GENERIC_URL / _SECRET | (none) | the generic gateway's address and the shared secret that signs both directions |
+| BALLOT_SETUP_CHECKLIST | true | refuse to mark an election ready or open it until its set-up checklist is complete (rehearsals, test message, notice...); the test suite turns it off for tests that are not about the checklist |
 | BALLOT_ARGON2_PROFILE | production | Argon2id cost of new password hashes and key files: `production`, or `test` (cheap; for the test suite only) |
 
 The Argon2 profile is not a field of :class:`Settings`: it is read when a password is
@@ -91,6 +92,9 @@ class Settings:
     twilio_api_url: str = "https://api.twilio.com"
     sms_generic_url: str = ""
     sms_generic_secret: str = field(default="", repr=False)
+    #: Read from the environment even when Settings() is built directly, so a test run can
+    #: turn it off for every server it starts (tests/support/plugin.py); on everywhere else.
+    setup_checklist: bool = field(default_factory=lambda: _bool(_env("SETUP_CHECKLIST", "true")))
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -125,6 +129,7 @@ class Settings:
             twilio_api_url=_env("TWILIO_API_URL", d.twilio_api_url).strip().rstrip("/"),
             sms_generic_url=_env("SMS_GENERIC_URL", "").strip(),
             sms_generic_secret=_env("SMS_GENERIC_SECRET", "").strip(),
+            setup_checklist=_bool(_env("SETUP_CHECKLIST", "true")),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -3,8 +3,7 @@
 Invitations go out at opening, in each voter's own language, with the member's alias and
 the election's fingerprint (protocol v2); reminders carry a fresh token (tokens are stored
 only as hashes, so an old link cannot be mailed again: the reminder replaces it, and the
-old link stops working).  A member whose channel is ``sms``, or who has only a phone, gets
-a short text message instead (:mod:`ballot.sms.texts`), through the same outbox.
+old link stops working).
 """
 
 from __future__ import annotations
@@ -63,6 +62,53 @@ def _fingerprint(election: Any) -> str | None:
         return None
 
 
+#: The link a preview or a test message shows instead of a member's own: it opens no ballot.
+EXAMPLE_TOKEN = "EXAMPLE-not-a-voting-link"  # noqa: S105 (opens nothing)
+
+
+def invitation_message(
+    settings: Settings,
+    election: Any,
+    texts: dict[str, dict[str, str]],
+    language: str,
+    *,
+    kind: str = "invitation",
+    token: str = PLACEHOLDER,
+    alias: str | None = None,
+    test: bool = False,
+) -> Any:
+    """One language's invitation (or reminder) as members receive it, with ``token`` in
+    the link and ``alias`` as the member's alias (None: the election uses none).
+
+    The one renderer of the election's mail: opening, reminders, the committee's preview
+    and its test message all go through it, so what the committee checks is what is sent.
+    """
+    from ballot.mail import messages
+
+    english = texts.get("en", {})
+    committee, time_zone = identity_of(election)
+    title = texts.get(language, {}).get("title") or english.get("title", "")
+    common = {
+        "election_title": title,
+        "opens_at": election.opens_at or election.opened_at,
+        "closes_at": election.closes_at or "",
+        "link": voter_link(settings, token),
+        "committee": committee,
+        "time_zone": time_zone,
+    }
+    if kind != "invitation":
+        return messages.render_reminder(language, **common)
+    return messages.render_invitation(
+        language,
+        **common,
+        alias_lookup=alias_lookup_link(settings, election.id),
+        fingerprint=_fingerprint(election),
+        alias=alias,
+        test=test,
+        revoting=bool(election.revoting),  # the link then works until voting closes
+    )
+
+
 def channel_for(item: IssuedToken, forced: str | None = None) -> str | None:
     """How a member's link goes: the channel asked for (``forced``) if they can be reached
     by it, else their own choice if possible, else whichever they have (None: neither)."""
@@ -72,6 +118,33 @@ def channel_for(item: IssuedToken, forced: str | None = None) -> str | None:
     if item.channel == "sms" and item.phone:
         return "sms"
     return "email" if item.email else ("sms" if item.phone else None)
+
+
+def text_message(
+    settings: Settings,
+    election: Any,
+    texts: dict[str, dict[str, str]],
+    language: str,
+    *,
+    kind: str = "invitation",
+    token: str = PLACEHOLDER,
+) -> str:
+    """One language's invitation (or reminder) text message, with ``token`` in the link
+    (:mod:`ballot.sms.texts`: short, within its segment budget)."""
+    from ballot.mail import messages
+    from ballot.sms.texts import render_sms_invitation, render_sms_reminder
+
+    committee, time_zone = identity_of(election)
+    title = texts.get(language, {}).get("title") or texts.get("en", {}).get("title", "")
+    render = render_sms_invitation if kind == "invitation" else render_sms_reminder
+    return render(
+        language,
+        election_title=title,
+        closes_at=election.closes_at,
+        link=voter_link(settings, token),
+        committee=messages.signature(language, committee, None),
+        time_zone=time_zone,
+    )
 
 
 async def queue_mail(
@@ -91,57 +164,27 @@ async def queue_mail(
     it: rendering 260,000 messages one by one would dominate the time it takes to open a
     large vote.
     """
-    from ballot.mail import messages, outbox
+    from ballot.mail import outbox
 
     texts = await texts_by_language(session, election.id)
-    english = texts.get("en", {})
     templates: dict[tuple[str, bool], Any] = {}
-    committee, time_zone = identity_of(election)
-    extra: dict[str, Any] = {}
-    if kind == "invitation":
-        extra = {
-            "alias_lookup": alias_lookup_link(settings, election.id),
-            "fingerprint": _fingerprint(election),
-        }
-
-    def template(language: str, aliased: bool) -> Any:
-        if (language, aliased) not in templates:
-            title = texts.get(language, {}).get("title") or english.get("title", "")
-            common = {
-                "election_title": title,
-                "opens_at": election.opens_at or election.opened_at,
-                "closes_at": election.closes_at or "",
-                "link": voter_link(settings, PLACEHOLDER),
-                "committee": committee,
-                "time_zone": time_zone,
-            }
-            if kind != "invitation":
-                message = messages.render_reminder(language, **common)
-            else:
-                alias = ALIAS_PLACEHOLDER if aliased else None
-                message = messages.render_invitation(language, **common, **extra, alias=alias)
-            templates[language, aliased] = message
-        return templates[language, aliased]
-
+    committee, _time_zone = identity_of(election)
     texts_sms: dict[str, str] = {}
 
     def sms_template(language: str) -> str:
         if language not in texts_sms:
-            from ballot.sms.texts import render_sms_invitation, render_sms_reminder
-
-            title = texts.get(language, {}).get("title") or english.get("title", "")
-            render = render_sms_invitation if kind == "invitation" else render_sms_reminder
-            texts_sms[language] = render(
-                language,
-                election_title=title,
-                closes_at=election.closes_at,
-                link=voter_link(settings, PLACEHOLDER),
-                committee=messages.signature(language, committee, None),
-                time_zone=time_zone,
-            )
+            texts_sms[language] = text_message(settings, election, texts, language, kind=kind)
             if PLACEHOLDER not in texts_sms[language]:
                 raise RuntimeError("text message template does not show the voting link verbatim")
         return texts_sms[language]
+
+    def template(language: str, aliased: bool) -> Any:
+        if (language, aliased) not in templates:
+            alias = ALIAS_PLACEHOLDER if aliased else None
+            templates[language, aliased] = invitation_message(
+                settings, election, texts, language, kind=kind, alias=alias
+            )
+        return templates[language, aliased]
 
     def items() -> Iterator[dict[str, Any]]:
         for item in issued:

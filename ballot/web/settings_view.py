@@ -65,6 +65,7 @@ async def settings_of(session: AsyncSession, election: Election) -> dict[str, An
         "trustees_n": election.trustees_n,
         "trustees_k": election.trustees_k,
         "subtotal_min_size": election.subtotal_min_size,
+        "revoting": election.revoting,
         "time_zone": zone,
         "opens": local_time(election.opens_at, zone),
         "closes": local_time(election.closes_at, zone),

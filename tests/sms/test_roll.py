@@ -11,12 +11,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ballot.election.phone import PhoneError, normalise_phone
 from ballot.election.roll import parse_roll
-from ballot.migrations import upgrade, upgrade_engine
+from ballot.migrations import alembic_config, upgrade, upgrade_engine
 from ballot.store.db import make_engine, make_session_factory
 from ballot.store.elections import create_election, parse_definition
 from ballot.store.models import Voter
@@ -200,7 +201,8 @@ def test_migration_0015_keeps_every_members_links_on_sqlite(tmp_path: object) ->
     must all still be there, and refer to the same members."""
     path = f"{tmp_path}/old.sqlite3"
     url = f"sqlite+aiosqlite:///{path}"
-    upgrade(url, "0007")
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("0015").down_revision
+    upgrade(url, str(before))
     with sqlite3.connect(path) as c:
         c.execute("PRAGMA foreign_keys=ON")
         c.execute(

@@ -1,7 +1,7 @@
 """Text messages: members with a phone, e-mail or both; SMS rows and receipts in the outbox
 
 Revision ID: 0015
-Revises: 0007 (the head when this branch started; the lead relinks the chain)
+Revises: 0018 (the head when this branch last merged main; the lead relinks the chain)
 Create Date: 2026-12-12
 
 ``voters.email`` becomes nullable (a member reached only by text message), with
@@ -28,7 +28,7 @@ from alembic import op
 import ballot.store.types
 
 revision = "0015"
-down_revision = "0007"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
