@@ -18,6 +18,13 @@
 | BALLOT_RATE_WINDOW | 60 | length in seconds of the sliding window both limits count in |
 | BALLOT_HSTS | true | send Strict-Transport-Security (turn off only for plain-HTTP demos) |
 | BALLOT_LOG_FORMAT / BALLOT_LOG_LEVEL | json / INFO | `json` (one object per line) or `text`; the level of the root logger |
+| BALLOT_PHONE_REGION | US | region a roll's phone number without +country code is read in (ISO 3166 code: US, CA, KR...) |
+| BALLOT_SMS_GATEWAY | none | `none`, `twilio` or `generic`: how text messages go out (none: they wait in the outbox) |
+| BALLOT_SMS_FROM | (none) | the sending number (E.164) or, for Twilio, a Messaging Service SID (MG...) |
+| BALLOT_SMS_RATE | 1 | most text messages per second the worker sends (the gateway's limit for the number) |
+| BALLOT_TWILIO_ACCOUNT_SID / _AUTH_TOKEN | (none) | Twilio's account and its auth token (HTTP basic auth; it also signs receipts) |
+| BALLOT_TWILIO_API_URL | https://api.twilio.com | Twilio's API address (tests point it at a local fake) |
+| BALLOT_SMS_GENERIC_URL / _SECRET | (none) | the generic gateway's address and the shared secret that signs both directions |
 | BALLOT_SETUP_CHECKLIST | true | refuse to mark an election ready or open it until its set-up checklist is complete (rehearsals, test message, notice...); the test suite turns it off for tests that are not about the checklist |
 | BALLOT_ARGON2_PROFILE | production | Argon2id cost of new password hashes and key files: `production`, or `test` (cheap; for the test suite only) |
 
@@ -76,6 +83,15 @@ class Settings:
     hsts: bool = True
     log_format: str = "json"
     log_level: str = "INFO"
+    phone_region: str = "US"
+    sms_gateway: str = "none"
+    sms_from: str = ""
+    sms_rate: float = 1.0
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_api_url: str = "https://api.twilio.com"
+    sms_generic_url: str = ""
+    sms_generic_secret: str = field(default="", repr=False)
     #: Read from the environment even when Settings() is built directly, so a test run can
     #: turn it off for every server it starts (tests/support/plugin.py); on everywhere else.
     setup_checklist: bool = field(default_factory=lambda: _bool(_env("SETUP_CHECKLIST", "true")))
@@ -104,6 +120,15 @@ class Settings:
             hsts=_bool(_env("HSTS", "true")),
             log_format=_env("LOG_FORMAT", d.log_format).strip().lower(),
             log_level=_env("LOG_LEVEL", d.log_level).strip().upper(),
+            phone_region=_env("PHONE_REGION", d.phone_region).strip().upper(),
+            sms_gateway=_env("SMS_GATEWAY", d.sms_gateway).strip().lower(),
+            sms_from=_env("SMS_FROM", d.sms_from).strip(),
+            sms_rate=float(_env("SMS_RATE", str(d.sms_rate))),
+            twilio_account_sid=_env("TWILIO_ACCOUNT_SID", "").strip(),
+            twilio_auth_token=_env("TWILIO_AUTH_TOKEN", "").strip(),
+            twilio_api_url=_env("TWILIO_API_URL", d.twilio_api_url).strip().rstrip("/"),
+            sms_generic_url=_env("SMS_GENERIC_URL", "").strip(),
+            sms_generic_secret=_env("SMS_GENERIC_SECRET", "").strip(),
             setup_checklist=_bool(_env("SETUP_CHECKLIST", "true")),
         )
 

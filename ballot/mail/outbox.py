@@ -17,13 +17,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.phone import is_e164
 from ballot.i18n import LANGUAGES
 from ballot.store.bulk import insert_rows
-from ballot.store.outbox import KINDS, STATUSES, OutboxMessage
+from ballot.store.outbox import CHANNELS, KINDS, STATUSES, OutboxMessage
 from ballot.store.types import utcnow
 
 #: Fields a caller provides for each message (``voter_ref``, ``body_html`` and
-#: ``reply_to`` may be None or left out).
+#: ``reply_to`` may be None or left out; ``channel`` is "email" unless it says "sms", and
+#: then ``to_address`` is a phone number in E.164 form and ``subject`` may be empty).
 FIELDS = (
     "election_id",
     "voter_ref",
@@ -34,6 +36,7 @@ FIELDS = (
     "body_text",
     "body_html",
     "reply_to",
+    "channel",
 )
 #: The columns of a queued message, in the order :func:`_row` gives them.
 QUEUED = (
@@ -68,8 +71,16 @@ def _checked(fields: Mapping[str, Any]) -> tuple[Any, ...]:
     kind = fields["kind"]
     if kind not in KINDS:
         raise OutboxError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    channel = fields.get("channel") or "email"
+    if channel not in CHANNELS:
+        raise OutboxError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
     to_address = str(fields["to_address"]).strip()
-    if "@" not in to_address or _NOT_IN_ADDRESS.search(to_address):
+    if channel == "sms":
+        if not is_e164(to_address):
+            raise OutboxError(f"not a phone number in E.164 form: {to_address!r}")
+        if fields.get("body_html"):
+            raise OutboxError("a text message has no HTML body")
+    elif "@" not in to_address or _NOT_IN_ADDRESS.search(to_address):
         raise OutboxError(f"not a single email address: {to_address!r}")
     subject = str(fields["subject"])
     if "\r" in subject or "\n" in subject or len(subject) > 500:
@@ -99,6 +110,7 @@ def _checked(fields: Mapping[str, Any]) -> tuple[Any, ...]:
         body_text,
         fields.get("body_html"),
         None if reply_to is None else str(reply_to),
+        channel,
     )
 
 
@@ -123,6 +135,7 @@ def enqueue(
     body_text: str,
     body_html: str | None,
     reply_to: str | None = None,
+    channel: str = "email",
 ) -> OutboxMessage:
     """Add one message to the session (not committed), due immediately."""
     row = _row(
@@ -136,6 +149,7 @@ def enqueue(
             "body_text": body_text,
             "body_html": body_html,
             "reply_to": reply_to,
+            "channel": channel,
         },
         utcnow(),
     )

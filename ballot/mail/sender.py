@@ -39,6 +39,8 @@ class Result(Enum):
 class Outcome:
     result: Result
     error: str = ""
+    #: The gateway's id for a text message (its delivery receipts name it); None for mail.
+    ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Outgoing:
     attempts: int
     #: Where replies go (the committee's reply address); None: to the From address.
     reply_to: str | None = None
+    #: "email", or "sms" (then ``to_address`` is a phone number and there is no subject).
+    channel: str = "email"
 
 
 class RelayUnavailable(Exception):

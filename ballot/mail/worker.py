@@ -7,6 +7,10 @@ message; on SQLite the UPDATE holds the database's single write lock, which give
 same guarantee.  A worker that dies mid-batch leaves its messages "sending"; when the
 lease runs out they are due again (delivery is at least once, never silently lost).
 
+Each channel has its own worker loop (``channel`` email or sms), its own sender (the
+SMTP relay, or the SMS gateway of :mod:`ballot.mail.sms_sender`) and its own pace
+(``mail_rate``, ``sms_rate``): a gateway outage never holds up the mail, nor the reverse.
+
 Results are written back per batch (one statement for all the sent ones, one
 executemany for the rest), not per message, which is what lets one worker keep up
 hundreds of messages a second.  Sent and permanently failed messages lose their
@@ -21,7 +25,7 @@ import logging
 import random
 import signal
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -31,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ballot.config import Settings
 from ballot.mail.ratelimit import TokenBucket
 from ballot.mail.sender import Outcome, Outgoing, RelayUnavailable, Result, SmtpSender
+from ballot.mail.sms_sender import SmsSender
 from ballot.store.outbox import OutboxMessage
 from ballot.store.types import utcnow
 
@@ -70,16 +75,26 @@ def _dialect(session: AsyncSession) -> str:
 
 
 async def claim_due(
-    session: AsyncSession, *, limit: int, lease: float, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    limit: int,
+    lease: float,
+    now: datetime | None = None,
+    channel: str = "email",
 ) -> list[Outgoing]:
-    """Mark up to ``limit`` due messages "sending" for this worker and return them.
+    """Mark up to ``limit`` due messages of ``channel`` "sending" for this worker and
+    return them.
 
     The caller commits straight away, so other workers see the claim.
     """
     now = now or utcnow()
     due = (
         select(TABLE.c.id)
-        .where(TABLE.c.status.in_(DUE_STATUSES), TABLE.c.next_attempt_at <= now)
+        .where(
+            TABLE.c.status.in_(DUE_STATUSES),
+            TABLE.c.next_attempt_at <= now,
+            TABLE.c.channel == channel,
+        )
         .order_by(TABLE.c.next_attempt_at, TABLE.c.id)
         .limit(limit)
     )
@@ -104,6 +119,7 @@ async def claim_due(
             TABLE.c.body_html,
             TABLE.c.attempts,
             TABLE.c.reply_to,
+            TABLE.c.channel,
         )
     )
     rows = (await session.execute(stmt)).all()
@@ -118,6 +134,7 @@ async def claim_due(
                 body_html=r.body_html,
                 attempts=r.attempts,
                 reply_to=r.reply_to,
+                channel=r.channel,
             )
             for r in rows
         ),
@@ -130,6 +147,8 @@ class BatchResult:
     sent: list[int]
     retry: list[dict[str, Any]]
     failed: list[dict[str, Any]]
+    #: {"b_id", "b_ref"}: the gateway's id of each text message it took.
+    refs: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def record(session: AsyncSession, result: BatchResult, now: datetime | None = None) -> None:
@@ -142,6 +161,10 @@ async def record(session: AsyncSession, result: BatchResult, now: datetime | Non
             .values(status="sent", sent_at=now, body_text=None, body_html=None, last_error=None)
         )
     by_id = TABLE.c.id == bindparam("b_id")
+    if result.refs:
+        await session.execute(
+            update(TABLE).where(by_id).values(provider_ref=bindparam("b_ref")), result.refs
+        )
     if result.retry:
         await session.execute(
             update(TABLE)
@@ -166,7 +189,7 @@ async def record(session: AsyncSession, result: BatchResult, now: datetime | Non
 
 
 class Worker:
-    """One worker's state: the relay connection, the pace, and the retry policy."""
+    """One channel's worker: the relay or gateway, the pace, and the retry policy."""
 
     def __init__(
         self,
@@ -174,19 +197,24 @@ class Worker:
         settings: Settings,
         policy: DeliveryPolicy,
         stop: asyncio.Event,
+        channel: str = "email",
     ) -> None:
         self.session_factory = session_factory
         self.settings = settings
         self.policy = policy
         self.stop = stop
-        self.sender = SmtpSender(settings)
-        self.bucket = TokenBucket(settings.mail_rate)
+        self.channel = channel
+        self.sender: SmtpSender | SmsSender = (
+            SmsSender(settings) if channel == "sms" else SmtpSender(settings)
+        )
+        self.rate = settings.sms_rate if channel == "sms" else settings.mail_rate
+        self.bucket = TokenBucket(self.rate)
         self.rng = random.Random()
         self.relay_failures = 0
 
     @property
     def batch_size(self) -> int:
-        rate = self.settings.mail_rate
+        rate = self.rate
         if rate <= 0:
             return self.policy.batch_size
         return max(1, min(self.policy.batch_size, int(rate * self.policy.batch_seconds)))
@@ -205,7 +233,7 @@ class Worker:
             except RelayUnavailable as exc:
                 self.relay_failures += 1
                 pause = self.relay_pause()
-                log.warning("mail relay unavailable (%s); pausing %.0fs", exc, pause)
+                log.warning("%s relay unavailable (%s); pausing %.0fs", self.channel, exc, pause)
                 self._release(result, batch[i:], str(exc), utcnow() + timedelta(seconds=pause))
                 break
             except Exception as exc:
@@ -238,6 +266,8 @@ class Worker:
     def _apply(self, result: BatchResult, out: Outgoing, outcome: Outcome) -> None:
         if outcome.result is Result.SENT:
             result.sent.append(out.id)
+            if outcome.ref is not None:
+                result.refs.append({"b_id": out.id, "b_ref": outcome.ref})
             return
         final = outcome.result is Result.PERMANENT or out.attempts >= self.policy.max_attempts
         log.info(
@@ -262,7 +292,9 @@ class Worker:
 
     async def claim(self) -> list[Outgoing]:
         async with self.session_factory() as session, session.begin():
-            return await claim_due(session, limit=self.batch_size, lease=self.policy.lease)
+            return await claim_due(
+                session, limit=self.batch_size, lease=self.policy.lease, channel=self.channel
+            )
 
     async def save(self, result: BatchResult) -> None:
         # The messages are already out: try hard to record that, or they would be sent
@@ -314,11 +346,15 @@ async def run_worker(
 ) -> int:
     """Deliver outbox messages until ``stop`` is set (or, with once=True, until none is due).
 
-    Returns how many messages were sent.  Messages scheduled for a later retry are not
-    "due", so ``once`` returns without waiting for them.
+    E-mail always; text messages too when a gateway is configured (otherwise they wait in
+    the outbox).  Returns how many messages were sent.  Messages scheduled for a later
+    retry are not "due", so ``once`` returns without waiting for them.
     """
-    worker = Worker(session_factory, settings, policy or DeliveryPolicy(), stop or asyncio.Event())
-    return await worker.run(once=once)
+    stop = stop or asyncio.Event()
+    chosen = policy or DeliveryPolicy()
+    channels = ["email"] if settings.sms_gateway == "none" else ["email", "sms"]
+    workers = [Worker(session_factory, settings, chosen, stop, channel) for channel in channels]
+    return sum(await asyncio.gather(*(w.run(once=once) for w in workers)))
 
 
 def main(settings: Settings, *, once: bool = False) -> int:

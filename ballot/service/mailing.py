@@ -1,4 +1,4 @@
-"""Queue the election's emails through the mail layer's outbox.
+"""Queue the election's emails and text messages through the mail layer's outbox.
 
 Invitations go out at opening, in each voter's own language, with the member's alias and
 the election's fingerprint (protocol v2); reminders carry a fresh token (tokens are stored
@@ -109,6 +109,44 @@ def invitation_message(
     )
 
 
+def channel_for(item: IssuedToken, forced: str | None = None) -> str | None:
+    """How a member's link goes: the channel asked for (``forced``) if they can be reached
+    by it, else their own choice if possible, else whichever they have (None: neither)."""
+    reachable = {"email": bool(item.email), "sms": bool(item.phone)}
+    if forced is not None:
+        return forced if reachable.get(forced) else None
+    if item.channel == "sms" and item.phone:
+        return "sms"
+    return "email" if item.email else ("sms" if item.phone else None)
+
+
+def text_message(
+    settings: Settings,
+    election: Any,
+    texts: dict[str, dict[str, str]],
+    language: str,
+    *,
+    kind: str = "invitation",
+    token: str = PLACEHOLDER,
+) -> str:
+    """One language's invitation (or reminder) text message, with ``token`` in the link
+    (:mod:`ballot.sms.texts`: short, within its segment budget)."""
+    from ballot.mail import messages
+    from ballot.sms.texts import render_sms_invitation, render_sms_reminder
+
+    committee, time_zone = identity_of(election)
+    title = texts.get(language, {}).get("title") or texts.get("en", {}).get("title", "")
+    render = render_sms_invitation if kind == "invitation" else render_sms_reminder
+    return render(
+        language,
+        election_title=title,
+        closes_at=election.closes_at,
+        link=voter_link(settings, token),
+        committee=messages.signature(language, committee, None),
+        time_zone=time_zone,
+    )
+
+
 async def queue_mail(
     session: AsyncSession,
     settings: Settings,
@@ -116,18 +154,29 @@ async def queue_mail(
     issued: Iterable[IssuedToken],
     *,
     kind: str = "invitation",
+    channel: str | None = None,
 ) -> int:
     """Render and enqueue one message per issued token; returns how many were queued.
 
-    Each language's message is rendered once with a placeholder link, and each voter's
-    copy is made by putting their link in place of it: rendering 260,000 messages one
-    by one would dominate the time it takes to open a large vote.
+    Each goes by the member's channel (:func:`channel_for`), or by ``channel`` when the
+    committee sends a link by another one.  Each language's message is rendered once with
+    a placeholder link, and each voter's copy is made by putting their link in place of
+    it: rendering 260,000 messages one by one would dominate the time it takes to open a
+    large vote.
     """
     from ballot.mail import outbox
 
     texts = await texts_by_language(session, election.id)
     templates: dict[tuple[str, bool], Any] = {}
     committee, _time_zone = identity_of(election)
+    texts_sms: dict[str, str] = {}
+
+    def sms_template(language: str) -> str:
+        if language not in texts_sms:
+            texts_sms[language] = text_message(settings, election, texts, language, kind=kind)
+            if PLACEHOLDER not in texts_sms[language]:
+                raise RuntimeError("text message template does not show the voting link verbatim")
+        return texts_sms[language]
 
     def template(language: str, aliased: bool) -> Any:
         if (language, aliased) not in templates:
@@ -139,6 +188,22 @@ async def queue_mail(
 
     def items() -> Iterator[dict[str, Any]]:
         for item in issued:
+            way = channel_for(item, channel)
+            if way is None:
+                continue  # forced onto a channel the member has no contact for
+            if way == "sms":
+                yield {
+                    "election_id": election.id,
+                    "voter_ref": str(item.voter_id),
+                    "kind": kind,
+                    "to_address": item.phone,
+                    "language": item.language,
+                    "subject": "",
+                    "body_text": sms_template(item.language).replace(PLACEHOLDER, item.token),
+                    "body_html": None,
+                    "channel": "sms",
+                }
+                continue
             aliased = kind == "invitation" and item.alias is not None
             base = _outbox_item(election.id, item, template(item.language, aliased), kind)
             base["reply_to"] = committee.reply_to or None

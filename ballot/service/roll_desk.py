@@ -27,9 +27,11 @@ from ballot.store.roll_desk_tables import RollDraft
 from ballot.store.roll_search import not_voted
 
 #: The columns of a member as the add form gives them (the roll file's, without challenged).
-MEMBER_FIELDS = ("member_id", "name", "email", "language", "unit")
+MEMBER_FIELDS = ("member_id", "name", "email", "phone", "channel", "language", "unit")
+#: The ways a link can be sent (the roll file's ``channel`` values).
+CHANNELS = ("email", "sms")
 #: Columns of the not-voted list.
-NOT_VOTED_COLUMNS = ("member_id", "name", "email", "language", "unit")
+NOT_VOTED_COLUMNS = ("member_id", "name", "email", "language", "unit", "phone")
 #: A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,7 +73,9 @@ async def add_member(
         # link goes out, so ``eligible`` grows where everyone sees it.
         return await voters.add_late_member(session, ctx, election, dict(fields))
     require_roll_editable(election)
-    result = await roll.import_roll(session, election.id, _one_row(fields))
+    result = await roll.import_roll(
+        session, election.id, _one_row(fields), ctx.settings.phone_region
+    )
     if not result.ok:
         return None, result.problems
     voter = await voters.find_voter(session, election, str(fields.get("member_id", "")).strip())
@@ -81,7 +85,14 @@ async def add_member(
     return voter, []
 
 
-async def resend(session: AsyncSession, ctx: Acting, election: Election, member_id: str) -> None:
+async def resend(
+    session: AsyncSession,
+    ctx: Acting,
+    election: Election,
+    member_id: str,
+    *,
+    channel: str | None = None,
+) -> None:
     """Mail the member a new link to the address on the roll (the old link stops working).
 
     For "I did not get the e-mail": links are kept only as hashes, so a lost one cannot be
@@ -100,7 +111,40 @@ async def resend(session: AsyncSession, ctx: Acting, election: Election, member_
         raise Refused(
             f"member {member_id} has no working link: reissue one instead", code="no_live_link"
         )
-    await voters.reissue(session, ctx, election, voter)
+    await voters.reissue(session, ctx, election, voter, channel=channel)
+
+
+async def send_by_channel(
+    session: AsyncSession, ctx: Acting, election: Election, member_id: str, channel: str
+) -> None:
+    """Send the member a new link by ``channel`` ("email" or "sms"), not their usual one.
+
+    For a text message that bounced, or an e-mail never read: as :func:`resend` (a new
+    link, the old one dies, public where the board names aliases), by the other way of
+    reaching the member, which must be on the roll.  The member's own channel does not
+    change.  Recorded in the activity log with the channel used.
+    """
+    require_state(election, "open", doing="send a link again")
+    if channel not in CHANNELS:
+        raise invalid("choose e-mail or text message", "channel_invalid")
+    voter = await voters.find_voter(session, election, member_id)
+    if not (voter.email if channel == "email" else voter.phone):
+        raise Refused(
+            f"member {member_id} has no "
+            + ("e-mail address" if channel == "email" else "phone number")
+            + " on the roll",
+            code="no_contact",
+        )
+    await resend(session, ctx, election, member_id, channel=channel)
+    await log_activity(
+        session,
+        ctx.actor,
+        "link_sent_by_channel",
+        ctx.now,
+        election.id,
+        member=member_id,
+        channel=channel,
+    )
 
 
 async def reissue(
@@ -119,8 +163,10 @@ async def reissue(
     require_state(election, "open", doing="reissue a voting link")
     voter = await voters.find_voter(session, election, member_id)
     address = new_email.strip().lower()
-    if address and address != voter.email:
-        problems = await roll.update_voter(session, voter, {"email": address})
+    if address and address != (voter.email or ""):
+        problems = await roll.update_voter(
+            session, voter, {"email": address}, ctx.settings.phone_region
+        )
         if problems:
             raise invalid(problems[0].message, "voter_invalid")
         await log_activity(
@@ -190,4 +236,7 @@ async def not_voted_csv(session: AsyncSession, election_id: str) -> AsyncIterato
     """The not-voted list as CSV text, in pieces (header first), safe from formula injection."""
     yield csv_line(list(NOT_VOTED_COLUMNS))
     async for batch in not_voted(session, election_id):
-        yield "".join(csv_line([v.member_id, v.name, v.email, v.language, v.unit]) for v in batch)
+        yield "".join(
+            csv_line([v.member_id, v.name, v.email or "", v.language, v.unit, v.phone or ""])
+            for v in batch
+        )

@@ -45,7 +45,7 @@ async def import_roll(
     its own words); ``election`` should be locked by the caller.
     """
     require_roll_editable(election)
-    result = await roll.import_roll(session, election.id, csv_text)
+    result = await roll.import_roll(session, election.id, csv_text, ctx.settings.phone_region)
     if result.ok:
         await log_activity(
             session, ctx.actor, "roll_imported", ctx.now, election.id, rows=result.imported
@@ -64,7 +64,7 @@ async def correct_voter(
     (with problems nothing is logged and the caller rolls back)."""
     require_roll_editable(election)
     voter = await find_voter(session, election, member_id)
-    problems = await roll.update_voter(session, voter, dict(data))
+    problems = await roll.update_voter(session, voter, dict(data), ctx.settings.phone_region)
     if not problems:
         await log_activity(
             session,
@@ -111,11 +111,13 @@ async def add_late_member(
     row = roll.one_row_csv(dict(data))
     if isinstance(row, list):
         return None, row
-    result = await roll.import_roll(session, election.id, row)
+    result = await roll.import_roll(session, election.id, row, ctx.settings.phone_region)
     if not result.ok:
         return None, result.problems
     if result.imported != 1:  # a row of empty fields reads as no row at all
-        return None, [roll.RowProblem(0, None, "give member_id, name, email and language")]
+        return None, [
+            roll.RowProblem(0, None, "give member_id, name, language and an email or phone")
+        ]
     voter = await find_voter(session, election, str(data["member_id"]))
     if voter.alias is None:  # the import drew one (the election is bound to the board key)
         voter.alias = await fresh_alias(session, election.id)
@@ -133,8 +135,16 @@ def _token_refused(exc: tokens.TokenError) -> Refused:
     return Refused(str(exc), code="link_unchanged")
 
 
-async def reissue(session: AsyncSession, ctx: Acting, election: Election, voter: Voter) -> None:
-    """A fresh link for one member (the old one stops working), mailed at once."""
+async def reissue(
+    session: AsyncSession,
+    ctx: Acting,
+    election: Election,
+    voter: Voter,
+    *,
+    channel: str | None = None,
+) -> None:
+    """A fresh link for one member (the old one stops working), sent at once by their
+    channel, or by ``channel`` ("email" or "sms") when the committee chooses another."""
     require_state(election, "open", doing="reissue a voting link")
     try:
         issued = await tokens.reissue_token(session, voter, ctx.now)
@@ -142,7 +152,9 @@ async def reissue(session: AsyncSession, ctx: Acting, election: Election, voter:
         raise _token_refused(exc) from exc
     if voter.alias is not None:  # public, so the member sees that their link changed
         await post(session, ctx, election, Kind.REISSUED, {"alias": voter.alias})
-    await mailing.queue_mail(session, ctx.settings, election, [issued], kind="invitation")
+    await mailing.queue_mail(
+        session, ctx.settings, election, [issued], kind="invitation", channel=channel
+    )
     await log_activity(
         session, ctx.actor, "token_reissued", ctx.now, election.id, member=voter.member_id
     )

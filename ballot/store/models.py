@@ -211,10 +211,16 @@ class ElectionTrustee(Base):
 
 
 class Voter(Base):
-    """A member on an election's roll. Who voted is recorded here; how never is."""
+    """A member on an election's roll. Who voted is recorded here; how never is.
+
+    A member is reached by e-mail, by text message (``phone``, E.164), or either: at
+    least one of the two is on the row, and ``channel`` says which invitations use.
+    """
 
     __tablename__ = "voters"
     __table_args__ = (
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),
         UniqueConstraint("election_id", "member_id", name="uq_voters_election_member"),
         UniqueConstraint("election_id", "email", name="uq_voters_election_email"),
         Index("ix_voters_election_unit", "election_id", "unit"),
@@ -226,7 +232,8 @@ class Voter(Base):
     election_id: Mapped[str] = mapped_column(ForeignKey("elections.id", ondelete="CASCADE"))
     member_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320))
+    #: None for a member reached only by text message.
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
     language: Mapped[str] = mapped_column(String(8))
     unit: Mapped[str] = mapped_column(String(100), default="")
     challenged: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -236,6 +243,10 @@ class Voter(Base):
     #: on the roll of a protocol-v2 election (at the latest when voting opens); linkable to
     #: the member only through their invitation, and here.
     alias: Mapped[str | None] = mapped_column(String(16), default=None)
+    #: The member's mobile number in E.164 form ("+14155552671"); None: no phone.
+    phone: Mapped[str | None] = mapped_column(String(16), default=None)
+    #: How invitations and reminders go: "email" or "sms" (one the member has).
+    channel: Mapped[str] = mapped_column(String(8), default="email", server_default="email")
 
 
 class VoterToken(Base):

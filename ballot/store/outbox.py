@@ -20,9 +20,21 @@ Columns (keep stable: the Alembic migration mirrors them exactly)
 | created_at      | UTCDateTime           |                                                        |
 | sent_at         | UTCDateTime, null     |                                                        |
 | reply_to        | String(320), null     | the committee's reply address (Reply-To), if it has one |
+| channel         | String(8)             | email or sms (default email)                           |
+| provider_ref    | String(64), null      | the SMS gateway's id for the message (Twilio's SID)     |
+| receipt         | String(10), null      | the gateway's last word: sent, delivered, bounced, failed |
+| receipt_at      | UTCDateTime, null     | when that receipt came                                 |
 
-Indexes: ``ix_outbox_election_id`` (election_id) and ``ix_outbox_status_due``
-(status, next_attempt_at), which is what workers scan for due messages.
+Indexes: ``ix_outbox_election_id`` (election_id), ``ix_outbox_status_due``
+(status, next_attempt_at), which is what workers scan for due messages, and
+``ix_outbox_election_voter`` (election_id, voter_ref), for one page of the roll's delivery
+status.
+
+A text message (``channel`` sms) is a row like an e-mail: ``to_address`` is the phone
+number in E.164 form, ``subject`` is empty and ``body_text`` is the text.  ``status`` is
+ours (did the worker hand the message over?); ``receipt`` is the gateway's delivery
+receipt, kept apart so that a receipt arriving before the worker records its own
+outcome is never overwritten by it.
 
 Why bodies are blanked: an invitation or reminder body carries the voter's one-time
 voting link, and the token in that link *is* the credential (the database otherwise
@@ -44,6 +56,9 @@ from ballot.store.types import UTCDateTime, utcnow
 
 KINDS = ("invitation", "reminder", "notice", "test")
 STATUSES = ("queued", "sending", "sent", "retry", "failed")
+CHANNELS = ("email", "sms")
+#: A gateway's delivery receipts, in the order they may follow each other.
+RECEIPTS = ("sent", "delivered", "bounced", "failed")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -58,6 +73,7 @@ class OutboxMessage(Base):
         CheckConstraint(f"kind IN ({_in(KINDS)})", name="kind"),
         CheckConstraint(f"status IN ({_in(STATUSES)})", name="status"),
         Index("ix_outbox_status_due", "status", "next_attempt_at"),
+        Index("ix_outbox_election_voter", "election_id", "voter_ref"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -76,3 +92,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     reply_to: Mapped[str | None] = mapped_column(String(320), default=None)
+    channel: Mapped[str] = mapped_column(String(8), default="email", server_default="email")
+    provider_ref: Mapped[str | None] = mapped_column(String(64), default=None)
+    receipt: Mapped[str | None] = mapped_column(String(10), default=None)
+    receipt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

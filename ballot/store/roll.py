@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.election.phone import DEFAULT_REGION
 from ballot.election.roll import parse_roll, validate_against_existing
 from ballot.record.aliases import new_aliases
 from ballot.store.bulk import insert_rows
@@ -29,6 +30,8 @@ IMPORTED = (
     "unit",
     "challenged",
     "alias",
+    "phone",
+    "channel",
 )
 
 
@@ -49,16 +52,23 @@ class RollImport:
         return not self.problems
 
 
-async def import_roll(session: AsyncSession, election_id: str, csv_text: str) -> RollImport:
-    """Add every row of ``csv_text`` to the roll, or none if any row is bad."""
-    report = parse_roll(csv_text)
+async def import_roll(
+    session: AsyncSession, election_id: str, csv_text: str, region: str = DEFAULT_REGION
+) -> RollImport:
+    """Add every row of ``csv_text`` to the roll, or none if any row is bad.
+
+    ``region``: where a phone number without a country code is read (the deployment's
+    ``phone_region``)."""
+    report = parse_roll(csv_text, region)
     problems = [RowProblem(e.line, e.column, e.message) for e in report.errors]
     if problems:
         return RollImport(0, problems)
     clashes = validate_against_existing(
         report.rows,
         await session.scalars(select(Voter.member_id).where(Voter.election_id == election_id)),
-        await session.scalars(select(Voter.email).where(Voter.election_id == election_id)),
+        await session.scalars(
+            select(Voter.email).where(Voter.election_id == election_id, Voter.email.is_not(None))
+        ),
     )
     problems = [RowProblem(e.line, e.column, e.message) for e in clashes]
     if problems:
@@ -73,11 +83,13 @@ async def import_roll(session: AsyncSession, election_id: str, csv_text: str) ->
                 election_id,
                 row.member_id,
                 row.name,
-                row.email.lower(),
+                row.email.lower() or None,
                 row.language,
                 row.unit or "",
                 bool(row.challenged),
                 alias,
+                row.phone or None,
+                row.channel,
             )
             for row, alias in zip(report.rows, aliases, strict=True)
         ),
@@ -98,7 +110,7 @@ async def _aliases_for(session: AsyncSession, election_id: str, count: int) -> l
     return list(new_aliases(count, {a for a in taken if a is not None}))
 
 
-EDITABLE_FIELDS = ("name", "email", "language", "unit", "challenged")
+EDITABLE_FIELDS = ("name", "email", "phone", "channel", "language", "unit", "challenged")
 
 
 def _csv_cell(value: object) -> str:
@@ -107,51 +119,54 @@ def _csv_cell(value: object) -> str:
 
 
 async def update_voter(
-    session: AsyncSession, voter: Voter, changes: dict[str, object]
+    session: AsyncSession,
+    voter: Voter,
+    changes: dict[str, object],
+    region: str = DEFAULT_REGION,
 ) -> list[RowProblem]:
     """Correct one member's entry; the same checks as an import (the row is re-parsed).
 
-    Returns the problems (nothing is changed if there are any).
+    Returns the problems (nothing is changed if there are any).  A phone number is
+    stored in E.164 form, read in ``region`` when it has no country code.
     """
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         return [RowProblem(0, k, "cannot be changed here") for k in unknown]
     current: dict[str, object] = {
+        "member_id": voter.member_id,
         "name": voter.name,
-        "email": voter.email,
+        "email": voter.email or "",
+        "phone": voter.phone or "",
+        "channel": voter.channel,
         "language": voter.language,
         "unit": voter.unit,
         "challenged": "yes" if voter.challenged else "",
     }
     for key, value in changes.items():
         current[key] = ("yes" if value else "") if key == "challenged" else value
-    header = "member_id,name,email,language,unit,challenged\n"
-    line = ",".join(
-        _csv_cell(v)
-        for v in (
-            voter.member_id,
-            current["name"],
-            current["email"],
-            current["language"],
-            current["unit"],
-            current["challenged"],
-        )
-    )
-    report = parse_roll(header + line + "\n")
+    if "channel" not in changes and not (current["email"] and current["phone"]):
+        current["channel"] = ""  # the only way left to reach the member
+    header = ",".join(ROW_FIELDS) + "\n"
+    line = ",".join(_csv_cell(current[name]) for name in ROW_FIELDS)
+    report = parse_roll(header + line + "\n", region)
     problems = [RowProblem(e.line, e.column, e.message) for e in report.errors]
     if problems:
         return problems
     row = report.rows[0]
-    clash = await session.scalar(
-        select(Voter.member_id).where(
-            Voter.election_id == voter.election_id,
-            Voter.email == row.email.lower(),
-            Voter.id != voter.id,
+    email = row.email.lower() or None
+    clash = None
+    if email is not None:
+        clash = await session.scalar(
+            select(Voter.member_id).where(
+                Voter.election_id == voter.election_id,
+                Voter.email == email,
+                Voter.id != voter.id,
+            )
         )
-    )
     if clash is not None:
         return [RowProblem(2, "email", f"{row.email} is already on the roll (member {clash})")]
-    voter.name, voter.email, voter.language = row.name, row.email.lower(), row.language
+    voter.name, voter.email, voter.language = row.name, email, row.language
+    voter.phone, voter.channel = row.phone or None, row.channel
     voter.unit, voter.challenged = row.unit or "", bool(row.challenged)
     await session.flush()
     return []
@@ -182,7 +197,7 @@ async def remove_voter(session: AsyncSession, voter: Voter) -> None:
 
 
 #: A member's row as the committee gives it, in a roll file's column order.
-ROW_FIELDS = ("member_id", "name", "email", "language", "unit", "challenged")
+ROW_FIELDS = ("member_id", "name", "email", "phone", "channel", "language", "unit", "challenged")
 
 
 def one_row_csv(data: dict[str, object]) -> str | list[RowProblem]:

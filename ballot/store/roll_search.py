@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, not_, select
+from sqlalchemy import and_, false, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.store.models import Voter, VoterToken
@@ -57,6 +57,9 @@ class MemberRow:
     voted: bool
     channel: str
     link: str
+    phone: str = ""  # E.164, "" when none
+    send_by: str = "email"  # how invitations go: "email" or "sms"
+    voter_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,17 @@ def _link_filter(state: str) -> Any:
 def _conditions(election_id: str, query: RollQuery) -> list[Any]:
     where: list[Any] = [Voter.election_id == election_id]
     text = query.text.strip()
+    # A phone number as typed ("(415) 555-2671"): its digits, found inside the E.164 form.
+    digits = "".join(c for c in text if c.isdigit()) if len(text) >= 4 else ""
+    if digits and any(c.isalpha() or c == "@" for c in text):
+        digits = ""
     if text:
         lowered = text.lower()
         where.append(
             func.lower(Voter.name).contains(lowered, autoescape=True)
             | Voter.email.contains(lowered, autoescape=True)
             | (func.lower(Voter.member_id) == lowered)
+            | (Voter.phone.contains(digits, autoescape=True) if digits else false())
         )
     if query.unit:
         where.append(Voter.unit == query.unit)
@@ -150,13 +158,16 @@ async def search_roll(session: AsyncSession, election_id: str, query: RollQuery)
         MemberRow(
             v.member_id,
             v.name,
-            v.email,
+            v.email or "",
             v.language,
             v.unit,
             v.challenged,
             v.voted_at is not None,
             v.voted_channel or "",
             states[v.id],
+            v.phone or "",
+            v.channel,
+            v.id,
         )
         for v in voters
     ]
@@ -184,9 +195,10 @@ class Pending:
     id: int
     member_id: str
     name: str
-    email: str
+    email: str | None
     language: str
     unit: str
+    phone: str | None = None
 
 
 async def not_voted(
@@ -200,7 +212,13 @@ async def not_voted(
             Pending(*row)
             for row in await session.execute(
                 select(
-                    Voter.id, Voter.member_id, Voter.name, Voter.email, Voter.language, Voter.unit
+                    Voter.id,
+                    Voter.member_id,
+                    Voter.name,
+                    Voter.email,
+                    Voter.language,
+                    Voter.unit,
+                    Voter.phone,
                 )
                 .where(Voter.election_id == election_id, Voter.voted_at.is_(None), Voter.id > after)
                 .order_by(Voter.id)

@@ -51,10 +51,12 @@ class IssuedToken:
 
     voter_id: int
     token: str
-    email: str
+    email: str | None  # None: a member reached only by text message
     name: str
     language: str
     alias: str | None = None  # the member's alias (protocol v2), shown in the invitation
+    phone: str | None = None  # E.164, for a text message
+    channel: str = "email"  # how the member asked to be reached: "email" or "sms"
 
 
 @dataclass(frozen=True)
@@ -76,14 +78,25 @@ async def issue_tokens(session: AsyncSession, election_id: str, now: datetime) -
     )
     rows = (
         await session.execute(
-            select(Voter.id, Voter.email, Voter.name, Voter.language, Voter.alias).where(
+            select(
+                Voter.id,
+                Voter.email,
+                Voter.name,
+                Voter.language,
+                Voter.alias,
+                Voter.phone,
+                Voter.channel,
+            ).where(
                 Voter.election_id == election_id,
                 Voter.voted_at.is_(None),
                 Voter.id.not_in(with_token),
             )
         )
     ).all()
-    issued = [IssuedToken(r.id, new_token(), r.email, r.name, r.language, r.alias) for r in rows]
+    issued = [
+        IssuedToken(r.id, new_token(), r.email, r.name, r.language, r.alias, r.phone, r.channel)
+        for r in rows
+    ]
     await insert_rows(
         session,
         VoterToken,
@@ -132,7 +145,16 @@ async def reissue_token(
         )
     )
     await session.flush()
-    return IssuedToken(voter.id, token, voter.email, voter.name, voter.language, voter.alias)
+    return IssuedToken(
+        voter.id,
+        token,
+        voter.email,
+        voter.name,
+        voter.language,
+        voter.alias,
+        voter.phone,
+        voter.channel,
+    )
 
 
 async def revoke_token(

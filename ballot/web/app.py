@@ -70,6 +70,7 @@ from ballot.web.ratelimit import RateLimits, rate_limit_middleware
 from ballot.web.roll_desk_routes import ROLL_ACCOUNT_PAGES
 from ballot.web.security import csrf_cookie_name, csrf_session_middleware, security_headers_hook
 from ballot.web.setup_pages import SETUP_CONTROLLERS
+from ballot.web.sms_receipts import SmsReceipts
 from ballot.web.validation import input_middleware, unexpected_error
 from ballot.web.voter import VoterController
 from ballot.web.witness_api import WITNESS_CONTROLLERS
@@ -201,6 +202,7 @@ def create_app(
                 include_in_schema=False,
             ),
             HealthController,
+            SmsReceipts,
         ],
         guards=[access_guard],
         dependencies={"db": Provide(provide_db)},

@@ -76,7 +76,8 @@ class RollController(Controller):
             {
                 "member_id": v.member_id,
                 "name": v.name,
-                **({"email": v.email} if admin else {}),
+                **({"email": v.email or None, "phone": v.phone or None} if admin else {}),
+                **({"channel": v.send_by} if admin else {}),
                 "language": v.language,
                 "unit": v.unit,
                 "challenged": v.challenged,

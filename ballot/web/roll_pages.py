@@ -19,6 +19,7 @@ from litestar.response import Redirect
 from ballot.election.languages import LANGUAGES
 from ballot.election.lifecycle import roll_editable
 from ballot.election.refusal import Refused
+from ballot.mail.receipts import member_delivery
 from ballot.service import roll_desk, voters
 from ballot.service.acting import get_election
 from ballot.store.elections import texts_by_language
@@ -98,6 +99,7 @@ class RollPages(Controller):
         if problem:
             query = RollQuery()
         found = await search_roll(db, election_id, query)
+        delivery = await member_delivery(db, election_id, [r.voter_id for r in found.rows])
         return committee_page(
             request,
             "roll",
@@ -105,6 +107,7 @@ class RollPages(Controller):
             error=problem,
             query=query,
             found=found,
+            delivery=delivery,
             units=await roll_units(db, election_id),
             **context,
         )
@@ -131,12 +134,19 @@ class RollPages(Controller):
         election, context = await self._context(request, db, election_id)
         voter = await voters.find_voter(db, election, member_id)
         states = await link_states(db, [voter.id])
+        delivery = await member_delivery(db, election.id, [voter.id])
         return committee_page(
             request,
             "member",
             status=status,
             voter=voter,
             link=states[voter.id],
+            delivery=delivery[voter.id],
+            other_channels=[
+                way
+                for way, contact in (("email", voter.email), ("sms", voter.phone))
+                if contact and way != voter.channel
+            ],
             **{**context, **extra},
         )
 
@@ -194,8 +204,10 @@ class RollPages(Controller):
         db: Db,
         data: Form,
     ) -> Response[Any]:
-        """Correct a member's name, address, language or unit (until voting opens)."""
+        """Correct a member's name, address, phone, channel, language or unit (until voting
+        opens)."""
         changes = {k: data.get(k, "") for k in ("name", "email", "language", "unit")}
+        changes.update({k: data[k] for k in ("phone", "channel") if k in data})
 
         async def act(election: Election) -> Any:
             _voter, problems = await voters.correct_voter(
@@ -233,6 +245,34 @@ class RollPages(Controller):
             data,
             act,
             roll_words._("A new link is on its way to the member. The old link no longer works."),
+        )
+
+    @post("/members/{member_id:str}/send-by", opt={"access": "admin"})
+    async def send_by(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
+        data: Form,
+    ) -> Response[Any]:
+        """Send a new link by another channel (e-mail instead of a text, or the reverse)."""
+
+        async def act(election: Election) -> Any:
+            await roll_desk.send_by_channel(
+                db, acting(request), election, member_id, data.get("channel", "")
+            )
+
+        return await self._act(
+            request,
+            db,
+            election_id,
+            member_id,
+            data,
+            act,
+            roll_words._(
+                "A new link is on its way by the way you chose. The old link no longer works."
+            ),
         )
 
     @post("/members/{member_id:str}/reissue", opt={"access": "admin"})

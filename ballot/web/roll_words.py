@@ -43,6 +43,23 @@ REFUSALS = {
     "paper_uncounted": _(
         "Paper envelopes are waiting for their hand count: enter it before the tally."
     ),
+    "no_contact": _("This member has no address for that way of sending on the roll."),
+    "channel_invalid": _("Choose e-mail or text message."),
+}
+
+#: How a link is sent (the roll's ``channel``).
+CHANNELS = {
+    "email": _("E-mail"),
+    "sms": _("Text message"),
+}
+
+#: What became of the newest message with a member's link, per channel.
+DELIVERY = {
+    "queued": _("Waiting to be sent"),
+    "sent": _("Sent"),
+    "delivered": _("Delivered to the phone"),
+    "bounced": _("Bounced"),
+    "failed": _("Failed"),
 }
 
 LINK_STATES = {
@@ -75,6 +92,8 @@ COLUMNS = {
     "member_id": _("Member number"),
     "name": _("Name"),
     "email": _("E-mail"),
+    "phone": _("Phone"),
+    "channel": _("Send links by"),
     "language": _("Language"),
     "unit": _("Unit"),
     "local": _("Unit"),

@@ -142,7 +142,7 @@ def test_search_resend_and_the_not_voted_list(live: LiveServer, browser: Any) ->
             page.get_by_role("link", name="Members who have not voted (CSV)").first.click()
         text = Path(got.value.path()).read_text(encoding="utf-8-sig")
         rows = list(csv.reader(io.StringIO(text)))
-        assert rows[0] == ["member_id", "name", "email", "language", "unit"]
+        assert rows[0] == ["member_id", "name", "email", "language", "unit", "phone"]
         assert {r[0] for r in rows[1:]} == {"K001", "K002", "K003", "K004", "K005", "K006"}
     finally:
         page.context.close()

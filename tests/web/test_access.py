@@ -119,6 +119,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/audit"): "public",
     # Operations (issue #6): health checks and the JSON API's OpenAPI schema.
     ("GET", "/health/live"): "public",
+    ("POST", "/sms/receipts/twilio/{message_id:int}"): "public",
+    ("POST", "/sms/receipts/generic/{message_id:int}"): "public",
     ("GET", "/health/ready"): "public",
     ("GET", "/api/schema"): "public",
     ("GET", "/api/schema/openapi.json"): "public",
@@ -152,6 +154,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/members/{member_id:str}"): "admin",
     ("POST", C + "/members/{member_id:str}/resend"): "admin",
     ("POST", C + "/members/{member_id:str}/reissue"): "admin",
+    ("POST", C + "/members/{member_id:str}/send-by"): "admin",
     ("POST", C + "/members/{member_id:str}/withdraw"): "admin",
     ("GET", C + "/members/{member_id:str}/withdraw"): "admin",
     ("GET", C + "/add-member"): "admin",
@@ -239,6 +242,7 @@ def fill(path: str, election_id: str) -> str:
         .replace("{challenge_id:str}", "cnope")
         .replace("{draft_id:int}", "1")
         .replace("{account_id:int}", "1")
+        .replace("{message_id:int}", "1")
         .replace("{alias:str}", "7K3QD-M9XAT")
         .replace("{public_key:str}", "ab" * 32)
         .replace("{step:str}", "open")

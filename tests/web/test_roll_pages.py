@@ -281,7 +281,7 @@ async def test_not_voted_csv_is_safe_from_formulas(
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0] == ["member_id", "name", "email", "language", "unit"]
+    assert rows[0] == ["member_id", "name", "email", "language", "unit", "phone"]
     by_id = {row[0]: row for row in rows[1:]}
     assert set(by_id) == {"M002", "M003", "M004", "M005", "M006"}  # M001 voted on paper
     assert by_id["M002"][1] == '\'=HYPERLINK("http://evil")' and by_id["M002"][4] == "'+1"

@@ -1,0 +1,1 @@
+"""Text messages: segment counting, the members' texts, gateway adaptors and receipts."""
