@@ -82,7 +82,7 @@ class RollController(Controller):
                 "unit": v.unit,
                 "challenged": v.challenged,
                 "voted": v.voted,
-                "channel": v.channel,  # online, in_person, paper ("" until voted)
+                "voted_by": v.channel,  # online, in_person, paper ("" until voted)
                 "link": v.link,
             }
             for v in found.rows

@@ -217,7 +217,7 @@ def test_online_in_person_and_paper_count_once_each_and_the_record_verifies(
         assert again.status_code == 409 and 'id="desk-error"' in again.text
         assert check_in(admin, election_id, "M001").status_code == 409  # voted online
         roll = admin.get(f"/api/elections/{election_id}/roll?q=Kim")
-        assert {r["member_id"]: r["channel"] for r in roll}["M003"] == "in_person"
+        assert {r["member_id"]: r["voted_by"] for r in roll}["M003"] == "in_person"
         log = admin.get("/api/audit")
         checkins = [a for a in log if a["action"] == "polling_check_in"]
         assert len(checkins) == 1, checkins
@@ -243,7 +243,7 @@ def test_online_in_person_and_paper_count_once_each_and_the_record_verifies(
         assert len(kinds(entries, "paper.received")) == 2
         assert len(kinds(entries, "paper.set_aside")) == 1
         roll = admin.get(f"/api/elections/{election_id}/roll?q=Dolores")
-        assert roll[0]["channel"] == "paper"
+        assert roll[0]["voted_by"] == "paper"
         assert roll[0]["link"] == "revoked"  # the refused try used nothing: still withdrawn
 
         # The close, then the hand count before the tally.
