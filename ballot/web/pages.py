@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from ballot.election.languages import LANGUAGES
+from ballot.i18n import translations
 from ballot.election.refusal import Refused
 from ballot.service import challenges, count, lifecycle, voters
 from ballot.service.acting import get_election, invalid, require_roll_editable
@@ -28,6 +29,7 @@ from ballot.store.roll import roll_size
 from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
+from ballot.web.committee_render import committee_language, language_cookie, shared_context
 from ballot.web.committee_results import results_context
 from ballot.web.deps import Db, acting, reader_of
 from ballot.web.observer_kinds import activity_for
@@ -48,15 +50,6 @@ NEXT_STATES = {
 }
 
 
-def page_language(request: Request[Any, Any, Any]) -> str:
-    """The committee page's language: English unless ``?ui=`` names another we ship.
-
-    (``?lang=`` already means the language being edited on the translations page.)
-    """
-    asked = request.query_params.get("ui")
-    return asked if asked in LANGUAGES else "en"
-
-
 def _fingerprint(election: Election) -> str | None:
     """The election's fingerprint grouped for reading, once its key ceremony is recorded."""
     if not election.joint_public_key:
@@ -68,11 +61,19 @@ def _fingerprint(election: Election) -> str | None:
 
 
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
-    account = reader_of(request)
+    """A committee page in the reader's committee language (``committee_render``: ``?ui=``,
+    remembered in a cookie, as every committee page does)."""
+    language = committee_language(request)
     return Template(
         template_name=f"committee/{name}.html",
-        context={**i18n_context(page_language(request)), "account": account, **context},
+        context={
+            **i18n_context(language),
+            **shared_context(request, language),
+            "account": reader_of(request),
+            **context,
+        },
         status_code=status,
+        cookies=language_cookie(request, language),
     )
 
 
@@ -129,7 +130,7 @@ class CommitteePages(Controller):
             title=texts.get("en", {}).get("title", election.id),
             languages=[code for code in LANGUAGES if code in texts],
             language_names=LANGUAGES,
-            settings=await settings_of(db, election),
+            settings=await settings_of(db, election, committee_language(request)),
             next_states=NEXT_STATES.get(election.state, []),
             missing=await missing_translations(db, election_id),
             roll_size=await roll_size(db, election_id),
@@ -143,7 +144,7 @@ class CommitteePages(Controller):
                 else None
             ),
             fingerprint=_fingerprint(election),
-            **(await results_context(db, election)),
+            **(await results_context(db, election, committee_language(request))),
             **{"errors": {}, "submitted_for": "", "submitted": {}, **extra},
         )
 
@@ -321,9 +322,10 @@ class CommitteePages(Controller):
                 request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         await db.commit()
-        return await self._election_page(
-            request, db, election_id, notice=f"Queued {queued} reminders."
-        )
+        notice = translations(committee_language(request)).ngettext(
+            "%(num)s reminder is queued.", "%(num)s reminders are queued.", queued
+        ) % {"num": queued}
+        return await self._election_page(request, db, election_id, notice=notice)
 
     @get("/audit", opt={"access": "staff"})
     async def activity_log(
