@@ -15,8 +15,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from ballot.election.languages import LANGUAGES
-from ballot.i18n import translations
 from ballot.election.refusal import Refused
+from ballot.i18n import translations
 from ballot.service import challenges, count, lifecycle, voters
 from ballot.service.acting import get_election, invalid, require_roll_editable
 from ballot.service.mailing import delivery

@@ -181,8 +181,10 @@ INTERNAL_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b|\bq\d+-o\d+\b")
 class VisibleText(HTMLParser):
     """The text of a page as read, without scripts, styles, code or translate="no" parts."""
 
-    SKIP = {"script", "style", "code", "template"}
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+    SKIP = frozenset({"script", "style", "code", "template"})
+    VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
