@@ -461,7 +461,7 @@ async def test_audit_chain_intact_and_kept_heads(app: Litestar, admin: Web, obse
     assert f"Chain intact: {n} entries." in words
     assert f'<dd id="head-seq">{last.seq}</dd>' in r.text
     assert re.sub(r"<wbr>", "", r.text).count(last.hash) == 1
-    assert "election_created" in words and election_id in words
+    assert "Election created" in words and election_id in words
 
     body = (await observer.get("/api/audit/chain")).json()
     assert body["intact"] is True and body["count"] == n and body["problem"] is None

@@ -78,7 +78,7 @@ async def test_spanish_texts_through_the_form_then_ceremony_then_open(admin: Web
     assert page.status_code == 200
     for code in ("en", "es", "ko", "zh", "vi", "tl"):
         assert f"({code})" in page.text
-    assert "question 1 option 2" in page.text  # what Spanish still lacks, by name
+    assert "Question 1, option 2" in page.text  # what Spanish still lacks, by name
     assert (await state(admin, election_id))["missing_translations"]["es"]
 
     r = await save_spanish(admin, election_id)
