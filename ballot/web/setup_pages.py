@@ -173,6 +173,7 @@ class SetupPages(Controller):
             rows=rows,
             field=FIELD,
             frozen=_frozen_reason(election, gettext),
+            time_zone=election.time_zone,
             missing=await missing_translations(db, election_id),
             **extra,
         )
