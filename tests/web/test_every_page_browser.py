@@ -118,11 +118,6 @@ def judge(page: Any, base: str, item: Page, site: Site, lang: str, width: int) -
         return [f"{where}: HTTP {response.status if response else '?'}"]
     if item.name in READY:
         page.wait_for_selector(READY[item.name])
-    if width == 1280:
-        page.keyboard.press("Tab")  # from the top of a fresh page
-        first = page.evaluate("document.activeElement && document.activeElement.className")
-        if first != "skip":
-            problems.append(f"{where}: the first Tab reaches {first!r}, not the skip link")
     if width == 320:
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > 320:
@@ -132,6 +127,10 @@ def judge(page: Any, base: str, item: Page, site: Site, lang: str, width: int) -
     found = axe(page, base, contrast=width == 320)
     problems += [f"{where}: axe {v['id']} ({v['impact']}) {v['nodes']}" for v in found]
     if width == 1280:
+        page.keyboard.press("Tab")  # nothing has had the focus yet on this page
+        first = page.evaluate("document.activeElement && document.activeElement.className")
+        if first != "skip":
+            problems.append(f"{where}: the first Tab reaches {first!r}, not the skip link")
         facts = page.evaluate(INSPECT)
         if len(facts["h1"]) != 1 or not facts["h1"][0]:
             problems.append(f"{where}: h1 {facts['h1']}")
