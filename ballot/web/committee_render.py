@@ -20,6 +20,7 @@ from litestar.utils.scope.state import ScopeState
 
 from ballot.i18n import HTML_LANG, LANGUAGES, normalise, translations, zone_label
 from ballot.web import committee_words
+from ballot.web.roll_problem_words import problem_text
 from ballot.web.ballot_page import environment
 
 LANG_COOKIE = "ballot_committee_lang"
@@ -60,6 +61,7 @@ def shared_context(request: Request[Any, Any, Any], language: str) -> dict[str, 
         "language_links": language_links(request),
         "cwords": committee_words,
         "zone_label": partial(zone_label, language=language),
+        "problem_text": partial(problem_text, gettext=translations(language).gettext),
     }
 
 
