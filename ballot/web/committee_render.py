@@ -20,8 +20,8 @@ from litestar.utils.scope.state import ScopeState
 
 from ballot.i18n import HTML_LANG, LANGUAGES, normalise, translations, zone_label
 from ballot.web import committee_words
-from ballot.web.roll_problem_words import problem_text
 from ballot.web.ballot_page import environment
+from ballot.web.roll_problem_words import problem_text
 
 LANG_COOKIE = "ballot_committee_lang"
 #: The query parameter that picks the page's language.
