@@ -18,6 +18,7 @@
 | BALLOT_RATE_WINDOW | 60 | length in seconds of the sliding window both limits count in |
 | BALLOT_HSTS | true | send Strict-Transport-Security (turn off only for plain-HTTP demos) |
 | BALLOT_LOG_FORMAT / BALLOT_LOG_LEVEL | json / INFO | `json` (one object per line) or `text`; the level of the root logger |
+| BALLOT_SETUP_CHECKLIST | true | refuse to mark an election ready or open it until its set-up checklist is complete (rehearsals, test message, notice...); the test suite turns it off for tests that are not about the checklist |
 | BALLOT_ARGON2_PROFILE | production | Argon2id cost of new password hashes and key files: `production`, or `test` (cheap; for the test suite only) |
 
 The Argon2 profile is not a field of :class:`Settings`: it is read when a password is
@@ -75,6 +76,9 @@ class Settings:
     hsts: bool = True
     log_format: str = "json"
     log_level: str = "INFO"
+    #: Read from the environment even when Settings() is built directly, so a test run can
+    #: turn it off for every server it starts (tests/support/plugin.py); on everywhere else.
+    setup_checklist: bool = field(default_factory=lambda: _bool(_env("SETUP_CHECKLIST", "true")))
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -100,6 +104,7 @@ class Settings:
             hsts=_bool(_env("HSTS", "true")),
             log_format=_env("LOG_FORMAT", d.log_format).strip().lower(),
             log_level=_env("LOG_LEVEL", d.log_level).strip().upper(),
+            setup_checklist=_bool(_env("SETUP_CHECKLIST", "true")),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -103,6 +103,9 @@ def demo_settings(directory: Path, port: int, smtp_port: int = 2525) -> Settings
         schedule_interval=5.0,
         host="127.0.0.1",
         port=port,
+        # The demo goes through the set-up checklist like a real election (it does every
+        # step itself: sign-offs, rehearsals, a test message, the notice).
+        setup_checklist=True,
     )
 
 
@@ -133,8 +136,8 @@ def _definition(now: Any) -> dict[str, Any]:
 async def build_demo(directory: Path, settings: Settings) -> DemoResult:
     """Create the demo election, open it, and return what to print."""
     from ballot.migrations import upgrade_engine
-    from ballot.service import ceremony, lifecycle
-    from ballot.service.acting import Acting
+    from ballot.service import ceremony, lifecycle, setup
+    from ballot.service.acting import Acting, get_election
     from ballot.store import accounts
     from ballot.store.db import make_engine, make_session_factory
     from ballot.store.elections import create_election, parse_definition
@@ -155,7 +158,7 @@ async def build_demo(directory: Path, settings: Settings) -> DemoResult:
             admin = ("admin@demo.invalid", secrets.token_urlsafe(9))
             observer = ("observer@demo.invalid", secrets.token_urlsafe(9))
             trustees = [(f"trustee{i}@demo.invalid", secrets.token_urlsafe(9)) for i in (1, 2, 3)]
-            await accounts.create_account(
+            admin_account = await accounts.create_account(
                 db, email=admin[0], name="Demo Admin", role="admin", password=admin[1], now=now
             )
             await accounts.create_account(
@@ -187,6 +190,11 @@ async def build_demo(directory: Path, settings: Settings) -> DemoResult:
             passphrases = [secrets.token_urlsafe(12) for _ in trustees]
             sealed = await ceremony.run_local_ceremony(db, ctx, election, passphrases)
             key_files = write_trustee_keys(directory, sealed, passphrases)
+            await setup_checklist(db, ctx, election, admin_account, sealed, passphrases)
+            await db.commit()
+            await deliver_test_message(directory, settings, factory)
+            election = await get_election(db, election.id, lock=True)
+            await setup.confirm_test_message(db, ctx, election)
             await lifecycle.transition(db, ctx, election, "ready")
             await lifecycle.transition(db, ctx, election, "open")
             await db.commit()
@@ -207,6 +215,52 @@ async def build_demo(directory: Path, settings: Settings) -> DemoResult:
                     f"{settings.base_url}/v/{by_voter[voter.id].token}"
                 )
     return DemoResult(settings, "demo", admin, observer, trustees, links, key_files)
+
+
+async def setup_checklist(
+    db: Any, ctx: Any, election: Any, admin: Any, sealed: list[bytes], passphrases: list[str]
+) -> None:
+    """The set-up checklist's steps, as a committee and its trustees would do them: every
+    language signed off, each trustee's key proved by a rehearsal, a test message queued,
+    the notice of election recorded."""
+    from ballot.crypto.ceremony import TrusteeShare
+    from ballot.crypto.keyfile import open_key
+    from ballot.crypto.rehearsal import rehearse
+    from ballot.service import elections, rehearsals, setup
+    from ballot.store.casting import election_context
+
+    for language in await elections.languages_to_sign(db, election.id):
+        await elections.sign_off_translations(db, ctx, election, language, admin)
+    context = election_context(election)
+    for blob, passphrase in zip(sealed, passphrases, strict=True):
+        share = TrusteeShare.from_bytes(open_key(blob, passphrase))
+        challenge = await rehearsals.issue_challenge(db, ctx, election, share.index)
+        answer = rehearse(
+            share.index,
+            share.secret_share,
+            context.ceremony.verification_keys[share.index],
+            context.joint_public_key,
+            context.fingerprint,
+            bytes.fromhex(challenge["nonce"]),
+        )
+        await rehearsals.accept_answer(db, ctx, election, share.index, answer.to_json())
+    await setup.send_test_message(db, ctx, election, "election-committee@demo.invalid", "en")
+    today = ctx.now.date().isoformat()
+    await setup.record_notice(
+        db, ctx, election, today, "Riverside Warehouse break-room notice board, in six languages"
+    )
+
+
+async def deliver_test_message(directory: Path, settings: Settings, factory: Any) -> None:
+    """Send the queued test message to the demo's mail folder (a local SMTP sink)."""
+    from ballot.mail.sink import MailSink
+    from ballot.mail.worker import run_worker
+
+    sink = MailSink(folder=directory / "mail" / "test-message", keep=False).start()
+    try:
+        await run_worker(factory, settings.with_(smtp_port=sink.port), once=True)
+    finally:
+        sink.stop()
 
 
 @contextlib.asynccontextmanager

@@ -23,6 +23,7 @@ from ballot.crypto.manifest import ElectionManifest, QuestionSpec
 from ballot.crypto.tally import OptionCounts
 from ballot.election.challenges import Determination, determinative
 from ballot.election.outcome import Counts, OutcomeRule, RuleError, RuleKind, check_marks
+from ballot.election.revoting import RevotingError, revoting_of
 from ballot.election.rule import rule_from_definition
 
 __all__ = [
@@ -206,8 +207,13 @@ def expected_result(
     overruled: int,
     units: Mapping[str, tuple[int, Sequence[OptionCounts]]] | None = None,
     version: int | None = None,
+    replaced: int = 0,
 ) -> dict[str, Any]:
     """The result that decrypted counts imply: the tally sheet plus the rule's outcome.
+
+    ``cast``: every ``ballot.cast`` entry; ``replaced``: those a later ballot of the same
+    member replaced (revoting, PROTOCOL 11.10: the result then says so in ``replaced``),
+    so the round counts ``cast - replaced + overruled`` ballots.
 
     The same function makes the result (synthetic records, the service) and checks
     it (the verifier), so the two cannot drift apart.  ``units``: pool label ->
@@ -228,8 +234,14 @@ def expected_result(
                 "the rule cannot be applied: approving options per question are a rule of "
                 "protocol v2 and name exactly the definition's questions"
             )
+    try:
+        revoting = revoting_of(definition)
+    except RevotingError as exc:
+        raise RuleError(f"the definition cannot be counted: {exc}") from exc
+    if replaced and not revoting:
+        raise RuleError("ballots were replaced, but the definition does not allow revoting")
     undecided = challenged - sustained - overruled
-    counted = cast + overruled
+    counted = cast - replaced + overruled
     questions: list[dict[str, Any]] = []
     determinative_any = False
     for spec, oc in zip(manifest.questions, counts, strict=True):
@@ -250,6 +262,7 @@ def expected_result(
         "overruled": overruled,
         "undecided": undecided,
         "counted": counted,
+        **({"replaced": replaced} if revoting else {}),
         "determinative": determinative_any,
         "questions": questions,
         **({} if units is None else {"units": unit_results(manifest, units)}),

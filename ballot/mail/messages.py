@@ -117,16 +117,25 @@ def render_invitation(
     alias: str | None = None,
     alias_lookup: str | None = None,
     fingerprint: str | None = None,
+    revoting: bool = False,
+    test: bool = False,
 ) -> RenderedMessage:
     """The invitation to vote: what, when, the personal one-time link, privacy, help.
 
+    ``revoting``: the election lets members vote again until close (only the last ballot
+    counts), so the link is not "one-time" and the message says so.
+
     ``alias`` (protocol v2): the member's alias on the public board, with ``alias_lookup``,
     the page where they can see whether a ballot was cast in their name.  ``fingerprint``:
-    the election's, grouped for reading, to compare with the public pages.
+    the election's, grouped for reading, to compare with the public pages.  ``test``: the
+    committee's test message, marked as such in its subject and first lines (its link and
+    alias are examples that open nothing).
     """
     language = normalise(language)
     title = _one_line(election_title, "election_title")
     subject = gettext(language, "Your ballot: %(title)s") % {"title": title}
+    if test:
+        subject = gettext(language, "[Test] %(subject)s") % {"subject": subject}
     return _render(
         language,
         "invitation",
@@ -141,6 +150,8 @@ def render_invitation(
         alias=_one_line(alias, "alias") if alias is not None else None,
         alias_lookup=_check_link(alias_lookup) if alias_lookup is not None else None,
         fingerprint=_one_line(fingerprint, "fingerprint") if fingerprint is not None else None,
+        revoting=revoting,
+        test=test,
     )
 
 

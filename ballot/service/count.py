@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.refusal import Refused
+from ballot.election.revoting import revoting_of
 from ballot.record.kinds import Kind
 from ballot.record.units import subtotal_min_size
 from ballot.service.acting import Acting, require_state
@@ -23,6 +24,7 @@ from ballot.store import count
 from ballot.store.activity import log_activity
 from ballot.store.board import append_board, sign_board_head
 from ballot.store.models import Election
+from ballot.store.revotes import count_replaced
 
 #: What the committee is told when round 2 would reveal one ballot's vote.
 SINGLE_OVERRULED_WARNING = (
@@ -74,7 +76,10 @@ async def take_tally(session: AsyncSession, ctx: Acting, election: Election) -> 
             "the count is finished: there is no further round to take", code="count_finished"
         )
     overruled = state.overruled()
-    encrypted, cast = await count.encrypted_tally(session, election.id, keys.manifest, overruled)
+    last_only = revoting_of(keys.definition)  # the last ballot of each member counts
+    encrypted, cast = await count.encrypted_tally(
+        session, election.id, keys.manifest, overruled, last_only
+    )
     payload: dict[str, Any] = {
         "round": round_,
         "tally": encrypted.to_json(),
@@ -85,7 +90,7 @@ async def take_tally(session: AsyncSession, ctx: Acting, election: Election) -> 
         # Pools are decided by round 1's counted ballots and kept for round 2 (PROTOCOL 10.5).
         first = overruled if round_ == 1 else state.tally_payload(1)["counted"]["overruled"]
         units = await count.unit_tallies(
-            session, election.id, keys.manifest, min_size, overruled, first
+            session, election.id, keys.manifest, min_size, overruled, first, last_only
         )
         payload["units"] = {pool: subtotal.to_json() for pool, subtotal in units.items()}
     row = await append_board(session, election.id, Kind.TALLY, payload, ctx.now)
@@ -198,6 +203,7 @@ async def accept_partials(
         submissions = {t: count.parse_partials(r) for t, r in submitted.items()}
         submissions[trustee_index] = parsed
         counted = state.tally_payload(pending)["counted"]
+        replaced = await count_replaced(session, election.id) if revoting_of(keys.definition) else 0
         unit_counts = None
         if with_units:
             unit_subs = {t: count.parse_unit_partials(r) for t, r in submitted.items()}
@@ -208,7 +214,10 @@ async def accept_partials(
             encrypted,
             submissions,
             eligible=election.eligible_count or 0,
-            cast=counted["cast"],
+            # Revoting: the tally counts each member's last ballot; the result also
+            # says how many were cast in all and how many of them were replaced.
+            cast=counted["cast"] + replaced,
+            replaced=replaced,
             challenged=len(state.challenges),
             sustained=len(state.sustained()),
             overruled=len(counted["overruled"]),

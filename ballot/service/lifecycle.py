@@ -20,12 +20,14 @@ from ballot.election.result import check_rule
 from ballot.record.kinds import NOTE_STATE, Kind
 from ballot.service import mailing
 from ballot.service.acting import Acting, invalid, post
+from ballot.service.setup import require_setup_complete
 from ballot.store import ceremony, tokens
 from ballot.store.activity import log_activity
 from ballot.store.aliases import assign_aliases, clear_aliases, uses_aliases
 from ballot.store.board import append_board, count_kinds
 from ballot.store.elections import build_manifest, describe_missing, missing_translations
 from ballot.store.models import Election
+from ballot.store.revotes import count_replaced
 from ballot.store.roll import roll_size
 
 #: States reached only through the count (the result entry) or certification, never by
@@ -136,13 +138,16 @@ async def _ready(session: AsyncSession, ctx: Acting, election: Election, reason:
         raise Refused(
             "the key ceremony is not finished: no joint public key yet", code="no_joint_key"
         )
+    await require_setup_complete(session, ctx, election)
     await post(session, ctx, election, NOTE_STATE, {"from": election.state, "to": "ready"})
 
 
 async def _open(session: AsyncSession, ctx: Acting, election: Election, reason: str) -> None:
     """Freeze eligibility (committing the roll's aliases, protocol v2), issue every voter's
-    token, queue every invitation."""
+    token, queue every invitation.  Refused until the set-up checklist is complete (checked
+    again here: the scheduler opens a ready election, and a step may have come undone)."""
     await _check_translations(session, election)
+    await require_setup_complete(session, ctx, election)
     eligible = await roll_size(session, election.id)
     if eligible == 0:
         raise Refused("the roll is empty: import the voter roll before opening", code="roll_empty")
@@ -176,13 +181,11 @@ async def _close(session: AsyncSession, ctx: Acting, election: Election, reason:
     election.closed_at = ctx.now
     expired = await tokens.expire_tokens(session, election.id, ctx.now)
     counts = await count_kinds(session, election.id, (Kind.CAST, Kind.CHALLENGED))
-    await post(
-        session,
-        ctx,
-        election,
-        Kind.CLOSED,
-        {"cast": counts[Kind.CAST], "challenged": counts[Kind.CHALLENGED]},
-    )
+    closed = {"cast": counts[Kind.CAST], "challenged": counts[Kind.CHALLENGED]}
+    if election.revoting:  # PROTOCOL 11.10: the last ballot of each member counts
+        replaced = await count_replaced(session, election.id)
+        closed.update(counted=counts[Kind.CAST] - replaced, replaced=replaced)
+    await post(session, ctx, election, Kind.CLOSED, closed)
     await log_activity(session, ctx.actor, "tokens_expired", ctx.now, election.id, tokens=expired)
 
 

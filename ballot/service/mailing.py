@@ -62,6 +62,53 @@ def _fingerprint(election: Any) -> str | None:
         return None
 
 
+#: The link a preview or a test message shows instead of a member's own: it opens no ballot.
+EXAMPLE_TOKEN = "EXAMPLE-not-a-voting-link"  # noqa: S105 (opens nothing)
+
+
+def invitation_message(
+    settings: Settings,
+    election: Any,
+    texts: dict[str, dict[str, str]],
+    language: str,
+    *,
+    kind: str = "invitation",
+    token: str = PLACEHOLDER,
+    alias: str | None = None,
+    test: bool = False,
+) -> Any:
+    """One language's invitation (or reminder) as members receive it, with ``token`` in
+    the link and ``alias`` as the member's alias (None: the election uses none).
+
+    The one renderer of the election's mail: opening, reminders, the committee's preview
+    and its test message all go through it, so what the committee checks is what is sent.
+    """
+    from ballot.mail import messages
+
+    english = texts.get("en", {})
+    committee, time_zone = identity_of(election)
+    title = texts.get(language, {}).get("title") or english.get("title", "")
+    common = {
+        "election_title": title,
+        "opens_at": election.opens_at or election.opened_at,
+        "closes_at": election.closes_at or "",
+        "link": voter_link(settings, token),
+        "committee": committee,
+        "time_zone": time_zone,
+    }
+    if kind != "invitation":
+        return messages.render_reminder(language, **common)
+    return messages.render_invitation(
+        language,
+        **common,
+        alias_lookup=alias_lookup_link(settings, election.id),
+        fingerprint=_fingerprint(election),
+        alias=alias,
+        test=test,
+        revoting=bool(election.revoting),  # the link then works until voting closes
+    )
+
+
 async def queue_mail(
     session: AsyncSession,
     settings: Settings,
@@ -76,36 +123,18 @@ async def queue_mail(
     copy is made by putting their link in place of it: rendering 260,000 messages one
     by one would dominate the time it takes to open a large vote.
     """
-    from ballot.mail import messages, outbox
+    from ballot.mail import outbox
 
     texts = await texts_by_language(session, election.id)
-    english = texts.get("en", {})
     templates: dict[tuple[str, bool], Any] = {}
-    committee, time_zone = identity_of(election)
-    extra: dict[str, Any] = {}
-    if kind == "invitation":
-        extra = {
-            "alias_lookup": alias_lookup_link(settings, election.id),
-            "fingerprint": _fingerprint(election),
-        }
+    committee, _time_zone = identity_of(election)
 
     def template(language: str, aliased: bool) -> Any:
         if (language, aliased) not in templates:
-            title = texts.get(language, {}).get("title") or english.get("title", "")
-            common = {
-                "election_title": title,
-                "opens_at": election.opens_at or election.opened_at,
-                "closes_at": election.closes_at or "",
-                "link": voter_link(settings, PLACEHOLDER),
-                "committee": committee,
-                "time_zone": time_zone,
-            }
-            if kind != "invitation":
-                message = messages.render_reminder(language, **common)
-            else:
-                alias = ALIAS_PLACEHOLDER if aliased else None
-                message = messages.render_invitation(language, **common, **extra, alias=alias)
-            templates[language, aliased] = message
+            alias = ALIAS_PLACEHOLDER if aliased else None
+            templates[language, aliased] = invitation_message(
+                settings, election, texts, language, kind=kind, alias=alias
+            )
         return templates[language, aliased]
 
     def items() -> Iterator[dict[str, Any]]:

@@ -25,6 +25,9 @@ RULES = ("majority", "supermajority")
 APPROVAL_KINDS = ("recognition", "ratification", "strike_authorisation")
 #: Days between the final result and certification when the definition says nothing.
 OBJECTION_DAYS = 5
+#: Trustees when a definition names none: 2 of 3, so neither one trustee alone can decrypt
+#: nor one lost key loses the election (a 3-of-3 election was voided in 2025 for that).
+DEFAULT_TRUSTEES_N, DEFAULT_TRUSTEES_K = 3, 2
 REFERENCE_LANGUAGE = "en"
 
 
@@ -68,8 +71,8 @@ class Definition:
     rule: str = "majority"
     supermajority: str | None = None
     quorum: str | None = None
-    trustees_n: int = 1
-    trustees_k: int = 1
+    trustees_n: int = DEFAULT_TRUSTEES_N
+    trustees_k: int = DEFAULT_TRUSTEES_K
     questions: list[QuestionDef] = field(default_factory=list)
     objection_days: int = OBJECTION_DAYS
     subtotal_min_size: int | None = None  # subtotals per unit, none below this many ballots
@@ -78,6 +81,8 @@ class Definition:
     witnesses: list[Witness] | None = None
     time_zone: str = DEFAULT_ZONE  # IANA name: times are shown and entered in it
     committee: CommitteeDef | None = None
+    #: A member may cast again until voting closes; the last ballot counts (protocol v2).
+    revoting: bool = False
 
 
 def parse_fraction(text: str) -> Fraction:
@@ -142,6 +147,11 @@ def parse_definition(data: dict[str, Any]) -> Definition:
     if opens_at and closes_at and opens_at >= closes_at:
         problems.append("closes_at must be after opens_at")
     allow_blank = bool(data.get("allow_blank", False))
+    revoting = data.get("revoting", False)
+    if revoting is None:
+        revoting = False
+    if type(revoting) is not bool:
+        problems.append("revoting: must be true or false")
     rule = data.get("rule", "majority")
     supermajority = data.get("supermajority") or None
     if rule not in RULES:
@@ -182,7 +192,7 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         problems.append("time_zone: not a known IANA time zone name (e.g. America/Los_Angeles)")
     committee = _committee(data.get("committee"), problems)
     trustees = data.get("trustees") or {}
-    n, k = trustees.get("n", 1), trustees.get("k", 1)
+    n, k = trustees.get("n", DEFAULT_TRUSTEES_N), trustees.get("k", DEFAULT_TRUSTEES_K)
     if not (isinstance(n, int) and isinstance(k, int) and 1 <= k <= n):
         problems.append("trustees: need whole numbers with 1 <= k <= n")
     questions: list[QuestionDef] = []
@@ -234,6 +244,7 @@ def parse_definition(data: dict[str, Any]) -> Definition:
         ),
         time_zone=str(time_zone),
         committee=committee,
+        revoting=revoting,
     )
 
 

@@ -118,6 +118,7 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
     election.trustees_n, election.trustees_k = d.trustees_n, d.trustees_k
     election.objection_days = d.objection_days
     election.subtotal_min_size = d.subtotal_min_size
+    election.revoting = d.revoting and election.board_key is not None  # protocol v2 only
     election.time_zone = d.time_zone
     election.committee_contact = json.dumps(d.committee.contact()) if d.committee else None
     await session.flush()
@@ -331,6 +332,9 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
             if election.subtotal_min_size is not None
             else {}
         ),
+        # Revoting (protocol v2 only, PROTOCOL 11.10): written only when on, so a
+        # definition without it keeps its old manifest hash and reads as off.
+        **({"revoting": True} if election.revoting and election.board_key is not None else {}),
         # The key that signs this election's board, bound like every other word of the
         # definition (protocol v2); elections defined before it have none.
         **(
@@ -390,6 +394,8 @@ def current_definition(election: Election, manifest: dict[str, Any]) -> dict[str
     }
     if "subtotals" in manifest:
         out["subtotals"] = manifest["subtotals"]
+    if manifest.get("revoting") is True:
+        out["revoting"] = True
     if "committee" in manifest:
         out["committee"] = manifest["committee"]
     if manifest.get("witnesses"):

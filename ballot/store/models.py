@@ -30,6 +30,9 @@ from ballot.store import ceremony_tables as _ceremony_tables  # noqa: F401
 # The mail layer's outbox table must be in the same metadata for migrations.
 from ballot.store import outbox as _outbox  # noqa: F401
 from ballot.store import roll_desk_tables as _roll_desk_tables  # noqa: F401
+
+# The set-up checklist: rehearsals, test messages, the posted notice.
+from ballot.store import setup_tables as _setup_tables  # noqa: F401
 from ballot.store import signoffs as _signoffs  # noqa: F401
 from ballot.store import throttle as _throttle  # noqa: F401
 
@@ -111,8 +114,8 @@ class Election(Base):
     allow_blank: Mapped[bool] = mapped_column(Boolean, default=False)
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    trustees_n: Mapped[int] = mapped_column(Integer, default=1)
-    trustees_k: Mapped[int] = mapped_column(Integer, default=1)
+    trustees_n: Mapped[int] = mapped_column(Integer, default=3)
+    trustees_k: Mapped[int] = mapped_column(Integer, default=2)
     manifest: Mapped[str | None] = mapped_column(Text, default=None)
     manifest_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     ceremony: Mapped[str | None] = mapped_column(Text, default=None)
@@ -136,6 +139,9 @@ class Election(Base):
     #: The board-signing public key (64 hex) bound in the definition (PROTOCOL 5.1); None
     #: for elections defined before protocol v2, whose records stay v1.
     board_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: A member may cast again until voting closes, the last ballot counting (PROTOCOL
+    #: 11.10); bound in the definition (protocol v2 only), so fixed from the key ceremony.
+    revoting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Question(Base):

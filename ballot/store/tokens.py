@@ -102,12 +102,19 @@ async def _end_active(session: AsyncSession, voter_id: int, status: str, now: da
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-async def reissue_token(session: AsyncSession, voter: Voter, now: datetime) -> IssuedToken:
-    """Replace the voter's token: the old link stops working at once."""
+async def reissue_token(
+    session: AsyncSession, voter: Voter, now: datetime, *, token: str | None = None
+) -> IssuedToken:
+    """Replace the voter's token: the old link stops working at once.
+
+    ``token`` is a fresh one drawn by :func:`new_token` beforehand (printed letters are
+    made before the reissue is written, so that no lock is held while they are); by
+    default one is drawn here.
+    """
     if voter.voted_at is not None:
         raise TokenError(f"member {voter.member_id} has already voted")
     await _end_active(session, voter.id, "replaced", now)
-    token = new_token()
+    token = token or new_token()
     session.add(
         VoterToken(
             election_id=voter.election_id,

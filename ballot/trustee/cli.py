@@ -2,7 +2,10 @@
 
 * ``ceremony``: take part in the remote key ceremony, write the sealed key file;
 * ``tally``: check the encrypted tally against the public board, decrypt, upload;
-* ``check-key``: open a key file (rehearsal before tally day).
+* ``check-key``: open a key file (offline, nothing sent);
+* ``rehearse``: prove to the server, before voting opens, that the key file works (a
+  rehearsal decryption of the server's own rehearsal ciphertext; the set-up checklist
+  waits for every trustee's).
 
 Secrets never appear on the command line or in the output: the account password and
 the key passphrase are read with a hidden prompt, or from a file (``--password-file``,
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
     from ballot.trustee.client import TrusteeClient
 
 trustee_app = typer.Typer(
-    help="The trustee's tool: key ceremony, tally decryption, key file check.",
+    help="The trustee's tool: key ceremony, key rehearsal, tally decryption, key file check.",
     no_args_is_help=True,
 )
 console = Console()
@@ -211,6 +214,38 @@ def check_key(
     console.print(f"verification key:   {base_mul(share.secret_share).hex()}")
     console.print(f"joint public key:   {share.joint_public_key.hex()}")
     console.print(f"manifest hash:      {share.manifest_hash.hex()}")
+
+
+@trustee_app.command("rehearse")
+def rehearse(
+    server: Server,
+    election: ElectionId,
+    email: Email,
+    trustee: Annotated[int, typer.Option("--trustee", help="your trustee number in this election")],
+    key_file: Annotated[Path, typer.Option("--key-file", help="your sealed key file")],
+    password_file: PasswordFile = None,
+    passphrase_file: PassphraseFile = None,
+    totp: Totp = None,
+) -> None:
+    """Prove your key file works before voting opens (a rehearsal decryption; reveals nothing)."""
+    from ballot.trustee.client import TrusteeError
+    from ballot.trustee.rehearse import WrongKey, run_rehearsal
+
+    _label, share = _open_share(key_file, passphrase_file)
+    console.print(f"[green]✓[/] opened the key file: trustee {share.index} of {share.n}")
+    with _signed_in(server, email, password_file, totp) as client:
+        try:
+            outcome = run_rehearsal(client, election, share, trustee, report=_reporter())
+        except WrongKey as exc:
+            errors.print(f"[bold red]Wrong key file:[/] {exc}")
+            raise typer.Exit(2) from None
+        except TrusteeError as exc:
+            _fail(str(exc))
+    console.print(
+        f"[bold green]Your key works.[/] The server recorded that trustee {outcome.trustee} "
+        f"proved their key ({outcome.proved_at}). Keep the key file and its passphrase apart "
+        "until tally day."
+    )
 
 
 @trustee_app.command("tally")

@@ -145,6 +145,14 @@ class TrusteeClient(ServerClient):
         path = f"/api/elections/{election_id}/tally"
         return json_object(self.get(path), path)
 
+    def rehearsal_challenge(self, election_id: str) -> dict[str, Any]:
+        path = f"/api/elections/{election_id}/rehearsals/challenge"
+        return json_object(self.post(path, {}), path)
+
+    def post_rehearsal(self, election_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/elections/{election_id}/rehearsals"
+        return json_object(self.post(path, answer), path)
+
     def post_partials(
         self,
         election_id: str,

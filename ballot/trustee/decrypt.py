@@ -5,8 +5,8 @@ so the tool refuses to make one for anything but the honest sum: it downloads th
 public board, checks its hash chain, checks every counted ballot's proofs and that no
 ciphertext appears twice (a copied ballot would let the sum expose a member's choice),
 and recomputes the tally itself from the board's ballots: every ``ballot.cast`` before
-the tally entry, plus every challenged ballot whose challenge was decided ``overruled``
-before it.  Only if that sum, the ballot
+the tally entry (with revoting, each alias's last only), plus every challenged ballot
+whose challenge was decided ``overruled`` before it.  Only if that sum, the ballot
 count and the ``counted`` summary equal what the server asks it to decrypt, and the
 tally entry sits on the board where the server says, does it decrypt (with a proof per
 slot) and upload.  It also checks that the key file belongs to this election's
@@ -35,6 +35,7 @@ from ballot.crypto.threshold import (
 )
 from ballot.election.context import ContextError, context_from_text, read_definition
 from ballot.election.result import pool_order
+from ballot.election.revoting import RevotingError, replaced_ballots, revoting_of
 from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label
 from ballot.record.kinds import BALLOT_KINDS, Kind
@@ -188,7 +189,10 @@ def check_tally(
     counted_ballots: list[Any] = []
     counted_seqs: list[int] = []
     n_cast = 0
+    replaced = _replaced(definition, before)
     for e in before:
+        if e.kind == Kind.CAST and e.seq in replaced:
+            continue  # revoting: a later ballot of the same member counts instead
         if e.kind == Kind.CAST:
             n_cast += 1
             counted_ballots.append(e.payload.get("ballot"))
@@ -234,10 +238,30 @@ def check_tally(
     if labels is not None and list(labels) != list(labelled):
         raise TallyRefused("the server's slot labels are not the tally's slots")
     assert isinstance(round_, int)
-    units = _check_units(before, payload, info, definition, manifest, overruled, round_)
+    units = _check_units(
+        [e for e in before if e.seq not in replaced],
+        payload,
+        info,
+        definition,
+        manifest,
+        overruled,
+        round_,
+    )
     return CheckedTally(
         round_, labelled, fingerprint, result.verification_keys[share.index], len(parsed), units
     )
+
+
+def _replaced(definition: Mapping[str, Any], before: Sequence[BoardEntry]) -> set[int]:
+    """Revoting (PROTOCOL 11.10): the seqs of cast ballots a later one of the same alias
+    replaced (none when the definition does not allow revoting)."""
+    try:
+        if not revoting_of(definition):
+            return set()
+    except RevotingError as exc:
+        raise TallyRefused(f"the election definition on the board is invalid: {exc}") from exc
+    cast = [(e.seq, str(e.payload.get("alias"))) for e in before if e.kind == Kind.CAST]
+    return set(replaced_ballots(cast))
 
 
 def _check_units(

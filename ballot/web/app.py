@@ -50,7 +50,10 @@ from ballot.web.auth import PasswordChangeRequired, access_guard
 from ballot.web.board_pages import BOARD_CONTROLLERS
 from ballot.web.casting import CastController
 from ballot.web.ceremony_api import CEREMONY_CONTROLLERS
+from ballot.web.checklist_api import ChecklistApi
+from ballot.web.checklist_pages import CHECKLIST_CONTROLLERS
 from ballot.web.committee_results import TallySheetController
+from ballot.web.confirm_pages import CONFIRM_CONTROLLERS
 from ballot.web.count_api import COUNT_CONTROLLERS
 from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
@@ -59,6 +62,7 @@ from ballot.web.health import HealthController
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
+from ballot.web.print_pages import PrintPages
 from ballot.web.ratelimit import RateLimits, rate_limit_middleware
 from ballot.web.roll_desk_routes import ROLL_ACCOUNT_PAGES
 from ballot.web.security import csrf_cookie_name, csrf_session_middleware, security_headers_hook
@@ -172,7 +176,11 @@ def create_app(
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,
+            ChecklistApi,
+            *CHECKLIST_CONTROLLERS,
+            *CONFIRM_CONTROLLERS,
             TallySheetController,
+            PrintPages,
             *DEFINITION_CONTROLLERS,
             *ROLL_ACCOUNT_PAGES,
             VoterController,

@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Response
 
+from ballot.crypto.ballots import tracker_display
 from ballot.election.identity import committee_of, time_zone_of
 from ballot.election.refusal import Refused
 from ballot.i18n import HTML_LANG, LANGUAGES, jinja_env_for, normalise, translations
@@ -115,10 +116,21 @@ def pick_language(requested: str | None, found: TokenLookup | None, offered: lis
     return offered[0] if offered else "en"
 
 
-def ui_strings(language: str) -> dict[str, str]:
-    """Messages vote.js shows, already in the page's language."""
+def ui_strings(language: str, revoting: bool = False) -> dict[str, str]:
+    """Messages vote.js shows, already in the page's language (``revoting``: with the
+    line the saved receipt adds, that the member may vote again until close)."""
     _ = translations(language).gettext
+    again = (
+        {
+            "receipt_revote": _(
+                "You can vote again until voting closes; only your last ballot counts."
+            )
+        }
+        if revoting
+        else {}
+    )
     return {
+        **again,
         "encrypting": _("Encrypting your ballot…"),
         "submitting": _("Submitting…"),
         "choose_min": _("Choose at least %(min)s."),
@@ -199,6 +211,10 @@ def refusal_strings(language: str) -> dict[str, str]:
         "audit_limit": _(
             "This link has already checked many ballots. Please cast your ballot now."
         ),
+        "challenged_final": _(
+            "Your ballot was set aside as challenged, so it cannot be replaced. The election "
+            "committee decides whether it counts."
+        ),
     }
 
 
@@ -239,10 +255,29 @@ def question_views(definition: dict[str, Any], language: str) -> list[dict[str, 
     return out
 
 
+def can_vote_again(found: TokenLookup) -> bool:
+    """Revoting (PROTOCOL 11.10): the link was used, voting is still open, the election
+    lets members vote again, and the member's ballot is not sealed as challenged."""
+    election = found.election
+    return (
+        found.status == "used"
+        and election.state == "open"
+        and election.revoting
+        and not found.voter.challenged
+    )
+
+
 def ballot_page(
-    found: TokenLookup | None, requested_language: str | None, accept: str | None
+    found: TokenLookup | None,
+    requested_language: str | None,
+    accept: str | None,
+    last: dict[str, Any] | None = None,
 ) -> Response[str]:
-    """The voter's page for a token (found or not); a GET never changes anything."""
+    """The voter's page for a token (found or not); a GET never changes anything.
+
+    ``last`` (revoting): the member's last ballot on the board (tracker, time): the page
+    shows it and offers the ballot again.
+    """
     if found is None:
         language = normalise(requested_language or accept)
         return render(
@@ -259,6 +294,9 @@ def ballot_page(
     offered = manifest_languages(definition)
     language = pick_language(requested_language, found, offered)
     state = STATE_OF_TOKEN.get(found.status, "invalid")
+    again = can_vote_again(found)
+    if again:
+        state = "open"
     context: dict[str, Any] = {
         **identity_context(definition, language),
         "state": state,
@@ -273,6 +311,11 @@ def ballot_page(
         # The member's alias on the public board (protocol v2): on the receipt, with the
         # page where they can look it up.
         "alias": found.voter.alias,
+        # Revoting: the member may vote again until close; only the last ballot counts.
+        "revoting": bool(election.revoting) and not found.voter.challenged,
+        "last": (
+            {**last, "tracker_short": tracker_display(last["tracker"])} if again and last else None
+        ),
     }
     if state == "open" and definition is not None:
         try:
@@ -292,7 +335,7 @@ def ballot_page(
                     "fingerprint": keys.fingerprint_hex,
                     "board_url": f"/board/{election.id}",
                     "audit_url": f"/audit?election={election.id}&lang={language}",
-                    "strings": ui_strings(language),
+                    "strings": ui_strings(language, context["revoting"]),
                     "refusals": refusal_strings(language),
                 }
             )

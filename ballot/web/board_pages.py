@@ -32,6 +32,7 @@ from ballot.store.board import entry_json, head_json, latest_head
 from ballot.store.cast_tables import CastBallot, ChallengedBallot
 from ballot.store.casting import election_context
 from ballot.store.models import BoardEntryRow, Election
+from ballot.store.revotes import replaced_among
 from ballot.store.witnesses import latest_by_witness
 from ballot.web.ballot_page import data_block, identity_context, manifest_languages, render
 from ballot.web.deps import Db
@@ -48,6 +49,8 @@ class TrackerRow:
     kind: str
     tracker: str
     challenge: str | None
+    #: Revoting: a later ballot of the same member replaced this one (it is not counted).
+    replaced: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -58,6 +61,8 @@ class TrackerRow:
         }
         if self.challenge is not None:
             out["challenge"] = self.challenge
+        if self.replaced:
+            out["replaced"] = True
         return out
 
 
@@ -88,7 +93,9 @@ async def trackers(
         .order_by(q.c.seq)
         .limit(limit)
     )
-    return [TrackerRow(r.seq, r.kind, r.tracker, r.challenge) for r in rows]
+    found = list(rows)
+    replaced = await replaced_among(session, election_id, [r.seq for r in found])
+    return [TrackerRow(r.seq, r.kind, r.tracker, r.challenge, r.seq in replaced) for r in found]
 
 
 def tracker_prefix(text: str) -> str | None:
@@ -118,7 +125,10 @@ async def find_tracker(session: AsyncSession, election_id: str, text: str) -> Tr
             .limit(1)
         )
     ).first()
-    return None if row is None else TrackerRow(row.seq, row.kind, row.tracker, row.challenge)
+    if row is None:
+        return None
+    replaced = bool(await replaced_among(session, election_id, [row.seq]))
+    return TrackerRow(row.seq, row.kind, row.tracker, row.challenge, replaced)
 
 
 async def board_page(

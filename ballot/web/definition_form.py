@@ -37,6 +37,7 @@ SETTINGS = (
     "allow_blank",
     "subtotals",
     "subtotal_min_size",
+    "revoting",
     "trustees_n",
     "trustees_k",
     "time_zone",
@@ -97,7 +98,7 @@ def _whole(text: str) -> Any:
 def from_post(data: Mapping[str, str]) -> DefinitionForm:
     """The form as submitted (fields it lacks take the new form's defaults)."""
     values = {name: data.get(name, DEFAULTS.get(name, "")) for name in SETTINGS}
-    for box in ("allow_blank", "subtotals"):
+    for box in ("allow_blank", "subtotals", "revoting"):
         values[box] = "on" if data.get(box) == "on" else ""
     questions: dict[int, QuestionForm] = {}
     options: dict[tuple[int, int], OptionForm] = {}
@@ -144,6 +145,7 @@ def from_definition(data: Mapping[str, Any], refs: Mapping[str, Any]) -> Definit
         "allow_blank": "on" if data.get("allow_blank") else "",
         "subtotals": "on" if subtotals else "",
         "subtotal_min_size": str(subtotals.get("min_size", 10)),
+        "revoting": "on" if data.get("revoting") is True else "",
         "trustees_n": str(data["trustees"]["n"]),
         "trustees_k": str(data["trustees"]["k"]),
         "time_zone": zone,
@@ -244,6 +246,7 @@ def to_definition(
         "subtotals": {"by": "unit", "min_size": _whole(v("subtotal_min_size"))}
         if v("subtotals") == "on"
         else None,
+        "revoting": v("revoting") == "on",
         "trustees": {"n": _whole(v("trustees_n")), "k": _whole(v("trustees_k"))},
         "time_zone": zone,
         "committee": {
@@ -317,6 +320,7 @@ LABELS = {
     "quorum": "Quorum",
     "objection_days": "Objection period (days)",
     "subtotal_min_size": "Smallest unit with its own subtotal (ballots)",
+    "revoting": "Members may vote again until voting closes (only the last ballot counts)",
     "trustees_n": "Trustees (n)",
     "trustees_k": "Trustees needed to decrypt (k)",
     "time_zone": "Time zone of the election",

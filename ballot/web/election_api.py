@@ -48,6 +48,7 @@ def election_view(e: Election) -> dict[str, Any]:
         "supermajority": e.supermajority,
         "quorum": e.quorum,
         "allow_blank": e.allow_blank,
+        "revoting": e.revoting,
         "opens_at": e.opens_at.isoformat() if e.opens_at else None,
         "closes_at": e.closes_at.isoformat() if e.closes_at else None,
         "trustees": {"n": e.trustees_n, "k": e.trustees_k},

@@ -38,6 +38,12 @@ _DEFINITION = {
         "supermajority": {"type": ["string", "null"]},
         "quorum": {"type": ["integer", "null"]},
         "allow_blank": {"type": "boolean"},
+        "revoting": {
+            "type": "boolean",
+            "default": False,
+            "description": "A member may vote again until voting closes; the last ballot "
+            "counts (protocol v2 only; fixed at the key ceremony).",
+        },
         "objection_days": {"type": "integer", "minimum": 0, "maximum": 365},
         "subtotals": {
             "type": ["object", "null"],

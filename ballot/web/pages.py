@@ -31,7 +31,10 @@ from ballot.store.turnout import turnout
 from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
 from ballot.web.committee_render import committee_language, language_cookie, shared_context
 from ballot.web.committee_results import results_context
+from ballot.web.confirm_pages import log_confirmed, refusal_page, refuse_unconfirmed
+from ballot.web.confirm_steps import OFFERED, STEP_OF_TARGET, STEPS
 from ballot.web.deps import Db, acting, reader_of
+from ballot.web.observer.words import state_words
 from ballot.web.observer_kinds import activity_for
 from ballot.web.refusals import status_for
 from ballot.web.settings_view import settings_of
@@ -62,8 +65,14 @@ def _fingerprint(election: Election) -> str | None:
 
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
     """A committee page in the reader's committee language (``committee_render``: ``?ui=``,
-    remembered in a cookie, as every committee page does)."""
+    remembered in a cookie, as every committee page does); an election's state comes in
+    words (``state_name``), translated."""
     language = committee_language(request)
+    election = context.get("election")
+    if isinstance(election, Election):
+        context.setdefault(
+            "state_name", state_words(election.state, translations(language).gettext)
+        )
     return Template(
         template_name=f"committee/{name}.html",
         context={
@@ -119,6 +128,8 @@ class CommitteePages(Controller):
         status: int = 200,
         **extra: Any,
     ) -> Template:
+        from ballot.web.checklist_pages import checklist_context
+
         election = await get_election(db, election_id)
         texts = await texts_by_language(db, election_id)
         account = reader_of(request)
@@ -132,6 +143,7 @@ class CommitteePages(Controller):
             language_names=LANGUAGES,
             settings=await settings_of(db, election, committee_language(request)),
             next_states=NEXT_STATES.get(election.state, []),
+            irreversible=OFFERED.get(election.state, ()),
             missing=await missing_translations(db, election_id),
             roll_size=await roll_size(db, election_id),
             tokens=await token_counts(db, election_id),
@@ -144,6 +156,7 @@ class CommitteePages(Controller):
                 else None
             ),
             fingerprint=_fingerprint(election),
+            **(await checklist_context(db, election, acting(request).now, committee_language(request))),
             **(await results_context(db, election, committee_language(request))),
             **{"errors": {}, "submitted_for": "", "submitted": {}, **extra},
         )
@@ -206,10 +219,20 @@ class CommitteePages(Controller):
 
     @post("/elections/{election_id:str}/tally", opt={"access": "admin"})
     async def take_tally(
-        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db
+        self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
+        """Take the next round's tally, once confirmed on its page (``confirm/tally``)."""
+        step = STEPS["tally"]
+        election = await get_election(db, election_id, lock=True)
+        refused, check = await refuse_unconfirmed(request, db, election, step, dict(data))
+        if refused is not None:
+            await db.rollback()
+            return refused
+
         async def act(election: Election) -> Any:
-            return await count.take_tally(db, acting(request), election)
+            taken = await count.take_tally(db, acting(request), election)
+            await log_confirmed(request, db, election, step, check)
+            return taken
 
         return await self._count_act(request, db, election_id, act, "tally_taken")
 
@@ -239,11 +262,24 @@ class CommitteePages(Controller):
     async def certify(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
-        async def act(election: Election) -> Any:
-            return await challenges.certify(db, acting(request), election, data.get("reason", ""))
+        """Certify the result, once confirmed on its page (``confirm/certify``)."""
+        step = STEPS["certify"]
+        election = await get_election(db, election_id, lock=True)
+        refused, check = await refuse_unconfirmed(request, db, election, step, dict(data))
+        if refused is not None:
+            await db.rollback()
+            return refused
 
-        form = ("certify", dict(data))
-        return await self._count_act(request, db, election_id, act, "certified", form)
+        try:
+            seq = await challenges.certify(db, acting(request), election, data.get("reason", ""))
+            await log_confirmed(request, db, election, step, check)
+        except Refused as exc:
+            await db.rollback()
+            return await refusal_page(request, db, election_id, step, exc, dict(data))
+        await db.commit()
+        return await self._election_page(
+            request, db, election_id, count_notice="certified", count_outcome=seq
+        )
 
     @get("/elections/{election_id:str}", opt={"access": "staff"})
     async def election(
@@ -255,7 +291,15 @@ class CommitteePages(Controller):
     async def change_state(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
+        """Move the election to another state; an irreversible move (every one but marking
+        it ready) only once confirmed on its page (``confirm/<step>``)."""
         election = await get_election(db, election_id, lock=True)
+        step = STEP_OF_TARGET.get(data.get("target", ""))
+        if step is not None:
+            refused, check = await refuse_unconfirmed(request, db, election, step, dict(data))
+            if refused is not None:
+                await db.rollback()
+                return refused
         try:
             await lifecycle.transition(
                 db,
@@ -264,9 +308,13 @@ class CommitteePages(Controller):
                 data.get("target", ""),
                 reason=data.get("reason", ""),
             )
+            if step is not None:
+                await log_confirmed(request, db, election, step, check)
         except Refused as exc:
             await db.rollback()
-            return await self._refused(request, db, election_id, exc, "state", dict(data))
+            if step is None:
+                return await self._refused(request, db, election_id, exc, "state", dict(data))
+            return await refusal_page(request, db, election_id, step, exc, dict(data))
         await db.commit()
         return Redirect(path=f"/committee/elections/{election_id}", status_code=303)
 

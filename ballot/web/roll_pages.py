@@ -23,6 +23,7 @@ from ballot.service import roll_desk, voters
 from ballot.service.acting import get_election
 from ballot.store.elections import texts_by_language
 from ballot.store.models import Election
+from ballot.store.roll import roll_size
 from ballot.store.roll_search import (
     LINK_STATES,
     MAX_SEARCH,
@@ -32,6 +33,7 @@ from ballot.store.roll_search import (
     roll_units,
     search_roll,
 )
+from ballot.store.step_facts import voted_count
 from ballot.web import roll_words
 from ballot.web.committee_render import committee_language, committee_page, gettext_of
 from ballot.web.deps import Db, acting
@@ -255,6 +257,52 @@ class RollPages(Controller):
             roll_words._("The link is reissued: the old one is dead and a new one is on its way."),
         )
 
+    @get("/members/{member_id:str}/withdraw", opt={"access": "admin"})
+    async def withdraw_page(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: FromPath[str],
+        member_id: FromPath[str],
+        db: Db,
+    ) -> Response[str]:
+        """Withdrawing a link confirms on its own page, with what it changes in figures."""
+        return await self._withdraw_page(request, election_id, member_id, db)
+
+    async def _withdraw_page(
+        self,
+        request: Request[Any, Any, Any],
+        election_id: str,
+        member_id: str,
+        db: Db,
+        status: int | None = None,
+        **extra: Any,
+    ) -> Response[str]:
+        election, context = await self._context(request, db, election_id)
+        voter = await voters.find_voter(db, election, member_id)
+        link = (await link_states(db, [voter.id]))[voter.id]
+        blocked = (
+            "not_open"
+            if election.state != "open"
+            else "voted"
+            if voter.voted_at
+            else "withdrawn"
+            if link == "revoked"
+            else None
+        )
+        return committee_page(
+            request,
+            "withdraw_link",
+            status=status or (409 if blocked else 200),
+            voter=voter,
+            link=link,
+            blocked=blocked,
+            turnout={
+                "voted": await voted_count(db, election_id),
+                "members": await roll_size(db, election_id),
+            },
+            **{**context, "form": {}, **extra},
+        )
+
     @post("/members/{member_id:str}/withdraw", opt={"access": "admin"})
     async def withdraw(
         self,
@@ -264,6 +312,18 @@ class RollPages(Controller):
         db: Db,
         data: Form,
     ) -> Response[Any]:
+        if not confirmed(data):
+            _ = gettext_of(request)
+            return await self._withdraw_page(
+                request,
+                election_id,
+                member_id,
+                db,
+                status=400,
+                error=_("Nothing was done: tick the box to confirm first."),
+                form=data,
+            )
+
         async def act(election: Election) -> Any:
             await roll_desk.withdraw(
                 db, acting(request), election, member_id, on_paper=data.get("paper") == "yes"

@@ -68,6 +68,7 @@ async def settings_of(
         "trustees_n": election.trustees_n,
         "trustees_k": election.trustees_k,
         "subtotal_min_size": election.subtotal_min_size,
+        "revoting": election.revoting,
         "time_zone": zone,
         "opens": local_time(election.opens_at, zone, language),
         "closes": local_time(election.closes_at, zone, language),

@@ -18,7 +18,6 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
-from ballot.election.context import ContextError, context_from_text
 from ballot.election.refusal import Refused
 from ballot.i18n import LANGUAGES
 from ballot.service import ceremony, elections, lifecycle
@@ -32,6 +31,7 @@ from ballot.store.elections import (
     texts_by_language,
 )
 from ballot.store.models import Account, Election, ElectionTrustee
+from ballot.web.ceremony_summary import ceremony_summary
 from ballot.web.committee_render import gettext_of
 from ballot.web.deps import Db, account_of, acting
 from ballot.web.pages import Form, page
@@ -49,6 +49,7 @@ FIELD_OF_REFUSAL = {
     "bad_position": "seat_position",
     "seat_taken": "seat_position",
     "passphrase_short": "passphrase_1",
+    "not_confirmed": "understood",
 }
 #: Shortest passphrase the form accepts for a sealed trustee key file.
 MIN_PASSPHRASE = 8
@@ -111,16 +112,6 @@ def _frozen_reason(election: Election, gettext: Any) -> str | None:
             "draft (possible before voting opens) and run the key ceremony again."
         )
     )
-
-
-def _fingerprint(election: Election) -> str | None:
-    """The election fingerprint voters' browsers check, once the ceremony is recorded."""
-    if not (election.joint_public_key and election.manifest and election.ceremony):
-        return None
-    try:
-        return context_from_text(election.manifest, election.ceremony).fingerprint_hex
-    except ContextError:
-        return None
 
 
 def _whole_number(value: str | None) -> int | None:
@@ -295,9 +286,12 @@ class SetupPages(Controller):
             title=texts.get(REFERENCE_LANGUAGE, {}).get("title", election.id),
             seats=seats,
             trustee_accounts=trustee_accounts,
-            fingerprint=_fingerprint(election),
             missing=await missing_translations(db, election_id),
             min_passphrase=MIN_PASSPHRASE,
+            summary=await ceremony_summary(db, election),
+            time_zone=election.time_zone,
+            questions=len(await questions_of(db, election_id)),
+            text_languages=len(texts),
             **{"errors": {}, "submitted": {}, **extra},
         )
 
@@ -362,7 +356,8 @@ class SetupPages(Controller):
     async def local_ceremony(
         self, request: Request[Any, Any, Any], election_id: FromPath[str], db: Db, data: Form
     ) -> Response[Any]:
-        """Run the local key ceremony and move the election to ready, all or nothing.
+        """Run the local key ceremony and move the election to ready (with the set-up
+        checklist on: not until the trustees' rehearsals), all or nothing.
 
         From draft this first starts the ceremony (freezing the texts into the manifest),
         exactly as the state button would.  The sealed key files are handed back in this
@@ -372,6 +367,10 @@ class SetupPages(Controller):
         passphrases = [data.get(f"passphrase_{i}", "") for i in range(1, election.trustees_n + 1)]
         ctx = acting(request)
         try:
+            if data.get("understood") != "yes":
+                raise invalid(
+                    "nothing was done: tick the box to confirm that you understand", "not_confirmed"
+                )
             short = [i for i, p in enumerate(passphrases, start=1) if len(p) < MIN_PASSPHRASE]
             if short:
                 raise invalid(
@@ -382,7 +381,8 @@ class SetupPages(Controller):
             if election.state == "draft":
                 await lifecycle.transition(db, ctx, election, "key_ceremony")
             sealed = await ceremony.run_local_ceremony(db, ctx, election, passphrases)
-            await lifecycle.transition(db, ctx, election, "ready")
+            if not ctx.settings.setup_checklist:
+                await lifecycle.transition(db, ctx, election, "ready")
         except Refused as exc:
             return await self._refuse(request, db, election_id, exc)
         await db.commit()
@@ -398,7 +398,7 @@ class SetupPages(Controller):
             request,
             db,
             election_id,
-            notice="The key ceremony is recorded and the election is ready.",
+            notice=f"The key ceremony is recorded; the election is {election.state}.",
             key_files=key_files,
         )
         response.headers["Cache-Control"] = "no-store"

@@ -6,48 +6,32 @@ kept with the election's records.  Every figure comes from the same view as the 
 result page (:func:`ballot.web.observer.result_page.result_context`), so the paper and
 the screen cannot disagree.
 
-Rendered with fpdf2 (LGPL-3.0) and a font embedded in the file (subset): Noto Sans CJK
-(SIL Open Font License 1.1, which allows embedding in documents), whose one face covers
-the six languages ballot ships, Korean and Chinese included, and Vietnamese diacritics.
-Debian and Ubuntu ship it as ``fonts-noto-cjk``; ``BALLOT_PDF_FONT`` names another file
-(TrueType, OpenType or a collection) if the server keeps its fonts elsewhere.
+Rendered with fpdf2 (LGPL-3.0) and a font embedded in the file (subset) that covers the
+six languages ballot ships (:mod:`ballot.web.pdf_fonts`, shared with the members' letters
+and the notice of election).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from ballot.i18n import format_moment, translations
+from ballot.web.pdf_fonts import (
+    FAMILY,
+    FontMissing,
+    PrintedDocument,
+    add_sheet_family,
+    new_document,
+)
 from ballot.web.results_view import whole
 
-#: Where the font is looked for, first match wins (regular face, bold face).
-FONT_CANDIDATES: Final = (
-    (
-        Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-        Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
-    ),
-    (
-        Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
-        Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc"),
-    ),
-)
-#: The face of the Noto Sans CJK collections for each language (Han glyphs differ by
-#: region: Chinese readers get the Simplified Chinese forms, everyone else the Korean face).
-COLLECTION_FACE: Final = {"zh": 2}
-KOREAN_FACE: Final = 1
-FAMILY: Final = "sheet"
-
-
-class FontMissing(RuntimeError):
-    """No font that covers every language is installed (see the module note)."""
+__all__ = ["FontMissing", "SheetText", "tally_sheet_pdf"]
 
 
 @dataclass(frozen=True)
@@ -62,42 +46,9 @@ class SheetText:
     context: dict[str, Any]
 
 
-def font_files() -> tuple[Path, Path]:
-    """The regular and bold font files to embed (the bold falls back to the regular)."""
-    chosen = os.environ.get("BALLOT_PDF_FONT")
-    if chosen:
-        path = Path(chosen)
-        if not path.is_file():
-            raise FontMissing(f"BALLOT_PDF_FONT names no file: {chosen}")
-        return path, path
-    for regular, bold in FONT_CANDIDATES:
-        if regular.is_file():
-            return regular, bold if bold.is_file() else regular
-    raise FontMissing("no font for the tally sheet: install fonts-noto-cjk, or set BALLOT_PDF_FONT")
-
-
-class _Sheet(FPDF):
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(format="A4")
-        self.footer_text = footer_text
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font(FAMILY, "", 8)
-        self.cell(0, 6, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
-
-
-def _new_pdf(language: str, footer_text: str) -> _Sheet:
-    regular, bold = font_files()
-    face = COLLECTION_FACE.get(language, KOREAN_FACE)
-    pdf = _Sheet(footer_text)
-    for style, path in (("", regular), ("B", bold)):
-        number = face if path.suffix.lower() == ".ttc" else 0
-        pdf.add_font(FAMILY, style, str(path), collection_font_number=number)
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.set_margins(16, 16, 16)
-    pdf.alias_nb_pages()
-    pdf.set_creator("ballot")
+def _new_pdf(language: str, footer_text: str) -> PrintedDocument:
+    pdf = new_document(footer_text)
+    add_sheet_family(pdf, language)
     pdf.add_page()
     return pdf
 
@@ -162,6 +113,14 @@ def tally_sheet_pdf(sheet: SheetText) -> bytes:
             (_("Valid votes counted"), whole(q.valid, sheet.language)),
             (_("Challenged ballots"), whole(latest.challenged, sheet.language)),
         ]
+        if latest.replaced:  # revoting: earlier ballots of members who voted again
+            rows.insert(
+                2,  # after "Ballots cast"
+                (
+                    _("Replaced by the same member's later ballot (not counted)"),
+                    whole(latest.replaced, sheet.language),
+                ),
+            )
         if latest.sustained or latest.overruled:
             rows.append((_("Challenges sustained (not counted)"), str(latest.sustained)))
             rows.append((_("Challenges overruled (counted)"), str(latest.overruled)))

@@ -15,8 +15,9 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from ballot.i18n import LANGUAGES, normalise, translations
+from ballot.store.revotes import last_ballot
 from ballot.store.tokens import lookup_token
-from ballot.web.ballot_page import ballot_page, render
+from ballot.web.ballot_page import ballot_page, can_vote_again, render
 from ballot.web.deps import Db
 
 
@@ -44,7 +45,11 @@ class VoterController(Controller):
     ) -> Response[str]:
         """The ballot (or the link's state) in the voter's language; never consumes the token."""
         found = await lookup_token(db, token)
-        return ballot_page(found, lang, request.headers.get("accept-language"))
+        last = None
+        if found is not None and can_vote_again(found) and found.voter.alias:
+            # Revoting: the member's last ballot, as the public board names it.
+            last = await last_ballot(db, found.election.id, found.voter.alias)
+        return ballot_page(found, lang, request.headers.get("accept-language"), last)
 
     @get("/", opt={"access": "public"}, cache_control=None)
     async def resume(

@@ -4,6 +4,7 @@ named by every ballot, reissue / revocation / late-member entries, invitations, 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from litestar import Litestar
@@ -199,6 +200,9 @@ async def test_the_alias_page_says_what_the_board_holds(
     await cast(web, cast_election.links["K003"], cast_election.ballot_json(0))
     r = await web.get(page, params={"alias": held["K003"], "lang": "ko"})
     assert 'id="alias-ballot"' in r.text and 'lang="ko"' in r.text
+    # When the ballot was recorded, in words (the page once printed an empty date and time).
+    recorded = re.search(r"<p>([^<]*)에 기록되어 게시판의 \d+번 위치에 있습니다", r.text)
+    assert recorded is not None and re.search(r"\d{4}", recorded.group(1)), recorded
     r = await web.get(page, params={"alias": "<script>"})
     assert "<script>" not in r.text and "&lt;script&gt;" in r.text
     board_page = await web.get(f"/board/{cast_election.id}")

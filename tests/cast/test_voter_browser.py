@@ -14,9 +14,7 @@ no browser test may be skipped).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,6 +26,7 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
 from ballot.i18n import translations
 from ballot.web.ballot_page import refusal_strings, ui_strings
+from tests.support.browser import AXE, CHROMIUM, chromium, inject_axe
 from tests.support.databases import require
 from tests.support.inbox import Inbox
 from tests.support.live import LiveServer, engine_database, open_election, start_server
@@ -35,18 +34,6 @@ from tests.support.live import LiveServer, engine_database, open_election, start
 from .conftest import DEFINITION, ROLL
 
 pytestmark = [pytest.mark.browser]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 MULTI = {
@@ -107,14 +94,8 @@ def _opened(server: LiveServer) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def browser(live: LiveServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
@@ -148,14 +129,6 @@ def page(browser: Any) -> Iterator[Any]:
 
 def api(live: LiveServer, path: str) -> Any:
     return httpx.get(live.base + path, timeout=10).json()
-
-
-def inject_axe(page: Any, base: str) -> None:
-    """axe-core as a same-origin script (routed from the local file): the strict CSP
-    refuses inline scripts, so it is loaded as the page would load its own."""
-    url = f"{base}/static/__axe.min.js"
-    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
-    page.add_script_tag(url=url)
 
 
 def open_ballot(page: Any, link: str) -> None:

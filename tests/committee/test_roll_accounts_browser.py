@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from tests.support.accounts import ADMIN, PASSWORD
+from tests.support.browser import AXE, CHROMIUM, chromium
 from tests.support.databases import require
 from tests.support.elections import DEFINITION, ROLL
 from tests.support.inbox import Inbox
@@ -31,11 +32,7 @@ from tests.support.live import LiveServer, engine_database, open_election, start
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
 SHOTS = Path(os.environ.get("BALLOT_SHOTS", "/work/shots/roll-accounts"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 DRAFT_ROLL = """member_id,name,email,language,unit,challenged
 D001,Lin Mei,lin@example.org,zh,North,
 D002,Tran Van An,an@example.org,vi,North,
@@ -63,14 +60,8 @@ def live(
 
 @pytest.fixture(scope="module")
 def browser(live: LiveServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def signed_in(browser: Any, live: LiveServer, email: str, password: str) -> Any:
@@ -219,6 +210,7 @@ def test_an_observer_of_each_kind_sees_what_it_may(live: LiveServer, browser: An
     admin = signed_in(browser, live, ADMIN, PASSWORD)
     try:
         admin.goto(f"{live.base}/committee/elections/{live.election_id}/members/K003")
+        admin.get_by_role("link", name="Withdraw the link…").click()
         admin.get_by_label("The member voted on paper").check()
         admin.get_by_label("Yes, withdraw this member's link").check()
         admin.get_by_role("button", name="Withdraw the link").click()

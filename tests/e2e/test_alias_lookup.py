@@ -11,7 +11,6 @@ page is checked with axe-core and at 320 px, and photographed in English and Kor
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from ballot.store.casting import CastQueue, cast
 from ballot.store.db import make_engine, make_session_factory
 from ballot.store.models import Election
 from ballot.store.serverkey import load_or_create
+from tests.support.browser import AXE, CHROMIUM, chromium
 from tests.support.databases import require
 from tests.support.elections import DEFINITION, ROLL
 from tests.support.inbox import Inbox, plain_text
@@ -34,11 +34,7 @@ from tests.support.live import LiveServer, engine_database, open_election, start
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
 SHOTS = Path("/work/shots/board-roll")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 ALIAS = re.compile(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}")
 T = TypeVar("T")
 
@@ -62,14 +58,8 @@ def live(
 
 @pytest.fixture(scope="module")
 def browser(live: LiveServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def in_thread(work: Callable[[], T]) -> T:

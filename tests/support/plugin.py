@@ -1,7 +1,8 @@
 """The pytest plugin every test runs under (``pytest_plugins`` in ``tests/conftest.py``).
 
 It sets the cheap Argon2 profile for this process and every child it starts (the
-production cost stays the default everywhere else), gives each test its databases,
+production cost stays the default everywhere else), turns the set-up checklist off
+likewise (tests of the checklist turn it on), gives each test its databases,
 and registers the shared fixtures of ``asgi`` and ``elections``.
 """
 
@@ -15,6 +16,10 @@ import pytest
 
 # Before anything hashes a password or seals a key file; children inherit it.
 os.environ.setdefault("BALLOT_ARGON2_PROFILE", "test")
+# Most tests open elections without the set-up checklist's steps (rehearsals, a test
+# message, the notice): the checklist is off unless a test turns it on
+# (``settings.with_(setup_checklist=True)``; tests/committee/test_setup_checklist.py).
+os.environ.setdefault("BALLOT_SETUP_CHECKLIST", "false")
 
 from . import postgres
 from .asgi import admin, app, captured_tokens, clock, settings, unmigrated_settings, web

@@ -7,6 +7,9 @@ from tests.support.asgi import Web
 
 from .conftest import NO, YES, CountedElection, cast
 
+#: The ticked box every irreversible step's form needs (see tests/web/test_confirmations.py).
+TICK = {"understood": "yes"}
+
 
 async def test_committee_page_takes_rounds_decides_challenges_and_certifies(
     web: Web, admin: Web, counted: CountedElection
@@ -17,14 +20,14 @@ async def test_committee_page_takes_rounds_decides_challenges_and_certifies(
     await cast(web, counted, "X001", YES)  # challenged: 1 to 1 could become 2 to 1
     r = await admin.get(page)
     assert "Take the tally" not in r.text  # still voting
-    r = await admin.post(page + "/state", data={"target": "closed"})
+    r = await admin.post(page + "/state", data={"target": "closed", "members": "9", **TICK})
     assert r.status_code in (200, 303)
 
     r = await admin.get(page)
     assert "Take the tally for round 1" in r.text and "Move to tallied" not in r.text
-    r = await admin.post(page + "/tally")
+    r = await admin.post(page + "/tally", data=TICK)
     assert r.status_code == 200 and "The tally for round 1 is taken" in r.text
-    r = await admin.post(page + "/tally")
+    r = await admin.post(page + "/tally", data=TICK)
     assert r.status_code == 409 and "awaits" in r.text
     for trustee in counted.trustees[:2]:
         assert (await trustee.decrypt(counted)).status_code == 200
@@ -47,13 +50,13 @@ async def test_committee_page_takes_rounds_decides_challenges_and_certifies(
     assert "anyone can work out its vote" in r.text  # one overruled ballot alone
     assert "Overruled (counted)" in r.text and "Take the tally for round 2" in r.text
 
-    r = await admin.post(page + "/tally")
+    r = await admin.post(page + "/tally", data=TICK)
     assert "The tally for round 2 is taken" in r.text
     for trustee in counted.trustees[1:]:
         assert (await trustee.decrypt(counted)).status_code == 200
     r = await admin.get(page)
     assert "Certify the result" in r.text and "Download the election record" in r.text
-    r = await admin.post(page + "/certify", data={"reason": "no objections were filed"})
+    r = await admin.post(page + "/certify", data={"reason": "no objections were filed", **TICK})
     assert r.status_code == 200 and "The result is certified" in r.text
     assert (await admin.get(f"/api/elections/{counted.id}")).json()["state"] == "certified"
 
@@ -63,10 +66,12 @@ async def test_withdrawing_a_definition_from_the_page_states_the_reason(admin: W
 
     election_id = await create_draft(admin)
     page = f"/committee/elections/{election_id}"
-    assert (await admin.post(page + "/state", data={"target": "key_ceremony"})).status_code == 303
-    r = await admin.get(page)
+    sent = {"target": "key_ceremony", **TICK}
+    assert (await admin.post(page + "/state", data=sent)).status_code == 303
+    r = await admin.get(page + "/confirm/back-to-draft")
     assert "Why the definition is withdrawn" in r.text
-    r = await admin.post(page + "/state", data={"target": "draft", "reason": "option order"})
+    sent = {"target": "draft", "reason": "option order", **TICK}
+    r = await admin.post(page + "/state", data=sent)
     assert r.status_code == 303
     entries = (await admin.get(f"/api/elections/{election_id}/board")).json()["entries"]
     assert entries[-1]["kind"] == "election.withdrawn"

@@ -24,6 +24,7 @@ from ballot.config import Settings
 from ballot.web.app import create_app
 from tests.support.accounts import PASSWORD
 from tests.support.asgi import Web
+from tests.support.browser import ARGS, CHROMIUM
 from tests.support.databases import require
 from tests.support.live import free_port
 
@@ -31,9 +32,6 @@ from .conftest import NO, YES, CountedElection, cast
 from .test_results_in_words import counted  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 def serve(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
@@ -119,8 +117,9 @@ async def test_result_pages_fit_a_phone_in_english_and_korean(
     page = f"/committee/elections/{counted.id}"
     for member, choice in (("C001", YES), ("C002", YES), ("C003", YES), ("C004", NO)):
         await cast(web, counted, member, choice)
-    await admin.post(page + "/state", data={"target": "closed"})
-    await admin.post(page + "/tally")
+    closing = {"target": "closed", "members": "9", "understood": "yes"}
+    assert (await admin.post(page + "/state", data=closing)).status_code == 303
+    assert (await admin.post(page + "/tally", data={"understood": "yes"})).status_code == 200
     for trustee in counted.trustees[:2]:
         assert (await trustee.decrypt(counted)).status_code == 200
     shots = os.environ.get("BALLOT_SHOTS")

@@ -100,8 +100,9 @@ async def test_the_count_in_words_with_trustee_progress_and_a_signed_sheet(
     text = words((await admin.get(page)).text)
     assert "Sat, May 2, 2026, 2:00 AM PDT – Sat, May 9, 2026, 10:00 AM PDT" in text
     assert "2026-05-02T" not in text and "+00:00" not in text
-    assert (await admin.post(page + "/state", data={"target": "closed"})).status_code in (200, 303)
-    assert (await admin.post(page + "/tally")).status_code == 200
+    closing = {"target": "closed", "members": "9", "understood": "yes"}
+    assert (await admin.post(page + "/state", data=closing)).status_code in (200, 303)
+    assert (await admin.post(page + "/tally", data={"understood": "yes"})).status_code == 200
     assert "0 of 2 trustees have decrypted" in words((await admin.get(page)).text)
     assert (await counted.trustees[0].decrypt(counted)).status_code == 200
     assert "1 of 2 trustees have decrypted" in words((await admin.get(page)).text)

@@ -64,6 +64,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/committee/elections/new"): "admin",
     ("GET", C): "staff",
     ("POST", C + "/state"): "admin",
+    # Issue 13: each irreversible step's own confirmation page.
+    ("GET", C + "/confirm/{step:str}"): "admin",
     ("POST", C + "/roll"): "admin",
     ("POST", C + "/reminders"): "admin",
     # Set-up pages (H11): texts in every language, trustees, the key ceremony.
@@ -79,6 +81,20 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/ceremony/trustees"): "admin",
     ("POST", C + "/ceremony/seats"): "admin",
     ("POST", C + "/ceremony/local"): "admin",
+    # Issue 13: the set-up checklist (JSON for staff; trustees rehearse; admins act).
+    ("GET", E + "/checklist"): "staff",
+    ("POST", E + "/rehearsals/challenge"): "trustee",
+    ("POST", E + "/rehearsals"): "trustee",
+    ("POST", E + "/test-message"): "admin",
+    ("POST", E + "/test-message/arrived"): "admin",
+    ("POST", E + "/notice"): "admin",
+    ("GET", C + "/test-message"): "admin",
+    ("POST", C + "/test-message"): "admin",
+    ("POST", C + "/test-message/arrived"): "admin",
+    ("GET", C + "/invitation-preview"): "staff",
+    ("GET", C + "/notice"): "admin",
+    ("POST", C + "/notice"): "admin",
+    ("GET", C + "/rehearsals"): "staff",
     ("GET", "/v/{token:str}"): "public",
     ("GET", "/static/{file_path:path}"): "public",
     # Casting path and public board (H9): the voter token, not a session, authorises a cast.
@@ -123,6 +139,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/challenges/{challenge_id:str}"): "admin",
     ("POST", C + "/certify"): "admin",
     ("GET", C + "/tally-sheet.pdf"): "staff",
+    # What the committee prints (issue 14): the notice is public knowledge; the letters
+    # hold live voting links, so only admins make them.
+    ("GET", C + "/notice.pdf"): "staff",
+    ("GET", C + "/letters"): "admin",
+    ("POST", C + "/letters"): "admin",
     ("GET", "/api/audit/chain"): "staff",
     # The roll and accounts in the browser (issue 13): who voted is "names" (admins and
     # observers with that right in the election), every change is an admin's.
@@ -132,6 +153,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", C + "/members/{member_id:str}/resend"): "admin",
     ("POST", C + "/members/{member_id:str}/reissue"): "admin",
     ("POST", C + "/members/{member_id:str}/withdraw"): "admin",
+    ("GET", C + "/members/{member_id:str}/withdraw"): "admin",
     ("GET", C + "/add-member"): "admin",
     ("POST", C + "/add-member"): "admin",
     ("GET", C + "/roll-import"): "admin",
@@ -209,6 +231,7 @@ def fill(path: str, election_id: str) -> str:
         .replace("{account_id:int}", "1")
         .replace("{alias:str}", "7K3QD-M9XAT")
         .replace("{public_key:str}", "ab" * 32)
+        .replace("{step:str}", "open")
     )
 
 

@@ -17,16 +17,13 @@ from typing import Any
 import pytest
 
 from tests.support.accounts import ADMIN, PASSWORD
+from tests.support.browser import AXE, CHROMIUM, chromium
 from tests.support.committee import Committee
 from tests.support.databases import require
 from tests.support.live import LiveServer, engine_database, start_server
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SIZES = (320, 1280)
 
 DRAFT: dict[str, Any] = {
@@ -103,14 +100,8 @@ def live(
 
 @pytest.fixture(scope="module")
 def browser(live: LiveServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def signed_in(browser: Any, live: LiveServer, **options: Any) -> Any:

@@ -6,7 +6,7 @@ here is filled in completely, one field is made invalid, and the page that comes
 must hold every other value as typed, with the problem at the invalid field
 (``aria-invalid`` and ``aria-describedby`` pointing at the message).
 
-Forms left out, and why: the roll import (a browser never refills a file input; the
+Forms left out, and why: the test message's "it arrived" (no fields), the roll import (a browser never refills a file input; the
 rows at fault are listed instead), the local key ceremony (its only fields are the
 trustees' passphrases, which are never sent back in a page), sign-off and reminders
 (no fields), certification (one field: the invalid one).
@@ -21,7 +21,7 @@ from litestar import Litestar
 
 from tests.tally.conftest import NO, YES, cast, open_counted_election
 
-from .helpers import Web, create_draft, make_account
+from .helpers import Web, create_draft, make_account, make_ready
 from .test_definition_editor import FORM, field_values
 
 ALL_SETTINGS: dict[str, str] = {
@@ -131,15 +131,37 @@ async def test_ceremony_forms_keep_their_values(app: Litestar, admin: Web) -> No
     assert r.status_code == 400 and "x" * 12 not in r.text  # secrets are never sent back
 
 
-async def test_state_and_login_forms_keep_their_values(admin: Web, web: Web) -> None:
+async def test_confirmation_and_login_forms_keep_their_values(admin: Web, web: Web) -> None:
+    """The irreversible steps' confirmation forms (tests/web/test_confirmations.py): the
+    reason and the typed number come back as sent, the problem at its field."""
     election_id = await create_draft(admin)
     page = f"/committee/elections/{election_id}"
-    assert (await admin.post(page + "/state", data={"target": "key_ceremony"})).status_code == 303
-    r = await admin.post(page + "/state", data={"target": "nowhere", "reason": "option order"})
-    assert r.status_code >= 400
+    sent = {"target": "key_ceremony", "understood": "yes"}
+    assert (await admin.post(page + "/state", data=sent)).status_code == 303
+    r = await admin.post(page + "/state", data={"target": "draft", "reason": "option order"})
+    assert r.status_code == 400
     assert field_values(r.text)["reason"] == "option order"
+    assert re.search(r'<input type="checkbox" id="understood"[^>]*aria-invalid="true"', r.text)
+    r = await admin.post(page + "/state", data={"target": "nowhere", "reason": "option order"})
+    assert r.status_code == 400
+    await make_ready_again(admin, election_id)
+    sent = {"target": "open", "members": "60", "understood": "yes"}
+    r = await admin.post(page + "/state", data=sent)
+    assert r.status_code == 400
+    shown = field_values(r.text)
+    assert shown["members"] == "60" and shown["understood"] == "on"
+    assert re.search(r'<input id="members"[^>]*aria-invalid="true"', r.text)
     r = await web.post("/login", data={"email": "who@example.org", "password": "wrong"})
     assert r.status_code in (400, 401, 403) and field_values(r.text)["email"] == "who@example.org"
+
+
+async def make_ready_again(admin: Web, election_id: str) -> None:
+    """Back to draft, then the roll and a recorded ceremony (as ``make_ready`` does)."""
+    sent = {"target": "draft", "reason": "roll first", "understood": "yes"}
+    assert (
+        await admin.post(f"/committee/elections/{election_id}/state", data=sent)
+    ).status_code == 303
+    await make_ready(admin, election_id)
 
 
 async def test_challenge_decision_keeps_its_values(
@@ -151,8 +173,9 @@ async def test_challenge_decision_keeps_its_values(
         await cast(web, counted, "C001", YES)
         await cast(web, counted, "C002", NO)
         await cast(web, counted, "X001", YES)
-        await admin.post(page + "/state", data={"target": "closed"})
-        await admin.post(page + "/tally")
+        closing = {"target": "closed", "members": "9", "understood": "yes"}
+        assert (await admin.post(page + "/state", data=closing)).status_code == 303
+        assert (await admin.post(page + "/tally", data={"understood": "yes"})).status_code == 200
         for trustee in counted.trustees[:2]:
             assert (await trustee.decrypt(counted)).status_code == 200
         found: Any = (await admin.get(f"/api/elections/{counted.id}/challenges")).json()
@@ -172,3 +195,23 @@ async def test_challenge_decision_keeps_its_values(
     finally:
         for t in counted.trustees:
             await t.web.client.aclose()
+
+
+async def test_set_up_checklist_forms_keep_their_values(admin: Web) -> None:
+    """The test-message and notice forms (issue 13's set-up checklist)."""
+    election_id = await create_draft(admin)
+    url = f"/committee/elections/{election_id}"
+    sent = {"address": "nobody", "language": "ko"}
+    r = await admin.post(url + "/test-message", data=sent)
+    assert r.status_code == 400, r.text[:300]
+    assert_kept(r.text, sent, "test-address")
+    notice = {"posted_on": "2026-04-30", "place": "Break-room board, Gate 3"}
+    for field, name, bad in (
+        ("notice-date", "posted_on", "2026-13-40"),
+        ("notice-date", "posted_on", "2099-01-01"),
+        ("notice-place", "place", " "),
+    ):
+        sent = {**notice, name: bad}
+        r = await admin.post(url + "/notice", data=sent)
+        assert r.status_code == 400, (name, r.text[:300])
+        assert_kept(r.text, sent, field)

@@ -89,7 +89,8 @@ async def test_spanish_texts_through_the_form_then_ceremony_then_open(admin: Web
     assert after["texts"]["es"]["title"] == "Votación de reconocimiento"
 
     r = await admin.post(
-        f"/committee/elections/{election_id}/ceremony/local", data={"passphrase_1": PASSPHRASE}
+        f"/committee/elections/{election_id}/ceremony/local",
+        data={"passphrase_1": PASSPHRASE, "understood": "yes"},
     )
     assert r.status_code == 200, r.text
     assert r.headers["cache-control"] == "no-store"
@@ -114,7 +115,8 @@ async def test_a_missing_text_blocks_the_ceremony_and_opening(admin: Web) -> Non
         "question 1 option 2",
     ]
     r = await admin.post(
-        f"/committee/elections/{election_id}/ceremony/local", data={"passphrase_1": PASSPHRASE}
+        f"/committee/elections/{election_id}/ceremony/local",
+        data={"passphrase_1": PASSPHRASE, "understood": "yes"},
     )
     assert r.status_code == 409
     assert "Español (es) lacks: instructions, question 1, question 1 option 1" in r.text
@@ -124,15 +126,17 @@ async def test_a_missing_text_blocks_the_ceremony_and_opening(admin: Web) -> Non
     # refused and the refusal names everything Korean lacks.
     assert (await save_spanish(admin, election_id)).status_code == 200
     r = await admin.post(
-        f"/committee/elections/{election_id}/ceremony/local", data={"passphrase_1": PASSPHRASE}
+        f"/committee/elections/{election_id}/ceremony/local",
+        data={"passphrase_1": PASSPHRASE, "understood": "yes"},
     )
     assert r.status_code == 200
     korean = ROLL.splitlines()[0] + "\nM007,Kim Min,kim@example.org,ko,East,\n"
     r = await admin.post(f"/api/elections/{election_id}/roll", content=korean.encode())
     assert r.status_code == 200, r.text
-    r = await admin.post(f"/committee/elections/{election_id}/state", data={"target": "open"})
+    sent = {"target": "open", "members": "7", "understood": "yes"}
+    r = await admin.post(f"/committee/elections/{election_id}/state", data=sent)
     assert r.status_code == 409
-    assert "한국어 (ko) lacks: instructions, question 1" in html.unescape(r.text)
+    assert "Texts are missing for languages on the roll: 한국어." in html.unescape(r.text)
     assert (await state(admin, election_id))["state"] == "ready"
     # The texts are frozen now; the page says why and refuses a save.
     page = await admin.get(f"/committee/elections/{election_id}/translations?lang=ko")
@@ -186,12 +190,16 @@ async def test_trustee_numbers_then_ceremony_from_key_ceremony_to_ready(
     r = await admin.post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
     assert r.status_code == 200
     r = await admin.post(
-        base + "/local", data={"passphrase_1": PASSPHRASE, "passphrase_2": "short"}
+        base + "/local",
+        data={"passphrase_1": PASSPHRASE, "passphrase_2": "short", "understood": "yes"},
     )
     assert r.status_code == 400 and "trustee 2" in r.text
     assert (await state(admin, election_id))["state"] == "key_ceremony"
     phrases = {"passphrase_1": PASSPHRASE, "passphrase_2": "another long passphrase"}
-    r = await admin.post(base + "/local", data=phrases)
+    r = await admin.post(base + "/local", data=phrases)  # not confirmed: nothing is done
+    assert r.status_code == 400 and "tick the box" in r.text
+    assert (await state(admin, election_id))["state"] == "key_ceremony"
+    r = await admin.post(base + "/local", data={**phrases, "understood": "yes"})
     assert r.status_code == 200, r.text
     assert (await state(admin, election_id))["state"] == "ready"
     links = re.findall(r'href="data:application/octet-stream;base64,([^"]+)" download', r.text)
@@ -200,7 +208,7 @@ async def test_trustee_numbers_then_ceremony_from_key_ceremony_to_ready(
         assert open_key(base64.b64decode(blob), passphrase)
     # One time only: the page shown later offers no key files, and a rerun is refused.
     assert "base64," not in (await admin.get(base)).text
-    r = await admin.post(base + "/local", data=phrases)
+    r = await admin.post(base + "/local", data={**phrases, "understood": "yes"})
     assert r.status_code == 409
 
 
@@ -224,8 +232,10 @@ async def test_observers_and_anonymous_are_refused(app: Litestar, admin: Web) ->
         save = f"/committee/elections/{election_id}/translations/es"
         assert (await obs.post(save, data={"text:title": "x"})).status_code == 403
         post = f"/committee/elections/{election_id}/ceremony/local"
-        assert (await obs.post(post, data={"passphrase_1": PASSPHRASE})).status_code == 403
-        r = await anon.post(post, data={"passphrase_1": PASSPHRASE})
+        assert (
+            await obs.post(post, data={"passphrase_1": PASSPHRASE, "understood": "yes"})
+        ).status_code == 403
+        r = await anon.post(post, data={"passphrase_1": PASSPHRASE, "understood": "yes"})
         assert r.status_code == 303
     assert (await state(admin, election_id))["state"] == "draft"
 
@@ -240,7 +250,8 @@ async def test_a_post_without_the_csrf_token_is_refused(admin: Web) -> None:
     )
     assert r.status_code == 403
     r = await admin.client.post(
-        f"/committee/elections/{election_id}/ceremony/local", data={"passphrase_1": PASSPHRASE}
+        f"/committee/elections/{election_id}/ceremony/local",
+        data={"passphrase_1": PASSPHRASE, "understood": "yes"},
     )
     assert r.status_code == 403
     view = await state(admin, election_id)

@@ -21,6 +21,7 @@ from ballot.crypto.tally import EncryptedTally, aggregate, counts_from_slots
 from ballot.crypto.threshold import PartialDecryption, combine_tally, partial_decrypt_tally
 from ballot.election.context import ElectionContext, context_from_text, read_definition
 from ballot.election.result import expected_result, pool_order, result_version
+from ballot.election.revoting import revoting_of
 from ballot.record.aliases import new_aliases
 from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label, write_record
@@ -58,6 +59,7 @@ def generate_record(
     notes: bool = False,
     units: Sequence[str] | None = None,
     version: int = 2,
+    revotes: Sequence[tuple[int, Selection]] = (),
 ) -> GeneratedRecord:
     """Build and write a complete, valid election record; return what a test needs to know.
 
@@ -72,7 +74,10 @@ def generate_record(
     ``subtotals``.  ``version`` 2 (the default) binds the board key in the definition and
     commits the roll as ``eligible`` aliases, each ballot naming one (the cast votes', then
     the challenged ones', in the order given: ``GeneratedRecord.aliases``); version 1 makes
-    the record an older server wrote.
+    the record an older server wrote.  ``revotes`` (the definition must allow revoting,
+    PROTOCOL 11.10): (i, selection) casts again for the member of cast vote i, after every
+    first cast; each member's last ballot counts (``GeneratedRecord.trackers`` lists them
+    all in board order).
     """
     timings: dict[str, float] = {}
     definition = dict(json.loads(json.dumps(definition)))
@@ -99,12 +104,14 @@ def generate_record(
         raise ValueError("a v2 record needs an alias (an eligible member) for every ballot")
 
     t0 = time.perf_counter()
-    encrypted = encrypt_all(texts, [*votes, *(c.selection for c in challenges)], jobs)
+    every = [*votes, *(c.selection for c in challenges), *(sel for _, sel in revotes)]
+    encrypted = encrypt_all(texts, every, jobs)
     audited = [
         AuditedBallot(*encrypt_ballot(manifest, joint, fp, selection)) for selection in audits
     ]
     timings["encrypt"] = time.perf_counter() - t0
-    cast, challenged = encrypted[: len(votes)], encrypted[len(votes) :]
+    cast, challenged = encrypted[: len(votes)], encrypted[len(votes) : len(every) - len(revotes)]
+    again = encrypted[len(every) - len(revotes) :]
     min_size = subtotal_min_size(definition)
     cast_units = list(units) if units is not None else [""] * len(votes)
     if len(cast_units) != len(votes):
@@ -112,6 +119,14 @@ def generate_record(
     unit_of = {t: u for (_, t), u in zip(cast, cast_units, strict=True)}
     unit_of.update({t: c.unit for (_, t), c in zip(challenged, challenges, strict=True)})
     alias_of = {t: a for (_, t), a in zip(encrypted, drawn, strict=False)}
+    for (i, _), (_, t) in zip(revotes, again, strict=True):
+        unit_of[t], alias_of[t] = unit_of[cast[i][1]], alias_of[cast[i][1]]
+    # Each member's last cast ballot, in board order: what every round counts.
+    last: dict[str, tuple[Any, str]] = {}
+    for bt in [*cast, *again]:
+        last[alias_of.get(bt[1], bt[1])] = bt
+    last_cast = sorted(last.values(), key=[*cast, *again].index)
+    replaced = len(cast) + len(again) - len(last_cast)
 
     def with_unit(payload: dict[str, Any]) -> dict[str, Any]:
         if min_size is not None:
@@ -183,13 +198,18 @@ def generate_record(
         if pending_audits and i % audit_spacing == 0:
             add_audit(pending_audits.pop(0))
         board.add(Kind.CAST, with_unit({"ballot": ballot.to_json(), "tracker": track}))
+    for ballot, track in again:
+        board.add(Kind.CAST, with_unit({"ballot": ballot.to_json(), "tracker": track}))
     for cid, (cb, ct) in pending:
         board.add(
             Kind.CHALLENGED, with_unit({"challenge": cid, "ballot": cb.to_json(), "tracker": ct})
         )
     for audit in pending_audits:
         add_audit(audit)
-    board.add(Kind.CLOSED, {"cast": len(cast), "challenged": len(challenged)})
+    closed = {"cast": len(cast) + len(again), "challenged": len(challenged)}
+    if revoting_of(definition):
+        closed.update(counted=len(last_cast), replaced=replaced)
+    board.add(Kind.CLOSED, closed)
     note("open", "closed")
     board.sign()
     decisions: dict[str, str] = {}
@@ -211,7 +231,7 @@ def generate_record(
     def count(number: int) -> tuple[BoardEntry, dict[str, Any], EncryptedTally, list[Any]]:
         """One round: tally the counted ballots, k partial decryptions, the result."""
         overruled = sorted(c for c, d in decisions.items() if d == "overruled")
-        counted_pairs = list(cast) + [
+        counted_pairs = list(last_cast) + [
             bt for cid, bt in zip(ids, challenged, strict=True) if cid in overruled
         ]
         counted = [b for b, _ in counted_pairs]
@@ -221,7 +241,7 @@ def generate_record(
         payload: dict[str, Any] = {
             "round": number,
             "tally": tally.to_json(),
-            "counted": {"cast": len(cast), "overruled": overruled},
+            "counted": {"cast": len(last_cast), "overruled": overruled},
         }
         unit_tallies: dict[str, EncryptedTally] = {}
         if min_size is not None:
@@ -302,7 +322,8 @@ def generate_record(
             manifest,
             counts,
             eligible=eligible,
-            cast=len(cast),
+            cast=len(cast) + len(again),
+            replaced=replaced,
             challenged=len(challenges),
             sustained=decided.count("sustained"),
             overruled=decided.count("overruled"),
@@ -350,7 +371,7 @@ def generate_record(
     return GeneratedRecord(
         Path(path),
         manifest.election_id,
-        [t for _, t in cast],
+        [t for _, t in [*cast, *again]],
         {cid: t for cid, (_, t) in zip(ids, challenged, strict=True)},
         result,
         key,

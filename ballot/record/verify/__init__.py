@@ -13,8 +13,10 @@ in this order, and reports the FIRST failure in words that name it:
 5. the key-ceremony transcript bound to that definition, and the joint key it yields;
 6. the board's lifecycle (what may follow what: withdrawals, rounds, certification;
    counts in the closing entry); in a v2 record the committed roll too: every ballot's
-   alias committed, one counted ballot per alias, none on a revoked link, ``eligible``
-   the number of aliases (:mod:`.roll`, PROTOCOL 11.8);
+   alias committed, one counted ballot per alias (with revoting, the last of an alias's
+   cast ballots counts and the earlier are replaced: :mod:`.revotes`, PROTOCOL 11.10),
+   none on a revoked link, ``eligible`` the number of aliases (:mod:`.roll`, PROTOCOL
+   11.8);
 7. every cast and challenged ballot: structure, proofs, election fingerprint,
    tracker = SHA-256 of its JSON; every audited ballot's opening (in parallel over
    all cores);

@@ -19,6 +19,7 @@ from ballot.election.context import (
     context_from_text,
     read_definition,
 )
+from ballot.election.revoting import RevotingError, revoting_of
 from ballot.record.chain import is_hash
 from ballot.record.election_record import ElectionRecord
 from ballot.record.kinds import Kind
@@ -103,7 +104,8 @@ def check_definition(ctx: Context) -> None:
         )
     try:
         ctx.min_size = subtotal_min_size(definition)
-    except SubtotalsError as exc:
+        revoting_of(definition)  # a boolean, and only where ballots name aliases (v2)
+    except (SubtotalsError, RevotingError) as exc:
         raise fail(f"the election definition is invalid: {exc}") from exc
     first = ctx.lines[0] if ctx.lines else None
     if first is None or first.kind != Kind.DEFINED or first.payload is None:

@@ -53,7 +53,9 @@ def main(
     if report.ok and report.result is not None:
         r = report.result
         console.print(
-            f"  eligible {r['eligible']}, cast {r['cast']}, challenged {r['challenged']} "
+            f"  eligible {r['eligible']}, cast {r['cast']}, "
+            + (f"replaced {r['replaced']}, " if "replaced" in r else "")
+            + f"challenged {r['challenged']} "
             f"({r['undecided']} undecided; determinative: {'yes' if r['determinative'] else 'no'})"
         )
         labels = report.labels
@@ -84,14 +86,16 @@ def main(
     if report.witnessed is not None:  # a witness's name is the committee's text: no markup
         console.print(report.witnessed, style="green", markup=False)
     if report.tracker is not None:
-        style = "green" if report.tracker.counted else "red"
+        style = (
+            "green" if report.tracker.counted else "yellow" if report.tracker.replaced else "red"
+        )
         console.print(f"[{style}]{report.tracker.message}[/{style}]")
     if report.ok:
         console.print(
             f"[bold green]PASS[/bold green] election {report.election_id}: "
             f"{report.ballots} ballots verified in {report.seconds:.1f} s"
         )
-        if report.tracker is not None and not report.tracker.counted:
+        if report.tracker is not None and not (report.tracker.counted or report.tracker.replaced):
             return 1
         return 0
     console.print(f"[bold red]FAIL[/bold red] ({report.failed_step}): {report.failure}")

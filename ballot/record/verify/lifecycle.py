@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final, Protocol, cast
 
+from ballot.election.revoting import RevotingError, revoting_of
 from ballot.record.chain import is_hash
 from ballot.record.kinds import ALIAS_KINDS, KNOWN, NEEDS, ONCE, PROVEN_KINDS, Kind, is_note
 from ballot.record.units import SubtotalsError, subtotal_min_size
 from ballot.record.verify.report import VerificationFailed, failure
+from ballot.record.verify.revotes import check_closed_revoting, replaced_by
 from ballot.record.verify.roll import CommittedRoll
 from ballot.record.verify.scan import (
     Audit,
@@ -206,8 +208,11 @@ class _Scan:
         definition = (self.lines[self.live].payload or {}).get("definition")
         try:
             self.min_size = subtotal_min_size(definition) if isinstance(definition, dict) else None
-        except SubtotalsError as exc:
+            again = revoting_of(definition) if isinstance(definition, dict) else False
+        except (SubtotalsError, RevotingError) as exc:
             raise fail(f"{where}: the definition in force: {exc}") from exc
+        if self.roll is not None:
+            self.roll.revoting = again
 
     def _roll_added(self, line: Line, where: str) -> None:
         assert self.roll is not None  # a v1 record was refused this kind above
@@ -234,6 +239,9 @@ class _Scan:
         self.audits.append(Audit(line.seq, line.tracker))
 
     def _election_closed(self, line: Line, where: str) -> None:
+        if self.roll is not None and self.roll.revoting:
+            check_closed_revoting(line, where, self.ballots, self.roll.replaced)
+            return
         p = payload_keys(line, {"cast", "challenged"})
         cast = sum(1 for b in self.ballots if b.kind == Kind.CAST)
         if p["cast"] != cast or p["challenged"] != len(self.challenges):
@@ -367,7 +375,8 @@ class _Scan:
         roll = lines[self.first[Kind.ROLL]].payload
         assert roll is not None
         eligible = roll["eligible"] if self.roll is None else self.roll.eligible
-        total = len(self.ballots)
+        replaced = replaced_by(self.roll)
+        total = len(self.ballots) - len(replaced)
         if total > eligible:
             raise fail(f"the board holds {total} ballots but only {eligible} members are eligible")
         defined = self.defined[-1]
@@ -382,6 +391,7 @@ class _Scan:
             rounds=self.rounds,
             certified_seq=certified,
             min_size=self.min_size,
+            replaced=replaced,
         )
 
 

@@ -69,6 +69,9 @@ class TrackerFinding:
     entry: int | None
     counted: bool
     message: str
+    #: A ballot a later ballot of the same member replaced (revoting, PROTOCOL 11.10):
+    #: not counted, and rightly so.
+    replaced: bool = False
 
 
 @dataclass

@@ -153,6 +153,7 @@ def check_round_result(
         version=ctx.record.version,
         eligible=life.eligible,
         cast=sum(1 for b in life.ballots if b.kind == Kind.CAST),
+        replaced=len(life.replaced),
         challenged=len(life.challenges),
         sustained=decided.count("sustained"),
         overruled=decided.count("overruled"),
@@ -217,6 +218,13 @@ def find_tracker(life: Lifecycle, wanted: str) -> TrackerFinding:
                     "in the tally"
                 )
                 return TrackerFinding(b.tracker, True, b.seq, True, msg)
+            if b.seq in life.replaced:
+                msg = (
+                    f"tracker {text} is on the board (entry {b.seq}) and was replaced by a "
+                    f"later ballot of the same member (entry {life.replaced[b.seq]}), which is "
+                    "counted instead; it is NOT included in the tally"
+                )
+                return TrackerFinding(b.tracker, True, b.seq, False, msg, replaced=True)
             state = life.decisions.get(b.challenge or "", "undecided")
             msg = (
                 f"tracker {text} is on the board (entry {b.seq}) as challenged ballot "

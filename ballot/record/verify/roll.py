@@ -3,7 +3,8 @@
 ``roll.frozen`` commits the roll as a sorted list of aliases, one per eligible member, and
 ``roll.added`` commits a member added later; ``eligible`` is the number committed, so it is
 no longer the server's word alone.  Every ballot names its alias: an alias must be
-committed, may have at most one ballot that counts or may count (cast or challenged), and
+committed, may have at most one ballot that counts or may count (cast or challenged:
+with revoting, its last cast ballot replaces the earlier ones, PROTOCOL 11.10), and
 may not vote on a link that was revoked unless a reissue came after the revocation; a
 member who voted on paper votes no more.  Each rule fails naming the entry and the alias.
 """
@@ -34,6 +35,11 @@ class CommittedRoll:
         self.committed: dict[str, int] = {}  # alias -> seq of the entry that committed it
         self.ballot_of: dict[str, int] = {}  # alias -> seq of its cast or challenged ballot
         self.revoked: dict[str, tuple[int, bool]] = {}  # alias -> (seq, voted on paper)
+        #: Revoting (PROTOCOL 11.10): an alias may cast again; its earlier ballots are
+        #: replaced (seq -> alias) and ``ballot_of`` holds its last.
+        self.revoting = False
+        self.replaced: dict[int, str] = {}
+        self.challenged: set[int] = set()  # seqs of challenged ballots
 
     @property
     def eligible(self) -> int:
@@ -104,10 +110,7 @@ class CommittedRoll:
             raise _fail(f"{where}: {_shown(alias)} is not an alias (XXXXX-XXXXX)")
         self._known(alias, where)
         if alias in self.ballot_of:
-            raise _fail(
-                f"{where}: a second counted ballot for alias {alias} (its first is board entry "
-                f"{self.ballot_of[alias]}); each member has one ballot"
-            )
+            self._again(ballot, alias, where)
         if alias in self.revoked:
             seq, paper = self.revoked[alias]
             why = "voted on paper" if paper else "its link was revoked"
@@ -116,6 +119,23 @@ class CommittedRoll:
                 "since; no ballot may be cast with a revoked link"
             )
         self.ballot_of[alias] = ballot.seq
+        if ballot.kind == Kind.CHALLENGED:
+            self.challenged.add(ballot.seq)
+
+    def _again(self, ballot: Ballot, alias: str, where: str) -> None:
+        """A second ballot of ``alias``: with revoting, a cast one replaces a cast one."""
+        first = self.ballot_of[alias]
+        if not self.revoting:
+            raise _fail(
+                f"{where}: a second counted ballot for alias {alias} (its first is board entry "
+                f"{first}); each member has one ballot (this election does not allow revoting)"
+            )
+        if ballot.kind != Kind.CAST or first in self.challenged:
+            raise _fail(
+                f"{where}: alias {alias} has a challenged ballot and another (board entry "
+                f"{first}); a challenged ballot is never replaced nor replaces one"
+            )
+        self.replaced[first] = alias
 
     def _known(self, alias: str, where: str) -> None:
         if alias not in self.committed:

@@ -22,6 +22,7 @@ from ballot.record.kinds import Kind
 from ballot.record.verify.ballots import ChunkResult
 from ballot.record.verify.ceremony import Context
 from ballot.record.verify.report import VerificationFailed, failure
+from ballot.record.verify.revotes import replaced_in_tally
 from ballot.record.verify.scan import Lifecycle, Round, payload_keys, with_units
 
 
@@ -63,7 +64,7 @@ def check_tally(
     assert ctx.manifest is not None
     tally, counted = _tally_payload(ctx, count)
     where = f"board entry {count.tally_seq} ({Kind.TALLY})"
-    n_cast = sum(1 for b in life.ballots if b.kind == Kind.CAST)
+    n_cast = life.cast_counted  # with revoting, each alias's last ballot (PROTOCOL 11.10)
     overruled = sorted(c for c, d in count.decisions.items() if d == "overruled")
     n_counted = n_cast + len(overruled)
     width = sum(layout(q).slot_count for q in ctx.manifest.questions)
@@ -91,6 +92,7 @@ def check_tally(
         raise fail(
             f"ballot dropped from the board or added to the tally: {where} counts "
             f"{tally.ballots} ballots, but {board_says}"
+            + replaced_in_tally(life.replaced, summed, published, excluded)
         )
     if tally.ballots < n_counted:
         raise fail(
@@ -112,6 +114,8 @@ def check_tally(
                     f"{where} includes challenged ballot {b.challenge!r} (board entry {b.seq}, "
                     f"{state}), which must not be counted"
                 )
+        if why := replaced_in_tally(life.replaced, summed, published, excluded):
+            raise fail(f"{where} is not the sum of the {n_counted} counted ballots{why}")
         k = next(i for i, (x, y) in enumerate(zip(published, summed, strict=True)) if x != y)
         raise fail(
             f"ballot dropped or altered: {where} does not equal the homomorphic sum of the "

@@ -137,15 +137,23 @@ class Lifecycle:
     rounds: list[Round]  # one or two; the last is the final result
     certified_seq: int | None = None
     min_size: int | None = None  # subtotals per unit: the minimum pool size
+    #: Revoting (PROTOCOL 11.10): replaced cast ballot's seq -> the seq of its alias's last
+    #: ballot, which counts instead.  Empty when the election does not allow revoting.
+    replaced: dict[int, int] = field(default_factory=dict)
 
     @property
     def final(self) -> Round:
         return self.rounds[-1]
 
+    @property
+    def cast_counted(self) -> int:
+        """The ``ballot.cast`` entries every round counts (a replaced one never counts)."""
+        return sum(1 for b in self.ballots if b.kind == Kind.CAST) - len(self.replaced)
+
     def counted(self, ballot: Ballot, count: Round | None = None) -> bool:
         """Whether ``ballot`` is in the tally of ``count`` (default: the final round)."""
         if ballot.kind == Kind.CAST:
-            return True
+            return ballot.seq not in self.replaced
         decisions = (count or self.final).decisions
         return ballot.challenge is not None and decisions.get(ballot.challenge) == "overruled"
 

@@ -84,7 +84,9 @@ async def commit_group(
     used: set[int] = set()
     if live:
         voters = {v.link.token_id: v.link.voter_id for _, v in live}
-        used = await writer.use_tokens(list(voters), voters, now)
+        # Revoting: these links may already be used; they cast again (the last counts).
+        again = {v.link.token_id for _, v in live if v.link.revoting}
+        used = await writer.use_tokens(list(voters), voters, now, again)
     accepted: list[_Accepted] = []
     for i, v in live:
         if v.link.token_id in used:
@@ -193,7 +195,8 @@ async def commit_batch(
     groups: dict[str, list[tuple[int, Verified]]] = {}
     for i, v in enumerate(batch):
         if v.link.token_id in tokens:  # the same link twice in one batch
-            results[i] = USED
+            # (revoting: the link still works, so the second may simply be sent again)
+            results[i] = try_again() if v.link.revoting else USED
         elif any(a in alphas for a in v.alphas):  # the same ciphertext twice in one batch
             results[i] = replay()
         else:

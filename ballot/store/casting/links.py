@@ -34,11 +34,14 @@ class Link:
     joint_public_key: str | None
     unit: str | None = None  # the voter's unit, only if the election publishes subtotals
     alias: str | None = None  # the voter's alias, named on the board (protocol v2)
+    #: The election lets this member cast again until close (revoting, PROTOCOL 11.10):
+    #: its link stays usable after a cast.  Never for a challenged member.
+    revoting: bool = False
 
 
 _LINKS = """
     SELECT t.token_hash, t.id, t.status, v.id, v.challenged, e.id, e.state, e.manifest_hash,
-           e.joint_public_key, v.unit, e.subtotal_min_size, v.alias
+           e.joint_public_key, v.unit, e.subtotal_min_size, v.alias, e.revoting
       FROM voter_tokens t
       JOIN voters v ON v.id = t.voter_id
       JOIN elections e ON e.id = t.election_id
@@ -65,11 +68,27 @@ _USED_SQL = text(
 
 def _link_of(row: Any) -> Link:
     token_id, status, voter_id, challenged, election_id, state, digest, key = row[:8]
-    if status == "active" and state != "open":
+    # Revoting: a used link casts again while voting is open; a challenged member's
+    # ballot is sealed in the challenged pool and is never replaced.
+    revoting = bool(row[11]) and not challenged
+    if status == "used" and row[11]:
+        status = "active" if revoting else "challenged" if state == "open" else status
+    if status == "active" and state != "open":  # (a revoting link too: voting is closed)
         status = "expired"
     unit = (row[8] or "") if row[9] is not None else None
     alias = row[10]  # the same query: naming the alias costs the cast no statement
-    return Link(token_id, status, voter_id, bool(challenged), election_id, digest, key, unit, alias)
+    return Link(
+        token_id,
+        status,
+        voter_id,
+        bool(challenged),
+        election_id,
+        digest,
+        key,
+        unit,
+        alias,
+        revoting,
+    )
 
 
 _CONTEXTS: dict[tuple[str, str | None, str | None], ElectionContext] = {}

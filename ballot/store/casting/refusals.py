@@ -47,6 +47,13 @@ _LINK_STATES: Final[dict[str, tuple[str, str, Grounds]]] = {
         "link_replaced",
         Grounds.GONE,
     ),
+    # Revoting elections: a challenged member's ballot is sealed and never replaced.
+    "challenged": (
+        "this member's ballot was set aside as challenged; a challenged ballot cannot be "
+        "replaced, even where members may vote again",
+        "challenged_final",
+        Grounds.CONFLICT,
+    ),
 }
 
 

@@ -11,7 +11,7 @@ import typing
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, text, update
+from sqlalchemy import Table, and_, delete, insert, or_, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -70,6 +70,12 @@ _PG_USE_TOKENS = """
     )
     SELECT id FROM used
     """
+# The same for a revoting election: a link already used casts again ($3: those that may).
+_PG_USE_AGAIN = _PG_USE_TOKENS.replace(
+    "AND status = 'active'",
+    "AND (status = 'active' OR (status = 'used' AND id = ANY($3::integer[])))",
+)
+assert _PG_USE_AGAIN != _PG_USE_TOKENS
 _PG_FORGET_ALPHAS = (
     "DELETE FROM ballot_alphas WHERE election_id = $1 AND alpha = ANY($2::varchar[])"
 )
@@ -110,9 +116,16 @@ class Writer:
         raise NotImplementedError
 
     async def use_tokens(
-        self, ids: list[int], voter_ids: dict[int, int], now: datetime
+        self,
+        ids: list[int],
+        voter_ids: dict[int, int],
+        now: datetime,
+        again: set[int] | frozenset[int] = frozenset(),
     ) -> set[int]:
-        """Use the still-active links among ``ids`` and mark their voters; the used ids."""
+        """Use the still-active links among ``ids`` and mark their voters; the used ids.
+
+        ``again`` (revoting): links that may cast although already used.
+        """
         raise NotImplementedError
 
     async def forget_alphas(self, election_id: str, alphas: list[str]) -> None:
@@ -152,11 +165,18 @@ class CoreWriter(Writer):
         return {r[0] for r in await self.conn.execute(stmt, values)}
 
     async def use_tokens(
-        self, ids: list[int], voter_ids: dict[int, int], now: datetime
+        self,
+        ids: list[int],
+        voter_ids: dict[int, int],
+        now: datetime,
+        again: set[int] | frozenset[int] = frozenset(),
     ) -> set[int]:
+        usable = _T_TOKEN.c.status == "active"
+        if again:
+            usable = or_(usable, and_(_T_TOKEN.c.status == "used", _T_TOKEN.c.id.in_(again)))
         result = await self.conn.execute(
             update(_T_TOKEN)
-            .where(_T_TOKEN.c.id.in_(ids), _T_TOKEN.c.status == "active")
+            .where(_T_TOKEN.c.id.in_(ids), usable)
             .values(status="used", ended_at=now)
             .returning(_T_TOKEN.c.id)
         )
@@ -214,9 +234,17 @@ class PgWriter(Writer):
         return {r[0] for r in found}
 
     async def use_tokens(
-        self, ids: list[int], voter_ids: dict[int, int], now: datetime
+        self,
+        ids: list[int],
+        voter_ids: dict[int, int],
+        now: datetime,
+        again: set[int] | frozenset[int] = frozenset(),
     ) -> set[int]:
-        return {r[0] for r in await self.db.fetch(_PG_USE_TOKENS, ids, _naive_utc(now))}
+        if again:
+            found = await self.db.fetch(_PG_USE_AGAIN, ids, _naive_utc(now), sorted(again))
+        else:
+            found = await self.db.fetch(_PG_USE_TOKENS, ids, _naive_utc(now))
+        return {r[0] for r in found}
 
     async def forget_alphas(self, election_id: str, alphas: list[str]) -> None:
         await self.db.execute(_PG_FORGET_ALPHAS, election_id, alphas)

@@ -145,6 +145,7 @@ def combine_result(
     sustained: int,
     overruled: int,
     units: Mapping[str, tuple[int, Sequence[Any]]] | None = None,
+    replaced: int = 0,
 ) -> dict[str, Any]:
     """Decrypt the tally from k trustees' partials and make the result the verifier
     expects (:func:`ballot.election.result.expected_result`, never a second copy)."""
@@ -175,6 +176,7 @@ def combine_result(
             sustained=sustained,
             overruled=overruled,
             units=units,
+            replaced=replaced,
         )
     except RuleError as exc:  # refused when the ceremony began; an older election may not be
         raise Refused(

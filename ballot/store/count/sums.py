@@ -1,7 +1,8 @@
 """Summing the board's counted ballots into encrypted tallies (the whole and per unit pool).
 
 The encrypted tally is summed from the ``ballot.cast`` entries and the ``ballot.challenged``
-entries whose challenge was overruled, reading the board a page at a time.
+entries whose challenge was overruled, reading the board a page at a time.  With
+revoting (PROTOCOL 11.10) only the last ``ballot.cast`` of each alias is summed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ballot.store.board import entries_of_kind
 from ballot.store.cast_tables import ChallengedBallot
 from ballot.store.count.state import payload_of
 from ballot.store.models import BoardEntryRow
+from ballot.store.revotes import is_replaced
 
 #: Ballots read from the board per query while summing (bounds memory, not speed).
 PAGE: Final = 2000
@@ -50,20 +52,23 @@ def _ballots(rows: Iterable[tuple[int, str]]) -> Iterable[EncryptedBallot]:
 
 
 async def _cast_pages(
-    session: AsyncSession, election_id: str
+    session: AsyncSession, election_id: str, last_only: bool = False
 ) -> AsyncIterator[Sequence[tuple[int, str]]]:
     """The board's ``ballot.cast`` entries as (seq, payload text), a page at a time, so a
-    large election is never held in memory at once."""
+    large election is never held in memory at once.  ``last_only`` (revoting, PROTOCOL
+    11.10): only the last ballot of each alias; the ones it replaced are left out."""
     last = -1
+    where = [
+        BoardEntryRow.election_id == election_id,
+        BoardEntryRow.kind == Kind.CAST,
+    ]
+    if last_only:
+        where.append(~is_replaced())
     while True:
         rows = (
             await session.execute(
                 select(BoardEntryRow.seq, BoardEntryRow.payload)
-                .where(
-                    BoardEntryRow.election_id == election_id,
-                    BoardEntryRow.kind == Kind.CAST,
-                    BoardEntryRow.seq > last,
-                )
+                .where(*where, BoardEntryRow.seq > last)
                 .order_by(BoardEntryRow.seq)
                 .limit(PAGE)
             )
@@ -75,16 +80,21 @@ async def _cast_pages(
 
 
 async def encrypted_tally(
-    session: AsyncSession, election_id: str, manifest: ElectionManifest, overruled: Sequence[str]
+    session: AsyncSession,
+    election_id: str,
+    manifest: ElectionManifest,
+    overruled: Sequence[str],
+    last_only: bool = False,
 ) -> tuple[EncryptedTally, int]:
     """Sum every cast ballot on the board and the overruled challenged ones.
 
-    Returns the tally and the number of cast ballots.  Reads the board a page at a
-    time so a large election does not hold every ballot in memory at once.
+    Returns the tally and the number of cast ballots it counts (``last_only``, with
+    revoting: the last of each member's).  Reads the board a page at a time so a large
+    election does not hold every ballot in memory at once.
     """
     total: EncryptedTally | None = None
     cast = 0
-    async for rows in _cast_pages(session, election_id):
+    async for rows in _cast_pages(session, election_id, last_only):
         cast += len(rows)
         total = add_tallies(total, aggregate(manifest, _ballots(rows)))
     if overruled:
@@ -120,6 +130,7 @@ async def unit_tallies(
     min_size: int,
     overruled: Sequence[str],
     round_one_overruled: Sequence[str],
+    last_only: bool = False,
 ) -> dict[str, EncryptedTally]:
     """The pooled subtotals (PROTOCOL 10.5): per pool, the sum of its counted ballots.
 
@@ -138,7 +149,7 @@ async def unit_tallies(
         for unit, ballots in groups.items():
             per_unit[unit] = add_tallies(per_unit.get(unit), aggregate(manifest, ballots))
 
-    async for rows in _cast_pages(session, election_id):
+    async for rows in _cast_pages(session, election_id, last_only):
         page = []
         for _seq, text in rows:
             p = json.loads(text)

@@ -42,21 +42,28 @@ class AliasFinding:
     on_roll: bool
     ballot: dict[str, Any] | None = None  # seq, at, challenged, tracker, tracker_short
     events: list[dict[str, Any]] = field(default_factory=list)  # seq, at, event[, paper]
+    #: Revoting (PROTOCOL 11.10): earlier ballots the last one (``ballot``) replaced.
+    replaced: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "alias": self.alias,
             "on_roll": self.on_roll,
             "ballot": self.ballot,
             "events": self.events,
         }
+        if self.replaced:
+            out["replaced"] = self.replaced
+        return out
 
 
 async def find_alias(session: AsyncSession, election_id: str, alias: str) -> AliasFinding:
     """The board's entries under ``alias`` (already in its board spelling)."""
     found = AliasFinding(alias, await on_roll(session, election_id, alias))
     for row in await entries_of_alias(session, election_id, alias):
-        if row.kind in BALLOT_KINDS and found.ballot is None:
+        if row.kind in BALLOT_KINDS:
+            if found.ballot is not None:  # revoting: the later ballot replaces it
+                found.replaced.append(found.ballot)
             tracker = json.loads(row.payload).get("tracker", "")
             found.ballot = {
                 "seq": row.seq,
@@ -127,6 +134,9 @@ class AliasController(Controller):
                 )
                 search["events"] = [
                     {**e, "when": when(e["at"], language, zone)} for e in found.events
+                ]
+                search["replaced"] = [
+                    {**b, "when": when(b["at"], language, zone)} for b in found.replaced
                 ]
         return render(
             language,

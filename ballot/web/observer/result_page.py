@@ -36,7 +36,13 @@ from ballot.web.observer.board_facts import (
     round_of,
     rule_of,
 )
-from ballot.web.observer.words import outcome_words, page_title, rule_words, when
+from ballot.web.observer.words import (
+    outcome_words,
+    page_title,
+    revoting_words,
+    rule_words,
+    when,
+)
 from ballot.web.reason_text import published_reason_lines
 from ballot.web.results_view import Shares, shares, trustee_progress
 
@@ -78,6 +84,7 @@ class RoundView:
     determinative: bool
     final: bool
     questions: list[QuestionSheet]
+    replaced: int = 0  # revoting: earlier ballots a member's later one replaced
 
 
 def _int(value: Any) -> int:
@@ -260,6 +267,7 @@ def round_view(entry: Posted, facts: BoardFacts, language: str, *, final: bool) 
         determinative=bool(r.get("determinative")),
         final=final,
         questions=questions,
+        replaced=_int(r.get("replaced")),
     )
 
 
@@ -304,10 +312,18 @@ def result_context(facts: BoardFacts, language: str) -> dict[str, Any]:
             else None
         ),
         "stray_certification": facts.certification is not None and certified is None,
-        "rule": rule_words(rule_of(facts.definition), _) if facts.definition else [],
+        "rule": (
+            rule_words(rule_of(facts.definition), _) + revoting_words(facts.definition, _)
+            if facts.definition
+            else []
+        ),
         "eligible": facts.eligible,
         "closed": (
-            {"cast": _int(closed.get("cast")), "challenged": _int(closed.get("challenged"))}
+            {
+                "cast": _int(closed.get("cast")),
+                "challenged": _int(closed.get("challenged")),
+                "replaced": _int(closed.get("replaced")),
+            }
             if closed is not None
             else None
         ),

@@ -12,9 +12,27 @@ from litestar import Request
 
 from ballot.election.identity import DEFAULT_TIME_ZONE
 from ballot.election.outcome import OutcomeRule, RuleKind
+from ballot.election.revoting import RevotingError, revoting_of
 from ballot.i18n import format_moment, normalise
 from ballot.record.chain import parse_at
 from ballot.web.ballot_page import text_in
+
+
+def revoting_words(definition: Mapping[str, Any], _: Callable[[str], str]) -> list[str]:
+    """Whether members may vote again (PROTOCOL 11.10), in a sentence; [] when they may not
+    or the definition cannot say."""
+    try:
+        again = revoting_of(definition)
+    except RevotingError:
+        return []
+    if not again:
+        return []
+    return [
+        _(
+            "Members may vote again until voting closes: only each member's last ballot "
+            "counts, and earlier ones are shown on the board as replaced."
+        )
+    ]
 
 
 def rule_words(rule: OutcomeRule | None, _: Callable[[str], str]) -> list[str]:

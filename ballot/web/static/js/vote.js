@@ -139,12 +139,13 @@ function receiptText(receipt, data, when) {
     `${s.receipt_tracker}: ${receipt.tracker_short}`,
     `${s.receipt_time}: ${when}`, "",
     s.receipt_secret, "",
+    ...(s.receipt_revote ? [s.receipt_revote, ""] : []),
     s.receipt_find, board, "",
   ].join("\n");
 }
 
 /** Codes after which this link can never cast: nothing is left to press. */
-const FINAL_REFUSALS = new Set(["link_invalid", "link_used", "voting_closed", "link_revoked", "link_replaced", "election_not_ready"]);
+const FINAL_REFUSALS = new Set(["link_invalid", "link_used", "voting_closed", "link_revoked", "link_replaced", "election_not_ready", "challenged_final"]);
 
 async function post(url, body) {
   const response = await fetch(url, {
@@ -345,7 +346,7 @@ async function main(data) {
     // The page now says only what is true: voted. "You can vote in ..." goes.
     const state = $("state");
     if (state) state.hidden = true;
-    for (const box of document.querySelectorAll(".secrecy")) box.hidden = true;
+    for (const box of document.querySelectorAll(".secrecy, .revote")) box.hidden = true;
     show("receipt");
   });
 
