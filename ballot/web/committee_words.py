@@ -1,4 +1,4 @@
-"""The committee pages' words for the system's own names: states, moves, link and mail
+"""The committee pages' words for the system's own names: states, link and mail
 states, mail kinds and the activity log's acts.
 
 The database and the board keep short internal names (``key_ceremony``, ``tokens_issued``);
@@ -26,15 +26,6 @@ STATES = {
     "closed": _("Voting closed"),
     "tallied": _("Counted (provisional)"),
     "certified": _("Certified"),
-}
-
-#: The button that moves an election to each state.
-MOVES = {
-    "key_ceremony": _("Start the key ceremony"),
-    "draft": _("Back to draft"),
-    "ready": _("Mark as ready to open"),
-    "open": _("Open voting"),
-    "closed": _("Close voting"),
 }
 
 #: Voting links by state (``voter_tokens.status``).

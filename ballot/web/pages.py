@@ -156,7 +156,11 @@ class CommitteePages(Controller):
                 else None
             ),
             fingerprint=_fingerprint(election),
-            **(await checklist_context(db, election, acting(request).now, committee_language(request))),
+            **(
+                await checklist_context(
+                    db, election, acting(request).now, committee_language(request)
+                )
+            ),
             **(await results_context(db, election, committee_language(request))),
             **{"errors": {}, "submitted_for": "", "submitted": {}, **extra},
         )

@@ -2,8 +2,9 @@
 in each language we ship, holds none of our English words in its visible text.
 
 What is checked is the text a reader sees: element text and the tally sheet's printed
-text, not attribute values, scripts, ``<code>`` (hashes, file formats) or anything marked
-``translate="no"``.  What the committee typed (titles, options, names, reasons: the
+text, not attribute values, scripts, ``<code>`` and ``<pre>`` (hashes, file formats,
+commands), text marked as another language (``lang``: the language menu, a preview of a
+member's invitation) or anything marked ``translate="no"``.  What the committee typed (titles, options, names, reasons: the
 fixture's ``Site.typed``) is taken out first: translating it is the committee's job, and
 the fixture gives it in every language anyway.
 """
@@ -156,8 +157,9 @@ ENGLISH = [
 SAME_IN: dict[str, set[str]] = {
     # "No" is Spanish, and so is "provisional".
     "es": {"no", "provisional"},
-    # Vietnamese writes "email" as English does.
-    "vi": {"email"},
+    # Vietnamese writes "email" and "e-mail" as English does, and "Thu" is Vietnamese
+    # ("Thu hồi": withdraw).
+    "vi": {"email", "e-mail", "thu"},
     # Filipino's own month and hour words ("May", "AM", as CLDR has them), and the English
     # words Filipino readers use for these (the catalogue's choice, as banks and the
     # government write them): link, email, password, tracker, and "tally" as in the
@@ -181,21 +183,24 @@ INTERNAL_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b|\bq\d+-o\d+\b")
 class VisibleText(HTMLParser):
     """The text of a page as read, without scripts, styles, code or translate="no" parts."""
 
-    SKIP = frozenset({"script", "style", "code", "template"})
+    SKIP = frozenset({"script", "style", "code", "pre", "template"})
     VOID = frozenset(
         {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
     )
 
-    def __init__(self) -> None:
+    def __init__(self, language: str) -> None:
         super().__init__(convert_charrefs=True)
+        self.language = language
         self.parts: list[str] = []
         self.stack: list[bool] = []  # per open element: inside a skipped part?
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.VOID:
             return
+        lang = dict(attrs).get("lang") or ""
+        other = tag != "html" and bool(lang) and lang.split("-")[0] != self.language
         skipped = bool(self.stack and self.stack[-1])
-        self.stack.append(skipped or tag in self.SKIP or ("translate", "no") in attrs)
+        self.stack.append(skipped or tag in self.SKIP or other or ("translate", "no") in attrs)
 
     def handle_endtag(self, tag: str) -> None:
         if tag not in self.VOID and self.stack:
@@ -206,8 +211,8 @@ class VisibleText(HTMLParser):
             self.parts.append(data)
 
     @classmethod
-    def of(cls, html: str) -> str:
-        parser = cls()
+    def of(cls, html: str, language: str) -> str:
+        parser = cls(language)
         parser.feed(html)
         return " ".join(" ".join(parser.parts).split())
 
@@ -254,7 +259,7 @@ async def test_no_english_words_on_any_translated_page(
                 pdf = PdfReader(io.BytesIO(r.content))
                 text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
             else:
-                text = VisibleText.of(r.text)
+                text = VisibleText.of(r.text, language)
             text = without_typed(text, site)
             for word in english_in(text, language, page.name):
                 problems.setdefault((page.name, language, word), context_of(text, word))

@@ -8,7 +8,8 @@ no English words on translated pages; ``tests/web/test_every_page_browser.py``: 
   ``{ready}``, ``{open}``, ``{closed}``, ``{tallied}``, ``{certified}`` (an election in
   that state), ``{ballot_token}`` (a member of the open election who has not voted),
   ``{voted_token}``, ``{closed_token}``, ``{alias}``, ``{tracker}``, ``{observer}`` and
-  ``{trustee}`` (account ids), ``{member}`` (a member number on every roll).
+  ``{trustee}`` (account ids), ``{member}`` (a member number on every roll, who has voted
+  in the open election), ``{waiting}`` (one who has not).
 * ``audience`` says who reads it and so which parameter picks its language: members and
   the public (``voter``, ``public``: ``?lang=``), the committee (``committee``, ``signin``:
   ``?ui=``, remembered in a cookie across committee pages).
@@ -115,6 +116,18 @@ PAGES: list[Page] = [
     Page("committee-my-account", "/committee/account", "committee"),
     Page("committee-audit-log", "/committee/audit", "committee"),
     Page("committee-tally-sheet", f"{E}/{{certified}}/tally-sheet.pdf", "committee", "pdf"),
+    # Set-up checklist, confirmations and printing (merged from their branches).
+    Page("committee-confirm-start-ceremony", f"{E}/{{draft}}/confirm/start-ceremony", "committee"),
+    Page("committee-confirm-back-to-draft", f"{E}/{{ready}}/confirm/back-to-draft", "committee"),
+    Page("committee-confirm-open", f"{E}/{{ready}}/confirm/open", "committee"),
+    Page("committee-confirm-close", f"{E}/{{open}}/confirm/close", "committee"),
+    Page("committee-confirm-certify", f"{E}/{{tallied}}/confirm/certify", "committee"),
+    Page("committee-invitation-preview", f"{E}/{{draft}}/invitation-preview", "committee"),
+    Page("committee-test-message", f"{E}/{{draft}}/test-message", "committee"),
+    Page("committee-rehearsals", f"{E}/{{draft}}/rehearsals", "committee"),
+    Page("committee-notice", f"{E}/{{ready}}/notice", "committee"),
+    Page("committee-letters", f"{E}/{{open}}/letters", "committee"),
+    Page("committee-withdraw-link", f"{E}/{{open}}/members/{{waiting}}/withdraw", "committee"),
 ]
 
 LANGUAGES = ("en", "es", "ko", "zh", "vi", "tl")
@@ -166,6 +179,7 @@ Z005,Jose Rizal,jose@example.org,tl,Depot,
 Z006,Fay Green,fay@example.org,en,Depot,yes
 """
 MEMBER = "Z001"
+WAITING = "Z003"  # has not voted in the open election
 PASSPHRASE = "a passphrase for the one trustee"
 REASON = "Zephyr: no objections"
 
@@ -205,6 +219,7 @@ class Site:
             "alias": self.alias,
             "tracker": self.tracker,
             "member": MEMBER,
+            "waiting": WAITING,
             **self.accounts,
         }
 
@@ -294,8 +309,8 @@ async def _cast(web: Web, keyed: _Keyed, token: str, choice: int) -> dict[str, A
 
 
 async def _count(admin: Web, trustee: Web, keyed: _Keyed, decrypt: bool) -> None:
-    path = f"/committee/elections/{keyed.id}"
-    await _ok(await admin.post(f"{path}/state", data={"target": "closed"}), 200, 303)
+    path = f"/api/elections/{keyed.id}"
+    await _ok(await admin.post(f"{path}/state", json={"target": "closed"}))
     await _ok(await admin.post(f"{path}/tally"))
     if decrypt:
         pending = (await trustee.get(f"/api/elections/{keyed.id}/tally")).json()
@@ -337,8 +352,7 @@ async def build_site(app: Litestar, admin: Web, web: Web, captured: dict[int, st
                 site.tokens["closed"] = links["Z005"]
         await _ok(
             await admin.post(
-                f"/committee/elections/{site.elections['certified']}/certify",
-                data={"reason": REASON},
+                f"/api/elections/{site.elections['certified']}/certify", json={"reason": REASON}
             )
         )
 
