@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time, get_timezone_name
+from babel.dates import format_skeleton, format_time, get_timezone_location, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -95,6 +95,21 @@ def zone_name(moment: datetime, language: str) -> str:
     if short.isalpha() and short.isupper():
         return short
     return str(get_timezone_name(moment, "long", locale=locale))
+
+
+@lru_cache(maxsize=4096)
+def zone_label(zone: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """A time zone as a person names it, in their language: "United States (Los Angeles)
+    Time", "미국(로스앤젤레스) 시간"; never the database name "America/Los_Angeles".
+
+    UTC (and an unknown zone, which times fall back to) is "UTC" in every language."""
+    if not zone or zone in ("UTC", "Etc/UTC") or not valid_time_zone(zone):
+        return "UTC"
+    locale = BABEL_LOCALES.get(normalise(language), "en")
+    try:
+        return str(get_timezone_location(zone, locale=locale))
+    except LookupError:  # pragma: no cover - a zone this Babel does not know
+        return zone.replace("_", " ")
 
 
 def format_moment(

@@ -2,14 +2,15 @@
 
 The committee of a union whose members speak six languages is itself multilingual; its
 pages are rendered in one language each (its own Jinja environment, as the voter pages
-are, so a page never mixes two): ``?ui=`` (as on the other committee pages, where
-``?lang=`` names a language being edited; remembered in a cookie), else the browser's
-``Accept-Language``, else English.  Forms carry the CSRF token as Litestar's templates do.
+are, so a page never mixes two): ``?ui=`` (``?lang=`` names a language being edited or
+previewed), remembered in a cookie so one choice holds on every committee page, else the
+browser's ``Accept-Language``, else English.  Forms carry the CSRF token as Litestar's templates do.
 """
 
 from __future__ import annotations
 
 import html
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,8 +18,10 @@ from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie
 from litestar.utils.scope.state import ScopeState
 
-from ballot.i18n import HTML_LANG, LANGUAGES, normalise, translations
+from ballot.i18n import HTML_LANG, LANGUAGES, normalise, translations, zone_label
+from ballot.web import committee_words
 from ballot.web.ballot_page import environment
+from ballot.web.roll_problem_words import problem_text
 
 LANG_COOKIE = "ballot_committee_lang"
 #: The query parameter that picks the page's language.
@@ -50,6 +53,34 @@ def language_links(request: Request[Any, Any, Any]) -> list[tuple[str, str, str]
     ]
 
 
+def shared_context(request: Request[Any, Any, Any], language: str) -> dict[str, Any]:
+    """What every committee template may use, whichever engine renders it: the language
+    menu, the words for internal names (``cwords``) and time zones in words."""
+    return {
+        "html_lang": HTML_LANG.get(language, language),
+        "language_links": language_links(request),
+        "cwords": committee_words,
+        "zone_label": partial(zone_label, language=language),
+        "problem_text": partial(problem_text, gettext=translations(language).gettext),
+    }
+
+
+def language_cookie(request: Request[Any, Any, Any], language: str) -> list[Cookie]:
+    """The cookie that keeps a language asked for with ``?ui=`` for the next pages."""
+    if request.query_params.get(PARAM) != language:
+        return []
+    return [
+        Cookie(
+            key=LANG_COOKIE,
+            value=language,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.cookie_secure,
+        )
+    ]
+
+
 def committee_page(
     request: Request[Any, Any, Any], template: str, status: int = 200, **context: Any
 ) -> Response[str]:
@@ -62,25 +93,13 @@ def committee_page(
         .get_template(f"committee/{template}.html")
         .render(
             lang=language,
-            html_lang=HTML_LANG.get(language, language),
-            language_links=language_links(request),
             account=request.scope.get("ballot_account"),
+            **shared_context(request, language),
             csrf_input=f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}">',
             **context,
         )
     )
-    cookies = []
-    if request.query_params.get(PARAM) == language:
-        cookies.append(
-            Cookie(
-                key=LANG_COOKIE,
-                value=language,
-                path="/",
-                httponly=True,
-                samesite="lax",
-                secure=request.app.state.settings.cookie_secure,
-            )
-        )
+    cookies = language_cookie(request, language)
     return Response(
         body,
         media_type=MediaType.HTML,

@@ -29,6 +29,7 @@ from ballot.store.roll import roll_size
 from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
+from ballot.web.committee_render import committee_language, language_cookie, shared_context
 from ballot.web.committee_results import results_context
 from ballot.web.confirm_pages import log_confirmed, refusal_page, refuse_unconfirmed
 from ballot.web.confirm_steps import OFFERED, STEP_OF_TARGET, STEPS
@@ -52,15 +53,6 @@ NEXT_STATES = {
 }
 
 
-def page_language(request: Request[Any, Any, Any]) -> str:
-    """The committee page's language: English unless ``?ui=`` names another we ship.
-
-    (``?lang=`` already means the language being edited on the translations page.)
-    """
-    asked = request.query_params.get("ui")
-    return asked if asked in LANGUAGES else "en"
-
-
 def _fingerprint(election: Election) -> str | None:
     """The election's fingerprint grouped for reading, once its key ceremony is recorded."""
     if not election.joint_public_key:
@@ -72,9 +64,10 @@ def _fingerprint(election: Election) -> str | None:
 
 
 def page(name: str, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
-    """A committee page; an election's state comes in words (``state_name``), translated."""
-    account = reader_of(request)
-    language = page_language(request)
+    """A committee page in the reader's committee language (``committee_render``: ``?ui=``,
+    remembered in a cookie, as every committee page does); an election's state comes in
+    words (``state_name``), translated."""
+    language = committee_language(request)
     election = context.get("election")
     if isinstance(election, Election):
         context.setdefault(
@@ -82,8 +75,14 @@ def page(name: str, request: Request[Any, Any, Any], status: int = 200, **contex
         )
     return Template(
         template_name=f"committee/{name}.html",
-        context={**i18n_context(language), "account": account, **context},
+        context={
+            **i18n_context(language),
+            **shared_context(request, language),
+            "account": reader_of(request),
+            **context,
+        },
         status_code=status,
+        cookies=language_cookie(request, language),
     )
 
 
@@ -142,7 +141,7 @@ class CommitteePages(Controller):
             title=texts.get("en", {}).get("title", election.id),
             languages=[code for code in LANGUAGES if code in texts],
             language_names=LANGUAGES,
-            settings=await settings_of(db, election),
+            settings=await settings_of(db, election, committee_language(request)),
             next_states=NEXT_STATES.get(election.state, []),
             irreversible=OFFERED.get(election.state, ()),
             missing=await missing_translations(db, election_id),
@@ -157,8 +156,12 @@ class CommitteePages(Controller):
                 else None
             ),
             fingerprint=_fingerprint(election),
-            **(await checklist_context(db, election, acting(request).now, page_language(request))),
-            **(await results_context(db, election)),
+            **(
+                await checklist_context(
+                    db, election, acting(request).now, committee_language(request)
+                )
+            ),
+            **(await results_context(db, election, committee_language(request))),
             **{"errors": {}, "submitted_for": "", "submitted": {}, **extra},
         )
 
@@ -371,9 +374,10 @@ class CommitteePages(Controller):
                 request, db, election_id, status=status_for(exc.grounds), error=exc.message
             )
         await db.commit()
-        return await self._election_page(
-            request, db, election_id, notice=f"Queued {queued} reminders."
-        )
+        notice = translations(committee_language(request)).ngettext(
+            "%(num)s reminder is queued.", "%(num)s reminders are queued.", queued
+        ) % {"num": queued}
+        return await self._election_page(request, db, election_id, notice=notice)
 
     @get("/audit", opt={"access": "staff"})
     async def activity_log(

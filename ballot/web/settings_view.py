@@ -42,8 +42,11 @@ def local_time(moment: datetime | None, zone: str, language: str = "en") -> str:
     return format_moment(moment, language, zone)
 
 
-async def settings_of(session: AsyncSession, election: Election) -> dict[str, Any]:
-    """What the settings block shows: the definition's every setting, ready to word."""
+async def settings_of(
+    session: AsyncSession, election: Election, language: str = "en"
+) -> dict[str, Any]:
+    """What the settings block shows: the definition's every setting, ready to word (times
+    in the reader's ``language``)."""
     texts = await texts_by_language(session, election.id)
     names = {lang: t[COMMITTEE_KEY] for lang, t in texts.items() if COMMITTEE_KEY in t}
     contact = json.loads(election.committee_contact or "{}")
@@ -67,8 +70,8 @@ async def settings_of(session: AsyncSession, election: Election) -> dict[str, An
         "subtotal_min_size": election.subtotal_min_size,
         "revoting": election.revoting,
         "time_zone": zone,
-        "opens": local_time(election.opens_at, zone),
-        "closes": local_time(election.closes_at, zone),
+        "opens": local_time(election.opens_at, zone, language),
+        "closes": local_time(election.closes_at, zone, language),
         "committee": (
             {
                 "names": [(LANGUAGES[c], c, names[c]) for c in LANGUAGES if c in names],

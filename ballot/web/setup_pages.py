@@ -25,7 +25,6 @@ from ballot.service.acting import get_election, invalid
 from ballot.store.definition import REFERENCE_LANGUAGE, DefinitionError
 from ballot.store.elections import (
     COMMITTEE_KEY,
-    key_labels,
     missing_translations,
     questions_of,
     roll_languages,
@@ -33,9 +32,11 @@ from ballot.store.elections import (
 )
 from ballot.store.models import Account, Election, ElectionTrustee
 from ballot.web.ceremony_summary import ceremony_summary
+from ballot.web.committee_render import gettext_of
 from ballot.web.deps import Db, account_of, acting
 from ballot.web.pages import Form, page
 from ballot.web.refusals import status_for
+from ballot.web.text_labels import text_labels
 
 #: Prefix of the form fields that carry one text each: ``text:title``, ``text:option:7``.
 FIELD = "text:"
@@ -64,12 +65,13 @@ class TextRow:
     current: str
 
 
-async def _text_rows(db: Db, election_id: str, language: str) -> list[TextRow]:
+async def _text_rows(
+    db: Db, election_id: str, language: str, labels: dict[str, str]
+) -> list[TextRow]:
     """Every English text, in ballot order, with this language's version (if any)."""
     texts = await texts_by_language(db, election_id)
     english = texts.get(REFERENCE_LANGUAGE, {})
     mine = texts.get(language, {})
-    labels = await key_labels(db, election_id)
     keys: list[str] = ["title", "instructions", COMMITTEE_KEY]
     for question, options in await questions_of(db, election_id):
         keys.append(f"question:{question.id}")
@@ -77,11 +79,12 @@ async def _text_rows(db: Db, election_id: str, language: str) -> list[TextRow]:
     return [TextRow(k, labels.get(k, k), english[k], mine.get(k, "")) for k in keys if k in english]
 
 
-async def _language_status(db: Db, election_id: str) -> list[dict[str, Any]]:
+async def _language_status(
+    db: Db, election_id: str, labels: dict[str, str]
+) -> list[dict[str, Any]]:
     """Each supported language: does the roll need it, and which texts does it lack."""
     texts = await texts_by_language(db, election_id)
     required = set(texts.get(REFERENCE_LANGUAGE, {}))
-    labels = await key_labels(db, election_id)
     on_roll = await roll_languages(db, election_id)
     out = []
     for code, name in LANGUAGES.items():
@@ -97,15 +100,17 @@ async def _language_status(db: Db, election_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def _frozen_reason(election: Election) -> str | None:
+def _frozen_reason(election: Election, gettext: Any) -> str | None:
     """Why the texts can no longer change, or None while they still can."""
     if election.state == "draft":
         return None
-    return (
-        f"The election is {election.state}: its texts were frozen into the manifest when the "
-        "key ceremony started, and the trustees' keys are bound to them. To change a text, "
-        "move the election back to draft (possible before voting opens) and run the key "
-        "ceremony again."
+    _ = gettext
+    return str(
+        _(
+            "The texts were frozen into the manifest when the key ceremony started, and the "
+            "trustees' keys are bound to them. To change a text, move the election back to "
+            "draft (possible before voting opens) and run the key ceremony again."
+        )
     )
 
 
@@ -131,11 +136,13 @@ class SetupPages(Controller):
         **extra: Any,
     ) -> Template:
         election = await get_election(db, election_id)
-        languages = await _language_status(db, election_id)
+        gettext = gettext_of(request)
+        labels = await text_labels(db, election_id, gettext)
+        languages = await _language_status(db, election_id, labels)
         if language not in LANGUAGES or language == REFERENCE_LANGUAGE:
             needing = [x["code"] for x in languages if x["missing"] and x["on_roll"]]
             language = needing[0] if needing else "es"
-        rows = await _text_rows(db, election_id, language)
+        rows = await _text_rows(db, election_id, language, labels)
         submitted = extra.pop("submitted", None)
         if submitted is not None:
             rows = [TextRow(r.key, r.label, r.reference, submitted.get(r.key, "")) for r in rows]
@@ -156,7 +163,8 @@ class SetupPages(Controller):
             preview_languages=[c for c in LANGUAGES if c in texts],
             rows=rows,
             field=FIELD,
-            frozen=_frozen_reason(election),
+            frozen=_frozen_reason(election, gettext),
+            time_zone=election.time_zone,
             missing=await missing_translations(db, election_id),
             **extra,
         )

@@ -223,7 +223,7 @@ async def test_opening_is_refused_until_every_step_is_done(
     # Once open the checklist section is gone from the page; the activity log has each act.
     assert 'id="setup-checklist"' not in (await admin.get(url)).text
     log = (await admin.get(f"/committee/audit?election={election_id}")).text
-    for act in ("trustee_key_proved", "test_message_sent", "test_message_arrived"):
+    for act in ("Trustee proved they hold their key", "Test message sent", "Test message arrived"):
         assert act in log, act
 
 

@@ -187,7 +187,7 @@ async def test_the_election_page_shows_every_setting_in_words(admin: Web) -> Non
         "3 days after the final result",
         "2 of 3 trustees are needed to decrypt the tally",
         "Published for each unit with at least 10 ballots",
-        "America/Los Angeles",
+        "United States (Los Angeles) Time",
         "Mon, May 4, 2026, 9:00\u00a0AM PDT",
         "Fri, May 15, 2026, 5:00\u00a0PM PDT",
         "Local 12 Election Committee",

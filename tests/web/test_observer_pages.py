@@ -461,7 +461,7 @@ async def test_audit_chain_intact_and_kept_heads(app: Litestar, admin: Web, obse
     assert f"Chain intact: {n} entries." in words
     assert f'<dd id="head-seq">{last.seq}</dd>' in r.text
     assert re.sub(r"<wbr>", "", r.text).count(last.hash) == 1
-    assert "election_created" in words and election_id in words
+    assert "Election created" in words and election_id in words
 
     body = (await observer.get("/api/audit/chain")).json()
     assert body["intact"] is True and body["count"] == n and body["problem"] is None
@@ -488,7 +488,7 @@ async def test_audit_chain_intact_and_kept_heads(app: Litestar, admin: Web, obse
     r = await admin.post(f"/api/elections/{election_id}/roll", content=ROLL.encode())
     assert r.status_code == 200, r.text
     words = text_of((await observer.get("/committee/audit")).text)
-    assert "roll_imported" in words and "rows=6" in words
+    assert "Roll imported" in words and "rows=6" in words
 
 
 @pytest.mark.parametrize("where", ["middle", "last", "column"])

@@ -100,7 +100,7 @@ async def test_committee_pages_render(admin: Web, open_election: OpenElection) -
     r = await admin.get("/committee")
     assert r.status_code == 200 and "Recognition vote" in r.text
     r = await admin.get(f"/committee/elections/{open_election.id}")
-    assert r.status_code == 200 and "Turnout" in r.text and "open" in r.text
+    assert r.status_code == 200 and "Turnout" in r.text and "Open for voting" in r.text
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert (await admin.get("/committee/audit")).status_code == 200
     assert (await admin.get("/committee/elections/new")).status_code == 200

@@ -76,9 +76,9 @@ async def test_spanish_texts_through_the_form_then_ceremony_then_open(admin: Web
     election_id = await english_draft_with_roll(admin)
     page = await admin.get(f"/committee/elections/{election_id}/translations")
     assert page.status_code == 200
-    for code in ("en", "es", "ko", "zh", "vi", "tl"):
-        assert f"({code})" in page.text
-    assert "question 1 option 2" in page.text  # what Spanish still lacks, by name
+    for name in ("English", "Español", "한국어", "简体中文", "Tiếng Việt", "Tagalog"):
+        assert f'<td data-label="Language">{name}</td>' in page.text
+    assert "Question 1, option 2" in page.text  # what Spanish still lacks, by name
     assert (await state(admin, election_id))["missing_translations"]["es"]
 
     r = await save_spanish(admin, election_id)

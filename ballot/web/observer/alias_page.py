@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ballots import tracker_display
+from ballot.election.identity import time_zone_of
 from ballot.election.refusal import Refused
 from ballot.record.aliases import normalise_alias
 from ballot.record.kinds import BALLOT_KINDS, Kind
@@ -133,10 +134,15 @@ class AliasController(Controller):
             if spelled is not None:
                 found = await find_alias(db, election_id, spelled)
                 search["found"] = found
-                search["ballot_at"] = when(found.ballot["at"], language) if found.ballot else None
-                search["events"] = [{**e, "when": when(e["at"], language)} for e in found.events]
+                zone = time_zone_of(definition)
+                search["ballot_at"] = (
+                    when(found.ballot["at"], language, zone) if found.ballot else None
+                )
+                search["events"] = [
+                    {**e, "when": when(e["at"], language, zone)} for e in found.events
+                ]
                 search["replaced"] = [
-                    {**b, "when": when(b["at"], language)} for b in found.replaced
+                    {**b, "when": when(b["at"], language, zone)} for b in found.replaced
                 ]
         return render(
             language,

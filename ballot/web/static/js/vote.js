@@ -124,17 +124,23 @@ function jsonDownload(link, value) {
   download(link, JSON.stringify(value, null, 2) + "\n", "application/json");
 }
 
-/** A board time (UTC, ISO) in the page's language and the election's time zone. */
+/**
+ * A board time (UTC, ISO) in the page's language and the election's time zone, named as
+ * the server names it (ballot.i18n.zone_name): the short name where the language has one
+ * ("PDT"), else the long one ("hora de verano del Pacífico"), never an offset ("GMT-7").
+ */
 function localTime(iso, data) {
   const when = new Date(iso);
   if (Number.isNaN(when.getTime())) return iso;
-  const zone = (data.definition && data.definition.time_zone) || "UTC";
-  const parts = { weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
-  try {
-    return new Intl.DateTimeFormat(data.language, { ...parts, timeZone: zone }).format(when);
-  } catch (_) {
-    return new Intl.DateTimeFormat(data.language, { ...parts, timeZone: "UTC" }).format(when);
-  }
+  const asked = (data.definition && data.definition.time_zone) || "UTC";
+  const parts = { weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit" };
+  const format = (zone, name) => new Intl.DateTimeFormat(data.language, { ...parts, timeZone: zone, timeZoneName: name }).format(when);
+  let zone = asked;
+  try { format(zone, "short"); } catch (_) { zone = "UTC"; }
+  const short = new Intl.DateTimeFormat(data.language, { timeZone: zone, timeZoneName: "short" })
+    .formatToParts(when).find((p) => p.type === "timeZoneName");
+  const offset = !short || /^(GMT|UTC)[+\u2212-]/.test(short.value) || !/^[A-Z]+$/.test(short.value);
+  return format(zone, offset && zone !== "UTC" ? "long" : "short");
 }
 
 /** The receipt in words, for the voter to keep (the signed JSON is in the details). */
