@@ -54,6 +54,14 @@ MAIL_KINDS = {
 
 #: The activity log's acts (``log_activity``'s ``action``).
 ACTIONS = {
+    "envelope_received": _("Paper envelope recorded"),
+    "envelope_set_aside": _("Paper envelope set aside unopened"),
+    "hand_count_agreed": _("Hand count agreed and posted"),
+    "hand_count_disagreed": _("Hand counts disagreed"),
+    "hand_count_entered": _("Hand count entered"),
+    "link_sent_by_channel": _("Voting link sent another way"),
+    "polling_check_in": _("Member checked in at the polling place"),
+    "polling_place_opened": _("Polling place opened"),
     "account_created": _("Account made"),
     "account_disabled": _("Account disabled"),
     "account_enabled": _("Account enabled again"),
