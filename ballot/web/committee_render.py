@@ -86,6 +86,10 @@ def committee_page(
 ) -> Response[str]:
     """Render ``committee/<template>.html`` for this reader; never cached (personal data)."""
     language = committee_language(request)
+    zone = getattr(context.get("election"), "time_zone", None)
+    if "time_zone" not in context and isinstance(zone, str):
+        # Every time on a page about one election is shown in its zone (the moment filter).
+        context["time_zone"] = zone
     stored = ScopeState.from_scope(request.scope).csrf_token
     token = stored if isinstance(stored, str) else ""
     body = (

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from ballot.election.languages import LANGUAGES
-from ballot.election.refusal import Refused
+from ballot.election.refusal import Grounds, Refused
 from ballot.i18n import translations
 from ballot.service import challenges, count, lifecycle, voters
 from ballot.service.acting import get_election, invalid, require_roll_editable
@@ -29,7 +29,12 @@ from ballot.store.roll import roll_size
 from ballot.store.tokens import token_counts
 from ballot.store.turnout import turnout
 from ballot.web.account_api import LOGIN_MESSAGES, session_cookie, sign_in
-from ballot.web.committee_render import committee_language, language_cookie, shared_context
+from ballot.web.committee_render import (
+    committee_language,
+    gettext_of,
+    language_cookie,
+    shared_context,
+)
 from ballot.web.committee_results import results_context
 from ballot.web.confirm_pages import log_confirmed, refusal_page, refuse_unconfirmed
 from ballot.web.confirm_steps import OFFERED, STEP_OF_TARGET, STEPS
@@ -207,9 +212,11 @@ class CommitteePages(Controller):
         }.get((form, exc.code))
         if form.startswith("challenge:"):
             which = form.split(":", 1)[1]
-            field = {"reason_needed": f"reason-{which}", "bad_decision": f"decision-{which}"}.get(
-                exc.code
-            )
+            field = {
+                "reason_needed": f"reason-{which}",
+                "bad_decision": f"decision-{which}",
+                "not_understood": f"understood-{which}",
+            }.get(exc.code)
         return await self._election_page(
             request,
             db,
@@ -250,7 +257,7 @@ class CommitteePages(Controller):
         data: Form,
     ) -> Response[Any]:
         async def act(election: Election) -> Any:
-            return await challenges.decide_challenge(
+            decided = await challenges.decide_challenge(
                 db,
                 acting(request),
                 election,
@@ -258,6 +265,17 @@ class CommitteePages(Controller):
                 data.get("decision", ""),
                 data.get("reason", ""),
             )
+            # A decision is final and public: it needs the ticked box, checked after the
+            # decision and reason so those problems are shown first; the refusal rolls back.
+            if data.get("understood") != "yes":
+                raise Refused(
+                    gettext_of(request)(
+                        "Nothing was done: tick the box to confirm that the decision is final."
+                    ),
+                    code="not_understood",
+                    grounds=Grounds.INVALID,
+                )
+            return decided
 
         form = (f"challenge:{challenge_id}", dict(data))
         return await self._count_act(request, db, election_id, act, "challenge_decided", form)

@@ -189,6 +189,9 @@ async def test_opening_is_refused_until_every_step_is_done(
         r = await answer(web, election_id, share, position)
         assert r.status_code == 200 and r.json()["proved"] is True, r.text
     assert await missing(admin, election_id) == ["test_message", "notice"]
+    # When each key was proved, as the committee reads times: no ISO text, the zone named.
+    shown = (await admin.get(url + "/rehearsals")).text
+    assert shown.count("<time datetime=") == 2 and not re.search(r"\d{4}-\d\d-\d\d \d", shown)
     # The test message must be sent before it can be confirmed.
     r = await admin.post(
         url + "/test-message", data={"address": "me@example.org", "language": "ko"}

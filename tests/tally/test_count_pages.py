@@ -3,6 +3,8 @@ warning when one overruled ballot would be deducible), certify."""
 
 from __future__ import annotations
 
+import re
+
 from tests.support.asgi import Web
 
 from .conftest import NO, YES, CountedElection, cast
@@ -43,9 +45,15 @@ async def test_committee_page_takes_rounds_decides_challenges_and_certifies(
     (cid,) = [c["id"] for c in challenge["challenges"]]
     r = await admin.post(page + f"/challenges/{cid}", data={"decision": "overruled", "reason": ""})
     assert r.status_code == 400
-    r = await admin.post(
-        page + f"/challenges/{cid}", data={"decision": "overruled", "reason": "on the roll"}
-    )
+    decided = {"decision": "overruled", "reason": "on the roll"}
+    # A decision is final: without the ticked box nothing is recorded, and what was typed stays.
+    r = await admin.post(page + f"/challenges/{cid}", data=decided)
+    assert r.status_code == 400 and "the decision is final" in r.text
+    assert re.search(rf'<input type="checkbox" id="understood-{cid}"[^>]*aria-invalid', r.text)
+    assert 'value="on the roll"' in r.text
+    left = (await admin.get(f"/api/elections/{counted.id}/challenges")).json()["challenges"]
+    assert left[0].get("decision") in (None, "")
+    r = await admin.post(page + f"/challenges/{cid}", data={**decided, **TICK})
     assert r.status_code == 200, r.text
     assert "anyone can work out its vote" in r.text  # one overruled ballot alone
     assert "Overruled (counted)" in r.text and "Take the tally for round 2" in r.text
