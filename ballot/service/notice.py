@@ -16,7 +16,9 @@ from typing import Any, Final
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ballot.service.acting import require_state
+from ballot.election.refusal import Grounds, Refused
+from ballot.service.acting import Acting, require_state
+from ballot.store.activity import log_activity
 from ballot.store.models import Election, Voter
 from ballot.store.roll import roll_size
 from ballot.store.roll_search import roll_units
@@ -36,6 +38,8 @@ class Channels:
     letter: bool = True
     in_person: bool = False
     paper: bool = False
+    #: Where and when the polling place is, as the committee wrote it ("" when none).
+    polling_place: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,8 @@ async def offered_channels(session: AsyncSession, election: Election) -> Channel
     E-mail when any member has an address; text messages when the roll keeps phone
     numbers and any member has one; printed letters always (the committee prints them on
     request, :mod:`ballot.service.letters`).  Voting in person and on paper are offered
-    when the election says so (``polling_place`` / ``paper_ballots`` true on the
-    election); until then they are not described.
+    when the committee says so (:func:`set_ways_to_vote`); until then they are not
+    described.
     """
     emails = await _members_with(session, election.id, Voter.email)
     phones = await _members_with(session, election.id, getattr(Voter, "phone", None))
@@ -70,8 +74,39 @@ async def offered_channels(session: AsyncSession, election: Election) -> Channel
         email=emails > 0,
         text_message=phones > 0,
         letter=True,
-        in_person=bool(getattr(election, "polling_place", False)),
-        paper=bool(getattr(election, "paper_ballots", False)),
+        in_person=bool(election.polling_place),
+        paper=bool(election.paper_ballots),
+        polling_place=election.polling_place or "",
+    )
+
+
+#: The longest description of a polling place (where and when) the notice prints.
+MAX_POLLING_PLACE: Final = 300
+
+
+async def set_ways_to_vote(
+    session: AsyncSession, ctx: Acting, election: Election, polling_place: str, paper: bool
+) -> None:
+    """Record whether this election offers a polling place (where and when) and paper
+    ballots, as the notice of election will say; refused after voting ends."""
+    require_state(election, "draft", *NOTICE_STATES, doing="change the ways to vote")
+    place = " ".join(polling_place.split())
+    if len(place) > MAX_POLLING_PLACE:
+        raise Refused(
+            f"the polling place is described in at most {MAX_POLLING_PLACE} characters",
+            code="polling_place_too_long",
+            grounds=Grounds.INVALID,
+        )
+    election.polling_place = place or None
+    election.paper_ballots = paper
+    await log_activity(
+        session,
+        ctx.actor,
+        "ways_to_vote_set",
+        ctx.now,
+        election.id,
+        polling_place=bool(place),
+        paper_ballots=paper,
     )
 
 

@@ -143,6 +143,10 @@ class Election(Base):
     #: A member may cast again until voting closes, the last ballot counting (PROTOCOL
     #: 11.10); bound in the definition (protocol v2 only), so fixed from the key ceremony.
     revoting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Ways to vote the notice offers beyond links (the committee's word, not bound in the
+    #: definition): where and when the polling place is ("" or None: none), and paper.
+    polling_place: Mapped[str | None] = mapped_column(Text, default=None)
+    paper_ballots: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Question(Base):

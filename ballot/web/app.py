@@ -73,6 +73,7 @@ from ballot.web.setup_pages import SETUP_CONTROLLERS
 from ballot.web.sms_receipts import SmsReceipts
 from ballot.web.validation import input_middleware, unexpected_error
 from ballot.web.voter import VoterController
+from ballot.web.ways_pages import WaysToVotePages
 from ballot.web.witness_api import WITNESS_CONTROLLERS
 
 HERE = Path(__file__).parent
@@ -185,6 +186,7 @@ def create_app(
             *CONFIRM_CONTROLLERS,
             TallySheetController,
             PrintPages,
+            WaysToVotePages,
             *DEFINITION_CONTROLLERS,
             *ROLL_ACCOUNT_PAGES,
             VoterController,

@@ -54,6 +54,7 @@ MAIL_KINDS = {
 
 #: The activity log's acts (``log_activity``'s ``action``).
 ACTIONS = {
+    "ways_to_vote_set": _("Ways to vote on the notice changed"),
     "envelope_received": _("Paper envelope recorded"),
     "envelope_set_aside": _("Paper envelope set aside unopened"),
     "hand_count_agreed": _("Hand count agreed and posted"),

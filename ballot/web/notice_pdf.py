@@ -147,7 +147,11 @@ def _ways(channels: Channels, _: Callable[[str], str]) -> list[str]:
             )
         )
     if channels.in_person:
-        ways.append(_("In person: come to the polling place, where the committee checks you in."))
+        ways.append(
+            _("In person: come to the polling place, where the committee checks you in.")
+            + " "
+            + _("Where and when: %(place)s") % {"place": channels.polling_place}
+        )
     if channels.paper:
         ways.append(
             _("On paper: ask the committee for a paper ballot and return it before voting closes.")

@@ -110,3 +110,32 @@ async def test_a_bad_language_or_a_draft_gets_a_clear_4xx(
     assert f"{C}/{draft}/notice.pdf" not in (await admin.get(f"{C}/{draft}")).text
     assert (await admin.get(f"{C}/nope/notice.pdf")).status_code == 404
     assert (await web.get(f"{C}/{election.id}/notice.pdf")).status_code in (302, 303, 401, 403)
+
+
+async def test_a_polling_place_and_paper_ballots_appear_on_the_notice_once_offered(
+    admin: Web, election: CastElection
+) -> None:
+    page = f"{C}/{election.id}/ways-to-vote"
+    assert page in (await admin.get(f"{C}/{election.id}")).text
+    # Too long a description is refused with what was typed kept, and nothing changes.
+    long = "Union hall " * 40
+    r = await admin.post(page, data={"polling_place": long, "paper_ballots": "yes"})
+    assert r.status_code == 400 and 'aria-invalid="true"' in r.text
+    assert "Union hall Union hall" in r.text and 'id="paper-ballots" name="paper_ballots" value="yes" checked' in r.text  # fmt: skip
+    text = await notice_text(admin, election.id, "ko")
+    in_person = gettext("ko", "In person: come to the polling place, where the committee checks you in.")  # fmt: skip
+    on_paper = gettext("ko", "On paper: ask the committee for a paper ballot and return it before voting closes.")  # fmt: skip
+    assert compact(in_person) not in text and compact(on_paper) not in text
+    where = "Union hall, 12 Main St., Tuesday 7 am to 7 pm"
+    r = await admin.post(page, data={"polling_place": where, "paper_ballots": "yes"})
+    assert r.status_code == 200 and "Saved." in r.text
+    text = await notice_text(admin, election.id, "ko")
+    assert compact(in_person) in text and compact(on_paper) in text
+    assert compact(where) in text
+    log = (await admin.get(f"/committee/audit?election={election.id}")).text
+    assert "Ways to vote on the notice changed" in log
+    # Taken back: the notice no longer promises them.
+    r = await admin.post(page, data={"polling_place": "  "})
+    assert r.status_code == 200
+    text = await notice_text(admin, election.id, "ko")
+    assert compact(in_person) not in text and compact(on_paper) not in text

@@ -127,6 +127,7 @@ PAGES: list[Page] = [
     Page("committee-rehearsals", f"{E}/{{draft}}/rehearsals", "committee"),
     Page("committee-notice", f"{E}/{{ready}}/notice", "committee"),
     Page("committee-letters", f"{E}/{{open}}/letters", "committee"),
+    Page("committee-ways-to-vote", f"{E}/{{ready}}/ways-to-vote", "committee"),
     Page("committee-withdraw-link", f"{E}/{{open}}/members/{{waiting}}/withdraw", "committee"),
 ]
 

@@ -146,6 +146,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", C + "/notice.pdf"): "staff",
     ("GET", C + "/letters"): "admin",
     ("POST", C + "/letters"): "admin",
+    ("GET", C + "/ways-to-vote"): "admin",
+    ("POST", C + "/ways-to-vote"): "admin",
     ("GET", "/api/audit/chain"): "staff",
     # The roll and accounts in the browser (issue 13): who voted is "names" (admins and
     # observers with that right in the election), every change is an admin's.
