@@ -135,7 +135,7 @@ def story(tour: Tour, browser: Any, live: LiveServer, clock: ShiftedClock) -> No
 
     admin.goto(f"{tour.base}/committee/elections/{election}")
     press(admin, "Send reminders to members who have not voted")
-    assert "Queued 2 reminders." in text_of(admin), text_of(admin)
+    assert "2 reminders are queued." in text_of(admin), text_of(admin)
     tour.look(admin, "reminders-queued")
     reminded = deliver(live, expect=2)
     assert set(reminded) == {"fay@example.org", "lucia@example.org"}

@@ -180,7 +180,8 @@ def translate(tour: Tour, admin: Any, election: str) -> None:
 def preview(tour: Tour, admin: Any, election: str) -> None:
     """The ballot as members see it, in each language and at phone width."""
     admin.goto(f"{tour.base}/committee/elections/{election}")
-    admin.get_by_role("link", name="Español", exact=True).first.click()
+    # The preview's link (the committee's language menu names the languages too).
+    admin.locator(f'a[href="/committee/elections/{election}/preview?lang=es"]').click()
     admin.wait_for_load_state()
     tour.look(admin, "preview-es")
     assert QUESTIONS[1].text["es"] in text_of(admin, "body")
