@@ -30,7 +30,13 @@ from ballot.store.elections import (
     texts_by_language,
 )
 from ballot.store.models import Election
-from ballot.web.ballot_page import manifest_languages, question_views, render, text_in
+from ballot.web.ballot_page import (
+    identity_context,
+    manifest_languages,
+    question_views,
+    render,
+    text_in,
+)
 from ballot.web.definition_form import (
     DefinitionForm,
     apply_action,
@@ -198,6 +204,11 @@ class DefinitionPages(Controller):
         return render(
             language,
             "vote/preview.html",
+            # As on the member's page: the committee's footer, times in the election's zone,
+            # when voting closes and what the secrecy box says (revoting or not).
+            **identity_context(manifest, language),
+            closes_at=election.closes_at,
+            revoting=bool(election.revoting),
             title=text_in(manifest.get("title"), language),
             instructions=text_in(manifest.get("instructions"), language),
             questions=question_views(manifest, language),

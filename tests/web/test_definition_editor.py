@@ -208,6 +208,8 @@ async def test_preview_is_the_members_ballot_in_each_language(admin: Web) -> Non
     assert "¿Quiere el sindicato?" in r.text and 'for="q0-o0">Sí</label>' in r.text
     assert "Votación de reconocimiento" in r.text and "/static/css/phone.css" not in r.text
     assert "<script" not in r.text  # nothing is encrypted or sent from a preview
+    # The member's page around the questions too: when voting closes, the secrecy box.
+    assert 'id="closes-at"' in r.text and 'id="secrecy-title"' in r.text
     phone = await admin.get(f"/committee/elections/{election_id}/preview?lang=es&phone=1")
     assert "/static/css/phone.css" in phone.text
     # A language with no texts falls back to English, the reference.
