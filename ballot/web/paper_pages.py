@@ -21,11 +21,11 @@ from ballot.service.acting import get_election
 from ballot.store import count
 from ballot.store.models import Account
 from ballot.store.paper import envelopes, pending_entries
-from ballot.store.roll_search import MAX_SEARCH, RollQuery, search_roll
 from ballot.web import roll_words
 from ballot.web.committee_render import committee_language, committee_page, gettext_of
 from ballot.web.deps import Db, account_of, acting
 from ballot.web.pages import Form
+from ballot.web.polling_pages import desk_search
 from ballot.web.refusals import status_for
 from ballot.web.roll_pages import C, confirmed, election_title
 
@@ -60,9 +60,7 @@ class PaperPages(Controller):
         **extra: Any,
     ) -> Response[str]:
         election = await get_election(db, election_id)
-        found = None
-        if q.strip() and len(q) <= MAX_SEARCH:
-            found = await search_roll(db, election_id, RollQuery(q.strip(), per_page=20))
+        found = await desk_search(db, election_id, q)
         board = await envelopes(db, election_id)
         return committee_page(
             request,

@@ -21,7 +21,7 @@ from ballot.election.languages import LANGUAGES
 from ballot.election.refusal import Refused
 from ballot.service import polling
 from ballot.service.acting import get_election
-from ballot.store.roll_search import MAX_SEARCH, RollQuery, search_roll
+from ballot.store.roll_search import MAX_SEARCH, RollPage, RollQuery, search_roll
 from ballot.store.tokens import lookup_token
 from ballot.web import roll_words
 from ballot.web.ballot_page import ballot_page
@@ -31,8 +31,15 @@ from ballot.web.pages import Form
 from ballot.web.refusals import status_for
 from ballot.web.roll_pages import C, election_title
 
-#: Members shown for one search at the check-in desk.
+#: Members shown for one search at a desk (check-in, envelopes).
 PER_SEARCH = 20
+
+
+async def desk_search(db: Db, election_id: str, q: str) -> RollPage | None:
+    """The members a desk's search finds (None: no search, or too long a text)."""
+    if not q.strip() or len(q) > MAX_SEARCH:
+        return None
+    return await search_roll(db, election_id, RollQuery(q.strip(), per_page=PER_SEARCH))
 
 
 class PollingPages(Controller):
@@ -48,9 +55,7 @@ class PollingPages(Controller):
         **extra: Any,
     ) -> Response[str]:
         election = await get_election(db, election_id)
-        found = None
-        if q.strip() and len(q) <= MAX_SEARCH:
-            found = await search_roll(db, election_id, RollQuery(q.strip(), per_page=PER_SEARCH))
+        found = await desk_search(db, election_id, q)
         return committee_page(
             request,
             "polling_place",
