@@ -38,6 +38,7 @@ from .group import Element
 __all__ = [
     "MAX_OPTIONS",
     "MAX_QUESTIONS",
+    "MAX_RANKED_CANDIDATES",
     "ElectionManifest",
     "ManifestError",
     "QuestionSpec",
@@ -53,6 +54,9 @@ MAX_OPTIONS: Final = 64
 MAX_QUESTIONS: Final = 100
 #: Longest id (election, question, option): ids are identifiers, not texts.
 MAX_ID_LENGTH: Final = 200
+#: Most candidates of a ranked race: a rank encrypts 0 ("no further preference") to n,
+#: and a range proof has at most 64 branches.
+MAX_RANKED_CANDIDATES: Final = 63
 
 FINGERPRINT_TAG: Final = DOMAIN_PREFIX + "fingerprint"
 
@@ -73,10 +77,24 @@ class QuestionSpec:
     option_ids: tuple[str, ...]
     min: int
     max: int
+    #: False: choose between min and max options, counted by adding ciphertexts.  True:
+    #: rank up to max candidates, one ciphertext per rank, counted after the mix-net
+    #: (PROTOCOL 5.1, 8.1, 16, 17, 18).
+    ranked: bool = False
+    #: A per-unit race: only ballots of members of this unit carry the question (5.1).
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         where = f"question '{self.id}'"
         n = len(self.option_ids)
+        if self.unit is not None and (not self.unit or len(self.unit) > MAX_ID_LENGTH):
+            raise ManifestError(f"{where}: unit must be a non-empty label of at most 200 chars")
+        if self.ranked and not 1 <= n <= MAX_RANKED_CANDIDATES:
+            raise ManifestError(
+                f"{where}: a ranked race has 1 to {MAX_RANKED_CANDIDATES} candidates, has {n}"
+            )
+        if self.ranked and self.min != 0:
+            raise ManifestError(f"{where}: a ranked race has min 0 (ranking nobody is a blank)")
         if not 1 <= n <= MAX_OPTIONS:
             raise ManifestError(f"{where}: must have 1 to {MAX_OPTIONS} options, has {n}")
         if len(set(self.option_ids)) != n:
@@ -96,6 +114,10 @@ class QuestionSpec:
     def option_count(self) -> int:
         return len(self.option_ids)
 
+    def on_ballot_of(self, unit: str | None) -> bool:
+        """Whether a ballot of a member of ``unit`` carries this question."""
+        return self.unit is None or self.unit == unit
+
 
 @dataclass(frozen=True, slots=True)
 class ElectionManifest:
@@ -109,6 +131,21 @@ class ElectionManifest:
             raise ManifestError(f"an election has 1 to {MAX_QUESTIONS} questions")
         if len({q.id for q in self.questions}) != len(self.questions):
             raise ManifestError("question ids must be unique")
+
+    def on_ballot(self, unit: str | None) -> tuple[int, ...]:
+        """The indices (in the definition) of the questions a ballot of ``unit`` carries,
+        in definition order: every question without a unit, and the unit's own races."""
+        return tuple(i for i, q in enumerate(self.questions) if q.on_ballot_of(unit))
+
+    @property
+    def has_units(self) -> bool:
+        """Whether some question is a per-unit race (ballots then carry their unit)."""
+        return any(q.unit is not None for q in self.questions)
+
+    @property
+    def has_ranked(self) -> bool:
+        """Whether some race is ranked (the election then has a mix-net, PROTOCOL 16)."""
+        return any(q.ranked for q in self.questions)
 
     @classmethod
     def from_definition(cls, definition: object) -> ElectionManifest:
@@ -157,8 +194,14 @@ def _question(raw: object, index: int) -> QuestionSpec:
         option_ids.append(_ident(opt.get("id"), f"{where}, option {j}: id"))
     lo = _count(raw.get("min"), f"{where}: min")
     hi = _count(raw.get("max"), f"{where}: max")
+    ranked = raw.get("ranked", False)
+    if not isinstance(ranked, bool):
+        raise ManifestError(f"{where}: ranked must be true or false")
+    unit = raw.get("unit")
+    if unit is not None and not isinstance(unit, str):
+        raise ManifestError(f"{where}: unit must be a string")
     try:
-        return QuestionSpec(qid, tuple(option_ids), lo, hi)
+        return QuestionSpec(qid, tuple(option_ids), lo, hi, ranked, unit)
     except ManifestError as exc:
         raise ManifestError(f"{where}: {exc}") from exc
 

@@ -45,6 +45,14 @@ class Kind(StrEnum):
     TALLY = "tally.encrypted"
     PARTIAL = "tally.partial"
     RESULT = "tally.result"
+    #: One trustee's shuffle of every ranked race's list, with its proofs (PROTOCOL 16, 18).
+    MIX_SHUFFLED = "mix.shuffled"
+    #: The chain of shuffles is complete (k trustees shuffled); decryption may begin.
+    MIX_COMPLETED = "mix.completed"
+    #: One trustee's partial decryptions of every shuffled ciphertext.
+    MIX_PARTIAL = "mix.partial"
+    #: The decrypted rankings of every ranked race, and their counts (PROTOCOL 17.5).
+    MIX_RESULT = "mix.result"
     #: The committee's certification of the final round's result (once, last but notes).
     CERTIFIED = "result.certified"
 
@@ -79,10 +87,16 @@ NEEDS: Final[dict[Kind, tuple[Kind, ...]]] = {
     Kind.TALLY: (Kind.CLOSED,),
     Kind.PARTIAL: (Kind.TALLY,),
     Kind.RESULT: (Kind.TALLY,),
+    Kind.MIX_SHUFFLED: (Kind.RESULT,),
+    Kind.MIX_COMPLETED: (Kind.MIX_SHUFFLED,),
+    Kind.MIX_PARTIAL: (Kind.MIX_COMPLETED,),
+    Kind.MIX_RESULT: (Kind.MIX_PARTIAL,),
     Kind.CERTIFIED: (Kind.RESULT,),
 }
 #: Kinds that may appear at most once on a board.
-ONCE: Final = frozenset({Kind.ROLL, Kind.OPENED, Kind.CLOSED, Kind.CERTIFIED})
+ONCE: Final = frozenset(
+    {Kind.ROLL, Kind.OPENED, Kind.CLOSED, Kind.CERTIFIED, Kind.MIX_COMPLETED, Kind.MIX_RESULT}
+)
 #: Every kind the verifier knows (notes aside).
 KNOWN: Final = frozenset(Kind)
 #: Ballots that count (cast) or may count (challenged).
@@ -102,6 +116,8 @@ ALIAS_KINDS: Final = (
 PAPER_KINDS: Final = (Kind.PAPER_RECEIVED, Kind.PAPER_SET_ASIDE, Kind.PAPER_COUNT)
 #: Entries that together make a round's count.
 COUNT_KINDS: Final = (Kind.TALLY, Kind.PARTIAL, Kind.RESULT)
+#: Entries of the mix-net of ranked races, after the final result (PROTOCOL 18).
+MIX_KINDS: Final = (Kind.MIX_SHUFFLED, Kind.MIX_COMPLETED, Kind.MIX_PARTIAL, Kind.MIX_RESULT)
 
 
 def is_note(kind: str) -> bool:
@@ -118,6 +134,10 @@ def is_final_result(payload: Mapping[str, Any]) -> bool:
 
 
 def may_follow_final(kind: str, certified: bool) -> bool:
-    """What the board still takes once its final result is on it: the certification
-    (once) and notes; after the certification, notes only (PROTOCOL 11.2)."""
-    return is_note(kind) or (kind == Kind.CERTIFIED and not certified)
+    """What the board still takes once its final result is on it: the mix-net of the
+    ranked races (PROTOCOL 18), the certification (once) and notes; after the
+    certification, notes only (PROTOCOL 11.2).  Whether the election has ranked races,
+    and the order of the mix entries, are checked by their own rules."""
+    if certified:
+        return is_note(kind)
+    return is_note(kind) or kind == Kind.CERTIFIED or kind in MIX_KINDS
