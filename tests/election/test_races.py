@@ -150,7 +150,7 @@ def candidates(n: int, order: str) -> dict[str, Any]:
 
 
 def test_rotation_follows_the_protocol_text() -> None:
-    digest = hashlib.sha256(b"ballot/v1/rotation" + "7K3QD-M9XAT".encode()).digest()
+    digest = hashlib.sha256(b"ballot/v1/rotation" + b"7K3QD-M9XAT").digest()
     r = int.from_bytes(digest[:8], "big") % 5
     assert rotation("7K3QD-M9XAT", 5) == r
     q = candidates(5, "rotated")
@@ -212,7 +212,10 @@ def test_display_order_never_changes_which_candidate_an_index_is(
     """The page lists (index, text) pairs in display order; every pair is the canonical
     one, so mapping a displayed choice back by index encrypts the candidate shown."""
     for order in ("fixed", "alphabetical", "rotated"):
-        q = {"order": order, "options": [{"id": f"o{i}", "text": {"en": t}} for i, t in enumerate(names)]}
+        q = {
+            "order": order,
+            "options": [{"id": f"o{i}", "text": {"en": t}} for i, t in enumerate(names)],
+        }
         shown = [(i, q["options"][i]["text"]["en"]) for i in display_order(q, "en", alias)]
         assert sorted(shown) == sorted(enumerate(names))
         if order == "alphabetical":

@@ -320,7 +320,7 @@ async function main(data) {
     if (!selections) return;
     setBusy(true, strings.encrypting);
     try {
-      pending = await encryptBallot(data.definition, data.public_key, data.fingerprint, selections);
+      pending = await encryptBallot(data.definition, data.public_key, data.fingerprint, selections, { unit: data.unit ?? null });
     } catch (error) {
       setBusy(false);
       showAlert(strings.crypto_failed + " " + error.message);
@@ -410,7 +410,7 @@ async function main(data) {
     show("audit");
     // The check itself, in words: re-encrypt the opened ballot and compare with the choice.
     try {
-      const opened = await checkAudit(data.definition, data.public_key, data.fingerprint, audit);
+      const opened = await checkAudit(data.definition, data.public_key, data.fingerprint, audit, { unit: data.unit ?? null });
       const same = JSON.stringify(comparable(form, opened)) === JSON.stringify(comparable(form, chosen));
       $("audit-result").textContent = same ? strings.audit_passed : strings.audit_mismatch;
       $("audit-result").classList.add(same ? "result-ok" : "result-bad");
