@@ -153,6 +153,8 @@ def test_rotation_follows_the_protocol_text() -> None:
     digest = hashlib.sha256(b"ballot/v1/rotation" + b"7K3QD-M9XAT").digest()
     r = int.from_bytes(digest[:8], "big") % 5
     assert rotation("7K3QD-M9XAT", 5) == r
+    # PROTOCOL 5.1's example.
+    assert (digest[:8].hex(), r) == ("0042b81267a247df", 2)
     q = candidates(5, "rotated")
     assert display_order(q, "en", "7K3QD-M9XAT") == [(r + i) % 5 for i in range(5)]
     with pytest.raises(ValueError):

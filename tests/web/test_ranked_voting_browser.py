@@ -25,7 +25,8 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
 from ballot.election.context import context_from_text
 from ballot.election.races import display_order
-from ballot.web.ballot_page import ballot_page
+from ballot.web.ballot_page import ballot_page, render
+from ballot.web.ballot_questions import question_views
 from ballot.web.security import CSP
 from tests.support.browser import CHROMIUM, axe_violations, chromium
 from tests.support.databases import require
@@ -281,3 +282,43 @@ def test_a_first_choice_is_needed_without_blank_ballots(browser: Any, site: Site
     assert active(page) == "q0-r0"
     assert page.locator("#review").is_hidden()
     page.context.close()
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 1280), ("ko", 320)])
+def test_the_committees_preview_of_races(
+    browser: Any, site: Site, language: str, width: int, tmp_path: Path
+) -> None:
+    """The preview (same partials): every unit's race, canonical order, unit labels, axe."""
+    html = str(
+        render(
+            language,
+            "vote/preview.html",
+            title=MANIFEST["title"][language],
+            questions=question_views(MANIFEST, language, None),
+            languages=["en", "ko"],
+            language_name="English",
+            election_id=MANIFEST["election_id"],
+            committee={"name": "Committee"},
+            time_zone="UTC",
+        ).content
+    )
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.route(
+        f"{BASE}/**",
+        lambda route: (
+            route.fulfill(body=html, headers={"content-type": "text/html; charset=utf-8"})
+            if urlsplit(route.request.url).path == "/preview"
+            else site.handle(route)
+        ),
+    )
+    page.goto(f"{BASE}/preview")
+    assert page.locator("fieldset.question").count() == 4
+    assert page.locator(".race-unit").count() == 2
+    values = page.eval_on_selector_all("#q0-r0 option", "os => os.map(o => o.value)")
+    assert values == ["", "0", "1", "2", "3", "4"]
+    shot(page, f"preview-{language}-{width}", tmp_path)
+    no_axe_violations(page)
+    if width == 320:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
