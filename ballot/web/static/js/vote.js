@@ -15,7 +15,7 @@
 
 import { warmUp, encryptBallot, auditData, checkAudit } from "/static/js/crypto/ballot.js";
 import { electionFingerprint } from "/static/js/crypto/manifest.js";
-import { describeRanking, firstToFix, isRanked, readRanking, setUpRanking } from "/static/js/vote_ranks.js";
+import { comparable, describeRanking, firstToFix, isRanked, readRanking, setUpRanking } from "/static/js/vote_ranks.js";
 
 const TOKEN_KEY = "ballot.voter-token";
 
@@ -257,12 +257,6 @@ function describeChoices(form, selections, strings) {
     item.append(question, document.createElement("br"), answer);
     list.append(item);
   });
-}
-
-/** Selections as the audit compares them: a ranking in its order, a choice as a set. */
-function comparable(form, selections) {
-  const fieldsets = [...form.querySelectorAll("fieldset.question")];
-  return selections.map((q, qi) => (fieldsets[qi] && isRanked(fieldsets[qi]) ? [...q] : [...q].sort((a, b) => a - b)));
 }
 
 async function main(data) {
