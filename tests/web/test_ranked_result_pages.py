@@ -6,8 +6,11 @@ shapes the service writes, counts made by the ranked-count module itself.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 
+import pypdfium2
 from litestar import Litestar
 from sqlalchemy import update
 
@@ -98,3 +101,46 @@ async def test_the_committee_page_shows_the_same_rounds(
     await board.result()
     text = words((await admin.get(page)).text)
     assert "Elected: Ana Ruiz." in text and "Tie broken by lot" in text
+
+
+def pdf_text(body: bytes) -> str:
+    """The PDF's text as pdfium reads it, white space collapsed."""
+    document = pypdfium2.PdfDocument(body)
+    try:
+        pages = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+    return re.sub(r"\s+", " ", " ".join(pages))
+
+
+async def test_the_tally_sheet_has_a_section_per_race(app: Litestar, admin: Web) -> None:
+    board = await _board(app, admin)
+    await board.through_the_mix()
+    async with app.state.session_factory() as db:
+        await db.execute(
+            update(Election)
+            .where(Election.id == board.election_id)
+            .values(state="tallied", manifest=json.dumps(board.definition))
+        )
+        await db.commit()
+    url = f"/committee/elections/{board.election_id}/tally-sheet.pdf"
+    r = await admin.get(url + "?lang=en")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = pdf_text(r.content)
+    assert "Only members of the unit Harbour vote in this race." in text
+    assert "Counted ballots that carry this race 5" in text
+    for heading in ("President", "Convention delegates", "Ranked: instant runoff for one seat."):
+        assert heading in text, heading
+    assert "Round 1 First preferences" in text and "Tie broken by lot" in text
+    assert "Elected: Ana Ruiz." in text
+    assert "Lost to rounding" in text and "4.00000" in text
+    korean_pdf = (await admin.get(url + "?lang=ko")).content
+    korean = pdf_text(korean_pdf)
+    if shots := os.environ.get("BALLOT_SHOTS"):  # the pages as images, for a person to see
+        for name, body in (("en", r.content), ("ko", korean_pdf)):
+            document = pypdfium2.PdfDocument(body)
+            for i in range(len(document)):
+                image = document[i].render(scale=1.6).to_pil()
+                image.save(f"{shots}/tally-sheet-races-{name}-{i + 1}.png")
+            document.close()
+    assert "아나 루이스" in korean and "차수" in korean and "Elected" not in korean

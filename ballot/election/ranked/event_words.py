@@ -9,7 +9,7 @@ value (an integer, or an STV fixed decimal) are written in the reader's language
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
 from ballot.election.ranked.events import Event, EventValue
@@ -117,17 +117,23 @@ def plural_of(value: EventValue) -> int:
     return 2
 
 
+def _commas(names: Sequence[str]) -> str:
+    return ", ".join(names)
+
+
 def event_phrases(
     event: Event,
     label: Callable[[str], str] = str,
     number: Callable[[int | str], str] = str,
+    join: Callable[[Sequence[str]], str] = _commas,
 ) -> list[Phrase]:
-    """The sentences of one event: candidates named by ``label``, lists of them joined with
-    commas, values and counts written by ``number``."""
+    """The sentences of one event: candidates named by ``label``, lists of them joined by
+    ``join`` (commas, or the language's "A, B and C"), values and counts written by
+    ``number``."""
     params: dict[str, str | int] = {}
     for name, value in event.params:
         if name in _CANDIDATES and isinstance(value, tuple):
-            params[name] = ", ".join(label(c) for c in value)
+            params[name] = join([label(c) for c in value])
         elif name in _CANDIDATE and isinstance(value, str):
             params[name] = label(value)
         elif isinstance(value, (int, str)):
@@ -147,6 +153,7 @@ def event_sentences(
     ngettext: Ngettext,
     label: Callable[[str], str] = str,
     number: Callable[[int | str], str] = str,
+    join: Callable[[Sequence[str]], str] = _commas,
 ) -> list[str]:
     """Every event as sentences in the catalogue's language."""
-    return [p.say(gettext, ngettext) for e in events for p in event_phrases(e, label, number)]
+    return [p.say(gettext, ngettext) for e in events for p in event_phrases(e, label, number, join)]

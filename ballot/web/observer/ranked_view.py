@@ -12,7 +12,7 @@ they were broken included.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,15 +200,18 @@ def race_view(
     def number(value: int | str) -> str:
         return fixed_votes(value, language) if isinstance(value, str) else whole(value, language)
 
+    def join(items: Sequence[str]) -> str:
+        return names(items, language)
+
     events = round_events(count)
     say = catalogue.gettext, catalogue.ngettext
-    view.head = event_sentences(events[0], *say, label, number)
+    view.head = event_sentences(events[0], *say, label, number, join)
     view.rounds = [
         RoundColumn(
             r.number,
             _action(r, label, _),
             _tie(r, _),
-            event_sentences(events[i], *say, label, number),
+            event_sentences(events[i], *say, label, number, join),
         )
         for i, r in enumerate(count.rounds, start=1)
     ]
