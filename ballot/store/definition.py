@@ -13,6 +13,7 @@ from typing import Any
 
 from ballot.election.definition_shape import committee_problems, shape_problems
 from ballot.election.local_time import DEFAULT_ZONE, is_zone
+from ballot.election.races import race_problems
 from ballot.election.refusal import Grounds, Refused
 from ballot.election.witnesses import Witness, witness_problems
 from ballot.i18n import LANGUAGES
@@ -215,11 +216,16 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             problems.append(
                 f"{name}: need 0 <= min <= max <= number of options ({len(options)}) and max >= 1"
             )
-        elif lo == 0 and not allow_blank:
+        elif lo == 0 and not allow_blank and raw.get("ranked") is not True:
+            # A ranked race always has min 0 (its ranks may stay empty, PROTOCOL 8.1);
+            # without blank ballots the member's page asks for a first choice.
             problems.append(
                 f"{name}: min 0 means a blank ballot, which this election does not allow"
             )
         questions.append(QuestionDef(text, lo, hi, options))
+    # Races (ranked, per unit, candidate order): a draft is always protocol v2, since the
+    # service binds its board key to every definition it stores.
+    problems.extend(race_problems(data, v2=True))
     if problems:
         raise DefinitionError(problems)
     return Definition(

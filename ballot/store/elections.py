@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError, RuleKind
+from ballot.election.races import has_races
 from ballot.election.result import result_version
 from ballot.i18n import LANGUAGES
 from ballot.store.definition import (
@@ -416,11 +417,13 @@ def outcome_rule(
     single option to approve, so each question is decided like an officer election.
     ``seats`` (protocol v2): a question where a member may mark several options fills
     that many seats, so the election is decided by plurality (PROTOCOL 15.4); a share
-    of "valid votes" means nothing when one ballot is several votes.
+    of "valid votes" means nothing when one ballot is several votes.  So is an election
+    of races (a ranked or per-unit race): each choose race fills its ``max`` seats, each
+    ranked race is decided by its method (PROTOCOL 17).
     Raises RuleError when the stored fractions do not make a rule.
     """
     quorum = parse_fraction(election.quorum) if election.quorum else None
-    if seats and any(q["max"] > 1 for q in questions):
+    if seats and (any(q["max"] > 1 for q in questions) or has_races(questions)):
         return OutcomeRule(RuleKind.PLURALITY, quorum_fraction=quorum)
     threshold = (
         parse_fraction(election.supermajority)

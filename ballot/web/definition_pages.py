@@ -211,7 +211,8 @@ class DefinitionPages(Controller):
             revoting=bool(election.revoting),
             title=text_in(manifest.get("title"), language),
             instructions=text_in(manifest.get("instructions"), language),
-            questions=question_views(manifest, language),
+            # Every race, each unit's too, in canonical order (None: no member).
+            questions=question_views(manifest, language, None),
             languages=offered,
             language_name=LANGUAGES[language],
             election_id=election.id,
