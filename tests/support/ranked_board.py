@@ -11,16 +11,19 @@ their proofs are the verifier's business, not the pages'.
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
+from sqlalchemy import update
 
 from ballot.crypto.manifest import ElectionManifest
 from ballot.crypto.tally import OptionCounts
 from ballot.election.ranked import instant_runoff, scottish_stv
 from ballot.election.result import expected_result
 from ballot.store.board import append_board, sign_board_head
+from ballot.store.models import Election
 
 FINGERPRINT = "5e" * 32
 T0 = datetime.fromisoformat("2026-05-01T09:00:00+00:00")
@@ -36,11 +39,13 @@ def _option(oid: str, name: str, ko: str | None = None) -> dict[str, Any]:
     return {"id": oid, "text": _all(name, ko)}
 
 
+TITLE = _all("Local 9 officer elections", "지부 9 임원 선거")
 STEWARDS = _all("Harbour stewards", "항만 대의원")
 PRESIDENT = _all("President", "위원장")
 DELEGATES = _all("Convention delegates", "대회 대의원")
 #: Everything above and below that the committee typed (not ours to translate).
 TYPED = [
+    *TITLE.values(),
     *STEWARDS.values(),
     *PRESIDENT.values(),
     *DELEGATES.values(),
@@ -67,7 +72,7 @@ def races_definition(election_id: str) -> dict[str, Any]:
     return {
         "election_id": election_id,
         "kind": "officer",
-        "title": _all("Local 9 officer elections", "지부 9 임원 선거"),
+        "title": TITLE,
         "languages": list(LANGS),
         "rule": {"kind": "plurality"},
         "trustees": {"n": 3, "k": 2},
@@ -226,3 +231,48 @@ class RaceBoard:
         await self.partial(3)
         await self.result()
         return final
+
+
+def committee_definition() -> dict[str, Any]:
+    """The same races as the committee writes them (``POST /api/elections``)."""
+    board = races_definition("unused")
+    questions = []
+    for q in board["questions"]:
+        race = {
+            k: q[k] for k in ("min", "max", "ranked", "method", "seats", "unit", "order") if k in q
+        }
+        questions.append({"text": q["text"], "options": [o["text"] for o in q["options"]], **race})
+    return {
+        "kind": "officer",
+        "title": board["title"],
+        "allow_blank": True,
+        "trustees": {"n": 3, "k": 2},
+        "questions": questions,
+    }
+
+
+async def race_elections(app: Litestar, admin: Any, roll: str) -> dict[str, str]:
+    """Three officer elections with races, for the page lists: a draft (the definition
+    editor), one whose ranked ballots are being mixed, one counted to the end (its board
+    through ``mix.result``, its row tallied with the board's definition as its manifest)."""
+    out: dict[str, str] = {}
+    for name in ("races_draft", "mixing", "ranked"):
+        r = await admin.post("/api/elections", json=committee_definition())
+        assert r.status_code == 201, r.text
+        out[name] = election_id = str(r.json()["id"])
+        r = await admin.post(f"/api/elections/{election_id}/roll", content=roll.encode())
+        assert r.status_code == 200, r.text
+    mixing = RaceBoard(app, out["mixing"])
+    await mixing.counted()
+    await mixing.shuffled(2)
+    ranked = RaceBoard(app, out["ranked"])
+    await ranked.through_the_mix()
+    async with app.state.session_factory() as db:
+        for board in (mixing, ranked):
+            await db.execute(
+                update(Election)
+                .where(Election.id == board.election_id)
+                .values(state="tallied", manifest=json.dumps(board.definition))
+            )
+        await db.commit()
+    return out
