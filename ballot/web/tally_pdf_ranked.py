@@ -79,6 +79,9 @@ def ranked_sections(
 ) -> None:
     """One section per ranked race, in definition order."""
     width = pdf.epw
+    if mix is not None and races:  # the mix-net's progress, once, before the races
+        pdf.ln(3)
+        line(mix.text, 10, "B")
     for race in races:
         pdf.ln(3)
         line(race.text, 12, "B", 6.5)
@@ -89,8 +92,7 @@ def ranked_sections(
             line(race.problem, 10, "B")
             continue
         if not race.rounds and not race.head:
-            waiting = _("This race is counted once its ballots are mixed and decrypted.")
-            line(mix.text if mix is not None else waiting, 10)
+            line(_("This race is counted once its ballots are mixed and decrypted."), 10)
             continue
         for sentence in race.head:
             line(sentence, 9)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Litestar
@@ -225,3 +226,19 @@ async def test_units_are_offered_from_the_roll_and_a_stray_unit_is_named(
     r = await admin.post(url, data={**field_values(page), "q2_unit": "West"})
     assert r.status_code == 200
     assert "Question 2: nobody on the roll is in the unit West" in r.text
+
+
+async def test_the_election_page_names_each_race_in_words(admin: Web) -> None:
+    r = await admin.post("/committee/elections/new", data=OFFICERS, follow_redirects=False)
+    page = (await admin.get(r.headers["location"])).text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "In each race the candidates with the most votes fill its seats" in text
+    assert (
+        "Question 1: ranked, instant runoff for one seat; candidates rotated for each member"
+        in text
+    )
+    assert "Question 2: members of the unit North only" in text
+    assert (
+        "Question 3: ranked, single transferable vote for 2 seats; candidates in alphabetical order"
+        in text
+    )
