@@ -38,14 +38,14 @@ def _rewrite_on_sqlite(old: str, new: str) -> None:
     ).scalar()
     if not isinstance(sql, str) or sql.count(f"state IN ({old})") != 1:
         raise RuntimeError("the elections table's state check is not the expected one")
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar() or 0)
     bind.exec_driver_sql("PRAGMA writable_schema = ON")
     try:
         bind.exec_driver_sql(
             "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'elections'",
             (sql.replace(f"state IN ({old})", f"state IN ({new})"),),
         )
-        bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+        bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
     finally:
         bind.exec_driver_sql("PRAGMA writable_schema = OFF")
     check = bind.exec_driver_sql("PRAGMA integrity_check").scalar()
