@@ -78,12 +78,20 @@ class Seeded:
     blobs: list[bytes]
 
 
-async def seed_mixing(db: AsyncSession, election_id: str, *, state: str = "mixing") -> Seeded:
+async def seed_mixing(
+    db: AsyncSession, election_id: str, *, state: str = "mixing", units: bool = True
+) -> Seeded:
     """Key the election by a local 2-of-3 ceremony and write its board up to the final
-    result; leave it in ``state``."""
+    result; leave it in ``state``.  ``units=False`` leaves the North race out (its ballots
+    then name no unit)."""
     election = await db.get(Election, election_id)
     assert election is not None
-    definition = {"election_id": election_id, "questions": QUESTIONS}
+    questions = QUESTIONS if units else QUESTIONS[:2]
+    definition = {
+        "election_id": election_id,
+        "questions": questions,
+        "board_key": {"algorithm": "ed25519", "public_key": "ab" * 32},
+    }
     digest = manifest_hash(definition)
     transcript, blobs = local_ceremony(2, 3, digest)
     election.manifest = json.dumps(definition, sort_keys=True)
@@ -107,10 +115,12 @@ async def seed_mixing(db: AsyncSession, election_id: str, *, state: str = "mixin
             context.manifest,
             context.joint_public_key,
             context.fingerprint,
-            selections,
-            unit=unit,
+            selections if units else selections[:2],
+            unit=unit if units else None,
         )[0].to_json()
-        payload: dict[str, Any] = {"ballot": ballot, "tracker": tracker(ballot), "unit": unit}
+        payload: dict[str, Any] = {"ballot": ballot, "tracker": tracker(ballot)}
+        if units:
+            payload["unit"] = unit
         if kind == "cast":
             await post(Kind.CAST, payload)
         else:
