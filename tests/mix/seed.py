@@ -1,7 +1,8 @@
 """An election whose final result is on the board and whose ranked races await the mix.
 
-The definition (a yes/no question, a ranked race for everyone counted by instant runoff, a
-ranked race of the North unit counted by Scottish STV for two seats), a real 2-of-3 local
+The definition (the draft's own yes/no question, then a ranked race for everyone counted by
+instant runoff and a ranked race of the North unit counted by Scottish STV for two seats,
+bound to a board key: races are protocol v2), a real 2-of-3 local
 key ceremony, and a board of real encrypted ballots (one challenged ballot overruled, one
 sustained) up to the final ``tally.result``, written straight into the store: what the
 mix-net needs, without the count that makes it (tested elsewhere).
@@ -19,34 +20,50 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ballot.crypto.ballots import encrypt_ballot
 from ballot.crypto.ballots.trackers import tracker
 from ballot.crypto.ceremony import TrusteeShare, local_ceremony
-from ballot.crypto.manifest import manifest_hash
+from ballot.crypto.manifest import ElectionManifest, manifest_hash
+from ballot.crypto.tally import OptionCounts
 from ballot.election.context import ElectionContext, context_from_text
+from ballot.election.result import expected_result
 from ballot.record.kinds import Kind
 from ballot.store.board import append_board
+from ballot.store.elections import build_manifest
 from ballot.store.models import Election
 
 AT = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)
 
-QUESTIONS: list[dict[str, Any]] = [
-    {"id": "q0", "min": 1, "max": 1, "options": [{"id": "yes"}, {"id": "no"}]},
+def _text(en: str, ko: str) -> dict[str, str]:
+    return {"en": en, "es": en, "ko": ko}
+
+
+RANKED: list[dict[str, Any]] = [
     {
         "id": "president",
+        "text": _text("President", "위원장"),
         "ranked": True,
         "method": "instant_runoff",
         "seats": 1,
         "min": 0,
         "max": 3,
-        "options": [{"id": "ana"}, {"id": "ben"}, {"id": "cy"}],
+        "options": [
+            {"id": "ana", "text": _text("Ana", "아나")},
+            {"id": "ben", "text": _text("Ben", "벤")},
+            {"id": "cy", "text": _text("Cy", "사이")},
+        ],
     },
     {
         "id": "north",
+        "text": _text("North steward", "북부 대표"),
         "ranked": True,
         "unit": "North",
         "method": "scottish_stv",
         "seats": 2,
         "min": 0,
         "max": 2,
-        "options": [{"id": "dee"}, {"id": "eve"}, {"id": "fay"}],
+        "options": [
+            {"id": "dee", "text": _text("Dee", "디")},
+            {"id": "eve", "text": _text("Eve", "이브")},
+            {"id": "fay", "text": _text("Fay", "페이")},
+        ],
     },
 ]
 
@@ -86,12 +103,12 @@ async def seed_mixing(
     then name no unit)."""
     election = await db.get(Election, election_id)
     assert election is not None
-    questions = QUESTIONS if units else QUESTIONS[:2]
-    definition = {
-        "election_id": election_id,
-        "questions": questions,
-        "board_key": {"algorithm": "ed25519", "public_key": "ab" * 32},
-    }
+    # The service's own definition of the draft (its yes/no question, texts and rule),
+    # with the ranked races after it.
+    definition = await build_manifest(db, election)
+    choose = definition["questions"]
+    definition["questions"] = [*choose, *(RANKED if units else RANKED[:1])]
+    definition["board_key"] = {"algorithm": "ed25519", "public_key": "ab" * 32}
     digest = manifest_hash(definition)
     transcript, blobs = local_ceremony(2, 3, digest)
     election.manifest = json.dumps(definition, sort_keys=True)
@@ -129,6 +146,17 @@ async def seed_mixing(
     for challenge, decision in (("c-over", "overruled"), ("c-sus", "sustained")):
         await post(Kind.DECIDED, {"challenge": challenge, "decision": decision, "reason": "r"})
     await post(Kind.TALLY, {"round": 1, "counted": {"cast": 4, "overruled": ["c-over"]}})
-    await post(Kind.RESULT, {"round": 1, "result": {"determinative": False}})
+    only_choose = {**definition, "questions": choose}
+    result = expected_result(
+        only_choose,
+        ElectionManifest.from_definition(only_choose),
+        [OptionCounts((3, 2), 0)],  # the yes/no question of the five counted ballots
+        eligible=8,
+        cast=4,
+        challenged=2,
+        sustained=1,
+        overruled=1,
+    )
+    await post(Kind.RESULT, {"round": 1, "result": result})
     await db.commit()
     return Seeded(context, [TrusteeShare.from_bytes(b) for b in blobs], blobs)
