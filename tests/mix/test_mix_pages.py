@@ -35,6 +35,8 @@ async def test_pages_show_an_election_whose_ranked_ballots_are_mixed(
             page = await admin.get(f"/committee/elections/{election.id}?ui={language}")
             assert page.status_code == 200, page.text
             assert SAID[state, language] in page.text
+            if language == "en":  # no step to take: the trustees act (not "certified")
+                assert "the trustees shuffle the ranked ballots, then decrypt" in page.text
             dashboard = await admin.get(f"/committee?ui={language}")
             assert dashboard.status_code == 200 and WORDS[state, language] in dashboard.text
             for path in ("/board/{id}", "/board/{id}/result", "/board/{id}/verify"):
