@@ -31,6 +31,7 @@ from ballot.store.models import Election
 
 AT = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)
 
+
 def _text(en: str, ko: str) -> dict[str, str]:
     return {"en": en, "es": en, "ko": ko}
 
