@@ -14,6 +14,7 @@ from typing import Any
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.shuffle import Item, Shuffle, ShuffleError
 from ballot.crypto.threshold import PartialDecryption, ThresholdError, check_index
+from ballot.record.kinds import Kind
 from ballot.record.mix.races import MixError, Race
 
 __all__ = [
@@ -77,7 +78,7 @@ class MixShuffled:
 
 def parse_shuffled(payload: object, races: Sequence[Race]) -> MixShuffled:
     """A ``mix.shuffled`` payload: ``{"trustee": l, "races": {qid: Shuffle JSON | null}}``."""
-    what = "mix.shuffled"
+    what = f"{Kind.MIX_SHUFFLED}"
     body = _keys(payload, {"trustee", "races"}, what)
     trustee = _trustee(body["trustee"], what)
     parsed: dict[str, Shuffle | None] = {}
@@ -102,13 +103,14 @@ class MixCompleted:
 
 def parse_completed(payload: object) -> MixCompleted:
     """A ``mix.completed`` payload: ``{"shufflers": [l, ...]}``, distinct trustees."""
-    body = _keys(payload, {"shufflers"}, "mix.completed")
+    what = f"{Kind.MIX_COMPLETED}"
+    body = _keys(payload, {"shufflers"}, what)
     raw = body["shufflers"]
     if not isinstance(raw, list) or not raw:
-        raise MixError("mix.completed: 'shufflers' is a non-empty list of trustees")
-    shufflers = tuple(_trustee(t, "mix.completed") for t in raw)
+        raise MixError(f"{what}: 'shufflers' is a non-empty list of trustees")
+    shufflers = tuple(_trustee(t, what) for t in raw)
     if len(set(shufflers)) != len(shufflers):
-        raise MixError("mix.completed: a trustee is named twice in 'shufflers'")
+        raise MixError(f"{what}: a trustee is named twice in 'shufflers'")
     return MixCompleted(shufflers)
 
 
@@ -129,7 +131,7 @@ class MixPartial:
 def parse_partial(payload: object, races: Sequence[Race]) -> MixPartial:
     """A ``mix.partial`` payload: ``{"trustee": l, "races": {qid: [PartialDecryption]}}``;
     every partial is the entry's trustee's."""
-    what = "mix.partial"
+    what = f"{Kind.MIX_PARTIAL}"
     body = _keys(payload, {"trustee", "races"}, what)
     trustee = _trustee(body["trustee"], what)
     parsed: dict[str, list[PartialDecryption]] = {}
@@ -153,7 +155,7 @@ def parse_result(payload: object, races: Sequence[Race]) -> dict[str, tuple[Decr
     """A ``mix.result`` payload's shape: race id -> (decrypted ballots, the count object as
     published).  The ballots are lists of candidate ids or null, each as long as the race
     has ranks; the count is compared whole with the recomputed one (:mod:`.result`)."""
-    what = "mix.result"
+    what = f"{Kind.MIX_RESULT}"
     body = _keys(payload, {"races"}, what)
     out: dict[str, tuple[Decrypted, Any]] = {}
     for race in races:

@@ -116,7 +116,7 @@ def _mix_entry(entry: BoardEntry, board: MixBoard, election: ElectionContext) ->
         completed = parse_completed(entry.payload)
         if list(completed.shufflers) != board.shufflers or len(board.shufflers) != election.k:
             raise MixError(
-                f"mix.completed names shufflers {list(completed.shufflers)}, the board "
+                f"{Kind.MIX_COMPLETED} names shufflers {list(completed.shufflers)}, the board "
                 f"holds shuffles by {board.shufflers} and {election.k} are needed"
             )
         board.completed = True
@@ -124,7 +124,7 @@ def _mix_entry(entry: BoardEntry, board: MixBoard, election: ElectionContext) ->
         partial = parse_partial(entry.payload, races)
         key = election.ceremony.verification_keys.get(partial.trustee)
         if key is None:
-            raise MixError(f"mix.partial of trustee {partial.trustee}, who holds no key share")
+            raise MixError(f"{Kind.MIX_PARTIAL} of trustee {partial.trustee}, who holds no key share")
         check_partial(partial, board, fingerprint=fp, verification_key=key)
         board.partials[partial.trustee] = partial
     elif entry.kind == Kind.MIX_RESULT:
