@@ -55,8 +55,8 @@ async def results_context(
         "progress": None,
         "sheet_languages": sheet_languages(definition),
     }
-    if election.state in ("draft", "key_ceremony", "ready", "open"):
-        return out  # nothing counted yet (later states, the mix-net's included, have a count)
+    if election.state not in ("closed", "mixing", "decrypting_mixed", "tallied", "certified"):
+        return out
     state = await count.count_state(db, election.id)
     pending = state.pending_round
     if pending is not None:
