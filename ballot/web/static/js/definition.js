@@ -38,3 +38,11 @@ for (const button of document.querySelectorAll('form.definition button[value^="a
     list.lastElementChild?.querySelector('input[type="text"]')?.focus();
   });
 }
+
+// Choosing an officer election (or a custom one) unfolds every question's race settings,
+// as the page does when it comes back from the server with that kind.
+const kind = document.querySelector("form.definition #kind");
+kind?.addEventListener("change", () => {
+  if (kind.value !== "officer" && kind.value !== "custom") return;
+  for (const details of document.querySelectorAll("details.race-edit")) details.open = true;
+});
