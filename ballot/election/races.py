@@ -107,7 +107,7 @@ def _ranked_problems(name: str, raw: Mapping[str, Any], n: int) -> list[str]:
             f"{name}: a ranked race needs a method: instant_runoff (one seat) "
             "or scottish_stv (several seats)"
         )
-    elif not _whole(seats):
+    elif not isinstance(seats, int) or isinstance(seats, bool):
         problems.append(f"{name}: a ranked race needs seats, the whole number of seats to fill")
     elif method == "instant_runoff" and seats != 1:
         problems.append(f"{name}: instant_runoff fills one seat, so seats must be 1, not {seats}")
@@ -137,7 +137,7 @@ def _unit_problem(name: str, unit: Any) -> str | None:
     if unit is None:
         return None
     if not isinstance(unit, str) or not unit.strip():
-        return f"{name}: unit must be the label of a unit on the roll, e.g. \"Local 12\""
+        return f'{name}: unit must be the label of a unit on the roll, e.g. "Local 12"'
     if unit != unit.strip():
         return f"{name}: unit must not begin or end with a space"
     if len(unit) > MAX_UNIT_LENGTH:
@@ -169,8 +169,7 @@ def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> l
         present = [key for key in RACE_KEYS if key in raw]
         if present and not v2:
             problems.append(
-                f"{name}: {', '.join(present)} need an election whose board is signed "
-                "(protocol v2)"
+                f"{name}: {', '.join(present)} need an election whose board is signed (protocol v2)"
             )
             continue
         options = raw.get("options")

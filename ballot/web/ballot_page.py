@@ -287,6 +287,7 @@ def ballot_page(
         "questions": [],
         "data": "",
         "problem": None,
+        "no_race": False,
         # The member's alias on the public board (protocol v2): on the receipt, with the
         # page where they can look it up.
         "alias": found.voter.alias,
@@ -306,6 +307,8 @@ def ballot_page(
             voter = found.voter
             member = MemberBallot(voter.unit or "", voter.alias or "")
             context["questions"] = question_views(definition, language, member)
+            # Every race is another unit's: nothing to encrypt, the page says why.
+            context["no_race"] = not context["questions"]
             context["fingerprint"] = keys.fingerprint_grouped
             context["data"] = data_block(
                 {

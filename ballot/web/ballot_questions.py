@@ -43,7 +43,11 @@ def _choose_hint(language: str, lo: int, hi: int, race: bool) -> str:
     if lo == 0 and hi == 1:
         return _("Choose one, or none: you may leave this question blank.")
     if lo == 0:
-        return (_("Choose up to %(max)s") % {"max": hi}) + ". " + _("You may leave this question blank.")
+        return (
+            (_("Choose up to %(max)s") % {"max": hi})
+            + ". "
+            + _("You may leave this question blank.")
+        )
     if race:  # k seats: the member chooses up to k
         up_to = (_("Choose up to %(max)s") % {"max": hi}) + "."
         return up_to if lo == 1 else up_to + " " + _("Choose at least %(min)s.") % {"min": lo}
@@ -81,7 +85,9 @@ def _ranked_hint(language: str, q: dict[str, Any], first_needed: bool) -> str:
             )
         )
     if first_needed:
-        parts.append(catalogue.gettext("Fill in at least your %(rank)s.") % {"rank": rank_name(language, 1)})
+        parts.append(
+            catalogue.gettext("Fill in at least your %(rank)s.") % {"rank": rank_name(language, 1)}
+        )
     else:
         parts.append(catalogue.gettext("You may leave this question blank."))
     return " ".join(parts)
@@ -123,7 +129,11 @@ def question_views(
                 else ""
             ),
             "options": [
-                {"index": oi, "id": options[oi]["id"], "text": text_in(options[oi].get("text"), language)}
+                {
+                    "index": oi,
+                    "id": options[oi]["id"],
+                    "text": text_in(options[oi].get("text"), language),
+                }
                 for oi in order
             ],
         }
@@ -134,7 +144,11 @@ def question_views(
             view["hint"] = _ranked_hint(language, q, first_needed=not allow_blank)
             view["none_label"] = _("No further preference")
             view["ranks"] = [
-                {"index": r, "label": rank_label(language, r + 1), "name": rank_name(language, r + 1)}
+                {
+                    "index": r,
+                    "label": rank_label(language, r + 1),
+                    "name": rank_name(language, r + 1),
+                }
                 for r in range(hi)
             ]
         else:

@@ -150,9 +150,11 @@ def candidates(n: int, order: str) -> dict[str, Any]:
 
 
 def test_rotation_follows_the_protocol_text() -> None:
-    digest = hashlib.sha256(b"ballot/v1/rotation" + "7K3QD-M9XAT".encode()).digest()
+    digest = hashlib.sha256(b"ballot/v1/rotation" + b"7K3QD-M9XAT").digest()
     r = int.from_bytes(digest[:8], "big") % 5
     assert rotation("7K3QD-M9XAT", 5) == r
+    # PROTOCOL 5.1's example.
+    assert (digest[:8].hex(), r) == ("0042b81267a247df", 2)
     q = candidates(5, "rotated")
     assert display_order(q, "en", "7K3QD-M9XAT") == [(r + i) % 5 for i in range(5)]
     with pytest.raises(ValueError):
@@ -212,7 +214,10 @@ def test_display_order_never_changes_which_candidate_an_index_is(
     """The page lists (index, text) pairs in display order; every pair is the canonical
     one, so mapping a displayed choice back by index encrypts the candidate shown."""
     for order in ("fixed", "alphabetical", "rotated"):
-        q = {"order": order, "options": [{"id": f"o{i}", "text": {"en": t}} for i, t in enumerate(names)]}
+        q = {
+            "order": order,
+            "options": [{"id": f"o{i}", "text": {"en": t}} for i, t in enumerate(names)],
+        }
         shown = [(i, q["options"][i]["text"]["en"]) for i in display_order(q, "en", alias)]
         assert sorted(shown) == sorted(enumerate(names))
         if order == "alphabetical":

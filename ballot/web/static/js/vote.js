@@ -15,7 +15,7 @@
 
 import { warmUp, encryptBallot, auditData, checkAudit } from "/static/js/crypto/ballot.js";
 import { electionFingerprint } from "/static/js/crypto/manifest.js";
-import { describeRanking, firstToFix, isRanked, readRanking, setUpRanking } from "/static/js/vote_ranks.js";
+import { comparable, describeRanking, firstToFix, isRanked, readRanking, setUpRanking } from "/static/js/vote_ranks.js";
 
 const TOKEN_KEY = "ballot.voter-token";
 
@@ -259,12 +259,6 @@ function describeChoices(form, selections, strings) {
   });
 }
 
-/** Selections as the audit compares them: a ranking in its order, a choice as a set. */
-function comparable(form, selections) {
-  const fieldsets = [...form.querySelectorAll("fieldset.question")];
-  return selections.map((q, qi) => (fieldsets[qi] && isRanked(fieldsets[qi]) ? [...q] : [...q].sort((a, b) => a - b)));
-}
-
 async function main(data) {
   const strings = data.strings;
   const refusals = data.refusals || {};
@@ -320,7 +314,7 @@ async function main(data) {
     if (!selections) return;
     setBusy(true, strings.encrypting);
     try {
-      pending = await encryptBallot(data.definition, data.public_key, data.fingerprint, selections);
+      pending = await encryptBallot(data.definition, data.public_key, data.fingerprint, selections, { unit: data.unit ?? null });
     } catch (error) {
       setBusy(false);
       showAlert(strings.crypto_failed + " " + error.message);
@@ -410,7 +404,7 @@ async function main(data) {
     show("audit");
     // The check itself, in words: re-encrypt the opened ballot and compare with the choice.
     try {
-      const opened = await checkAudit(data.definition, data.public_key, data.fingerprint, audit);
+      const opened = await checkAudit(data.definition, data.public_key, data.fingerprint, audit, { unit: data.unit ?? null });
       const same = JSON.stringify(comparable(form, opened)) === JSON.stringify(comparable(form, chosen));
       $("audit-result").textContent = same ? strings.audit_passed : strings.audit_mismatch;
       $("audit-result").classList.add(same ? "result-ok" : "result-bad");

@@ -124,3 +124,9 @@ export function describeRanking(fieldset, ranking) {
 function describeName(menu, index) {
   return menu.querySelector(`option[value="${index}"]`).dataset.label;
 }
+
+/** Selections as the audit compares them: a ranking in its order, a choice as a set. */
+export function comparable(form, selections) {
+  const fieldsets = [...form.querySelectorAll("fieldset.question")];
+  return selections.map((q, qi) => (fieldsets[qi] && isRanked(fieldsets[qi]) ? [...q] : [...q].sort((a, b) => a - b)));
+}
