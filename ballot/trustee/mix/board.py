@@ -124,7 +124,9 @@ def _mix_entry(entry: BoardEntry, board: MixBoard, election: ElectionContext) ->
         partial = parse_partial(entry.payload, races)
         key = election.ceremony.verification_keys.get(partial.trustee)
         if key is None:
-            raise MixError(f"{Kind.MIX_PARTIAL} of trustee {partial.trustee}, who holds no key share")
+            raise MixError(
+                f"{Kind.MIX_PARTIAL} of trustee {partial.trustee}, who holds no key share"
+            )
         check_partial(partial, board, fingerprint=fp, verification_key=key)
         board.partials[partial.trustee] = partial
     elif entry.kind == Kind.MIX_RESULT:
