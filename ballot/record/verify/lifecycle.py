@@ -14,6 +14,7 @@ from ballot.record.chain import is_hash
 from ballot.record.kinds import (
     ALIAS_KINDS,
     KNOWN,
+    MIX_KINDS,
     NEEDS,
     ONCE,
     PAPER_KINDS,
@@ -23,6 +24,7 @@ from ballot.record.kinds import (
 )
 from ballot.record.units import SubtotalsError, subtotal_min_size
 from ballot.record.verify.count_entries import CountEntries
+from ballot.record.verify.mix_entries import MixEntries
 from ballot.record.verify.paper import PaperLedger
 from ballot.record.verify.report import VerificationFailed, failure
 from ballot.record.verify.revotes import check_closed_revoting, replaced_by
@@ -48,7 +50,7 @@ class _Lines(Protocol):
     def __getitem__(self, seq: int, /) -> Line: ...
 
 
-class _Scan(CountEntries):
+class _Scan(CountEntries, MixEntries):
     """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
 
     def __init__(self, lines: _Lines, version: int | None = None) -> None:
@@ -130,7 +132,7 @@ class _Scan(CountEntries):
             )
         if kind == Kind.TALLY:
             self._tally(line, where)
-        elif self.final_result is not None and kind != Kind.CERTIFIED:
+        elif self.final_result is not None and kind not in (Kind.CERTIFIED, *MIX_KINDS):
             raise fail(
                 f"{where}: after the final result (board entry {self.final_result}) only "
                 f"'{Kind.CERTIFIED}' and notes may follow"
@@ -370,6 +372,7 @@ class _Scan(CountEntries):
             min_size=self.min_size,
             replaced=replaced,
             paper=self.paper,
+            mix=self.mix_ledger(),
         )
 
 
