@@ -34,6 +34,7 @@ from ballot.record.synthetic.parts import (
     Selection,
     encrypt_all,
 )
+from ballot.record.synthetic.ranked import add_mix, choose_only, tally_ballots
 from ballot.record.units import pool_units, subtotal_min_size, unit_slot_label
 
 
@@ -60,6 +61,7 @@ def generate_record(
     units: Sequence[str] | None = None,
     version: int = 2,
     revotes: Sequence[tuple[int, Selection]] = (),
+    shufflers: Sequence[int] | None = None,
 ) -> GeneratedRecord:
     """Build and write a complete, valid election record; return what a test needs to know.
 
@@ -77,7 +79,9 @@ def generate_record(
     the record an older server wrote.  ``revotes`` (the definition must allow revoting,
     PROTOCOL 11.10): (i, selection) casts again for the member of cast vote i, after every
     first cast; each member's last ballot counts (``GeneratedRecord.trackers`` lists them
-    all in board order).
+    all in board order).  A definition with ranked races (their selections are rankings)
+    gets the mix-net after the final result: ``shufflers`` (default the first k trustees)
+    shuffle in that order, the first k trustees decrypt (:mod:`.ranked`).
     """
     timings: dict[str, float] = {}
     definition = dict(json.loads(json.dumps(definition)))
@@ -236,7 +240,7 @@ def generate_record(
         ]
         counted = [b for b, _ in counted_pairs]
         t0 = time.perf_counter()
-        tally = aggregate(manifest, counted)
+        tally = tally_ballots(manifest, counted)
         timings["aggregate"] = timings.get("aggregate", 0.0) + time.perf_counter() - t0
         payload: dict[str, Any] = {
             "round": number,
@@ -298,6 +302,7 @@ def generate_record(
                 manifest, qi, [slots[slot_label(qi, si)] for si in range(len(q))], tally.ballots
             )
             for qi, q in enumerate(tally.questions)
+            if not manifest.questions[qi].ranked
         ]
         unit_counts = None
         if min_size is not None:
@@ -318,8 +323,7 @@ def generate_record(
                 )
         decided = list(decisions.values())
         result = expected_result(
-            definition,
-            manifest,
+            *choose_only(definition, manifest),
             counts,
             eligible=eligible,
             cast=len(cast) + len(again),
@@ -344,6 +348,10 @@ def generate_record(
         decide(True)
         final, result, tally, partials = count(2)
         rounds = 2
+    if manifest.has_ranked:
+        order = list(shufflers) if shufflers is not None else [s.index for s in shares[:k]]
+        decryptors = [s.index for s in shares[:k]]
+        add_mix(board, definition, shares, keys, joint, fp, shufflers=order, decryptors=decryptors)
     if certify is not None:
         board.add(Kind.CERTIFIED, {"round": rounds, "result_hash": final.hash, "reason": certify})
         note("tallied", "certified")
