@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ballot.election.reason_words import published_english
+from ballot.record.verify.ranked_table import print_ranked
 from ballot.record.verify.run import verify_record
 
 
@@ -94,6 +95,7 @@ def main(
                 console.print(
                     f"    {name} ({u['ballots']} ballots) {q['id']}: {counted(q)}", markup=False
                 )
+        print_ranked(console, report.ranked, labels)
     if report.witnessed is not None:  # a witness's name is the committee's text: no markup
         console.print(report.witnessed, style="green", markup=False)
     if report.tracker is not None:

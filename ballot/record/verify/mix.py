@@ -113,29 +113,54 @@ def _bad_partial(partial: MixPartial, board: MixBoard, key: Any, fp: bytes) -> s
     return ""
 
 
-def _first_difference(expected: Any, given: Any, path: str) -> str | None:
-    """Where two JSON values first differ, key by key in the expected order; None if equal."""
+def _named(path: Sequence[str | int]) -> str:
+    """``["rounds", 1, "counts", "jansen"]`` -> ``round 2, counts, jansen``."""
+    words: list[str] = []
+    for step in path:
+        if isinstance(step, str):
+            words.append(step)
+        elif words and words[-1] == "rounds":
+            words[-1] = f"round {step + 1}"
+        else:
+            words[-1:] = [f"{words[-1] if words else 'item'} {step + 1}"]
+    return ", ".join(words) or "the count"
+
+
+def _first_difference(expected: Any, given: Any, path: tuple[str | int, ...] = ()) -> str | None:
+    """Where the published count first differs from the recount, key by key in the order
+    of PROTOCOL 17.5; None if they are equal (JSON types compared too: 1 is not true)."""
     if isinstance(expected, dict) and isinstance(given, dict):
         for key, value in expected.items():
             if key not in given:
-                return f"{path} has no {key!r}"
-            found = _first_difference(value, given[key], f"{path} {key!r}")
+                return f"{_named(path)} has no {key!r}"
+            found = _first_difference(value, given[key], (*path, key))
             if found:
                 return found
         extra = sorted(set(given) - set(expected))
-        return f"{path} has an unexpected {extra[0]!r}" if extra else None
+        return f"{_named(path)} has an unexpected {extra[0]!r}" if extra else None
     if isinstance(expected, list) and isinstance(given, list):
         for i, (a, b) in enumerate(zip(expected, given, strict=False)):
-            step = f"round {i + 1}" if path.endswith("'rounds'") else f"[{i}]"
-            found = _first_difference(a, b, f"{path} {step}")
+            found = _first_difference(a, b, (*path, i))
             if found:
                 return found
         if len(expected) != len(given):
-            return f"{path} has {len(given)} entries, the recount {len(expected)}"
+            return f"{_named(path)} has {len(given)} entries, the recount {len(expected)}"
         return None
+    if isinstance(expected, dict | list):
+        shape = "an object" if isinstance(expected, dict) else "a list"
+        return f"{_named(path)} must be {shape}, {Kind.MIX_RESULT} has {_short(given)}"
     if type(expected) is not type(given) or expected != given:
-        return f"{path} is {expected!r} by the recount, {Kind.MIX_RESULT} says {given!r}"
+        return (
+            f"{_named(path)} is {_short(expected)} by the recount, {Kind.MIX_RESULT} says "
+            f"{_short(given)}"
+        )
     return None
+
+
+def _short(value: Any) -> str:
+    """A published value in a message, cut short (a hostile record's may be huge)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _check_ballots(race: Race, decrypted: Sequence[Any], published: Sequence[Any], at: str) -> None:
@@ -149,7 +174,7 @@ def _check_ballots(race: Race, decrypted: Sequence[Any], published: Sequence[Any
             if a != b:
                 raise fail(
                     f"{at}: race '{race.id}': mixed ballot {i + 1}, rank {j + 1} decrypts to "
-                    f"{a!r}, {Kind.MIX_RESULT} says {b!r}"
+                    f"{a!r}, {Kind.MIX_RESULT} says {_short(b)}"
                 )
 
 
@@ -224,7 +249,7 @@ def check_mix(ctx: Context, life: Lifecycle) -> list[RaceMix]:
                 expected = count_race(race, decrypted[race.id], fp).to_json()
             except RankedError as exc:
                 raise fail(f"{at}: race '{race.id}' cannot be counted: {exc}") from exc
-            diff = _first_difference(expected, count, "its count")
+            diff = _first_difference(expected, count)
             if diff is not None:
                 raise fail(f"{at}: race '{race.id}': count edited: {diff}")
             counts[race.id] = count

@@ -1,0 +1,78 @@
+"""Records of elections with ranked races, and the checks the verifier's step ``mix`` runs.
+
+Until the ranked ballot layout (one slot per rank) and the tally without ranked races are
+on this branch, the verifier's ``ballots`` and tally steps refuse such a record before
+the mix is reached; :func:`mix_check` runs the steps the mix depends on (definition, key
+ceremony, lifecycle) and then the mix, exactly as :func:`verify_record` does.  Once both
+are merged (:data:`FULL`), every case is also run through the whole verifier, which must
+fail at the same step with the same message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ballot.crypto.ballots import layout
+from ballot.crypto.manifest import ElectionManifest
+from ballot.crypto.tally import aggregate
+from ballot.record.election_record import read_record
+from ballot.record.synthetic import Challenge, officers_definition
+from ballot.record.verify import verify_record
+from ballot.record.verify.ceremony import Context, check_ceremony, check_definition
+from ballot.record.verify.lifecycle import check_lifecycle
+from ballot.record.verify.mix import RaceMix, check_mix
+from ballot.record.verify.report import VerificationFailed
+from ballot.record.verify.scan import scan_board
+
+
+def _whole_verifier_reads_ranked_races() -> bool:
+    """Whether this branch has the ranked layout (PROTOCOL 8.1) and the tally without
+    ranked races (10.1), so that an honest ranked record passes every step."""
+    manifest = ElectionManifest.from_definition(officers_definition())
+    ranked = manifest.questions[0]
+    return layout(ranked).slot_count == ranked.max and aggregate(manifest, []).questions[0] == ()
+
+
+FULL = _whole_verifier_reads_ranked_races()
+
+#: President (IRV, A-D, 3 ranks), steward (choose), council (STV 2 seats, I-M, 4 ranks).
+VOTES = (
+    [[[0, 1, 2], [0], [0, 1, 2, 3]]] * 3
+    + [[[1, 0], [1], [1, 0]]] * 2
+    + [[[2, 1], [0], [0, 2, 3]]] * 2
+    + [[[3, 2, 1], [1], [3, 2]]]
+    + [[[0], [0], [4]]]
+)
+#: Counted in the mix only because it was overruled (board order: after the cast ones).
+CHALLENGES = [Challenge([[2, 0], [1], [2, 0]], "overruled")]
+
+
+def officers_3_of_4() -> dict[str, Any]:
+    """The officers' definition with a 3-of-4 key: three shuffles make a chain."""
+    definition = officers_definition()
+    definition["trustees"] = {"n": 4, "k": 3}
+    return definition
+
+
+def mix_check(path: Path) -> list[RaceMix]:
+    """The steps the mix depends on, then the mix; VerificationFailed at the first failure."""
+    record = read_record(path)
+    lines = scan_board(record.board_lines())
+    ctx = Context(record, lines)
+    check_definition(ctx)
+    check_ceremony(ctx)
+    return check_mix(ctx, check_lifecycle(lines, record.version))
+
+
+def mix_failure(path: Path) -> tuple[str, str]:
+    """The step and message of the first failure (the whole verifier's too, with FULL)."""
+    with pytest.raises(VerificationFailed) as caught:
+        mix_check(path)
+    found = caught.value.step, caught.value.message
+    if FULL:
+        report = verify_record(path, jobs=1)
+        assert (report.failed_step, report.failure) == found
+    return found
