@@ -18,7 +18,7 @@ from ballot.election.refusal import Refused
 from ballot.election.revoting import revoting_of
 from ballot.record.kinds import Kind
 from ballot.record.units import subtotal_min_size
-from ballot.service import paper
+from ballot.service import mix, paper
 from ballot.service.acting import Acting, require_state
 from ballot.service.lifecycle import set_state
 from ballot.store import count
@@ -240,8 +240,11 @@ async def accept_partials(
             determinative=result["determinative"],
         )
         if pending == count.MAX_ROUNDS or not result["determinative"]:
-            election.tallied_at = ctx.now
-            await set_state(session, ctx, election, "tallied")
+            if keys.manifest.has_ranked:  # the ranked races are counted after the mix-net
+                await mix.begin_mix(session, ctx, election)
+            else:
+                election.tallied_at = ctx.now
+                await set_state(session, ctx, election, "tallied")
     await sign_board_head(session, election.id, ctx.board_key, ctx.now)
     await session.flush()
     return AcceptedPartials(row.seq, result is not None, result, pending)

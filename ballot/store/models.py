@@ -99,7 +99,8 @@ class Election(Base):
             name="kind",
         ),
         CheckConstraint(
-            "state IN ('draft', 'key_ceremony', 'ready', 'open', 'closed', 'tallied', 'certified')",
+            "state IN ('draft', 'key_ceremony', 'ready', 'open', 'closed', 'mixing', "
+            "'decrypting_mixed', 'tallied', 'certified')",
             name="state",
         ),
         CheckConstraint("trustees_k >= 1 AND trustees_k <= trustees_n", name="trustees"),

@@ -24,7 +24,7 @@ from ballot.record.mix.payloads import (
     parse_partial,
     parse_shuffled,
 )
-from ballot.record.mix.races import BoardItem, MixError, Race
+from ballot.record.mix.races import BoardItem, MixError, MixFault, Race
 
 __all__ = ["MixBoard", "check_partial", "check_shuffled", "follow"]
 
@@ -62,10 +62,11 @@ def check_shuffled(
     list, a race with an empty list has none); return the races' new lists."""
     who = f"trustee {shuffled.trustee}"
     if board.completed:
-        raise MixError(f"{who}: the chain of shuffles is already complete")
+        raise MixError(f"{who}: the chain of shuffles is already complete", fault="order")
     if shuffled.trustee in board.shufflers:
         raise MixError(
-            f"{who} has already shuffled (position {board.shufflers.index(shuffled.trustee) + 1})"
+            f"{who} has already shuffled (position {board.shufflers.index(shuffled.trustee) + 1})",
+            fault="repeated",
         )
     position = board.position
     out: dict[str, tuple[Item, ...]] = {}
@@ -82,7 +83,10 @@ def check_shuffled(
         try:
             verify_shuffle(shuffle, fingerprint, position, public_key, current)
         except ShuffleError as exc:
-            raise MixError(f"{who}, race '{race.id}', position {position}: {exc}") from exc
+            fault: MixFault = "stale" if exc.check in ("position", "input") else "invalid"
+            raise MixError(
+                f"{who}, race '{race.id}', position {position}: {exc}", fault=fault
+            ) from exc
         out[race.id] = shuffle.output
     return out
 
@@ -98,9 +102,11 @@ def check_partial(
     per ciphertext of each race's final list in list order, every proof valid."""
     who = f"trustee {partial.trustee}"
     if not board.completed:
-        raise MixError(f"{who}: partial decryptions come after the chain of shuffles")
+        raise MixError(
+            f"{who}: partial decryptions come after the chain of shuffles", fault="order"
+        )
     if partial.trustee in board.partials:
-        raise MixError(f"{who} has already decrypted the mixed ballots")
+        raise MixError(f"{who} has already decrypted the mixed ballots", fault="repeated")
     for race in board.races:
         expected = labelled(race.id, board.current[race.id])
         given = partial.races[race.id]

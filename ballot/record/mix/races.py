@@ -23,7 +23,9 @@ __all__ = [
     "METHODS",
     "BoardItem",
     "MixError",
+    "MixFault",
     "Race",
+    "counted_ballots",
     "input_lists",
     "race_of",
     "ranked_races",
@@ -34,9 +36,22 @@ Method = Literal["instant_runoff", "scottish_stv"]
 METHODS: Final[tuple[Method, ...]] = ("instant_runoff", "scottish_stv")
 
 
+MixFault = Literal["invalid", "stale", "repeated", "order"]
+
+
 class MixError(ValueError):
     """A mix entry, or what it is checked against, breaks PROTOCOL 18; the message names
-    the race, the trustee, the position or the item."""
+    the race, the trustee, the position or the item.
+
+    ``fault`` says what kind of fault it is, so that the service can answer a trustee
+    usefully: ``invalid`` (malformed, a failing proof), ``stale`` (a shuffle made for an
+    earlier place in the chain: another trustee's came first), ``repeated`` (the trustee
+    has already done this) or ``order`` (not at this point of the mix).
+    """
+
+    def __init__(self, message: str, *, fault: MixFault = "invalid") -> None:
+        super().__init__(message)
+        self.fault: MixFault = fault
 
 
 class BoardItem(Protocol):
@@ -108,18 +123,11 @@ def _item(payload: Mapping[str, Any], at: int, race: Race, seq: int) -> Item:
         raise MixError(f"board entry {seq}: race '{race.id}' cannot be read ({exc})") from exc
 
 
-def input_lists(
-    definition: Mapping[str, Any], entries: Iterable[BoardItem]
-) -> dict[str, list[Item]]:
-    """Race id -> the list entering its mix, from the whole board in board order.
-
-    Counted ballots are those of the final round (PROTOCOL 11.2): every ``ballot.cast``
-    (with revoting, each alias's last), then every ``ballot.challenged`` whose challenge was
-    decided ``overruled`` before the last ``tally.encrypted``.  A race only some units
-    carry takes only their ballots.
-    """
-    races = ranked_races(definition)
-    manifest = ElectionManifest.from_definition(definition)
+def counted_ballots(definition: Mapping[str, Any], entries: Iterable[BoardItem]) -> list[BoardItem]:
+    """The counted ballots of the final round, in the mix's order (PROTOCOL 11.2, 18.2):
+    every ``ballot.cast`` (with revoting, each alias's last), then every
+    ``ballot.challenged`` whose challenge was decided ``overruled`` before the last
+    ``tally.encrypted``, each group in board order."""
     try:
         revoting = revoting_of(definition)
     except RevotingError as exc:
@@ -140,9 +148,19 @@ def input_lists(
     if revoting:
         replaced = replaced_ballots((e.seq, str(e.payload.get("alias"))) for e in cast)
         cast = [e for e in cast if e.seq not in replaced]
-    counted = cast + [e for e in challenged if e.payload.get("challenge") in overruled]
+    return cast + [e for e in challenged if e.payload.get("challenge") in overruled]
+
+
+def input_lists(
+    definition: Mapping[str, Any], entries: Iterable[BoardItem]
+) -> dict[str, list[Item]]:
+    """Race id -> the list entering its mix, from the whole board in board order: of each
+    counted ballot (:func:`counted_ballots`) that carries the race, its w rank
+    ciphertexts.  A race only some units carry takes only their ballots."""
+    races = ranked_races(definition)
+    manifest = ElectionManifest.from_definition(definition)
     lists: dict[str, list[Item]] = {race.id: [] for race in races}
-    for entry in counted:
+    for entry in counted_ballots(definition, entries):
         unit = entry.payload.get("unit") if manifest.has_units else None
         for race in races:
             at = race.on_ballot(manifest, unit if isinstance(unit, str) else None)
