@@ -27,6 +27,7 @@ from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label, write_record
 from ballot.record.kinds import NOTE_STATE, Kind
 from ballot.record.signing import ServerKey
+from ballot.record.synthetic.mix import add_mix
 from ballot.record.synthetic.parts import (
     BoardBuilder,
     Challenge,
@@ -34,7 +35,6 @@ from ballot.record.synthetic.parts import (
     Selection,
     encrypt_all,
 )
-from ballot.record.synthetic.ranked import add_mix, choose_only, tally_ballots
 from ballot.record.units import pool_units, subtotal_min_size, unit_slot_label
 
 
@@ -81,7 +81,7 @@ def generate_record(
     first cast; each member's last ballot counts (``GeneratedRecord.trackers`` lists them
     all in board order).  A definition with ranked races (their selections are rankings)
     gets the mix-net after the final result: ``shufflers`` (default the first k trustees)
-    shuffle in that order, the first k trustees decrypt (:mod:`.ranked`).
+    shuffle in that order, the first k trustees decrypt (:mod:`.mix`).
     """
     timings: dict[str, float] = {}
     definition = dict(json.loads(json.dumps(definition)))
@@ -240,7 +240,7 @@ def generate_record(
         ]
         counted = [b for b, _ in counted_pairs]
         t0 = time.perf_counter()
-        tally = tally_ballots(manifest, counted)
+        tally = aggregate(manifest, counted)
         timings["aggregate"] = timings.get("aggregate", 0.0) + time.perf_counter() - t0
         payload: dict[str, Any] = {
             "round": number,
@@ -302,7 +302,6 @@ def generate_record(
                 manifest, qi, [slots[slot_label(qi, si)] for si in range(len(q))], tally.ballots
             )
             for qi, q in enumerate(tally.questions)
-            if not manifest.questions[qi].ranked
         ]
         unit_counts = None
         if min_size is not None:
@@ -323,7 +322,8 @@ def generate_record(
                 )
         decided = list(decisions.values())
         result = expected_result(
-            *choose_only(definition, manifest),
+            definition,
+            manifest,
             counts,
             eligible=eligible,
             cast=len(cast) + len(again),

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from ballot.crypto.ballots import EncryptedBallot
+from ballot.crypto.ballots import EncryptedBallot, encrypt_ballot
 from ballot.election.context import context_from_text
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json
@@ -78,11 +78,9 @@ def _init_encryptor(definition_text: str, transcript_text: str) -> None:
 
 def _encrypt_chunk(selections: Sequence[Selection]) -> list[tuple[EncryptedBallot, str]]:
     """Encrypt ballots; return each with its tracker (SHA-256 of its canonical JSON)."""
-    from ballot.record.synthetic.ranked import encrypt_vote
-
     out = []
     for selection in selections:
-        ballot = encrypt_vote(_W["manifest"], _W["key"], _W["fingerprint"], selection)
+        ballot, _secrets = encrypt_ballot(_W["manifest"], _W["key"], _W["fingerprint"], selection)
         text = canonical_json(ballot.to_json())
         out.append((ballot, hashlib.sha256(text).hexdigest()))
     return out
