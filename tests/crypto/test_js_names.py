@@ -78,6 +78,7 @@ ALLOWED: dict[str, str] = {
     # ballot_layout.js: helpers that encryption and verification share across two files;
     # Python keeps its twins private to ballots/layout.py (_where, _plaintexts...)
     "where": "ballots.layout._where",
+    "onBallot": "ballots.layout._on_ballot (ElectionManifest.on_ballot, refusing a ballot of no question)",
     "plaintexts": "ballots.layout._plaintexts",
     "countPlaintext": "ballots.layout._count_plaintext",
     "countCiphertext": "ballots.layout._count_ciphertext",

@@ -2,10 +2,10 @@
 // stdin, runs them through the browser modules, writes a JSON list of
 // results on stdout.  Not a test file itself (node --test skips this name).
 //
-// Requests:
-//   {"op": "encrypt", "definition", "public_key", "fingerprint", "selections", "nonces"?}
-//   {"op": "verify", "definition", "public_key", "fingerprint", "ballot"}
-//   {"op": "check_audit", "definition", "public_key", "fingerprint", "audit"}
+// Requests ("unit"?: the ballot's unit, absent or null = a ballot without unit):
+//   {"op": "encrypt", "definition", "public_key", "fingerprint", "selections", "nonces"?, "unit"?}
+//   {"op": "verify", "definition", "public_key", "fingerprint", "ballot", "unit"?}
+//   {"op": "check_audit", "definition", "public_key", "fingerprint", "audit", "unit"?}
 //   {"op": "canonical", "value"}
 //   {"op": "fingerprint", "definition", "public_key", "verification_keys"}
 import { readFileSync } from "node:fs";
@@ -20,6 +20,7 @@ async function run(req) {
   switch (req.op) {
     case "encrypt": {
       const options = req.nonces ? { rng: replayRng(req.nonces.map(scalarFromHex)) } : {};
+      if (req.unit !== undefined) options.unit = req.unit;
       const started = performance.now();
       const out = await encryptBallot(req.definition, req.public_key, req.fingerprint, req.selections, options);
       const ms = performance.now() - started;
@@ -27,14 +28,15 @@ async function run(req) {
     }
     case "verify":
       try {
-        await verifyBallot(req.definition, req.public_key, req.fingerprint, req.ballot);
+        await verifyBallot(req.definition, req.public_key, req.fingerprint, req.ballot, { unit: req.unit ?? null });
         return { ok: true };
       } catch (err) {
         return { ok: false, error: `${err.name}: ${err.message}` };
       }
     case "check_audit":
       try {
-        return { ok: true, selections: await checkAudit(req.definition, req.public_key, req.fingerprint, req.audit) };
+        const options = { unit: req.unit ?? null };
+        return { ok: true, selections: await checkAudit(req.definition, req.public_key, req.fingerprint, req.audit, options) };
       } catch (err) {
         return { ok: false, error: `${err.name}: ${err.message}` };
       }

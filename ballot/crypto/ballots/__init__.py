@@ -13,6 +13,8 @@ choose exactly one   options 0..n-2 (the last one   sum of slots in [0, 1]; omit
 min = 0, max = 1     one per option                 sum in [0, 1]; omitted for one slot
 min = 0, max >= 2    one per option + "blank"       sum(options) + max*blank in [1, max]
 min >= 1 (other)     one per option                 sum in [min, max]
+ranked (max = w)     one per rank, each in [0, n]:  none (never summed: counted after
+                     0 or candidate index + 1       the mix-net)
 ===================  =============================  =====================================
 
 Why: the implied last option saves a ciphertext and a proof per ballot (a
@@ -26,6 +28,13 @@ election fingerprint, the key and the ciphertext): ``["slot", q, s]`` and
 ``["count", q]``, with 0-based indices encoded as 8-byte big-endian integers.
 A proof therefore verifies only for its own slot of its own question of its
 own election.
+
+A ballot carries the questions on its member's ballot, ``manifest.on_ballot(unit)``
+(every question without a unit, plus the unit's own races), in definition order;
+``q`` in a context is always the DEFINITION index, so a per-unit ballot's proofs cannot
+be moved to another question either.  Encrypting, verifying and auditing therefore
+take the ballot's ``unit`` (keyword, None = a ballot without unit); without per-unit
+races every ballot carries every question, exactly as before units existed.
 
 The package, one module per concern: :mod:`.layout` (format tags, errors, slot
 layout), :mod:`.encrypted` (value types and their JSON), :mod:`.encryption`,

@@ -32,22 +32,30 @@ class BallotProofError(BallotError, ProofError):
 class SlotLayout:
     """How one question is encoded: the rows of the table in the module docstring."""
 
-    kind: str  # "choose-one" | "at-most-one" | "multi-with-blank" | "bounded"
-    option_slots: int  # how many options have their own slot
+    kind: str  # "choose-one" | "at-most-one" | "multi-with-blank" | "bounded" | "ranked"
+    option_slots: int  # how many options have their own 0/1 slot (0 in a ranked race)
     has_blank_slot: bool
     count_lo: int
     count_hi: int
     blank_weight: int  # weight of the blank slot in the count ciphertext (0 if none)
     has_count_proof: bool
+    #: Ranked race: one slot per rank (w = max), each encrypting 0 or a candidate index + 1.
+    rank_slots: int = 0
+    #: Every slot's range proof is [0, slot_max]: 1 in a choose question, n in a ranked race.
+    slot_max: int = 1
 
     @property
     def slot_count(self) -> int:
-        return self.option_slots + int(self.has_blank_slot)
+        return self.option_slots + int(self.has_blank_slot) + self.rank_slots
 
 
 def layout(question: QuestionSpec) -> SlotLayout:
-    """The slot layout of a question (pure function of n, min and max)."""
+    """The slot layout of a question (pure function of ranked, n, min and max)."""
     n, lo, hi = question.option_count, question.min, question.max
+    if question.ranked:
+        # Never summed (counted after the mix-net), so no count proof: the range proof of
+        # each rank is all the ballot proves (PROTOCOL 8.1).
+        return SlotLayout("ranked", 0, False, 0, 0, 0, False, rank_slots=hi, slot_max=n)
     if lo == hi == 1:
         return SlotLayout("choose-one", n - 1, False, 0, 1, 0, n - 1 >= 2)
     if lo == 0 and hi == 1:
@@ -58,7 +66,15 @@ def layout(question: QuestionSpec) -> SlotLayout:
 
 
 def validate_selection(question: QuestionSpec, selected: Sequence[int], where: str) -> None:
-    """Refuse anything that is not a valid vote: over-voting is made impossible here first."""
+    """Refuse anything that is not a valid vote: over-voting is made impossible here first.
+
+    A choose question's selection is a set of option indices (order ignored); a ranked
+    race's is the ranking, most preferred candidate first: distinct candidate indices, at
+    most ``max`` of them (an empty ranking is a blank).
+    """
+    if question.ranked:
+        _validate_ranking(question, selected, where)
+        return
     if isinstance(selected, str | bytes):
         raise BallotError(f"{where}: the selection must be a list of option indices")
     seen: set[int] = set()
@@ -76,7 +92,26 @@ def validate_selection(question: QuestionSpec, selected: Sequence[int], where: s
         raise BallotError(f"{where}: at least {question.min} option(s) must be selected")
 
 
+def _validate_ranking(question: QuestionSpec, ranking: Sequence[int], where: str) -> None:
+    if isinstance(ranking, str | bytes):
+        raise BallotError(f"{where}: the ranking must be a list of candidate indices")
+    seen: set[int] = set()
+    for rank, index in enumerate(ranking, start=1):
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise BallotError(f"{where}: candidate indices must be integers")
+        if not 0 <= index < question.option_count:
+            raise BallotError(f"{where}: there is no candidate {index} (rank {rank})")
+        if index in seen:
+            raise BallotError(f"{where}: candidate {index} is ranked twice")
+        seen.add(index)
+    if len(seen) > question.max:
+        raise BallotError(f"{where}: at most {question.max} candidate(s) may be ranked")
+
+
 def _plaintexts(question: QuestionSpec, lay: SlotLayout, selected: Sequence[int]) -> list[int]:
+    if lay.kind == "ranked":
+        # rank s holds candidate i as i + 1; the ranks after the last choice hold 0
+        return [index + 1 for index in selected] + [0] * (lay.rank_slots - len(selected))
     chosen = set(selected)
     values = [int(i in chosen) for i in range(lay.option_slots)]
     if lay.has_blank_slot:
@@ -102,10 +137,25 @@ def _count_ciphertext(lay: SlotLayout, cts: Sequence[Ciphertext]) -> Ciphertext:
 
 
 def _where(manifest: ElectionManifest, qi: int, si: int | None = None) -> str:
+    """The place in an error: ``qi`` is the question's definition index (also on a
+    ballot that carries only some questions), ``si`` the slot within it."""
     q = manifest.questions[qi]
     text = f"question {qi} ('{q.id}')"
     if si is None:
         return text
     lay = layout(q)
-    name = "blank" if si >= lay.option_slots else f"option '{q.option_ids[si]}'"
+    if lay.kind == "ranked":
+        name = f"rank {si + 1}"
+    else:
+        name = "blank" if si >= lay.option_slots else f"option '{q.option_ids[si]}'"
     return f"{text}, slot {si} ({name})"
+
+
+def _on_ballot(manifest: ElectionManifest, unit: str | None) -> tuple[int, ...]:
+    """The definition indices of the questions on a ballot of ``unit`` (see the package
+    docstring); a ballot always carries at least one question."""
+    indices = manifest.on_ballot(unit)
+    if not indices:
+        shown = "no unit" if unit is None else f"unit '{unit}'"
+        raise BallotError(f"a ballot of {shown} carries no question of this election")
+    return indices

@@ -3,7 +3,7 @@
  * ballot/crypto/ballots.py.  This is the module the voter page imports.
  *
  *   const { ballot, secrets, tracker, trackerShort } =
- *     await encryptBallot(definition, publicKeyHex, fingerprintHex, selections);
+ *     await encryptBallot(definition, publicKeyHex, fingerprintHex, selections, { unit });
  *
  * `ballot` is exactly the JSON object the Python side builds for the same
  * randomness (format "ballot/encrypted-ballot/v1"), so the tracker computed
@@ -33,6 +33,7 @@ import {
   countPlaintext,
   keyMultiplications,
   layout,
+  onBallot,
   parseFingerprint,
   plaintexts,
   publicKeyFor,
@@ -61,16 +62,21 @@ export function warmUp(publicKeyHex) {
 
 /**
  * Turn the voter's choices by id ({questionId: [optionId, ...]}) into the
- * index lists encryptBallot takes, in ballot order.  Unknown ids are errors;
- * a question missing from `choices` means nothing selected there.
+ * index lists encryptBallot takes: one per question on the ballot of `unit`
+ * (manifest.onBallot(unit)), in definition order.  A ranked race's list is the
+ * ranking, most preferred first.  Unknown ids, and questions not on this
+ * ballot, are errors; a question missing from `choices` means nothing selected.
  */
-export function selectionsFromIds(definition, choices) {
+export function selectionsFromIds(definition, choices, { unit = null } = {}) {
   const manifest = toManifest(definition);
+  const ballotQuestions = onBallot(manifest, unit).map((qi) => manifest.questions[qi]);
   const known = new Set(manifest.questions.map((q) => q.id));
+  const carried = new Set(ballotQuestions.map((q) => q.id));
   for (const qid of Object.keys(choices)) {
     if (!known.has(qid)) throw new BallotError(`there is no question '${qid}'`);
+    if (!carried.has(qid)) throw new BallotError(`question '${qid}' is not on this ballot`);
   }
-  return manifest.questions.map((q) => {
+  return ballotQuestions.map((q) => {
     const chosen = Object.prototype.hasOwnProperty.call(choices, q.id) ? choices[q.id] : [];
     if (!Array.isArray(chosen)) throw new BallotError(`question '${q.id}': the choice must be a list of option ids`);
     return chosen.map((oid) => {
@@ -87,28 +93,38 @@ export function selectionsFromIds(definition, choices) {
  * @param definition   the election definition JSON (or a parsed ElectionManifest)
  * @param publicKeyHex the joint election public key K (64 lower-case hex)
  * @param fingerprintHex the election fingerprint (64 lower-case hex)
- * @param selections   one array of 0-based option indices per question
+ * @param selections   one array per question ON THIS BALLOT (manifest.onBallot(unit)),
+ *                     in definition order: the selected 0-based option indices, or for
+ *                     a ranked race the ranking (candidate indices, most preferred first)
+ * @param options.unit the member's roll unit (null: without unit); decides which
+ *                     per-unit races the ballot carries
  * @param options.rng  a function returning non-zero BigInt scalars (tests only)
  * @returns {ballot, secrets, tracker, trackerShort}
  */
-export async function encryptBallot(definition, publicKeyHex, fingerprintHex, selections, { rng = randomScalar } = {}) {
+export async function encryptBallot(
+  definition,
+  publicKeyHex,
+  fingerprintHex,
+  selections,
+  { rng = randomScalar, unit = null } = {},
+) {
   const manifest = toManifest(definition);
   const key = publicKeyFor(publicKeyHex);
   const fingerprint = parseFingerprint(fingerprintHex);
-  if (!Array.isArray(selections) || selections.length !== manifest.questions.length) {
+  const indices = onBallot(manifest, unit);
+  if (!Array.isArray(selections) || selections.length !== indices.length) {
     const got = Array.isArray(selections) ? selections.length : "no";
-    throw new BallotError(
-      `one selection per question is needed: ${manifest.questions.length} questions, ${got} selections`,
-    );
+    throw new BallotError(`one selection per question is needed: ${indices.length} questions, ${got} selections`);
   }
-  manifest.questions.forEach((q, qi) => validateSelection(q, selections[qi], where(manifest, qi)));
-  if (keyMultiplications(manifest) >= KEY_TABLE_THRESHOLD) key.precompute();
+  indices.forEach((qi, k) => validateSelection(manifest.questions[qi], selections[k], where(manifest, qi)));
+  if (keyMultiplications(manifest, unit) >= KEY_TABLE_THRESHOLD) key.precompute();
 
   const questions = [];
   const secrets = [];
-  for (let qi = 0; qi < manifest.questions.length; qi++) {
+  for (let k = 0; k < indices.length; k++) {
+    const qi = indices[k]; // the definition index: the proof contexts' q
     const lay = layout(manifest.questions[qi]);
-    const values = plaintexts(lay, selections[qi]);
+    const values = plaintexts(lay, selections[k]);
     const slots = [];
     const cts = [];
     const rs = [];
@@ -117,7 +133,7 @@ export async function encryptBallot(definition, publicKeyHex, fingerprintHex, se
       const m = values[si];
       const r = rng();
       const ct = encrypt(key, m, r);
-      const proof = await proveRange(ct, m, r, key, 0, 1, fingerprint, ["slot", qi, si], rng);
+      const proof = await proveRange(ct, m, r, key, 0, lay.slotMax, fingerprint, ["slot", qi, si], rng);
       slots.push({ ...ciphertextToJSON(ct), proof: rangeProofToJSON(proof) });
       cts.push(ct);
       rs.push(r);

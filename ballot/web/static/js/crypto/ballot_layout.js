@@ -7,7 +7,10 @@
  *   min 0, max 1         one slot per option, count [0,1] if >= 2 slots
  *   min 0, max >= 2      options + blank, count = sum + max*blank in [1, max]
  *   min >= 1 otherwise   one slot per option, count [min, max]
- * Proof contexts: ["slot", q, s] and ["count", q].
+ *   ranked (max = w)     one slot per rank, each 0 or candidate index + 1 in [0, n],
+ *                        no count proof
+ * Proof contexts: ["slot", q, s] and ["count", q], q the question's DEFINITION index.
+ * A ballot carries the questions of manifest.onBallot(unit), in definition order.
  */
 
 import { hexToBytes } from "./bytes.js";
@@ -27,11 +30,14 @@ export class BallotError extends Error {
 
 // ------------------------------------------------------------------ layout
 
-/** The slot layout of a question (a pure function of n, min and max). */
+/**
+ * The slot layout of a question (a pure function of ranked, n, min and max).  rankSlots:
+ * a ranked race's one slot per rank; slotMax: every slot's range proof is [0, slotMax].
+ */
 export function layout(question) {
   const n = question.optionIds.length;
   const { min: lo, max: hi } = question;
-  const make = (kind, optionSlots, hasBlankSlot, countLo, countHi, blankWeight, hasCountProof) => ({
+  const make = (kind, optionSlots, hasBlankSlot, countLo, countHi, blankWeight, hasCountProof, rankSlots = 0, slotMax = 1) => ({
     kind,
     optionSlots,
     hasBlankSlot,
@@ -39,25 +45,50 @@ export function layout(question) {
     countHi,
     blankWeight,
     hasCountProof,
-    slotCount: optionSlots + (hasBlankSlot ? 1 : 0),
+    rankSlots,
+    slotMax,
+    slotCount: optionSlots + (hasBlankSlot ? 1 : 0) + rankSlots,
   });
+  // never summed (counted after the mix-net), so no count proof
+  if (question.ranked === true) return make("ranked", 0, false, 0, 0, 0, false, hi, n);
   if (lo === 1 && hi === 1) return make("choose-one", n - 1, false, 0, 1, 0, n - 1 >= 2);
   if (lo === 0 && hi === 1) return make("at-most-one", n, false, 0, 1, 0, n >= 2);
   if (lo === 0) return make("multi-with-blank", n, true, 1, hi, hi, true);
   return make("bounded", n, false, lo, hi, 0, true);
 }
 
+/** The place in an error: qi is the question's definition index, si the slot within it. */
 export function where(manifest, qi, si = null) {
   const q = manifest.questions[qi];
   const text = `question ${qi} ('${q.id}')`;
   if (si === null) return text;
   const lay = layout(q);
-  const name = si >= lay.optionSlots ? "blank" : `option '${q.optionIds[si]}'`;
+  let name;
+  if (lay.kind === "ranked") name = `rank ${si + 1}`;
+  else name = si >= lay.optionSlots ? "blank" : `option '${q.optionIds[si]}'`;
   return `${text}, slot ${si} (${name})`;
 }
 
-/** Refuse anything that is not a valid vote (before anything is encrypted). */
+/** The definition indices of the questions on a ballot of `unit`; never none. */
+export function onBallot(manifest, unit) {
+  const indices = manifest.onBallot(unit);
+  if (indices.length === 0) {
+    const shown = unit === null ? "no unit" : `unit '${unit}'`;
+    throw new BallotError(`a ballot of ${shown} carries no question of this election`);
+  }
+  return indices;
+}
+
+/**
+ * Refuse anything that is not a valid vote (before anything is encrypted).  A choose
+ * question's selection is a set of option indices; a ranked race's is the ranking, most
+ * preferred first: distinct candidate indices, at most max of them.
+ */
 export function validateSelection(question, selected, at) {
+  if (question.ranked === true) {
+    validateRanking(question, selected, at);
+    return;
+  }
   if (!Array.isArray(selected)) throw new BallotError(`${at}: the selection must be a list of option indices`);
   const seen = new Set();
   for (const index of selected) {
@@ -72,7 +103,29 @@ export function validateSelection(question, selected, at) {
   if (seen.size < question.min) throw new BallotError(`${at}: at least ${question.min} option(s) must be selected`);
 }
 
+function validateRanking(question, ranking, at) {
+  if (!Array.isArray(ranking)) throw new BallotError(`${at}: the ranking must be a list of candidate indices`);
+  const seen = new Set();
+  ranking.forEach((index, i) => {
+    if (typeof index !== "number" || !Number.isInteger(index)) {
+      throw new BallotError(`${at}: candidate indices must be integers`);
+    }
+    if (index < 0 || index >= question.optionIds.length) {
+      throw new BallotError(`${at}: there is no candidate ${index} (rank ${i + 1})`);
+    }
+    if (seen.has(index)) throw new BallotError(`${at}: candidate ${index} is ranked twice`);
+    seen.add(index);
+  });
+  if (seen.size > question.max) throw new BallotError(`${at}: at most ${question.max} candidate(s) may be ranked`);
+}
+
 export function plaintexts(lay, selected) {
+  if (lay.kind === "ranked") {
+    // rank s holds candidate i as i + 1; the ranks after the last choice hold 0
+    const values = selected.map((index) => index + 1);
+    while (values.length < lay.rankSlots) values.push(0);
+    return values;
+  }
   const chosen = new Set(selected);
   const values = [];
   for (let i = 0; i < lay.optionSlots; i++) values.push(chosen.has(i) ? 1 : 0);
@@ -95,11 +148,12 @@ export function countCiphertext(lay, cts) {
   return total;
 }
 
-export function keyMultiplications(manifest) {
+/** How many multiplications by K a ballot of `unit` costs: r*K and one per proof branch. */
+export function keyMultiplications(manifest, unit = null) {
   let n = 0;
-  for (const q of manifest.questions) {
-    const lay = layout(q);
-    n += 3 * lay.slotCount; // r*K, u*K, v*K per [0, 1] slot
+  for (const qi of manifest.onBallot(unit)) {
+    const lay = layout(manifest.questions[qi]);
+    n += (2 + lay.slotMax) * lay.slotCount; // r*K, then one per branch of [0, slotMax]
     if (lay.hasCountProof) n += lay.countHi - lay.countLo + 1;
   }
   return n;

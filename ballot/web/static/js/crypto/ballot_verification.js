@@ -6,6 +6,7 @@
 import { ciphertextFromJSON, encrypt } from "./elgamal.js";
 import { GroupError } from "./group.js";
 import { ProofError, rangeProofFromJSON, verifyRange } from "./proofs.js";
+import { MAX_RANKED_CANDIDATES } from "./manifest.js";
 import { ScalarError, scalarFromHex } from "./scalar.js";
 import {
   AUDIT_FORMAT,
@@ -13,6 +14,7 @@ import {
   BallotError,
   countCiphertext,
   layout,
+  onBallot,
   parseFingerprint,
   plaintexts,
   publicKeyFor,
@@ -75,12 +77,19 @@ export function parseBallot(obj) {
   return { election: obj.election, questions };
 }
 
+function ofUnit(manifest, unit) {
+  if (!manifest.hasUnits) return "";
+  return unit === null ? " on a ballot without unit" : ` on a ballot of unit '${unit}'`;
+}
+
 /**
  * Verify a ballot completely (verify_ballot): fingerprint, shape against the
- * manifest, every slot proof, every count proof.  Throws BallotError naming
- * the place; resolves to nothing when the ballot is valid.
+ * manifest, every slot proof, every count proof.  `unit` is the ballot's unit
+ * (null: without unit): the ballot carries manifest.onBallot(unit), and each
+ * proof is checked under its question's definition index.  Throws BallotError
+ * naming the place; resolves to nothing when the ballot is valid.
  */
-export async function verifyBallot(definition, publicKeyHex, fingerprintHex, ballotJSON) {
+export async function verifyBallot(definition, publicKeyHex, fingerprintHex, ballotJSON, { unit = null } = {}) {
   const manifest = toManifest(definition);
   const key = publicKeyFor(publicKeyHex);
   const fingerprint = parseFingerprint(fingerprintHex);
@@ -88,12 +97,16 @@ export async function verifyBallot(definition, publicKeyHex, fingerprintHex, bal
   if (ballot.election !== fingerprintHex) {
     throw new BallotError("the ballot was made for another election (fingerprint differs)");
   }
-  if (ballot.questions.length !== manifest.questions.length) {
-    throw new BallotError(`the ballot has ${ballot.questions.length} questions, the election ${manifest.questions.length}`);
+  const indices = onBallot(manifest, unit);
+  if (ballot.questions.length !== indices.length) {
+    throw new BallotError(
+      `the ballot has ${ballot.questions.length} questions, the election ${indices.length}${ofUnit(manifest, unit)}`,
+    );
   }
-  for (let qi = 0; qi < manifest.questions.length; qi++) {
+  for (let k = 0; k < indices.length; k++) {
+    const qi = indices[k];
     const lay = layout(manifest.questions[qi]);
-    const enc = ballot.questions[qi];
+    const enc = ballot.questions[k];
     if (enc.slots.length !== lay.slotCount) {
       throw new BallotError(`${where(manifest, qi)}: has ${enc.slots.length} slots, expected ${lay.slotCount}`);
     }
@@ -101,13 +114,14 @@ export async function verifyBallot(definition, publicKeyHex, fingerprintHex, bal
       throw new BallotError(`${where(manifest, qi)}: ${lay.hasCountProof ? "requires" : "must not have"} a count proof`);
     }
   }
-  for (let qi = 0; qi < manifest.questions.length; qi++) {
+  for (let k = 0; k < indices.length; k++) {
+    const qi = indices[k];
     const lay = layout(manifest.questions[qi]);
-    const enc = ballot.questions[qi];
+    const enc = ballot.questions[k];
     for (let si = 0; si < enc.slots.length; si++) {
       const { ct, proof } = enc.slots[si];
       try {
-        await verifyRange(proof, ct, key, 0, 1, fingerprint, ["slot", qi, si]);
+        await verifyRange(proof, ct, key, 0, lay.slotMax, fingerprint, ["slot", qi, si]);
       } catch (err) {
         if (err instanceof ProofError) throw new BallotError(`${where(manifest, qi, si)}: ${err.message}`);
         throw err;
@@ -126,35 +140,72 @@ export async function verifyBallot(definition, publicKeyHex, fingerprintHex, bal
 }
 
 /**
+ * What revealed plaintexts select: a ranked race's ranking is read up to its first 0 (a
+ * later non-zero rank, a gap, then fails the re-encoding check); in choose-one, all zeros
+ * is the last option.
+ */
+function opened(n, lay, values) {
+  if (lay.kind === "ranked") {
+    const ranking = [];
+    for (const value of values) {
+      if (value === 0) break;
+      ranking.push(value - 1);
+    }
+    return ranking;
+  }
+  const chosen = [];
+  for (let i = 0; i < lay.optionSlots; i++) if (values[i] === 1) chosen.push(i);
+  if (lay.kind === "choose-one" && chosen.length === 0) chosen.push(n - 1);
+  return chosen;
+}
+
+/**
  * Re-encrypt an audited ballot's slots from the revealed secrets and return
  * the selections it encrypts (check_audit, without re-verifying the proofs
  * unless `verify` is true).  Lets the voter's second device check an audit.
+ * One entry per question on the ballot of `unit`: option indices ascending,
+ * or a ranked race's ranking, most preferred first.
  */
-export async function checkAudit(definition, publicKeyHex, fingerprintHex, audit, { verify = true } = {}) {
+export async function checkAudit(definition, publicKeyHex, fingerprintHex, audit, { verify = true, unit = null } = {}) {
   exactKeys(audit, ["format", "ballot", "secrets"], "the audited ballot");
   if (audit.format !== AUDIT_FORMAT) throw new BallotError(`the audited ballot format must be '${AUDIT_FORMAT}'`);
   const manifest = toManifest(definition);
   const key = publicKeyFor(publicKeyHex);
-  if (verify) await verifyBallot(manifest, publicKeyHex, fingerprintHex, audit.ballot);
+  if (verify) await verifyBallot(manifest, publicKeyHex, fingerprintHex, audit.ballot, { unit });
   const ballot = parseBallot(audit.ballot);
   if (!Array.isArray(audit.secrets) || audit.secrets.length !== ballot.questions.length) {
     throw new BallotError("'secrets' must hold one list per question of the ballot");
   }
+  const indices = onBallot(manifest, unit);
+  if (indices.length !== ballot.questions.length) {
+    throw new BallotError(
+      `the ballot has ${ballot.questions.length} questions, the election ${indices.length}${ofUnit(manifest, unit)}`,
+    );
+  }
   const selections = [];
-  for (let qi = 0; qi < manifest.questions.length; qi++) {
+  for (let k = 0; k < indices.length; k++) {
+    const qi = indices[k];
     const question = manifest.questions[qi];
     const lay = layout(question);
-    const revealed = audit.secrets[qi];
-    const enc = ballot.questions[qi];
+    const revealed = audit.secrets[k];
+    const enc = ballot.questions[k];
     if (!Array.isArray(revealed) || revealed.length !== enc.slots.length) {
-      throw new BallotError(`question ${qi}: secrets must hold one entry per slot`);
+      throw new BallotError(`question ${k}: secrets must hold one entry per slot`);
     }
     const values = [];
     for (let si = 0; si < revealed.length; si++) {
-      const at = `question ${qi}, slot ${si}`;
+      const at = `question ${k}, slot ${si}`;
       exactKeys(revealed[si], ["plaintext", "randomness"], `${at} secret`);
       const { plaintext: m, randomness } = revealed[si];
-      if (m !== 0 && m !== 1) throw new BallotError(`${at}: the plaintext must be 0 or 1`);
+      if (!Number.isInteger(m) || m < 0 || m > MAX_RANKED_CANDIDATES) {
+        throw new BallotError(
+          `${at}: the plaintext must be 0 or 1 (in a ranked race, an integer from 0 to the number of candidates, at most ${MAX_RANKED_CANDIDATES})`,
+        );
+      }
+      if (m > lay.slotMax) {
+        const allowed = lay.slotMax === 1 ? "0 or 1" : `from 0 to ${lay.slotMax}`;
+        throw new BallotError(`${where(manifest, qi, si)}: plaintext must be ${allowed}`);
+      }
       let r;
       try {
         r = scalarFromHex(randomness);
@@ -177,9 +228,7 @@ export async function checkAudit(definition, publicKeyHex, fingerprintHex, audit
       }
       values.push(m);
     }
-    let chosen = [];
-    for (let i = 0; i < lay.optionSlots; i++) if (values[i] === 1) chosen.push(i);
-    if (lay.kind === "choose-one" && chosen.length === 0) chosen = [question.optionIds.length - 1];
+    const chosen = opened(question.optionIds.length, lay, values);
     validateSelection(question, chosen, where(manifest, qi));
     if (plaintexts(lay, chosen).join(",") !== values.join(",")) {
       throw new BallotError(`${where(manifest, qi)}: the revealed slots are not a valid vote`);

@@ -18,6 +18,8 @@ import { DOMAIN_PREFIX, encodePart } from "./fiat_shamir.js";
 export const MAX_OPTIONS = 64;
 export const MAX_QUESTIONS = 100;
 export const MAX_ID_LENGTH = 200;
+/** Most candidates of a ranked race: a rank encrypts 0 to n, a range proof has at most 64 branches. */
+export const MAX_RANKED_CANDIDATES = 63;
 export const FINGERPRINT_TAG = DOMAIN_PREFIX + "fingerprint";
 
 export class ManifestError extends Error {
@@ -27,7 +29,29 @@ export class ManifestError extends Error {
   }
 }
 
-/** The parsed shape: {electionId, questions: [{id, optionIds, min, max}]}. */
+/**
+ * One question (made by questionSpec, which validates it): {id, optionIds, min, max,
+ * ranked, unit}.  ranked: rank up to max candidates instead of choosing; unit: a
+ * per-unit race, on the ballots of that unit's members only (null: on every ballot).
+ */
+export class QuestionSpec {
+  constructor(id, optionIds, min, max, ranked, unit) {
+    this.id = id;
+    this.optionIds = Object.freeze([...optionIds]);
+    this.min = min;
+    this.max = max;
+    this.ranked = ranked;
+    this.unit = unit;
+    Object.freeze(this);
+  }
+
+  /** Whether a ballot of a member of `unit` (null: without unit) carries this question. */
+  onBallotOf(unit) {
+    return this.unit === null || this.unit === unit;
+  }
+}
+
+/** The parsed shape: {electionId, questions: [QuestionSpec, ...]} in definition order. */
 export class ElectionManifest {
   constructor(electionId, questions) {
     if (questions.length < 1 || questions.length > MAX_QUESTIONS) {
@@ -39,6 +63,28 @@ export class ElectionManifest {
     this.electionId = electionId;
     this.questions = Object.freeze(questions.map((q) => Object.freeze(q)));
     Object.freeze(this);
+  }
+
+  /**
+   * The definition indices of the questions a ballot of `unit` carries, in definition
+   * order: every question without a unit, and the unit's own races.
+   */
+  onBallot(unit) {
+    const indices = [];
+    this.questions.forEach((q, i) => {
+      if (q.unit === undefined || q.unit === null || q.unit === unit) indices.push(i);
+    });
+    return indices;
+  }
+
+  /** Whether some question is a per-unit race (ballots then carry their unit). */
+  get hasUnits() {
+    return this.questions.some((q) => q.unit !== undefined && q.unit !== null);
+  }
+
+  /** Whether some race is ranked (the election then has a mix-net, PROTOCOL 16). */
+  get hasRanked() {
+    return this.questions.some((q) => q.ranked === true);
   }
 }
 
@@ -61,9 +107,18 @@ function count(value, where) {
 }
 
 /** Validate one question's shape exactly as QuestionSpec.__post_init__ does. */
-export function questionSpec(id, optionIds, min, max) {
+export function questionSpec(id, optionIds, min, max, ranked = false, unit = null) {
   const where = `question '${id}'`;
   const n = optionIds.length;
+  if (unit !== null && (unit.length === 0 || [...unit].length > MAX_ID_LENGTH)) {
+    throw new ManifestError(`${where}: unit must be a non-empty label of at most 200 chars`);
+  }
+  if (ranked && !(1 <= n && n <= MAX_RANKED_CANDIDATES)) {
+    throw new ManifestError(`${where}: a ranked race has 1 to ${MAX_RANKED_CANDIDATES} candidates, has ${n}`);
+  }
+  if (ranked && min !== 0) {
+    throw new ManifestError(`${where}: a ranked race has min 0 (ranking nobody is a blank)`);
+  }
   if (n < 1 || n > MAX_OPTIONS) {
     throw new ManifestError(`${where}: must have 1 to ${MAX_OPTIONS} options, has ${n}`);
   }
@@ -77,10 +132,10 @@ export function questionSpec(id, optionIds, min, max) {
   if (min === 1 && max === 1 && n === 1) {
     throw new ManifestError(`${where}: choosing exactly one of a single option is no choice`);
   }
-  return { id, optionIds: Object.freeze([...optionIds]), min, max };
+  return new QuestionSpec(id, optionIds, min, max, ranked, unit);
 }
 
-/** Read election_id and questions[*].{id, min, max, options[*].id}; ignore the rest. */
+/** Read election_id and questions[*].{id, min, max, ranked, unit, options[*].id}; ignore the rest. */
 export function parseManifest(definition) {
   if (definition instanceof ElectionManifest) return definition;
   if (!isObject(definition)) throw new ManifestError("the election definition must be a JSON object");
@@ -104,8 +159,12 @@ export function parseManifest(definition) {
     });
     const min = count(q.min, `${where}: min`);
     const max = count(q.max, `${where}: max`);
+    const ranked = q.ranked === undefined ? false : q.ranked;
+    if (typeof ranked !== "boolean") throw new ManifestError(`${where}: ranked must be true or false`);
+    const unit = q.unit === undefined ? null : q.unit;
+    if (unit !== null && typeof unit !== "string") throw new ManifestError(`${where}: unit must be a string`);
     try {
-      return questionSpec(qid, optionIds, min, max);
+      return questionSpec(qid, optionIds, min, max, ranked, unit);
     } catch (err) {
       throw new ManifestError(`${where}: ${err.message}`);
     }
