@@ -80,8 +80,11 @@ def main(
             return ", ".join(f"{named(k)} {q['counts'][k]}" for k in keys)
 
         for q in r["questions"]:
+            # A per-unit race says how many ballots carried it (its unit's).
+            own = f" ({q['ballots']} ballots of its unit)" if "ballots" in q else ""
             console.print(
-                f"  {named(q['id'])}: {counted(q)}; void {q['blank']} -> {q['outcome']['result']}",
+                f"  {named(q['id'])}{own}: {counted(q)}; void {q['blank']} -> "
+                f"{q['outcome']['result']}",
                 markup=False,
             )
             for channel in ("online", "paper"):

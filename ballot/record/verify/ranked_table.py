@@ -97,16 +97,16 @@ def print_ranked(console: Console, ranked: Sequence[RaceMix], labels: Mapping[st
         count = mix.count
         if count is None:
             continue
-        seats = count.get("seats")
-        quota = f", quota {count['quota']}" if count.get("quota") is not None else ""
+        # A verified count (PROTOCOL 17.5): every key is there, of its type.
+        seats, method = count["seats"], str(count["method"])
+        quota = f", quota {count['quota']}" if count["quota"] is not None else ""
         console.print(
-            f"      {METHODS.get(count.get('method'), count.get('method'))}, {seats} "
-            f"seat{'s' if seats != 1 else ''}: {count.get('ballots')} ballots, "
-            f"{count.get('valid')} valid, {count.get('blank')} blank, {count.get('irregular')} "
-            f"irregular{quota}",
+            f"      {METHODS.get(method, method)}, {seats} seat{'s' if seats != 1 else ''}: "
+            f"{count['ballots']} ballots, {count['valid']} valid, {count['blank']} blank, "
+            f"{count['irregular']} irregular{quota}",
             markup=False,
         )
-        if count.get("rounds"):
+        if count["rounds"]:
             console.print(rounds_table(count, name))
-        elected = ", ".join(named(c) for c in count.get("elected", [])) or "nobody"
+        elected = ", ".join(named(c) for c in count["elected"]) or "nobody"
         console.print(f"      elected: {elected}", markup=False)

@@ -40,7 +40,7 @@ class Line:
     ballot_keys: tuple[str, ...] = ()  # payload keys of a worker entry (payload not kept)
     tracker: object = None
     challenge: object = None
-    unit: object = None  # a ballot's unit label, if the definition asks for subtotals
+    unit: object = None  # a ballot's (or audit's) unit label: subtotals or per-unit races
     alias: object = None  # a ballot's voter alias (protocol v2)
 
     def body(self) -> dict[str, Any]:
