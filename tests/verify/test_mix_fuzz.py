@@ -26,7 +26,6 @@ from ballot.record.verify.mix import check_mix
 from ballot.record.verify.report import VerificationFailed
 from ballot.record.verify.scan import Line, scan_board
 
-from .mix_support import FULL
 from .test_hostile_records import run_verify
 
 JSONISH = st.recursive(
@@ -146,7 +145,6 @@ def test_anything_removed_from_a_mix_entry(
     _run(parsed, which, edit)
 
 
-@pytest.mark.skipif(not FULL, reason="needs the ranked ballot layout and tally on this branch")
 @pytest.mark.parametrize("kind", sorted(MIX_KINDS))
 def test_ballot_verify_fails_without_a_traceback(
     small: GeneratedRecord, tmp_path: Path, kind: str
