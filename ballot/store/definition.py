@@ -45,6 +45,36 @@ class QuestionDef:
     min: int
     max: int
     options: list[dict[str, str]]
+    #: The race keys the question has (PROTOCOL 5.1: ranked, method, seats, unit, order),
+    #: exactly as given; empty for a plain question, whose manifest then has none of them.
+    race: dict[str, Any] = field(default_factory=dict)
+
+
+#: A race key and the JSON type its value must have (its meaning: ballot.election.races).
+RACE_KEYS: dict[str, type] = {
+    "ranked": bool,
+    "method": str,
+    "seats": int,
+    "unit": str,
+    "order": str,
+}
+
+
+def _race(raw: dict[str, Any], name: str, problems: list[str]) -> dict[str, Any]:
+    """The race keys of one question, type-checked; their rules are the election's."""
+    race: dict[str, Any] = {}
+    for key, kind in RACE_KEYS.items():
+        value = raw.get(key)
+        if value is None:
+            continue
+        if type(value) is not kind:
+            words = {bool: "true or false", str: "a text", int: "a whole number"}[kind]
+            problems.append(f"{name}: {key} must be {words}")
+            continue
+        race[key] = value.strip() if isinstance(value, str) else value
+    if race.get("ranked") is False:
+        del race["ranked"]
+    return race
 
 
 @dataclass
@@ -206,7 +236,11 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             _texts(o, f"{name} option {j}", problems)
             for j, o in enumerate(raw.get("options") or [], start=1)
         ]
-        lo, hi = raw.get("min", 1), raw.get("max", 1)
+        race = _race(raw, name, problems)
+        ranked = race.get("ranked") is True
+        # A ranked race ranks up to every candidate unless it says fewer; ranking nobody is
+        # a blank ballot (PROTOCOL 17.1), so its min is 0.
+        lo, hi = raw.get("min", 0 if ranked else 1), raw.get("max", len(options) if ranked else 1)
         if len(options) < 2:
             problems.append(f"{name}: at least two options are needed")
         if not (isinstance(lo, int) and isinstance(hi, int)):
@@ -215,11 +249,11 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             problems.append(
                 f"{name}: need 0 <= min <= max <= number of options ({len(options)}) and max >= 1"
             )
-        elif lo == 0 and not allow_blank:
+        elif lo == 0 and not allow_blank and not ranked:
             problems.append(
                 f"{name}: min 0 means a blank ballot, which this election does not allow"
             )
-        questions.append(QuestionDef(text, lo, hi, options))
+        questions.append(QuestionDef(text, lo, hi, options, race))
     if problems:
         raise DefinitionError(problems)
     return Definition(

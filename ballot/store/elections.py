@@ -23,6 +23,7 @@ from ballot.store.definition import (
     APPROVAL_KINDS,
     KINDS,
     OBJECTION_DAYS,
+    RACE_KEYS,
     REFERENCE_LANGUAGE,
     RULES,
     Definition,
@@ -129,7 +130,11 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
         texts.append((COMMITTEE_KEY, d.committee.name))
     for position, qd in enumerate(d.questions, start=1):
         question = Question(
-            election_id=election.id, position=position, min_selections=qd.min, max_selections=qd.max
+            election_id=election.id,
+            position=position,
+            min_selections=qd.min,
+            max_selections=qd.max,
+            race=json.dumps(qd.race, sort_keys=True) if qd.race else None,
         )
         session.add(question)
         await session.flush()
@@ -291,6 +296,8 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
                 "position": q.position,
                 "min": q.min_selections,
                 "max": q.max_selections,
+                # A race's keys only when it has them: plain questions keep their hash.
+                **(json.loads(q.race) if q.race else {}),
                 "text": by_language(f"question:{q.id}"),
                 "options": [
                     {
@@ -388,6 +395,7 @@ def current_definition(election: Election, manifest: dict[str, Any]) -> dict[str
                 "min": q["min"],
                 "max": q["max"],
                 "options": [o["text"] for o in q["options"]],
+                **{key: q[key] for key in RACE_KEYS if key in q},
             }
             for q in manifest["questions"]
         ],

@@ -165,6 +165,9 @@ class Question(Base):
     position: Mapped[int] = mapped_column(Integer)
     min_selections: Mapped[int] = mapped_column(Integer, default=1)
     max_selections: Mapped[int] = mapped_column(Integer, default=1)
+    #: The race keys (PROTOCOL 5.1: ranked, method, seats, unit, order) as a JSON object;
+    #: None for a plain question.
+    race: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
 
 class Option(Base):
