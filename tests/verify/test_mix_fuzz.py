@@ -36,7 +36,7 @@ JSONISH = st.recursive(
     max_leaves=20,
 )
 #: A few values the checks could mistake for good ones.
-TRICKY = st.sampled_from(
+TRICKY: st.SearchStrategy[object] = st.sampled_from(
     [
         0,
         -1,
