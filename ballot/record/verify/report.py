@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ballot.record.kinds import Kind
+
+if TYPE_CHECKING:
+    from ballot.record.verify.mix import RaceMix
 
 #: progress(step, done, total): called as work advances (total 0 = indeterminate).
 Progress = Callable[[str, int, int], None]
@@ -114,7 +117,7 @@ class VerificationReport:
     channels: dict[str, int] = field(default_factory=dict)
     #: The ranked races' mix-net, verified (PROTOCOL 18): one :class:`.mix.RaceMix` per
     #: ranked race, in definition order; empty when the definition has none.
-    ranked: list[Any] = field(default_factory=list)
+    ranked: list[RaceMix] = field(default_factory=list)
 
 
 def definition_labels(definition: Mapping[str, Any] | None) -> dict[str, str]:
