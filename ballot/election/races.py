@@ -274,3 +274,33 @@ def display_order(question: Mapping[str, Any], language: str, alias: str) -> lis
         r = rotation(alias, n)
         return [*range(r, n), *range(r)]
     return list(range(n))
+
+
+class RacesError(ValueError):
+    """The definition's races break a rule of :func:`race_problems`; the message says which."""
+
+
+def _questions(definition: object) -> list[Mapping[str, Any]]:
+    raw = definition.get("questions") if isinstance(definition, Mapping) else None
+    return [q for q in raw if isinstance(q, Mapping)] if isinstance(raw, list) else []
+
+
+def has_unit_races(definition: object) -> bool:
+    """Whether some question is a per-unit race: every ballot entry then names its unit,
+    and an audit the unit whose layout it has (PROTOCOL 11.2).  Read from the JSON, for
+    the lifecycle checks that run before (or without) a usable manifest."""
+    return any(q.get("unit") is not None for q in _questions(definition))
+
+
+def definition_has_races(definition: object) -> bool:
+    """Whether the definition has a ranked or a per-unit race (such an election has no
+    subtotals and no paper ballots); :func:`has_races` on its questions, read leniently."""
+    return has_races(_questions(definition))
+
+
+def check_races(definition: Mapping[str, Any]) -> None:
+    """Raise :class:`RacesError` naming every broken race rule of the definition (the
+    protocol version read from the definition itself: a board key makes it v2)."""
+    problems = race_problems(definition)
+    if problems:
+        raise RacesError("; ".join(problems))

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, cast
 
+from ballot.election.races import definition_has_races, has_unit_races
 from ballot.election.revoting import RevotingError, revoting_of
 from ballot.record.chain import is_hash
 from ballot.record.kinds import (
     ALIAS_KINDS,
     KNOWN,
+    MIX_KINDS,
     NEEDS,
     ONCE,
     PAPER_KINDS,
@@ -23,6 +25,7 @@ from ballot.record.kinds import (
 )
 from ballot.record.units import SubtotalsError, subtotal_min_size
 from ballot.record.verify.count_entries import CountEntries
+from ballot.record.verify.mix_entries import MixEntries
 from ballot.record.verify.paper import PaperLedger
 from ballot.record.verify.report import VerificationFailed, failure
 from ballot.record.verify.revotes import check_closed_revoting, replaced_by
@@ -48,7 +51,7 @@ class _Lines(Protocol):
     def __getitem__(self, seq: int, /) -> Line: ...
 
 
-class _Scan(CountEntries):
+class _Scan(CountEntries, MixEntries):
     """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
 
     def __init__(self, lines: _Lines, version: int | None = None) -> None:
@@ -71,6 +74,8 @@ class _Scan(CountEntries):
         self.rounds: list[Round] = []
         self.final_result: int | None = None  # seq of the final result, once known
         self.min_size: int | None = None  # subtotals per unit, from the opened definition
+        #: The opened definition has a per-unit race: ballots and audits name their unit.
+        self.unit_races = False
         self.paper: PaperLedger | None = None  # paper envelopes and hand counts (v2)
 
     def entry(self, line: Line) -> None:
@@ -130,7 +135,7 @@ class _Scan(CountEntries):
             )
         if kind == Kind.TALLY:
             self._tally(line, where)
-        elif self.final_result is not None and kind != Kind.CERTIFIED:
+        elif self.final_result is not None and kind not in (Kind.CERTIFIED, *MIX_KINDS):
             raise fail(
                 f"{where}: after the final result (board entry {self.final_result}) only "
                 f"'{Kind.CERTIFIED}' and notes may follow"
@@ -223,6 +228,7 @@ class _Scan(CountEntries):
             raise fail(f"{where}: the definition in force: {exc}") from exc
         if self.roll is not None:
             self.roll.revoting = again
+        self.unit_races = has_unit_races(definition)
 
     def _roll_added(self, line: Line, where: str) -> None:
         assert self.roll is not None  # a v1 record was refused this kind above
@@ -237,6 +243,13 @@ class _Scan(CountEntries):
 
     def _paper_count(self, line: Line, where: str) -> None:
         definition = (self.lines[self.defined[-1]].payload or {}).get("definition")
+        if definition_has_races(definition):
+            raise VerificationFailed(
+                "board lifecycle",
+                f"{where}: the definition has a ranked or per-unit race, and such an election "
+                "counts no paper ballots (a hand count cannot be split by unit nor mixed with "
+                "ranked ballots; PROTOCOL 11.11)",
+            )
         self._paper.count(line, where, definition, self.min_size, bool(self.rounds))
 
     @property
@@ -247,7 +260,8 @@ class _Scan(CountEntries):
         return self.paper
 
     def _ballot_cast(self, line: Line, where: str) -> None:
-        units, roll = self.min_size is not None, self.roll
+        # The unit names the ballot's layout (per-unit races) or its pool (subtotals).
+        units, roll = self.min_size is not None or self.unit_races, self.roll
         ballot = ballot_entry(line, self.challenges, units, aliases=roll is not None)
         if roll is not None:
             roll.ballot(ballot, where)
@@ -256,10 +270,13 @@ class _Scan(CountEntries):
     _ballot_challenged = _ballot_cast
 
     def _ballot_audited(self, line: Line, where: str) -> None:
-        if set(line.ballot_keys) != {"audit", "tracker"}:
+        keys = {"audit", "tracker"} | ({"unit"} if self.unit_races else set())
+        if set(line.ballot_keys) != keys:
             raise VerificationFailed(
-                "board lifecycle", f"{where}: payload must have ['audit', 'tracker']"
+                "board lifecycle", f"{where}: payload must have {sorted(keys)}"
             )
+        if self.unit_races and not isinstance(line.unit, str):
+            raise VerificationFailed("board lifecycle", f"{where}: the unit must be text")
         if not isinstance(line.tracker, str) or not is_hash(line.tracker):
             raise VerificationFailed("board lifecycle", f"{where}: tracker must be 64 hex")
         self.audits.append(Audit(line.seq, line.tracker))
@@ -370,6 +387,7 @@ class _Scan(CountEntries):
             min_size=self.min_size,
             replaced=replaced,
             paper=self.paper,
+            mix=self.mix_ledger(),
         )
 
 
