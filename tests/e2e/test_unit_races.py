@@ -5,9 +5,9 @@ the key ceremony and the decryption, and the downloaded record through ``ballot 
 North's members vote for president and North's stewards, South's for president and
 South's stewards, and members of other units (or none) for president only: each ballot
 carries its member's races.  A North member's ballot made with South's layout is refused
-and her link still works; an audit says its unit.  Each race is counted over the ballots
-that carry it, the verifier agrees, and a record whose board moves a ballot to another
-unit (re-signed with the board key) fails.
+and her link still works; an audit says its unit; no paper envelope is taken.  Each race
+is counted over the ballots that carry it, the verifier agrees, and a record whose board
+moves a ballot to another unit (re-signed with the board key) fails.
 """
 
 from __future__ import annotations
@@ -150,6 +150,12 @@ def test_each_member_votes_in_their_units_races_and_the_record_verifies(
             )
             assert checked.status_code == 200 and checked.json()["unit"] == "North", checked.text
             assert checked.json()["questions"] == ["q1", "q2"]
+
+        # Such an election takes no paper ballots (the verifier would refuse their count).
+        paper = admin.post(
+            f"/api/elections/{election_id}/envelopes", expect=(409,), json={"member_id": "M007"}
+        )
+        assert "a ranked or per-unit race: it takes no paper ballots" in paper["error"], paper
 
         entries = admin.get(f"/api/elections/{election_id}/board")["entries"]
         casts = [e["payload"] for e in entries if e["kind"] == "ballot.cast"]
