@@ -297,3 +297,15 @@ def test_validate_selection_reads_a_ranked_race_as_a_ranking() -> None:
     validate_selection(spec, [], "here")
     with pytest.raises(BallotError, match="here: at most 3 candidate"):
         validate_selection(spec, [4, 0, 2, 1], "here")
+
+
+def test_the_boards_empty_unit_is_a_ballot_without_unit() -> None:
+    """ballot.cast says "unit": "" for a member without a unit (races.md 2, PROTOCOL 8.5)."""
+    ballot, secrets = encrypt_ballot(ELECTION, KEY, FP, [[1], [], [1]], unit="")
+    verify_ballot(ELECTION, KEY, FP, ballot, unit=None)
+    verify_ballot(ELECTION, KEY, FP, ballot, unit="")
+    assert check_audit(ELECTION, KEY, FP, AuditedBallot(ballot, secrets), unit="") == (
+        (1,),
+        (),
+        (1,),
+    )

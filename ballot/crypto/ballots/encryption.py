@@ -30,7 +30,7 @@ def encrypt_ballot(
     unit: str | None = None,
     rng: Callable[[], Scalar] = Scalar.random,
 ) -> tuple[EncryptedBallot, BallotSecrets]:
-    """Encrypt a ballot of a member of ``unit`` (None: a member without a unit).
+    """Encrypt a ballot of a member of ``unit`` (None, or "" as on the board: no unit).
 
     ``selections`` holds one entry per question ON THIS BALLOT, aligned with
     ``manifest.on_ballot(unit)`` (definition order): for a choose question the selected

@@ -156,6 +156,6 @@ def _on_ballot(manifest: ElectionManifest, unit: str | None) -> tuple[int, ...]:
     docstring); a ballot always carries at least one question."""
     indices = manifest.on_ballot(unit)
     if not indices:
-        shown = "no unit" if unit is None else f"unit '{unit}'"
+        shown = f"unit '{unit}'" if unit else "no unit"
         raise BallotError(f"a ballot of {shown} carries no question of this election")
     return indices

@@ -44,7 +44,7 @@ def _of_unit(manifest: ElectionManifest, unit: str | None) -> str:
     """Names the unit in a count mismatch, only where units change what a ballot carries."""
     if not manifest.has_units:
         return ""
-    return " on a ballot without unit" if unit is None else f" on a ballot of unit '{unit}'"
+    return f" on a ballot of unit '{unit}'" if unit else " on a ballot without unit"
 
 
 def verify_ballot(
@@ -58,7 +58,7 @@ def verify_ballot(
     """Check a ballot completely; raise BallotError (or BallotProofError) naming the place.
 
     Accepts the parsed ballot or its JSON (which is then parsed strictly).  ``unit`` is
-    the ballot's unit (from its board entry; None: without unit): it decides which
+    the ballot's unit (from its board entry; None or "": without unit): it decides which
     questions the ballot carries (``manifest.on_ballot(unit)``), and each proof is checked
     under its question's definition index.  Checks: the election fingerprint, the
     structure, a [0, slot_max] proof per slot, and the count proof per question.

@@ -73,7 +73,7 @@ export function where(manifest, qi, si = null) {
 export function onBallot(manifest, unit) {
   const indices = manifest.onBallot(unit);
   if (indices.length === 0) {
-    const shown = unit === null ? "no unit" : `unit '${unit}'`;
+    const shown = unit ? `unit '${unit}'` : "no unit";
     throw new BallotError(`a ballot of ${shown} carries no question of this election`);
   }
   return indices;

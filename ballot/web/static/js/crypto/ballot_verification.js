@@ -79,7 +79,7 @@ export function parseBallot(obj) {
 
 function ofUnit(manifest, unit) {
   if (!manifest.hasUnits) return "";
-  return unit === null ? " on a ballot without unit" : ` on a ballot of unit '${unit}'`;
+  return unit ? ` on a ballot of unit '${unit}'` : " on a ballot without unit";
 }
 
 /**
