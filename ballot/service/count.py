@@ -106,9 +106,11 @@ async def take_tally(session: AsyncSession, ctx: Acting, election: Election) -> 
         state = await count.count_state(session, election.id)
         await post_result(session, ctx, election, state, round_, encrypted, {})
     await sign_board_head(session, election.id, ctx.board_key, ctx.now)
+    # (A tally without ciphertext shows nothing to subtract: the mix-net runs on the
+    # final round's ballots alone.)
     warning = (
         SINGLE_OVERRULED_WARNING
-        if round_ == 2 and len(state.added_after_round_one()) == 1
+        if round_ == 2 and len(state.added_after_round_one()) == 1 and count.labelled(encrypted)
         else None
     )
     await log_activity(
