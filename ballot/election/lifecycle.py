@@ -3,8 +3,9 @@
 ::
 
     draft ──> key_ceremony ──> ready ──> open ──> closed ──> tallied ──> certified
-      ^            │             │
-      └────────────┴─────────────┘  (back to draft: abort the ceremony / correct the ballot)
+      ^            │             │                   │            ^
+      └────────────┴─────────────┘                   └─> mixing ──> decrypting_mixed
+      (back to draft: abort the ceremony / correct the ballot)   (ranked races only)
 
 Why these and no others:
 
@@ -30,6 +31,11 @@ Why these and no others:
   challenge is decided), and **tallied -> certified** only by certifying once the
   objection period since that result has passed.  Each carries its own board entry
   (``tally.result``, ``result.certified``), which a bare change of state would lack.
+* **closed -> mixing -> decrypting_mixed -> tallied**, instead, when the election has a
+  ranked race (PROTOCOL 18): its rankings cannot be summed, so after the final
+  ``tally.result`` the trustees shuffle the ranked ballots (``mixing``, until k have
+  posted ``mix.shuffled``) and then decrypt the shuffled ones (``decrypting_mixed``, until
+  ``mix.result``).  Only the trustees' acts move these states, each with its entry.
 """
 
 from __future__ import annotations
@@ -43,6 +49,10 @@ class State(StrEnum):
     READY = "ready"
     OPEN = "open"
     CLOSED = "closed"
+    #: Ranked races: the trustees shuffle the ranked ballots after the final result.
+    MIXING = "mixing"
+    #: Ranked races: the trustees decrypt the shuffled ballots.
+    DECRYPTING_MIXED = "decrypting_mixed"
     TALLIED = "tallied"
     CERTIFIED = "certified"
 
@@ -58,6 +68,8 @@ _LABELS: dict[State, str] = {
     State.READY: "ready to open",
     State.OPEN: "open for voting",
     State.CLOSED: "closed",
+    State.MIXING: "mixing the ranked ballots",
+    State.DECRYPTING_MIXED: "decrypting the mixed ballots",
     State.TALLIED: "tallied (provisional)",
     State.CERTIFIED: "certified",
 }
@@ -68,7 +80,9 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.KEY_CEREMONY: frozenset({State.READY, State.DRAFT}),
     State.READY: frozenset({State.OPEN, State.DRAFT}),
     State.OPEN: frozenset({State.CLOSED}),
-    State.CLOSED: frozenset({State.TALLIED}),
+    State.CLOSED: frozenset({State.TALLIED, State.MIXING}),
+    State.MIXING: frozenset({State.DECRYPTING_MIXED}),
+    State.DECRYPTING_MIXED: frozenset({State.TALLIED}),
     State.TALLIED: frozenset({State.CERTIFIED}),
     State.CERTIFIED: frozenset(),
 }
@@ -82,6 +96,8 @@ _NEXT_STEP: dict[State, str] = {
     State.READY: "open voting first",
     State.OPEN: "close voting first",
     State.CLOSED: "run the tally first",
+    State.MIXING: "let the trustees shuffle the ranked ballots first",
+    State.DECRYPTING_MIXED: "let the trustees decrypt the mixed ballots first",
     State.TALLIED: "certify it first",
 }
 
@@ -92,6 +108,8 @@ _VERB: dict[State, str] = {
     State.READY: "mark as ready",
     State.OPEN: "open",
     State.CLOSED: "close",
+    State.MIXING: "mix",
+    State.DECRYPTING_MIXED: "decrypt the mixed ballots of",
     State.TALLIED: "tally",
     State.CERTIFIED: "certify",
 }
@@ -134,7 +152,7 @@ def _why_not(current: State, target: State) -> str:
         )
     if current is State.CLOSED and target is State.OPEN:
         return f"{head}: voting cannot be reopened once closed; a re-run is a new election"
-    if current is State.TALLIED:
+    if current in (State.TALLIED, State.MIXING, State.DECRYPTING_MIXED):
         return (
             f"{head}: a tally cannot be undone; if objections are upheld, "
             "set the vote aside and re-run it as a new election"
@@ -166,7 +184,30 @@ def voting_open(state: State | str) -> bool:
 
 def votes_exist(state: State | str) -> bool:
     """From opening on, ballots may exist, so nothing can go back."""
-    return _coerce(state, "current") in {State.OPEN, State.CLOSED, State.TALLIED, State.CERTIFIED}
+    return _coerce(state, "current") in _AFTER_OPENING
+
+
+_AFTER_OPENING = frozenset(
+    {
+        State.OPEN,
+        State.CLOSED,
+        State.MIXING,
+        State.DECRYPTING_MIXED,
+        State.TALLIED,
+        State.CERTIFIED,
+    }
+)
+
+
+def counting(state: State | str) -> bool:
+    """Voting is closed and the count is not yet complete: the tally rounds, or the mix-net
+    of the ranked races after the final result."""
+    return _coerce(state, "current") in {State.CLOSED, State.MIXING, State.DECRYPTING_MIXED}
+
+
+def mixing(state: State | str) -> bool:
+    """The trustees are shuffling or decrypting the ranked ballots (PROTOCOL 18)."""
+    return _coerce(state, "current") in {State.MIXING, State.DECRYPTING_MIXED}
 
 
 def results_available(state: State | str) -> bool:

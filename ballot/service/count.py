@@ -21,7 +21,7 @@ from ballot.election.refusal import Refused
 from ballot.election.revoting import revoting_of
 from ballot.record.kinds import Kind
 from ballot.record.units import subtotal_min_size
-from ballot.service import paper
+from ballot.service import mix, paper
 from ballot.service.acting import Acting, require_state
 from ballot.service.lifecycle import set_state
 from ballot.store import count
@@ -239,8 +239,8 @@ async def post_result(
     unit_counts: Mapping[str, tuple[int, Sequence[Any]]] | None = None,
 ) -> dict[str, Any]:
     """Combine the partial decryptions of round ``round_``, post its ``tally.result``, and
-    make the election *tallied* when that result is final (round 2, or a round 1 whose
-    challenges are not determinative).  The one place a result is posted: after the k-th
+    when that result is final (round 2, or a round 1 whose challenges are not
+    determinative) make the election *tallied*, or start the mix-net of its ranked races.  The one place a result is posted: after the k-th
     trustee's decryption, or at once when the tally holds no ciphertext (every race is
     ranked, PROTOCOL 10.2).  The caller signs the head."""
     keys = count.election_context(election)
@@ -274,6 +274,9 @@ async def post_result(
         determinative=result["determinative"],
     )
     if round_ == count.MAX_ROUNDS or not result["determinative"]:
-        election.tallied_at = ctx.now
-        await set_state(session, ctx, election, "tallied")
+        if keys.manifest.has_ranked:  # the ranked races are counted after the mix-net
+            await mix.begin_mix(session, ctx, election)
+        else:
+            election.tallied_at = ctx.now
+            await set_state(session, ctx, election, "tallied")
     return result

@@ -35,6 +35,8 @@ from ballot.store.roll import roll_size
 _BY_ACT_ONLY = {
     "tallied": "the result comes from the tally: take the tally and let the trustees decrypt it",
     "certified": "certify the result (after the objection period) instead",
+    "mixing": "the ranked ballots are mixed after the final result, by the trustees' shuffles",
+    "decrypting_mixed": "the mixed ballots are decrypted once every shuffle is in",
 }
 
 

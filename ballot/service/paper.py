@@ -49,7 +49,7 @@ def _require_paper_ballots(election: Election) -> None:
             "paper ballots cannot be counted with it",
             code="no_aliases",
         )
-    if election.manifest and has_races(json.loads(election.manifest)):
+    if election.manifest and has_races(json.loads(election.manifest)["questions"]):
         raise Refused(
             "this election has a ranked or per-unit race: it takes no paper ballots",
             code="paper_with_races",

@@ -33,7 +33,13 @@ from ballot.store.setup_tables import TrusteeRehearsal
 
 
 def _require_key(election: Election) -> None:
-    if not election.joint_public_key or election.state in ("draft", "tallied", "certified"):
+    if not election.joint_public_key or election.state in (
+        "draft",
+        "mixing",
+        "decrypting_mixed",
+        "tallied",
+        "certified",
+    ):
         raise Refused(
             "a rehearsal needs the finished key ceremony, before the count "
             f"(the election is {election.state})",

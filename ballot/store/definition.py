@@ -13,6 +13,7 @@ from typing import Any
 
 from ballot.election.definition_shape import committee_problems, shape_problems
 from ballot.election.local_time import DEFAULT_ZONE, is_zone
+from ballot.election.races import race_problems
 from ballot.election.refusal import Grounds, Refused
 from ballot.election.witnesses import Witness, witness_problems
 from ballot.i18n import LANGUAGES
@@ -45,6 +46,25 @@ class QuestionDef:
     min: int
     max: int
     options: list[dict[str, str]]
+    #: A race's keys (PROTOCOL 5.1, :mod:`ballot.election.races`): ranked with its method
+    #: and seats, the unit whose members' ballots carry it, the candidates' order (None:
+    #: fixed, the default the manifest leaves out).
+    ranked: bool = False
+    method: str | None = None
+    seats: int | None = None
+    unit: str | None = None
+    order: str | None = None
+
+    def race_keys(self) -> dict[str, Any]:
+        """The question's race keys as the definition writes them: only those it has."""
+        out: dict[str, Any] = {}
+        if self.ranked:
+            out.update(ranked=True, method=self.method, seats=self.seats)
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.order not in (None, "fixed"):
+            out["order"] = self.order
+        return out
 
 
 @dataclass
@@ -215,11 +235,29 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             problems.append(
                 f"{name}: need 0 <= min <= max <= number of options ({len(options)}) and max >= 1"
             )
-        elif lo == 0 and not allow_blank:
+        elif lo == 0 and not allow_blank and raw.get("ranked") is not True:
+            # A ranked race always has min 0 (its ranks may stay empty, PROTOCOL 8.1);
+            # without blank ballots the member's page asks for a first choice.
             problems.append(
                 f"{name}: min 0 means a blank ballot, which this election does not allow"
             )
-        questions.append(QuestionDef(text, lo, hi, options))
+        ranked = raw.get("ranked") is True
+        questions.append(
+            QuestionDef(
+                text,
+                lo,
+                hi,
+                options,
+                ranked=ranked,
+                method=raw.get("method") if ranked else None,
+                seats=raw.get("seats") if ranked else None,
+                unit=raw.get("unit"),
+                order=raw.get("order") if raw.get("order") != "fixed" else None,
+            )
+        )
+    # Races (ranked, per unit, candidate order): a draft is always protocol v2, since the
+    # service binds its board key to every definition it stores.
+    problems.extend(race_problems(data, v2=True))
     if problems:
         raise DefinitionError(problems)
     return Definition(

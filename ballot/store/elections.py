@@ -17,8 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError, RuleKind
+from ballot.election.races import RACE_KEYS, has_races
 from ballot.election.result import result_version
-from ballot.i18n import LANGUAGES
 from ballot.store.definition import (
     APPROVAL_KINDS,
     KINDS,
@@ -31,7 +31,18 @@ from ballot.store.definition import (
     parse_definition,
     parse_fraction,
 )
-from ballot.store.models import Election, Option, Question, Translation, Voter
+from ballot.store.election_texts import (
+    COMMITTEE_KEY,
+    describe_missing,
+    election_title,
+    key_labels,
+    missing_translations,
+    questions_of,
+    roll_languages,
+    set_translations,
+    texts_by_language,
+)
+from ballot.store.models import Election, Option, Question, Translation
 from ballot.store.witness_tables import ElectionWitness
 
 #: Parsing lives in :mod:`ballot.store.definition`; its names stay importable from here.
@@ -64,10 +75,6 @@ __all__ = [
     "texts_by_language",
     "witnesses_of",
 ]
-
-
-#: Text key of the committee's name (a text in every language, like the title).
-COMMITTEE_KEY = "committee"
 
 
 def new_election_id() -> str:
@@ -129,7 +136,15 @@ async def _write_definition(session: AsyncSession, election: Election, d: Defini
         texts.append((COMMITTEE_KEY, d.committee.name))
     for position, qd in enumerate(d.questions, start=1):
         question = Question(
-            election_id=election.id, position=position, min_selections=qd.min, max_selections=qd.max
+            election_id=election.id,
+            position=position,
+            min_selections=qd.min,
+            max_selections=qd.max,
+            ranked=qd.ranked,
+            method=qd.method,
+            seats=qd.seats,
+            unit=qd.unit,
+            candidate_order=qd.order,
         )
         session.add(question)
         await session.flush()
@@ -164,117 +179,6 @@ async def witnesses_of(session: AsyncSession, election_id: str) -> list[Election
     return list(rows)
 
 
-async def set_translations(
-    session: AsyncSession, election: Election, language: str, texts: dict[str, str]
-) -> None:
-    """Add or replace one language's texts; keys must be ones the English version has."""
-    if language not in LANGUAGES:
-        raise DefinitionError([f"unknown language {language!r}"])
-    known = set(
-        await session.scalars(
-            select(Translation.key).where(
-                Translation.election_id == election.id,
-                Translation.language == REFERENCE_LANGUAGE,
-            )
-        )
-    )
-    unknown = sorted(set(texts) - known)
-    empty = sorted(k for k, v in texts.items() if not v or not v.strip())
-    if unknown or empty:
-        raise DefinitionError(
-            [f"unknown text key {k!r}" for k in unknown] + [f"empty text for {k!r}" for k in empty]
-        )
-    existing = {
-        t.key: t
-        for t in await session.scalars(
-            select(Translation).where(
-                Translation.election_id == election.id, Translation.language == language
-            )
-        )
-    }
-    for key, text in texts.items():
-        if key in existing:
-            existing[key].text = text.strip()
-        else:
-            session.add(
-                Translation(election_id=election.id, language=language, key=key, text=text.strip())
-            )
-    await session.flush()
-
-
-async def texts_by_language(session: AsyncSession, election_id: str) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for t in await session.scalars(
-        select(Translation).where(Translation.election_id == election_id)
-    ):
-        out.setdefault(t.language, {})[t.key] = t.text
-    return out
-
-
-async def questions_of(
-    session: AsyncSession, election_id: str
-) -> list[tuple[Question, list[Option]]]:
-    questions = list(
-        await session.scalars(
-            select(Question).where(Question.election_id == election_id).order_by(Question.position)
-        )
-    )
-    out = []
-    for q in questions:
-        options = list(
-            await session.scalars(
-                select(Option).where(Option.question_id == q.id).order_by(Option.position)
-            )
-        )
-        out.append((q, options))
-    return out
-
-
-async def key_labels(session: AsyncSession, election_id: str) -> dict[str, str]:
-    """Human names for text keys ('question 2 option 1'), for error messages."""
-    labels = {"title": "title", "instructions": "instructions", COMMITTEE_KEY: "committee name"}
-    for q, options in await questions_of(session, election_id):
-        labels[f"question:{q.id}"] = f"question {q.position}"
-        for o in options:
-            labels[f"option:{o.id}"] = f"question {q.position} option {o.position}"
-    return labels
-
-
-async def roll_languages(session: AsyncSession, election_id: str) -> set[str]:
-    return set(
-        await session.scalars(
-            select(Voter.language).where(Voter.election_id == election_id).distinct()
-        )
-    )
-
-
-async def missing_translations(session: AsyncSession, election_id: str) -> dict[str, list[str]]:
-    """For each language the roll needs, the texts it still lacks (by human label)."""
-    texts = await texts_by_language(session, election_id)
-    required = set(texts.get(REFERENCE_LANGUAGE, {}))
-    labels = await key_labels(session, election_id)
-    missing: dict[str, list[str]] = {}
-    for language in sorted(await roll_languages(session, election_id)):
-        lacking = sorted(required - set(texts.get(language, {})), key=lambda k: labels.get(k, k))
-        if lacking:
-            missing[language] = [labels.get(k, k) for k in lacking]
-    return missing
-
-
-def describe_missing(missing: dict[str, list[str]]) -> str:
-    return "; ".join(
-        f"{LANGUAGES.get(lang, lang)} ({lang}) lacks: {', '.join(keys)}"
-        for lang, keys in missing.items()
-    )
-
-
-async def election_title(session: AsyncSession, election_id: str, language: str) -> str:
-    texts = await texts_by_language(session, election_id)
-    return texts.get(language, {}).get("title") or texts.get(REFERENCE_LANGUAGE, {}).get(
-        "title", ""
-    )
-
-
 async def build_manifest(session: AsyncSession, election: Election) -> dict[str, Any]:
     """The election definition as one JSON document (what the trustees' keys are bound to)."""
     texts = await texts_by_language(session, election.id)
@@ -300,6 +204,9 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
                     }
                     for o in options
                 ],
+                # A race's keys (PROTOCOL 5.1), only those it has: a question without
+                # them keeps its old manifest hash.
+                **race_keys(q),
             }
         )
     definition: dict[str, Any] = {
@@ -350,6 +257,22 @@ async def build_manifest(session: AsyncSession, election: Election) -> dict[str,
     return definition
 
 
+def race_keys(question: Question) -> dict[str, Any]:
+    """A stored question's race keys as its definition writes them (none for a choose
+    question of every member in fixed order)."""
+    return QuestionDef(
+        {},
+        question.min_selections,
+        question.max_selections,
+        [],
+        ranked=bool(question.ranked),
+        method=question.method,
+        seats=question.seats,
+        unit=question.unit,
+        order=question.candidate_order,
+    ).race_keys()
+
+
 def _committee_part(election: Election, names: dict[str, str]) -> dict[str, Any]:
     """``{"committee": {...}}`` when the election names its committee, else nothing."""
     if not names:
@@ -388,6 +311,7 @@ def current_definition(election: Election, manifest: dict[str, Any]) -> dict[str
                 "min": q["min"],
                 "max": q["max"],
                 "options": [o["text"] for o in q["options"]],
+                **{key: q[key] for key in RACE_KEYS if key in q},
             }
             for q in manifest["questions"]
         ],
@@ -416,11 +340,13 @@ def outcome_rule(
     single option to approve, so each question is decided like an officer election.
     ``seats`` (protocol v2): a question where a member may mark several options fills
     that many seats, so the election is decided by plurality (PROTOCOL 15.4); a share
-    of "valid votes" means nothing when one ballot is several votes.
+    of "valid votes" means nothing when one ballot is several votes.  So is an election
+    of races (a ranked or per-unit race): each choose race fills its ``max`` seats, each
+    ranked race is decided by its method (PROTOCOL 17).
     Raises RuleError when the stored fractions do not make a rule.
     """
     quorum = parse_fraction(election.quorum) if election.quorum else None
-    if seats and any(q["max"] > 1 for q in questions):
+    if seats and (any(q["max"] > 1 for q in questions) or has_races(questions)):
         return OutcomeRule(RuleKind.PLURALITY, quorum_fraction=quorum)
     threshold = (
         parse_fraction(election.supermajority)

@@ -99,7 +99,8 @@ class Election(Base):
             name="kind",
         ),
         CheckConstraint(
-            "state IN ('draft', 'key_ceremony', 'ready', 'open', 'closed', 'tallied', 'certified')",
+            "state IN ('draft', 'key_ceremony', 'ready', 'open', 'closed', 'mixing', "
+            "'decrypting_mixed', 'tallied', 'certified')",
             name="state",
         ),
         CheckConstraint("trustees_k >= 1 AND trustees_k <= trustees_n", name="trustees"),
@@ -164,6 +165,13 @@ class Question(Base):
     position: Mapped[int] = mapped_column(Integer)
     min_selections: Mapped[int] = mapped_column(Integer, default=1)
     max_selections: Mapped[int] = mapped_column(Integer, default=1)
+    #: A race (PROTOCOL 5.1): ranked, with its method and seats; of one unit of the roll;
+    #: its candidates in a fixed (None), alphabetical or rotated order.
+    ranked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    method: Mapped[str | None] = mapped_column(String(20), default=None)
+    seats: Mapped[int | None] = mapped_column(Integer, default=None)
+    unit: Mapped[str | None] = mapped_column(String(100), default=None)
+    candidate_order: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 class Option(Base):

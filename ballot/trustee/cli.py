@@ -1,7 +1,11 @@
 """``ballot trustee ...``: the trustee's own tool, run on the trustee's laptop.
 
 * ``ceremony``: take part in the remote key ceremony, write the sealed key file;
-* ``tally``: check the encrypted tally against the public board, decrypt, upload;
+* ``tally``: check the encrypted tally against the public board, decrypt, upload; in an
+  election with ranked races, once the trustees have shuffled them, the same command
+  decrypts the shuffled ballots (after checking every shuffle on the board);
+* ``shuffle``: after the final result of an election with ranked races, check the board's
+  mix, shuffle every ranked race with a proof, upload (PROTOCOL 18);
 * ``check-key``: open a key file (offline, nothing sent);
 * ``rehearse``: prove to the server, before voting opens, that the key file works (a
   rehearsal decryption of the server's own rehearsal ciphertext; the set-up checklist
@@ -29,7 +33,10 @@ if TYPE_CHECKING:
     from ballot.trustee.client import TrusteeClient
 
 trustee_app = typer.Typer(
-    help="The trustee's tool: key ceremony, key rehearsal, tally decryption, key file check.",
+    help=(
+        "The trustee's tool: key ceremony, key rehearsal, tally decryption, shuffles of "
+        "ranked ballots, key file check."
+    ),
     no_args_is_help=True,
 )
 console = Console()
@@ -261,10 +268,23 @@ def tally(
     """Check the encrypted tally against the public board, then decrypt your part and upload it."""
     from ballot.trustee.client import TrusteeError
     from ballot.trustee.decrypt import TallyRefused, run_tally
+    from ballot.trustee.mix import mix_awaits
 
     _label, share = _open_share(key_file, passphrase_file)
     console.print(f"[green]✓[/] opened the key file: trustee {share.index} of {share.n}")
     with _signed_in(server, email, password_file, totp) as client:
+        try:
+            awaiting = mix_awaits(client, election)
+        except TrusteeError as exc:
+            _fail(str(exc))
+        if awaiting == "shuffles":
+            _fail(
+                "the ranked ballots are being shuffled: run `ballot trustee shuffle` first; "
+                "their decryption follows once enough trustees have shuffled"
+            )
+        if awaiting == "partials":
+            mix_cli.decrypt_mix(client, election, share)
+            return
         try:
             outcome = run_tally(client, election, share, report=_reporter())
         except TallyRefused as exc:
@@ -281,3 +301,8 @@ def tally(
         console.print(
             "[bold green]Done.[/] The result appears once enough trustees have decrypted."
         )
+
+
+# The mix-net's commands (``shuffle``, and the mix half of ``tally``) are in their own
+# module; importing it registers them on ``trustee_app`` with the helpers above.
+from ballot.trustee import mix_cli as mix_cli  # noqa: E402

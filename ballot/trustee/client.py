@@ -145,6 +145,20 @@ class TrusteeClient(ServerClient):
         path = f"/api/elections/{election_id}/tally"
         return json_object(self.get(path), path)
 
+    def mix(self, election_id: str) -> dict[str, Any]:
+        """Where the mix of the ranked races stands (without the lists: the tool derives
+        them from the board itself)."""
+        path = f"/api/elections/{election_id}/mix?lists=false"
+        return json_object(self.get(path), path)
+
+    def post_mix_shuffle(self, election_id: str, races: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/elections/{election_id}/mix/shuffles"
+        return json_object(self.post(path, {"races": races}), path)
+
+    def post_mix_partials(self, election_id: str, races: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/elections/{election_id}/mix/partials"
+        return json_object(self.post(path, {"races": races}), path)
+
     def rehearsal_challenge(self, election_id: str) -> dict[str, Any]:
         path = f"/api/elections/{election_id}/rehearsals/challenge"
         return json_object(self.post(path, {}), path)

@@ -59,6 +59,7 @@ from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
+from ballot.web.mix_api import MIX_CONTROLLERS
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
@@ -178,6 +179,7 @@ def create_app(
         route_handlers=[
             *API_CONTROLLERS,
             *COUNT_CONTROLLERS,
+            *MIX_CONTROLLERS,
             *CEREMONY_CONTROLLERS,
             *PAGE_CONTROLLERS,
             *SETUP_CONTROLLERS,

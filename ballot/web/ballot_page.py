@@ -28,6 +28,24 @@ from ballot.i18n import HTML_LANG, LANGUAGES, jinja_env_for, normalise, translat
 from ballot.store.casting import election_context
 from ballot.store.models import Election
 from ballot.store.tokens import TokenLookup
+from ballot.web.ballot_questions import MemberBallot, question_views, rank_strings, text_in
+
+#: The questions' views live in :mod:`ballot.web.ballot_questions`; these names stay here.
+__all__ = [
+    "STATE_OF_TOKEN",
+    "ballot_page",
+    "can_vote_again",
+    "data_block",
+    "environment",
+    "identity_context",
+    "manifest_languages",
+    "pick_language",
+    "question_views",
+    "refusal_strings",
+    "render",
+    "text_in",
+    "ui_strings",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -97,13 +115,6 @@ def identity_context(definition: dict[str, Any] | None, language: str) -> dict[s
 def manifest_languages(definition: dict[str, Any] | None) -> list[str]:
     langs = (definition or {}).get("languages") or []
     return [code for code in LANGUAGES if code in langs] or ["en"]
-
-
-def text_in(texts: Any, language: str) -> str:
-    """One text of the manifest in ``language`` (English, the reference, if missing)."""
-    if isinstance(texts, dict):
-        return str(texts.get(language) or texts.get("en") or "")
-    return str(texts or "")
 
 
 def pick_language(requested: str | None, found: TokenLookup | None, offered: list[str]) -> str:
@@ -218,43 +229,6 @@ def refusal_strings(language: str) -> dict[str, str]:
     }
 
 
-def question_views(definition: dict[str, Any], language: str) -> list[dict[str, Any]]:
-    _ = translations(language).gettext
-    out = []
-    for qi, q in enumerate(definition.get("questions") or []):
-        lo, hi = int(q["min"]), int(q["max"])
-        if lo == hi == 1:
-            hint = _("Choose one")
-        elif lo == 0 and hi == 1:
-            hint = _("Choose one, or none: you may leave this question blank.")
-        elif lo == 0:
-            hint = (
-                (_("Choose up to %(max)s") % {"max": hi})
-                + ". "
-                + _("You may leave this question blank.")
-            )
-        elif lo == hi:
-            hint = _("Choose %(n)s") % {"n": hi}
-        else:
-            hint = _("Choose between %(min)s and %(max)s") % {"min": lo, "max": hi}
-        out.append(
-            {
-                "index": qi,
-                "id": q["id"],
-                "text": text_in(q.get("text"), language),
-                "min": lo,
-                "max": hi,
-                "multiple": hi > 1,
-                "hint": hint,
-                "options": [
-                    {"index": oi, "id": o["id"], "text": text_in(o.get("text"), language)}
-                    for oi, o in enumerate(q.get("options") or [])
-                ],
-            }
-        )
-    return out
-
-
 def can_vote_again(found: TokenLookup) -> bool:
     """Revoting (PROTOCOL 11.10): the link was used, voting is still open, the election
     lets members vote again, and the member's ballot is not sealed as challenged."""
@@ -329,7 +303,9 @@ def ballot_page(
         except Refused as exc:
             context["problem"] = exc.message
         else:
-            context["questions"] = question_views(definition, language)
+            voter = found.voter
+            member = MemberBallot(voter.unit or "", voter.alias or "")
+            context["questions"] = question_views(definition, language, member)
             context["fingerprint"] = keys.fingerprint_grouped
             context["data"] = data_block(
                 {
@@ -341,7 +317,12 @@ def ballot_page(
                     "fingerprint": keys.fingerprint_hex,
                     "board_url": f"/board/{election.id}",
                     "audit_url": f"/audit?election={election.id}&lang={language}",
-                    "strings": ui_strings(language, context["revoting"]),
+                    # The member's unit picks the races their ballot carries (PROTOCOL 8).
+                    "unit": member.unit,
+                    "strings": {
+                        **ui_strings(language, context["revoting"]),
+                        **rank_strings(language),
+                    },
                     "refusals": refusal_strings(language),
                     **({"device": device} if device is not None else {}),
                 }

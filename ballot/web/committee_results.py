@@ -55,7 +55,7 @@ async def results_context(
         "progress": None,
         "sheet_languages": sheet_languages(definition),
     }
-    if election.state not in ("closed", "tallied", "certified"):
+    if election.state not in ("closed", "mixing", "decrypting_mixed", "tallied", "certified"):
         return out
     state = await count.count_state(db, election.id)
     pending = state.pending_round

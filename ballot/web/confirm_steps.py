@@ -61,6 +61,8 @@ OFFERED: dict[str, tuple[str, ...]] = {
     "ready": ("open", "back-to-draft"),
     "open": ("close",),
     "closed": ("tally",),
+    "mixing": (),
+    "decrypting_mixed": (),
     "tallied": ("certify",),
     "certified": (),
 }

@@ -59,7 +59,9 @@ DEFAULTS = {
     "trustees_k": "2",
     "time_zone": DEFAULT_ZONE,
 }
-_QUESTION = re.compile(r"^q(\d+)_(text|min|max|ref)$")
+_QUESTION = re.compile(r"^q(\d+)_(text|min|max|ref|ranked|method|seats|unit|order)$")
+#: A question's race fields (PROTOCOL 5.1): a box, two menus and two inputs.
+RACE_FIELDS = ("ranked", "method", "seats", "unit", "order")
 _OPTION = re.compile(r"^q(\d+)_o(\d+)(_ref)?$")
 
 
@@ -71,11 +73,39 @@ class OptionForm:
 
 @dataclass
 class QuestionForm:
+    """One question as typed.  Its race fields: ``ranked`` ("on": members rank the
+    candidates, ``max`` of them at most), ``method`` and ``seats`` of a ranked race, the
+    ``unit`` whose members alone vote in it, the candidates' ``order``."""
+
     text: str = ""
     min: str = "1"
     max: str = "1"
     ref: str = ""
     options: list[OptionForm] = field(default_factory=lambda: [OptionForm(), OptionForm()])
+    ranked: str = ""
+    method: str = "instant_runoff"
+    seats: str = "1"
+    unit: str = ""
+    order: str = "fixed"
+
+    @property
+    def is_race(self) -> bool:
+        """Whether any race field differs from a plain question's."""
+        return bool(self.ranked or self.unit.strip() or self.order != "fixed")
+
+    def race_keys(self) -> dict[str, Any]:
+        """The race keys the definition gets: only those the question has.  A ranked race
+        has min 0 (its ranks may stay empty) and ``max`` ranks; instant runoff fills one
+        seat, so an empty seats field is 1 there."""
+        out: dict[str, Any] = {}
+        if self.ranked == "on":
+            seats = self.seats.strip() or ("1" if self.method == "instant_runoff" else "")
+            out.update(ranked=True, min=0, method=self.method, seats=_whole(seats))
+        if self.unit.strip():
+            out["unit"] = self.unit.strip()
+        if self.order != "fixed":
+            out["order"] = self.order
+        return out
 
 
 @dataclass
@@ -105,7 +135,7 @@ def from_post(data: Mapping[str, str]) -> DefinitionForm:
     for name, value in data.items():
         if m := _QUESTION.match(name):
             q = questions.setdefault(int(m[1]), QuestionForm(options=[]))
-            setattr(q, m[2], value)
+            setattr(q, m[2], ("on" if value == "on" else "") if m[2] == "ranked" else value)
         elif m := _OPTION.match(name):
             questions.setdefault(int(m[1]), QuestionForm(options=[]))
             o = options.setdefault((int(m[1]), int(m[2])), OptionForm())
@@ -159,7 +189,21 @@ def from_definition(data: Mapping[str, Any], refs: Mapping[str, Any]) -> Definit
     questions = []
     for q, (qref, orefs) in zip(data["questions"], refs["questions"], strict=True):
         options = [OptionForm(en(o), r) for o, r in zip(q["options"], orefs, strict=True)]
-        questions.append(QuestionForm(en(q["text"]), str(q["min"]), str(q["max"]), qref, options))
+        ranked = q.get("ranked") is True
+        questions.append(
+            QuestionForm(
+                en(q["text"]),
+                str(q["min"]),
+                str(q["max"]),
+                qref,
+                options,
+                ranked="on" if ranked else "",
+                method=str(q.get("method") or "instant_runoff"),
+                seats=str(q.get("seats") or 1),
+                unit=str(q.get("unit") or ""),
+                order=str(q.get("order") or "fixed"),
+            )
+        )
     return DefinitionForm(values, questions)
 
 
@@ -261,6 +305,7 @@ def to_definition(
                 "min": _whole(q.min),
                 "max": _whole(q.max),
                 "options": [others(o.ref, o.text) for o in q.options if o.text.strip()],
+                **q.race_keys(),
             }
             for q in form.questions
         ],
@@ -268,103 +313,6 @@ def to_definition(
     if not v("committee_name").strip():
         definition["committee"]["name"] = {}
     return definition, problems
-
-
-#: Where a problem of the definition's rules belongs: its opening words -> the field.
-_PREFIXES = (
-    ("closes_at must be after", "closes_at"),
-    ("committee name", "committee_name"),
-    ("committee email", "committee_email"),
-    ("committee phone", "committee_phone"),
-    ("committee reply_to", "committee_reply_to"),
-    ("committee", "committee_name"),
-    ("trustees", "trustees_k"),
-    ("subtotals", "subtotal_min_size"),
-    *((name, name) for name in SETTINGS),
-)
-_QUESTION_PROBLEM = re.compile(r"^question (\d+)(?: option (\d+))?: (.*)$")
-
-
-def field_of(problem: str, form: DefinitionForm) -> str | None:
-    """The form field a problem is about ('q2_o3', 'quorum'), or None for the whole form."""
-    if m := _QUESTION_PROBLEM.match(problem):
-        qi = int(m[1])
-        if not 1 <= qi <= len(form.questions):
-            return None
-        if m[2]:  # the n-th option that was filled in
-            filled = [i for i, o in enumerate(form.questions[qi - 1].options, 1) if o.text.strip()]
-            oi = int(m[2])
-            return f"q{qi}_o{filled[oi - 1]}" if oi <= len(filled) else None
-        rest = m[3]
-        if "min <= max" in rest:
-            return f"q{qi}_max"
-        if "min 0" in rest or "whole numbers" in rest:
-            return f"q{qi}_min"
-        if "options are needed" in rest:
-            return f"q{qi}_o1"
-        return f"q{qi}_text"
-    for prefix, name in _PREFIXES:
-        if problem.startswith(prefix):
-            return name
-    return None
-
-
-#: The label of each settings field as the form shows it (English msgids: the template
-#: translates them).
-LABELS = {
-    "title": "Title (English)",
-    "instructions": "Instructions for members (English), optional",
-    "kind": "Kind of vote",
-    "rule": "Outcome rule",
-    "supermajority": "Supermajority fraction (e.g. 2/3)",
-    "quorum": "Quorum",
-    "objection_days": "Objection period (days)",
-    "subtotal_min_size": "Smallest unit with its own subtotal (ballots)",
-    "revoting": "Members may vote again until voting closes (only the last ballot counts)",
-    "trustees_n": "Trustees (n)",
-    "trustees_k": "Trustees needed to decrypt (k)",
-    "time_zone": "Time zone of the election",
-    "opens_at": "Voting opens",
-    "closes_at": "Voting closes",
-    "committee_name": "Committee name (English)",
-    "committee_email": "Contact e-mail address",
-    "committee_phone": "Contact phone number",
-    "committee_reply_to": "Reply-to address for messages to members",
-}
-_FIELD_NAME = re.compile(r"^q(\d+)_(?:o(\d+)|\w+)$")
-_PREFIX = re.compile(r"^(?:question \d+(?: option \d+)?|[a-z_]+(?: [a-z_]+)?): ")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem as the page shows it: its field, that field's label, the message."""
-
-    field: str
-    label: str
-    args: dict[str, int]
-    text: str
-
-
-def describe(problem: str, form: DefinitionForm) -> Problem:
-    """A rule's problem worded for the field it sits at (no internal field names)."""
-    name = field_of(problem, form) or ""
-    text = _PREFIX.sub("", problem, count=1) if name else problem
-    if problem.startswith("closes_at must be after"):
-        text = "voting must close after it opens"
-    if m := _FIELD_NAME.match(name):
-        if m[2]:
-            text = f"option {m[2]}: {text}"
-        return Problem(name, "Question %(n)s", {"n": int(m[1])}, text)
-    return Problem(name, LABELS.get(name, ""), {}, text)
-
-
-def problems_by_field(problems: list[str], form: DefinitionForm) -> dict[str, list[str]]:
-    """Each field's problems, worded for that field; those about no one field under ``""``."""
-    out: dict[str, list[str]] = {}
-    for problem in problems:
-        found = describe(problem, form)
-        out.setdefault(found.field, []).append(found.text)
-    return out
 
 
 def kinds() -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from ballot.election.local_time import zone_names
 from ballot.election.refusal import Refused
-from ballot.i18n import LANGUAGES, normalise
+from ballot.i18n import LANGUAGES, normalise, translations
 from ballot.service import elections
 from ballot.service.acting import get_election
 from ballot.store.definition import DefinitionError, parse_definition
@@ -30,6 +30,7 @@ from ballot.store.elections import (
     texts_by_language,
 )
 from ballot.store.models import Election
+from ballot.store.roll_search import roll_units
 from ballot.web.ballot_page import (
     identity_context,
     manifest_languages,
@@ -37,16 +38,16 @@ from ballot.web.ballot_page import (
     render,
     text_in,
 )
+from ballot.web.committee_render import committee_language
 from ballot.web.definition_form import (
     DefinitionForm,
     apply_action,
-    describe,
     from_definition,
     from_post,
     kinds,
-    problems_by_field,
     to_definition,
 )
+from ballot.web.definition_problems import describe, problems_by_field
 from ballot.web.deps import Db, acting
 from ballot.web.pages import Form, page
 from ballot.web.refusals import status_for
@@ -60,6 +61,7 @@ def _editor(
     title: str = "",
     problems: list[str] | None = None,
     status: int = 200,
+    units: list[str] | None = None,
     **extra: Any,
 ) -> Template:
     by_field = problems_by_field(problems or [], form)
@@ -78,8 +80,27 @@ def _editor(
         summary=[describe(p, form) for p in problems or []],
         preview_languages=languages,
         language_names=LANGUAGES,
+        units=units or [],
+        unit_warnings=unit_warnings(form, units, committee_language(request)),
         **extra,
     )
+
+
+def unit_warnings(form: DefinitionForm, units: list[str] | None, language: str) -> list[str]:
+    """A race of a unit nobody on the roll is in: no ballot would carry it.  A warning,
+    not a problem (the roll may still change until voting opens); None: no roll yet."""
+    if not units:
+        return []
+    _ = translations(language).gettext
+    return [
+        _(
+            "Question %(n)s: nobody on the roll is in the unit %(unit)s, so no ballot will "
+            "carry this race."
+        )
+        % {"n": n, "unit": q.unit.strip()}
+        for n, q in enumerate(form.questions, start=1)
+        if q.unit.strip() and q.unit.strip() not in units
+    ]
 
 
 async def _stored_form(db: Db, election: Election) -> DefinitionForm:
@@ -132,7 +153,12 @@ class DefinitionPages(Controller):
         texts = await texts_by_language(db, election_id)
         form = await _stored_form(db, election)
         return _editor(
-            request, form, election=election, title=_title(texts, election), languages=list(texts)
+            request,
+            form,
+            election=election,
+            title=_title(texts, election),
+            languages=list(texts),
+            units=await roll_units(db, election_id),
         )
 
     @post("/{election_id:str}/definition", opt={"access": "admin"})
@@ -143,7 +169,10 @@ class DefinitionPages(Controller):
         election = await get_election(db, election_id, lock=True)
         texts = await texts_by_language(db, election_id)
         title = _title(texts, election)
-        extra: dict[str, Any] = {"languages": list(texts)}
+        extra: dict[str, Any] = {
+            "languages": list(texts),
+            "units": await roll_units(db, election_id),
+        }
         form = from_post(data)
         action = data.get("action", "save")
         if action != "save":
@@ -211,7 +240,8 @@ class DefinitionPages(Controller):
             revoting=bool(election.revoting),
             title=text_in(manifest.get("title"), language),
             instructions=text_in(manifest.get("instructions"), language),
-            questions=question_views(manifest, language),
+            # Every race, each unit's too, in canonical order (None: no member).
+            questions=question_views(manifest, language, None),
             languages=offered,
             language_name=LANGUAGES[language],
             election_id=election.id,

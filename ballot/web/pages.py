@@ -53,6 +53,8 @@ NEXT_STATES = {
     "open": ["closed"],
     # Tallied and certified are reached through the tally and certification forms.
     "closed": [],
+    "mixing": [],
+    "decrypting_mixed": [],
     "tallied": [],
     "certified": [],
 }
@@ -157,7 +159,8 @@ class CommitteePages(Controller):
             sees_names=await sees_names(db, account, election_id),
             count=(
                 await challenges.challenges_view(db, election)
-                if election.state in ("closed", "tallied", "certified")
+                if election.state
+                in ("closed", "mixing", "decrypting_mixed", "tallied", "certified")
                 else None
             ),
             fingerprint=_fingerprint(election),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 from ballot.election.outcome import OutcomeRule, RuleKind
@@ -69,6 +70,17 @@ def _distinct(a: Fraction, b: Fraction, language: str) -> tuple[str, str]:
 def whole(n: int, language: str) -> str:
     """A count with the language's digit grouping (8,300 / 8.300 / 8 300)."""
     return str(format_decimal(n, locale=_locale(language)))
+
+
+def fixed_votes(text: str, language: str) -> str:
+    """An STV value as published ("1318.58256") with the language's grouping and decimal
+    sign, every one of its five places kept (nothing is rounded for reading)."""
+    return str(format_decimal(Decimal(text), "#,##0.00000", locale=_locale(language)))
+
+
+def names(items: Sequence[str], language: str) -> str:
+    """A list in the language's own way: "2 and 3", "2 y 3", "2 및 3"."""
+    return str(format_list(list(items), locale=_locale(language))) if items else ""
 
 
 def _bar(value: Fraction) -> str:

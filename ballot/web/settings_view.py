@@ -52,6 +52,18 @@ async def settings_of(
     contact = json.loads(election.committee_contact or "{}")
     zone = election.time_zone
     questions = await questions_of(session, election.id)
+    races = [
+        {
+            "n": q.position,
+            "ranked": bool(q.ranked),
+            "method": q.method,
+            "seats": q.seats or 1,
+            "unit": q.unit,
+            "order": q.candidate_order or "fixed",
+        }
+        for q, _options in questions
+        if q.ranked or q.unit is not None or q.candidate_order not in (None, "fixed")
+    ]
     return {
         "kind": election.kind,
         # Approving one option (yes/no), or electing candidates with a runoff (see
@@ -59,6 +71,12 @@ async def settings_of(
         "approval": election.kind in APPROVAL_KINDS
         or (election.kind == "custom" and len(questions) == 1),
         "questions": len(questions),
+        # Races (issue 15): each question that is ranked, of one unit, or reordered; an
+        # election with a race, or with seats (several marks), is decided by plurality in
+        # protocol v2 (ballot.store.elections.outcome_rule).
+        "races": races,
+        "plurality": election.board_key is not None
+        and any(q.ranked or q.unit is not None or q.max_selections > 1 for q, _o in questions),
         "rule": election.rule,
         "threshold": _share(election.supermajority if election.rule == "supermajority" else None),
         "quorum": _share(election.quorum),

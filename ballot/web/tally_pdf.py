@@ -30,6 +30,7 @@ from ballot.web.pdf_fonts import (
     new_document,
 )
 from ballot.web.results_view import whole
+from ballot.web.tally_pdf_ranked import ranked_sections
 
 __all__ = ["FontMissing", "SheetText", "tally_sheet_pdf"]
 
@@ -92,6 +93,8 @@ def tally_sheet_pdf(sheet: SheetText) -> bytes:
     for q in latest.questions:
         pdf.ln(3)
         line(q.text, 12, "B", 6.5)
+        if q.unit:  # a per-unit race (contract 1): whose ballots carry it
+            line(_("Only members of the unit %(unit)s vote in this race.") % {"unit": q.unit})
         rows = [
             (
                 _("Approximate number of eligible voters"),
@@ -100,6 +103,10 @@ def tally_sheet_pdf(sheet: SheetText) -> bytes:
             (_("Ballots cast"), whole(latest.cast, sheet.language)),
             (_("Void ballots"), whole(q.void, sheet.language)),
         ]
+        if q.ballots is not None:
+            rows.insert(
+                2, (_("Counted ballots that carry this race"), whole(q.ballots, sheet.language))
+            )
         shares = q.shares.options if q.shares is not None else []
         for i, (label, votes) in enumerate(q.options):
             share = f" ({shares[i].percent})" if i < len(shares) and shares[i].percent else ""
@@ -148,6 +155,7 @@ def tally_sheet_pdf(sheet: SheetText) -> bytes:
                 ]
                 parts.append(f"{_('Void ballots')} {whole(void, sheet.language)}")
                 line(f"{name}: " + "; ".join(parts), 9)
+    ranked_sections(pdf, context.get("races") or [], context.get("mix"), line, _)
     pdf.ln(4)
     _signatures(pdf, width, _)
     return bytes(pdf.output())

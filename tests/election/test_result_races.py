@@ -14,7 +14,7 @@ from ballot.crypto.tally import OptionCounts
 from ballot.election.context import ContextError, read_definition
 from ballot.election.outcome import RuleError
 from ballot.election.paper import PaperTotals
-from ballot.election.races import has_races, has_unit_races, race_problems
+from ballot.election.races import has_races, has_unit_races, race_problems, race_rule_problems
 from ballot.election.result import check_rule, expected_result
 from tests.support.races import races_definition
 
@@ -99,11 +99,11 @@ def test_counts_a_race_cannot_have_are_refused(kw: dict[str, Any], message: str)
 
 def test_ranked_and_per_unit_races_are_protocol_v2() -> None:
     d = races_definition()
-    with pytest.raises(RuleError, match="belong to protocol v2"):
+    with pytest.raises(RuleError, match=r"board is signed \(protocol v2\)"):
         check_rule(d, ElectionManifest.from_definition(d))
-    with pytest.raises(ContextError, match="a protocol v1 election has no races"):
+    with pytest.raises(ContextError, match=r"board is signed \(protocol v2\)"):
         read_definition(d)
-    assert race_problems(d)[0].startswith("question 1 ('north'): unit belong to protocol v2")
+    assert race_problems(d)[0].startswith("question 2: unit need an election whose board")
 
 
 def _edit(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
@@ -122,19 +122,20 @@ def _edit(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
     ("path", "value", "message"),
     [
         (("subtotals",), {"by": "unit", "min_size": 5}, "publishes no subtotals per unit"),
-        (("questions", 3, "method"), "borda", "method is one of instant_runoff, scottish_stv"),
-        (("questions", 3, "method"), None, "method is one of"),
-        (("questions", 3, "seats"), 2, "instant runoff fills one seat, not 2"),
-        (("questions", 3, "seats"), None, "says how many seats it fills"),
-        (("questions", 3, "seats"), True, "says how many seats it fills"),
-        (("questions", 0, "seats"), 1, "only a ranked race has seats"),
-        (("questions", 0, "method"), "instant_runoff", "only a ranked race has method"),
-        (("questions", 1, "order"), "random", "'order' must be one of fixed"),
+        (("questions", 3, "method"), "borda", "a ranked race needs a method"),
+        (("questions", 3, "method"), None, "a ranked race needs a method"),
+        (("questions", 3, "seats"), 2, "instant_runoff fills one seat, so seats must be 1"),
+        (("questions", 3, "seats"), None, "a ranked race needs seats"),
+        (("questions", 3, "seats"), True, "a ranked race needs seats"),
+        (("questions", 0, "seats"), 2, "in a choose race the seats are max"),
+        (("questions", 0, "method"), "instant_runoff", "method is only for a ranked race"),
+        (("questions", 1, "order"), "random", "order must be fixed, alphabetical or rotated"),
+        (("rule",), {"kind": "majority", "threshold": "1/2"}, "is decided by plurality"),
     ],
 )
 def test_the_race_rules_of_a_definition(path: tuple[Any, ...], value: Any, message: str) -> None:
     d = _edit(path, value)
-    problems = race_problems(d)
+    problems = race_problems(d) + race_rule_problems(d)
     assert any(message in p for p in problems), problems
     with pytest.raises(RuleError, match=message):
         check_rule(d, ElectionManifest.from_definition(d))
@@ -146,8 +147,7 @@ def test_scottish_stv_fills_fewer_seats_than_candidates() -> None:
     assert race_problems(d) == []
     d["questions"][3]["seats"] = 4
     assert race_problems(d) == [
-        "question 3 ('board'): Scottish STV fills at least one seat and fewer seats than the "
-        "4 candidates, not 4"
+        "question 4: scottish_stv needs 1 <= seats < number of candidates (4), not 4"
     ]
 
 
@@ -156,9 +156,9 @@ def test_a_good_definition_passes_and_says_what_it_has() -> None:
     assert race_problems(d) == []
     check_rule(d, ElectionManifest.from_definition(d))
     read_definition(d)
-    assert has_races(d) and has_unit_races(d)
-    ranked_only = copy.deepcopy(d)
-    ranked_only["questions"] = [ranked_only["questions"][3]]
+    assert has_races(d["questions"]) and has_unit_races(d["questions"])
+    ranked_only = copy.deepcopy(d["questions"][3:])
     assert has_races(ranked_only) and not has_unit_races(ranked_only)
     plain = {**d, "questions": [d["questions"][0]]}
-    assert not has_races(plain) and race_problems({**plain, "subtotals": {"by": "unit"}}) == []
+    assert not has_races(plain["questions"])
+    assert race_problems({**plain, "subtotals": {"by": "unit"}}) == []

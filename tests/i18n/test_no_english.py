@@ -175,6 +175,7 @@ ON_PAGE: dict[tuple[str, str], set[str]] = {
     ("committee-new-election", "tl"): {"of", "and"},
     ("committee-definition-draft", "tl"): {"of", "and"},
     ("committee-definition-frozen", "tl"): {"of", "and"},
+    ("committee-definition-races", "tl"): {"of", "and"},
 }
 
 INTERNAL_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b|\bq\d+-o\d+\b")

@@ -41,6 +41,8 @@ from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.crypto.threshold import partial_decrypt_tally
 
 from .asgi import Web, client_for, make_account, member_links
+from .ranked_board import TYPED as RACE_TYPED
+from .ranked_board import race_elections
 
 Audience = Literal["voter", "public", "committee", "signin"]
 
@@ -129,6 +131,12 @@ PAGES: list[Page] = [
     Page("committee-letters", f"{E}/{{open}}/letters", "committee"),
     Page("committee-ways-to-vote", f"{E}/{{ready}}/ways-to-vote", "committee"),
     Page("committee-withdraw-link", f"{E}/{{open}}/members/{{waiting}}/withdraw", "committee"),
+    # Officer elections with races (issue 15): the editor, the mix-net, the rounds.
+    Page("committee-definition-races", f"{E}/{{races_draft}}/definition", "committee"),
+    Page("result-mixing", "/board/{mixing}/result", "public"),
+    Page("result-ranked", "/board/{ranked}/result", "public"),
+    Page("committee-election-ranked", f"{E}/{{ranked}}", "committee"),
+    Page("committee-tally-sheet-ranked", f"{E}/{{ranked}}/tally-sheet.pdf", "committee", "pdf"),
 ]
 
 LANGUAGES = ("en", "es", "ko", "zh", "vi", "tl")
@@ -357,6 +365,7 @@ async def build_site(app: Litestar, admin: Web, web: Web, captured: dict[int, st
             )
         )
 
+    site.elections.update(await race_elections(app, admin, ROLL))
     voted = (await web.get(f"/v/{site.tokens['voted']}")).text
     found = re.search(r'id="voted-alias"[^>]*>([^<]+)<', voted)
     site.alias = found.group(1) if found else ""
@@ -392,6 +401,7 @@ def typed_words() -> list[str]:
         "trustee@example.org",
         "watcher@example.org",
         "admin",  # the test admin's account name (tests.support.accounts)
+        *RACE_TYPED,
     ]
     for line in ROLL.splitlines()[1:]:
         member_id, name, email, _lang, unit, _challenged = line.split(",")

@@ -133,6 +133,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", E + "/tally"): "election",
     ("POST", E + "/tally"): "admin",
     ("POST", E + "/tally/partials"): "trustee",
+    # The mix-net of ranked races (issue 15): trustees shuffle, then decrypt the shuffled.
+    ("GET", E + "/mix"): "election",
+    ("POST", E + "/mix/shuffles"): "trustee",
+    ("POST", E + "/mix/partials"): "trustee",
     ("GET", E + "/challenges"): "staff",
     ("POST", E + "/challenges/{challenge_id:str}"): "admin",
     ("POST", E + "/certify"): "admin",

@@ -40,7 +40,8 @@ class BallotEntries:
 
     def _paper_count(self, line: Line, where: str) -> None:
         definition = (self.lines[self.defined[-1]].payload or {}).get("definition")
-        if has_races(definition):
+        questions = definition.get("questions") if isinstance(definition, dict) else None
+        if isinstance(questions, list) and has_races(questions):
             raise VerificationFailed(
                 "board lifecycle",
                 f"{where}: the definition has a ranked or per-unit race, and such an election "

@@ -225,7 +225,8 @@ class _Scan(BallotEntries, CountEntries):
             raise fail(f"{where}: the definition in force: {exc}") from exc
         if self.roll is not None:
             self.roll.revoting = again
-        self.unit_races = has_unit_races(definition)
+        questions = definition.get("questions") if isinstance(definition, dict) else None
+        self.unit_races = has_unit_races(questions if isinstance(questions, list) else [])
 
     def _roll_added(self, line: Line, where: str) -> None:
         assert self.roll is not None  # a v1 record was refused this kind above

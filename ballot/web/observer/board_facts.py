@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.outcome import OutcomeRule, RuleError
 from ballot.election.result import outcome_rule
-from ballot.record.kinds import Kind
+from ballot.record.kinds import MIX_KINDS, Kind
 from ballot.service.acting import get_election
 from ballot.store.models import BoardEntryRow
 from ballot.web.ballot_page import manifest_languages
@@ -34,6 +34,7 @@ RESULT_KINDS: Final = (
     Kind.CLOSED,
     Kind.DECIDED,
     Kind.RESULT,
+    *MIX_KINDS,
     Kind.CERTIFIED,
 )
 
@@ -69,6 +70,13 @@ class BoardFacts:
     decisions: list[Posted] = field(default_factory=list)
     results: list[Posted] = field(default_factory=list)
     certification: Posted | None = None
+    #: The mix-net of the ranked races (PROTOCOL 18), payloads summarised (:func:`_posted`):
+    #: each trustee's shuffle and partial decryption by trustee number only, the result's
+    #: races by their counts.
+    shuffles: list[Posted] = field(default_factory=list)
+    mix_completed: Posted | None = None
+    mix_partials: list[Posted] = field(default_factory=list)
+    mix_result: Posted | None = None
 
     @property
     def final(self) -> Posted | None:
@@ -128,24 +136,60 @@ def facts_from(entries: Iterable[Posted]) -> BoardFacts:
             facts.results.append(e)
         elif e.kind == Kind.CERTIFIED and facts.certification is None:
             facts.certification = e
+        elif e.kind == Kind.MIX_SHUFFLED:
+            facts.shuffles.append(e)
+        elif e.kind == Kind.MIX_COMPLETED and facts.mix_completed is None:
+            facts.mix_completed = e
+        elif e.kind == Kind.MIX_PARTIAL:
+            facts.mix_partials.append(e)
+        elif e.kind == Kind.MIX_RESULT and facts.mix_result is None:
+            facts.mix_result = e
     return facts
 
 
-#: The count a ``roll.frozen`` entry states, by its hash: a committed roll lists every
-#: member's alias (megabytes for a large vote), which the pages need only the count of.
-_ELIGIBLE: dict[str, dict[str, Any]] = {}
+#: What the pages read of the entries that are large, by entry hash: a committed roll
+#: lists every member's alias (megabytes for a large vote), a shuffle carries its proofs
+#: and a partial decryption one share per ciphertext; the pages need only the roll's
+#: count, the trustee's number and each race's published count.
+_SUMMARIES: dict[str, dict[str, Any]] = {}
+
+
+def summary(kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a large entry's payload the pages read (the payload itself otherwise)."""
+    if kind == Kind.ROLL:
+        eligible = payload.get("eligible")
+        return {"eligible": eligible} if isinstance(eligible, int) else {}
+    if kind in (Kind.MIX_SHUFFLED, Kind.MIX_PARTIAL):
+        return {"trustee": payload.get("trustee")}
+    if kind == Kind.MIX_RESULT:
+        races = payload.get("races")
+        return {
+            "races": {
+                qid: {
+                    "count": race.get("count"),
+                    "ballots": len(race["ballots"]) if isinstance(race.get("ballots"), list) else 0,
+                }
+                for qid, race in races.items()
+                if isinstance(race, Mapping)
+            }
+            if isinstance(races, Mapping)
+            else {}
+        }
+    return dict(payload)
+
+
+_SUMMARISED: Final = (Kind.ROLL, *MIX_KINDS)
 
 
 def _posted(row: BoardEntryRow) -> Posted:
-    if row.kind != Kind.ROLL:
+    if row.kind not in _SUMMARISED:
         return Posted.from_row(row)
-    payload = _ELIGIBLE.get(row.hash)
+    payload = _SUMMARIES.get(row.hash)
     if payload is None:
-        eligible = Posted.from_row(row).payload.get("eligible")
-        payload = {"eligible": eligible} if isinstance(eligible, int) else {}
-        if len(_ELIGIBLE) > 64:
-            _ELIGIBLE.clear()
-        _ELIGIBLE[row.hash] = payload
+        payload = summary(row.kind, Posted.from_row(row).payload)
+        if len(_SUMMARIES) > 64:
+            _SUMMARIES.clear()
+        _SUMMARIES[row.hash] = payload
     return Posted(row.seq, row.kind, row.at, row.hash, payload)
 
 

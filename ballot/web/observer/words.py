@@ -82,6 +82,8 @@ def state_words(state: str, _: Callable[[str], str]) -> str:
         "ready": _("Ready, not open yet"),
         "open": _("Open for voting"),
         "closed": _("Voting closed; counting"),
+        "mixing": _("Voting closed; trustees are shuffling the ranked ballots"),
+        "decrypting_mixed": _("Voting closed; trustees are decrypting the mixed ballots"),
         "tallied": _("Counted; result provisional"),
         "certified": _("Result certified"),
     }

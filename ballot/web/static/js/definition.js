@@ -18,3 +18,23 @@ for (const link of document.querySelectorAll("a[data-phone-preview]")) {
     if (opened) event.preventDefault();
   });
 }
+
+// "Add an option" adds the row here, from the question's <template>, instead of sending
+// the form: a long list of candidates is typed without a page load per name.  The row's
+// fields are named as the server numbers them, so saving (or any other button) reads it
+// as if the server had added it; without JavaScript the button still asks the server.
+for (const button of document.querySelectorAll('form.definition button[value^="add_option:"]')) {
+  button.addEventListener("click", (event) => {
+    const question = button.closest("fieldset.question-edit");
+    const list = question?.querySelector("ol.option-list");
+    const template = question?.querySelector("template.option-template");
+    if (!list || !template) return;
+    event.preventDefault();
+    const used = [...list.querySelectorAll('input[type="text"]')].map((input) =>
+      Number(input.name.replace(/^q\d+_o/, "")),
+    );
+    const next = Math.max(0, ...used) + 1;
+    list.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__N__", String(next)));
+    list.lastElementChild?.querySelector('input[type="text"]')?.focus();
+  });
+}

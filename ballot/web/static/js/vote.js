@@ -15,6 +15,7 @@
 
 import { warmUp, encryptBallot, auditData, checkAudit } from "/static/js/crypto/ballot.js";
 import { electionFingerprint } from "/static/js/crypto/manifest.js";
+import { describeRanking, firstToFix, isRanked, readRanking, setUpRanking } from "/static/js/vote_ranks.js";
 
 const TOKEN_KEY = "ballot.voter-token";
 
@@ -198,11 +199,20 @@ function limitChoices(fieldset, strings) {
   update();
 }
 
-/** The selections (option indices per question), or null after marking what is missing. */
+/**
+ * The selections, one per question on this ballot in definition order (canonical option
+ * indices; a ranked race's in rank order), or null after marking what is missing.
+ */
 function readSelections(form, strings) {
   const selections = [];
   let firstBad = null;
   for (const fieldset of form.querySelectorAll("fieldset.question")) {
+    if (isRanked(fieldset)) {
+      const ranking = readRanking(fieldset, strings);
+      if (ranking === null) firstBad = firstBad || fieldset;
+      selections.push(ranking || []);
+      continue;
+    }
     const min = Number(fieldset.dataset.min);
     const max = Number(fieldset.dataset.max);
     const chosen = [...fieldset.querySelectorAll("input:checked")].map((i) => Number(i.value));
@@ -220,7 +230,7 @@ function readSelections(form, strings) {
     selections.push(chosen);
   }
   if (firstBad) {
-    const input = firstBad.querySelector("input:not([disabled])");
+    const input = isRanked(firstBad) ? firstToFix(firstBad) : firstBad.querySelector("input:not([disabled])");
     if (input) input.focus();
     return null;
   }
@@ -236,11 +246,23 @@ function describeChoices(form, selections, strings) {
     question.className = "review-question";
     question.textContent = fieldset.querySelector("legend").textContent.trim();
     const answer = document.createElement("strong");
+    if (isRanked(fieldset)) {
+      answer.textContent = selections[qi].length ? describeRanking(fieldset, selections[qi]) : strings.blank;
+      item.append(question, document.createElement("br"), answer);
+      list.append(item);
+      return;
+    }
     const labels = selections[qi].map((oi) => fieldset.querySelector(`input[value="${oi}"]`).dataset.label);
     answer.textContent = labels.length ? labels.join(", ") : strings.blank;
     item.append(question, document.createElement("br"), answer);
     list.append(item);
   });
+}
+
+/** Selections as the audit compares them: a ranking in its order, a choice as a set. */
+function comparable(form, selections) {
+  const fieldsets = [...form.querySelectorAll("fieldset.question")];
+  return selections.map((q, qi) => (fieldsets[qi] && isRanked(fieldsets[qi]) ? [...q] : [...q].sort((a, b) => a - b)));
 }
 
 async function main(data) {
@@ -263,7 +285,10 @@ async function main(data) {
     return;
   }
 
-  for (const fieldset of form.querySelectorAll("fieldset.question")) limitChoices(fieldset, strings);
+  for (const fieldset of form.querySelectorAll("fieldset.question")) {
+    if (isRanked(fieldset)) setUpRanking(fieldset, strings);
+    else limitChoices(fieldset, strings);
+  }
   $("loading").hidden = true;
   form.hidden = false;
 
@@ -313,7 +338,7 @@ async function main(data) {
     pending = null; // never sent: an unused encryption is simply forgotten
     clearAlert();
     show("ballot-form");
-    const first = form.querySelector("input:checked") || form.querySelector("input");
+    const first = form.querySelector("input:checked") || form.querySelector("input, select");
     if (first) first.focus();
   });
 
@@ -386,7 +411,7 @@ async function main(data) {
     // The check itself, in words: re-encrypt the opened ballot and compare with the choice.
     try {
       const opened = await checkAudit(data.definition, data.public_key, data.fingerprint, audit);
-      const same = JSON.stringify(opened.map((q) => [...q].sort((a, b) => a - b))) === JSON.stringify(chosen.map((q) => [...q].sort((a, b) => a - b)));
+      const same = JSON.stringify(comparable(form, opened)) === JSON.stringify(comparable(form, chosen));
       $("audit-result").textContent = same ? strings.audit_passed : strings.audit_mismatch;
       $("audit-result").classList.add(same ? "result-ok" : "result-bad");
     } catch (_) {
@@ -410,7 +435,7 @@ async function main(data) {
 
   $("audit-done").addEventListener("click", () => {
     show("ballot-form");
-    const first = form.querySelector("input:checked") || form.querySelector("input");
+    const first = form.querySelector("input:checked") || form.querySelector("input, select");
     if (first) first.focus();
   });
 }
