@@ -30,7 +30,6 @@ from ballot.store import tokens as token_store
 from ballot.store.serverkey import load_or_create
 from tests.support.committee import Committee as Admin
 from tests.support.live import start_server as start
-from tests.support.races import unit_races
 from tests.support.trustees import ceremony_cli, ceremony_election, finish, tally_cli
 
 ROLL = """member_id,name,email,language,unit,challenged
@@ -44,12 +43,13 @@ M007,Gus Hill,gus@example.org,en,,
 """
 
 
-def _race(title: str, names: tuple[str, ...], seats: int) -> dict[str, Any]:
+def _race(title: str, names: tuple[str, ...], seats: int, **keys: Any) -> dict[str, Any]:
     return {
         "text": {"en": title},
         "min": 1,
         "max": seats,
         "options": [{"en": name} for name in names],
+        **keys,
     }
 
 
@@ -62,12 +62,10 @@ DEFINITION: dict[str, Any] = {
     "trustees": {"n": 1, "k": 1},
     "questions": [
         _race("President", ("Alvarez", "Brooks", "Cho"), 1),
-        _race("North stewards", ("Nadia", "Noor", "Nils"), 2),
-        _race("South stewards", ("Sam", "Sara", "Soren"), 2),
+        _race("North stewards", ("Nadia", "Noor", "Nils"), 2, unit="North"),
+        _race("South stewards", ("Sam", "Sara", "Soren"), 2, unit="South"),
     ],
 }
-#: q2 is North's race, q3 South's; q1 is on every ballot.
-UNITS = {2: "North", 3: "South"}
 #: Each member's choices, one list per race on their ballot (option indices).
 VOTES: dict[str, tuple[str, list[list[int]]]] = {
     "ana": ("North", [[0], [0, 1]]),
@@ -105,9 +103,8 @@ def verify(record: Path) -> Any:
     "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
 def test_each_member_votes_in_their_units_races_and_the_record_verifies(
-    db_url: str, tmp_path: Path, issued: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    db_url: str, tmp_path: Path, issued: dict[str, str]
 ) -> None:
-    unit_races(monkeypatch, UNITS)
     live = start(db_url, tmp_path)
     admin = Admin(live.base)
     try:

@@ -1,40 +1,9 @@
-"""Races in an election the service defines, for tests of casting and counting.
-
-The committee's definition (``ballot.store.definition``) does not carry a question's unit
-or ranking yet: the definition editor of issue 15 adds them.  Until then a test names them
-here, and the service writes them into the definition it freezes for the key ceremony
-(:func:`ballot.store.elections.build_manifest`), so everything after the freeze (the
-ceremony, casting, the count, the trustees' tool, the record) runs as it will for real.
-"""
+"""A definition of an election with races (PROTOCOL 5.1), for synthetic records and the
+tests of the tally, the result and the verifier."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
-
-import pytest
-
-from ballot.store import elections
-
-
-def race_keys(monkeypatch: pytest.MonkeyPatch, keys: Mapping[int, Mapping[str, Any]]) -> None:
-    """The question at each position (1-based, the service's ``q<position>``) gets these
-    keys (``unit``, ``ranked``, ``method``, ``seats``) in every definition the service
-    builds from now on."""
-    real = elections.outcome_rule
-
-    def rule(election: Any, questions: list[dict[str, Any]], *, seats: bool = False) -> Any:
-        # The manifest's question objects themselves: the keys land in the definition.
-        for question in questions:
-            question.update(keys.get(question["position"], {}))
-        return real(election, questions, seats=seats)
-
-    monkeypatch.setattr(elections, "outcome_rule", rule)
-
-
-def unit_races(monkeypatch: pytest.MonkeyPatch, units: Mapping[int, str]) -> None:
-    """The question at each position is a race of that unit (see :func:`race_keys`)."""
-    race_keys(monkeypatch, {position: {"unit": unit} for position, unit in units.items()})
 
 
 def _race(qid: str, names: tuple[str, ...], lo: int, hi: int, **keys: Any) -> dict[str, Any]:

@@ -11,30 +11,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar import Litestar
 
 from ballot.crypto.ballots import encrypt_ballot
 from tests.support.asgi import Web
-from tests.support.races import race_keys
 
 from .conftest import CountedElection, open_counted_election
 from .test_count_api import board, close, decrypt, record_verifies, state, take
 
-RANKED = {"ranked": True, "method": "instant_runoff", "seats": 1}
 
-
-def _question(title: str, names: tuple[str, ...], lo: int, hi: int) -> dict[str, Any]:
+def _question(title: str, names: tuple[str, ...], lo: int, hi: int, **keys: Any) -> dict[str, Any]:
     return {
         "text": {"en": title, "es": title},
         "min": lo,
         "max": hi,
         "options": [{"en": name, "es": name} for name in names],
+        **keys,
     }
 
 
 PRESIDENT = _question("President", ("Alvarez", "Brooks"), 1, 1)
-BOARD = _question("Executive board", ("Ada", "Bo", "Cy", "Di"), 0, 3)
+BOARD = _question(
+    "Executive board",
+    ("Ada", "Bo", "Cy", "Di"),
+    0,
+    3,
+    ranked=True,
+    method="instant_runoff",
+    seats=1,
+)
 
 
 async def _opened(
@@ -45,7 +50,6 @@ async def _opened(
         admin,
         captured,
         kind="officer",
-        allow_blank=True,
         objection_days=0,
         questions=questions,
     )
@@ -65,10 +69,8 @@ async def test_trustees_decrypt_the_choose_questions_only(
     web: Web,
     admin: Web,
     captured_tokens: dict[int, str],
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    race_keys(monkeypatch, {2: RANKED})
     election = await _opened(app, admin, captured_tokens, [PRESIDENT, BOARD])
     assert [q.ranked for q in election.manifest.questions] == [False, True]
     for member, choices in [("C001", [[0], [2, 0]]), ("C002", [[1], [1]]), ("C003", [[0], []])]:
@@ -82,7 +84,7 @@ async def test_trustees_decrypt_the_choose_questions_only(
     (president,) = result["questions"]
     assert president["counts"] == {"q1-o1": 2, "q1-o2": 1}
     assert result["counted"] == 3 and result["determinative"] is False
-    assert await state(admin, election) == "tallied"
+    assert await state(admin, election) == "mixing"  # the ranked races are counted next
     r = await web.get(f"/api/elections/{election.id}/record.zip")
     record_verifies(r.content, tmp_path)
 
@@ -92,10 +94,8 @@ async def test_a_tally_of_ranked_races_only_gets_its_result_at_once(
     web: Web,
     admin: Web,
     captured_tokens: dict[int, str],
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    race_keys(monkeypatch, {1: RANKED})
     election = await _opened(app, admin, captured_tokens, [BOARD])
     for member, ranking in [("C001", [2, 0]), ("C002", [1]), ("C003", [])]:
         assert await _cast(web, election, member, [ranking]) == "ballot.cast"
@@ -129,7 +129,7 @@ async def test_a_tally_of_ranked_races_only_gets_its_result_at_once(
     final = (await board(web, election))[-1]["payload"]
     assert final["round"] == 2 and final["result"]["determinative"] is False
     assert final["result"]["counted"] == 4 and final["result"]["overruled"] == 1
-    assert await state(admin, election) == "tallied"
+    assert await state(admin, election) == "mixing"  # the ranked races are counted next
     r = await web.get(f"/api/elections/{election.id}/record.zip")
     assert r.status_code == 200, r.text
     record_verifies(r.content, tmp_path)
