@@ -100,11 +100,13 @@ class RacesError(ValueError):
 
 
 def check_races(definition: Mapping[str, Any]) -> None:
-    """Raise :class:`RacesError` naming every broken rule of the definition's races
-    (:func:`race_problems`, :func:`race_rule_problems`): what the service checks before
-    the key ceremony (``check_rule``) and the trustee tool and the verifier check of any
-    definition they read (:func:`ballot.election.context.read_definition`)."""
-    problems = race_problems(definition) + race_rule_problems(definition)
+    """Raise :class:`RacesError` naming every broken protocol rule of the definition's
+    races (PROTOCOL 5.1: v2 only, a ranked race's method and seats, the order, no
+    subtotals): what the service checks again before the key ceremony (``check_rule``) and
+    what the trustee tool and the verifier hold any definition they read to
+    (:func:`ballot.election.context.read_definition`).  The service's own policy (the kinds
+    with races, plurality for them) is its definition editor's, not a reader's."""
+    problems = race_problems(definition, policy=False)
     if problems:
         raise RacesError("; ".join(problems))
 
@@ -169,7 +171,9 @@ def _unit_problem(name: str, unit: Any) -> str | None:
     return None
 
 
-def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> list[str]:
+def race_problems(
+    definition: Mapping[str, Any], *, v2: bool | None = None, policy: bool = True
+) -> list[str]:
     """Every problem of the definition's races, as sentences for the committee.
 
     ``definition`` is the committee's definition or a frozen manifest (only the number of
@@ -177,7 +181,10 @@ def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> l
     is protocol v2; by default, whether it names a ``board_key`` (a draft the committee
     edits always is: the service binds its key on every change).  A v1 definition may have
     none of :data:`RACE_KEYS`.  A unit that nobody on the roll has is not a problem here
-    (the roll may change until voting opens): see :func:`unit_warnings`.
+    (the roll may change until voting opens): see :func:`unit_warnings`.  ``policy``
+    False leaves out the service's own policy (which kinds of election have races, how a
+    unit label is written): what a reader of a frozen definition holds it to is the
+    protocol's rules alone (:func:`check_races`).
     """
     if v2 is None:
         v2 = "board_key" in definition
@@ -205,7 +212,7 @@ def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> l
             problems.extend(_ranked_problems(name, raw, n))
         else:
             problems.extend(_choose_problems(name, raw))
-        if (problem := _unit_problem(name, raw.get("unit"))) is not None:
+        if policy and (problem := _unit_problem(name, raw.get("unit"))) is not None:
             problems.append(problem)
         order = raw.get("order", "fixed")
         if order not in ORDERS:
@@ -214,7 +221,7 @@ def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> l
             raced.append(i)
     if raced:
         which = ", ".join(str(i) for i in raced)
-        kind = definition.get("kind")
+        kind = definition.get("kind") if policy else None
         if kind is not None and kind not in KINDS_WITH_RACES:
             problems.append(
                 f"question {raced[0]}: a ranked or per-unit race is for officer and custom "
