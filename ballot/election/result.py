@@ -190,20 +190,21 @@ def unit_results(
     for pool in pool_order(units):
         ballots, counts = units[pool]
         questions = [
-            {"id": spec.id, **_question_counts(spec.option_ids, _counted(spec, oc))}
+            {"id": spec.id, **_question_counts(spec.option_ids, oc)}
             for spec, oc in zip(manifest.questions, counts, strict=True)
+            if oc is not None  # (never: subtotals are refused with races)
         ]
         out.append({"unit": pool, "ballots": ballots, "questions": questions})
     return out
 
 
-def _counted(spec: QuestionSpec, counts: OptionCounts | None) -> OptionCounts:
-    """A choose question's decrypted counts (a ranked race has none: PROTOCOL 10.1)."""
-    if counts is None or spec.ranked:
-        raise RuleError(
-            f"question {spec.id!r}: "
-            + ("a ranked race has no counts in the tally" if spec.ranked else "no counts given")
-        )
+def _counted(spec: QuestionSpec, counts: OptionCounts | None) -> OptionCounts | None:
+    """A choose question's decrypted counts; None for a ranked race, which has none in the
+    tally (PROTOCOL 10.1)."""
+    if spec.ranked and counts is not None:
+        raise RuleError(f"question {spec.id!r}: a ranked race has no counts in the tally")
+    if counts is None and not spec.ranked:
+        raise RuleError(f"question {spec.id!r}: no counts given")
     return counts
 
 
@@ -284,10 +285,7 @@ def expected_result(
     determinative_any = undecided > 0 and manifest.has_ranked
     if len(counts) != len(manifest.questions):
         raise RuleError("the counts do not have one entry per question of the definition")
-    choose = [
-        None if spec.ranked else _counted(spec, oc)
-        for spec, oc in zip(manifest.questions, counts, strict=True)
-    ]
+    choose = [_counted(spec, oc) for spec, oc in zip(manifest.questions, counts, strict=True)]
     online = [oc for oc in choose if oc is not None]
     # With paper no race is ranked (refused above): the channels add question by question.
     totals = choose if paper is None else list(add_counts(online, paper.questions))

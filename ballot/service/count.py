@@ -106,9 +106,11 @@ async def take_tally(session: AsyncSession, ctx: Acting, election: Election) -> 
         state = await count.count_state(session, election.id)
         await post_result(session, ctx, election, state, round_, encrypted, {})
     await sign_board_head(session, election.id, ctx.board_key, ctx.now)
+    # (A tally without ciphertext shows nothing to subtract: the mix-net runs on the
+    # final round's ballots alone.)
     warning = (
         SINGLE_OVERRULED_WARNING
-        if round_ == 2 and len(state.added_after_round_one()) == 1
+        if round_ == 2 and len(state.added_after_round_one()) == 1 and count.labelled(encrypted)
         else None
     )
     await log_activity(
@@ -237,8 +239,8 @@ async def post_result(
     unit_counts: Mapping[str, tuple[int, Sequence[Any]]] | None = None,
 ) -> dict[str, Any]:
     """Combine the partial decryptions of round ``round_``, post its ``tally.result``, and
-    make the election *tallied* when that result is final (round 2, or a round 1 whose
-    challenges are not determinative).  The one place a result is posted: after the k-th
+    when that result is final (round 2, or a round 1 whose challenges are not
+    determinative) make the election *tallied*, or start the mix-net of its ranked races.  The one place a result is posted: after the k-th
     trustee's decryption, or at once when the tally holds no ciphertext (every race is
     ranked, PROTOCOL 10.2).  The caller signs the head."""
     keys = count.election_context(election)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, cast
 
-from ballot.election.races import definition_has_races, has_unit_races
+from ballot.election.races import has_unit_races
 from ballot.election.revoting import RevotingError, revoting_of
-from ballot.record.chain import is_hash
 from ballot.record.kinds import (
     ALIAS_KINDS,
     KNOWN,
@@ -24,6 +23,7 @@ from ballot.record.kinds import (
     is_note,
 )
 from ballot.record.units import SubtotalsError, subtotal_min_size
+from ballot.record.verify.ballot_entries import BallotEntries
 from ballot.record.verify.count_entries import CountEntries
 from ballot.record.verify.mix_entries import MixEntries
 from ballot.record.verify.paper import PaperLedger
@@ -36,7 +36,6 @@ from ballot.record.verify.scan import (
     Lifecycle,
     Line,
     Round,
-    ballot_entry,
     is_count,
     payload_keys,
     stated_manifest_hash,
@@ -51,7 +50,7 @@ class _Lines(Protocol):
     def __getitem__(self, seq: int, /) -> Line: ...
 
 
-class _Scan(CountEntries, MixEntries):
+class _Scan(BallotEntries, CountEntries, MixEntries):
     """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
 
     def __init__(self, lines: _Lines, version: int | None = None) -> None:
@@ -228,58 +227,14 @@ class _Scan(CountEntries, MixEntries):
             raise fail(f"{where}: the definition in force: {exc}") from exc
         if self.roll is not None:
             self.roll.revoting = again
-        self.unit_races = has_unit_races(definition)
+        questions = definition.get("questions") if isinstance(definition, dict) else None
+        self.unit_races = has_unit_races(questions if isinstance(questions, list) else [])
 
     def _roll_added(self, line: Line, where: str) -> None:
         assert self.roll is not None  # a v1 record was refused this kind above
         self.roll.event(line, where)
 
     _link_reissued = _link_revoked = _roll_added
-
-    def _paper_received(self, line: Line, where: str) -> None:
-        self._paper.envelope(line, where, self.min_size)
-
-    _paper_set_aside = _paper_received
-
-    def _paper_count(self, line: Line, where: str) -> None:
-        definition = (self.lines[self.defined[-1]].payload or {}).get("definition")
-        if definition_has_races(definition):
-            raise VerificationFailed(
-                "board lifecycle",
-                f"{where}: the definition has a ranked or per-unit race, and such an election "
-                "counts no paper ballots (a hand count cannot be split by unit nor mixed with "
-                "ranked ballots; PROTOCOL 11.11)",
-            )
-        self._paper.count(line, where, definition, self.min_size, bool(self.rounds))
-
-    @property
-    def _paper(self) -> PaperLedger:
-        assert self.roll is not None  # a v1 record was refused these kinds above
-        if self.paper is None:
-            self.paper = PaperLedger(self.roll)
-        return self.paper
-
-    def _ballot_cast(self, line: Line, where: str) -> None:
-        # The unit names the ballot's layout (per-unit races) or its pool (subtotals).
-        units, roll = self.min_size is not None or self.unit_races, self.roll
-        ballot = ballot_entry(line, self.challenges, units, aliases=roll is not None)
-        if roll is not None:
-            roll.ballot(ballot, where)
-        self.ballots.append(ballot)
-
-    _ballot_challenged = _ballot_cast
-
-    def _ballot_audited(self, line: Line, where: str) -> None:
-        keys = {"audit", "tracker"} | ({"unit"} if self.unit_races else set())
-        if set(line.ballot_keys) != keys:
-            raise VerificationFailed(
-                "board lifecycle", f"{where}: payload must have {sorted(keys)}"
-            )
-        if self.unit_races and not isinstance(line.unit, str):
-            raise VerificationFailed("board lifecycle", f"{where}: the unit must be text")
-        if not isinstance(line.tracker, str) or not is_hash(line.tracker):
-            raise VerificationFailed("board lifecycle", f"{where}: tracker must be 64 hex")
-        self.audits.append(Audit(line.seq, line.tracker))
 
     def _election_closed(self, line: Line, where: str) -> None:
         if self.roll is not None and self.roll.revoting:
