@@ -102,6 +102,20 @@ def tally_cli(live: LiveServer, election_id: str, position: int) -> subprocess.P
     )
 
 
+def shuffle_cli(live: LiveServer, election_id: str, position: int) -> subprocess.Popen[str]:
+    """``ballot trustee shuffle``: the trustee re-encrypts and permutes the ranked ballots on
+    their own computer and posts the proof (PROTOCOL 18)."""
+    return trustee_cli(
+        live,
+        "shuffle",
+        *_secrets(live, position),
+        "--election",
+        election_id,
+        "--key-file",
+        str(key_path(live, election_id, position)),
+    )
+
+
 def key_path(live: LiveServer, election_id: str, position: int) -> Path:
     return live.folder / f"{election_id}-trustee{position}.key"
 

@@ -5,7 +5,6 @@ results appear; a bad shuffle on the board stops the next trustee (PROTOCOL 18).
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +23,12 @@ from tests.support.live import PASSPHRASE
 from tests.support.live import LiveServer as Live
 from tests.support.live import start_server as start
 from tests.support.trustees import (
-    _secrets,
     ceremony_election,
     finish,
     key_path,
+    shuffle_cli,
     tally_cli,
-    trustee_cli,
 )
-
-
-def shuffle_cli(live: Live, election_id: str, position: int) -> subprocess.Popen[str]:
-    return trustee_cli(
-        live,
-        "shuffle",
-        *_secrets(live, position),
-        "--election",
-        election_id,
-        "--key-file",
-        str(key_path(live, election_id, position)),
-    )
 
 
 def seeded_election(live: Live, admin: Admin, db_url: str) -> tuple[str, Seeded]:
