@@ -59,6 +59,7 @@ from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
+from ballot.web.mail_events import MailEvents
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
 from ballot.web.pages import PAGE_CONTROLLERS
@@ -205,6 +206,7 @@ def create_app(
             ),
             HealthController,
             SmsReceipts,
+            MailEvents,
         ],
         guards=[access_guard],
         dependencies={"db": Provide(provide_db)},
