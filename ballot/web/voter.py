@@ -65,8 +65,15 @@ class VoterController(Controller):
         token: FromPath[str],
         db: Db,
         lang: FromQuery[str | None] = None,
-    ) -> Response[str]:
-        """The ballot (or the link's state) in the voter's language; never consumes the token."""
+    ) -> Response[Any]:
+        """The ballot (or the link's state) in the voter's language; never consumes the token.
+
+        A letter code typed loosely into the address bar goes on to its written form, the
+        one the page's script takes out of the address bar and casts with."""
+        code = letter_token_of(token)
+        if code is not None and code != token:
+            query = f"?lang={lang}" if lang in LANGUAGES else ""
+            return Redirect(f"/v/{code}{query}", status_code=303)
         found = await lookup_token(db, token)
         last = None
         if found is not None and can_vote_again(found) and found.voter.alias:

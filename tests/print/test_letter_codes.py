@@ -88,8 +88,9 @@ async def test_the_letter_prints_the_code_and_typing_it_opens_the_ballot(
     ballot = await web.get(r.headers["location"])
     assert ballot.status_code == 200 and "Votación de reconocimiento" in ballot.text
     assert 'id="election-data"' in ballot.text
-    # Typed straight into the address bar, loosely, it opens the ballot as well.
-    assert (await web.get(f"/v/{code.lower()}")).status_code == 200
+    # Typed straight into the address bar, loosely, it goes on to the ballot as well.
+    r = await web.get(f"/v/{loosely(code).replace(' ', '-')}?lang=es")
+    assert r.status_code == 303 and r.headers["location"] == f"/v/{code}?lang=es"
     cast = await web.client.post(
         "/api/cast", json={"token": code, "ballot": election.ballot_json(0)}
     )
