@@ -1,4 +1,5 @@
-"""The ``ballot`` command: serve, migrate, accounts, roll import, reminders, worker, demo.
+"""The ``ballot`` command: serve, migrate, accounts, roll import, reminders, worker, demo,
+bounces (``ballot mail``, :mod:`ballot.mail.commands`).
 
 Every command reads its configuration from ``BALLOT_*`` environment variables (see
 :mod:`ballot.config`).  Commands that change an election go through :mod:`ballot.service`
@@ -33,6 +34,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(roll_app, name="roll")
 app.add_typer(record_app, name="record")
 app.add_typer(__import__("ballot.trustee.cli").trustee.cli.trustee_app, name="trustee")
+app.add_typer(__import__("ballot.mail.commands").mail.commands.mail_app, name="mail")
 console = Console()
 errors = Console(stderr=True)
 

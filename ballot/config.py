@@ -10,6 +10,10 @@
 | BALLOT_SMTP_TLS | none | none, starttls or tls |
 | BALLOT_MAIL_FROM | ballot@localhost | sender address |
 | BALLOT_MAIL_RATE | 50 | most messages per second the worker sends |
+| BALLOT_BOUNCE_ADDRESS | (none) | where bounces go, e.g. `bounces@mail.example.org`: each e-mail's envelope sender becomes `bounces+<reference>@mail.example.org` (VERP), so a bounce names its message; empty: the MAIL_FROM address, and bounces are read by Message-ID only |
+| BALLOT_MAIL_DSN_SUCCESS | false | ask relays that offer DSN (RFC 3461) for a report on delivery too, not only on failure and delay (one more message per member into the bounce mailbox) |
+| BALLOT_MAIL_EVENTS | none | `none` or `mailgun`: whose signed delivery events `POST /mail/events/mailgun` takes |
+| BALLOT_MAILGUN_SIGNING_KEY | (none) | Mailgun's HTTP webhook signing key (it signs the events) |
 | BALLOT_COOKIE_SECURE | true | send session cookies only over HTTPS (the demo turns this off) |
 | BALLOT_SCHEDULE_INTERVAL | 15 | seconds between checks that open and close votes on time (0: off) |
 | BALLOT_HOST / BALLOT_PORT | 127.0.0.1 / 8000 | where `ballot serve` listens |
@@ -73,6 +77,10 @@ class Settings:
     smtp_tls: str = "none"
     mail_from: str = "ballot@localhost"
     mail_rate: float = 50.0
+    bounce_address: str = ""
+    mail_dsn_success: bool = False
+    mail_events: str = "none"
+    mailgun_signing_key: str = field(default="", repr=False)
     cookie_secure: bool = True
     schedule_interval: float = 15.0
     host: str = "127.0.0.1"
@@ -110,6 +118,10 @@ class Settings:
             smtp_tls=_env("SMTP_TLS", d.smtp_tls),
             mail_from=_env("MAIL_FROM", d.mail_from),
             mail_rate=float(_env("MAIL_RATE", str(d.mail_rate))),
+            bounce_address=_env("BOUNCE_ADDRESS", "").strip(),
+            mail_dsn_success=_bool(_env("MAIL_DSN_SUCCESS", "false")),
+            mail_events=_env("MAIL_EVENTS", d.mail_events).strip().lower(),
+            mailgun_signing_key=_env("MAILGUN_SIGNING_KEY", "").strip(),
             cookie_secure=_bool(_env("COOKIE_SECURE", "true")),
             schedule_interval=float(_env("SCHEDULE_INTERVAL", str(d.schedule_interval))),
             host=_env("HOST", d.host),

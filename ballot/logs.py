@@ -10,6 +10,7 @@ rewrites anything *shaped* like a secret before it is formatted:
 * ``name=value`` pairs and JSON fields whose name says secret (token, password,
   passphrase, secret, key, session, csrf, cookie, authorization, totp, code) and the
   bodies of ballots, audits and partial decryptions;
+* a printed letter's code (four groups of five letters and digits);
 * any run of 32 or more base64url/hex characters mixing letters and digits (voter
   tokens and session ids are 43 characters, keys 64): hashes and trackers are public,
   but they are not worth the risk of guessing wrong, and an operator never needs them
@@ -69,6 +70,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\b(" + _SECRET_NAMES + r")=([^&\s;,\"']+)", re.IGNORECASE),
         r"\1=" + REDACTED,
     ),
+    # A printed letter's code (four groups of five; an alias has two, a tracker groups of 4).
+    (re.compile(r"\b[0-9A-Za-z]{5}(?:-[0-9A-Za-z]{5}){3}\b"), REDACTED),
     # Anything long and random-looking (voter tokens, session ids, keys).
     (
         re.compile(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.election.phone import is_e164
 from ballot.i18n import LANGUAGES
+from ballot.mail.envelope import new_envelope_ref
 from ballot.store.bulk import insert_rows
 from ballot.store.outbox import CHANNELS, KINDS, STATUSES, OutboxMessage
 from ballot.store.types import utcnow
@@ -45,6 +46,7 @@ QUEUED = (
     "attempts",
     "next_attempt_at",
     "created_at",
+    "envelope_ref",
 )
 #: How many failed / retrying messages delivery_summary lists in full.
 LIST_LIMIT = 500
@@ -115,12 +117,18 @@ def _checked(fields: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _queued(now: datetime) -> tuple[Any, ...]:
-    """The values after FIELDS in QUEUED: a new message is due at once."""
+    """The values after FIELDS in QUEUED, but the reference: a new message is due at once."""
     return ("queued", 0, now, now)
 
 
+def _with_ref(checked: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An e-mail's own opaque reference (:mod:`ballot.mail.envelope`); none for a text."""
+    return (new_envelope_ref() if checked[-1] == "email" else None,)
+
+
 def _row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    return dict(zip(QUEUED, _checked(fields) + _queued(now), strict=True))
+    checked = _checked(fields)
+    return dict(zip(QUEUED, checked + _queued(now) + _with_ref(checked), strict=True))
 
 
 def enqueue(
@@ -168,7 +176,13 @@ async def enqueue_many(session: AsyncSession, messages: Iterable[Mapping[str, An
     the caller must roll back.
     """
     tail = _queued(utcnow())
-    return await insert_rows(session, OutboxMessage, QUEUED, (_checked(m) + tail for m in messages))
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        for message in messages:
+            checked = _checked(message)
+            yield checked + tail + _with_ref(checked)
+
+    return await insert_rows(session, OutboxMessage, QUEUED, rows())
 
 
 _LISTED = (

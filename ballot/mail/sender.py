@@ -5,11 +5,16 @@ login per message would cap throughput far below what a roll of 260,000 needs), 
 turns every SMTP reply or transport error into an Outcome the worker can act on:
 sent, try again later (4xx replies, lost connections), or give up now (5xx replies).
 It never logs or returns message bodies: they contain voting links.
+
+Each e-mail goes out under its own reference (:mod:`ballot.mail.envelope`): as the
+envelope sender when ``BALLOT_BOUNCE_ADDRESS`` is set, and always in its Message-ID, so
+that bounces and delivery reports find it (:mod:`ballot.mail.bounces`).
 """
 
 from __future__ import annotations
 
 import binascii
+import json
 import logging
 import re
 import secrets
@@ -22,6 +27,7 @@ from functools import lru_cache
 import aiosmtplib
 
 from ballot.config import Settings
+from ballot.mail.envelope import bounce_parts, envelope_sender, message_id
 
 log = logging.getLogger("ballot.mail")
 
@@ -58,6 +64,8 @@ class Outgoing:
     reply_to: str | None = None
     #: "email", or "sms" (then ``to_address`` is a phone number and there is no subject).
     channel: str = "email"
+    #: The e-mail's opaque reference (:mod:`ballot.mail.envelope`); None for older rows.
+    envelope_ref: str | None = None
 
 
 class RelayUnavailable(Exception):
@@ -119,6 +127,7 @@ def build_message(settings: Settings, out: Outgoing) -> bytes:
     """
     if not out.to_address.isascii() or not (out.reply_to or "").isascii():
         raise ValueError("internationalised (non-ASCII) addresses are not supported")
+    domain = _domain(settings.mail_from)
     head = b"".join(
         (
             _from_header(settings.mail_from),
@@ -126,8 +135,9 @@ def build_message(settings: Settings, out: Outgoing) -> bytes:
             _header("Reply-To", out.reply_to) if out.reply_to else b"",
             _header("Subject", out.subject),
             _header("Date", formatdate(usegmt=True)),
-            _header("Message-ID", f"<{secrets.token_hex(16)}@{_domain(settings.mail_from)}>"),
+            _header("Message-ID", message_id(out.envelope_ref or secrets.token_hex(16), domain)),
             _header("Content-Language", out.language),
+            _provider_header(settings, out.envelope_ref),
             b"Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n",
         )
     )
@@ -148,6 +158,28 @@ def build_message(settings: Settings, out: Outgoing) -> bytes:
     )
 
 
+def _provider_header(settings: Settings, ref: str | None) -> bytes:
+    """Mailgun reports an event with the message's "user variables", which it reads from
+    this header: the reference, so that its events find the message."""
+    if settings.mail_events != "mailgun" or ref is None:
+        return b""
+    return _header("X-Mailgun-Variables", json.dumps({"ballot_ref": ref}))
+
+
+def dsn_options(settings: Settings, ref: str | None, offered: bool) -> tuple[list[str], list[str]]:
+    """MAIL and RCPT parameters asking a relay that offers DSN (RFC 3461) for reports.
+
+    ``RET=HDRS``: a report returns only the headers, never the body with the member's
+    link, so a bounce mailbox holds no live link.  ``ENVID``: the reference, which the
+    report repeats (``Original-Envelope-Id``).  ``NOTIFY``: failures and delays, and
+    deliveries too with ``BALLOT_MAIL_DSN_SUCCESS``.
+    """
+    if not offered or ref is None:
+        return [], []
+    notify = "SUCCESS,FAILURE,DELAY" if settings.mail_dsn_success else "FAILURE,DELAY"
+    return ["RET=HDRS", f"ENVID={ref}"], [f"NOTIFY={notify}"]
+
+
 def _reply(code: int, message: str) -> str:
     return scrub(f"{code} {message}")
 
@@ -159,6 +191,8 @@ class SmtpSender:
         if settings.smtp_tls not in TLS_MODES:
             raise ValueError(f"smtp_tls must be one of {', '.join(TLS_MODES)}")
         _from_header(settings.mail_from)  # a bad sender address stops the worker at start
+        if settings.bounce_address and bounce_parts(settings.bounce_address) is None:
+            raise ValueError("bounce_address must be one plain address like bounces@example.org")
         self.settings = settings
         self.envelope_from = parseaddr(settings.mail_from)[1]
         self._smtp: aiosmtplib.SMTP | None = None
@@ -203,8 +237,18 @@ class SmtpSender:
             data = build_message(self.settings, out)
         except ValueError as exc:  # e.g. an address this relay path cannot carry
             return Outcome(Result.PERMANENT, scrub(str(exc)))
+        sender = envelope_sender(self.settings.bounce_address, out.envelope_ref)
+        mail_options, rcpt_options = dsn_options(
+            self.settings, out.envelope_ref, smtp.supports_extension("dsn")
+        )
         try:
-            await smtp.sendmail(self.envelope_from, [out.to_address], data)
+            await smtp.sendmail(
+                sender or self.envelope_from,
+                [out.to_address],
+                data,
+                mail_options=mail_options,
+                rcpt_options=rcpt_options,
+            )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
             return self._classify(refused.code, refused.message)

@@ -120,6 +120,7 @@ async def claim_due(
             TABLE.c.attempts,
             TABLE.c.reply_to,
             TABLE.c.channel,
+            TABLE.c.envelope_ref,
         )
     )
     rows = (await session.execute(stmt)).all()
@@ -135,6 +136,7 @@ async def claim_due(
                 attempts=r.attempts,
                 reply_to=r.reply_to,
                 channel=r.channel,
+                envelope_ref=r.envelope_ref,
             )
             for r in rows
         ),

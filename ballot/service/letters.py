@@ -4,7 +4,10 @@ Some members have no e-mail address or phone, or none they trust; the committee 
 them a letter with their link.  Links are kept only as hashes, so a letter cannot carry
 the link a member already has: printing one *reissues* the link, exactly as a reissue by
 e-mail does (the old link dies; on a protocol-v2 board a public ``link.reissued`` entry
-names the member's alias, PROTOCOL 11.8), and no mail is queued.  The fresh tokens are
+names the member's alias, PROTOCOL 11.8), and no mail is queued.  A letter's token is a
+letter code a member can type (:func:`ballot.store.tokens.new_letter_token`), printed
+beside the address of the page that takes it and inside the QR code's link, so printing
+a new letter kills the old code with the old link.  The fresh tokens are
 handed back to the caller, which puts them into the document it returns and nowhere else.
 The document is made from a plan (:func:`plan_letters`) before anything is written or
 locked, then the reissues are written at once (:func:`issue_letters`).
@@ -64,13 +67,14 @@ class PrintedLink:
 
 
 def printed_link(settings: Settings, token: str) -> str:
-    """The link as a letter prints it, for a member who types it instead of scanning.
-
-    Today the voting link itself (``/v/<token>``).  A shorter form (a short-link route
-    with a token a person can type, grouped for reading) belongs here and only here: the
-    QR code and the printed text both take their link from this function.
-    """
+    """The member's link as the letter's QR code carries it: the voting link itself,
+    ``/v/<letter code>``."""
     return voter_link(settings, token)
+
+
+def typing_address(settings: Settings) -> str:
+    """Where a member without a camera types their letter code (the page at ``/v``)."""
+    return f"{settings.base_url}/v"
 
 
 def selection_of(kind: str, member_id: str = "", unit: str = "") -> Selection:
@@ -168,7 +172,7 @@ async def plan_letters(
     if not chosen:
         raise _nobody()
     return [
-        PrintedLink(v.id, v.member_id, v.name, v.language, v.alias, tokens.new_token())
+        PrintedLink(v.id, v.member_id, v.name, v.language, v.alias, tokens.new_letter_token())
         for v in chosen
     ]
 

@@ -64,6 +64,9 @@ def _fingerprint(election: Any) -> str | None:
 
 #: The link a preview or a test message shows instead of a member's own: it opens no ballot.
 EXAMPLE_TOKEN = "EXAMPLE-not-a-voting-link"  # noqa: S105 (opens nothing)
+#: The same for a text message's preview, as long as a real token (43 characters), so that
+#: the preview's parts are those of the texts members receive.
+SMS_EXAMPLE_TOKEN = "EXAMPLE-not-a-voting-link-same-length-as-it"  # noqa: S105
 
 
 def invitation_message(

@@ -10,6 +10,7 @@ public board: none of them changes what members vote on or how it is counted.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -185,6 +186,52 @@ def invitation_preview(settings: Any, election: Election, texts: Any, language: 
         token=mailing.EXAMPLE_TOKEN,
         alias=mailing.ALIAS_PLACEHOLDER if aliased else None,
     )
+
+
+@dataclass(frozen=True)
+class TextPreview:
+    """A text message as a member receives it, and what it costs (:mod:`ballot.sms.segments`)."""
+
+    kind: str  #: invitation or reminder
+    text: str
+    encoding: str  #: GSM-7 or UCS-2
+    units: int  #: septets or UTF-16 code units
+    parts: int
+    room: int  #: the units that many parts hold
+    budget: int  #: the most parts a member's text may take in this encoding
+
+
+def text_previews(
+    settings: Any, election: Election, texts: Any, languages: list[str]
+) -> dict[str, list[TextPreview]]:
+    """Each language's invitation and reminder text messages, with an example link of a real
+    link's length; empty until the election has a closing time (the texts say it)."""
+    from ballot.sms.segments import PER_PART, SINGLE, segments
+    from ballot.sms.texts import BUDGET
+
+    if election.closes_at is None:
+        return {}
+    out: dict[str, list[TextPreview]] = {}
+    for language in languages:
+        out[language] = []
+        for kind in ("invitation", "reminder"):
+            text = mailing.text_message(
+                settings, election, texts, language, kind=kind, token=mailing.SMS_EXAMPLE_TOKEN
+            )
+            cost = segments(text)
+            per = SINGLE if cost.count <= 1 else PER_PART
+            out[language].append(
+                TextPreview(
+                    kind,
+                    text,
+                    cost.encoding.value,
+                    cost.units,
+                    cost.count,
+                    per[cost.encoding.value] * max(1, cost.count),
+                    BUDGET[cost.encoding],
+                )
+            )
+    return out
 
 
 async def send_test_message(

@@ -24,6 +24,8 @@ Columns (keep stable: the Alembic migration mirrors them exactly)
 | provider_ref    | String(64), null      | the SMS gateway's id for the message (Twilio's SID)     |
 | receipt         | String(10), null      | the gateway's last word: sent, delivered, bounced, failed |
 | receipt_at      | UTCDateTime, null     | when that receipt came                                 |
+| envelope_ref    | String(16), null, uq  | an e-mail's opaque reference: its bounce address and Message-ID |
+| receipt_detail  | String(16), null      | the status code a bounce report gave (5.1.1), or a delay's (4.2.2) |
 
 Indexes: ``ix_outbox_election_id`` (election_id), ``ix_outbox_status_due``
 (status, next_attempt_at), which is what workers scan for due messages, and
@@ -35,6 +37,13 @@ number in E.164 form, ``subject`` is empty and ``body_text`` is the text.  ``sta
 ours (did the worker hand the message over?); ``receipt`` is the gateway's delivery
 receipt, kept apart so that a receipt arriving before the worker records its own
 outcome is never overwritten by it.
+
+An e-mail's ``envelope_ref`` is 80 random bits (16 characters of lower-case base 32) drawn
+when it is queued.  It is neither its link's token nor anything about the member: it only
+names the message, so that a bounce can say which message it is about.  It goes out as
+the message's envelope sender (``bounces+<ref>@<domain>``, :mod:`ballot.mail.sender`) and
+in its Message-ID, and comes back in bounces and provider events
+(:mod:`ballot.mail.bounces`); ``ix_outbox_envelope_ref`` finds the message (unique).
 
 Why bodies are blanked: an invitation or reminder body carries the voter's one-time
 voting link, and the token in that link *is* the credential (the database otherwise
@@ -74,6 +83,7 @@ class OutboxMessage(Base):
         CheckConstraint(f"status IN ({_in(STATUSES)})", name="status"),
         Index("ix_outbox_status_due", "status", "next_attempt_at"),
         Index("ix_outbox_election_voter", "election_id", "voter_ref"),
+        Index("ix_outbox_envelope_ref", "envelope_ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -96,3 +106,5 @@ class OutboxMessage(Base):
     provider_ref: Mapped[str | None] = mapped_column(String(64), default=None)
     receipt: Mapped[str | None] = mapped_column(String(10), default=None)
     receipt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    envelope_ref: Mapped[str | None] = mapped_column(String(16), default=None)
+    receipt_detail: Mapped[str | None] = mapped_column(String(16), default=None)

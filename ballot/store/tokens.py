@@ -2,7 +2,9 @@
 
 A token is ``secrets.token_urlsafe(32)`` (256 bits) and exists in clear only in the
 voter's email; the table keeps its SHA-256 under a unique index, so looking one up is
-an index probe on a hash (no string comparison an attacker could time).  States:
+an index probe on a hash (no string comparison an attacker could time).  A printed
+letter's token is a *letter code* instead (:func:`new_letter_token`): 100 bits a member
+can type, stored and looked up the same way.  States:
 
 * ``active``   — can be used to cast once;
 * ``used``     — a ballot was cast with it;
@@ -20,6 +22,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +32,12 @@ from ballot.store.models import Election, Voter, VoterToken
 
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 64
+#: Crockford's base 32: digits and capitals without I, L, O and U (no pair to confuse).
+LETTER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: A letter code: four groups of five characters, 100 bits.
+LETTER_GROUPS, LETTER_GROUP = 4, 5
+#: What a member may type for a character Crockford's alphabet leaves out.
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 #: The columns issue_tokens writes, in the order of its rows.
 ISSUED = ("election_id", "voter_id", "token_hash", "status", "issued_at")
 
@@ -43,6 +52,38 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_letter_token() -> str:
+    """A token a member can type from paper: ``7K3MQ-9XZ4R-...`` (Crockford base 32).
+
+    Twenty random characters are 100 bits: with every look-up rate limited and a roll of
+    260,000 live codes, a guess succeeds with odds of about 2 in 10^25; the table keeps
+    only its SHA-256, like any token.  Groups of five, so that it is never taken for a
+    tracker (groups of four, and public).
+    """
+    chars = "".join(secrets.choice(LETTER_ALPHABET) for _ in range(LETTER_GROUPS * LETTER_GROUP))
+    return _grouped(chars)
+
+
+def _grouped(chars: str) -> str:
+    size = LETTER_GROUP
+    return "-".join(chars[i : i + size] for i in range(0, len(chars), size))
+
+
+def letter_token_of(typed: str) -> str | None:
+    """The letter code a member meant, as stored, or None if ``typed`` cannot be one.
+
+    Forgiving of what people do when they copy a code: lower case, spaces or dashes
+    anywhere, O for 0, I or L for 1, the whole printed address in front.
+    """
+    if len(typed) > 200:
+        return None
+    text = typed.rsplit("/", 1)[-1].upper().translate(_READ_AS)
+    chars = "".join(c for c in text if not c.isspace() and c not in "-.")
+    if len(chars) != LETTER_GROUPS * LETTER_GROUP or any(c not in LETTER_ALPHABET for c in chars):
+        return None
+    return _grouped(chars)
 
 
 @dataclass(frozen=True)
@@ -194,19 +235,19 @@ async def expire_tokens(session: AsyncSession, election_id: str, now: datetime) 
 async def lookup_token(session: AsyncSession, token: str) -> TokenLookup | None:
     """Find a token by its hash; ``None`` if no such token exists.  Never changes anything.
 
+    A token not found as given is tried once more as a letter code typed loosely
+    (:func:`letter_token_of`), so a code typed into the address bar in lower case works.
     The status is the stored one, except that an active token of an election that is
     no longer open reads as ``expired`` (the close may not have been applied yet).
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    row = (
-        await session.execute(
-            select(VoterToken, Voter, Election)
-            .join(Voter, Voter.id == VoterToken.voter_id)
-            .join(Election, Election.id == VoterToken.election_id)
-            .where(VoterToken.token_hash == hash_token(token))
-        )
-    ).first()
+    row = await _by_hash(session, token)
+    if row is None:
+        code = letter_token_of(token)
+        if code is None or code == token:
+            return None
+        row = await _by_hash(session, code)
     if row is None:
         return None
     vt, voter, election = row
@@ -214,6 +255,17 @@ async def lookup_token(session: AsyncSession, token: str) -> TokenLookup | None:
     if status == "active" and election.state != "open":
         status = "expired"
     return TokenLookup(vt.id, status, voter, election)
+
+
+async def _by_hash(session: AsyncSession, token: str) -> Any:
+    return (
+        await session.execute(
+            select(VoterToken, Voter, Election)
+            .join(Voter, Voter.id == VoterToken.voter_id)
+            .join(Election, Election.id == VoterToken.election_id)
+            .where(VoterToken.token_hash == hash_token(token))
+        )
+    ).first()
 
 
 async def consume_token(session: AsyncSession, lookup: TokenLookup, now: datetime) -> bool:

@@ -59,6 +59,7 @@ from ballot.web.definition_pages import DEFINITION_CONTROLLERS
 from ballot.web.deps import provide_db
 from ballot.web.errors import refused_handler
 from ballot.web.health import HealthController
+from ballot.web.mail_events import MailEvents
 from ballot.web.mix_api import MIX_CONTROLLERS
 from ballot.web.observer_pages import OBSERVER_CONTROLLERS
 from ballot.web.openapi import openapi_config
@@ -207,6 +208,7 @@ def create_app(
             ),
             HealthController,
             SmsReceipts,
+            MailEvents,
         ],
         guards=[access_guard],
         dependencies={"db": Provide(provide_db)},

@@ -152,12 +152,14 @@ class ChecklistPages(Controller):
         db: Db,
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
-        """The invitation exactly as a member reading ``lang`` receives it (example link)."""
+        """The invitation exactly as a member reading ``lang`` receives it (example link), and
+        the invitation and reminder text messages, with their parts, in every language."""
         election = await get_election(db, election_id)
         language = lang if lang in LANGUAGES else "en"
         texts = await texts_by_language(db, election_id)
         settings = request.app.state.settings
         message = setup.invitation_preview(settings, election, texts, language)
+        offered = [c for c in LANGUAGES if c in texts] or ["en"]
         return committee_page(
             request,
             "invitation_preview",
@@ -165,8 +167,9 @@ class ChecklistPages(Controller):
             title=await self._title(request, db, election_id),
             member_language=language,
             language_names=LANGUAGES,
-            languages=[c for c in LANGUAGES if c in texts] or ["en"],
+            languages=offered,
             message=message,
+            texts=setup.text_previews(settings, election, texts, offered),
         )
 
     # --- the notice of election -----------------------------------------------------

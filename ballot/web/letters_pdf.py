@@ -1,8 +1,10 @@
-"""A member's voting letter on paper: their link as a QR code and as text, in their language.
+"""A member's voting letter on paper: their link as a QR code, and a code to type, in their
+language.
 
 For members with no e-mail address or phone, or none they trust.  One letter is one A4
-page, written for a reader who may not read easily: the square code to scan first, the
-link to type, a few short numbered steps, the closing time in the election's own time
+page, written for a reader who may not read easily: the square code to scan first; for a
+member without a camera, a short address (``https://.../v``) and their letter code in
+groups of five to type on that page; a few short numbered steps, the closing time in the election's own time
 zone with its name, and who to ask for help.  Below, for members and observers who
 check: the member's alias on the public board and the election fingerprint.
 
@@ -31,9 +33,12 @@ class Letter:
     language: str
     name: str
     member_id: str
-    #: The member's link as printed and in the QR code
-    #: (:func:`ballot.service.letters.printed_link`).
+    #: The member's link in the QR code (:func:`ballot.service.letters.printed_link`).
     link: str
+    #: Where the code is typed (:func:`ballot.service.letters.typing_address`).
+    address: str
+    #: The letter code (:func:`ballot.store.tokens.new_letter_token`).
+    code: str
     title: str
     committee: str
     committee_email: str
@@ -100,7 +105,10 @@ def _page(pdf: PrintedDocument, letter: Letter) -> None:
     _code_and_link(pdf, letter, family, _)
     pdf.ln(3)
     steps = [
-        _("Scan the square code with the camera of a phone. Or type the link into a web browser."),
+        _(
+            "Scan the square code with the camera of a phone. Or open the address above in a "
+            "web browser and type your code."
+        ),
         _("Your ballot opens in your language. Read the question and choose your answer."),
         _("Check your choice. Then press the button to cast your ballot."),
     ]
@@ -140,10 +148,14 @@ def _code_and_link(
     pdf.paragraph(column, 6.2, _("Scan this code to vote."), x=left)
     pdf.ln(2)
     pdf.set_font(family, "", 11)
-    pdf.paragraph(column, 5.8, _("No camera? Type this link exactly:"), x=left)
-    pdf.ln(1)
+    pdf.paragraph(column, 5.8, _("No camera? Open this address in a web browser:"), x=left)
     pdf.set_font(family, "B", 13)
-    pdf.paragraph(column, 7, letter.link, x=left)
+    pdf.paragraph(column, 7, letter.address, x=left)
+    pdf.ln(1)
+    pdf.set_font(family, "", 11)
+    pdf.paragraph(column, 5.8, _("Then type your code:"), x=left)
+    pdf.set_font(family, "B", 17)
+    pdf.paragraph(column, 9, letter.code.replace("-", " - "), x=left)
     pdf.set_xy(pdf.l_margin, max(pdf.get_y(), top + QR_SIDE))
 
 

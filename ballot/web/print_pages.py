@@ -101,6 +101,8 @@ def member_letters(
                 name=member.name,
                 member_id=member.member_id,
                 link=letters.printed_link(settings, member.token),
+                address=letters.typing_address(settings),
+                code=member.token,
                 title=text_in(definition.get("title"), language) or election.id,
                 committee=committee.name_in(language),
                 committee_email=committee.email,

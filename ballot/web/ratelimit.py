@@ -8,10 +8,11 @@ client can reach N times the limit; that is acceptable for a backstop.
 
 What is limited, and why:
 
-* ``token`` — ``GET /v/<token>``, ``POST /api/cast``, ``POST /api/audited-ballots`` and
-  ``POST /api/elections/<id>/audit-check``: each looks a voter token up or verifies
-  zero-knowledge proofs (the most expensive work a stranger can ask for).  Tokens have
-  256 bits, so guessing is hopeless anyway; the limit bounds the CPU a flood can burn.
+* ``token`` — ``GET /v/<token>``, ``POST /v`` (a typed letter code), ``POST /api/cast``,
+  ``POST /api/audited-ballots`` and ``POST /api/elections/<id>/audit-check``: each looks
+  a voter token up or verifies zero-knowledge proofs (the most expensive work a stranger
+  can ask for).  Tokens have 256 bits and letter codes 100, so guessing is hopeless
+  anyway; the limit bounds the CPU a flood can burn.
   ``POST /api/elections/<id>/cosignatures`` (a witness's signature, checked for anyone
   who posts one) counts against the same limit.
 * ``login`` — ``POST /login`` and ``POST /api/login``: Argon2id is deliberately slow.
@@ -46,6 +47,7 @@ MAX_CLIENTS = 50_000
 
 _TOKEN_PATHS = (
     ("GET", re.compile(r"^/v/[^/]+/?$")),
+    ("POST", re.compile(r"^/v/?$")),
     ("POST", re.compile(r"^/api/cast/?$")),
     ("POST", re.compile(r"^/api/audited-ballots/?$")),
     ("POST", re.compile(r"^/api/elections/[^/]+/audit-check/?$")),

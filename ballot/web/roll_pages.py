@@ -19,7 +19,7 @@ from litestar.response import Redirect
 from ballot.election.languages import LANGUAGES
 from ballot.election.lifecycle import roll_editable
 from ballot.election.refusal import Refused
-from ballot.mail.receipts import member_delivery
+from ballot.mail.receipts import delivery_details, member_delivery
 from ballot.service import roll_desk, voters
 from ballot.service.acting import get_election
 from ballot.store.elections import texts_by_language
@@ -52,6 +52,10 @@ async def election_title(db: Db, election: Election, language: str) -> str:
 def confirmed(data: dict[str, str]) -> bool:
     """Was the confirmation box ticked?  (An irreversible act needs a deliberate yes.)"""
     return data.get("confirm") == "yes"
+
+
+#: Delivery states after which the committee is offered another way.
+UNDELIVERED = ("bounced", "failed")
 
 
 class RollPages(Controller):
@@ -134,18 +138,23 @@ class RollPages(Controller):
         election, context = await self._context(request, db, election_id)
         voter = await voters.find_voter(db, election, member_id)
         states = await link_states(db, [voter.id])
-        delivery = await member_delivery(db, election.id, [voter.id])
+        delivery = (await member_delivery(db, election.id, [voter.id]))[voter.id]
+        # "Send by another way": after a bounce, every way the member has that has not
+        # failed them (the one that bounced included, if it was not their own); else the
+        # ways other than their own.
+        failed = {channel for channel, state in delivery.items() if state in UNDELIVERED}
+        ways = [way for way, contact in (("email", voter.email), ("sms", voter.phone)) if contact]
         return committee_page(
             request,
             "member",
             status=status,
             voter=voter,
             link=states[voter.id],
-            delivery=delivery[voter.id],
+            delivery=delivery,
+            delivery_details=await delivery_details(db, election.id, voter.id),
+            undelivered=bool(failed),
             other_channels=[
-                way
-                for way, contact in (("email", voter.email), ("sms", voter.phone))
-                if contact and way != voter.channel
+                way for way in ways if (way not in failed if failed else way != voter.channel)
             ],
             **{**context, **extra},
         )

@@ -65,6 +65,33 @@ DELIVERY = {
     "failed": _("Failed"),
 }
 
+#: An e-mail is delivered to the member's mail server (a phone is the text message's end).
+DELIVERY_EMAIL = {**DELIVERY, "delivered": _("Delivered to the mail server")}
+
+#: Why an e-mail bounced, by the subject of its status code (RFC 3463: the x in 5.x.y).
+BOUNCE_REASONS = {
+    "1": _("the address is wrong or no longer exists"),
+    "2": _("the mailbox is full, closed or disabled"),
+    "3": _("the receiving mail system has a problem"),
+    "4": _("the receiving mail server could not be reached"),
+    "5": _("the mail servers could not understand each other"),
+    "6": _("the receiving mail server did not accept the message"),
+    "7": _("the receiving mail server refused it by its rules (spam or security)"),
+}
+NO_REASON = _("no reason given")
+
+
+def delivery_word(channel: str, state: str) -> str:
+    """The words for a message's delivery state on its channel (a msgid)."""
+    return (DELIVERY_EMAIL if channel == "email" else DELIVERY)[state]
+
+
+def bounce_reason(code: str) -> str:
+    """Why a message bounced, from its status code (``5.1.1``), as a msgid."""
+    parts = code.split(".")
+    return BOUNCE_REASONS.get(parts[1], NO_REASON) if len(parts) == 3 else NO_REASON
+
+
 LINK_STATES = {
     "none": _("No link yet"),
     "active": _("Link works"),

@@ -30,6 +30,14 @@ def _settings_fields() -> set[str]:
     return {f"BALLOT_{name.upper()}" for name in Settings.__dataclass_fields__}
 
 
+UNITS = (
+    "ballot-web.service",
+    "ballot-worker.service",
+    "ballot-migrate.service",
+    "ballot-bounces.service",
+)
+
+
 @pytest.mark.parametrize("name", ["ballot.env.example", "migrate.env.example"])
 def test_env_templates_name_real_settings_and_no_secret(name: str) -> None:
     text = (DEPLOY / name).read_text()
@@ -49,9 +57,7 @@ def test_every_setting_is_documented_in_the_template() -> None:
     assert missing == set()
 
 
-@pytest.mark.parametrize(
-    "unit", ["ballot-web.service", "ballot-worker.service", "ballot-migrate.service"]
-)
+@pytest.mark.parametrize("unit", [*UNITS])
 def test_units_are_hardened_and_start_what_exists(unit: str) -> None:
     text = (DEPLOY / unit).read_text()
     for directive in HARDENING:
@@ -123,14 +129,12 @@ def test_the_logging_module_is_importable_by_name() -> None:
     assert issubclass(logs.JsonFormatter, logging.Formatter)
 
 
-@pytest.mark.parametrize(
-    "unit", ["ballot-web.service", "ballot-worker.service", "ballot-migrate.service"]
-)
+@pytest.mark.parametrize("unit", [*UNITS])
 def test_systemd_accepts_the_units(unit: str, tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed (optional: the check runs where it is)")
-    for name in ("ballot-web.service", "ballot-worker.service", "ballot-migrate.service"):
+    for name in UNITS:
         (tmp_path / name).write_text((DEPLOY / name).read_text())
     done = subprocess.run(
         [analyze, "verify", str(tmp_path / unit)], capture_output=True, text=True, timeout=60

@@ -46,6 +46,7 @@ TOKEN = "h_rd1MSLwHxdwx3A9_lLnNyp0GMttM_Ljqkd6q676xs"
         ('{"ballot": {"questions": [{"alpha": "aa"}]}}', "alpha"),
         ("board key " + "ab12" * 16, "ab12ab12"),
         (f"KeyError: '{TOKEN}'", TOKEN),
+        ("letter code 7K3MQ-9XZ4R-0B1HT-VW5NP typed", "9XZ4R"),
     ],
 )
 def test_secrets_are_redacted(text: str, secret: str) -> None:

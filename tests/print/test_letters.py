@@ -98,7 +98,8 @@ async def test_a_members_letter_in_their_language_reissues_their_link(
     closes = format_moment(CLOSES, language, ZONE)
     for expected in (
         name,
-        link,
+        f"{BASE}/v",  # where the code is typed, and the code itself
+        new,
         closes,
         gettext(language, "Keep this letter secret."),
         {"ko": "노동조합인정투표", "es": "Votacióndereconocimiento"}[language],

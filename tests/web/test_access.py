@@ -99,6 +99,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/static/{file_path:path}"): "public",
     # Casting path and public board (H9): the voter token, not a session, authorises a cast.
     ("GET", "/v"): "public",
+    ("POST", "/v"): "public",
     ("POST", "/api/cast"): "public",
     ("POST", "/api/audited-ballots"): "public",
     ("POST", E + "/audit-check"): "public",
@@ -121,6 +122,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/health/live"): "public",
     ("POST", "/sms/receipts/twilio/{message_id:int}"): "public",
     ("POST", "/sms/receipts/generic/{message_id:int}"): "public",
+    ("POST", "/mail/events/mailgun"): "public",
     ("GET", "/health/ready"): "public",
     ("GET", "/api/schema"): "public",
     ("GET", "/api/schema/openapi.json"): "public",
