@@ -16,6 +16,7 @@ from typing import Any
 from ballot.crypto.ceremony import CeremonyResult, verify_transcript
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint, manifest_hash
+from ballot.election.races import check_races
 
 
 def fingerprint_display(fingerprint_hex: str) -> str:
@@ -38,7 +39,9 @@ def read_definition(definition: Mapping[str, Any]) -> tuple[ElectionManifest, by
     :meth:`ElectionContext.from_public` does.
     """
     try:
-        return ElectionManifest.from_definition(definition), manifest_hash(definition)
+        manifest = ElectionManifest.from_definition(definition)
+        check_races(definition)  # the election rules of ranked and per-unit races
+        return manifest, manifest_hash(definition)
     except (ValueError, TypeError) as exc:
         raise ContextError(f"the election definition is not usable: {exc}") from exc
 

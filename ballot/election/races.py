@@ -24,8 +24,11 @@ __all__ = [
     "RACE_KEYS",
     "ROTATION_TAG",
     "Race",
+    "RacesError",
+    "check_races",
     "display_order",
     "has_races",
+    "has_unit_races",
     "race_of",
     "race_problems",
     "race_rule_problems",
@@ -86,6 +89,28 @@ def has_races(questions: Iterable[Any]) -> bool:
     return any(_is_race(q) for q in questions)
 
 
+def has_unit_races(questions: Iterable[Any]) -> bool:
+    """Whether some question is a per-unit race: every ballot entry then names its unit,
+    and an audit the unit whose layout it has (PROTOCOL 11.2)."""
+    return any(isinstance(q, Mapping) and q.get("unit") is not None for q in questions)
+
+
+class RacesError(ValueError):
+    """A definition breaks the rules of races; the message lists every problem."""
+
+
+def check_races(definition: Mapping[str, Any]) -> None:
+    """Raise :class:`RacesError` naming every broken protocol rule of the definition's
+    races (PROTOCOL 5.1: v2 only, a ranked race's method and seats, the order, no
+    subtotals): what the service checks again before the key ceremony (``check_rule``) and
+    what the trustee tool and the verifier hold any definition they read to
+    (:func:`ballot.election.context.read_definition`).  The service's own policy (the kinds
+    with races, plurality for them) is its definition editor's, not a reader's."""
+    problems = race_problems(definition, policy=False)
+    if problems:
+        raise RacesError("; ".join(problems))
+
+
 def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -101,13 +126,14 @@ def _ranked_problems(name: str, raw: Mapping[str, Any], n: int) -> list[str]:
         problems.append(
             f"{name}: a ranked race needs min 0 (max is the number of choices a member may rank)"
         )
-    method, seats = raw.get("method"), raw.get("seats")
+    method = raw.get("method")
+    seats: Any = raw.get("seats")
     if method not in METHODS:
         problems.append(
             f"{name}: a ranked race needs a method: instant_runoff (one seat) "
             "or scottish_stv (several seats)"
         )
-    elif not isinstance(seats, int) or isinstance(seats, bool):
+    elif not _whole(seats):
         problems.append(f"{name}: a ranked race needs seats, the whole number of seats to fill")
     elif method == "instant_runoff" and seats != 1:
         problems.append(f"{name}: instant_runoff fills one seat, so seats must be 1, not {seats}")
@@ -145,7 +171,9 @@ def _unit_problem(name: str, unit: Any) -> str | None:
     return None
 
 
-def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> list[str]:
+def race_problems(
+    definition: Mapping[str, Any], *, v2: bool | None = None, policy: bool = True
+) -> list[str]:
     """Every problem of the definition's races, as sentences for the committee.
 
     ``definition`` is the committee's definition or a frozen manifest (only the number of
@@ -153,7 +181,10 @@ def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> l
     is protocol v2; by default, whether it names a ``board_key`` (a draft the committee
     edits always is: the service binds its key on every change).  A v1 definition may have
     none of :data:`RACE_KEYS`.  A unit that nobody on the roll has is not a problem here
-    (the roll may change until voting opens): see :func:`unit_warnings`.
+    (the roll may change until voting opens): see :func:`unit_warnings`.  ``policy``
+    False leaves out the service's own policy (which kinds of election have races, how a
+    unit label is written): what a reader of a frozen definition holds it to is the
+    protocol's rules alone (:func:`check_races`).
     """
     if v2 is None:
         v2 = "board_key" in definition
@@ -181,7 +212,7 @@ def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> l
             problems.extend(_ranked_problems(name, raw, n))
         else:
             problems.extend(_choose_problems(name, raw))
-        if (problem := _unit_problem(name, raw.get("unit"))) is not None:
+        if policy and (problem := _unit_problem(name, raw.get("unit"))) is not None:
             problems.append(problem)
         order = raw.get("order", "fixed")
         if order not in ORDERS:
@@ -190,7 +221,7 @@ def race_problems(definition: Mapping[str, Any], *, v2: bool | None = None) -> l
             raced.append(i)
     if raced:
         which = ", ".join(str(i) for i in raced)
-        kind = definition.get("kind")
+        kind = definition.get("kind") if policy else None
         if kind is not None and kind not in KINDS_WITH_RACES:
             problems.append(
                 f"question {raced[0]}: a ranked or per-unit race is for officer and custom "

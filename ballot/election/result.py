@@ -24,6 +24,7 @@ from ballot.crypto.tally import OptionCounts
 from ballot.election.challenges import Determination, determinative
 from ballot.election.outcome import Counts, OutcomeRule, RuleError, RuleKind, check_marks
 from ballot.election.paper import PaperTotals, add_counts
+from ballot.election.races import RacesError, check_races
 from ballot.election.revoting import RevotingError, revoting_of
 from ballot.election.rule import rule_from_definition
 
@@ -182,7 +183,7 @@ def _question_counts(spec_ids: Sequence[str], oc: OptionCounts) -> dict[str, Any
 
 
 def unit_results(
-    manifest: ElectionManifest, units: Mapping[str, tuple[int, Sequence[OptionCounts]]]
+    manifest: ElectionManifest, units: Mapping[str, tuple[int, Sequence[OptionCounts | None]]]
 ) -> list[dict[str, Any]]:
     """The result's per-unit subtotals (no outcome: the rule applies to the whole)."""
     out = []
@@ -191,22 +192,47 @@ def unit_results(
         questions = [
             {"id": spec.id, **_question_counts(spec.option_ids, oc)}
             for spec, oc in zip(manifest.questions, counts, strict=True)
+            if oc is not None  # (never: subtotals are refused with races)
         ]
         out.append({"unit": pool, "ballots": ballots, "questions": questions})
     return out
 
 
+def _counted(spec: QuestionSpec, counts: OptionCounts | None) -> OptionCounts | None:
+    """A choose question's decrypted counts; None for a ranked race, which has none in the
+    tally (PROTOCOL 10.1)."""
+    if spec.ranked and counts is not None:
+        raise RuleError(f"question {spec.id!r}: a ranked race has no counts in the tally")
+    if counts is None and not spec.ranked:
+        raise RuleError(f"question {spec.id!r}: no counts given")
+    return counts
+
+
+def _refuse_races(manifest: ElectionManifest, version: int, paper: bool, units: bool) -> None:
+    """Ranked and per-unit races are protocol v2, and neither goes with subtotals per unit
+    or hand counts of paper ballots (PROTOCOL 10.5, 11.11): a subtotal or a paper count
+    would have to be split by race and by unit, and a ranked race's paper ballots cannot
+    be mixed with the online ones."""
+    if not (manifest.has_ranked or manifest.has_units):
+        return
+    if version < 2:
+        raise RuleError("ranked and per-unit races are a rule of protocol v2")
+    if paper or units:
+        which = "paper ballots" if paper else "subtotals per unit"
+        raise RuleError(f"an election with ranked or per-unit races has no {which}")
+
+
 def expected_result(
     definition: Mapping[str, Any],
     manifest: ElectionManifest,
-    counts: Sequence[OptionCounts],
+    counts: Sequence[OptionCounts | None],
     *,
     eligible: int,
     cast: int,
     challenged: int,
     sustained: int,
     overruled: int,
-    units: Mapping[str, tuple[int, Sequence[OptionCounts]]] | None = None,
+    units: Mapping[str, tuple[int, Sequence[OptionCounts | None]]] | None = None,
     version: int | None = None,
     replaced: int = 0,
     paper: PaperTotals | None = None,
@@ -224,6 +250,12 @@ def expected_result(
     the verifier passes the record's).  ``paper``: the hand counts of the paper ballots
     (protocol v2): each question's figures are then the sum of both channels, with each
     channel's own figures beside them, and the rule applies to the sum (PROTOCOL 11.11).
+
+    ``counts`` has one entry per question of the definition, None for a ranked race: the
+    result lists the choose questions only (a ranked race's result is the mix-net's), a
+    per-unit race with its own ballots n_q; with a ranked race any undecided challenge
+    is determinative (nobody can tell before the mix-net whether it could change a
+    ranking; PROTOCOL 11.3, 15.7).
     """
     v = result_version(definition) if version is None else version
     if v not in RESULT_FORMATS:
@@ -246,15 +278,25 @@ def expected_result(
         raise RuleError("ballots were replaced, but the definition does not allow revoting")
     if paper is not None and v < 2:
         raise RuleError("paper ballots are counted with the online ones from protocol v2 on")
+    _refuse_races(manifest, v, paper is not None, units is not None)
     undecided = challenged - sustained - overruled
     counted = cast - replaced + overruled + (paper.ballots if paper is not None else 0)
     questions: list[dict[str, Any]] = []
-    determinative_any = False
-    totals = list(counts) if paper is None else add_counts(counts, paper.questions)
+    determinative_any = undecided > 0 and manifest.has_ranked
+    if len(counts) != len(manifest.questions):
+        raise RuleError("the counts do not have one entry per question of the definition")
+    choose = [_counted(spec, oc) for spec, oc in zip(manifest.questions, counts, strict=True)]
+    online = [oc for oc in choose if oc is not None]
+    # With paper no race is ranked (refused above): the channels add question by question.
+    totals = choose if paper is None else list(add_counts(online, paper.questions))
     for qi, (spec, oc) in enumerate(zip(manifest.questions, totals, strict=True)):
+        if oc is None:
+            continue  # a ranked race: its result is the mix-net's (PROTOCOL 18)
         figures = _question_counts(spec.option_ids, oc)
+        if spec.unit is not None:
+            figures = {"ballots": oc.ballots, **figures}
         if paper is not None:
-            figures["online"] = _question_counts(spec.option_ids, counts[qi])
+            figures["online"] = _question_counts(spec.option_ids, online[qi])
             figures["paper"] = _question_counts(spec.option_ids, paper.questions[qi])
         c = question_counts(
             spec, figures["counts"], oc.blank, eligible=eligible, ballots=counted, version=v
@@ -286,10 +328,20 @@ def check_rule(definition: Mapping[str, Any], manifest: ElectionManifest) -> Non
     The rule is applied to an empty count of each question (what :func:`expected_result`
     does when the trustees have decrypted), so a rule that names no approving option for
     a question, or a majority over a question of several marks, is found while the
-    definition can still be changed rather than when the last trustee decrypts.
-    Raises RuleError saying why.
+    definition can still be changed rather than when the last trustee decrypts; the
+    rules of ranked and per-unit races (:mod:`ballot.election.races`) too.  Raises
+    RuleError saying why.
     """
-    empty = [OptionCounts((0,) * len(spec.option_ids), 0) for spec in manifest.questions]
+    try:
+        check_races(definition)
+    except RacesError as exc:
+        raise RuleError(str(exc)) from exc
+    empty = [
+        None
+        if spec.ranked
+        else OptionCounts((0,) * len(spec.option_ids), 0, 0 if spec.unit else None)
+        for spec in manifest.questions
+    ]
     expected_result(
         definition, manifest, empty, eligible=1, cast=0, challenged=0, sustained=0, overruled=0
     )

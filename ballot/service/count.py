@@ -9,11 +9,14 @@ locked by the caller.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ballot.crypto.tally import EncryptedTally
+from ballot.crypto.threshold import PartialDecryption
 from ballot.election.refusal import Refused
 from ballot.election.revoting import revoting_of
 from ballot.record.kinds import Kind
@@ -97,10 +100,17 @@ async def take_tally(session: AsyncSession, ctx: Acting, election: Election) -> 
         )
         payload["units"] = {pool: subtotal.to_json() for pool, subtotal in units.items()}
     row = await append_board(session, election.id, Kind.TALLY, payload, ctx.now)
+    if not count.labelled(encrypted):
+        # Every race is ranked: nothing to decrypt, so no trustee is asked to; the result
+        # (no question, the counts of the ballots) follows the tally at once (PROTOCOL 10.2).
+        state = await count.count_state(session, election.id)
+        await post_result(session, ctx, election, state, round_, encrypted, {})
     await sign_board_head(session, election.id, ctx.board_key, ctx.now)
+    # (A tally without ciphertext shows nothing to subtract: the mix-net runs on the
+    # final round's ballots alone.)
     warning = (
         SINGLE_OVERRULED_WARNING
-        if round_ == 2 and len(state.added_after_round_one()) == 1
+        if round_ == 2 and len(state.added_after_round_one()) == 1 and count.labelled(encrypted)
         else None
     )
     await log_activity(
@@ -205,46 +215,68 @@ async def accept_partials(
     if len(submitted) + 1 >= keys.k:
         submissions = {t: count.parse_partials(r) for t, r in submitted.items()}
         submissions[trustee_index] = parsed
-        counted = state.tally_payload(pending)["counted"]
-        replaced = await count_replaced(session, election.id) if revoting_of(keys.definition) else 0
         unit_counts = None
         if with_units:
             unit_subs = {t: count.parse_unit_partials(r) for t, r in submitted.items()}
             unit_subs[trustee_index] = unit_parsed
             unit_counts = count.combine_units(keys, units, unit_subs)
-        result = count.combine_result(
-            keys,
-            encrypted,
-            submissions,
-            eligible=election.eligible_count or 0,
-            # Revoting: the tally counts each member's last ballot; the result also
-            # says how many were cast in all and how many of them were replaced.
-            cast=counted["cast"] + replaced,
-            replaced=replaced,
-            challenged=len(state.challenges),
-            sustained=len(state.sustained()),
-            overruled=len(counted["overruled"]),
-            units=unit_counts,
-            paper=(await envelopes(session, election.id)).totals(keys.manifest),
+        result = await post_result(
+            session, ctx, election, state, pending, encrypted, submissions, unit_counts
         )
-        await append_board(
-            session, election.id, Kind.RESULT, {"round": pending, "result": result}, ctx.now
-        )
-        await log_activity(
-            session,
-            ctx.actor,
-            "result_posted",
-            ctx.now,
-            election.id,
-            round=pending,
-            determinative=result["determinative"],
-        )
-        if pending == count.MAX_ROUNDS or not result["determinative"]:
-            if keys.manifest.has_ranked:  # the ranked races are counted after the mix-net
-                await mix.begin_mix(session, ctx, election)
-            else:
-                election.tallied_at = ctx.now
-                await set_state(session, ctx, election, "tallied")
     await sign_board_head(session, election.id, ctx.board_key, ctx.now)
     await session.flush()
     return AcceptedPartials(row.seq, result is not None, result, pending)
+
+
+async def post_result(
+    session: AsyncSession,
+    ctx: Acting,
+    election: Election,
+    state: count.CountState,
+    round_: int,
+    encrypted: EncryptedTally,
+    submissions: Mapping[int, Sequence[PartialDecryption]],
+    unit_counts: Mapping[str, tuple[int, Sequence[Any]]] | None = None,
+) -> dict[str, Any]:
+    """Combine the partial decryptions of round ``round_``, post its ``tally.result``, and
+    when that result is final (round 2, or a round 1 whose challenges are not
+    determinative) make the election *tallied*, or start the mix-net of its ranked races.  The one place a result is posted: after the k-th
+    trustee's decryption, or at once when the tally holds no ciphertext (every race is
+    ranked, PROTOCOL 10.2).  The caller signs the head."""
+    keys = count.election_context(election)
+    counted = state.tally_payload(round_)["counted"]
+    replaced = await count_replaced(session, election.id) if revoting_of(keys.definition) else 0
+    result = count.combine_result(
+        keys,
+        encrypted,
+        submissions,
+        eligible=election.eligible_count or 0,
+        # Revoting: the tally counts each member's last ballot; the result also
+        # says how many were cast in all and how many of them were replaced.
+        cast=counted["cast"] + replaced,
+        replaced=replaced,
+        challenged=len(state.challenges),
+        sustained=len(state.sustained()),
+        overruled=len(counted["overruled"]),
+        units=unit_counts,
+        paper=(await envelopes(session, election.id)).totals(keys.manifest),
+    )
+    await append_board(
+        session, election.id, Kind.RESULT, {"round": round_, "result": result}, ctx.now
+    )
+    await log_activity(
+        session,
+        ctx.actor,
+        "result_posted",
+        ctx.now,
+        election.id,
+        round=round_,
+        determinative=result["determinative"],
+    )
+    if round_ == count.MAX_ROUNDS or not result["determinative"]:
+        if keys.manifest.has_ranked:  # the ranked races are counted after the mix-net
+            await mix.begin_mix(session, ctx, election)
+        else:
+            election.tallied_at = ctx.now
+            await set_state(session, ctx, election, "tallied")
+    return result

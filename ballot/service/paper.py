@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.manifest import ElectionManifest
 from ballot.election.paper import PaperCountError, check_questions
+from ballot.election.races import has_races
 from ballot.election.refusal import Grounds, Refused
 from ballot.record.kinds import Kind
 from ballot.record.units import subtotal_min_size
@@ -38,12 +39,20 @@ def min_size(election: Election) -> int | None:
     return subtotal_min_size(json.loads(election.manifest or "{}"))
 
 
-def _require_v2(election: Election) -> None:
+def _require_paper_ballots(election: Election) -> None:
+    """Paper ballots need aliases on the board (protocol v2), and an election without
+    ranked or per-unit races: a hand count can be neither split by unit nor mixed with
+    ranked ballots, so the verifier refuses it there (PROTOCOL 11.11)."""
     if not uses_aliases(election):
         raise Refused(
             "this election's board names no aliases (it was defined before protocol v2): "
             "paper ballots cannot be counted with it",
             code="no_aliases",
+        )
+    if election.manifest and has_races(json.loads(election.manifest)["questions"]):
+        raise Refused(
+            "this election has a ranked or per-unit race: it takes no paper ballots",
+            code="paper_with_races",
         )
 
 
@@ -52,7 +61,7 @@ async def record_envelope(
 ) -> Literal["received", "set_aside"]:
     """Record a member's returned envelope, unopened; returns what became of it."""
     require_state(election, "open", doing="record a paper ballot envelope")
-    _require_v2(election)
+    _require_paper_ballots(election)
     voter = await find_voter(session, election, member_id)
     assert voter.alias is not None
     found = await envelopes(session, election.id)
@@ -122,7 +131,7 @@ async def enter_hand_count(
     pool's envelopes, and for a second entry by the member who made the first.
     """
     require_state(election, "closed", doing="enter a hand count of paper ballots")
-    _require_v2(election)
+    _require_paper_ballots(election)
     if (await count.count_state(session, election.id)).tallies:
         raise Refused("the tally is taken: paper ballots are counted before it", code="tally_taken")
     keys = count.election_context(election)

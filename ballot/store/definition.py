@@ -226,7 +226,11 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             _texts(o, f"{name} option {j}", problems)
             for j, o in enumerate(raw.get("options") or [], start=1)
         ]
-        lo, hi = raw.get("min", 1), raw.get("max", 1)
+        ranked = raw.get("ranked") is True
+        # A ranked race ranks up to every candidate unless it says fewer, and ranking nobody
+        # is a blank (PROTOCOL 17.1), so its min is 0: the defaults follow.
+        lo = raw.get("min", 0 if ranked else 1)
+        hi = raw.get("max", len(options) if ranked else 1)
         if len(options) < 2:
             problems.append(f"{name}: at least two options are needed")
         if not (isinstance(lo, int) and isinstance(hi, int)):
@@ -235,13 +239,12 @@ def parse_definition(data: dict[str, Any]) -> Definition:
             problems.append(
                 f"{name}: need 0 <= min <= max <= number of options ({len(options)}) and max >= 1"
             )
-        elif lo == 0 and not allow_blank and raw.get("ranked") is not True:
+        elif lo == 0 and not allow_blank and not ranked:
             # A ranked race always has min 0 (its ranks may stay empty, PROTOCOL 8.1);
             # without blank ballots the member's page asks for a first choice.
             problems.append(
                 f"{name}: min 0 means a blank ballot, which this election does not allow"
             )
-        ranked = raw.get("ranked") is True
         questions.append(
             QuestionDef(
                 text,

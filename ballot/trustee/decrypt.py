@@ -16,17 +16,15 @@ published ceremony, and its own proofs before sending them.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from ballot.crypto.ballots import BallotError, EncryptedBallot, ballot_alphas, verify_ballot
+from ballot.crypto.ballots import BallotError, EncryptedBallot
 from ballot.crypto.ceremony import CeremonyError, TrusteeShare
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.manifest import ElectionManifest
-from ballot.crypto.tally import EncryptedTally, TallyError, aggregate
+from ballot.crypto.tally import EncryptedTally, TallyError, aggregate, aggregate_units
 from ballot.crypto.threshold import (
     PartialDecryption,
     ThresholdError,
@@ -42,10 +40,7 @@ from ballot.record.kinds import BALLOT_KINDS, Kind
 from ballot.record.units import SubtotalsError, pool_units, subtotal_min_size, unit_labelled
 from ballot.trustee.ceremony import Report, board_entries, quiet
 from ballot.trustee.client import ServerRefused, TrusteeClient, TrusteeError
-
-
-class TallyRefused(TrusteeError):
-    """The tally the server asks to decrypt is not the one the public board gives."""
+from ballot.trustee.counted import TallyRefused, check_counted_ballots, entry_unit
 
 
 @dataclass(frozen=True)
@@ -59,78 +54,6 @@ class CheckedTally:
     ballots: int
     #: pool -> its subtotal's labelled slots; None when the election has no subtotals
     units: dict[str, dict[str, Ciphertext]] | None = field(default=None)
-
-
-#: Below this many ballots the checks run in this process; above, on every core.
-PARALLEL_FROM = 2000
-
-
-def _verify_chunk(args: tuple[str, str, list[tuple[int, Any]]]) -> tuple[int, str] | None:
-    """Check one chunk of ballots in a worker; the first failure as (seq, reason).
-
-    The election's context is cached per process: built once per worker, or inherited
-    from the parent that built it before forking.
-    """
-    definition_text, transcript_text, items = args
-    election = context_from_text(definition_text, transcript_text)
-    manifest, key, fingerprint = election.manifest, election.joint_public_key, election.fingerprint
-    for seq, ballot_json in items:
-        try:
-            verify_ballot(manifest, key, fingerprint, ballot_json)
-        except BallotError as exc:
-            return seq, str(exc)
-    return None
-
-
-def check_counted_ballots(
-    election_texts: tuple[str, str],
-    before: list[BoardEntry],
-    seqs: list[int],
-    parsed: list[EncryptedBallot],
-) -> None:
-    """Refuse a tally that sums anything but valid, distinct ballots.
-
-    Recomputing the sum is not enough: a server could put a copy of one member's
-    ballot on the board (the copy's proofs are valid) or a ballot that encrypts 50
-    votes (its proofs fail), and a decryption of that sum would expose or distort the
-    members' choices.  So every counted ballot's proofs are checked, and no ciphertext
-    may appear twice among the board's ballots (cast, challenged or audited) -- the
-    same checks the verifier makes, made before the trustee's key is used.
-    """
-    by_seq = {e.seq: e for e in before}
-    items = [(seq, by_seq[seq].payload.get("ballot")) for seq in seqs]
-    if len(items) < PARALLEL_FROM:
-        failure = _verify_chunk((*election_texts, items))
-    else:
-        size = max(500, len(items) // ((os.cpu_count() or 1) * 4))
-        chunks = [(*election_texts, items[i : i + size]) for i in range(0, len(items), size)]
-        with ProcessPoolExecutor() as pool:
-            failure = next((f for f in pool.map(_verify_chunk, chunks) if f is not None), None)
-    if failure is not None:
-        raise TallyRefused(
-            f"board entry {failure[0]} is not a valid ballot ({failure[1]}); "
-            "NOT decrypting a tally that counts it"
-        )
-    seen: dict[bytes, int] = {}
-    for e in before:
-        if e.kind == Kind.AUDITED:
-            audit = e.payload.get("audit")
-            audited = audit.get("ballot") if isinstance(audit, dict) else None
-            try:
-                alphas = ballot_alphas(EncryptedBallot.from_json(audited))
-            except (BallotError, ValueError):
-                continue  # the verifier names a malformed audit; it adds nothing to the sum
-            for alpha in alphas:
-                seen.setdefault(bytes(alpha), e.seq)
-    for seq, counted in zip(seqs, parsed, strict=True):
-        for alpha in ballot_alphas(counted):
-            first = seen.setdefault(bytes(alpha), seq)
-            if first != seq:
-                raise TallyRefused(
-                    f"board entry {seq} reuses a ciphertext of board entry {first} (a copied "
-                    "ballot): decrypting a sum that holds a copy would expose a member's "
-                    "choice, so NOT decrypting"
-                )
 
 
 def check_tally(
@@ -187,6 +110,7 @@ def check_tally(
         if e.kind == Kind.DECIDED and e.payload.get("decision") == "overruled"
     )
     counted_ballots: list[Any] = []
+    counted_units: list[str | None] = []  # each entry's unit: its layout (per-unit races)
     counted_seqs: list[int] = []
     n_cast = 0
     replaced = _replaced(definition, before)
@@ -195,10 +119,11 @@ def check_tally(
             continue  # revoting: a later ballot of the same member counts instead
         if e.kind == Kind.CAST:
             n_cast += 1
+        if e.kind == Kind.CAST or (
+            e.kind == Kind.CHALLENGED and e.payload.get("challenge") in overruled
+        ):
             counted_ballots.append(e.payload.get("ballot"))
-            counted_seqs.append(e.seq)
-        elif e.kind == Kind.CHALLENGED and e.payload.get("challenge") in overruled:
-            counted_ballots.append(e.payload.get("ballot"))
+            counted_units.append(entry_unit(e))
             counted_seqs.append(e.seq)
     try:
         parsed = [EncryptedBallot.from_json(b) for b in counted_ballots]
@@ -206,7 +131,7 @@ def check_tally(
         raise TallyRefused(f"cannot recompute the tally from the board: {exc}") from exc
     check_counted_ballots(texts, before, counted_seqs, parsed)
     try:
-        expected = aggregate(manifest, parsed)
+        expected = aggregate_units(manifest, zip(counted_units, parsed, strict=True))
         published = EncryptedTally.from_json(info.get("tally"), manifest)
     except (BallotError, TallyError, ValueError) as exc:
         raise TallyRefused(f"cannot recompute the tally from the board: {exc}") from exc
@@ -226,6 +151,17 @@ def check_tally(
             "the tally is not the homomorphic sum of the "
             f"{summary} on the public board (first difference: question {where[0] + 1}, "
             f"slot {where[1] + 1})"
+        )
+    if published.question_ballots != expected.question_ballots:
+        qi = next(
+            i
+            for i in range(len(published.questions))
+            if published.ballots_of(i) != expected.ballots_of(i)
+        )
+        raise TallyRefused(
+            f"the tally says {published.ballots_of(qi)} ballots carry question {qi + 1} (a "
+            f"race of one unit), but {expected.ballots_of(qi)} of the {summary} on the "
+            "public board do"
         )
     if info.get("counted") != {"cast": n_cast, "overruled": overruled}:
         raise TallyRefused(f"the tally's 'counted' summary does not match the board's {summary}")

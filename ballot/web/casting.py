@@ -21,6 +21,7 @@ from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
 from ballot.crypto.ballots import AuditedBallot, BallotError, check_audit, tracker, tracker_display
+from ballot.election.context import ElectionContext
 from ballot.election.refusal import Refused
 from ballot.record.canonical import strict_loads
 from ballot.service.acting import get_election
@@ -170,24 +171,53 @@ class CastController(Controller):
             try:
                 data = strict_loads(body)
                 audited = AuditedBallot.from_json(data)
-                selections = check_audit(
-                    context.manifest, context.joint_public_key, context.fingerprint, audited
-                )
+                unit, selections = _check_some_layout(context, audited)
             except (UnicodeDecodeError, ValueError, BallotError) as exc:
                 return Response({"valid": False, "error": str(exc)}, status_code=422)
         except (BodyRefused, Refused) as exc:
             return refused(exc)
         track = tracker(audited.ballot)
         questions = context.definition["questions"]
+        on_ballot = context.manifest.on_ballot(unit)
         return Response(
             {
                 "valid": True,
                 "tracker": track,
                 "tracker_short": tracker_display(track),
+                # One per question on the ballot (its layout's, PROTOCOL 8): a ranked
+                # race's candidates in the order ranked.
+                "questions": [questions[qi]["id"] for qi in on_ballot],
                 "selections": [
                     [questions[qi]["options"][i]["id"] for i in chosen]
-                    for qi, chosen in enumerate(selections)
+                    for qi, chosen in zip(on_ballot, selections, strict=True)
                 ],
+                **({"unit": unit or ""} if context.manifest.has_units else {}),
             },
             status_code=200,
         )
+
+
+def _check_some_layout(
+    context: ElectionContext, audited: AuditedBallot
+) -> tuple[str | None, tuple[tuple[int, ...], ...]]:
+    """Check an audit by the layout of the unit it was made for, and say which.
+
+    With per-unit races a ballot carries its member's unit's races; the audit names no
+    unit, but every proof is bound to its question's definition index, so at most one
+    layout checks out: each is tried, the layout without unit first.  BallotError (the
+    first layout's reason) when none does.
+    """
+    manifest = context.manifest
+    units = sorted({q.unit for q in manifest.questions if q.unit is not None})
+    first: BallotError | None = None
+    for unit in [None, *units]:
+        try:
+            found = check_audit(
+                manifest, context.joint_public_key, context.fingerprint, audited, unit=unit
+            )
+        except BallotError as exc:
+            first = first or exc
+            continue
+        return unit, found
+    assert first is not None
+    raise first

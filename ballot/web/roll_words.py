@@ -36,6 +36,9 @@ REFUSALS = {
     "no_election": _("There is no such election."),
     "already_voted": _("This member has already voted, so they cannot be checked in."),
     "no_aliases": _("This election cannot take paper ballots: it was defined before protocol v2."),
+    "paper_with_races": _(
+        "This election cannot take paper ballots: it has a ranked race or a race of one unit."
+    ),
     "tally_taken": _("The tally is taken: paper ballots are counted before it."),
     "no_envelopes": _("No envelope is waiting to be counted in this pool."),
     "hand_count_posted": _("This pool's hand count is already on the board."),

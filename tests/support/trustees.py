@@ -43,6 +43,8 @@ def ceremony_election(admin: Committee, definition: dict[str, Any], roll: str | 
 def trustee_cli(live: LiveServer, *args: str) -> subprocess.Popen[str]:
     """Start ``ballot trustee ARGS`` as its own process (output captured)."""
     env = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(live.folder)}
+    if os.environ.get("PYTHONPATH"):  # a checkout run without installing it (a worktree)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     profile = os.environ.get("BALLOT_ARGON2_PROFILE")
     if profile:
         env["BALLOT_ARGON2_PROFILE"] = profile

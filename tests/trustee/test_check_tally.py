@@ -170,7 +170,7 @@ def test_a_ballot_with_a_bad_proof_is_refused_before_decrypting(
     keyed: Any, parallel: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if parallel:  # large boards are checked on every core: same verdict
-        monkeypatch.setattr("ballot.trustee.decrypt.PARALLEL_FROM", 1)
+        monkeypatch.setattr("ballot.trustee.counted.PARALLEL_FROM", 1)
 
     def fifty_votes(board: Board, manifest: Any, key: Any, fp: bytes) -> dict[str, Any]:
 

@@ -161,3 +161,26 @@ def unused_alias(gen: GeneratedRecord, entries: list[Entry]) -> str:
     replaying one, would name to get past the roll's checks (PROTOCOL 11.8)."""
     voted = {e["payload"].get("alias") for e in entries}
     return next(a for a in gen.aliases if a not in voted)
+
+
+@pytest.fixture(scope="session")
+def officers(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRecord:
+    """Officer elections with two ranked races and a choose question, a 3-of-4 key: three
+    shuffles (trustees 2, 1, 3), the mixed ballots decrypted by trustees 1, 2, 3, then the
+    certification.  President (instant runoff, no ties): Dubois, then Brooks excluded,
+    Alvarez elected in round 3; council (Scottish STV, 2 seats): Ito elected in round 1, his
+    surplus transferred in round 2, Jansen elected last."""
+    from .mix_support import CHALLENGES, VOTES, officers_3_of_4
+
+    path = tmp_path_factory.mktemp("records") / "officers.zip"
+    return generate_record(
+        path,
+        officers_3_of_4(),
+        VOTES,
+        challenges=CHALLENGES,
+        eligible=20,
+        k=3,
+        n=4,
+        shufflers=[2, 1, 3],
+        certify="no objections were filed",
+    )

@@ -59,6 +59,8 @@ def issued(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def observe(live: LiveServer, url: str, *extra: str, timeout: float = 240) -> tuple[int, str]:
     """``ballot observe URL --key --state`` in its own process, as a witness runs it."""
     env = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "HOME": str(live.folder)}
+    if os.environ.get("PYTHONPATH"):  # a checkout run without installing it (a worktree)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     done = subprocess.run(
         [
             sys.executable,

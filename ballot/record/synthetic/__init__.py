@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ballot.record.synthetic.definitions import (
     officer_definition,
+    officers_definition,
     ratification_definition,
     recognition_definition,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Selection",
     "generate_record",
     "officer_definition",
+    "officers_definition",
     "ratification_definition",
     "rebuild_record",
     "recognition_definition",

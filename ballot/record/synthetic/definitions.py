@@ -64,3 +64,49 @@ def officer_definition(election_id: str = "officer-test") -> dict[str, Any]:
             }
         ],
     }
+
+
+def officers_definition(election_id: str = "officers-test") -> dict[str, Any]:
+    """Officer elections with ranked races (PROTOCOL 17, 18): a president by instant runoff
+    (4 candidates, 3 ranks), two council seats by Scottish STV (5 candidates, 4 ranks), and
+    a steward chosen by plurality (a choose question, counted by the tally)."""
+
+    def options(*names: str) -> list[dict[str, Any]]:
+        return [{"id": n.lower(), "label": _texts(n)} for n in names]
+
+    return {
+        "election_id": election_id,
+        "kind": "officer",
+        "title": _texts("Election of the local's officers"),
+        "rule": {"kind": "plurality"},
+        "trustees": {"n": 3, "k": 2},
+        "questions": [
+            {
+                "id": "president",
+                "text": _texts("President"),
+                "min": 0,
+                "max": 3,
+                "ranked": True,
+                "method": "instant_runoff",
+                "seats": 1,
+                "options": options("Alvarez", "Brooks", "Chen", "Dubois"),
+            },
+            {
+                "id": "steward",
+                "text": _texts("Chief steward"),
+                "min": 1,
+                "max": 1,
+                "options": options("Okafor", "Petrov"),
+            },
+            {
+                "id": "council",
+                "text": _texts("Executive council"),
+                "min": 0,
+                "max": 4,
+                "ranked": True,
+                "method": "scottish_stv",
+                "seats": 2,
+                "options": options("Ito", "Jansen", "Kaur", "Lopez", "Moreau"),
+            },
+        ],
+    }

@@ -8,6 +8,7 @@ process here, which is exactly what a real ceremony avoids: tests and benchmarks
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 from ballot.crypto.ballots import AuditedBallot, encrypt_ballot, tracker
 from ballot.crypto.ceremony import TrusteeShare, local_ceremony
 from ballot.crypto.elgamal import Ciphertext
-from ballot.crypto.tally import EncryptedTally, aggregate, counts_from_slots
+from ballot.crypto.tally import EncryptedTally, aggregate, aggregate_units, decrypted_counts
 from ballot.crypto.threshold import PartialDecryption, combine_tally, partial_decrypt_tally
 from ballot.election.context import ElectionContext, context_from_text, read_definition
 from ballot.election.result import expected_result, pool_order, result_version
@@ -27,6 +28,7 @@ from ballot.record.board import BoardEntry
 from ballot.record.election_record import slot_label, write_record
 from ballot.record.kinds import NOTE_STATE, Kind
 from ballot.record.signing import ServerKey
+from ballot.record.synthetic.mix import add_mix
 from ballot.record.synthetic.parts import (
     BoardBuilder,
     Challenge,
@@ -60,6 +62,7 @@ def generate_record(
     units: Sequence[str] | None = None,
     version: int = 2,
     revotes: Sequence[tuple[int, Selection]] = (),
+    shufflers: Sequence[int] | None = None,
 ) -> GeneratedRecord:
     """Build and write a complete, valid election record; return what a test needs to know.
 
@@ -77,7 +80,9 @@ def generate_record(
     the record an older server wrote.  ``revotes`` (the definition must allow revoting,
     PROTOCOL 11.10): (i, selection) casts again for the member of cast vote i, after every
     first cast; each member's last ballot counts (``GeneratedRecord.trackers`` lists them
-    all in board order).
+    all in board order).  A definition with ranked races (their selections are rankings)
+    gets the mix-net after the final result: ``shufflers`` (default the first k trustees)
+    shuffle in that order, the first k trustees decrypt (:mod:`.mix`).
     """
     timings: dict[str, float] = {}
     definition = dict(json.loads(json.dumps(definition)))
@@ -103,19 +108,24 @@ def generate_record(
     if version >= 2 and eligible < len(votes) + len(challenges):
         raise ValueError("a v2 record needs an alias (an eligible member) for every ballot")
 
+    min_size = subtotal_min_size(definition)
+    cast_units = list(units) if units is not None else [""] * len(votes)
+    if len(cast_units) != len(votes):
+        raise ValueError("one unit per cast vote")
     t0 = time.perf_counter()
     every = [*votes, *(c.selection for c in challenges), *(sel for _, sel in revotes)]
-    encrypted = encrypt_all(texts, every, jobs)
+    layouts: list[str | None] = [
+        *cast_units,
+        *(c.unit for c in challenges),
+        *(cast_units[i] for i, _ in revotes),
+    ]
+    encrypted = encrypt_all(texts, every, jobs, layouts if manifest.has_units else None)
     audited = [
         AuditedBallot(*encrypt_ballot(manifest, joint, fp, selection)) for selection in audits
     ]
     timings["encrypt"] = time.perf_counter() - t0
     cast, challenged = encrypted[: len(votes)], encrypted[len(votes) : len(every) - len(revotes)]
     again = encrypted[len(every) - len(revotes) :]
-    min_size = subtotal_min_size(definition)
-    cast_units = list(units) if units is not None else [""] * len(votes)
-    if len(cast_units) != len(votes):
-        raise ValueError("one unit per cast vote")
     unit_of = {t: u for (_, t), u in zip(cast, cast_units, strict=True)}
     unit_of.update({t: c.unit for (_, t), c in zip(challenged, challenges, strict=True)})
     alias_of = {t: a for (_, t), a in zip(encrypted, drawn, strict=False)}
@@ -129,7 +139,7 @@ def generate_record(
     replaced = len(cast) + len(again) - len(last_cast)
 
     def with_unit(payload: dict[str, Any]) -> dict[str, Any]:
-        if min_size is not None:
+        if min_size is not None or manifest.has_units:
             payload["unit"] = unit_of[payload["tracker"]]
         if version >= 2:
             payload["alias"] = alias_of[payload["tracker"]]
@@ -186,7 +196,8 @@ def generate_record(
     def add_audit(audit: AuditedBallot) -> None:
         track = tracker(audit.ballot)
         audit_trackers.append(track)
-        board.add(Kind.AUDITED, {"audit": audit.audit_json(), "tracker": track})
+        layout = {"unit": ""} if manifest.has_units else {}  # audits: a unit-less layout
+        board.add(Kind.AUDITED, {"audit": audit.audit_json(), "tracker": track, **layout})
 
     for i, (ballot, track) in enumerate(cast):
         if pending and i > 0 and i % spacing == 0:
@@ -234,9 +245,8 @@ def generate_record(
         counted_pairs = list(last_cast) + [
             bt for cid, bt in zip(ids, challenged, strict=True) if cid in overruled
         ]
-        counted = [b for b, _ in counted_pairs]
         t0 = time.perf_counter()
-        tally = aggregate(manifest, counted)
+        tally = aggregate_units(manifest, [(unit_of[t], b) for b, t in counted_pairs])
         timings["aggregate"] = timings.get("aggregate", 0.0) + time.perf_counter() - t0
         payload: dict[str, Any] = {
             "round": number,
@@ -272,7 +282,7 @@ def generate_record(
         partials: list[dict[str, Any]] = []
         every: list[PartialDecryption] = []
         unit_every: dict[str, list[PartialDecryption]] = {p: [] for p in unit_tallies}
-        for share in shares[:k]:
+        for share in shares[:k] if labelled else ():  # every race ranked: nothing to decrypt
             mine = partial_decrypt_tally(share.index, share.secret_share, labelled, fp)
             every.extend(mine)
             mine_json: dict[str, Any] = {
@@ -291,31 +301,16 @@ def generate_record(
         for payload in partials:
             board.add(Kind.PARTIAL, payload)
         t0 = time.perf_counter()
-        slots = combine_tally(labelled, every, keys, k, fp)
+        slots = combine_tally(labelled, every, keys, k, fp) if labelled else {}
         timings["combine"] = timings.get("combine", 0.0) + time.perf_counter() - t0
-        counts = [
-            counts_from_slots(
-                manifest, qi, [slots[slot_label(qi, si)] for si in range(len(q))], tally.ballots
-            )
-            for qi, q in enumerate(tally.questions)
-        ]
+        counts = decrypted_counts(manifest, tally, slots, slot_label)
         unit_counts = None
         if min_size is not None:
             unit_counts = {}
             for pool, u in unit_tallies.items():
                 us = combine_tally(unit_labelled[pool], unit_every[pool], keys, k, fp)
-                unit_counts[pool] = (
-                    u.ballots,
-                    [
-                        counts_from_slots(
-                            manifest,
-                            qi,
-                            [us[unit_slot_label(pool, qi, si)] for si in range(len(q))],
-                            u.ballots,
-                        )
-                        for qi, q in enumerate(u.questions)
-                    ],
-                )
+                label = functools.partial(unit_slot_label, pool)
+                unit_counts[pool] = (u.ballots, decrypted_counts(manifest, u, us, label))
         decided = list(decisions.values())
         result = expected_result(
             definition,
@@ -344,6 +339,10 @@ def generate_record(
         decide(True)
         final, result, tally, partials = count(2)
         rounds = 2
+    if manifest.has_ranked:
+        order = list(shufflers) if shufflers is not None else [s.index for s in shares[:k]]
+        decryptors = [s.index for s in shares[:k]]
+        add_mix(board, definition, shares, keys, joint, fp, shufflers=order, decryptors=decryptors)
     if certify is not None:
         board.add(Kind.CERTIFIED, {"round": rounds, "result_hash": final.hash, "reason": certify})
         note("tallied", "certified")

@@ -41,7 +41,8 @@ class Challenge:
     decision: str | None = None
     reason: str = "eligibility disputed"
     after_count: bool = False
-    unit: str = ""  # the voter's unit (only published if the definition asks for subtotals)
+    #: The voter's unit: published with subtotals or per-unit races (then also the layout).
+    unit: str = ""
 
 
 @dataclass
@@ -76,26 +77,36 @@ def _init_encryptor(definition_text: str, transcript_text: str) -> None:
     _W["fingerprint"] = election.fingerprint
 
 
-def _encrypt_chunk(selections: Sequence[Selection]) -> list[tuple[EncryptedBallot, str]]:
-    """Encrypt ballots; return each with its tracker (SHA-256 of its canonical JSON)."""
+def _encrypt_chunk(
+    items: Sequence[tuple[Selection, str | None]],
+) -> list[tuple[EncryptedBallot, str]]:
+    """Encrypt ballots, each with its member's unit's layout; return each with its tracker
+    (SHA-256 of its canonical JSON)."""
     out = []
-    for selection in selections:
-        ballot, _secrets = encrypt_ballot(_W["manifest"], _W["key"], _W["fingerprint"], selection)
+    for selection, unit in items:
+        ballot, _secrets = encrypt_ballot(
+            _W["manifest"], _W["key"], _W["fingerprint"], selection, unit=unit
+        )
         text = canonical_json(ballot.to_json())
         out.append((ballot, hashlib.sha256(text).hexdigest()))
     return out
 
 
 def encrypt_all(
-    init: tuple[str, str], selections: Sequence[Selection], jobs: int | None
+    init: tuple[str, str],
+    selections: Sequence[Selection],
+    jobs: int | None,
+    units: Sequence[str | None] | None = None,
 ) -> list[tuple[EncryptedBallot, str]]:
-    """Encrypt every selection, on every core when there are enough to pay for a pool."""
+    """Encrypt every selection (``units``: each one's member's unit, the ballot's layout
+    with per-unit races), on every core when there are enough to pay for a pool."""
+    items = list(zip(selections, units or [None] * len(selections), strict=True))
     workers = jobs or os.cpu_count() or 1
-    if len(selections) < 200 or workers == 1:
+    if len(items) < 200 or workers == 1:
         _init_encryptor(*init)
-        return _encrypt_chunk(selections)
+        return _encrypt_chunk(items)
     size = 500
-    chunks = [selections[i : i + size] for i in range(0, len(selections), size)]
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
     out: list[tuple[EncryptedBallot, str]] = []
     with ProcessPoolExecutor(workers, initializer=_init_encryptor, initargs=init) as pool:
         for part in pool.map(_encrypt_chunk, chunks):

@@ -29,7 +29,10 @@ in this order, and reports the FIRST failure in words that name it:
 10. every trustee's partial decryption proof, per round (and per unit pool);
 11. the combination gives each round's published counts, and the counts are possible;
 12. the outcome and the "challenges determinative" flag follow from the rule;
-13. the convenience copies (tally.json, partials.json, result.json) equal the final
+13. with ranked races, the mix-net (:mod:`.mix`; its entries' order is the lifecycle's,
+    :mod:`.mix_entries`): every shuffle, every partial decryption of the mixed ballots,
+    the published ballots and each race's recomputed count (PROTOCOL 18.7);
+14. the convenience copies (tally.json, partials.json, result.json) equal the final
     round's board entries.
 
 Ordering matters because a later check means little once an earlier one
@@ -46,7 +49,8 @@ The package, one file per part: :mod:`.scan` (board lines, links), :mod:`.lifecy
 ceremony), :mod:`.heads`,
 :mod:`.ballots` (ballot proofs in worker processes, replays), :mod:`.rounds` (tallies,
 partial decryptions, counts), :mod:`.subtotals` (unit pools), :mod:`.results` (result,
-copies, trackers), :mod:`.report` (steps and failures), :mod:`.run` and :mod:`.cli`.
+copies, trackers), :mod:`.mix_entries` and :mod:`.mix` (the mix-net), :mod:`.report`
+(steps and failures), :mod:`.run`, :mod:`.cli` and :mod:`.ranked_table` (ranked rounds).
 The result rule itself is :mod:`ballot.election.result`.
 """
 

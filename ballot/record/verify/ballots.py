@@ -17,13 +17,13 @@ from ballot.crypto.ballots import (
     BallotError,
     EncryptedBallot,
     check_audit,
-    layout,
     tracker,
     tracker_display,
     verify_ballot,
 )
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
+from ballot.crypto.tally import tally_width
 from ballot.election.context import context_from_text
 from ballot.record.canonical import canonical_fault, canonical_json, compact, plain
 from ballot.record.chain import body_hash, check_at
@@ -51,6 +51,22 @@ def init_worker(definition_text: str, transcript_text: str, units: bool = False)
     _W["units"] = units
     _W["key"] = election.joint_public_key
     _W["fingerprint"] = election.fingerprint
+    _W["layouts"] = {}
+
+
+def tally_positions(manifest: ElectionManifest, unit: str | None) -> list[tuple[int, int]]:
+    """Where a ballot of ``unit`` adds into the tally (PROTOCOL 10.1): (position of the
+    question on the ballot, its first slot among the tally's slots, all questions flat)
+    for each question on the ballot that is summed (a ranked race never is)."""
+    widths = [tally_width(q) for q in manifest.questions]
+    return [(j, sum(widths[:qi])) for j, qi in enumerate(manifest.on_ballot(unit)) if widths[qi]]
+
+
+def _positions(unit: str | None) -> list[tuple[int, int]]:
+    found: dict[str | None, list[tuple[int, int]]] = _W["layouts"]
+    if unit not in found:
+        found[unit] = tally_positions(_W["manifest"], unit)
+    return found[unit]
 
 
 @dataclass
@@ -60,9 +76,10 @@ class ChunkResult:
     errors: list[tuple[int, str]]
     chain_errors: list[tuple[int, str]]
     alphas: list[tuple[int, bytes]]  # seq, concatenated 32-byte alphas
-    sums: list[tuple[bytes, bytes]]  # per slot (all questions flat): alpha, beta sums
+    sums: list[tuple[bytes, bytes]]  # per tally slot (all questions flat): alpha, beta sums
     counted: int
-    excluded: dict[int, list[tuple[bytes, bytes]]]  # seq -> slot ciphertexts
+    #: seq -> (tally slot, alpha, beta) of each summed slot of a ballot round 1 leaves out
+    excluded: dict[int, list[tuple[int, bytes, bytes]]]
     audit_alphas: list[tuple[int, bytes]] = field(default_factory=list)  # audited ballots
     # subtotals: per unit label, the sums and the number of the round-1 counted ballots
     unit_sums: dict[str, list[tuple[bytes, bytes]]] = field(default_factory=dict)
@@ -121,9 +138,16 @@ def _check_audit_entry(seq: int, raw: bytes, entry: dict[str, Any], out: ChunkRe
     except ValueError as exc:
         out.chain_errors.append((seq, f"seq {seq}: {exc}"))
     payload = entry["payload"]
+    unit = payload.get("unit")  # with per-unit races, the layout of the audited ballot
     try:
         audited = AuditedBallot.from_json(payload.get("audit"))
-        check_audit(manifest, _W["key"], _W["fingerprint"], audited)
+        check_audit(
+            manifest,
+            _W["key"],
+            _W["fingerprint"],
+            audited,
+            unit=unit if isinstance(unit, str) else None,
+        )
         stated = tracker(audited.ballot)
     except BallotError as exc:
         out.errors.append((seq, f"{where}: the audit does not check out: {exc}"))
@@ -144,13 +168,13 @@ def check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> ChunkResult:
     manifest: ElectionManifest = _W["manifest"]
     key: Element = _W["key"]
     fp: bytes = _W["fingerprint"]
-    width = sum(layout(q).slot_count for q in manifest.questions)
+    width = sum(tally_width(q) for q in manifest.questions)
     col_a: list[list[Element]] = [[] for _ in range(width)]
     col_b: list[list[Element]] = [[] for _ in range(width)]
     errors: list[tuple[int, str]] = []
     chain_errors: list[tuple[int, str]] = []
     alphas: list[tuple[int, bytes]] = []
-    excluded: dict[int, list[tuple[bytes, bytes]]] = {}
+    excluded: dict[int, list[tuple[int, bytes, bytes]]] = {}
     counted = 0
     out = ChunkResult(errors, chain_errors, alphas, [], 0, excluded)
     by_unit = bool(_W.get("units"))
@@ -188,8 +212,10 @@ def check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> ChunkResult:
             chain_errors.append((seq, f"seq {seq}: {exc}"))
         if ballot is None:
             continue
+        unit = payload.get("unit")
+        unit = unit if isinstance(unit, str) else None  # the lifecycle names a bad unit
         try:
-            verify_ballot(manifest, key, fp, ballot)
+            verify_ballot(manifest, key, fp, ballot, unit=unit)
             stated = payload["tracker"]
             if hashlib.sha256(compact(ballot_json)).hexdigest() != stated and (
                 tracker(ballot_json) != stated
@@ -199,25 +225,30 @@ def check_chunk(items: Sequence[tuple[int, str, bytes, bool]]) -> ChunkResult:
         except BallotError as exc:
             errors.append((seq, f"{where}: {exc}"))
             continue
-        cts = [s.ciphertext for q in ballot.questions for s in q.slots]
-        alphas.append((seq, b"".join(bytes(ct.alpha) for ct in cts)))
+        every = [s.ciphertext for q in ballot.questions for s in q.slots]
+        alphas.append((seq, b"".join(bytes(ct.alpha) for ct in every)))
+        # The ciphertexts the tally sums, at their tally slots (a ranked race's never).
+        cts = [
+            (k + i, s.ciphertext)
+            for j, k in _positions(unit)
+            for i, s in enumerate(ballot.questions[j].slots)
+        ]
         if included:
             counted += 1
-            for k, ct in enumerate(cts):
+            for k, ct in cts:
                 col_a[k].append(ct.alpha)
                 col_b[k].append(ct.beta)
             if by_unit:
-                unit = payload.get("unit")
-                unit = unit if isinstance(unit, str) else ""
+                pool = unit or ""
                 ua, ub = unit_cols.setdefault(
-                    unit, ([[] for _ in range(width)], [[] for _ in range(width)])
+                    pool, ([[] for _ in range(width)], [[] for _ in range(width)])
                 )
-                for k, ct in enumerate(cts):
+                for k, ct in cts:
                     ua[k].append(ct.alpha)
                     ub[k].append(ct.beta)
-                out.unit_counts[unit] = out.unit_counts.get(unit, 0) + 1
+                out.unit_counts[pool] = out.unit_counts.get(pool, 0) + 1
         else:
-            excluded[seq] = [(bytes(ct.alpha), bytes(ct.beta)) for ct in cts]
+            excluded[seq] = [(k, bytes(ct.alpha), bytes(ct.beta)) for k, ct in cts]
     out.sums = [
         (bytes(Element.sum(a)), bytes(Element.sum(b))) for a, b in zip(col_a, col_b, strict=True)
     ]

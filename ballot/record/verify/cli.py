@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ballot.election.reason_words import published_english
+from ballot.record.verify.ranked_table import print_ranked
 from ballot.record.verify.run import verify_record
 
 
@@ -79,8 +80,11 @@ def main(
             return ", ".join(f"{named(k)} {q['counts'][k]}" for k in keys)
 
         for q in r["questions"]:
+            # A per-unit race says how many ballots carried it (its unit's).
+            own = f" ({q['ballots']} ballots of its unit)" if "ballots" in q else ""
             console.print(
-                f"  {named(q['id'])}: {counted(q)}; void {q['blank']} -> {q['outcome']['result']}",
+                f"  {named(q['id'])}{own}: {counted(q)}; void {q['blank']} -> "
+                f"{q['outcome']['result']}",
                 markup=False,
             )
             for channel in ("online", "paper"):
@@ -94,6 +98,7 @@ def main(
                 console.print(
                     f"    {name} ({u['ballots']} ballots) {q['id']}: {counted(q)}", markup=False
                 )
+        print_ranked(console, report.ranked, labels)
     if report.witnessed is not None:  # a witness's name is the committee's text: no markup
         console.print(report.witnessed, style="green", markup=False)
     if report.tracker is not None:

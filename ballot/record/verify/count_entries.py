@@ -7,6 +7,7 @@ each module stays readable; the state it reads is the machine's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from ballot.record.verify.report import VerificationFailed, failure
@@ -25,6 +26,8 @@ class CountEntries:
     rounds: list[Round]
     final_result: int | None
     min_size: int | None
+    #: The mix-net's rule for the certification (:class:`.mix_entries.MixEntries`).
+    mix_before_certified: Callable[[str], None]
 
     def _challenge_decided(self, line: Line, where: str) -> None:
         fail = failure("board lifecycle")
@@ -76,3 +79,4 @@ class CountEntries:
         p = payload_keys(line, {"round", "result_hash", "reason"})
         if not isinstance(p["reason"], str):
             raise VerificationFailed("board lifecycle", f"{where}: the reason must be text")
+        self.mix_before_certified(where)

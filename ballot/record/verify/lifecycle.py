@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, cast
 
+from ballot.election.races import has_unit_races
 from ballot.election.revoting import RevotingError, revoting_of
-from ballot.record.chain import is_hash
 from ballot.record.kinds import (
     ALIAS_KINDS,
     KNOWN,
+    MIX_KINDS,
     NEEDS,
     ONCE,
     PAPER_KINDS,
@@ -22,7 +23,9 @@ from ballot.record.kinds import (
     is_note,
 )
 from ballot.record.units import SubtotalsError, subtotal_min_size
+from ballot.record.verify.ballot_entries import BallotEntries
 from ballot.record.verify.count_entries import CountEntries
+from ballot.record.verify.mix_entries import MixEntries
 from ballot.record.verify.paper import PaperLedger
 from ballot.record.verify.report import VerificationFailed, failure
 from ballot.record.verify.revotes import check_closed_revoting, replaced_by
@@ -33,7 +36,6 @@ from ballot.record.verify.scan import (
     Lifecycle,
     Line,
     Round,
-    ballot_entry,
     is_count,
     payload_keys,
     stated_manifest_hash,
@@ -48,7 +50,7 @@ class _Lines(Protocol):
     def __getitem__(self, seq: int, /) -> Line: ...
 
 
-class _Scan(CountEntries):
+class _Scan(BallotEntries, CountEntries, MixEntries):
     """The lifecycle state machine (PROTOCOL 11.2), one entry at a time."""
 
     def __init__(self, lines: _Lines, version: int | None = None) -> None:
@@ -71,6 +73,8 @@ class _Scan(CountEntries):
         self.rounds: list[Round] = []
         self.final_result: int | None = None  # seq of the final result, once known
         self.min_size: int | None = None  # subtotals per unit, from the opened definition
+        #: The opened definition has a per-unit race: ballots and audits name their unit.
+        self.unit_races = False
         self.paper: PaperLedger | None = None  # paper envelopes and hand counts (v2)
 
     def entry(self, line: Line) -> None:
@@ -130,7 +134,7 @@ class _Scan(CountEntries):
             )
         if kind == Kind.TALLY:
             self._tally(line, where)
-        elif self.final_result is not None and kind != Kind.CERTIFIED:
+        elif self.final_result is not None and kind not in (Kind.CERTIFIED, *MIX_KINDS):
             raise fail(
                 f"{where}: after the final result (board entry {self.final_result}) only "
                 f"'{Kind.CERTIFIED}' and notes may follow"
@@ -223,46 +227,14 @@ class _Scan(CountEntries):
             raise fail(f"{where}: the definition in force: {exc}") from exc
         if self.roll is not None:
             self.roll.revoting = again
+        questions = definition.get("questions") if isinstance(definition, dict) else None
+        self.unit_races = has_unit_races(questions if isinstance(questions, list) else [])
 
     def _roll_added(self, line: Line, where: str) -> None:
         assert self.roll is not None  # a v1 record was refused this kind above
         self.roll.event(line, where)
 
     _link_reissued = _link_revoked = _roll_added
-
-    def _paper_received(self, line: Line, where: str) -> None:
-        self._paper.envelope(line, where, self.min_size)
-
-    _paper_set_aside = _paper_received
-
-    def _paper_count(self, line: Line, where: str) -> None:
-        definition = (self.lines[self.defined[-1]].payload or {}).get("definition")
-        self._paper.count(line, where, definition, self.min_size, bool(self.rounds))
-
-    @property
-    def _paper(self) -> PaperLedger:
-        assert self.roll is not None  # a v1 record was refused these kinds above
-        if self.paper is None:
-            self.paper = PaperLedger(self.roll)
-        return self.paper
-
-    def _ballot_cast(self, line: Line, where: str) -> None:
-        units, roll = self.min_size is not None, self.roll
-        ballot = ballot_entry(line, self.challenges, units, aliases=roll is not None)
-        if roll is not None:
-            roll.ballot(ballot, where)
-        self.ballots.append(ballot)
-
-    _ballot_challenged = _ballot_cast
-
-    def _ballot_audited(self, line: Line, where: str) -> None:
-        if set(line.ballot_keys) != {"audit", "tracker"}:
-            raise VerificationFailed(
-                "board lifecycle", f"{where}: payload must have ['audit', 'tracker']"
-            )
-        if not isinstance(line.tracker, str) or not is_hash(line.tracker):
-            raise VerificationFailed("board lifecycle", f"{where}: tracker must be 64 hex")
-        self.audits.append(Audit(line.seq, line.tracker))
 
     def _election_closed(self, line: Line, where: str) -> None:
         if self.roll is not None and self.roll.revoting:
@@ -370,6 +342,7 @@ class _Scan(CountEntries):
             min_size=self.min_size,
             replaced=replaced,
             paper=self.paper,
+            mix=self.mix_ledger(),
         )
 
 

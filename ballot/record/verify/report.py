@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+from ballot.record.kinds import Kind
+
+if TYPE_CHECKING:
+    from ballot.record.verify.mix import RaceMix
 
 #: progress(step, done, total): called as work advances (total 0 = indeterminate).
 Progress = Callable[[str, int, int], None]
@@ -26,6 +31,7 @@ STEPS: Final = (
     "partial decryptions",
     "counts",
     "outcome",
+    "mix",  # only when the definition has a ranked race
     "convenience copies",
 )
 
@@ -39,6 +45,14 @@ V1_NOTE: Final = (
     "ballots name no voter alias), witnessed heads (a record cut short or forked is caught "
     "only against signed heads you kept yourself), outcome reasons as codes. Every check "
     "that protocol v1 states was applied."
+)
+
+
+#: What ``ballot verify`` says of a record of an election with ranked races whose mix-net
+#: has not ended: the record is consistent so far, and says nothing yet of those races.
+MIX_PENDING_NOTE: Final = (
+    "the ranked races are not counted in this record: the board holds no "
+    f"'{Kind.MIX_RESULT}' yet (the shuffles and decryptions it holds were checked)"
 )
 
 
@@ -101,6 +115,9 @@ class VerificationReport:
     #: Ballots counted by channel (PROTOCOL 11.11): ``online`` (at a polling place
     #: included: the board does not tell them apart), ``paper`` and ``set_aside`` envelopes.
     channels: dict[str, int] = field(default_factory=dict)
+    #: The ranked races' mix-net, verified (PROTOCOL 18): one :class:`.mix.RaceMix` per
+    #: ranked race, in definition order; empty when the definition has none.
+    ranked: list[RaceMix] = field(default_factory=list)
 
 
 def definition_labels(definition: Mapping[str, Any] | None) -> dict[str, str]:

@@ -145,7 +145,7 @@ def check_round_result(
     count: Round,
     tally: EncryptedTally,
     slots: Mapping[str, int],
-    units: Mapping[str, tuple[int, list[OptionCounts]]] | None = None,
+    units: Mapping[str, tuple[int, list[OptionCounts | None]]] | None = None,
 ) -> tuple[dict[str, Any], object]:
     """Recompute one round's result from its decrypted counts and the decisions taken
     before its tally; compare with the published one.  Returns (expected, published)."""

@@ -62,7 +62,7 @@ def replaced_in_tally(
     replaced: dict[int, int],
     summed: Sequence[Ciphertext],
     published: Sequence[Ciphertext],
-    excluded: dict[int, list[tuple[bytes, bytes]]],
+    excluded: dict[int, list[tuple[int, bytes, bytes]]],
 ) -> str:
     """Why a tally differs, if it is because it counts replaced ballots: '' otherwise.
 
@@ -76,7 +76,7 @@ def replaced_in_tally(
     def plus(seqs: Sequence[int]) -> list[Ciphertext]:
         out = list(summed)
         for seq in seqs:
-            for k, (a, b) in enumerate(excluded.get(seq, ())):
+            for k, a, b in excluded.get(seq, ()):
                 out[k] = Ciphertext(
                     out[k].alpha + Element(a, _trusted=True),
                     out[k].beta + Element(b, _trusted=True),

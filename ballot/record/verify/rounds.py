@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ballot.crypto.ballots import layout
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.group import IDENTITY, Element
 from ballot.crypto.manifest import ElectionManifest
-from ballot.crypto.tally import EncryptedTally, OptionCounts, TallyError, counts_from_slots
+from ballot.crypto.tally import (
+    EncryptedTally,
+    OptionCounts,
+    TallyError,
+    decrypted_counts,
+    has_own_count,
+    tally_width,
+)
 from ballot.crypto.threshold import (
     BadPartialDecryption,
     PartialDecryption,
@@ -67,7 +73,7 @@ def check_tally(
     n_cast = life.cast_counted  # with revoting, each alias's last ballot (PROTOCOL 11.10)
     overruled = sorted(c for c, d in count.decisions.items() if d == "overruled")
     n_counted = n_cast + len(overruled)
-    width = sum(layout(q).slot_count for q in ctx.manifest.questions)
+    width = sum(tally_width(q) for q in ctx.manifest.questions)
     sum_a = [IDENTITY] * width
     sum_b = [IDENTITY] * width
     for r in results:
@@ -79,7 +85,7 @@ def check_tally(
     for b in life.ballots:
         cts = excluded.get(b.seq)
         if cts is not None and life.counted(b, count) and not life.counted(b, first):
-            for k, (a, bb) in enumerate(cts):
+            for k, a, bb in cts:
                 sum_a[k] = sum_a[k] + Element(a, _trusted=True)
                 sum_b[k] = sum_b[k] + Element(bb, _trusted=True)
     summed = [Ciphertext(a, b) for a, b in zip(sum_a, sum_b, strict=True)]
@@ -104,11 +110,7 @@ def check_tally(
             cts = excluded.get(b.seq)
             if cts is None or life.counted(b, count):
                 continue
-            plus = [
-                Ciphertext(s.alpha + Element(a, _trusted=True), s.beta + Element(bb, _trusted=True))
-                for s, (a, bb) in zip(summed, cts, strict=True)
-            ]
-            if plus == published:
+            if with_ballot(summed, cts) == published:
                 state = count.decisions.get(b.challenge or "", "undecided")
                 raise fail(
                     f"{where} includes challenged ballot {b.challenge!r} (board entry {b.seq}, "
@@ -123,7 +125,42 @@ def check_tally(
         )
     if counted != {"cast": n_cast, "overruled": overruled}:
         raise fail(f"{where}: its 'counted' summary does not match the board")
+    check_race_ballots(ctx.manifest, life, count, tally, where)
     return tally
+
+
+def with_ballot(
+    summed: Sequence[Ciphertext], cts: Sequence[tuple[int, bytes, bytes]]
+) -> list[Ciphertext]:
+    """A tally's slots with one more ballot's ciphertexts (tally slot, alpha, beta) added."""
+    out = list(summed)
+    for k, a, b in cts:
+        out[k] = Ciphertext(
+            out[k].alpha + Element(a, _trusted=True), out[k].beta + Element(b, _trusted=True)
+        )
+    return out
+
+
+def check_race_ballots(
+    manifest: ElectionManifest, life: Lifecycle, count: Round, tally: EncryptedTally, where: str
+) -> None:
+    """Each per-unit race's n_q: the ballots this round counts whose entry names its unit
+    (PROTOCOL 10.1)."""
+    per_unit: dict[str, int] = {}
+    for b in life.ballots:
+        if life.counted(b, count):
+            per_unit[b.unit] = per_unit.get(b.unit, 0) + 1
+    for qi, question in enumerate(manifest.questions):
+        if not has_own_count(question):
+            continue
+        expected = per_unit.get(question.unit or "", 0)
+        if tally.ballots_of(qi) != expected:
+            raise VerificationFailed(
+                "encrypted tally",
+                f"{where}: question {question.id!r} (a race of unit {question.unit!r}) counts "
+                f"{tally.ballots_of(qi)} ballots, but the board holds {expected} counted "
+                "ballots of that unit",
+            )
 
 
 def check_partials(
@@ -134,6 +171,16 @@ def check_partials(
     assert ctx.ceremony is not None and ctx.manifest is not None
     ceremony = ctx.ceremony
     labelled = _labelled(ctx.manifest, tally)
+    if not labelled:
+        # Every race is ranked: nothing to decrypt, and the result follows the tally at
+        # once (PROTOCOL 10.2); a partial decryption of nothing is refused.
+        if count.partial_seqs:
+            seq = count.partial_seqs[0]
+            raise fail(
+                f"board entry {seq} ({Kind.PARTIAL}): the round-{count.number} tally holds no "
+                "ciphertext (every race is ranked), so nothing is decrypted"
+            )
+        return {}, []
     every: list[PartialDecryption] = []
     seen: dict[int, int] = {}
     payloads: list[dict[str, Any]] = []
@@ -176,15 +223,10 @@ def unit_name(pool: str) -> str:
 
 def option_counts(
     manifest: ElectionManifest, tally: EncryptedTally, slots: Mapping[str, int]
-) -> list[OptionCounts]:
-    """Decrypted slot sums as option counts; impossible sums fail the "counts" step."""
-    out = []
-    for qi, q in enumerate(tally.questions):
-        values = [slots[slot_label(qi, si)] for si in range(len(q))]
-        try:
-            out.append(counts_from_slots(manifest, qi, values, tally.ballots))
-        except TallyError as exc:
-            raise VerificationFailed(
-                "counts", f"the decrypted counts are impossible: {exc}"
-            ) from exc
-    return out
+) -> list[OptionCounts | None]:
+    """Decrypted slot sums as option counts (None for a ranked race); impossible sums fail
+    the "counts" step."""
+    try:
+        return decrypted_counts(manifest, tally, slots, slot_label)
+    except TallyError as exc:
+        raise VerificationFailed("counts", f"the decrypted counts are impossible: {exc}") from exc

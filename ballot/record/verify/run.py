@@ -21,7 +21,9 @@ from ballot.record.verify.ballots import (
 from ballot.record.verify.ceremony import Context, check_ceremony, check_definition
 from ballot.record.verify.heads import check_fingerprint, check_heads
 from ballot.record.verify.lifecycle import check_lifecycle
+from ballot.record.verify.mix import check_mix
 from ballot.record.verify.report import (
+    MIX_PENDING_NOTE,
     V1_NOTE,
     Progress,
     VerificationFailed,
@@ -199,6 +201,13 @@ def verify_record(
                 ctx, life, count, tally, slots, pool_counts(ctx, units, uslots)
             )
         passed.extend(["counts", "outcome"])
+        if life.mix is not None:
+            t1 = time.perf_counter()
+            report.ranked = check_mix(ctx, life)
+            passed.append("mix")
+            report.timings["mix"] = time.perf_counter() - t1
+            if life.mix.result is None:
+                report.notes.append(MIX_PENDING_NOTE)
         report.result = expected
         report.channels = {
             "online": sum(1 for b in life.ballots if life.counted(b)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ballot.crypto.manifest import ManifestError, manifest_hash
 from ballot.record.bounded_json import bounded_loads
@@ -17,6 +17,9 @@ from ballot.record.chain import ChainError, body_hash, check_at, is_hash, verify
 from ballot.record.election_record import parse_json
 from ballot.record.kinds import PROVEN_KINDS, Kind
 from ballot.record.verify.report import VerificationFailed
+
+if TYPE_CHECKING:
+    from ballot.record.verify.mix_entries import MixLedger
 
 
 @dataclass(slots=True)
@@ -37,7 +40,7 @@ class Line:
     ballot_keys: tuple[str, ...] = ()  # payload keys of a worker entry (payload not kept)
     tracker: object = None
     challenge: object = None
-    unit: object = None  # a ballot's unit label, if the definition asks for subtotals
+    unit: object = None  # a ballot's (or audit's) unit label: subtotals or per-unit races
     alias: object = None  # a ballot's voter alias (protocol v2)
 
     def body(self) -> dict[str, Any]:
@@ -142,6 +145,8 @@ class Lifecycle:
     replaced: dict[int, int] = field(default_factory=dict)
     #: Paper envelopes and their hand counts (protocol v2; None when the board has none).
     paper: Any = None
+    #: The mix-net's entries (PROTOCOL 18); None when the definition has no ranked race.
+    mix: MixLedger | None = None
 
     @property
     def final(self) -> Round:

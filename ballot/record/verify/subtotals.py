@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ballot.crypto.ballots import layout
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.group import IDENTITY, Element
-from ballot.crypto.tally import EncryptedTally, OptionCounts, TallyError
+from ballot.crypto.tally import EncryptedTally, OptionCounts, TallyError, tally_width
 from ballot.crypto.threshold import (
     BadPartialDecryption,
     PartialDecryption,
@@ -59,7 +58,7 @@ def check_unit_tallies(
         )
     if not pools:
         return {}
-    width = sum(layout(q).slot_count for q in ctx.manifest.questions)
+    width = sum(tally_width(q) for q in ctx.manifest.questions)
     sums = {p: ([IDENTITY] * width, [IDENTITY] * width, [0]) for p in pools}
     for r in results:
         for unit, parts in r.unit_sums.items():
@@ -74,7 +73,7 @@ def check_unit_tallies(
         if cts is not None and life.counted(b, count) and not life.counted(b, first):
             sa, sb, n = sums[mapping[b.unit]]
             n[0] += 1
-            for k, (a, bb) in enumerate(cts):
+            for k, a, bb in cts:
                 sa[k] = sa[k] + Element(a, _trusted=True)
                 sb[k] = sb[k] + Element(bb, _trusted=True)
     out: dict[str, EncryptedTally] = {}
@@ -175,12 +174,12 @@ def pool_counts(
     ctx: Context,
     units: Mapping[str, EncryptedTally] | None,
     slots: Mapping[str, Mapping[str, int]] | None,
-) -> dict[str, tuple[int, list[OptionCounts]]] | None:
+) -> dict[str, tuple[int, list[OptionCounts | None]]] | None:
     """Each pool's decrypted option counts (and ballots), for the result."""
     if units is None or slots is None:
         return None
     assert ctx.manifest is not None
-    out: dict[str, tuple[int, list[OptionCounts]]] = {}
+    out: dict[str, tuple[int, list[OptionCounts | None]]] = {}
     for pool, unit_tally in units.items():
         plain = {
             slot_label(qi, si): slots[pool][unit_slot_label(pool, qi, si)]

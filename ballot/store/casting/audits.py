@@ -67,6 +67,7 @@ async def audit(
         assert found is not None
         election_id, token_id = found.election.id, found.token_id
         context = election_context(found.election)
+        unit = found.voter.unit or ""  # the member's layout: their unit's races
     try:
         audited = AuditedBallot.from_json(audit_json)
     except BallotError as exc:
@@ -80,7 +81,9 @@ async def audit(
             grounds=Grounds.UNPROCESSABLE,
         )
     try:
-        check_audit(context.manifest, context.joint_public_key, context.fingerprint, audited)
+        check_audit(
+            context.manifest, context.joint_public_key, context.fingerprint, audited, unit=unit
+        )
     except BallotError as exc:
         raise Refused(
             f"the audit does not check out: {exc}",
@@ -89,6 +92,9 @@ async def audit(
         ) from exc
     published = audited.audit_json()
     track = tracker(audited.ballot)
+    entry: dict[str, Any] = {"audit": published, "tracker": track}
+    if context.manifest.has_units:  # which layout the audit is read with (PROTOCOL 11.2)
+        entry["unit"] = unit
     alphas = [a.hex() for a in ballot_alphas(audited.ballot)]
     async with factory() as session:
         try:
@@ -100,9 +106,7 @@ async def audit(
             now = clock()
             await _still_usable(session, election_id, token_id)
             await _record_alphas(session, election_id, alphas)
-            row = await append_board(
-                session, election_id, Kind.AUDITED, {"audit": published, "tracker": track}, now
-            )
+            row = await append_board(session, election_id, Kind.AUDITED, entry, now)
             head = await sign_board_head(session, election_id, key, now)
             assert head is not None
             await session.commit()

@@ -107,9 +107,7 @@ async def commit_group(
         v = a.verified
         if v.link.challenged:
             a.kind, a.challenge = Kind.CHALLENGED.value, new_challenge_id()
-        payload_text = payload_json(
-            v.ballot_text, v.tracker, a.challenge, v.link.unit, v.link.alias
-        )
+        payload_text = payload_json(v.ballot_text, v.tracker, a.challenge, v.unit, v.link.alias)
         a.seq, a.entry_hash = seq, entry_hash_of(seq, a.kind, at, payload_text, prev)
         entries.append(
             {

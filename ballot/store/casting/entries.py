@@ -42,8 +42,8 @@ def payload_json(
 
     Keys in canonical order ("alias" first); the alias, tracker and challenge id are plain
     ASCII (an alias is base32 and a hyphen), so no escaping is involved; the unit label
-    (only when the election publishes subtotals) is encoded by the canonicaliser.  Saves
-    re-canonicalising the ballot for every entry.
+    (when the election publishes subtotals or has a per-unit race) is encoded by the
+    canonicaliser.  Saves re-canonicalising the ballot for every entry.
     """
     head = "" if alias is None else f'"alias":{canonical_json(alias).decode()},'
     tail = "" if unit is None else f',"unit":{canonical_json(unit).decode()}'

@@ -32,11 +32,13 @@ class Link:
     election_id: str
     manifest_hash: str | None
     joint_public_key: str | None
-    unit: str | None = None  # the voter's unit, only if the election publishes subtotals
+    unit: str = ""  # the voter's unit on the roll ("" if none)
     alias: str | None = None  # the voter's alias, named on the board (protocol v2)
     #: The election lets this member cast again until close (revoting, PROTOCOL 11.10):
     #: its link stays usable after a cast.  Never for a challenged member.
     revoting: bool = False
+    #: The election publishes subtotals per unit (PROTOCOL 10.5): its ballots name their unit.
+    subtotals: bool = False
 
 
 _LINKS = """
@@ -75,7 +77,6 @@ def _link_of(row: Any) -> Link:
         status = "active" if revoting else "challenged" if state == "open" else status
     if status == "active" and state != "open":  # (a revoting link too: voting is closed)
         status = "expired"
-    unit = (row[8] or "") if row[9] is not None else None
     alias = row[10]  # the same query: naming the alias costs the cast no statement
     return Link(
         token_id,
@@ -85,9 +86,10 @@ def _link_of(row: Any) -> Link:
         election_id,
         digest,
         key,
-        unit,
+        row[8] or "",
         alias,
         revoting,
+        row[9] is not None,
     )
 
 

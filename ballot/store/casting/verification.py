@@ -35,6 +35,9 @@ class Verified:
     ballot_text: str  # its RFC 8785 form, computed once
     tracker: str
     alphas: list[str]
+    #: The unit its board entry names (PROTOCOL 11.2): the member's, when the election
+    #: publishes subtotals or has a per-unit race; None otherwise.
+    unit: str | None = None
 
 
 def _replay_message(positions: list[tuple[int, int]]) -> str:
@@ -82,8 +85,12 @@ async def verify_for_cast(
     reused = reused_ciphertexts(ballot, found.used)
     if reused:
         raise replay(_replay_message(reused))
+    manifest = context.manifest
     try:
-        verify_ballot(context.manifest, context.joint_public_key, context.fingerprint, ballot)
+        # The member's own layout: the races of their unit and those of every unit.
+        verify_ballot(
+            manifest, context.joint_public_key, context.fingerprint, ballot, unit=link.unit
+        )
     except BallotError as exc:
         raise Refused(
             f"the ballot does not verify: {exc}",
@@ -91,4 +98,6 @@ async def verify_for_cast(
             grounds=Grounds.UNPROCESSABLE,
         ) from exc
     text_ = fast_canonical(ballot.to_json())
-    return Verified(link, context, text_.decode("ascii"), hashlib.sha256(text_).hexdigest(), alphas)
+    unit = link.unit if link.subtotals or manifest.has_units else None
+    digest = hashlib.sha256(text_).hexdigest()
+    return Verified(link, context, text_.decode("ascii"), digest, alphas, unit)

@@ -7,11 +7,12 @@ Partial decryptions are checked against the verification keys of the verified ce
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ballot.crypto.elgamal import Ciphertext
-from ballot.crypto.tally import EncryptedTally, counts_from_slots
+from ballot.crypto.tally import EncryptedTally, decrypted_counts
 from ballot.crypto.threshold import PartialDecryption, combine_tally, verify_partials
 from ballot.election.context import ElectionContext
 from ballot.election.outcome import RuleError
@@ -118,15 +119,9 @@ def combine_units(
                 keys.k,
                 keys.fingerprint,
             )
-            counts = [
-                counts_from_slots(
-                    keys.manifest,
-                    qi,
-                    [slots[unit_slot_label(pool, qi, si)] for si in range(len(q))],
-                    subtotal.ballots,
-                )
-                for qi, q in enumerate(subtotal.questions)
-            ]
+            counts = decrypted_counts(
+                keys.manifest, subtotal, slots, functools.partial(unit_slot_label, pool)
+            )
         except ValueError as exc:
             raise CountBroken(
                 f"the partial decryptions of unit {pool!r} do not combine: {exc}"
@@ -152,19 +147,17 @@ def combine_result(
     """Decrypt the tally from k trustees' partials and make the result the verifier
     expects (:func:`ballot.election.result.expected_result`, never a second copy)."""
     every = [p for trustee in sorted(submissions) for p in submissions[trustee]]
+    ciphertexts = labelled(tally)
     try:
-        slots = combine_tally(
-            labelled(tally), every, keys.ceremony.verification_keys, keys.k, keys.fingerprint
-        )
-        counts = [
-            counts_from_slots(
-                keys.manifest,
-                qi,
-                [slots[slot_label(qi, si)] for si in range(len(q))],
-                tally.ballots,
+        # A tally without ciphertext (every race ranked) has nothing to decrypt.
+        slots = (
+            combine_tally(
+                ciphertexts, every, keys.ceremony.verification_keys, keys.k, keys.fingerprint
             )
-            for qi, q in enumerate(tally.questions)
-        ]
+            if ciphertexts
+            else {}
+        )
+        counts = decrypted_counts(keys.manifest, tally, slots, slot_label)
     except ValueError as exc:
         raise CountBroken(f"the partial decryptions do not combine: {exc}") from exc
     try:

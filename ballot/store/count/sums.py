@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ballot.crypto.ballots import EncryptedBallot
 from ballot.crypto.manifest import ElectionManifest
-from ballot.crypto.tally import EncryptedTally, aggregate
+from ballot.crypto.tally import EncryptedTally, aggregate, aggregate_units
 from ballot.record.kinds import Kind
 from ballot.record.units import pool_order, pool_units
 from ballot.store.board import entries_of_kind
@@ -35,20 +35,14 @@ class CountBroken(RuntimeError):
 
 def add_tallies(a: EncryptedTally | None, b: EncryptedTally) -> EncryptedTally:
     """Homomorphic sum of two tallies (``a`` None: nothing summed yet)."""
-    if a is None:
-        return b
-    return EncryptedTally(
-        a.ballots + b.ballots,
-        tuple(
-            tuple(x + y for x, y in zip(qa, qb, strict=True))
-            for qa, qb in zip(a.questions, b.questions, strict=True)
-        ),
-    )
+    return b if a is None else a + b
 
 
-def _ballots(rows: Iterable[tuple[int, str]]) -> Iterable[EncryptedBallot]:
+def _ballots(rows: Iterable[tuple[int, str]]) -> Iterable[tuple[str | None, EncryptedBallot]]:
+    """Each entry's ballot with the unit its entry names (its layout, PROTOCOL 8)."""
     for _seq, text in rows:
-        yield EncryptedBallot.from_json(json.loads(text)["ballot"])
+        payload = json.loads(text)
+        yield payload.get("unit"), EncryptedBallot.from_json(payload["ballot"])
 
 
 async def _cast_pages(
@@ -96,7 +90,7 @@ async def encrypted_tally(
     cast = 0
     async for rows in _cast_pages(session, election_id, last_only):
         cast += len(rows)
-        total = add_tallies(total, aggregate(manifest, _ballots(rows)))
+        total = add_tallies(total, aggregate_units(manifest, _ballots(rows)))
     if overruled:
         seqs = list(
             await session.scalars(
@@ -117,7 +111,8 @@ async def encrypted_tally(
         ).all()
         if len(rows) != len(overruled):
             raise CountBroken("an overruled challenged ballot is missing from the board")
-        total = add_tallies(total, aggregate(manifest, _ballots((r[0], r[1]) for r in rows)))
+        counted = _ballots((r[0], r[1]) for r in rows)
+        total = add_tallies(total, aggregate_units(manifest, counted))
     if total is None:
         total = aggregate(manifest, [])
     return total, cast

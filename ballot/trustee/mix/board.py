@@ -41,7 +41,7 @@ from ballot.record.mix import (
     ranked_races,
 )
 from ballot.trustee.client import TrusteeError
-from ballot.trustee.decrypt import check_counted_ballots
+from ballot.trustee.counted import check_counted_ballots
 
 #: (what is being done, done so far, total): the CLI draws it as a progress bar.
 Progress = Callable[[str, int, int], None]
