@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ballot.crypto.manifest import MAX_RANKED_CANDIDATES
-from ballot.election.roll_checks import MAX_LENGTH
 
 __all__ = [
     "KINDS_WITH_RACES",
@@ -46,8 +45,10 @@ RACE_KEYS: Final = ("ranked", "method", "seats", "unit", "order")
 KINDS_WITH_RACES: Final = ("officer", "custom")
 #: Domain tag of a member's rotation (PROTOCOL 5.1, "Candidate order").
 ROTATION_TAG: Final = b"ballot/v1/rotation"
-#: A unit label is a roll's unit, so no longer than the roll's column.
-MAX_UNIT_LENGTH: Final = MAX_LENGTH["unit"]
+#: A unit label is a roll's unit, so no longer than the roll's column (the roll's
+#: MAX_LENGTH["unit"]; not imported: the roll's checks need the server's phone library,
+#: and the verifier, in the base install, reads these rules).
+MAX_UNIT_LENGTH: Final = 100
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,9 +59,8 @@ DEFAULTS = {
     "trustees_k": "2",
     "time_zone": DEFAULT_ZONE,
 }
+#: A question's fields; the last five are its race fields (PROTOCOL 5.1).
 _QUESTION = re.compile(r"^q(\d+)_(text|min|max|ref|ranked|method|seats|unit|order)$")
-#: A question's race fields (PROTOCOL 5.1): a box, two menus and two inputs.
-RACE_FIELDS = ("ranked", "method", "seats", "unit", "order")
 _OPTION = re.compile(r"^q(\d+)_o(\d+)(_ref)?$")
 
 

@@ -76,6 +76,7 @@ def tally_sheet_pdf(sheet: SheetText) -> bytes:
         "certified": _("Certified: this result is final."),
         "provisional": _("PROVISIONAL: not certified yet."),
         "challenges": _("PROVISIONAL: the challenged ballots could change the result."),
+        "mixing": _("PROVISIONAL: the ranked races are counted once their ballots are mixed."),
     }
     facts = [
         (_("Election"), f"{sheet.title} ({sheet.election_id})"),

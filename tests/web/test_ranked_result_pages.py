@@ -144,3 +144,19 @@ async def test_the_tally_sheet_has_a_section_per_race(app: Litestar, admin: Web)
                 image.save(f"{shots}/tally-sheet-races-{name}-{i + 1}.png")
             document.close()
     assert "아나 루이스" in korean and "차수" in korean and "Elected" not in korean
+
+
+async def test_the_tally_sheet_while_the_ballots_are_mixed(app: Litestar, admin: Web) -> None:
+    board = await _board(app, admin)
+    await board.counted()
+    await board.shuffled(1)
+    async with app.state.session_factory() as db:
+        await db.execute(
+            update(Election).where(Election.id == board.election_id).values(state="mixing")
+        )
+        await db.commit()
+    r = await admin.get(f"/committee/elections/{board.election_id}/tally-sheet.pdf")
+    text = pdf_text(r.content)
+    assert "PROVISIONAL: the ranked races are counted once their ballots are mixed." in text
+    assert "Mixing the ranked ballots: trustee 1 has shuffled. 1 more is needed." in text
+    assert text.count("This race is counted once its ballots are mixed and decrypted.") == 2
