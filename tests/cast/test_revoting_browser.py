@@ -10,25 +10,22 @@ screenshot (``BALLOT_SHOTS``, default ``/work/shots/revoting``).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.accounts import ADMIN, PASSWORD
-from tests.support.browser import AXE, CHROMIUM, axe_violations, chromium
+from tests.support.browser import check_page, shots_folder, signed_in
+from tests.support.browser_fixtures import browser_fixture, live_fixture
 from tests.support.committee import Committee
-from tests.support.databases import require
-from tests.support.inbox import Inbox
-from tests.support.live import LiveServer, engine_database, open_election, start_server
+from tests.support.live import LiveServer, open_election
 
 from .conftest import DEFINITION
 
 pytestmark = [pytest.mark.browser]
 
 SIZES = (320, 1280)
+SHOTS = Path("/work/shots/revoting")  # unless BALLOT_SHOTS names another folder
 REVOTING = {**DEFINITION, "revoting": True, "closes_at": "2099-05-09T17:00:00Z"}
 ROLL = """member_id,name,email,language,unit,challenged
 K001,Kim Min-jun,kim@example.org,ko,North,
@@ -40,45 +37,10 @@ E002,Fay Green,fay@example.org,en,South,
 VOTERS = {("ko", 320): "kim", ("ko", 1280): "seo", ("en", 320): "ben", ("en", 1280): "fay"}
 
 
-def shots_folder(tmp: Path) -> Path:
-    folder = Path(os.environ.get("BALLOT_SHOTS", "/work/shots/revoting"))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = tmp
-    return folder
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+live = live_fixture(
+    lambda server: open_election(server, REVOTING, ROLL), folder="revoting", inbox=True
 )
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    folder = tmp_path_factory.mktemp("revoting")
-    with engine_database(request.param, folder) as url:
-        server = start_server(url, folder, inbox=Inbox().start(), engine=request.param)
-        try:
-            open_election(server, REVOTING, ROLL)
-            yield server
-        finally:
-            server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(live: LiveServer) -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-def check(page: Any, live: LiveServer, width: int, shot: Path) -> None:
-    """No horizontal scroll at this width, no serious axe finding; save the screenshot."""
-    page.screenshot(path=str(shot), full_page=True)
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{shot.name}: {scroll} px wide at {width} px"
-    bad = [v for v in axe_violations(page, live.base) if v["impact"] in ("serious", "critical")]
-    assert bad == [], (shot.name, bad)
+browser = browser_fixture()
 
 
 def cast_in_browser(page: Any, choice: str) -> None:
@@ -95,8 +57,7 @@ def cast_in_browser(page: Any, choice: str) -> None:
 def test_receipt_and_revisit_say_the_member_may_vote_again(
     live: LiveServer, browser: Any, width: int, lang: str, tmp_path: Path
 ) -> None:
-    require(AXE.exists(), f"axe-core not found at {AXE}")
-    folder = shots_folder(tmp_path)
+    folder = shots_folder(SHOTS, fallback=tmp_path)
     link = live.links[f"{VOTERS[lang, width]}@example.org"]
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -109,14 +70,14 @@ def test_receipt_and_revisit_say_the_member_may_vote_again(
         assert revote.is_visible()
         if lang == "en":
             assert "only your last ballot counts" in revote.inner_text()
-        check(page, live, width, folder / f"receipt-{lang}-{width}.png")
+        check_page(page, live.base, width, folder / f"receipt-{lang}-{width}.png")
 
         # The link again: the last tracker and its time, and the ballot once more.
         page.goto(f"{link}?lang={lang}")
         page.wait_for_selector("#ballot-form:not([hidden])")
         assert page.locator("#last-tracker").inner_text() == first
         assert page.locator("#last-time").inner_text().strip() != ""
-        check(page, live, width, folder / f"revisit-{lang}-{width}.png")
+        check_page(page, live.base, width, folder / f"revisit-{lang}-{width}.png")
         cast_in_browser(page, "1")
         assert page.locator("#receipt-short").inner_text() != first
         assert not page.locator("#last-ballot").is_visible()
@@ -125,7 +86,7 @@ def test_receipt_and_revisit_say_the_member_may_vote_again(
         page.goto(live.base + str(page.locator("#receipt-alias-link").get_attribute("href")))
         page.wait_for_selector("#alias-replaced")
         assert first in page.locator("#alias-replaced").inner_text()
-        check(page, live, width, folder / f"alias-{lang}-{width}.png")
+        check_page(page, live.base, width, folder / f"alias-{lang}-{width}.png")
     finally:
         context.close()
 
@@ -135,19 +96,11 @@ def test_receipt_and_revisit_say_the_member_may_vote_again(
 def test_the_setting_is_explained_on_the_form_and_stated_on_the_election_page(
     live: LiveServer, browser: Any, width: int, ui: str, tmp_path: Path
 ) -> None:
-    require(AXE.exists(), f"axe-core not found at {AXE}")
-    folder = shots_folder(tmp_path)
+    folder = shots_folder(SHOTS, fallback=tmp_path)
     with Committee(live.base) as committee:
         draft = str(committee.post("/api/elections", json=REVOTING)["id"])
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = signed_in(browser, live.base, width=width)
     try:
-        page.goto(f"{live.base}/login")
-        page.fill("#email", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.press("#password", "Enter")
-        page.wait_for_url(f"{live.base}/committee")
         page.goto(f"{live.base}/committee/elections/{draft}/definition?ui={ui}")
         box = page.locator("#revoting")
         assert box.is_checked()
@@ -155,10 +108,10 @@ def test_the_setting_is_explained_on_the_form_and_stated_on_the_election_page(
         if ui == "en":
             assert "Department of Labor" in page.locator("#revoting-hint").inner_text()
         page.locator("#revoting-hint").scroll_into_view_if_needed()
-        check(page, live, width, folder / f"settings-form-{ui}-{width}.png")
+        check_page(page, live.base, width, folder / f"settings-form-{ui}-{width}.png")
         page.goto(f"{live.base}/committee/elections/{draft}?ui={ui}")
         assert page.locator("#setting-revoting").is_visible()
-        check(page, live, width, folder / f"election-settings-{ui}-{width}.png")
+        check_page(page, live.base, width, folder / f"election-settings-{ui}-{width}.png")
         # Unticked and saved: the election is back to one ballot per member.
         page.goto(f"{live.base}/committee/elections/{draft}/definition?ui={ui}")
         page.locator("#revoting").uncheck()
@@ -171,4 +124,4 @@ def test_the_setting_is_explained_on_the_form_and_stated_on_the_election_page(
         with Committee(live.base) as committee:
             assert committee.get(f"/api/elections/{draft}")["revoting"] is False
     finally:
-        context.close()
+        page.context.close()

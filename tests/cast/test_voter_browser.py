@@ -26,10 +26,9 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest
 from ballot.i18n import translations
 from ballot.web.ballot_page import refusal_strings, ui_strings
-from tests.support.browser import AXE, CHROMIUM, chromium, inject_axe
-from tests.support.databases import require
-from tests.support.inbox import Inbox
-from tests.support.live import LiveServer, engine_database, open_election, start_server
+from tests.support.browser import assert_accessible, inject_axe, require_axe
+from tests.support.browser_fixtures import ENGINES, browser_fixture, live_server
+from tests.support.live import LiveServer, open_election
 
 from .conftest import DEFINITION, ROLL
 
@@ -64,20 +63,12 @@ R002,Lucia Diaz,lucia@refused.example.org,es,South,
 ELECTIONS: dict[str, str] = {}
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=ENGINES)
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    folder = tmp_path_factory.mktemp("live")
-    with engine_database(request.param, folder) as url:
-        server = start_server(url, folder, inbox=Inbox().start(), engine=request.param)
-        try:
-            yield from _opened(server)
-        finally:
-            server.stop()
+    with live_server(request.param, tmp_path_factory.mktemp("live"), inbox=True) as server:
+        yield from _opened(server)
 
 
 def _opened(server: LiveServer) -> Iterator[LiveServer]:
@@ -92,10 +83,7 @@ def _opened(server: LiveServer) -> Iterator[LiveServer]:
         ELECTIONS.clear()
 
 
-@pytest.fixture(scope="module")
-def browser(live: LiveServer) -> Iterator[Any]:
-    with chromium() as b:
-        yield b
+browser = browser_fixture()
 
 
 @pytest.fixture
@@ -259,7 +247,7 @@ def test_benaloh_audit_round_trip_then_a_fresh_ballot_is_cast(live: LiveServer, 
 def test_no_serious_accessibility_violations_and_usable_at_320px(
     live: LiveServer, browser: Any
 ) -> None:
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
+    require_axe()
     context = browser.new_context(viewport={"width": 320, "height": 640})
     try:
         page = context.new_page()
@@ -282,18 +270,11 @@ def test_no_serious_accessibility_violations_and_usable_at_320px(
         page.keyboard.press("Space")
         assert page.locator("input[name=q0]:checked").count() == 1
 
-        inject_axe(page, live.base)
         for where in ("ballot", "review"):
             if where == "review":
                 page.get_by_role("button", name="Review your choice").click()
                 page.wait_for_selector("#review:not([hidden])")
-            result = page.evaluate(
-                "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
-                "'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
-                ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"
-            )
-            bad = [v for v in result if v["impact"] in ("serious", "critical")]
-            assert bad == [], (where, bad)
+            assert_accessible(page, live.base, where)
         page.goto(f"{live.base}/board/{live.election_id}")
         inject_axe(page, live.base)
         result = page.evaluate(
@@ -451,7 +432,7 @@ def test_refusals_are_told_in_the_voters_language(live: LiveServer, page: Any) -
 def test_the_invalid_link_page_has_a_heading_and_every_language(
     live: LiveServer, browser: Any
 ) -> None:
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
+    require_axe()
     context = browser.new_context(viewport={"width": 320, "height": 640})
     try:
         page = context.new_page()

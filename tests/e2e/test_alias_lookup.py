@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,40 +26,23 @@ from ballot.store.casting import CastQueue, cast
 from ballot.store.db import make_engine, make_session_factory
 from ballot.store.models import Election
 from ballot.store.serverkey import load_or_create
-from tests.support.browser import AXE, CHROMIUM, chromium
-from tests.support.databases import require
+from tests.support.browser import check_page, sign_in_here
+from tests.support.browser_fixtures import browser_fixture, live_fixture
 from tests.support.elections import DEFINITION, ROLL
-from tests.support.inbox import Inbox, plain_text
-from tests.support.live import LiveServer, engine_database, open_election, start_server
+from tests.support.inbox import plain_text
+from tests.support.live import LiveServer, open_election
 
 pytestmark = [pytest.mark.browser]
 
-SHOTS = Path("/work/shots/board-roll")
+SHOTS = Path("/work/shots/board-roll")  # whatever BALLOT_SHOTS says
 ALIAS = re.compile(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}")
 T = TypeVar("T")
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+live = live_fixture(
+    lambda server: open_election(server, DEFINITION, ROLL), folder="alias", inbox=True
 )
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    folder = tmp_path_factory.mktemp("alias")
-    with engine_database(request.param, folder) as url:
-        server = start_server(url, folder, inbox=Inbox().start(), engine=request.param)
-        try:
-            open_election(server, DEFINITION, ROLL)
-            yield server
-        finally:
-            server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(live: LiveServer) -> Iterator[Any]:
-    with chromium() as b:
-        yield b
+browser = browser_fixture()
 
 
 def in_thread(work: Callable[[], T]) -> T:
@@ -119,28 +102,14 @@ def look_up(page: Any, live: LiveServer, alias: str, lang: str = "en") -> None:
     page.wait_for_selector("#alias-result")
 
 
-def check_page(page: Any, live: LiveServer, name: str, *, scrolls: bool = False) -> None:
-    """axe-core finds nothing serious; no horizontal scrolling (unless the page is known to
-    scroll: ``scrolls``); a screenshot to look at."""
-    url = f"{live.base}/static/__axe.min.js"
-    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
-    page.add_script_tag(url=url)
-    found = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact}))"
-    )
-    assert [v for v in found if v["impact"] in ("serious", "critical")] == [], (name, found)
-    width = page.viewport_size["width"]
-    assert scrolls or page.evaluate("document.documentElement.scrollWidth") <= width, name
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{live.engine}-{name}-{width}.png"), full_page=True)
+def check(page: Any, live: LiveServer, width: int, name: str, *, scrolls: bool = False) -> None:
+    """The checks every page passes, shot as ``engine-name-width.png``."""
+    check_page(page, live.base, width, SHOTS / f"{live.engine}-{name}-{width}.png", scrolls=scrolls)
 
 
 def test_a_member_who_did_not_vote_sees_a_ballot_cast_in_their_name(
     live: LiveServer, browser: Any
 ) -> None:
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
     email = "kim@example.org"  # a Korean member who never opens their link
     text = invitation_of(live, email)
     (alias,) = set(ALIAS.findall(text))
@@ -155,13 +124,13 @@ def test_a_member_who_did_not_vote_sees_a_ballot_cast_in_their_name(
             look_up(page, live, alias)
             assert page.locator("#alias-no-ballot").is_visible()
             assert page.locator("#alias-shown").inner_text() == alias
-            check_page(page, live, "no-ballot-en")
+            check(page, live, width, "no-ballot-en")
             look_up(page, live, alias, "ko")
             assert (
                 page.locator("#alias-no-ballot").inner_text()
                 == "이 별칭으로 제출된 투표용지가 없습니다."
             )
-            check_page(page, live, "no-ballot-ko")
+            check(page, live, width, "no-ballot-ko")
         finally:
             context.close()
 
@@ -178,10 +147,10 @@ def test_a_member_who_did_not_vote_sees_a_ballot_cast_in_their_name(
             assert tracker_display(receipt["tracker"]) in shown
             assert receipt["tracker"] in shown
             assert "someone voted in your name" in shown
-            check_page(page, live, "ballot-en")
+            check(page, live, width, "ballot-en")
             look_up(page, live, alias, "ko")
             assert page.locator("#alias-ballot").is_visible()
-            check_page(page, live, "ballot-ko")
+            check(page, live, width, "ballot-ko")
         finally:
             context.close()
 
@@ -191,7 +160,6 @@ def test_the_receipt_and_the_public_pages_show_the_alias_and_the_fingerprint(
 ) -> None:
     """The member's receipt shows their alias; the board, result, verify and committee pages
     the fingerprint grouped for reading (as in the invitation); checked and photographed."""
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
     email = "chen@example.org"
     text = invitation_of(live, email)
     (alias,) = set(ALIAS.findall(text))
@@ -208,7 +176,7 @@ def test_the_receipt_and_the_public_pages_show_the_alias_and_the_fingerprint(
         page.get_by_role("button", name="Cast my ballot").click()
         page.wait_for_selector("#receipt:not([hidden])")
         assert page.locator("#receipt-alias").inner_text() == alias
-        check_page(page, live, "receipt-en")
+        check(page, live, 320, "receipt-en")
         page.get_by_role("link", name="Look up your alias").click()
         page.wait_for_selector("#alias-ballot")
         assert page.locator("#receipt-alias").count() == 0  # now on the public page
@@ -229,20 +197,18 @@ def test_the_receipt_and_the_public_pages_show_the_alias_and_the_fingerprint(
                 for lang in ("en", "ko"):
                     page.goto(f"{live.base}{path}?lang={lang}")
                     assert grouped.group(1) in page.locator("main").inner_text(), (name, lang)
-                    check_page(page, live, f"{name}-{lang}")
+                    check(page, live, width, f"{name}-{lang}")
             page.goto(f"{live.base}/board/{live.election_id}?lang=ko")
             page.get_by_role("link", name="내 별칭 조회").click()
             page.wait_for_selector("#alias")
             page.goto(f"{live.base}/login")
-            page.fill("#email", "admin@example.org")
-            page.fill("#password", (live.folder / "password").read_text())
-            page.locator("form button[type=submit]").click()
+            sign_in_here(page, "admin@example.org", (live.folder / "password").read_text())
             page.goto(f"{live.base}/committee/elections/{live.election_id}")
             assert page.locator("#fingerprint").inner_text() == grouped.group(1)
             # The committee's page predates this work and scrolls at 320 px (its manifest
             # hash and tables); the fingerprint itself wraps.
             fingerprint = page.locator("#fingerprint").bounding_box()
             assert fingerprint is not None and fingerprint["width"] <= max(width - 16, 300)
-            check_page(page, live, "committee-en", scrolls=True)
+            check(page, live, width, "committee-en", scrolls=True)
         finally:
             context.close()

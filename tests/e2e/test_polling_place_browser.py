@@ -11,7 +11,6 @@ and every page is photographed at 320 and 1280 px in English and Korean.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,75 +25,34 @@ from tests.e2e.test_channels import (
     hand_count,
     open_channel_election,
 )
-from tests.support.accounts import ADMIN, PASSWORD
+from tests.support.browser import check_page, signed_in
+from tests.support.browser_fixtures import browser_fixture, live_server
 from tests.support.committee import Committee
-from tests.support.databases import require
-from tests.support.live import LiveServer, engine_database, start_server
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
-SHOTS = Path("/work/shots/paper")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+SHOTS = Path("/work/shots/paper")  # whatever BALLOT_SHOTS says
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
+    """An election with a paper channel, its trustee's key file beside the server's."""
     folder = tmp_path_factory.mktemp("polling")
-    with engine_database("sqlite", folder) as url:
-        server = start_server(url, folder, engine="sqlite")
-        try:
-            with Committee(server.base) as admin:
-                server.election_id, sealed = open_channel_election(admin)
-            (folder / "trustee.key").write_bytes(sealed)
-            yield server
-        finally:
-            server.stop()
+    with live_server("sqlite", folder) as server:
+        with Committee(server.base) as admin:
+            server.election_id, sealed = open_channel_election(admin)
+        (folder / "trustee.key").write_bytes(sealed)
+        yield server
 
 
-@pytest.fixture(scope="module")
-def browser(live: LiveServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def signed_in(browser: Any, live: LiveServer, width: int = 1280) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{live.base}/login")
-    page.get_by_label("Email").fill(ADMIN)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    return page
+browser = browser_fixture()
 
 
 def looked_at(page: Any, live: LiveServer, name: str) -> None:
-    """axe-core finds nothing serious, nothing scrolls sideways at 320 px, a screenshot."""
-    url = f"{live.base}/static/__axe.min.js"
-    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
-    page.add_script_tag(url=url)
-    found = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"
-    )
-    assert [v for v in found if v["impact"] in ("serious", "critical")] == [], (name, found)
+    """The checks every page passes, at the window's width, shot as ``name-width.png``."""
     width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    check_page(page, live.base, width, SHOTS / f"{name}-{width}.png")
 
 
 def desk(page: Any, live: LiveServer, lang: str, q: str = "") -> None:
@@ -124,7 +82,7 @@ def test_the_device_shows_the_members_ballot_then_returns_keeping_nothing(
     live: LiveServer, browser: Any
 ) -> None:
     for width in (320, 1280):
-        page = signed_in(browser, live, width)
+        page = signed_in(browser, live.base, width=width)
         try:
             for lang in ("en", "ko"):
                 desk(page, live, lang, "Kim")
@@ -145,7 +103,7 @@ def test_the_device_shows_the_members_ballot_then_returns_keeping_nothing(
             page.context.close()
 
     # Kim votes at the device, in Korean, and the device forgets the visit.
-    page = signed_in(browser, live)
+    page = signed_in(browser, live.base)
     try:
         desk(page, live, "en", "Kim")
         credential = check_in(page, "Kim Min-jun")
@@ -176,14 +134,14 @@ def test_the_device_shows_the_members_ballot_then_returns_keeping_nothing(
 def test_the_envelope_desk_and_the_hand_count_pages(live: LiveServer, browser: Any) -> None:
     base = f"{live.base}/committee/elections/{live.election_id}"
     for width in (320, 1280):
-        page = signed_in(browser, live, width)
+        page = signed_in(browser, live.base, width=width)
         try:
             for lang in ("en", "ko"):
                 page.goto(f"{base}/envelopes?ui={lang}&q=Dolores")
                 looked_at(page, live, f"envelopes-{lang}")
         finally:
             page.context.close()
-    page = signed_in(browser, live)
+    page = signed_in(browser, live.base)
     try:
         page.goto(f"{base}/envelopes?ui=en&q=Dolores")
         page.locator("input[name=confirm]").first.check()
@@ -196,7 +154,7 @@ def test_the_envelope_desk_and_the_hand_count_pages(live: LiveServer, browser: A
         admin.post(f"/api/elections/{live.election_id}/state", json={"target": "closed"})
         admin.post(f"/api/elections/{live.election_id}/hand-counts", json=hand_count(1, 0))
     for width in (320, 1280):
-        page = signed_in(browser, live, width)
+        page = signed_in(browser, live.base, width=width)
         try:
             for lang in ("en", "ko"):
                 page.goto(f"{base}/hand-count?ui={lang}")
@@ -221,7 +179,7 @@ def test_the_result_pages_show_the_channels(live: LiveServer, browser: Any) -> N
         admin.post(f"/api/elections/{election_id}/tally")
         decrypt(live.base, election_id, (live.folder / "trustee.key").read_bytes())
     for width in (320, 1280):
-        page = signed_in(browser, live, width)
+        page = signed_in(browser, live.base, width=width)
         try:
             for lang in ("en", "ko"):
                 page.goto(f"{live.base}/board/{election_id}/result?lang={lang}")

@@ -19,14 +19,11 @@ import pytest
 import uvicorn
 
 from ballot.config import Settings
-from ballot.crypto.ballots import encrypt_ballot
-from ballot.crypto.ceremony import local_ceremony
-from ballot.crypto.group import Element
-from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.logs import REDACTED, JsonFormatter, RedactingFilter, configure_logging, redact
 from ballot.migrations import upgrade
 from ballot.web.app import create_app
 from tests.support.accounts import PASSWORD, make_admin
+from tests.support.elections import CastElection, open_by_api
 from tests.support.live import free_port
 
 TOKEN = "h_rd1MSLwHxdwx3A9_lLnNyp0GMttM_Ljqkd6q676xs"
@@ -103,7 +100,7 @@ def restore_logging() -> Iterator[None]:
         logging.getLogger(name).propagate = propagate
 
 
-def _open_election(http: httpx.Client, definition: dict[str, Any], roll: str) -> dict[str, Any]:
+def _open_election(http: httpx.Client, definition: dict[str, Any], roll: str) -> CastElection:
     """Define, key and open an election over HTTP as a committee would."""
     headers = {"x-csrftoken": http.cookies["csrftoken"]}
 
@@ -112,29 +109,7 @@ def _open_election(http: httpx.Client, definition: dict[str, Any], roll: str) ->
         assert r.status_code in (200, 201), (path, r.text)
         return r.json()
 
-    election_id = post("/api/elections", json=definition)["id"]
-    post(f"/api/elections/{election_id}/roll", content=roll.encode())
-    post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
-    ceremony = http.get(f"/api/elections/{election_id}/ceremony").json()
-    digest = bytes.fromhex(ceremony["manifest_hash"])
-    transcript, _ = local_ceremony(1, 1, digest)
-    post(
-        f"/api/elections/{election_id}/ceremony/transcript", json=json.loads(json.dumps(transcript))
-    )
-    post(f"/api/elections/{election_id}/state", json={"target": "ready"})
-    post(f"/api/elections/{election_id}/state", json={"target": "open"})
-    key = Element.from_hex(str(transcript["joint_public_key"]))
-    vkeys = transcript["verification_keys"]
-    assert isinstance(vkeys, dict)
-    fingerprint = election_fingerprint(
-        digest, key, [Element.from_hex(vkeys[i]) for i in sorted(vkeys, key=int)]
-    )
-    return {
-        "id": election_id,
-        "manifest": ElectionManifest.from_definition(ceremony["manifest"]),
-        "key": key,
-        "fingerprint": fingerprint,
-    }
+    return open_by_api(post, lambda path: http.get(path).json(), definition, roll)
 
 
 def test_a_whole_voting_session_logs_no_secret(
@@ -190,13 +165,11 @@ def test_a_whole_voting_session_logs_no_secret(
         with httpx.Client(base_url=settings.base_url, timeout=30) as voter:
             assert voter.get(f"/v/{token}").status_code == 200
             assert voter.get(f"/v/{token}?lang=es").status_code == 200
-            ballot = encrypt_ballot(
-                election["manifest"], election["key"], election["fingerprint"], [[0]]
-            )[0].to_json()
+            ballot = election.ballot_json(0)
             r = voter.post("/api/cast", json={"token": token, "ballot": ballot})
             assert r.status_code == 201, r.text
             assert voter.get(f"/v/{token}").status_code == 200  # "you have voted"
-            secrets.append(ballot["questions"][0]["slots"][0]["alpha"])  # type: ignore[index]
+            secrets.append(ballot["questions"][0]["slots"][0]["alpha"])
             logging.getLogger("ballot.test").warning("a careless line: token=%s", token)
     finally:
         server.should_exit = True

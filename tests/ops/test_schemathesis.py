@@ -14,7 +14,6 @@ At least 5,000 requests per engine; runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,15 +26,12 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.python import asgi
 
 from ballot.config import Settings
-from ballot.crypto.ballots import encrypt_ballot
-from ballot.crypto.ceremony import local_ceremony
-from ballot.crypto.group import Element
-from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from ballot.migrations import upgrade
 from ballot.record.board import BoardEntry
 from ballot.record.signing import SignedHead, verify_head_against_board, verify_head_sequence
 from ballot.web.app import create_app
 from tests.support.accounts import make_admin
+from tests.support.elections import open_by_api
 
 EXAMPLES = 125  #: generated requests per operation (about 50 operations; some exhaust sooner)
 BUDGET = 300.0  #: seconds per engine; later operations get fewer examples if the machine is slow
@@ -56,37 +52,19 @@ def _setup(client: Any, captured: dict[int, str]) -> tuple[str, str]:
     assert r.status_code == 200, r.text
     client.headers["x-csrftoken"] = client.cookies["csrftoken"]  # bound to the new session
 
-    def post(path: str, **kw: Any) -> Any:
-        r = client.post(path, **kw)
+    def post(path: str, content: bytes | None = None, **kw: Any) -> Any:
+        r = client.post(path, data=content, **kw)  # a requests session: raw bodies as data=
         assert r.status_code in (200, 201), (path, r.text)
         return r.json()
 
-    election_id = post("/api/elections", json=DEFINITION)["id"]
-    post(f"/api/elections/{election_id}/roll", data=ROLL.encode())
-    post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
-    ceremony = client.get(f"/api/elections/{election_id}/ceremony").json()
-    digest = bytes.fromhex(ceremony["manifest_hash"])
-    transcript, _ = local_ceremony(1, 1, digest)
-    post(
-        f"/api/elections/{election_id}/ceremony/transcript", json=json.loads(json.dumps(transcript))
-    )
-    post(f"/api/elections/{election_id}/state", json={"target": "ready"})
-    post(f"/api/elections/{election_id}/state", json={"target": "open"})
-    key = Element.from_hex(str(transcript["joint_public_key"]))
-    vkeys = transcript["verification_keys"]
-    assert isinstance(vkeys, dict)
-    fingerprint = election_fingerprint(
-        digest, key, [Element.from_hex(vkeys[i]) for i in sorted(vkeys, key=int)]
-    )
-    manifest = ElectionManifest.from_definition(ceremony["manifest"])
+    election = open_by_api(post, lambda path: client.get(path).json(), DEFINITION, ROLL)
     tokens = list(captured.values())
     for token, choice in zip(tokens[:3], (0, 1, 0), strict=True):
-        ballot = encrypt_ballot(manifest, key, fingerprint, [[choice]])[0].to_json()
-        r = client.post("/api/cast", json={"token": token, "ballot": ballot})
+        r = client.post("/api/cast", json={"token": token, "ballot": election.ballot_json(choice)})
         assert r.status_code == 201, r.text
     draft_id = post("/api/elections", json=DEFINITION)["id"]
-    post(f"/api/elections/{draft_id}/roll", data=ROLL.encode())
-    return election_id, draft_id
+    post(f"/api/elections/{draft_id}/roll", content=ROLL.encode())
+    return election.id, draft_id
 
 
 def _board_verifies(client: Any, election_id: str) -> int:

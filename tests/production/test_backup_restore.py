@@ -33,8 +33,6 @@ from ballot.crypto.ceremony import TrusteeShare
 from ballot.crypto.elgamal import Ciphertext
 from ballot.crypto.keyfile import open_key
 from ballot.crypto.threshold import partial_decrypt_tally
-from ballot.migrations import upgrade
-from ballot.store.serverkey import load_or_create
 from tests.support.inbox import Inbox as MailSink
 
 from .cluster import (
@@ -57,6 +55,7 @@ from .cluster import (
     tokens_from_inbox,
 )
 from .conftest import PgDatabase, drop_database
+from .deployment import deploy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -178,18 +177,12 @@ def tables(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
 def test_backup_then_restore_gives_back_the_same_election(
     pg_db: PgDatabase, procs: Processes, key_file: Path, tmp_path: Path
 ) -> None:
-    upgrade(pg_db.url)
-    create_account(pg_db.url)
-    server_key = load_or_create(key_file).board_key.public_hex
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-
     # --- an election to its result: 2-of-3 ceremony, votes, close, count by two trustees
-    for position in (1, 2, 3):
-        create_account(pg_db.url, trustee_email(position), role="trustee")
     with MailSink() as sink:
-        env = service_env(pg_db.url, key_file, base, smtp_port=sink.port)
-        web = start_web(procs, env, port, "web")
+        site = deploy(pg_db, procs, key_file, sink.port)
+        base, env, web, server_key = site.base, site.env, site.web, site.server_key
+        for position in (1, 2, 3):
+            create_account(pg_db.url, trustee_email(position), role="trustee")
         committee = Committee(base)
         try:
             election_id, public, sealed = open_with_trustees(

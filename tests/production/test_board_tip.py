@@ -24,7 +24,6 @@ import asyncpg
 import httpx
 import pytest
 
-from ballot.migrations import upgrade
 from ballot.record.board import BoardEntry, append
 from ballot.record.canonical import canonical_json
 from ballot.record.signing import SignedHead, sign_head
@@ -32,25 +31,9 @@ from ballot.store.serverkey import load_or_create
 from ballot.store.types import utcnow
 from tests.support.inbox import Inbox as MailSink
 
-from .cluster import (
-    Committee,
-    Encryptor,
-    Member,
-    Processes,
-    check_board,
-    check_receipt,
-    create_account,
-    definition,
-    deliver_here,
-    email_of,
-    free_port,
-    roll_csv,
-    service_env,
-    snapshot,
-    start_web,
-    tokens_from_inbox,
-)
+from .cluster import Encryptor, Member, Processes, check_board, check_receipt, email_of, snapshot
 from .conftest import PgDatabase
+from .deployment import deploy, open_for_voting
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -132,32 +115,20 @@ async def _cast_behind_the_lock(
 def test_cast_waiting_for_the_lock_appends_after_the_holder(
     pg_db: PgDatabase, procs: Processes, key_file: Path
 ) -> None:
-    upgrade(pg_db.url)
-    create_account(pg_db.url)
-    server_key = load_or_create(key_file).board_key.public_hex
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with MailSink() as sink:
-        env = service_env(pg_db.url, key_file, base, smtp_port=sink.port)
-        web = start_web(procs, env, port, "web")
-        committee = Committee(base)
-        try:
-            election_id, public, _ = committee.open_election(definition(), roll_csv(2))
-        finally:
-            committee.close()
-        assert deliver_here(env) == 2
-        inbox = tokens_from_inbox(sink, 2)
+        site = deploy(pg_db, procs, key_file, sink.port)
+        election_id, public, inbox = open_for_voting(site, sink, 2)
     ballot, track = Encryptor(public).ballot(0)
     member = Member(0, inbox[email_of(0)], ballot, track)
 
     seq, response = asyncio.run(
-        _cast_behind_the_lock(pg_db.dsn, pg_db.name, base, election_id, member, key_file)
+        _cast_behind_the_lock(pg_db.dsn, pg_db.name, site.base, election_id, member, key_file)
     )
     assert response.status_code == 201, (response.status_code, response.text)
     member.receipt = response.json()
     assert member.receipt["seq"] == seq + 1
     snap = snapshot(pg_db.url, election_id)
-    check_board(snap, server_key)
-    check_receipt(snap, member.receipt, member, server_key)
+    check_board(snap, site.server_key)
+    check_receipt(snap, member.receipt, member, site.server_key)
     assert snap.heads[-2].seq == seq  # the cast's head chains to the one written meanwhile
-    assert web.alive(), web.tail()
+    assert site.web.alive(), site.web.tail()

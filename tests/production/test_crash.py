@@ -18,32 +18,23 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ballot.migrations import upgrade
-from ballot.store.serverkey import load_or_create
 from tests.support.inbox import Inbox as MailSink
 
 from .cluster import (
     Child,
-    Committee,
     Encryptor,
     Member,
     Outcome,
     Processes,
     check_board,
     check_receipt,
-    create_account,
-    definition,
-    deliver_here,
     email_of,
-    free_port,
     post_cast,
-    roll_csv,
-    service_env,
     snapshot,
     start_web,
-    tokens_from_inbox,
 )
 from .conftest import PgDatabase
+from .deployment import deploy, open_for_voting
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -125,23 +116,10 @@ async def _cast_until_killed(
 def test_sigkill_during_casting_loses_no_promised_ballot(
     pg_db: PgDatabase, procs: Processes, key_file: Path
 ) -> None:
-    upgrade(pg_db.url)
-    create_account(pg_db.url)
-    server_key = load_or_create(key_file).board_key.public_hex
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with MailSink() as sink:
-        env = service_env(pg_db.url, key_file, base, smtp_port=sink.port)
-        web = start_web(procs, env, port, "web")
-        committee = Committee(base)
-        try:
-            election_id, public, _ = committee.open_election(
-                definition(), roll_csv(VOTERS, CHALLENGED)
-            )
-        finally:
-            committee.close()
-        assert deliver_here(env) == VOTERS
-        inbox = tokens_from_inbox(sink, VOTERS)
+        site = deploy(pg_db, procs, key_file, sink.port)
+        election_id, public, inbox = open_for_voting(site, sink, VOTERS, CHALLENGED)
+    base, web, server_key = site.base, site.web, site.server_key
     encrypt = Encryptor(public)
     members = []
     for i in range(VOTERS):
@@ -177,7 +155,7 @@ def test_sigkill_during_casting_loses_no_promised_ballot(
         assert not snap.on_board(m.tracker)
 
     # Restart: the same command on the same port.
-    web2 = start_web(procs, env, port, "web-restarted")
+    web2 = start_web(procs, site.env, site.port, "web-restarted")
     recast: list[Member] = []
     with httpx.Client(base_url=base, timeout=60) as http:
         for m in cut_off:

@@ -18,8 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ballot.migrations import upgrade
-from ballot.store.serverkey import load_or_create
 from tests.support.inbox import Inbox as MailSink
 
 from .cluster import (
@@ -30,19 +28,17 @@ from .cluster import (
     Processes,
     check_board,
     check_receipt,
-    create_account,
     definition,
     email_of,
     free_port,
     post_cast,
     roll_csv,
-    service_env,
     snapshot,
     start_uvicorn_workers,
-    start_web,
     tokens_from_inbox,
 )
 from .conftest import PgDatabase
+from .deployment import deploy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -83,18 +79,15 @@ async def _cast_everywhere(
 def test_two_web_processes_and_a_worker_share_one_board(
     pg_db: PgDatabase, procs: Processes, key_file: Path
 ) -> None:
-    upgrade(pg_db.url)
-    create_account(pg_db.url)
-    server_key = load_or_create(key_file).board_key.public_hex
-    ports = [free_port(), free_port()]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
     with MailSink() as sink:
-        env = service_env(pg_db.url, key_file, bases[0], smtp_port=sink.port)
+        site = deploy(pg_db, procs, key_file, sink.port)
+        port = free_port()
+        bases = [site.base, f"http://127.0.0.1:{port}"]
         webs = [
-            start_web(procs, env, ports[0], "serve"),
-            start_uvicorn_workers(procs, env, ports[1], workers=2, name="uvicorn"),
+            site.web,
+            start_uvicorn_workers(procs, site.env, port, workers=2, name="uvicorn"),
         ]
-        worker = procs.start("worker", ["worker"], env)
+        worker = procs.start("worker", ["worker"], site.env)
 
         committee = Committee(bases[0])
         try:
@@ -141,10 +134,10 @@ def test_two_web_processes_and_a_worker_share_one_board(
     assert len(receipts) == VOTERS
 
     snap = snapshot(pg_db.url, election_id)
-    check_board(snap, server_key)
+    check_board(snap, site.server_key)
     for member in receipts:
         assert member.receipt is not None
-        check_receipt(snap, member.receipt, member, server_key)
+        check_receipt(snap, member.receipt, member, site.server_key)
     # Both processes wrote to the one board, interleaved on a single chain.
     served = Counter(b for m, b, o in first if o.status == 201)
     assert set(served) == set(bases), served

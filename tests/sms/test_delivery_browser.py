@@ -9,30 +9,24 @@ and 1280 px in English and Korean (``BALLOT_SHOTS``, default ``/work/shots/sms``
 
 from __future__ import annotations
 
-import os
+import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.accounts import ADMIN, PASSWORD
+from tests.support.browser import check_languages, off_thread, shots_folder, signed_in
+from tests.support.browser_fixtures import ENGINES, browser_fixture, live_server
 from tests.support.committee import Committee
-from tests.support.databases import require
-from tests.support.inbox import Inbox
-from tests.support.live import LiveServer, engine_database, start_server
+from tests.support.live import LiveServer
 from tests.support.sms_gateway import ACCOUNT_SID, AUTH_TOKEN, FakeGateway
 
 from .test_receipts import DEFINITION
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
-SHOTS = Path(os.environ.get("BALLOT_SHOTS", "/work/shots/sms"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+SHOTS = Path("/work/shots/sms")  # unless BALLOT_SHOTS names another folder
 ROLL = """member_id,name,email,phone,channel,language,unit
 S1,Kim Min-jun,,(415) 555-2671,,ko,North
 S2,Nguyen Van An,an@example.org,+1 213 555 0199,sms,vi,North
@@ -42,35 +36,30 @@ S5,Maria Santos,,415-555-2673,,es,East
 """
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=ENGINES)
 def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LiveServer, FakeGateway, str]]:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
+    """An open election whose texts went out through the fake gateway: one delivered, one
+    undelivered, one still only sent."""
     folder = tmp_path_factory.mktemp("live")
     gateway = FakeGateway().start()
-    with engine_database(request.param, folder) as url:
-        server = start_server(
-            url,
+    try:
+        with live_server(
+            request.param,
             folder,
-            inbox=Inbox().start(),
-            engine=request.param,
+            inbox=True,
             sms_gateway="twilio",
             sms_from="+15005550006",
             sms_rate=0,
             twilio_account_sid=ACCOUNT_SID,
             twilio_auth_token=AUTH_TOKEN,
             twilio_api_url=gateway.url,
-        )
-        try:
+        ) as server:
             with Committee(server.base) as committee:
                 election_id, _, _ = committee.open_election(DEFINITION, ROLL)
             server.deliver()
             texts = {m.to: m for m in gateway.wait_for(3)}
-            import asyncio
 
             async def receipts() -> None:
                 for number, status in (
@@ -82,64 +71,17 @@ def live(
 
             asyncio.run(receipts())
             yield server, gateway, election_id
-        finally:
-            server.stop()
-            gateway.stop()
+    finally:
+        gateway.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(live: Any) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def signed_in(browser: Any, base: str) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(ADMIN)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    return page
-
-
-def axe_clean(page: Any, base: str, where: Any) -> None:
-    url = f"{base}/static/__axe.min.js"
-    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
-    page.add_script_tag(url=url)
-    found = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"
-    )
-    assert [v for v in found if v["impact"] in ("serious", "critical")] == [], (where, found)
+browser = browser_fixture()
 
 
 def look(page: Any, live: LiveServer, url: str, name: str) -> dict[str, str]:
-    """Each language and width: no sideways scrolling at 320 px, axe-clean, a screenshot."""
-    texts = {}
-    for lang in ("en", "ko"):
-        for width in (320, 1280):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.goto(f"{url}?ui={lang}")
-            if width == 320:
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                assert scroll <= 320, (name, lang, scroll)
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(
-                path=str(SHOTS / f"{live.engine}-{name}-{lang}-{width}.png"), full_page=True
-            )
-        axe_clean(page, live.base, (name, lang))
-        texts[lang] = page.inner_text("main")
-    return texts
+    """The page at ``url`` in each language and width (checked and shot); what each says."""
+    page.goto(url)
+    return check_languages(page, live, shots_folder(SHOTS), name)
 
 
 def test_the_roll_shows_each_members_delivery(live: Any, browser: Any) -> None:
@@ -168,8 +110,7 @@ def test_a_bounced_text_is_sent_again_by_email_from_the_members_page(
     page.wait_for_load_state()
     assert "A new link is on its way by the way you chose" in page.inner_text("main")
     before = len(server.inbox.messages)
-    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
-        assert pool.submit(server.deliver).result() >= 1
+    assert off_thread(server.deliver) >= 1
     mails = server.inbox.wait_for(before + 1)[before:]
     assert [m["To"] for m in mails] == ["an@example.org"]
     page.goto(f"{url}?ui=en")

@@ -2,12 +2,14 @@
 
 The stand-in transcript of ``asgi.make_ready`` lacks trustee verification keys; this
 one has them, so the election fingerprint exists and ballots made with Python's
-encryptor verify on the server.
+encryptor verify on the server.  ``open_with_ceremony`` drives the in-process app;
+``open_by_api`` any synchronous client (a server on a port, Schemathesis's).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +84,23 @@ class CastElection:
         return self.ballot(*choices).to_json()
 
 
+def keyed(election_id: str, ceremony: dict[str, Any], transcript: dict[str, Any]) -> CastElection:
+    """The election as a voter's encryptor sees it once its ceremony (the committee's
+    ``/ceremony`` answer) produced ``transcript``: the manifest, joint key, fingerprint."""
+    key = Element.from_hex(str(transcript["joint_public_key"]))
+    vkeys = transcript["verification_keys"]
+    assert isinstance(vkeys, dict)
+    fp = election_fingerprint(
+        bytes.fromhex(ceremony["manifest_hash"]),
+        key,
+        [Element.from_hex(vkeys[i]) for i in sorted(vkeys, key=int)],
+    )
+    manifest_json = ceremony["manifest"]
+    return CastElection(
+        election_id, manifest_json, ElectionManifest.from_definition(manifest_json), key, fp
+    )
+
+
 async def open_with_ceremony(
     app: Litestar,
     admin: Web,
@@ -95,9 +114,8 @@ async def open_with_ceremony(
     r = await admin.post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
     assert r.status_code == 200, r.text
     r = await admin.get(f"/api/elections/{election_id}/ceremony")
-    manifest_json = r.json()["manifest"]
-    digest = bytes.fromhex(r.json()["manifest_hash"])
-    transcript, _secrets = local_ceremony(1, 1, digest)
+    ceremony = r.json()
+    transcript, _secrets = local_ceremony(1, 1, bytes.fromhex(ceremony["manifest_hash"]))
     r = await admin.post(
         f"/api/elections/{election_id}/ceremony/transcript", json=json.loads(json.dumps(transcript))
     )
@@ -105,20 +123,29 @@ async def open_with_ceremony(
     for target in ("ready", "open"):
         r = await admin.post(f"/api/elections/{election_id}/state", json={"target": target})
         assert r.status_code == 200, r.text
-    key = Element.from_hex(str(transcript["joint_public_key"]))
-    vkeys = transcript["verification_keys"]
-    assert isinstance(vkeys, dict)
-    fp = election_fingerprint(
-        digest, key, [Element.from_hex(vkeys[i]) for i in sorted(vkeys, key=int)]
+    election = keyed(election_id, ceremony, transcript)
+    election.links = await member_links(app, election_id, captured)
+    return election
+
+
+def open_by_api(
+    post: Callable[..., Any], get: Callable[[str], Any], definition: dict[str, Any], roll: str
+) -> CastElection:
+    """Define, key (a local 1-of-1 ceremony) and open an election through the committee's
+    JSON API with any client: ``post(path, **request)`` sends as a signed-in committee
+    member (the roll as ``content=``) and returns the answer's JSON, having checked that
+    it succeeded; ``get(path)`` returns the JSON at ``path``."""
+    election_id = str(post("/api/elections", json=definition)["id"])
+    post(f"/api/elections/{election_id}/roll", content=roll.encode())
+    post(f"/api/elections/{election_id}/state", json={"target": "key_ceremony"})
+    ceremony = get(f"/api/elections/{election_id}/ceremony")
+    transcript, _ = local_ceremony(1, 1, bytes.fromhex(ceremony["manifest_hash"]))
+    post(
+        f"/api/elections/{election_id}/ceremony/transcript", json=json.loads(json.dumps(transcript))
     )
-    return CastElection(
-        election_id,
-        manifest_json,
-        ElectionManifest.from_definition(manifest_json),
-        key,
-        fp,
-        await member_links(app, election_id, captured),
-    )
+    post(f"/api/elections/{election_id}/state", json={"target": "ready"})
+    post(f"/api/elections/{election_id}/state", json={"target": "open"})
+    return keyed(election_id, ceremony, transcript)
 
 
 @pytest.fixture

@@ -145,6 +145,20 @@ def start_server(
     return LiveServer(config.base_url, config, server, thread, folder, inbox, engine)
 
 
+def serve(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
+    """The app of ``settings`` over HTTP on a free port, for a database a test filled in
+    its own event loop (no admin made, nothing migrated); its address, server and thread.
+    The test stops it: ``server.should_exit = True``, then joins the thread."""
+    port = free_port()
+    config = settings.with_(base_url=f"http://127.0.0.1:{port}")
+    app = create_app(config, schedule=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    _wait_started(server, thread, timeout=30)
+    return config.base_url, server, thread
+
+
 @contextlib.contextmanager
 def engine_database(engine: str, folder: Path) -> Iterator[str]:
     """A new, empty database on ``engine`` for a whole module: what ``db_url`` gives one

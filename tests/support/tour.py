@@ -10,38 +10,21 @@ Screenshots go to ``BALLOT_SHOTS`` when it is set, else to the test's temporary 
 
 from __future__ import annotations
 
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .browser import AXE, CHROMIUM, axe_violations, chromium
-from .databases import require
+from .browser import (
+    axe_violations,
+    chromium,
+    off_thread,
+    require_browser,
+    shots_folder,
+    sign_in_here,
+)
 
 __all__ = ["Tour", "chromium", "off_thread", "press", "require_browser", "shots_folder", "sign_in"]
-
-
-def require_browser() -> None:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install --no-save axe-core)")
-
-
-def shots_folder(fallback: Path, *parts: str) -> Path:
-    """``BALLOT_SHOTS``/parts when the variable is set, else ``fallback``/parts."""
-    root = os.environ.get("BALLOT_SHOTS")
-    folder = Path(root) if root else fallback
-    folder = folder.joinpath(*parts)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def off_thread(work: Any, *args: Any) -> Any:
-    """Run ``work`` in another thread: Playwright's sync API owns this thread's event loop,
-    and the server helpers (``LiveServer.deliver``) start one of their own."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(work, *args).result()
 
 
 @dataclass
@@ -108,10 +91,7 @@ def sign_in(tour: Tour, browser: Any, email: str, password: str) -> Any:
     page = tour.page(browser)
     page.goto(tour.base + "/login")
     tour_once(tour, page, "sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    sign_in_here(page, email, password)
     return page
 
 

@@ -11,22 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from litestar import Litestar
 
 from ballot.config import Settings
-from ballot.web.app import create_app
-from tests.support.accounts import PASSWORD
 from tests.support.asgi import Web
-from tests.support.browser import ARGS, CHROMIUM
-from tests.support.databases import require
-from tests.support.live import free_port
+from tests.support.browser import chromium, require_chromium, signed_in
+from tests.support.live import serve
 
 from .conftest import NO, YES, CountedElection, cast
 from .test_results_in_words import counted  # noqa: F401 (fixtures)
@@ -34,27 +28,8 @@ from .test_results_in_words import counted  # noqa: F401 (fixtures)
 pytestmark = [pytest.mark.browser]
 
 
-def serve(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
-    port = free_port()
-    config = settings.with_(base_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, schedule=False), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    return config.base_url, server, thread
-
-
 def browse(base: str, election: str, voter_token: str, shots: str | None) -> list[str]:
     """Open each page at both widths and in both languages; return what went wrong."""
-    from playwright.sync_api import sync_playwright
-
     problems: list[str] = []
     pages = {  # every page this change touched
         "committee-election": f"/committee/elections/{election}",
@@ -63,46 +38,34 @@ def browse(base: str, election: str, voter_token: str, shots: str | None) -> lis
         "verify": f"/board/{election}/verify",
         "ballot": f"/v/{voter_token}",
     }
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            for width in (320, 1280):
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                page = context.new_page()
-                page.goto(base + "/login")
-                page.fill("#email", "admin@example.org")
-                page.fill("#password", PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_url("**/committee**")
-                for lang in ("en", "ko"):
-                    for name, path in pages.items():
-                        page.goto(f"{base}{path}?lang={lang}")
-                        # The committee pages as a whole are made to fit a phone elsewhere;
-                        # here, the results block must fit.
-                        wide = page.evaluate(
-                            "Math.max(...[...document.querySelectorAll('.chart, .sheet')]"
-                            ".map(e => e.getBoundingClientRect().right), 0)"
-                            if name.startswith("committee")
-                            else "document.documentElement.scrollWidth"
-                        )
-                        if wide > width + 1:
-                            problems.append(f"{name} {lang} is {wide} px wide at {width} px")
-                        if shots:
-                            page.screenshot(
-                                path=f"{shots}/{name}-{lang}-{width}.png", full_page=True
-                            )
-                pdf = page.request.get(f"{base}/committee/elections/{election}/tally-sheet.pdf")
-                if pdf.headers.get("content-type") != "application/pdf":
-                    problems.append("the tally sheet is not a PDF")
-                elif shots:
-                    Path(f"{shots}/tally-sheet-en.pdf").write_bytes(pdf.body())
-                    ko = page.request.get(
-                        f"{base}/committee/elections/{election}/tally-sheet.pdf?lang=ko"
+    with chromium() as browser:
+        for width in (320, 1280):
+            page = signed_in(browser, base, width=width)
+            for lang in ("en", "ko"):
+                for name, path in pages.items():
+                    page.goto(f"{base}{path}?lang={lang}")
+                    # The committee pages as a whole are made to fit a phone elsewhere;
+                    # here, the results block must fit.
+                    wide = page.evaluate(
+                        "Math.max(...[...document.querySelectorAll('.chart, .sheet')]"
+                        ".map(e => e.getBoundingClientRect().right), 0)"
+                        if name.startswith("committee")
+                        else "document.documentElement.scrollWidth"
                     )
-                    Path(f"{shots}/tally-sheet-ko.pdf").write_bytes(ko.body())
-                context.close()
-        finally:
-            browser.close()
+                    if wide > width + 1:
+                        problems.append(f"{name} {lang} is {wide} px wide at {width} px")
+                    if shots:
+                        page.screenshot(path=f"{shots}/{name}-{lang}-{width}.png", full_page=True)
+            pdf = page.request.get(f"{base}/committee/elections/{election}/tally-sheet.pdf")
+            if pdf.headers.get("content-type") != "application/pdf":
+                problems.append("the tally sheet is not a PDF")
+            elif shots:
+                Path(f"{shots}/tally-sheet-en.pdf").write_bytes(pdf.body())
+                ko = page.request.get(
+                    f"{base}/committee/elections/{election}/tally-sheet.pdf?lang=ko"
+                )
+                Path(f"{shots}/tally-sheet-ko.pdf").write_bytes(ko.body())
+            page.context.close()
     return problems
 
 
@@ -113,7 +76,7 @@ async def test_result_pages_fit_a_phone_in_english_and_korean(
     admin: Web,
     counted: CountedElection,  # noqa: F811
 ) -> None:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
+    require_chromium()
     page = f"/committee/elections/{counted.id}"
     for member, choice in (("C001", YES), ("C002", YES), ("C003", YES), ("C004", NO)):
         await cast(web, counted, member, choice)

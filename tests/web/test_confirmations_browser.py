@@ -12,25 +12,19 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.accounts import ADMIN, PASSWORD
+from tests.support.browser import check_as_it_stands, shots_folder, signed_in
+from tests.support.browser_fixtures import browser_fixture, live_fixture
 from tests.support.committee import Committee
-from tests.support.databases import require
-from tests.support.live import LiveServer, engine_database, start_server
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-SHOTS = Path(os.environ.get("BALLOT_SHOTS", "/work/shots/confirmations"))
+SHOTS = Path("/work/shots/confirmations")  # unless BALLOT_SHOTS names another folder
 DRAFT: dict[str, Any] = {
     "kind": "ratification",
     "title": {"en": "Contract ratification 2026", "ko": "2026년 단체협약 인준 투표"},
@@ -65,72 +59,13 @@ def draft(live: LiveServer) -> str:
     return election_id
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
-    folder = tmp_path_factory.mktemp("live")
-    with engine_database(request.param, folder) as url:
-        server = start_server(url, folder, engine=request.param)
-        try:
-            yield server
-        finally:
-            server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(live: LiveServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def signed_in(browser: Any, live: LiveServer) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live.base}/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live.base}/committee")
-    return page
-
-
-def axe_clean(page: Any, live: LiveServer, where: str) -> None:
-    url = f"{live.base}/static/__axe.min.js"
-    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
-    page.add_script_tag(url=url)
-    found = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"
-    )
-    assert [v for v in found if v["impact"] in ("serious", "critical")] == [], (where, found)
+live = live_fixture()
+browser = browser_fixture()
 
 
 def shoot_here(page: Any, live: LiveServer, name: str, lang: str) -> None:
     """This page as it stands (a POST's answer cannot be fetched again): 1280 then 320 px."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 320):
-        page.set_viewport_size({"width": width, "height": 900})
-        if width == 320:
-            scroll = page.evaluate("document.documentElement.scrollWidth")
-            assert scroll <= 320, (name, lang, scroll)
-        page.screenshot(
-            path=str(SHOTS / f"{live.engine}-{name}-{lang}-{width}.png"), full_page=True
-        )
-    axe_clean(page, live, f"{name} {lang}")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    check_as_it_stands(page, live, shots_folder(SHOTS), name, lang, widths=(1280, 320))
 
 
 def shoot(page: Any, live: LiveServer, path: str, name: str) -> None:
@@ -157,7 +92,7 @@ def hold_ceremony(page: Any, live: LiveServer, election_id: str, lang: str) -> N
 def test_key_files_must_each_be_saved_before_the_committee_continues(
     live: LiveServer, browser: Any
 ) -> None:
-    page = signed_in(browser, live)
+    page = signed_in(browser, live.base, accept_downloads=True)
     try:
         election_id = draft(live)
         ceremony = f"/committee/elections/{election_id}/ceremony"
@@ -217,7 +152,7 @@ def test_key_files_must_each_be_saved_before_the_committee_continues(
 def test_confirmation_pages_open_voting_and_are_photographed(
     live: LiveServer, browser: Any
 ) -> None:
-    page = signed_in(browser, live)
+    page = signed_in(browser, live.base, accept_downloads=True)
     try:
         election_id = draft(live)
         base = f"/committee/elections/{election_id}"

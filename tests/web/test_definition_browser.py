@@ -9,22 +9,20 @@ the option buttons move options; with it, a new election starts in the browser's
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.accounts import ADMIN, PASSWORD
-from tests.support.browser import AXE, CHROMIUM, chromium
+from tests.support.browser import check_page, shots_folder, signed_in
+from tests.support.browser_fixtures import browser_fixture, live_fixture
 from tests.support.committee import Committee
-from tests.support.databases import require
-from tests.support.live import LiveServer, engine_database, start_server
+from tests.support.live import LiveServer
 
 pytestmark = [pytest.mark.browser]
 
 SIZES = (320, 1280)
+SHOTS = Path("/work/shots/definition-editor")  # unless BALLOT_SHOTS names another folder
 
 DRAFT: dict[str, Any] = {
     "kind": "ratification",
@@ -70,67 +68,15 @@ E001,Ben Carter,ben@example.org,en,East,
 """
 
 
-def shots_folder(tmp: Path) -> Path:
-    folder = Path(os.environ.get("BALLOT_SHOTS", "/work/shots/definition-editor"))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = tmp
-    return folder
+def draft_with_roll(server: LiveServer) -> None:
+    """The election every test edits: DRAFT, with its roll imported."""
+    with Committee(server.base) as committee:
+        server.election_id = str(committee.post("/api/elections", json=DRAFT)["id"])
+        committee.post(f"/api/elections/{server.election_id}/roll", content=ROLL.encode())
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    folder = tmp_path_factory.mktemp("live")
-    with engine_database(request.param, folder) as url:
-        server = start_server(url, folder, engine=request.param)
-        try:
-            with Committee(server.base) as committee:
-                server.election_id = str(committee.post("/api/elections", json=DRAFT)["id"])
-                committee.post(f"/api/elections/{server.election_id}/roll", content=ROLL.encode())
-            yield server
-        finally:
-            server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(live: LiveServer) -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-def signed_in(browser: Any, live: LiveServer, **options: Any) -> Any:
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live.base}/login")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live.base}/committee")
-    return page
-
-
-def check(page: Any, live: LiveServer, width: int, shot: Path) -> None:
-    """No horizontal scroll at this width, no serious axe finding; save the screenshot."""
-    page.screenshot(path=str(shot), full_page=True)
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{shot.name}: {scroll} px wide at {width} px"
-    url = f"{live.base}/static/__axe.min.js"
-    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
-    page.add_script_tag(url=url)
-    found = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', "
-        "'wcag21aa', 'wcag22aa', 'best-practice']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"
-    )
-    bad = [v for v in found if v["impact"] in ("serious", "critical")]
-    assert bad == [], (shot.name, bad)
+live = live_fixture(draft_with_roll)
+browser = browser_fixture()
 
 
 @pytest.mark.parametrize("width", SIZES)
@@ -138,9 +84,8 @@ def check(page: Any, live: LiveServer, width: int, shot: Path) -> None:
 def test_every_page_fits_is_accessible_and_is_photographed(
     live: LiveServer, browser: Any, width: int, ui: str, tmp_path: Path
 ) -> None:
-    require(AXE.exists(), f"axe-core not found at {AXE}")
-    folder = shots_folder(tmp_path)
-    page = signed_in(browser, live, viewport={"width": width, "height": 900})
+    folder = shots_folder(SHOTS, fallback=tmp_path)
+    page = signed_in(browser, live.base, width=width)
     try:
         e = f"/committee/elections/{live.election_id}"
         pages = {
@@ -154,7 +99,7 @@ def test_every_page_fits_is_accessible_and_is_photographed(
         for name, path in pages.items():
             response = page.goto(live.base + path)
             assert response is not None and response.status == 200, (name, response)
-            check(page, live, width, folder / f"{name}-{ui}-{width}.png")
+            check_page(page, live.base, width, folder / f"{name}-{ui}-{width}.png")
         # A form sent with a bad address comes back with the problem at its field.
         page.goto(f"{live.base}/committee/elections/new?ui={ui}")
         page.fill("#title", "Strike vote")
@@ -169,7 +114,7 @@ def test_every_page_fits_is_accessible_and_is_photographed(
         assert page.get_attribute("#committee_email", "aria-invalid") == "true"
         assert page.input_value("#title") == "Strike vote"
         assert page.input_value("#q1_o2") == "No"
-        check(page, live, width, folder / f"new-error-{ui}-{width}.png")
+        check_page(page, live.base, width, folder / f"new-error-{ui}-{width}.png")
         if ui == "ko":
             assert "선거관리위원회" in page.content() or "위원회" in page.content()
     finally:
@@ -178,7 +123,7 @@ def test_every_page_fits_is_accessible_and_is_photographed(
 
 def test_without_javascript_the_editor_works_by_keyboard(live: LiveServer, browser: Any) -> None:
     page = signed_in(
-        browser, live, java_script_enabled=False, viewport={"width": 320, "height": 800}
+        browser, live.base, java_script_enabled=False, viewport={"width": 320, "height": 800}
     )
     try:
         page.goto(f"{live.base}/committee/elections/new")
@@ -204,7 +149,7 @@ def test_without_javascript_the_editor_works_by_keyboard(live: LiveServer, brows
 
 
 def test_a_new_election_starts_in_the_browsers_time_zone(live: LiveServer, browser: Any) -> None:
-    page = signed_in(browser, live, timezone_id="Asia/Seoul")
+    page = signed_in(browser, live.base, timezone_id="Asia/Seoul")
     try:
         page.goto(f"{live.base}/committee/elections/new")
         page.wait_for_function("document.querySelector('#time_zone').value === 'Asia/Seoul'")
@@ -216,7 +161,7 @@ def test_a_new_election_starts_in_the_browsers_time_zone(live: LiveServer, brows
 
 
 def test_signing_off_a_language_names_the_member(live: LiveServer, browser: Any) -> None:
-    page = signed_in(browser, live, viewport={"width": 320, "height": 800})
+    page = signed_in(browser, live.base, viewport={"width": 320, "height": 800})
     try:
         page.goto(f"{live.base}/committee/elections/{live.election_id}/translations?lang=ko")
         page.get_by_role("button", name="I have read the 한국어 ballot and sign it off").click()

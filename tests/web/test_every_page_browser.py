@@ -15,32 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from litestar import Litestar
 
 from ballot.config import Settings
-from ballot.web.app import create_app
-from tests.support.accounts import PASSWORD
 from tests.support.asgi import Web
-from tests.support.databases import require
-from tests.support.live import free_port
+from tests.support.browser import AXE_RULES, chromium, inject_axe, require_browser, signed_in
+from tests.support.live import serve
 from tests.support.pages import PAGES, Page, Site, build_site
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(os.environ.get("BALLOT_AXE_JS", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
 #: Screenshots only when asked for (they cost a third of the run): BALLOT_SHOTS=folder.
 SHOTS = Path(os.environ["BALLOT_SHOTS"]) if os.environ.get("BALLOT_SHOTS") else None
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 #: What a page must have finished before it is judged (its script fills it in).
 READY = {"voter-ballot": "#ballot-form:not([hidden])"}
 
@@ -77,34 +67,15 @@ INSPECT = """() => {
 }"""
 
 
-def serve(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
-    port = free_port()
-    config = settings.with_(base_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, schedule=False), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    return config.base_url, server, thread
-
-
 def axe(page: Any, base: str, contrast: bool) -> list[Any]:
     """axe-core's violations; colour contrast (half of axe's time, and the same colours at
     every width) is checked at one width only."""
-    url = f"{base}/static/__axe.min.js"
-    page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
-    page.add_script_tag(url=url)
+    inject_axe(page, base)
     found: list[Any] = page.evaluate(
         "async ([tags, contrast]) => (await axe.run(document, {runOnly: tags,"
         " rules: {'color-contrast': {enabled: contrast}}})).violations"
         ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target).slice(0, 3)}))",
-        [AXE_TAGS, contrast],
+        [AXE_RULES, contrast],
     )
     return found
 
@@ -147,32 +118,19 @@ def judge(page: Any, base: str, item: Page, site: Site, lang: str, width: int) -
 
 
 def browse(base: str, site: Site) -> list[str]:
-    from playwright.sync_api import sync_playwright
-
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            page.goto(base + "/login")
-            page.fill("#email", "admin@example.org")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url("**/committee**")
-            for item in PAGES:
-                if item.kind != "html":
-                    continue
-                for lang in ("en", "ko"):
-                    for width in (320, 1280):
-                        page.set_viewport_size({"width": width, "height": 900})
-                        problems += judge(page, base, item, site, lang, width)
-            context.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = signed_in(browser, base)
+        for item in PAGES:
+            if item.kind != "html":
+                continue
+            for lang in ("en", "ko"):
+                for width in (320, 1280):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    problems += judge(page, base, item, site, lang, width)
+        page.context.close()
     return problems
 
 
@@ -180,8 +138,7 @@ def browse(base: str, site: Site) -> list[str]:
 async def test_every_page_is_accessible_fits_a_phone_and_works_from_the_keyboard(
     app: Litestar, settings: Settings, admin: Web, web: Web, captured_tokens: dict[int, str]
 ) -> None:
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
+    require_browser()
     site = await build_site(app, admin, web, captured_tokens)
     base, server, thread = serve(settings)
     try:

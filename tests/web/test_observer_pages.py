@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -38,7 +37,7 @@ from ballot.store.record_export import RecordUnavailable, export_record
 from ballot.web import observer_pages
 from ballot.web.observer import verify_page
 from ballot.web.security import CSP
-from tests.support.databases import require
+from tests.support.browser import ARGS, AXE, CHROMIUM, require_browser
 
 from .conftest import client_for
 from .helpers import BASE, ROLL, T0, Web, create_draft, make_account
@@ -517,22 +516,6 @@ async def test_a_tampered_audit_row_is_named(
 
 # --------------------------------------------------------------------------- in a browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-AXE = Path(
-    os.environ.get(
-        "BALLOT_AXE_JS",
-        Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js",
-    )
-)
-
 
 @pytest.mark.browser
 # The pages are the same whatever the engine: run the browser once, on SQLite.
@@ -542,8 +525,7 @@ async def test_pages_in_chromium_at_320px(
 ) -> None:
     """No horizontal scrolling on a small phone, nothing refused by the CSP, and no
     serious or critical accessibility violation under axe-core."""
-    require(CHROMIUM.exists(), "Debian chromium is not installed at /usr/bin/chromium")
-    require(AXE.exists(), f"axe-core not found at {AXE} (npm install axe-core)")
+    require_browser()
     from playwright.async_api import async_playwright
 
     election_id = await create_draft(admin)
@@ -570,7 +552,7 @@ async def test_pages_in_chromium_at_320px(
         await route.fulfill(status=r.status_code, headers=dict(r.headers), body=r.content)
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             context = await browser.new_context(viewport={"width": 320, "height": 640})
             await context.route(f"{BASE}/**", serve)
