@@ -4,7 +4,8 @@ instant runoff, three convention delegates by Scottish STV.
 The committee over HTTP; the trustees' own tool for the key ceremony, the tally of the choose
 races, the shuffles and the decryption of the mixed ballots; members of two units, in English
 and Korean, each shown their own unit's races with the candidates rotated (president) or in
-their language's alphabetical order (delegates), casting real encrypted ballots; the public
+their language's alphabetical order (delegates), two of them voting in Chromium by the names
+they see (at 320 and 1280 px), the others casting real encrypted ballots over HTTP; the public
 result page showing every round; and the downloaded record through ``ballot verify``, which
 passes, prints the rounds, and fails once any single entry is changed.
 """
@@ -27,6 +28,7 @@ from ballot.cli import app as cli_app
 from ballot.crypto.ballots import encrypt_ballot
 from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint
+from tests.support.browser import check_page, chromium, require_browser, shots_folder
 from tests.support.committee import Committee as Admin
 from tests.support.inbox import Inbox
 from tests.support.live import LiveServer
@@ -123,6 +125,10 @@ VOTES = {
     "gil": ([2, 1], [0, 3], [2, 3]),
     "hana": ([2, 1], [2, 1], [2, 4]),
 }
+#: Who votes in Chromium on the member's page (at which width), choosing by the names shown:
+#: a Korean reader of the North at phone width and an English reader of the South.
+IN_BROWSER = {"ben": 320, "eli": 1280}
+STEWARDS = {"North": (1, NORTH), "South": (2, SOUTH)}
 
 
 @pytest.fixture
@@ -184,6 +190,7 @@ RUNS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def test_officer_election_end_to_end_and_verified(
     migrated_db_url: str, tmp_path: Path, sink: Inbox
 ) -> None:
+    require_browser()
     live = start(migrated_db_url, tmp_path, smtp_port=sink.port, mail_rate=1000.0)
     admin = Admin(live.base)
     try:
@@ -192,6 +199,35 @@ def test_officer_election_end_to_end_and_verified(
     finally:
         admin.close()
         live.stop()
+
+
+def vote_in_browser(
+    browser: Any, live: LiveServer, token: str, name: str, width: int, shots: Path
+) -> None:
+    """The member's own page: each rank's menu set by the candidate's name as shown (the
+    menus list them rotated or alphabetical), their unit's stewards ticked, then cast."""
+    unit, lang = MEMBERS[name]
+    president, stewards, delegates = VOTES[name]
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{live.base}/v/{token}?lang={lang}")
+    page.wait_for_selector("#ballot-form:not([hidden])")
+    for race, ranking, names in ((0, president, PRESIDENT), (3, delegates, DELEGATES)):
+        for rank, candidate in enumerate(ranking):
+            page.select_option(f"#q{race}-r{rank}", label=names[candidate][lang])
+    race, _names = STEWARDS[unit]
+    for candidate in stewards:
+        page.check(f"#q{race}-o{candidate}")
+    check_page(page, live.base, width, shots / f"ballot-{lang}-{width}.png")
+    page.locator("#review-button").click()
+    page.wait_for_selector("#review:not([hidden])")
+    first = PRESIDENT[president[0]][lang]
+    assert f"1. {first}" in page.locator("#review").inner_text()
+    page.locator("#cast-button").click()
+    page.wait_for_selector("#receipt:not([hidden])")
+    check_page(page, live.base, width, shots / f"receipt-{lang}-{width}.png")
+    context.close()
 
 
 def run_election(live: LiveServer, admin: Admin, sink: Inbox, tmp_path: Path) -> str:
@@ -212,8 +248,14 @@ def run_election(live: LiveServer, admin: Admin, sink: Inbox, tmp_path: Path) ->
     fingerprint = election_fingerprint(bytes.fromhex(info["manifest_hash"]), key, vkeys)
 
     orders: dict[str, list[str]] = {}
+    shots = shots_folder(Path("/work/shots/officers"), fallback=tmp_path)
+    with chromium() as browser:
+        for name, width in IN_BROWSER.items():
+            vote_in_browser(browser, live, tokens[f"{name}@example.org"], name, width, shots)
     with httpx.Client(base_url=live.base, timeout=60) as voter:
         for name, (unit, lang) in MEMBERS.items():
+            if name in IN_BROWSER:  # voted already: their page now shows the receipt
+                continue
             token = tokens[f"{name}@example.org"]
             page = voter.get(f"/v/{token}?lang={lang}").text
             # Their own unit's stewards only; the other unit's race is not on the page.
@@ -242,7 +284,7 @@ def run_election(live: LiveServer, admin: Admin, sink: Inbox, tmp_path: Path) ->
     # each sees all three, in their own language.
     assert len({tuple(o) for o in orders.values()}) > 1, orders
     assert sorted(orders["ana"]) == sorted(t["en"] for t in PRESIDENT)
-    assert sorted(orders["ben"]) == sorted(t["ko"] for t in PRESIDENT)
+    assert sorted(orders["dara"]) == sorted(t["ko"] for t in PRESIDENT)
 
     admin.post(f"/api/elections/{election_id}/state", json={"target": "closed"})
     admin.post(f"/api/elections/{election_id}/tally")
