@@ -118,12 +118,15 @@ def render_invitation(
     alias_lookup: str | None = None,
     fingerprint: str | None = None,
     revoting: bool = False,
+    ranked: bool = False,
     test: bool = False,
 ) -> RenderedMessage:
     """The invitation to vote: what, when, the personal one-time link, privacy, help.
 
     ``revoting``: the election lets members vote again until close (only the last ballot
-    counts), so the link is not "one-time" and the message says so.
+    counts), so the link is not "one-time" and the message says so.  ``ranked``: the
+    election has a ranked race, whose rankings are decrypted one by one after the mix-net,
+    so the privacy sentence cannot say that only totals are ever decrypted.
 
     ``alias`` (protocol v2): the member's alias on the public board, with ``alias_lookup``,
     the page where they can see whether a ballot was cast in their name.  ``fingerprint``:
@@ -151,6 +154,7 @@ def render_invitation(
         alias_lookup=_check_link(alias_lookup) if alias_lookup is not None else None,
         fingerprint=_one_line(fingerprint, "fingerprint") if fingerprint is not None else None,
         revoting=revoting,
+        ranked=ranked,
         test=test,
     )
 

@@ -109,6 +109,16 @@ def invitation_message(
         alias=alias,
         test=test,
         revoting=bool(election.revoting),  # the link then works until voting closes
+        ranked=_has_ranked(election),
+    )
+
+
+def _has_ranked(election: Any) -> bool:
+    """Whether the frozen definition has a ranked race (its rankings are decrypted after
+    the mix-net, which the invitation's privacy sentence must say)."""
+    manifest = json.loads(election.manifest) if election.manifest else {}
+    return any(
+        isinstance(q, dict) and q.get("ranked") is True for q in manifest.get("questions", [])
     )
 
 

@@ -30,7 +30,7 @@ from ballot.crypto.group import Element
 from ballot.crypto.manifest import ElectionManifest, election_fingerprint
 from tests.support.browser import check_page, chromium, require_browser, shots_folder
 from tests.support.committee import Committee as Admin
-from tests.support.inbox import Inbox
+from tests.support.inbox import Inbox, plain_text
 from tests.support.live import LiveServer
 from tests.support.live import start_server as start
 from tests.support.trustees import ceremony_cli, ceremony_election, finish, shuffle_cli, tally_cli
@@ -238,6 +238,10 @@ def run_election(live: LiveServer, admin: Admin, sink: Inbox, tmp_path: Path) ->
         admin.post(f"/api/elections/{election_id}/state", json={"target": target})
     assert live.deliver() == len(MEMBERS)
     tokens = sink.tokens(base=live.base)
+    # Rankings are decrypted one by one after the mix-net: no message or page may say that
+    # only totals are ever decrypted.
+    invitation = next(m for m in sink.wait_for(len(MEMBERS)) if re.search(r"\bana@", str(m["To"])))
+    assert "ranked choices are decrypted only after several trustees" in plain_text(invitation)
 
     info = admin.get(f"/api/elections/{election_id}/ceremony/remote")
     manifest_json = admin.get(f"/api/elections/{election_id}/ceremony")["manifest"]
@@ -274,6 +278,8 @@ def run_election(live: LiveServer, admin: Admin, sink: Inbox, tmp_path: Path) ->
             )
             assert races == [first, stewards, last], races
             orders[name] = candidate_order(page, 0)
+            if lang == "en":
+                assert "ranked choices are unlocked only after several trustees" in page
             president, stewards, delegates = VOTES[name]
             ballot, _ = encrypt_ballot(
                 manifest, key, fingerprint, [president, stewards, delegates], unit=unit
