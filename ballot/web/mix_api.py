@@ -19,6 +19,7 @@ from ballot.service import mix
 from ballot.service.acting import get_election
 from ballot.service.remote_ceremony import seat_of
 from ballot.web.deps import Db, account_of, acting
+from ballot.web.validation import MIX_BODY
 
 
 class ShuffleIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -52,7 +53,12 @@ class MixController(Controller):
         election = await get_election(db, election_id)
         return await mix.mix_view(db, election, lists=lists)
 
-    @post("/shuffles", opt={"access": "trustee"}, status_code=200)
+    @post(
+        "/shuffles",
+        opt={"access": "trustee"},
+        status_code=200,
+        request_max_body_size=MIX_BODY,
+    )
     async def shuffle(
         self,
         request: Request[Any, Any, Any],
@@ -71,7 +77,12 @@ class MixController(Controller):
             "completed": accepted.completed,
         }
 
-    @post("/partials", opt={"access": "trustee"}, status_code=200)
+    @post(
+        "/partials",
+        opt={"access": "trustee"},
+        status_code=200,
+        request_max_body_size=MIX_BODY,
+    )
     async def partials(
         self,
         request: Request[Any, Any, Any],

@@ -37,11 +37,16 @@ from litestar.params import Parameter
 from litestar.types import ASGIApp, Scope
 
 from ballot.record.bounded_json import MAX_DEPTH, JSONBoundsError, check_depth
+from ballot.record.reader import MAX_LINE_BYTES
 
 log = logging.getLogger(__name__)
 
 #: Largest body read for the scan (Litestar's own limit for every route).
 MAX_BODY = 10 * 1024 * 1024
+#: A trustee's shuffle or partial decryptions of every ranked ballot at once: each becomes
+#: one board line, so it may be as large as a line may be (PROTOCOL 11.6).
+MIX_BODY = MAX_LINE_BYTES
+_MIX_ROUTE = re.compile(r"/api/elections/[^/]+/mix/(?:shuffles|partials)")
 #: Highest board position (an INTEGER column: 32-bit on PostgreSQL).
 MAX_SEQ = 2**31 - 1
 PAGE_SIZE = 100
@@ -108,9 +113,17 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-async def _read_all(receive: Any, declared: str) -> tuple[bytes, list[dict[str, Any]]]:
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise InputRefused(f"the request is too large (at most {MAX_BODY} bytes)", 413)
+def body_limit(path: str) -> int:
+    """The largest body a request to ``path`` may have: the mix-net's two routes take a
+    board line's worth, every other route Litestar's default."""
+    return MIX_BODY if _MIX_ROUTE.fullmatch(path) else MAX_BODY
+
+
+async def _read_all(
+    receive: Any, declared: str, limit: int = MAX_BODY
+) -> tuple[bytes, list[dict[str, Any]]]:
+    if declared.isdigit() and int(declared) > limit:
+        raise InputRefused(f"the request is too large (at most {limit} bytes)", 413)
     messages: list[dict[str, Any]] = []
     size = 0
     while True:
@@ -119,8 +132,8 @@ async def _read_all(receive: Any, declared: str) -> tuple[bytes, list[dict[str, 
         if message["type"] != "http.request":
             break
         size += len(message.get("body", b""))
-        if size > MAX_BODY:
-            raise InputRefused(f"the request is too large (at most {MAX_BODY} bytes)", 413)
+        if size > limit:
+            raise InputRefused(f"the request is too large (at most {limit} bytes)", 413)
         if not message.get("more_body", False):
             break
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
@@ -147,7 +160,9 @@ def input_middleware(app: ASGIApp) -> ASGIApp:
             check_target(scope)
             replay: list[dict[str, Any]] = []
             if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-                body, replay = await _read_all(receive, _header(scope, b"content-length"))
+                body, replay = await _read_all(
+                    receive, _header(scope, b"content-length"), body_limit(scope["path"])
+                )
                 check_body(body, _header(scope, b"content-type"))
         except InputRefused as refused:
             headers, content = _refusal(scope, refused)

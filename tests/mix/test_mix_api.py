@@ -99,6 +99,14 @@ async def test_refused_shuffles_post_nothing(mixing: MixingElection, admin: Web)
 
     r = await admin.post(path, json={"races": bad})
     assert r.status_code == 403, r.text
+    # A shuffle of thousands of ranked ballots is larger than other requests may be: it is
+    # read (and judged) like any other, not refused for its size.
+    padded = copy.deepcopy(tampered)
+    padded["president"]["output"].append(
+        [{"alpha": "0" * 64, "beta": "0" * 64}] * 80_000
+    )  # about 12 MB
+    r = await t1.post(path, json={"races": padded})
+    assert r.status_code == 400, (r.status_code, r.text[:300])
     assert await board_kinds(admin, mixing.id) == before
 
     r = await t1.post(path, json={"races": bad})
