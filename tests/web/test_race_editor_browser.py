@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import AXE
+from tests.support.browser import AXE, check_page, shots_folder, signed_in
 from tests.support.databases import require
 from tests.support.live import LiveServer
 
-from .test_definition_browser import browser, check, live, shots_folder, signed_in
+from .test_definition_browser import SHOTS, browser, live
 
 pytestmark = [pytest.mark.browser]
 __all__ = ["browser", "live"]  # the fixtures, shared with the editor's own browser tests
@@ -32,7 +32,7 @@ def fill_officers(page: Any) -> None:
 
 
 def test_javascript_adds_candidates_and_the_race_is_saved(live: LiveServer, browser: Any) -> None:
-    page = signed_in(browser, live, viewport={"width": 320, "height": 800})
+    page = signed_in(browser, live.base, viewport={"width": 320, "height": 800})
     try:
         page.goto(f"{live.base}/committee/elections/new")
         fill_officers(page)
@@ -66,8 +66,8 @@ def test_a_race_error_keeps_every_value(
     live: LiveServer, browser: Any, width: int, ui: str, tmp_path: Path
 ) -> None:
     require(AXE.exists(), f"axe-core not found at {AXE}")
-    folder = shots_folder(tmp_path)
-    page = signed_in(browser, live, viewport={"width": width, "height": 900})
+    folder = shots_folder(SHOTS, fallback=tmp_path)
+    page = signed_in(browser, live.base, viewport={"width": width, "height": 900})
     try:
         page.goto(f"{live.base}/committee/elections/new?ui={ui}")
         fill_officers(page)
@@ -81,6 +81,6 @@ def test_a_race_error_keeps_every_value(
         assert page.is_checked("#q1_ranked")
         assert page.input_value("#q1_unit") == "North"
         assert page.input_value("#q1_o2") == "Ben"
-        check(page, live, width, folder / f"races-error-{ui}-{width}.png")
+        check_page(page, live.base, width, folder / f"races-error-{ui}-{width}.png")
     finally:
         page.context.close()
