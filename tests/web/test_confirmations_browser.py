@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.browser import check_as_it_stands, shots_folder, signed_in
 from tests.support.browser_fixtures import browser_fixture, live_fixture
@@ -99,9 +100,11 @@ def test_key_files_must_each_be_saved_before_the_committee_continues(
         shoot(page, live, ceremony, "ceremony-form")
         hold_ceremony(page, live, election_id, "en")
         done = page.get_by_role("button", name="Continue to the election")
-        assert done.is_disabled()
+        # The page's script disables them once it has run: wait for it, as a person would.
+        expect(done).to_be_disabled()
         boxes = [page.get_by_label(f"I have saved the key file for trustee {i}") for i in (1, 2, 3)]
-        assert all(box.is_disabled() for box in boxes)  # no ticking before downloading
+        for box in boxes:
+            expect(box).to_be_disabled()  # no ticking before downloading
         assert page.locator("#key-files-status").inner_text() == "Key files not yet saved: 3."
         shoot_here(page, live, "key-files", "en")
 
