@@ -48,6 +48,7 @@ MIN_PASSPHRASE = 10
 DEFAULT_STATE = Path.home() / ".ballot-trustee"
 
 Server = Annotated[str, typer.Option("--server", help="the ballot server's URL")]
+KeyFile = Annotated[Path, typer.Option("--key-file", help="your sealed key file")]
 ElectionId = Annotated[str, typer.Option("--election", help="the election id")]
 Email = Annotated[str, typer.Option("--email", help="your trustee account's email")]
 PasswordFile = Annotated[
@@ -207,7 +208,7 @@ def _open_share(key_file: Path, passphrase_file: Path | None) -> tuple[str, Trus
 
 @trustee_app.command("check-key")
 def check_key(
-    key_file: Annotated[Path, typer.Option("--key-file", help="your sealed key file")],
+    key_file: KeyFile,
     passphrase_file: PassphraseFile = None,
 ) -> None:
     """Open your key file and show which trustee it is for (a rehearsal before tally day)."""
@@ -229,7 +230,7 @@ def rehearse(
     election: ElectionId,
     email: Email,
     trustee: Annotated[int, typer.Option("--trustee", help="your trustee number in this election")],
-    key_file: Annotated[Path, typer.Option("--key-file", help="your sealed key file")],
+    key_file: KeyFile,
     password_file: PasswordFile = None,
     passphrase_file: PassphraseFile = None,
     totp: Totp = None,
@@ -260,7 +261,7 @@ def tally(
     server: Server,
     election: ElectionId,
     email: Email,
-    key_file: Annotated[Path, typer.Option("--key-file", help="your sealed key file")],
+    key_file: KeyFile,
     password_file: PasswordFile = None,
     passphrase_file: PassphraseFile = None,
     totp: Totp = None,

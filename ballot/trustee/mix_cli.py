@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 from ballot.trustee.cli import (
     ElectionId,
     Email,
+    KeyFile,
     PassphraseFile,
     PasswordFile,
     Server,
@@ -105,7 +105,7 @@ def shuffle(
     server: Server,
     election: ElectionId,
     email: Email,
-    key_file: Annotated[Path, typer.Option("--key-file", help="your sealed key file")],
+    key_file: KeyFile,
     password_file: PasswordFile = None,
     passphrase_file: PassphraseFile = None,
     totp: Totp = None,
